@@ -1,0 +1,470 @@
+#include "messages/codec.hpp"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include "messages/limits.hpp"
+#include "messages/wire.capnp.h"
+
+namespace tc {
+
+namespace {
+
+// Thrown only inside this file and always caught at the decode boundary.
+struct decode_error {
+  std::string what;
+};
+
+[[noreturn]] void fail(std::string what) { throw decode_error{std::move(what)}; }
+
+// ---- writing ----
+
+kj::ArrayPtr<const kj::byte> data_of(byte_view b) { return kj::arrayPtr(b.data, b.size); }
+
+void put(wire::OutPoint::Builder o, const outpoint& v) {
+  o.setTxid(data_of(v.txid));
+  o.setIndex(v.index);
+}
+
+void put(wire::Transaction::Builder t, const transaction& v) {
+  t.setVersion(v.version);
+  t.setKind(static_cast<wire::TxKind>(v.kind));
+  t.setHeight(v.height);
+  auto ins = t.initInputs(static_cast<unsigned>(v.inputs.size()));
+  for (unsigned i = 0; i < v.inputs.size(); ++i) {
+    put(ins[i].initPrev(), v.inputs[i].prev);
+    ins[i].setSignature(data_of(v.inputs[i].sig));
+  }
+  auto outs = t.initOutputs(static_cast<unsigned>(v.outputs.size()));
+  for (unsigned i = 0; i < v.outputs.size(); ++i) {
+    outs[i].setValue(v.outputs[i].value);
+    outs[i].setOwner(data_of(v.outputs[i].owner));
+  }
+  if (v.registration) {
+    const auto& r = *v.registration;
+    auto b = t.initRegistration();
+    b.setTier(static_cast<wire::Tier>(r.tier));
+    put(b.initCollateral(), r.collateral);
+    b.setOperatorKey(data_of(r.operator_key));
+    b.setNetAddress(r.net_address);
+    b.setOperatorSig(data_of(r.operator_sig));
+    b.setOwnerSig(data_of(r.owner_sig));
+  }
+  if (v.deregistration) {
+    auto b = t.initDeregistration();
+    b.setOperatorKey(data_of(v.deregistration->operator_key));
+    b.setOwnerSig(data_of(v.deregistration->owner_sig));
+  }
+}
+
+void put(wire::Vote::Builder b, const vote& v) {
+  b.setType(static_cast<wire::VoteType>(v.type));
+  b.setHeight(v.height);
+  b.setRound(v.round);
+  b.setBlockHash(data_of(v.block_hash));
+  b.setValidator(data_of(v.validator));
+  b.setSignature(data_of(v.sig));
+}
+
+void put(wire::Evidence::Builder b, const evidence& e) {
+  put(b.initVoteA(), e.a);
+  put(b.initVoteB(), e.b);
+}
+
+void put(wire::Block::Builder b, const block& v) {
+  auto h = b.initHeader();
+  h.setVersion(v.header.version);
+  h.setHeight(v.header.height);
+  h.setTimestampMs(v.header.timestamp_ms);
+  h.setPrevHash(data_of(v.header.prev_hash));
+  h.setMerkleRoot(data_of(v.header.merkle_root));
+  h.setEvidenceHash(data_of(v.header.evidence_hash));
+  h.setProposer(data_of(v.header.proposer));
+  auto txs = b.initTxs(static_cast<unsigned>(v.txs.size()));
+  for (unsigned i = 0; i < v.txs.size(); ++i) put(txs[i], v.txs[i]);
+  auto ev = b.initEvidence(static_cast<unsigned>(v.evidence_list.size()));
+  for (unsigned i = 0; i < v.evidence_list.size(); ++i) put(ev[i], v.evidence_list[i]);
+}
+
+void put(wire::CommitCertificate::Builder b, const commit_certificate& c) {
+  b.setHeight(c.height);
+  b.setRound(c.round);
+  b.setBlockHash(data_of(c.block_hash));
+  auto sigs = b.initSigs(static_cast<unsigned>(c.sigs.size()));
+  for (unsigned i = 0; i < c.sigs.size(); ++i) {
+    sigs[i].setValidator(data_of(c.sigs[i].validator));
+    sigs[i].setSignature(data_of(c.sigs[i].sig));
+  }
+}
+
+void put(wire::BlockWithCert::Builder b, const block_with_cert& v) {
+  put(b.initBlock(), v.blk);
+  put(b.initCert(), v.cert);
+}
+
+bytes to_bytes(capnp::MessageBuilder& mb) {
+  auto words = capnp::messageToFlatArray(mb);
+  auto chars = words.asBytes();
+  return bytes(chars.begin(), chars.end());
+}
+
+// ---- reading ----
+
+template <class Fixed>
+Fixed get_fixed(capnp::Data::Reader d, const char* field) {
+  if (d.size() != Fixed::size)
+    fail(std::string(field) + " must be " + std::to_string(Fixed::size) + " bytes, got " +
+         std::to_string(d.size()));
+  return Fixed::from_view(byte_view(d.begin(), d.size()));
+}
+
+std::string get_text(capnp::Text::Reader t, size_t max, const char* field) {
+  if (t.size() > max) fail(std::string(field) + " longer than " + std::to_string(max));
+  return std::string(t.cStr(), t.size());
+}
+
+void check_count(size_t n, size_t max, const char* what) {
+  if (n > max) fail(std::string(what) + ": " + std::to_string(n) + " exceeds limit " +
+                    std::to_string(max));
+}
+
+template <class E>
+E get_enum(uint16_t raw, uint16_t max, const char* field) {
+  if (raw > max) fail(std::string("unknown ") + field + " " + std::to_string(raw));
+  return static_cast<E>(raw);
+}
+
+outpoint get(wire::OutPoint::Reader r) { return {get_fixed<hash256>(r.getTxid(), "txid"), r.getIndex()}; }
+
+transaction get(wire::Transaction::Reader r) {
+  transaction t;
+  t.version = r.getVersion();
+  t.kind = get_enum<tx_kind>(static_cast<uint16_t>(r.getKind()), 4, "tx kind");
+  t.height = r.getHeight();
+  auto ins = r.getInputs();
+  check_count(ins.size(), limits::max_tx_inputs, "tx inputs");
+  t.inputs.reserve(ins.size());
+  for (auto in : ins)
+    t.inputs.push_back({get(in.getPrev()), get_fixed<signature>(in.getSignature(), "input signature")});
+  auto outs = r.getOutputs();
+  check_count(outs.size(), limits::max_tx_outputs, "tx outputs");
+  t.outputs.reserve(outs.size());
+  for (auto out : outs) t.outputs.push_back({out.getValue(), get_fixed<pubkey>(out.getOwner(), "output owner")});
+  if (r.hasRegistration()) {
+    auto g = r.getRegistration();
+    mn_registration reg;
+    reg.tier = get_enum<mn_tier>(static_cast<uint16_t>(g.getTier()), 3, "tier");
+    reg.collateral = get(g.getCollateral());
+    reg.operator_key = get_fixed<pubkey>(g.getOperatorKey(), "operator key");
+    reg.net_address = get_text(g.getNetAddress(), limits::max_net_address_len, "net address");
+    reg.operator_sig = get_fixed<signature>(g.getOperatorSig(), "operator signature");
+    reg.owner_sig = get_fixed<signature>(g.getOwnerSig(), "owner signature");
+    t.registration = reg;
+  }
+  if (r.hasDeregistration()) {
+    auto g = r.getDeregistration();
+    t.deregistration = mn_deregistration{get_fixed<pubkey>(g.getOperatorKey(), "operator key"),
+                                         get_fixed<signature>(g.getOwnerSig(), "owner signature")};
+  }
+  return t;
+}
+
+vote get(wire::Vote::Reader r) {
+  vote v;
+  v.type = get_enum<vote_type>(static_cast<uint16_t>(r.getType()), 1, "vote type");
+  v.height = r.getHeight();
+  v.round = r.getRound();
+  v.block_hash = get_fixed<hash256>(r.getBlockHash(), "vote block hash");
+  v.validator = get_fixed<pubkey>(r.getValidator(), "vote validator");
+  v.sig = get_fixed<signature>(r.getSignature(), "vote signature");
+  return v;
+}
+
+evidence get(wire::Evidence::Reader r) { return {get(r.getVoteA()), get(r.getVoteB())}; }
+
+block get(wire::Block::Reader r) {
+  block b;
+  auto h = r.getHeader();
+  b.header.version = h.getVersion();
+  b.header.height = h.getHeight();
+  b.header.timestamp_ms = h.getTimestampMs();
+  b.header.prev_hash = get_fixed<hash256>(h.getPrevHash(), "prev hash");
+  b.header.merkle_root = get_fixed<hash256>(h.getMerkleRoot(), "merkle root");
+  b.header.evidence_hash = get_fixed<hash256>(h.getEvidenceHash(), "evidence hash");
+  b.header.proposer = get_fixed<pubkey>(h.getProposer(), "proposer");
+  auto txs = r.getTxs();
+  check_count(txs.size(), limits::max_block_txs, "block txs");
+  b.txs.reserve(txs.size());
+  for (auto t : txs) b.txs.push_back(get(t));
+  auto ev = r.getEvidence();
+  check_count(ev.size(), limits::max_block_evidence, "block evidence");
+  for (auto e : ev) b.evidence_list.push_back(get(e));
+  return b;
+}
+
+commit_certificate get(wire::CommitCertificate::Reader r) {
+  commit_certificate c;
+  c.height = r.getHeight();
+  c.round = r.getRound();
+  c.block_hash = get_fixed<hash256>(r.getBlockHash(), "certificate block hash");
+  auto sigs = r.getSigs();
+  check_count(sigs.size(), limits::max_validators, "certificate signatures");
+  c.sigs.reserve(sigs.size());
+  for (auto s : sigs)
+    c.sigs.push_back({get_fixed<pubkey>(s.getValidator(), "certificate validator"),
+                      get_fixed<signature>(s.getSignature(), "certificate signature")});
+  return c;
+}
+
+block_with_cert get(wire::BlockWithCert::Reader r) { return {get(r.getBlock()), get(r.getCert())}; }
+
+// Copies into aligned words (FlatArrayMessageReader needs 8-byte alignment),
+// checks framing, and runs `fn` on the reader; any exception becomes an error.
+template <class Fn>
+auto with_reader(byte_view data, size_t max_bytes, Fn&& fn) -> result<decltype(fn(
+    std::declval<capnp::FlatArrayMessageReader&>(), size_t{}))> {
+  if (data.size == 0) return make_error("empty message");
+  if (data.size > max_bytes)
+    return make_error("message of " + std::to_string(data.size) + " bytes exceeds limit " +
+                      std::to_string(max_bytes));
+  if (data.size % 8) return make_error("message length is not a multiple of 8 bytes");
+  auto words = kj::heapArray<capnp::word>(data.size / 8);
+  std::memcpy(words.begin(), data.data, data.size);
+  capnp::ReaderOptions opts;
+  opts.traversalLimitInWords = words.size() * 2 + 16;
+  opts.nestingLimit = limits::max_nesting;
+  try {
+    capnp::FlatArrayMessageReader reader(words, opts);
+    if (reader.getEnd() != words.end()) return make_error("trailing bytes after message");
+    return fn(reader, data.size);
+  } catch (const decode_error& e) {
+    return make_error("malformed message: " + e.what);
+  } catch (const kj::Exception& e) {
+    return make_error(std::string("malformed message: ") + e.getDescription().cStr());
+  }
+}
+
+}  // namespace
+
+size_t max_payload_bytes(size_t kind) {
+  switch (kind) {
+    case 0: return 4096;                           // handshake
+    case 1: case 2: case 3: case 4: case 15: case 16:
+      return 256;                                  // ack, ping, pong, get-peers, get-tip, tip
+    case 5: return 256u << 10;                     // peers
+    case 6: return 2 * limits::max_tx_bytes;       // tx (Cap'n Proto pads)
+    case 7: return 64 * limits::max_get_txs + 64;  // get-txs
+    case 9: case 10: return 512;                   // votes
+    case 11: return 256 + 128 * limits::max_validators;
+    case 13: return 256;                           // get-blocks
+    case 17: return 1024;                          // evidence
+    case 18: return 4096;                          // reject
+    default: return limits::max_frame_bytes;       // proposal, block, blocks
+  }
+}
+
+bytes encode_message(const peer::message& m) {
+  capnp::MallocMessageBuilder mb;
+  auto root = mb.initRoot<wire::Message>();
+  std::visit(
+      [&](const auto& v) {
+        using T = std::decay_t<decltype(v)>;
+        if constexpr (std::is_same_v<T, peer::handshake>) {
+          auto h = root.initHandshake();
+          h.setProtocolVersion(v.protocol_version);
+          h.setChainId(v.chain_id);
+          h.setGenesisHash(data_of(v.genesis_hash));
+          h.setNodeKey(data_of(v.node_key));
+          h.setListenAddr(v.listen_addr);
+          h.setNonce(data_of(v.nonce));
+          h.setBestHeight(v.best_height);
+          h.setUserAgent(v.user_agent);
+        } else if constexpr (std::is_same_v<T, peer::handshake_ack>) {
+          root.initHandshakeAck().setNonceSig(data_of(v.nonce_sig));
+        } else if constexpr (std::is_same_v<T, peer::ping>) {
+          root.setPing(v.nonce);
+        } else if constexpr (std::is_same_v<T, peer::pong>) {
+          root.setPong(v.nonce);
+        } else if constexpr (std::is_same_v<T, peer::get_peers>) {
+          root.setGetPeers();
+        } else if constexpr (std::is_same_v<T, peer::peers>) {
+          auto l = root.initPeers(static_cast<unsigned>(v.list.size()));
+          for (unsigned i = 0; i < v.list.size(); ++i) {
+            l[i].setAddr(v.list[i].addr);
+            l[i].setNodeKey(data_of(v.list[i].node_key));
+            l[i].setLastSeenMs(v.list[i].last_seen_ms);
+          }
+        } else if constexpr (std::is_same_v<T, peer::tx>) {
+          put(root.initTx(), v.t);
+        } else if constexpr (std::is_same_v<T, peer::get_txs>) {
+          auto l = root.initGetTxs(static_cast<unsigned>(v.txids.size()));
+          for (unsigned i = 0; i < v.txids.size(); ++i) l.set(i, data_of(v.txids[i]));
+        } else if constexpr (std::is_same_v<T, proposal>) {
+          auto p = root.initProposal();
+          p.setHeight(v.height);
+          p.setRound(v.round);
+          p.setPolRound(v.pol_round);
+          put(p.initBlock(), v.blk);
+          p.setProposer(data_of(v.proposer));
+          p.setSignature(data_of(v.sig));
+        } else if constexpr (std::is_same_v<T, peer::prevote>) {
+          put(root.initPrevote(), v.v);
+        } else if constexpr (std::is_same_v<T, peer::precommit>) {
+          put(root.initPrecommit(), v.v);
+        } else if constexpr (std::is_same_v<T, commit_certificate>) {
+          put(root.initCommitCert(), v);
+        } else if constexpr (std::is_same_v<T, block_with_cert>) {
+          put(root.initBlock(), v);
+        } else if constexpr (std::is_same_v<T, peer::get_blocks>) {
+          auto g = root.initGetBlocks();
+          g.setFromHeight(v.from_height);
+          g.setCount(v.count);
+        } else if constexpr (std::is_same_v<T, peer::blocks>) {
+          auto l = root.initBlocks(static_cast<unsigned>(v.list.size()));
+          for (unsigned i = 0; i < v.list.size(); ++i) put(l[i], v.list[i]);
+        } else if constexpr (std::is_same_v<T, peer::get_tip>) {
+          root.setGetTip();
+        } else if constexpr (std::is_same_v<T, peer::tip>) {
+          auto t = root.initTip();
+          t.setHeight(v.height);
+          t.setHash(data_of(v.hash));
+        } else if constexpr (std::is_same_v<T, evidence>) {
+          put(root.initEvidence(), v);
+        } else if constexpr (std::is_same_v<T, peer::reject>) {
+          auto r = root.initReject();
+          r.setCode(v.code);
+          r.setReason(v.reason);
+        } else {
+          static_assert(sizeof(T) == 0, "every message kind must be encoded");
+        }
+      },
+      m);
+  return to_bytes(mb);
+}
+
+result<peer::message> decode_message(byte_view payload) {
+  return with_reader(payload, limits::max_frame_bytes,
+                     [](capnp::FlatArrayMessageReader& reader, size_t size) -> peer::message {
+    auto root = reader.getRoot<wire::Message>();
+    auto which = static_cast<size_t>(root.which());
+    if (which >= std::variant_size_v<peer::message>)
+      fail("unknown message kind " + std::to_string(which));
+    if (size > max_payload_bytes(which))
+      fail("message kind " + std::to_string(which) + " of " + std::to_string(size) +
+           " bytes exceeds its limit " + std::to_string(max_payload_bytes(which)));
+    switch (root.which()) {
+      case wire::Message::HANDSHAKE: {
+        auto h = root.getHandshake();
+        peer::handshake v;
+        v.protocol_version = h.getProtocolVersion();
+        v.chain_id = get_text(h.getChainId(), limits::max_text_len, "chain id");
+        v.genesis_hash = get_fixed<hash256>(h.getGenesisHash(), "genesis hash");
+        v.node_key = get_fixed<pubkey>(h.getNodeKey(), "node key");
+        v.listen_addr = get_text(h.getListenAddr(), limits::max_net_address_len, "listen address");
+        v.nonce = get_fixed<hash256>(h.getNonce(), "nonce");
+        v.best_height = h.getBestHeight();
+        v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
+        return v;
+      }
+      case wire::Message::HANDSHAKE_ACK:
+        return peer::handshake_ack{
+            get_fixed<signature>(root.getHandshakeAck().getNonceSig(), "nonce signature")};
+      case wire::Message::PING: return peer::ping{root.getPing()};
+      case wire::Message::PONG: return peer::pong{root.getPong()};
+      case wire::Message::GET_PEERS: return peer::get_peers{};
+      case wire::Message::PEERS: {
+        auto l = root.getPeers();
+        check_count(l.size(), limits::max_peers_per_msg, "peers");
+        peer::peers v;
+        for (auto p : l)
+          v.list.push_back({get_text(p.getAddr(), limits::max_net_address_len, "peer address"),
+                            get_fixed<pubkey>(p.getNodeKey(), "peer key"), p.getLastSeenMs()});
+        return v;
+      }
+      case wire::Message::TX: return peer::tx{get(root.getTx())};
+      case wire::Message::GET_TXS: {
+        auto l = root.getGetTxs();
+        check_count(l.size(), limits::max_get_txs, "get-txs");
+        peer::get_txs v;
+        for (auto d : l) v.txids.push_back(get_fixed<hash256>(d, "txid"));
+        return v;
+      }
+      case wire::Message::PROPOSAL: {
+        auto p = root.getProposal();
+        proposal v;
+        v.height = p.getHeight();
+        v.round = p.getRound();
+        v.pol_round = p.getPolRound();
+        v.blk = get(p.getBlock());
+        v.proposer = get_fixed<pubkey>(p.getProposer(), "proposer");
+        v.sig = get_fixed<signature>(p.getSignature(), "proposal signature");
+        return v;
+      }
+      case wire::Message::PREVOTE: return peer::prevote{get(root.getPrevote())};
+      case wire::Message::PRECOMMIT: return peer::precommit{get(root.getPrecommit())};
+      case wire::Message::COMMIT_CERT: return get(root.getCommitCert());
+      case wire::Message::BLOCK: return get(root.getBlock());
+      case wire::Message::GET_BLOCKS: {
+        auto g = root.getGetBlocks();
+        return peer::get_blocks{g.getFromHeight(), g.getCount()};
+      }
+      case wire::Message::BLOCKS: {
+        auto l = root.getBlocks();
+        check_count(l.size(), limits::max_blocks_per_msg, "blocks");
+        peer::blocks v;
+        for (auto b : l) v.list.push_back(get(b));
+        return v;
+      }
+      case wire::Message::GET_TIP: return peer::get_tip{};
+      case wire::Message::TIP: {
+        auto t = root.getTip();
+        return peer::tip{t.getHeight(), get_fixed<hash256>(t.getHash(), "tip hash")};
+      }
+      case wire::Message::EVIDENCE: return get(root.getEvidence());
+      case wire::Message::REJECT: {
+        auto r = root.getReject();
+        return peer::reject{r.getCode(), get_text(r.getReason(), limits::max_text_len, "reason")};
+      }
+    }
+    fail("unknown message kind");
+  });
+}
+
+bytes encode_block(const block& b) {
+  capnp::MallocMessageBuilder mb;
+  put(mb.initRoot<wire::Block>(), b);
+  return to_bytes(mb);
+}
+
+result<block> decode_block(byte_view data) {
+  return with_reader(data, limits::max_frame_bytes, [](capnp::FlatArrayMessageReader& r, size_t) {
+    return get(r.getRoot<wire::Block>());
+  });
+}
+
+bytes encode_certificate(const commit_certificate& c) {
+  capnp::MallocMessageBuilder mb;
+  put(mb.initRoot<wire::CommitCertificate>(), c);
+  return to_bytes(mb);
+}
+
+result<commit_certificate> decode_certificate(byte_view data) {
+  return with_reader(data, limits::max_frame_bytes, [](capnp::FlatArrayMessageReader& r, size_t) {
+    return get(r.getRoot<wire::CommitCertificate>());
+  });
+}
+
+bytes encode_transaction(const transaction& t) {
+  capnp::MallocMessageBuilder mb;
+  put(mb.initRoot<wire::Transaction>(), t);
+  return to_bytes(mb);
+}
+
+result<transaction> decode_transaction(byte_view data) {
+  return with_reader(data, 2 * limits::max_tx_bytes, [](capnp::FlatArrayMessageReader& r, size_t) {
+    return get(r.getRoot<wire::Transaction>());
+  });
+}
+
+}  // namespace tc

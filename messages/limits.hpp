@@ -1,0 +1,31 @@
+#pragma once
+// Hard protocol limits. Decoders and validators enforce them on every input
+// before anything is allocated in proportion to a claimed size.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tc::limits {
+
+constexpr uint32_t protocol_version = 1;
+
+constexpr size_t max_frame_bytes = 16u << 20;   // one peer frame, any kind
+constexpr size_t max_block_bytes = 8u << 20;    // canonical size of a block
+constexpr size_t max_tx_bytes = 256u << 10;     // canonical size of a transaction
+constexpr size_t max_tx_inputs = 2000;
+constexpr size_t max_tx_outputs = 2000;
+constexpr size_t max_block_txs = 40000;
+constexpr size_t max_block_evidence = 100;
+constexpr size_t max_validators = 1000;         // signatures in a certificate
+constexpr size_t max_net_address_len = 255;
+constexpr size_t max_text_len = 1024;           // chain id, user agent, reject reason
+constexpr size_t max_peers_per_msg = 1000;
+constexpr size_t max_get_txs = 5000;
+constexpr size_t max_blocks_per_msg = 500;
+
+// Cap'n Proto reader limits: nesting of our schema is < 10 levels deep; a
+// traversal budget of 2x the frame's words stops amplification through
+// shared pointers.
+constexpr int max_nesting = 16;
+
+}  // namespace tc::limits

@@ -1,0 +1,102 @@
+#pragma once
+// Peer messages: one variant member per wire kind (see wire.capnp).
+
+#include <variant>
+
+#include "messages/types.hpp"
+
+namespace tc::peer {
+
+struct handshake {
+  uint32_t protocol_version = 0;
+  std::string chain_id;
+  hash256 genesis_hash;
+  pubkey node_key;
+  std::string listen_addr;
+  hash256 nonce;
+  uint64_t best_height = 0;
+  std::string user_agent;
+  auto tie() const {
+    return std::tie(protocol_version, chain_id, genesis_hash, node_key, listen_addr, nonce,
+                    best_height, user_agent);
+  }
+  friend bool operator==(const handshake& a, const handshake& b) { return a.tie() == b.tie(); }
+};
+struct handshake_ack {
+  signature nonce_sig;
+  friend bool operator==(const handshake_ack& a, const handshake_ack& b) {
+    return a.nonce_sig == b.nonce_sig;
+  }
+};
+struct ping {
+  uint64_t nonce = 0;
+  friend bool operator==(const ping& a, const ping& b) { return a.nonce == b.nonce; }
+};
+struct pong {
+  uint64_t nonce = 0;
+  friend bool operator==(const pong& a, const pong& b) { return a.nonce == b.nonce; }
+};
+struct get_peers {
+  friend bool operator==(const get_peers&, const get_peers&) { return true; }
+};
+struct peer_address {
+  std::string addr;
+  pubkey node_key;
+  uint64_t last_seen_ms = 0;
+  auto tie() const { return std::tie(addr, node_key, last_seen_ms); }
+  friend bool operator==(const peer_address& a, const peer_address& b) { return a.tie() == b.tie(); }
+};
+struct peers {
+  std::vector<peer_address> list;
+  friend bool operator==(const peers& a, const peers& b) { return a.list == b.list; }
+};
+struct tx {
+  transaction t;
+  friend bool operator==(const tx& a, const tx& b) { return a.t == b.t; }
+};
+struct get_txs {
+  std::vector<hash256> txids;
+  friend bool operator==(const get_txs& a, const get_txs& b) { return a.txids == b.txids; }
+};
+struct prevote {
+  vote v;
+  friend bool operator==(const prevote& a, const prevote& b) { return a.v == b.v; }
+};
+struct precommit {
+  vote v;
+  friend bool operator==(const precommit& a, const precommit& b) { return a.v == b.v; }
+};
+struct get_blocks {
+  uint64_t from_height = 0;
+  uint32_t count = 0;
+  auto tie() const { return std::tie(from_height, count); }
+  friend bool operator==(const get_blocks& a, const get_blocks& b) { return a.tie() == b.tie(); }
+};
+struct blocks {
+  std::vector<block_with_cert> list;
+  friend bool operator==(const blocks& a, const blocks& b) { return a.list == b.list; }
+};
+struct get_tip {
+  friend bool operator==(const get_tip&, const get_tip&) { return true; }
+};
+struct tip {
+  uint64_t height = 0;
+  hash256 hash;
+  auto tie() const { return std::tie(height, hash); }
+  friend bool operator==(const tip& a, const tip& b) { return a.tie() == b.tie(); }
+};
+struct reject {
+  uint32_t code = 0;
+  std::string reason;
+  auto tie() const { return std::tie(code, reason); }
+  friend bool operator==(const reject& a, const reject& b) { return a.tie() == b.tie(); }
+};
+
+// Order matches the union in wire.capnp.
+using message = std::variant<handshake, handshake_ack, ping, pong, get_peers, peers, tx, get_txs,
+                             proposal, prevote, precommit, commit_certificate, block_with_cert,
+                             get_blocks, blocks, get_tip, tip, evidence, reject>;
+
+const char* kind_name(const message& m);
+
+}  // namespace tc::peer

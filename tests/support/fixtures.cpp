@@ -1,0 +1,47 @@
+#include "tests/support/fixtures.hpp"
+
+#include <unistd.h>
+
+#include "crypto/hash.hpp"
+
+namespace tc::test {
+
+secret_key key_from_seed(uint64_t seed) {
+  for (uint64_t attempt = 0;; ++attempt) {
+    byte_writer w;
+    w.u64(seed);
+    w.u64(attempt);
+    auto k = secret_key::from_bytes(tagged_hash("TimeCoin/test-key", w.data()));
+    if (k) return std::move(k).value();
+  }
+}
+
+void sign_inputs(std::string_view chain_id, transaction& tx, const std::vector<tx_output>& spent,
+                 const std::vector<const secret_key*>& keys) {
+  TC_ASSERT(spent.size() == tx.inputs.size() && keys.size() == tx.inputs.size());
+  hash256 id = txid(tx);
+  for (size_t i = 0; i < tx.inputs.size(); ++i)
+    tx.inputs[i].sig =
+        keys[i]->sign(tx_sighash(chain_id, id, static_cast<uint32_t>(i), spent[i]), hash256{});
+}
+
+transaction make_transfer(std::string_view chain_id, const outpoint& prev, const tx_output& spent,
+                          const secret_key& key, std::vector<tx_output> outputs) {
+  transaction tx;
+  tx.kind = tx_kind::transfer;
+  tx.inputs.push_back({prev, {}});
+  tx.outputs = std::move(outputs);
+  sign_inputs(chain_id, tx, {spent}, {&key});
+  return tx;
+}
+
+void seal(block& b) {
+  b.header.merkle_root = tx_merkle_root(b.txs);
+  b.header.evidence_hash = evidence_hash(b.evidence_list);
+}
+
+std::string temp_path(const std::string& name) {
+  return "/tmp/tc_test_" + std::to_string(::getpid()) + "_" + name;
+}
+
+}  // namespace tc::test

@@ -1,0 +1,27 @@
+#pragma once
+// Deterministic keys, signed transactions and blocks for tests and benchmarks.
+
+#include <string>
+
+#include "messages/encoding.hpp"
+
+namespace tc::test {
+
+// The same seed always gives the same key.
+secret_key key_from_seed(uint64_t seed);
+
+// Signs every input of `tx` against the output it spends; deterministic aux.
+void sign_inputs(std::string_view chain_id, transaction& tx, const std::vector<tx_output>& spent,
+                 const std::vector<const secret_key*>& keys);
+
+// A 1-input transfer of `spent` (owned by `key`) into `outputs`.
+transaction make_transfer(std::string_view chain_id, const outpoint& prev, const tx_output& spent,
+                          const secret_key& key, std::vector<tx_output> outputs);
+
+// Fills merkle root and evidence hash so the block is well formed.
+void seal(block& b);
+
+// Unique scratch path under /tmp for this process.
+std::string temp_path(const std::string& name);
+
+}  // namespace tc::test
