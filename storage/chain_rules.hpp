@@ -1,0 +1,78 @@
+#pragma once
+// The UTXO- and registry-dependent ledger rules, as pure functions over a
+// lookup, so the chain store, the mempool and the block producer share them.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "storage/genesis.hpp"
+
+namespace tc {
+
+struct utxo_entry {
+  tx_output out;
+  uint64_t height = 0;  // block that created it
+  friend bool operator==(const utxo_entry& a, const utxo_entry& b) {
+    return a.out == b.out && a.height == b.height;
+  }
+};
+
+struct masternode {
+  pubkey operator_key;
+  pubkey owner;  // collateral owner; receives rewards (free tier: the operator)
+  mn_tier tier = mn_tier::free;
+  outpoint collateral;
+  std::string net_address;
+  uint64_t registered_height = 0;
+  std::optional<uint64_t> removed_height;
+  bool slashed = false;  // removed by committed equivocation evidence
+
+  // Registration and removal take effect `delay` blocks after the block that
+  // carried them; genesis masternodes are active from height 1.
+  bool active_at(uint64_t height, uint32_t delay) const;
+  // Collateral stays locked until the removal has taken effect.
+  bool collateral_locked_at(uint64_t height, uint32_t delay) const;
+  friend bool operator==(const masternode& a, const masternode& b);
+};
+
+using registry = std::map<pubkey, masternode>;
+
+// Active masternodes at `height`, ordered by operator key.
+std::vector<masternode> active_set(const registry& reg, uint64_t height, uint32_t delay);
+uint64_t total_weight(const std::vector<masternode>& set);
+
+// The exact reward outputs of a block: block_reward + fees; proposer_share
+// percent (plus rounding dust) to the proposer's owner, the rest to every
+// active masternode's owner in proportion to tier weight, in set order; zero
+// amounts are left out. Fails when the proposer is not in the set.
+result<std::vector<tx_output>> reward_outputs(const chain_params& p, amount fees,
+                                              const pubkey& proposer,
+                                              const std::vector<masternode>& active);
+
+using utxo_lookup = std::function<std::optional<utxo_entry>(const outpoint&)>;
+
+struct tx_context {
+  const chain_params& params;
+  const registry& reg;
+  uint64_t height;          // of the block the tx would be in
+  bool check_signatures;    // false when a cache says they were already verified
+};
+
+// Contextual validity of a non-reward transaction whose stateless checks
+// passed: inputs exist and are not locked collateral, inputs >= outputs,
+// fee >= min_tx_fee, every signature verifies against the spent output's
+// owner, and registration / deregistration rules. Returns the fee.
+result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
+                                   const utxo_lookup& lookup, const tx_context& ctx);
+
+// Applies a committed registration / deregistration to the registry.
+void apply_registry_change(registry& reg, const transaction& tx, const hash256& id,
+                           const utxo_lookup& lookup, uint64_t height);
+
+// Two votes by one validator in the set, same height/round/type, different
+// blocks, both signatures valid.
+status verify_evidence(std::string_view chain_id, const evidence& e, const registry& reg);
+
+}  // namespace tc

@@ -1,0 +1,514 @@
+#include "storage/chain_store.hpp"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fstream>
+#include <unordered_map>
+
+#include "crypto/hash.hpp"
+#include "messages/codec.hpp"
+#include "messages/encoding.hpp"
+#include "messages/validation.hpp"
+#include "storage/schema.hpp"
+#include "storage/undo.hpp"
+
+namespace tc {
+
+namespace {
+
+std::string corrupt_advice(const std::string& path, const std::string& detail) {
+  return "database " + path + " is damaged (" + detail +
+         "). Nothing was changed. Stop the node, move the file away (mv " + path + " " + path +
+         ".corrupt, with its -wal and -shm files) and start again to re-sync from peers, or "
+         "restore a backup.";
+}
+
+// Checks the file before SQLite touches it, so a foreign file is never
+// turned into a database by accident.
+status check_existing_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return ok_status();
+  if (!S_ISREG(st.st_mode)) return make_error("database " + path + " is not a regular file");
+  if (st.st_size == 0) return ok_status();  // created but never written: treat as new
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  if (in.gcount() < 16 || std::memcmp(header, "SQLite format 3\0", 16) != 0)
+    return make_error("database " + path +
+                      " is not an SQLite database (foreign or truncated file). Nothing was "
+                      "changed. Point --datadir at the right directory, or move this file away.");
+  if (st.st_size < 512 || st.st_size % 512 != 0)
+    return make_error(corrupt_advice(path, "file size " + std::to_string(st.st_size) +
+                                               " is not a whole number of pages"));
+  return ok_status();
+}
+
+masternode read_masternode(const sql::statement& s) {
+  masternode m;
+  m.operator_key = pubkey::from_view(s.col_blob(0));
+  m.owner = pubkey::from_view(s.col_blob(1));
+  m.tier = static_cast<mn_tier>(s.col_int(2));
+  m.collateral = outpoint_from_key(s.col_blob(3));
+  m.net_address = s.col_text(4);
+  m.registered_height = static_cast<uint64_t>(s.col_int(5));
+  if (!s.col_null(6)) m.removed_height = static_cast<uint64_t>(s.col_int(6));
+  m.slashed = s.col_int(7) != 0;
+  return m;
+}
+
+status write_masternode(sql::database& db, const pubkey& key, const std::optional<masternode>& m) {
+  if (!m) {
+    auto del = db.prepare("DELETE FROM masternodes WHERE operator_key = ?");
+    if (!del) return del.take_error();
+    return del->bind(1, key).run();
+  }
+  auto st = db.prepare(
+      "INSERT OR REPLACE INTO masternodes (operator_key, owner, tier, collateral, net_address, "
+      "registered_height, removed_height, slashed) VALUES (?,?,?,?,?,?,?,?)");
+  if (!st) return st.take_error();
+  st->bind(1, key).bind(2, m->owner).bind(3, int64_t(m->tier));
+  st->bind(4, outpoint_key(m->collateral)).bind(5, m->net_address);
+  st->bind(6, int64_t(m->registered_height));
+  if (m->removed_height) st->bind(7, int64_t(*m->removed_height));
+  else st->bind_null(7);
+  st->bind(8, int64_t(m->slashed));
+  return st->run();
+}
+
+}  // namespace
+
+chain_store::~chain_store() = default;
+
+result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
+                                                        const genesis_spec& genesis,
+                                                        const open_options& opt) {
+  std::unique_ptr<chain_store> cs(new chain_store());
+  cs->path_ = path;
+  cs->params_ = genesis.params;
+  block gblock = make_genesis_block(genesis);
+  cs->genesis_hash_ = block_hash(gblock.header);
+
+  bool in_memory = path == ":memory:";
+  struct stat st {};
+  bool exists = !in_memory && ::stat(path.c_str(), &st) == 0 && st.st_size > 0;
+  if (!in_memory) TC_TRY(check_existing_file(path));
+  if (!exists && !in_memory && !opt.create_if_missing)
+    return make_error("database " + path + " does not exist");
+
+  int flags = SQLITE_OPEN_READWRITE | (exists ? 0 : SQLITE_OPEN_CREATE);
+  auto db = sql::database::open(path, flags);
+  if (!db) return make_error("cannot open database " + path + ": " + db.error_message());
+  cs->db_ = std::move(db).value();
+  auto& d = *cs->db_;
+
+  int64_t version = 0;
+  if (exists) {
+    auto app = d.query_int("PRAGMA application_id");
+    if (!app) return make_error(corrupt_advice(path, app.error_message()));
+    auto ver = d.query_int("PRAGMA user_version");
+    if (!ver) return make_error(corrupt_advice(path, ver.error_message()));
+    version = *ver;
+    if (*app != application_id)
+      return make_error("database " + path +
+                        " belongs to another program (SQLite application_id " +
+                        std::to_string(*app) +
+                        "). Nothing was changed. Point --datadir at a timed data directory.");
+    if (version > schema_version)
+      return make_error("database " + path + " has schema version " + std::to_string(version) +
+                        ", newer than this timed understands (" + std::to_string(schema_version) +
+                        "). Nothing was changed. Upgrade timed, or use another --datadir.");
+    if (opt.quick_check) {
+      auto qc = d.query_text("PRAGMA quick_check");
+      if (!qc) return make_error(corrupt_advice(path, qc.error_message()));
+      if (*qc != "ok") return make_error(corrupt_advice(path, "integrity check: " + *qc));
+    }
+  }
+  // FULL: a committed block survives power loss, not just a process crash.
+  TC_TRY(d.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+                "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"));
+  for (int64_t v = version; v < opt.migrate_to; ++v) {
+    sql::transaction_guard tx(d);
+    TC_TRY(tx.begin());
+    auto s = d.exec(migrations()[static_cast<size_t>(v)] +
+                    "; PRAGMA user_version = " + std::to_string(v + 1));
+    if (!s) return make_error("migrating " + path + " to schema " + std::to_string(v + 1) +
+                              " failed: " + s.error_message());
+    TC_TRY(tx.commit());
+  }
+  auto gh = d.prepare("SELECT value FROM meta WHERE key = 'genesis_hash'");
+  if (!gh) return gh.take_error();
+  auto row = gh->step();
+  if (!row) return make_error(corrupt_advice(path, row.error_message()));
+  if (!*row) {
+    TC_TRY(cs->init_new(genesis));
+  } else if (gh->col_blob(0).size != 32 ||
+             hash256::from_view(gh->col_blob(0)) != cs->genesis_hash_) {
+    return make_error("database " + path + " belongs to another chain (its genesis is not " +
+                      cs->genesis_hash_.hex() +
+                      "). Nothing was changed. Check --network and the genesis file.");
+  }
+  gh = sql::statement();
+  auto get = d.prepare("SELECT value, owner, height FROM utxos WHERE outpoint = ?");
+  if (!get) return get.take_error();
+  cs->get_utxo_ = std::move(get).value();
+  TC_TRY(cs->load());
+  return cs;
+}
+
+status chain_store::init_new(const genesis_spec& g) {
+  block gb = make_genesis_block(g);
+  sql::transaction_guard tx(*db_);
+  TC_TRY(tx.begin());
+  auto meta = db_->prepare("INSERT INTO meta (key, value) VALUES (?, ?)");
+  if (!meta) return meta.take_error();
+  TC_TRY(meta->bind(1, std::string("genesis_hash")).bind(2, genesis_hash_).run());
+  TC_TRY(meta->bind(1, std::string("chain_id")).bind(2, byte_view::of(g.params.chain_id)).run());
+  TC_TRY(apply_genesis(gb, g));
+  return tx.commit();
+}
+
+status chain_store::apply_genesis(const block& gb, const genesis_spec& spec) {
+  const transaction& gtx = gb.txs[0];
+  hash256 id = txid(gtx);
+  auto ins = db_->prepare("INSERT INTO utxos (outpoint, value, owner, height) VALUES (?,?,?,0)");
+  if (!ins) return ins.take_error();
+  for (uint32_t i = 0; i < gtx.outputs.size(); ++i)
+    TC_TRY(ins->bind(1, outpoint_key({id, i}))
+               .bind(2, gtx.outputs[i].value)
+               .bind(3, gtx.outputs[i].owner)
+               .run());
+  uint32_t collateral_index = static_cast<uint32_t>(spec.allocations.size());
+  for (const auto& gm : spec.masternodes) {
+    masternode m;
+    m.operator_key = gm.operator_key;
+    m.owner = gm.owner;
+    m.tier = gm.tier;
+    m.net_address = gm.net_address;
+    if (gm.tier != mn_tier::free) m.collateral = {id, collateral_index++};
+    TC_TRY(write_masternode(*db_, m.operator_key, m));
+  }
+  auto tx = db_->prepare("INSERT INTO txindex (txid, height, pos) VALUES (?, 0, 0)");
+  if (!tx) return tx.take_error();
+  TC_TRY(tx->bind(1, id).run());
+  auto blk = db_->prepare(
+      "INSERT INTO blocks (height, hash, timestamp_ms, data, cert) VALUES (0, ?, ?, ?, ?)");
+  if (!blk) return blk.take_error();
+  return blk->bind(1, genesis_hash_)
+      .bind(2, int64_t(gb.header.timestamp_ms))
+      .bind(3, encode_block(gb))
+      .bind(4, encode_certificate({}))
+      .run();
+}
+
+status chain_store::load() {
+  auto t = db_->prepare("SELECT height, hash, timestamp_ms FROM blocks ORDER BY height DESC LIMIT 1");
+  if (!t) return t.take_error();
+  auto row = t->step();
+  if (!row) return make_error(corrupt_advice(path_, row.error_message()));
+  if (!*row || t->col_blob(1).size != 32)
+    return make_error(corrupt_advice(path_, "no tip block"));
+  tip_ = {static_cast<uint64_t>(t->col_int(0)), hash256::from_view(t->col_blob(1)),
+          static_cast<uint64_t>(t->col_int(2))};
+  registry_.clear();
+  auto mn = db_->prepare(
+      "SELECT operator_key, owner, tier, collateral, net_address, registered_height, "
+      "removed_height, slashed FROM masternodes");
+  if (!mn) return mn.take_error();
+  for (;;) {
+    auto r = mn->step();
+    if (!r) return make_error(corrupt_advice(path_, r.error_message()));
+    if (!*r) break;
+    if (mn->col_blob(0).size != 32 || mn->col_blob(1).size != 32 || mn->col_blob(3).size != 36 ||
+        mn->col_int(2) < 0 || mn->col_int(2) > 3)
+      return make_error(corrupt_advice(path_, "malformed masternode row"));
+    masternode m = read_masternode(*mn);
+    registry_[m.operator_key] = m;
+  }
+  return ok_status();
+}
+
+std::optional<utxo_entry> chain_store::get_utxo(const outpoint& o) {
+  get_utxo_.bind(1, outpoint_key(o));
+  auto row = get_utxo_.step();
+  std::optional<utxo_entry> out;
+  if (row.ok() && *row && get_utxo_.col_blob(1).size == 32)
+    out = utxo_entry{{get_utxo_.col_int(0), pubkey::from_view(get_utxo_.col_blob(1))},
+                     static_cast<uint64_t>(get_utxo_.col_int(2))};
+  get_utxo_.reset();
+  return out;
+}
+
+status chain_store::connect_block(const block& b, const commit_certificate& cert,
+                                  const connect_options& opt) {
+  const block_header& h = b.header;
+  if (h.height != tip_.height + 1)
+    return make_error("block height " + std::to_string(h.height) + " does not extend tip " +
+                      std::to_string(tip_.height));
+  if (h.prev_hash != tip_.hash) return make_error("block's parent is not the tip");
+  if (h.timestamp_ms <= tip_.timestamp_ms)
+    return make_error("block timestamp is not after its parent's");
+  if (h.timestamp_ms > opt.now_ms + params_.max_future_drift_ms)
+    return make_error("block timestamp is too far in the future");
+
+  std::vector<hash256> ids(b.txs.size()), wids(b.txs.size());
+  for (size_t i = 0; i < b.txs.size(); ++i) {
+    ids[i] = txid(b.txs[i]);
+    wids[i] = wtxid(b.txs[i]);
+  }
+  TC_TRY(check_block_stateless(b, &wids));
+  hash256 bh = block_hash(h);
+  if (cert.height != h.height || cert.block_hash != bh)
+    return make_error("commit certificate does not name this block");
+  std::vector<masternode> active = validators_at(h.height);
+
+  registry working = registry_;
+  std::unordered_map<outpoint, std::optional<utxo_entry>, outpoint_hasher> overlay;
+  size_t n_in = 0, n_out = 0;
+  for (const auto& tx : b.txs) n_in += tx.inputs.size(), n_out += tx.outputs.size();
+  overlay.reserve(n_in + n_out);
+  block_undo undo;
+  undo.spent.reserve(n_in);
+  utxo_lookup lookup = [&](const outpoint& o) -> std::optional<utxo_entry> {
+    auto it = overlay.find(o);
+    if (it != overlay.end()) return it->second;
+    return get_utxo(o);
+  };
+
+  amount fees = 0;
+  for (size_t i = 1; i < b.txs.size(); ++i) {
+    const transaction& tx = b.txs[i];
+    bool cached = opt.verified && opt.verified->count(wids[i]);
+    auto fee = check_tx_contextual(tx, ids[i], lookup,
+                                   {params_, working, h.height, !cached});
+    if (!fee) return make_error("tx " + std::to_string(i) + " (" + ids[i].hex() + "): " +
+                                fee.error_message());
+    auto sum = checked_add(fees, *fee);
+    if (!sum) return make_error("block fees overflow");
+    fees = *sum;
+    apply_registry_change(working, tx, ids[i], lookup, h.height);
+    for (const auto& in : tx.inputs) {
+      auto it = overlay.find(in.prev);
+      if (it == overlay.end()) undo.spent.push_back({in.prev, *get_utxo(in.prev)});
+      overlay[in.prev] = std::nullopt;
+    }
+    for (uint32_t j = 0; j < tx.outputs.size(); ++j)
+      overlay[{ids[i], j}] = utxo_entry{tx.outputs[j], h.height};
+  }
+  for (const auto& e : b.evidence_list) {
+    auto s = verify_evidence(params_.chain_id, e, working);
+    if (!s) return make_error("evidence: " + s.error_message());
+    masternode& m = working[e.a.validator];
+    if (!m.slashed) {
+      m.slashed = true;
+      m.removed_height = h.height;
+    }
+  }
+  auto expected = reward_outputs(params_, fees, h.proposer, active);
+  if (!expected) return make_error("reward: " + expected.error_message());
+  if (b.txs[0].outputs != *expected)
+    return make_error("reward outputs do not pay block reward + fees (" +
+                      format_amount(params_.block_reward + fees) +
+                      ") as the proposer/masternode split requires");
+  for (uint32_t j = 0; j < b.txs[0].outputs.size(); ++j)
+    overlay[{ids[0], j}] = utxo_entry{b.txs[0].outputs[j], h.height};
+  for (const auto& [key, m] : working) {
+    auto old = registry_.find(key);
+    if (old == registry_.end()) undo.registry_before.push_back({key, std::nullopt});
+    else if (!(old->second == m)) undo.registry_before.push_back({key, old->second});
+  }
+
+  // Validation is over; now write everything in one transaction.
+  sql::transaction_guard txn(*db_);
+  TC_TRY(txn.begin());
+  auto del = db_->prepare("DELETE FROM utxos WHERE outpoint = ?");
+  auto ins = db_->prepare("INSERT INTO utxos (outpoint, value, owner, height) VALUES (?,?,?,?)");
+  auto idx = db_->prepare("INSERT OR REPLACE INTO txindex (txid, height, pos) VALUES (?,?,?)");
+  if (!del || !ins || !idx) return make_error("sqlite: cannot prepare block writes");
+  for (const auto& [o, e] : undo.spent) TC_TRY(del->bind(1, outpoint_key(o)).run());
+  for (const auto& [o, e] : overlay) {
+    if (!e) continue;  // created and spent within this block
+    TC_TRY(ins->bind(1, outpoint_key(o))
+               .bind(2, e->out.value)
+               .bind(3, e->out.owner)
+               .bind(4, int64_t(e->height))
+               .run());
+  }
+  for (size_t i = 0; i < b.txs.size(); ++i)
+    TC_TRY(idx->bind(1, ids[i]).bind(2, int64_t(h.height)).bind(3, int64_t(i)).run());
+  for (const auto& [key, before] : undo.registry_before) TC_TRY(write_masternode(*db_, key, working[key]));
+  auto blk = db_->prepare(
+      "INSERT INTO blocks (height, hash, timestamp_ms, data, cert) VALUES (?,?,?,?,?)");
+  if (!blk) return blk.take_error();
+  TC_TRY(blk->bind(1, int64_t(h.height))
+             .bind(2, bh)
+             .bind(3, int64_t(h.timestamp_ms))
+             .bind(4, encode_block(b))
+             .bind(5, encode_certificate(cert))
+             .run());
+  auto und = db_->prepare("INSERT INTO undo (height, data) VALUES (?, ?)");
+  if (!und) return und.take_error();
+  TC_TRY(und->bind(1, int64_t(h.height)).bind(2, encode_undo(undo)).run());
+  TC_TRY(txn.commit());
+
+  registry_ = std::move(working);
+  tip_ = {h.height, bh, h.timestamp_ms};
+  return ok_status();
+}
+
+status chain_store::disconnect_tip() {
+  if (tip_.height == 0) return make_error("cannot disconnect the genesis block");
+  auto blk = get_block(tip_.height);
+  if (!blk) return make_error(corrupt_advice(path_, "tip block: " + blk.error_message()));
+  auto st = db_->prepare("SELECT data FROM undo WHERE height = ?");
+  if (!st) return st.take_error();
+  st->bind(1, int64_t(tip_.height));
+  auto row = st->step();
+  if (!row || !*row) return make_error(corrupt_advice(path_, "undo data missing for the tip"));
+  auto undo = decode_undo(st->col_blob(0));
+  st->reset();
+  if (!undo) return make_error(corrupt_advice(path_, undo.error_message()));
+  auto parent = db_->prepare("SELECT hash, timestamp_ms FROM blocks WHERE height = ?");
+  if (!parent) return parent.take_error();
+  parent->bind(1, int64_t(tip_.height - 1));
+  auto prow = parent->step();
+  if (!prow || !*prow || parent->col_blob(0).size != 32)
+    return make_error(corrupt_advice(path_, "parent of the tip is missing"));
+  tip_info new_tip{tip_.height - 1, hash256::from_view(parent->col_blob(0)),
+                   static_cast<uint64_t>(parent->col_int(1))};
+  parent->reset();
+
+  sql::transaction_guard txn(*db_);
+  TC_TRY(txn.begin());
+  auto del = db_->prepare("DELETE FROM utxos WHERE outpoint = ?");
+  auto ins = db_->prepare("INSERT INTO utxos (outpoint, value, owner, height) VALUES (?,?,?,?)");
+  auto idx = db_->prepare("DELETE FROM txindex WHERE txid = ?");
+  if (!del || !ins || !idx) return make_error("sqlite: cannot prepare block undo");
+  for (const auto& tx : blk->txs) {
+    hash256 id = txid(tx);
+    for (uint32_t j = 0; j < tx.outputs.size(); ++j) TC_TRY(del->bind(1, outpoint_key({id, j})).run());
+    TC_TRY(idx->bind(1, id).run());
+  }
+  for (const auto& [o, e] : undo->spent)
+    TC_TRY(ins->bind(1, outpoint_key(o))
+               .bind(2, e.out.value)
+               .bind(3, e.out.owner)
+               .bind(4, int64_t(e.height))
+               .run());
+  for (const auto& [key, before] : undo->registry_before) TC_TRY(write_masternode(*db_, key, before));
+  TC_TRY(db_->exec("DELETE FROM undo WHERE height = " + std::to_string(tip_.height) +
+                   "; DELETE FROM blocks WHERE height = " + std::to_string(tip_.height)));
+  TC_TRY(txn.commit());
+
+  for (const auto& [key, before] : undo->registry_before) {
+    if (before) registry_[key] = *before;
+    else registry_.erase(key);
+  }
+  tip_ = new_tip;
+  return ok_status();
+}
+
+result<block> chain_store::get_block(uint64_t height) {
+  auto st = db_->prepare("SELECT data FROM blocks WHERE height = ?");
+  if (!st) return st.take_error();
+  st->bind(1, int64_t(height));
+  auto row = st->step();
+  if (!row) return row.take_error();
+  if (!*row) return make_error("no block at height " + std::to_string(height));
+  return decode_block(st->col_blob(0));
+}
+
+result<commit_certificate> chain_store::get_certificate(uint64_t height) {
+  auto st = db_->prepare("SELECT cert FROM blocks WHERE height = ?");
+  if (!st) return st.take_error();
+  st->bind(1, int64_t(height));
+  auto row = st->step();
+  if (!row) return row.take_error();
+  if (!*row) return make_error("no block at height " + std::to_string(height));
+  return decode_certificate(st->col_blob(0));
+}
+
+std::optional<uint64_t> chain_store::height_of(const hash256& bh) {
+  auto st = db_->prepare("SELECT height FROM blocks WHERE hash = ?");
+  if (!st) return std::nullopt;
+  st->bind(1, bh);
+  auto row = st->step();
+  if (!row || !*row) return std::nullopt;
+  return static_cast<uint64_t>(st->col_int(0));
+}
+
+std::optional<std::pair<uint64_t, uint32_t>> chain_store::find_tx(const hash256& id) {
+  auto st = db_->prepare("SELECT height, pos FROM txindex WHERE txid = ?");
+  if (!st) return std::nullopt;
+  st->bind(1, id);
+  auto row = st->step();
+  if (!row || !*row) return std::nullopt;
+  return std::make_pair(static_cast<uint64_t>(st->col_int(0)), static_cast<uint32_t>(st->col_int(1)));
+}
+
+std::vector<std::pair<outpoint, utxo_entry>> chain_store::utxos_of(const pubkey& owner,
+                                                                   size_t limit) {
+  std::vector<std::pair<outpoint, utxo_entry>> out;
+  auto st = db_->prepare(
+      "SELECT outpoint, value, height FROM utxos WHERE owner = ? ORDER BY outpoint LIMIT ?");
+  if (!st) return out;
+  st->bind(1, owner).bind(2, int64_t(limit));
+  for (;;) {
+    auto row = st->step();
+    if (!row || !*row) break;
+    if (st->col_blob(0).size != 36) continue;
+    out.push_back({outpoint_from_key(st->col_blob(0)),
+                   {{st->col_int(1), owner}, static_cast<uint64_t>(st->col_int(2))}});
+  }
+  return out;
+}
+
+result<std::pair<hash256, uint64_t>> chain_store::utxo_digest() {
+  auto st = db_->prepare("SELECT outpoint, value, owner, height FROM utxos ORDER BY outpoint");
+  if (!st) return st.take_error();
+  hasher hs("TimeCoin/utxo-set");
+  uint64_t count = 0;
+  for (;;) {
+    auto row = st->step();
+    if (!row) return row.take_error();
+    if (!*row) break;
+    byte_writer w;
+    w.fixed(st->col_blob(0));
+    w.i64(st->col_int(1));
+    w.fixed(st->col_blob(2));
+    w.u64(static_cast<uint64_t>(st->col_int(3)));
+    hs.write(w.data());
+    ++count;
+  }
+  return std::make_pair(hs.finish(), count);
+}
+
+status chain_store::check_integrity() {
+  auto ic = db_->query_text("PRAGMA integrity_check");
+  if (!ic) return make_error(corrupt_advice(path_, ic.error_message()));
+  if (*ic != "ok") return make_error(corrupt_advice(path_, "integrity check: " + *ic));
+  auto blocks = db_->query_int("SELECT COUNT(*) FROM blocks");
+  auto undos = db_->query_int("SELECT COUNT(*) FROM undo");
+  if (!blocks || !undos) return make_error(corrupt_advice(path_, "cannot count blocks"));
+  if (uint64_t(*blocks) != tip_.height + 1 || uint64_t(*undos) != tip_.height)
+    return make_error(corrupt_advice(path_, "block or undo rows do not match the tip height"));
+  return ok_status();
+}
+
+status chain_store::put_state(const std::string& key, byte_view value) {
+  auto st = db_->prepare("INSERT OR REPLACE INTO node_state (key, value) VALUES (?, ?)");
+  if (!st) return st.take_error();
+  return st->bind(1, key).bind(2, value).run();
+}
+
+std::optional<bytes> chain_store::get_state(const std::string& key) {
+  auto st = db_->prepare("SELECT value FROM node_state WHERE key = ?");
+  if (!st) return std::nullopt;
+  st->bind(1, key);
+  auto row = st->step();
+  if (!row || !*row) return std::nullopt;
+  auto b = st->col_blob(0);
+  return bytes(b.data, b.data + b.size);
+}
+
+}  // namespace tc

@@ -1,0 +1,101 @@
+#pragma once
+// The chain store: one SQLite database (WAL) per node holding blocks with
+// their commit certificates, the tx index, the UTXO set, per-block undo data,
+// the masternode registry, peers, bans and node state. It is the only writer
+// of that database; connect_block and disconnect_tip are each one SQLite
+// transaction, so a crash leaves the old tip or the new one, never a mix.
+
+#include <memory>
+#include <unordered_set>
+
+#include "storage/chain_rules.hpp"
+#include "storage/sqlite.hpp"
+
+namespace tc {
+
+constexpr int64_t schema_version = 2;
+
+struct open_options {
+  bool create_if_missing = true;
+  bool quick_check = true;             // PRAGMA quick_check at open
+  int64_t migrate_to = schema_version;  // tests open older schemas
+};
+
+struct tip_info {
+  uint64_t height = 0;
+  hash256 hash;
+  uint64_t timestamp_ms = 0;
+};
+
+struct connect_options {
+  uint64_t now_ms = 0;  // injected clock: bound on block timestamps
+  // wtxids whose signatures were already verified (e.g. by the mempool);
+  // those txs skip signature checks. Sound because a wtxid commits to the
+  // signatures and the spent outpoints, whose content never changes.
+  const std::unordered_set<hash256, fixed_bytes_hasher>* verified = nullptr;
+};
+
+class chain_store {
+ public:
+  // Opens (or, when missing, creates) the database at `path` for the chain
+  // described by `genesis`. Refuses, naming the file and what to do: a file
+  // that is not SQLite, a database of another program or chain, a newer
+  // schema, or one that fails the integrity check. Never overwrites a file.
+  static result<std::unique_ptr<chain_store>> open(const std::string& path,
+                                                   const genesis_spec& genesis,
+                                                   const open_options& opt = {});
+  ~chain_store();
+
+  const chain_params& params() const { return params_; }
+  const hash256& genesis_hash() const { return genesis_hash_; }
+  tip_info tip() const { return tip_; }
+
+  // Validates `b` against the tip and the UTXO set and applies it atomically.
+  // The certificate must name this block; its signatures are checked by the
+  // consensus layer, which alone knows the validator set's voting rules.
+  status connect_block(const block& b, const commit_certificate& cert,
+                       const connect_options& opt);
+  // Undoes the tip block (not genesis) atomically.
+  status disconnect_tip();
+
+  std::optional<utxo_entry> get_utxo(const outpoint& o);
+  result<block> get_block(uint64_t height);
+  result<commit_certificate> get_certificate(uint64_t height);
+  std::optional<uint64_t> height_of(const hash256& block_hash);
+  // (height, position) of a committed tx.
+  std::optional<std::pair<uint64_t, uint32_t>> find_tx(const hash256& txid);
+  std::vector<std::pair<outpoint, utxo_entry>> utxos_of(const pubkey& owner, size_t limit);
+
+  const registry& masternodes() const { return registry_; }
+  std::vector<masternode> validators_at(uint64_t height) const {
+    return active_set(registry_, height, params_.validator_set_delay);
+  }
+
+  // A digest over the whole UTXO set in key order, and its size: two stores
+  // with equal digests hold the same set.
+  result<std::pair<hash256, uint64_t>> utxo_digest();
+  // PRAGMA integrity_check plus our own invariants (tip row, undo rows).
+  status check_integrity();
+
+  // Small key-value node state (last signed vote, ...), stored atomically.
+  status put_state(const std::string& key, byte_view value);
+  std::optional<bytes> get_state(const std::string& key);
+
+  sql::database& db() { return *db_; }
+
+ private:
+  chain_store() = default;
+  status init_new(const genesis_spec& g);
+  status load();
+  status apply_genesis(const block& g, const genesis_spec& spec);
+
+  std::string path_;
+  std::unique_ptr<sql::database> db_;
+  chain_params params_;
+  hash256 genesis_hash_;
+  tip_info tip_;
+  registry registry_;
+  sql::statement get_utxo_;
+};
+
+}  // namespace tc

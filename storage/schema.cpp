@@ -1,0 +1,56 @@
+#include "storage/schema.hpp"
+
+namespace tc {
+
+const std::vector<std::string>& migrations() {
+  static const std::vector<std::string> m = {
+      // v0 -> v1: the chain.
+      R"sql(
+      PRAGMA application_id = 1414090053;
+      CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+      CREATE TABLE blocks (
+        height       INTEGER PRIMARY KEY,
+        hash         BLOB NOT NULL UNIQUE,
+        timestamp_ms INTEGER NOT NULL,
+        data         BLOB NOT NULL,   -- Cap'n Proto Block
+        cert         BLOB NOT NULL);  -- Cap'n Proto CommitCertificate
+      CREATE TABLE txindex (
+        txid   BLOB PRIMARY KEY,
+        height INTEGER NOT NULL,
+        pos    INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE utxos (
+        outpoint BLOB PRIMARY KEY,    -- txid || big-endian u32 index
+        value    INTEGER NOT NULL,
+        owner    BLOB NOT NULL,
+        height   INTEGER NOT NULL) WITHOUT ROWID;
+      CREATE TABLE undo (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
+      CREATE TABLE masternodes (
+        operator_key      BLOB PRIMARY KEY,
+        owner             BLOB NOT NULL,
+        tier              INTEGER NOT NULL,
+        collateral        BLOB NOT NULL,
+        net_address       TEXT NOT NULL,
+        registered_height INTEGER NOT NULL,
+        removed_height    INTEGER,
+        slashed           INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+      CREATE TABLE peers (
+        addr         TEXT PRIMARY KEY,
+        node_key     BLOB,
+        last_seen_ms INTEGER NOT NULL DEFAULT 0,
+        failures     INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+      CREATE TABLE bans (
+        subject  TEXT PRIMARY KEY,    -- address or node key
+        until_ms INTEGER NOT NULL,    -- 0 = permanent
+        level    INTEGER NOT NULL,
+        reason   TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE node_state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+      )sql",
+      // v1 -> v2: listunspent / getbalance by address.
+      R"sql(
+      CREATE INDEX utxos_by_owner ON utxos (owner);
+      )sql",
+  };
+  return m;
+}
+
+}  // namespace tc

@@ -1,0 +1,42 @@
+#pragma once
+// Builds valid random chains for storage tests, the crash test and benchmarks:
+// a test genesis with known keys, and blocks of signed transfers that spend
+// what the store says is unspent.
+
+#include <random>
+#include <set>
+
+#include "storage/chain_store.hpp"
+#include "tests/support/fixtures.hpp"
+
+namespace tc::test {
+
+struct chain_builder {
+  // `accounts` owner keys, each with `outputs_per_account` genesis outputs of
+  // 1,000,000 TIME; `validators` masternodes (gold, silver, bronze, free, ...).
+  chain_builder(size_t accounts = 8, size_t validators = 4, size_t outputs_per_account = 4);
+
+  genesis_spec genesis;
+  std::vector<secret_key> owners;
+  std::vector<secret_key> operators;
+
+  const secret_key* key_of(const pubkey& p) const;
+  std::string chain_id() const { return genesis.params.chain_id; }
+
+  // A block on top of cs's tip with up to `n_txs` random 1-in-2-out
+  // transfers (fewer if not enough unlocked UTXOs), proposer picked from the
+  // active set, correct reward outputs.
+  block next_block(chain_store& cs, std::mt19937_64& rng, size_t n_txs);
+  // Builds a block from given txs (reward and hashes filled in); fees must be known.
+  block make_block(chain_store& cs, std::vector<transaction> txs, amount fees,
+                   const pubkey* proposer = nullptr);
+  // A certificate naming the block, signed by every active validator.
+  commit_certificate certify(chain_store& cs, const block& b) const;
+  connect_options at(const block& b) const {
+    connect_options o;
+    o.now_ms = b.header.timestamp_ms;
+    return o;
+  }
+};
+
+}  // namespace tc::test
