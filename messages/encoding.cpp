@@ -95,6 +95,21 @@ size_t tx_size(const transaction& tx) {
   return w.data().size();
 }
 
+tx_digest digest_tx(const transaction& tx) {
+  byte_writer plain, full;
+  encode(plain, tx, false);
+  encode(full, tx, true);
+  return {tagged_hash("TimeCoin/txid", plain.data()), tagged_hash("TimeCoin/wtxid", full.data()),
+          full.data().size()};
+}
+
+std::vector<tx_digest> digest_txs(const std::vector<transaction>& txs) {
+  std::vector<tx_digest> out;
+  out.reserve(txs.size());
+  for (const auto& tx : txs) out.push_back(digest_tx(tx));
+  return out;
+}
+
 hash256 merkle_root(const std::vector<hash256>& leaves) {
   if (leaves.empty()) return hash256{};
   std::vector<hash256> level = leaves;
@@ -133,12 +148,15 @@ hash256 block_hash(const block_header& h) {
   return tagged_hash("TimeCoin/block", w.data());
 }
 
-size_t block_size(const block& b) {
+size_t block_size(const block& b) { return block_size(b, digest_txs(b.txs)); }
+
+size_t block_size(const block& b, const std::vector<tx_digest>& digests) {
+  TC_ASSERT(digests.size() == b.txs.size());
   byte_writer w;
   encode(w, b.header);
   w.count(b.txs.size());
   size_t total = w.data().size();
-  for (const auto& tx : b.txs) total += tx_size(tx);
+  for (const auto& d : digests) total += d.size;
   byte_writer e;
   e.count(b.evidence_list.size());
   for (const auto& ev : b.evidence_list) {

@@ -37,6 +37,15 @@ hash256 txid(const transaction& tx);
 hash256 wtxid(const transaction& tx);
 size_t tx_size(const transaction& tx);  // canonical bytes with signatures
 
+// All three at once (two encodings instead of three) for hot paths.
+struct tx_digest {
+  hash256 txid;
+  hash256 wtxid;
+  size_t size = 0;
+};
+tx_digest digest_tx(const transaction& tx);
+std::vector<tx_digest> digest_txs(const std::vector<transaction>& txs);
+
 // Binary tree of tagged hashes; an odd node is carried up unchanged (no
 // duplication, so two different lists never share a root). Empty: zero hash.
 hash256 merkle_root(const std::vector<hash256>& leaves);
@@ -44,6 +53,7 @@ hash256 tx_merkle_root(const std::vector<transaction>& txs);
 hash256 evidence_hash(const std::vector<evidence>& ev);
 hash256 block_hash(const block_header& h);
 size_t block_size(const block& b);  // header + every tx + evidence, canonical
+size_t block_size(const block& b, const std::vector<tx_digest>& digests);
 
 // What a spender signs for input `index` (registrations use index
 // sighash_owner / sighash_operator for their payload signatures).

@@ -23,7 +23,7 @@ bool valid_net_address(std::string_view addr) {
   return p >= 1 && p <= 65535;
 }
 
-status check_tx_stateless(const transaction& tx) {
+status check_tx_stateless(const transaction& tx, std::optional<size_t> size) {
   if (tx.version != 1) return make_error("unsupported tx version " + std::to_string(tx.version));
   if (tx.inputs.size() > limits::max_tx_inputs) return make_error("too many inputs");
   if (tx.outputs.size() > limits::max_tx_outputs) return make_error("too many outputs");
@@ -35,7 +35,7 @@ status check_tx_stateless(const transaction& tx) {
     if (tx.height != 0) return make_error("height must be 0 outside reward/genesis txs");
   }
   if (tx.outputs.empty()) return make_error("tx has no outputs");
-  if (tx_size(tx) > limits::max_tx_bytes) return make_error("tx exceeds the size limit");
+  if ((size ? *size : tx_size(tx)) > limits::max_tx_bytes) return make_error("tx exceeds the size limit");
 
   amount total = 0;
   for (const auto& out : tx.outputs) {
@@ -71,7 +71,7 @@ status check_tx_stateless(const transaction& tx) {
   return ok_status();
 }
 
-status check_block_stateless(const block& b, const std::vector<hash256>* wtxids) {
+status check_block_stateless(const block& b, const std::vector<tx_digest>* given) {
   if (b.header.version != 1) return make_error("unsupported block version");
   if (b.txs.empty()) return make_error("block has no reward tx");
   if (b.txs.size() > limits::max_block_txs) return make_error("block has too many txs");
@@ -79,22 +79,23 @@ status check_block_stateless(const block& b, const std::vector<hash256>* wtxids)
     return make_error("block has too much evidence");
   if (b.txs[0].kind != tx_kind::reward) return make_error("first tx is not the reward tx");
   if (b.txs[0].height != b.header.height) return make_error("reward tx height mismatch");
+  std::vector<tx_digest> computed;
+  if (!given) computed = digest_txs(b.txs);
+  const std::vector<tx_digest>& digests = given ? *given : computed;
+  TC_ASSERT(digests.size() == b.txs.size());
   for (size_t i = 0; i < b.txs.size(); ++i) {
     const auto& tx = b.txs[i];
     if (i > 0 && (tx.kind == tx_kind::reward || tx.kind == tx_kind::genesis))
       return make_error("tx " + std::to_string(i) + " is a second reward/genesis tx");
-    auto s = check_tx_stateless(tx);
+    auto s = check_tx_stateless(tx, digests[i].size);
     if (!s) return make_error("tx " + std::to_string(i) + ": " + s.error_message());
   }
-  if (block_size(b) > limits::max_block_bytes) return make_error("block exceeds the size limit");
-  hash256 root;
-  if (wtxids) {
-    TC_ASSERT(wtxids->size() == b.txs.size());
-    root = merkle_root(*wtxids);
-  } else {
-    root = tx_merkle_root(b.txs);
-  }
-  if (root != b.header.merkle_root) return make_error("merkle root mismatch");
+  if (block_size(b, digests) > limits::max_block_bytes)
+    return make_error("block exceeds the size limit");
+  std::vector<hash256> leaves;
+  leaves.reserve(digests.size());
+  for (const auto& d : digests) leaves.push_back(d.wtxid);
+  if (merkle_root(leaves) != b.header.merkle_root) return make_error("merkle root mismatch");
   if (evidence_hash(b.evidence_list) != b.header.evidence_hash)
     return make_error("evidence hash mismatch");
   std::unordered_set<outpoint, outpoint_hasher> spent;

@@ -22,6 +22,13 @@ bool operator==(const masternode& a, const masternode& b) {
                   b.registered_height, b.removed_height, b.slashed);
 }
 
+std::set<outpoint> locked_collateral(const registry& reg, uint64_t height, uint32_t delay) {
+  std::set<outpoint> locked;
+  for (const auto& [k, m] : reg)
+    if (m.collateral_locked_at(height, delay)) locked.insert(m.collateral);
+  return locked;
+}
+
 std::vector<masternode> active_set(const registry& reg, uint64_t height, uint32_t delay) {
   std::vector<masternode> out;
   for (const auto& [key, m] : reg)
@@ -76,9 +83,7 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
                                    const utxo_lookup& lookup, const tx_context& ctx) {
   const auto& p = ctx.params;
   TC_ASSERT(tx.kind != tx_kind::reward && tx.kind != tx_kind::genesis);
-  std::set<outpoint> locked;
-  for (const auto& [k, m] : ctx.reg)
-    if (m.collateral_locked_at(ctx.height, p.validator_set_delay)) locked.insert(m.collateral);
+  const std::set<outpoint>& locked = ctx.locked;
 
   amount in_total = 0, out_total = 0;
   for (size_t i = 0; i < tx.inputs.size(); ++i) {

@@ -53,11 +53,15 @@ result<std::vector<tx_output>> reward_outputs(const chain_params& p, amount fees
 
 using utxo_lookup = std::function<std::optional<utxo_entry>(const outpoint&)>;
 
+// Collateral outpoints that may not be spent at `height`.
+std::set<outpoint> locked_collateral(const registry& reg, uint64_t height, uint32_t delay);
+
 struct tx_context {
   const chain_params& params;
   const registry& reg;
-  uint64_t height;          // of the block the tx would be in
-  bool check_signatures;    // false when a cache says they were already verified
+  const std::set<outpoint>& locked;  // locked_collateral(reg, height, delay)
+  uint64_t height;                   // of the block the tx would be in
+  bool check_signatures;             // false when a cache says they were already verified
 };
 
 // Contextual validity of a non-reward transaction whose stateless checks

@@ -19,8 +19,9 @@ const std::vector<std::string>& migrations() {
         height INTEGER NOT NULL,
         pos    INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE utxos (
-        outpoint BLOB PRIMARY KEY,    -- txid || big-endian u32 index
-        value    INTEGER NOT NULL,
+        outpoint  BLOB PRIMARY KEY,   -- txid || big-endian u32 index
+        owner_tag INTEGER NOT NULL,   -- first 8 bytes of owner: a compact index key
+        value     INTEGER NOT NULL,
         owner    BLOB NOT NULL,
         height   INTEGER NOT NULL) WITHOUT ROWID;
       CREATE TABLE undo (height INTEGER PRIMARY KEY, data BLOB NOT NULL);
@@ -47,7 +48,7 @@ const std::vector<std::string>& migrations() {
       )sql",
       // v1 -> v2: listunspent / getbalance by address.
       R"sql(
-      CREATE INDEX utxos_by_owner ON utxos (owner);
+      CREATE INDEX utxos_by_owner ON utxos (owner_tag);
       )sql",
   };
   return m;

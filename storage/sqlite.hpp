@@ -19,6 +19,7 @@ class statement {
   statement& operator=(statement&& o) noexcept;
   ~statement();
 
+  bool valid() const { return s_ != nullptr; }
   statement& bind(int i, int64_t v);
   statement& bind(int i, byte_view v);
   statement& bind(int i, const std::string& v);

@@ -52,10 +52,8 @@ block chain_builder::make_block(chain_store& cs, std::vector<transaction> txs, a
 
 block chain_builder::next_block(chain_store& cs, std::mt19937_64& rng, size_t n_txs) {
   const amount fee = cs.params().min_tx_fee;
-  std::set<outpoint> locked;
-  for (const auto& [k, m] : cs.masternodes())
-    if (m.collateral_locked_at(cs.tip().height + 1, cs.params().validator_set_delay))
-      locked.insert(m.collateral);
+  std::set<outpoint> locked =
+      locked_collateral(cs.masternodes(), cs.tip().height + 1, cs.params().validator_set_delay);
   std::vector<std::pair<outpoint, utxo_entry>> spendable;
   for (const auto& k : owners)
     for (auto& u : cs.utxos_of(k.public_key(), 4 * n_txs + 8))

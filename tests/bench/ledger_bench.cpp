@@ -1,0 +1,157 @@
+// Ledger benchmarks: signature verification, transaction validation,
+// connect_block of a 10,000-tx block, UTXO lookups. Prints a table with each
+// target and whether this run met it. Run on demand:
+//   build/tests/bench/ledger_bench [--txs N] [--reps R]
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "messages/validation.hpp"
+#include "tests/support/chain_builder.hpp"
+
+using namespace tc;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+struct row {
+  std::string what;
+  double value;
+  std::string unit;
+  std::string target;
+  bool met;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t n_txs = 10'000;
+  int reps = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--txs")) n_txs = std::stoul(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--reps")) reps = std::stoi(argv[i + 1]);
+  }
+  std::vector<row> rows;
+
+  // A chain whose genesis has n_txs spendable outputs.
+  size_t accounts = 100;
+  test::chain_builder cb(accounts, 4, (n_txs + accounts - 1) / accounts);
+  std::string path = test::temp_path("bench.db");
+  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
+  auto cs_r = chain_store::open(path, cb.genesis);
+  if (!cs_r) {
+    std::fprintf(stderr, "%s\n", cs_r.error_message().c_str());
+    return 1;
+  }
+  chain_store& cs = **cs_r;
+  std::mt19937_64 rng(1);
+  std::fprintf(stderr, "building a block of %zu signed 1-in-2-out txs...\n", n_txs);
+  block big = cb.next_block(cs, rng, n_txs);
+  if (big.txs.size() != n_txs + 1) {
+    std::fprintf(stderr, "only %zu txs could be built\n", big.txs.size() - 1);
+    return 1;
+  }
+  std::vector<utxo_entry> spent;
+  for (size_t i = 1; i < big.txs.size(); ++i) spent.push_back(*cs.get_utxo(big.txs[i].inputs[0].prev));
+
+  // 1. Raw signature verification (parse key + verify), the physical ceiling.
+  std::vector<hash256> sighashes;
+  for (size_t i = 1; i < big.txs.size(); ++i)
+    sighashes.push_back(tx_sighash(cb.chain_id(), txid(big.txs[i]), 0, spent[i - 1].out));
+  auto t0 = clock_type::now();
+  size_t ok = 0;
+  for (size_t i = 0; i < sighashes.size(); ++i)
+    ok += verify(spent[i].out.owner, sighashes[i], big.txs[i + 1].inputs[0].sig);
+  double verify_rate = double(sighashes.size()) / seconds_since(t0);
+  if (ok != sighashes.size()) return std::fprintf(stderr, "verify failed\n"), 1;
+  rows.push_back({"BIP340 verifications/s (1 core)", verify_rate, "/s", "-", true});
+
+  // 2. Full tx validation: stateless rules + txid + contextual rules with
+  // signature, against an in-memory UTXO view (storage cost measured below).
+  std::unordered_map<outpoint, utxo_entry, outpoint_hasher> view;
+  for (size_t i = 1; i < big.txs.size(); ++i) view[big.txs[i].inputs[0].prev] = spent[i - 1];
+  utxo_lookup lookup = [&](const outpoint& o) -> std::optional<utxo_entry> {
+    auto it = view.find(o);
+    if (it == view.end()) return std::nullopt;
+    return it->second;
+  };
+  auto locked = locked_collateral(cs.masternodes(), 1, cs.params().validator_set_delay);
+  tx_context ctx{cs.params(), cs.masternodes(), locked, 1, true};
+  t0 = clock_type::now();
+  ok = 0;
+  for (size_t i = 1; i < big.txs.size(); ++i) {
+    const auto& tx = big.txs[i];
+    ok += check_tx_stateless(tx).ok() && check_tx_contextual(tx, txid(tx), lookup, ctx).ok();
+  }
+  double validate_rate = double(n_txs) / seconds_since(t0);
+  if (ok != n_txs) return std::fprintf(stderr, "validation failed\n"), 1;
+  rows.push_back({"tx validations/s (1-in-2-out, 1 core)", validate_rate, "/s",
+                  ">= 80% of verify rate (" + std::to_string(int(0.8 * verify_rate)) + ")",
+                  validate_rate >= 0.8 * verify_rate});
+
+  // 3. connect_block of the big block, signatures already checked (cached
+  // wtxids), then disconnected again; median of reps.
+  commit_certificate cert = cb.certify(cs, big);
+  std::unordered_set<hash256, fixed_bytes_hasher> verified;
+  for (const auto& tx : big.txs) verified.insert(wtxid(tx));
+  connect_options opt = cb.at(big);
+  opt.verified = &verified;
+  std::vector<double> cached_ms, full_ms, disconnect_ms;
+  for (int r = 0; r < reps; ++r) {
+    for (bool use_cache : {true, false}) {
+      opt.verified = use_cache ? &verified : nullptr;
+      t0 = clock_type::now();
+      auto s = cs.connect_block(big, cert, opt);
+      double ms = 1000 * seconds_since(t0);
+      if (!s) return std::fprintf(stderr, "connect: %s\n", s.error_message().c_str()), 1;
+      (use_cache ? cached_ms : full_ms).push_back(ms);
+      t0 = clock_type::now();
+      if (!cs.disconnect_tip()) return std::fprintf(stderr, "disconnect failed\n"), 1;
+      disconnect_ms.push_back(1000 * seconds_since(t0));
+    }
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  double connect_ms = median(cached_ms);
+  double worst_ms = *std::max_element(cached_ms.begin(), cached_ms.end());
+  rows.push_back({"connect_block, " + std::to_string(n_txs) + " txs, sigs cached (median)",
+                  connect_ms, "ms", "< 100 ms", connect_ms < 100});
+  // The worst run includes an occasional WAL checkpoint (every ~16k pages).
+  rows.push_back({"  same, worst of " + std::to_string(reps), worst_ms, "ms", "-", true});
+  rows.push_back({"connect_block, " + std::to_string(n_txs) + " txs, sigs checked", median(full_ms),
+                  "ms", "-", true});
+  rows.push_back({"disconnect_tip, " + std::to_string(n_txs) + " txs", median(disconnect_ms), "ms",
+                  "-", true});
+
+  // 4. UTXO lookups by outpoint from SQLite (random order, all hits).
+  std::vector<outpoint> keys;
+  for (size_t i = 1; i < big.txs.size(); ++i) keys.push_back(big.txs[i].inputs[0].prev);
+  std::shuffle(keys.begin(), keys.end(), rng);
+  const size_t lookups = 200'000;
+  t0 = clock_type::now();
+  ok = 0;
+  for (size_t i = 0; i < lookups; ++i) ok += cs.get_utxo(keys[i % keys.size()]).has_value();
+  double lookup_rate = double(lookups) / seconds_since(t0);
+  if (ok != lookups) return std::fprintf(stderr, "lookup miss\n"), 1;
+  rows.push_back({"UTXO lookups/s (SQLite, hits)", lookup_rate, "/s", "-", true});
+
+  std::printf("\n%-44s %14s %-5s %-34s %s\n", "benchmark", "value", "unit", "target", "met");
+  std::printf("%s\n", std::string(104, '-').c_str());
+  bool all = true;
+  for (const auto& r : rows) {
+    std::printf("%-44s %14.1f %-5s %-34s %s\n", r.what.c_str(), r.value, r.unit.c_str(),
+                r.target.c_str(), r.target == "-" ? "" : (r.met ? "yes" : "NO"));
+    all &= r.met;
+  }
+  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
+  return all ? 0 : 2;
+}
