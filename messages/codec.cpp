@@ -21,6 +21,7 @@ struct decode_error {
 // ---- writing ----
 
 kj::ArrayPtr<const kj::byte> data_of(byte_view b) { return kj::arrayPtr(b.data, b.size); }
+capnp::Text::Reader text_of(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
 
 void put(wire::OutPoint::Builder o, const outpoint& v) {
   o.setTxid(data_of(v.txid));
@@ -47,7 +48,7 @@ void put(wire::Transaction::Builder t, const transaction& v) {
     b.setTier(static_cast<wire::Tier>(r.tier));
     put(b.initCollateral(), r.collateral);
     b.setOperatorKey(data_of(r.operator_key));
-    b.setNetAddress(r.net_address);
+    b.setNetAddress(text_of(r.net_address));
     b.setOperatorSig(data_of(r.operator_sig));
     b.setOwnerSig(data_of(r.owner_sig));
   }
@@ -121,7 +122,11 @@ Fixed get_fixed(capnp::Data::Reader d, const char* field) {
 
 std::string get_text(capnp::Text::Reader t, size_t max, const char* field) {
   if (t.size() > max) fail(std::string(field) + " longer than " + std::to_string(max));
-  return std::string(t.cStr(), t.size());
+  std::string out(t.cStr(), t.size());
+  // Cap'n Proto Text is NUL-terminated; an embedded NUL would not survive
+  // re-encoding, so two nodes could disagree on the value.
+  if (out.find('\0') != std::string::npos) fail(std::string(field) + " contains a NUL byte");
+  return out;
 }
 
 void check_count(size_t n, size_t max, const char* what) {
@@ -273,13 +278,13 @@ bytes encode_message(const peer::message& m) {
         if constexpr (std::is_same_v<T, peer::handshake>) {
           auto h = root.initHandshake();
           h.setProtocolVersion(v.protocol_version);
-          h.setChainId(v.chain_id);
+          h.setChainId(text_of(v.chain_id));
           h.setGenesisHash(data_of(v.genesis_hash));
           h.setNodeKey(data_of(v.node_key));
-          h.setListenAddr(v.listen_addr);
+          h.setListenAddr(text_of(v.listen_addr));
           h.setNonce(data_of(v.nonce));
           h.setBestHeight(v.best_height);
-          h.setUserAgent(v.user_agent);
+          h.setUserAgent(text_of(v.user_agent));
         } else if constexpr (std::is_same_v<T, peer::handshake_ack>) {
           root.initHandshakeAck().setNonceSig(data_of(v.nonce_sig));
         } else if constexpr (std::is_same_v<T, peer::ping>) {
@@ -291,7 +296,7 @@ bytes encode_message(const peer::message& m) {
         } else if constexpr (std::is_same_v<T, peer::peers>) {
           auto l = root.initPeers(static_cast<unsigned>(v.list.size()));
           for (unsigned i = 0; i < v.list.size(); ++i) {
-            l[i].setAddr(v.list[i].addr);
+            l[i].setAddr(text_of(v.list[i].addr));
             l[i].setNodeKey(data_of(v.list[i].node_key));
             l[i].setLastSeenMs(v.list[i].last_seen_ms);
           }
@@ -334,7 +339,7 @@ bytes encode_message(const peer::message& m) {
         } else if constexpr (std::is_same_v<T, peer::reject>) {
           auto r = root.initReject();
           r.setCode(v.code);
-          r.setReason(v.reason);
+          r.setReason(text_of(v.reason));
         } else {
           static_assert(sizeof(T) == 0, "every message kind must be encoded");
         }

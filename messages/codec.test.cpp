@@ -188,3 +188,13 @@ TEST_CASE("wrong field widths, unknown enums and over-long lists are refused") {
     CHECK(r.error_message().find("exceeds its limit") != std::string::npos);
   }
 }
+
+TEST_CASE("text with an embedded NUL is refused (found by the fuzzer)") {
+  capnp::MallocMessageBuilder mb;
+  auto h = mb.initRoot<wire::Message>().initHandshake();
+  std::string evil("timecoin\0evil", 13);
+  h.setChainId(capnp::Text::Reader(evil.data(), evil.size()));
+  auto r = decode_message(encode_raw(mb));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error_message().find("NUL") != std::string::npos);
+}
