@@ -102,9 +102,12 @@ result<std::vector<uint8_t>> convert_bits(const std::vector<uint8_t>& in, int fr
 
 const char* network_name(network n) {
   switch (n) {
-    case network::mainnet: return "mainnet";
-    case network::testnet: return "testnet";
-    case network::localnet: return "localnet";
+    case network::mainnet:
+      return "mainnet";
+    case network::testnet:
+      return "testnet";
+    case network::localnet:
+      return "localnet";
   }
   TC_ASSERT(false);
   return "";
@@ -119,9 +122,12 @@ result<network> parse_network(std::string_view name) {
 
 const char* address_hrp(network n) {
   switch (n) {
-    case network::mainnet: return "time";
-    case network::testnet: return "timet";
-    case network::localnet: return "timel";
+    case network::mainnet:
+      return "time";
+    case network::testnet:
+      return "timet";
+    case network::localnet:
+      return "timel";
   }
   TC_ASSERT(false);
   return "";

@@ -43,7 +43,9 @@ TEST_CASE("world-readable or malformed key files are refused") {
   CHECK(r.error_message().find(path) != std::string::npos);
   std::remove(path.c_str());
 
-  for (const char* content : {"nothex\n", "", "00\n", "zz", "0000000000000000000000000000000000000000000000000000000000000000\n"}) {
+  for (const char* content :
+       {"nothex\n", "", "00\n", "zz",
+        "0000000000000000000000000000000000000000000000000000000000000000\n"}) {
     CAPTURE(content);
     { std::ofstream(path) << content; }
     ::chmod(path.c_str(), 0600);

@@ -15,7 +15,9 @@ struct error {
   std::string message;
 };
 
-inline error make_error(std::string msg) { return error{std::move(msg)}; }
+inline error make_error(std::string msg) {
+  return error{std::move(msg)};
+}
 
 template <class T>
 class [[nodiscard]] result {
@@ -56,13 +58,15 @@ class [[nodiscard]] result {
 // status: a result with no value.
 struct ok_t {};
 using status = result<ok_t>;
-inline status ok_status() { return ok_t{}; }
+inline status ok_status() {
+  return ok_t{};
+}
 
 }  // namespace tc
 
 // Propagate an error from a result-returning expression.
-#define TC_TRY(expr)                                     \
-  do {                                                   \
-    auto tc_try_r_ = (expr);                             \
-    if (!tc_try_r_.ok()) return tc_try_r_.take_error();  \
+#define TC_TRY(expr)                                    \
+  do {                                                  \
+    auto tc_try_r_ = (expr);                            \
+    if (!tc_try_r_.ok()) return tc_try_r_.take_error(); \
   } while (0)

@@ -25,7 +25,9 @@ const secp256k1_context* ctx() {
   return c;
 }
 
-secp256k1_keypair* as_keypair(uint8_t* p) { return reinterpret_cast<secp256k1_keypair*>(p); }
+secp256k1_keypair* as_keypair(uint8_t* p) {
+  return reinterpret_cast<secp256k1_keypair*>(p);
+}
 const secp256k1_keypair* as_keypair(const uint8_t* p) {
   return reinterpret_cast<const secp256k1_keypair*>(p);
 }
@@ -67,7 +69,9 @@ secret_key& secret_key::operator=(const secret_key& o) {
   pub_ = o.pub_;
   return *this;
 }
-secret_key::~secret_key() { OPENSSL_cleanse(keypair_, sizeof keypair_); }
+secret_key::~secret_key() {
+  OPENSSL_cleanse(keypair_, sizeof keypair_);
+}
 
 std::string secret_key::hex() const {
   uint8_t sk[32];
@@ -77,7 +81,9 @@ std::string secret_key::hex() const {
   return h;
 }
 
-signature secret_key::sign(const hash256& msg) const { return sign(msg, os_random32()); }
+signature secret_key::sign(const hash256& msg) const {
+  return sign(msg, os_random32());
+}
 
 signature secret_key::sign(byte_view msg, const hash256& aux) const {
   signature sig;

@@ -10,7 +10,7 @@ namespace tc {
 
 struct pubkey_tag {};
 struct signature_tag {};
-using pubkey = fixed_bytes<32, pubkey_tag>;       // x-only
+using pubkey = fixed_bytes<32, pubkey_tag>;        // x-only
 using signature = fixed_bytes<64, signature_tag>;  // BIP340 (R.x, s)
 
 // A secret key with its precomputed keypair; the bytes are wiped on destruction.

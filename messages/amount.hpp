@@ -14,10 +14,12 @@ namespace tc {
 
 using amount = int64_t;
 
-constexpr amount coin = 100'000'000;                 // 1 TIME
+constexpr amount coin = 100'000'000;                  // 1 TIME
 constexpr amount max_money = 1'000'000'000LL * coin;  // hard supply cap, 1e17 units
 
-constexpr bool money_range(amount a) { return a >= 0 && a <= max_money; }
+constexpr bool money_range(amount a) {
+  return a >= 0 && a <= max_money;
+}
 
 // a + b when both and the sum are in money range; nullopt otherwise.
 inline std::optional<amount> checked_add(amount a, amount b) {

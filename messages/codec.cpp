@@ -16,12 +16,18 @@ struct decode_error {
   std::string what;
 };
 
-[[noreturn]] void fail(std::string what) { throw decode_error{std::move(what)}; }
+[[noreturn]] void fail(std::string what) {
+  throw decode_error{std::move(what)};
+}
 
 // ---- writing ----
 
-kj::ArrayPtr<const kj::byte> data_of(byte_view b) { return kj::arrayPtr(b.data, b.size); }
-capnp::Text::Reader text_of(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+kj::ArrayPtr<const kj::byte> data_of(byte_view b) {
+  return kj::arrayPtr(b.data, b.size);
+}
+capnp::Text::Reader text_of(const std::string& s) {
+  return capnp::Text::Reader(s.data(), s.size());
+}
 
 void put(wire::OutPoint::Builder o, const outpoint& v) {
   o.setTxid(data_of(v.txid));
@@ -130,8 +136,8 @@ std::string get_text(capnp::Text::Reader t, size_t max, const char* field) {
 }
 
 void check_count(size_t n, size_t max, const char* what) {
-  if (n > max) fail(std::string(what) + ": " + std::to_string(n) + " exceeds limit " +
-                    std::to_string(max));
+  if (n > max)
+    fail(std::string(what) + ": " + std::to_string(n) + " exceeds limit " + std::to_string(max));
 }
 
 template <class E>
@@ -140,7 +146,9 @@ E get_enum(uint16_t raw, uint16_t max, const char* field) {
   return static_cast<E>(raw);
 }
 
-outpoint get(wire::OutPoint::Reader r) { return {get_fixed<hash256>(r.getTxid(), "txid"), r.getIndex()}; }
+outpoint get(wire::OutPoint::Reader r) {
+  return {get_fixed<hash256>(r.getTxid(), "txid"), r.getIndex()};
+}
 
 transaction get(wire::Transaction::Reader r) {
   transaction t;
@@ -151,11 +159,13 @@ transaction get(wire::Transaction::Reader r) {
   check_count(ins.size(), limits::max_tx_inputs, "tx inputs");
   t.inputs.reserve(ins.size());
   for (auto in : ins)
-    t.inputs.push_back({get(in.getPrev()), get_fixed<signature>(in.getSignature(), "input signature")});
+    t.inputs.push_back(
+        {get(in.getPrev()), get_fixed<signature>(in.getSignature(), "input signature")});
   auto outs = r.getOutputs();
   check_count(outs.size(), limits::max_tx_outputs, "tx outputs");
   t.outputs.reserve(outs.size());
-  for (auto out : outs) t.outputs.push_back({out.getValue(), get_fixed<pubkey>(out.getOwner(), "output owner")});
+  for (auto out : outs)
+    t.outputs.push_back({out.getValue(), get_fixed<pubkey>(out.getOwner(), "output owner")});
   if (r.hasRegistration()) {
     auto g = r.getRegistration();
     mn_registration reg;
@@ -186,7 +196,9 @@ vote get(wire::Vote::Reader r) {
   return v;
 }
 
-evidence get(wire::Evidence::Reader r) { return {get(r.getVoteA()), get(r.getVoteB())}; }
+evidence get(wire::Evidence::Reader r) {
+  return {get(r.getVoteA()), get(r.getVoteB())};
+}
 
 block get(wire::Block::Reader r) {
   block b;
@@ -222,13 +234,15 @@ commit_certificate get(wire::CommitCertificate::Reader r) {
   return c;
 }
 
-block_with_cert get(wire::BlockWithCert::Reader r) { return {get(r.getBlock()), get(r.getCert())}; }
+block_with_cert get(wire::BlockWithCert::Reader r) {
+  return {get(r.getBlock()), get(r.getCert())};
+}
 
 // Copies into aligned words (FlatArrayMessageReader needs 8-byte alignment),
 // checks framing, and runs `fn` on the reader; any exception becomes an error.
 template <class Fn>
-auto with_reader(byte_view data, size_t max_bytes, Fn&& fn) -> result<decltype(fn(
-    std::declval<capnp::FlatArrayMessageReader&>(), size_t{}))> {
+auto with_reader(byte_view data, size_t max_bytes, Fn&& fn)
+    -> result<decltype(fn(std::declval<capnp::FlatArrayMessageReader&>(), size_t{}))> {
   if (data.size == 0) return make_error("empty message");
   if (data.size > max_bytes)
     return make_error("message of " + std::to_string(data.size) + " bytes exceeds limit " +
@@ -254,18 +268,34 @@ auto with_reader(byte_view data, size_t max_bytes, Fn&& fn) -> result<decltype(f
 
 size_t max_payload_bytes(size_t kind) {
   switch (kind) {
-    case 0: return 4096;                           // handshake
-    case 1: case 2: case 3: case 4: case 15: case 16:
-      return 256;                                  // ack, ping, pong, get-peers, get-tip, tip
-    case 5: return 256u << 10;                     // peers
-    case 6: return 2 * limits::max_tx_bytes;       // tx (Cap'n Proto pads)
-    case 7: return 64 * limits::max_get_txs + 64;  // get-txs
-    case 9: case 10: return 512;                   // votes
-    case 11: return 256 + 128 * limits::max_validators;
-    case 13: return 256;                           // get-blocks
-    case 17: return 1024;                          // evidence
-    case 18: return 4096;                          // reject
-    default: return limits::max_frame_bytes;       // proposal, block, blocks
+    case 0:
+      return 4096;  // handshake
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 15:
+    case 16:
+      return 256;  // ack, ping, pong, get-peers, get-tip, tip
+    case 5:
+      return 256u << 10;  // peers
+    case 6:
+      return 2 * limits::max_tx_bytes;  // tx (Cap'n Proto pads)
+    case 7:
+      return 64 * limits::max_get_txs + 64;  // get-txs
+    case 9:
+    case 10:
+      return 512;  // votes
+    case 11:
+      return 256 + 128 * limits::max_validators;
+    case 13:
+      return 256;  // get-blocks
+    case 17:
+      return 1024;  // evidence
+    case 18:
+      return 4096;  // reject
+    default:
+      return limits::max_frame_bytes;  // proposal, block, blocks
   }
 }
 
@@ -349,91 +379,104 @@ bytes encode_message(const peer::message& m) {
 }
 
 result<peer::message> decode_message(byte_view payload) {
-  return with_reader(payload, limits::max_frame_bytes,
-                     [](capnp::FlatArrayMessageReader& reader, size_t size) -> peer::message {
-    auto root = reader.getRoot<wire::Message>();
-    auto which = static_cast<size_t>(root.which());
-    if (which >= std::variant_size_v<peer::message>)
-      fail("unknown message kind " + std::to_string(which));
-    if (size > max_payload_bytes(which))
-      fail("message kind " + std::to_string(which) + " of " + std::to_string(size) +
-           " bytes exceeds its limit " + std::to_string(max_payload_bytes(which)));
-    switch (root.which()) {
-      case wire::Message::HANDSHAKE: {
-        auto h = root.getHandshake();
-        peer::handshake v;
-        v.protocol_version = h.getProtocolVersion();
-        v.chain_id = get_text(h.getChainId(), limits::max_text_len, "chain id");
-        v.genesis_hash = get_fixed<hash256>(h.getGenesisHash(), "genesis hash");
-        v.node_key = get_fixed<pubkey>(h.getNodeKey(), "node key");
-        v.listen_addr = get_text(h.getListenAddr(), limits::max_net_address_len, "listen address");
-        v.nonce = get_fixed<hash256>(h.getNonce(), "nonce");
-        v.best_height = h.getBestHeight();
-        v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
-        return v;
-      }
-      case wire::Message::HANDSHAKE_ACK:
-        return peer::handshake_ack{
-            get_fixed<signature>(root.getHandshakeAck().getNonceSig(), "nonce signature")};
-      case wire::Message::PING: return peer::ping{root.getPing()};
-      case wire::Message::PONG: return peer::pong{root.getPong()};
-      case wire::Message::GET_PEERS: return peer::get_peers{};
-      case wire::Message::PEERS: {
-        auto l = root.getPeers();
-        check_count(l.size(), limits::max_peers_per_msg, "peers");
-        peer::peers v;
-        for (auto p : l)
-          v.list.push_back({get_text(p.getAddr(), limits::max_net_address_len, "peer address"),
-                            get_fixed<pubkey>(p.getNodeKey(), "peer key"), p.getLastSeenMs()});
-        return v;
-      }
-      case wire::Message::TX: return peer::tx{get(root.getTx())};
-      case wire::Message::GET_TXS: {
-        auto l = root.getGetTxs();
-        check_count(l.size(), limits::max_get_txs, "get-txs");
-        peer::get_txs v;
-        for (auto d : l) v.txids.push_back(get_fixed<hash256>(d, "txid"));
-        return v;
-      }
-      case wire::Message::PROPOSAL: {
-        auto p = root.getProposal();
-        proposal v;
-        v.height = p.getHeight();
-        v.round = p.getRound();
-        v.pol_round = p.getPolRound();
-        v.blk = get(p.getBlock());
-        v.proposer = get_fixed<pubkey>(p.getProposer(), "proposer");
-        v.sig = get_fixed<signature>(p.getSignature(), "proposal signature");
-        return v;
-      }
-      case wire::Message::PREVOTE: return peer::prevote{get(root.getPrevote())};
-      case wire::Message::PRECOMMIT: return peer::precommit{get(root.getPrecommit())};
-      case wire::Message::COMMIT_CERT: return get(root.getCommitCert());
-      case wire::Message::BLOCK: return get(root.getBlock());
-      case wire::Message::GET_BLOCKS: {
-        auto g = root.getGetBlocks();
-        return peer::get_blocks{g.getFromHeight(), g.getCount()};
-      }
-      case wire::Message::BLOCKS: {
-        auto l = root.getBlocks();
-        check_count(l.size(), limits::max_blocks_per_msg, "blocks");
-        peer::blocks v;
-        for (auto b : l) v.list.push_back(get(b));
-        return v;
-      }
-      case wire::Message::GET_TIP: return peer::get_tip{};
-      case wire::Message::TIP: {
-        auto t = root.getTip();
-        return peer::tip{t.getHeight(), get_fixed<hash256>(t.getHash(), "tip hash")};
-      }
-      case wire::Message::EVIDENCE: return get(root.getEvidence());
-      case wire::Message::REJECT: {
-        auto r = root.getReject();
-        return peer::reject{r.getCode(), get_text(r.getReason(), limits::max_text_len, "reason")};
-      }
-    }
-    fail("unknown message kind");
-  });
+  return with_reader(
+      payload, limits::max_frame_bytes,
+      [](capnp::FlatArrayMessageReader& reader, size_t size) -> peer::message {
+        auto root = reader.getRoot<wire::Message>();
+        auto which = static_cast<size_t>(root.which());
+        if (which >= std::variant_size_v<peer::message>)
+          fail("unknown message kind " + std::to_string(which));
+        if (size > max_payload_bytes(which))
+          fail("message kind " + std::to_string(which) + " of " + std::to_string(size) +
+               " bytes exceeds its limit " + std::to_string(max_payload_bytes(which)));
+        switch (root.which()) {
+          case wire::Message::HANDSHAKE: {
+            auto h = root.getHandshake();
+            peer::handshake v;
+            v.protocol_version = h.getProtocolVersion();
+            v.chain_id = get_text(h.getChainId(), limits::max_text_len, "chain id");
+            v.genesis_hash = get_fixed<hash256>(h.getGenesisHash(), "genesis hash");
+            v.node_key = get_fixed<pubkey>(h.getNodeKey(), "node key");
+            v.listen_addr =
+                get_text(h.getListenAddr(), limits::max_net_address_len, "listen address");
+            v.nonce = get_fixed<hash256>(h.getNonce(), "nonce");
+            v.best_height = h.getBestHeight();
+            v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
+            return v;
+          }
+          case wire::Message::HANDSHAKE_ACK:
+            return peer::handshake_ack{
+                get_fixed<signature>(root.getHandshakeAck().getNonceSig(), "nonce signature")};
+          case wire::Message::PING:
+            return peer::ping{root.getPing()};
+          case wire::Message::PONG:
+            return peer::pong{root.getPong()};
+          case wire::Message::GET_PEERS:
+            return peer::get_peers{};
+          case wire::Message::PEERS: {
+            auto l = root.getPeers();
+            check_count(l.size(), limits::max_peers_per_msg, "peers");
+            peer::peers v;
+            for (auto p : l)
+              v.list.push_back({get_text(p.getAddr(), limits::max_net_address_len, "peer address"),
+                                get_fixed<pubkey>(p.getNodeKey(), "peer key"), p.getLastSeenMs()});
+            return v;
+          }
+          case wire::Message::TX:
+            return peer::tx{get(root.getTx())};
+          case wire::Message::GET_TXS: {
+            auto l = root.getGetTxs();
+            check_count(l.size(), limits::max_get_txs, "get-txs");
+            peer::get_txs v;
+            for (auto d : l) v.txids.push_back(get_fixed<hash256>(d, "txid"));
+            return v;
+          }
+          case wire::Message::PROPOSAL: {
+            auto p = root.getProposal();
+            proposal v;
+            v.height = p.getHeight();
+            v.round = p.getRound();
+            v.pol_round = p.getPolRound();
+            v.blk = get(p.getBlock());
+            v.proposer = get_fixed<pubkey>(p.getProposer(), "proposer");
+            v.sig = get_fixed<signature>(p.getSignature(), "proposal signature");
+            return v;
+          }
+          case wire::Message::PREVOTE:
+            return peer::prevote{get(root.getPrevote())};
+          case wire::Message::PRECOMMIT:
+            return peer::precommit{get(root.getPrecommit())};
+          case wire::Message::COMMIT_CERT:
+            return get(root.getCommitCert());
+          case wire::Message::BLOCK:
+            return get(root.getBlock());
+          case wire::Message::GET_BLOCKS: {
+            auto g = root.getGetBlocks();
+            return peer::get_blocks{g.getFromHeight(), g.getCount()};
+          }
+          case wire::Message::BLOCKS: {
+            auto l = root.getBlocks();
+            check_count(l.size(), limits::max_blocks_per_msg, "blocks");
+            peer::blocks v;
+            for (auto b : l) v.list.push_back(get(b));
+            return v;
+          }
+          case wire::Message::GET_TIP:
+            return peer::get_tip{};
+          case wire::Message::TIP: {
+            auto t = root.getTip();
+            return peer::tip{t.getHeight(), get_fixed<hash256>(t.getHash(), "tip hash")};
+          }
+          case wire::Message::EVIDENCE:
+            return get(root.getEvidence());
+          case wire::Message::REJECT: {
+            auto r = root.getReject();
+            return peer::reject{r.getCode(),
+                                get_text(r.getReason(), limits::max_text_len, "reason")};
+          }
+        }
+        fail("unknown message kind");
+      });
 }
 
 bytes encode_block(const block& b) {

@@ -28,7 +28,9 @@ signature sg(uint8_t b) {
   x.v.fill(b);
   return x;
 }
-vote sample_vote() { return {vote_type::precommit, 9, 2, h(1), pk(2), sg(3)}; }
+vote sample_vote() {
+  return {vote_type::precommit, 9, 2, h(1), pk(2), sg(3)};
+}
 block sample_block() {
   block b;
   b.header.height = 7;
@@ -44,7 +46,8 @@ block sample_block() {
   reg.kind = tx_kind::mn_register;
   reg.inputs.push_back({{h(7), 1}, sg(8)});
   reg.outputs.push_back({5, pk(9)});
-  reg.registration = mn_registration{mn_tier::silver, {h(10), 2}, pk(11), "1.2.3.4:24000", sg(12), sg(13)};
+  reg.registration =
+      mn_registration{mn_tier::silver, {h(10), 2}, pk(11), "1.2.3.4:24000", sg(12), sg(13)};
   b.txs.push_back(reg);
   transaction dereg;
   dereg.kind = tx_kind::mn_deregister;
@@ -58,10 +61,13 @@ block sample_block() {
   test::seal(b);
   return b;
 }
-commit_certificate sample_cert() { return {7, 1, h(20), {{pk(21), sg(22)}, {pk(23), sg(24)}}}; }
+commit_certificate sample_cert() {
+  return {7, 1, h(20), {{pk(21), sg(22)}, {pk(23), sg(24)}}};
+}
 
 std::vector<peer::message> every_kind() {
-  return {peer::handshake{1, "timecoin-localnet", h(1), pk(2), "127.0.0.1:24200", h(3), 77, "timed/0.1"},
+  return {peer::handshake{1, "timecoin-localnet", h(1), pk(2), "127.0.0.1:24200", h(3), 77,
+                          "timed/0.1"},
           peer::handshake_ack{sg(4)},
           peer::ping{0xdeadbeef},
           peer::pong{0xdeadbeef},

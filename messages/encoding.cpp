@@ -148,7 +148,9 @@ hash256 block_hash(const block_header& h) {
   return tagged_hash("TimeCoin/block", w.data());
 }
 
-size_t block_size(const block& b) { return block_size(b, digest_txs(b.txs)); }
+size_t block_size(const block& b) {
+  return block_size(b, digest_txs(b.txs));
+}
 
 size_t block_size(const block& b, const std::vector<tx_digest>& digests) {
   TC_ASSERT(digests.size() == b.txs.size());

@@ -32,15 +32,19 @@ TEST_CASE("golden hashes are pinned") {
   transaction tx = golden_tx();
   CHECK(txid(tx).hex() == "661ec5ae905ef6524ffc53b77bfc8d4c4f0a12d0872efee8a170d530828e7777");
   CHECK(wtxid(tx).hex() == "25c008954c5379804c544f2a824fd6f5b44bf12a8b5b69d5ada679697993f7ce");
-  CHECK(block_hash(golden_header()).hex() == "40904c9e173677d01bcdeca5327987fb0496cea658a0bf4457cd8b87c0ef3bef");
+  CHECK(block_hash(golden_header()).hex() ==
+        "40904c9e173677d01bcdeca5327987fb0496cea658a0bf4457cd8b87c0ef3bef");
   vote v;
   v.type = vote_type::precommit;
   v.height = 42;
   v.round = 3;
   v.block_hash = block_hash(golden_header());
-  CHECK(vote_sign_bytes("timecoin-test", v).hex() == "97f94bd1f52434d0dfb74ccaf829744c8ac8b776e35df1b92158445a9b0c3a6d");
-  CHECK(merkle_root({txid(tx), wtxid(tx), block_hash(golden_header())}).hex() == "f327a4390d0be63332377e27dba1eb49adb68bda1d9b4ba9e330f56b17de1c40");
-  CHECK(tx_sighash("timecoin-test", txid(tx), 0, tx.outputs[0]).hex() == "f2955ebbccbd6f5a3981ea30ec16247a6a94b6f6aa421ff01cc71d23f2edd69c");
+  CHECK(vote_sign_bytes("timecoin-test", v).hex() ==
+        "97f94bd1f52434d0dfb74ccaf829744c8ac8b776e35df1b92158445a9b0c3a6d");
+  CHECK(merkle_root({txid(tx), wtxid(tx), block_hash(golden_header())}).hex() ==
+        "f327a4390d0be63332377e27dba1eb49adb68bda1d9b4ba9e330f56b17de1c40");
+  CHECK(tx_sighash("timecoin-test", txid(tx), 0, tx.outputs[0]).hex() ==
+        "f2955ebbccbd6f5a3981ea30ec16247a6a94b6f6aa421ff01cc71d23f2edd69c");
 }
 
 TEST_CASE("txid ignores signatures, wtxid does not") {
@@ -73,7 +77,8 @@ TEST_CASE("sign-bytes commit to every voted field and the chain id") {
 }
 
 TEST_CASE("merkle root: order matters, no duplication ambiguity") {
-  hash256 a = tagged_hash("t", byte_view::of("a")), b = tagged_hash("t", byte_view::of("b")), c = tagged_hash("t", byte_view::of("c"));
+  hash256 a = tagged_hash("t", byte_view::of("a")), b = tagged_hash("t", byte_view::of("b")),
+          c = tagged_hash("t", byte_view::of("c"));
   CHECK(merkle_root({}) == hash256{});
   CHECK(merkle_root({a}) == a);
   CHECK(merkle_root({a, b}) != merkle_root({b, a}));

@@ -9,16 +9,16 @@ namespace tc::limits {
 
 constexpr uint32_t protocol_version = 1;
 
-constexpr size_t max_frame_bytes = 16u << 20;   // one peer frame, any kind
-constexpr size_t max_block_bytes = 8u << 20;    // canonical size of a block
-constexpr size_t max_tx_bytes = 256u << 10;     // canonical size of a transaction
+constexpr size_t max_frame_bytes = 16u << 20;  // one peer frame, any kind
+constexpr size_t max_block_bytes = 8u << 20;   // canonical size of a block
+constexpr size_t max_tx_bytes = 256u << 10;    // canonical size of a transaction
 constexpr size_t max_tx_inputs = 2000;
 constexpr size_t max_tx_outputs = 2000;
 constexpr size_t max_block_txs = 40000;
 constexpr size_t max_block_evidence = 100;
-constexpr size_t max_validators = 1000;         // signatures in a certificate
+constexpr size_t max_validators = 1000;  // signatures in a certificate
 constexpr size_t max_net_address_len = 255;
-constexpr size_t max_text_len = 1024;           // chain id, user agent, reject reason
+constexpr size_t max_text_len = 1024;  // chain id, user agent, reject reason
 constexpr size_t max_peers_per_msg = 1000;
 constexpr size_t max_get_txs = 5000;
 constexpr size_t max_blocks_per_msg = 500;

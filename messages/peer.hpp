@@ -44,7 +44,9 @@ struct peer_address {
   pubkey node_key;
   uint64_t last_seen_ms = 0;
   auto tie() const { return std::tie(addr, node_key, last_seen_ms); }
-  friend bool operator==(const peer_address& a, const peer_address& b) { return a.tie() == b.tie(); }
+  friend bool operator==(const peer_address& a, const peer_address& b) {
+    return a.tie() == b.tie();
+  }
 };
 struct peers {
   std::vector<peer_address> list;

@@ -4,10 +4,14 @@ namespace tc {
 
 amount tier_collateral(mn_tier t) {
   switch (t) {
-    case mn_tier::free: return 0;
-    case mn_tier::bronze: return 1'000 * coin;
-    case mn_tier::silver: return 10'000 * coin;
-    case mn_tier::gold: return 100'000 * coin;
+    case mn_tier::free:
+      return 0;
+    case mn_tier::bronze:
+      return 1'000 * coin;
+    case mn_tier::silver:
+      return 10'000 * coin;
+    case mn_tier::gold:
+      return 100'000 * coin;
   }
   TC_ASSERT(false);
   return 0;
@@ -15,10 +19,14 @@ amount tier_collateral(mn_tier t) {
 
 uint64_t tier_weight(mn_tier t) {
   switch (t) {
-    case mn_tier::free: return 1;
-    case mn_tier::bronze: return 10;
-    case mn_tier::silver: return 100;
-    case mn_tier::gold: return 1000;
+    case mn_tier::free:
+      return 1;
+    case mn_tier::bronze:
+      return 10;
+    case mn_tier::silver:
+      return 100;
+    case mn_tier::gold:
+      return 1000;
   }
   TC_ASSERT(false);
   return 0;
@@ -26,10 +34,14 @@ uint64_t tier_weight(mn_tier t) {
 
 const char* tier_name(mn_tier t) {
   switch (t) {
-    case mn_tier::free: return "free";
-    case mn_tier::bronze: return "bronze";
-    case mn_tier::silver: return "silver";
-    case mn_tier::gold: return "gold";
+    case mn_tier::free:
+      return "free";
+    case mn_tier::bronze:
+      return "bronze";
+    case mn_tier::silver:
+      return "silver";
+    case mn_tier::gold:
+      return "gold";
   }
   TC_ASSERT(false);
   return "";

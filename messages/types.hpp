@@ -42,7 +42,13 @@ struct tx_input {
   friend bool operator==(const tx_input& a, const tx_input& b) { return a.tie() == b.tie(); }
 };
 
-enum class tx_kind : uint8_t { transfer = 0, reward = 1, genesis = 2, mn_register = 3, mn_deregister = 4 };
+enum class tx_kind : uint8_t {
+  transfer = 0,
+  reward = 1,
+  genesis = 2,
+  mn_register = 3,
+  mn_deregister = 4
+};
 enum class mn_tier : uint8_t { free = 0, bronze = 1, silver = 2, gold = 3 };
 
 // Collateral 0 / 1,000 / 10,000 / 100,000 TIME; voting weight 1 / 10 / 100 / 1000.
@@ -99,7 +105,9 @@ struct block_header {
   auto tie() const {
     return std::tie(version, height, timestamp_ms, prev_hash, merkle_root, evidence_hash, proposer);
   }
-  friend bool operator==(const block_header& a, const block_header& b) { return a.tie() == b.tie(); }
+  friend bool operator==(const block_header& a, const block_header& b) {
+    return a.tie() == b.tie();
+  }
 };
 
 enum class vote_type : uint8_t { prevote = 0, precommit = 1 };

@@ -35,7 +35,8 @@ status check_tx_stateless(const transaction& tx, std::optional<size_t> size) {
     if (tx.height != 0) return make_error("height must be 0 outside reward/genesis txs");
   }
   if (tx.outputs.empty()) return make_error("tx has no outputs");
-  if ((size ? *size : tx_size(tx)) > limits::max_tx_bytes) return make_error("tx exceeds the size limit");
+  if ((size ? *size : tx_size(tx)) > limits::max_tx_bytes)
+    return make_error("tx exceeds the size limit");
 
   amount total = 0;
   for (const auto& out : tx.outputs) {

@@ -10,14 +10,19 @@ namespace {
 const std::string chain = "timecoin-test";
 transaction valid_tx() {
   auto key = test::key_from_seed(1);
-  outpoint prev{test::key_from_seed(99).public_key().v == hash256{}.v ? hash256{} : hash256::from_view(test::key_from_seed(99).public_key()), 0};
-  return test::make_transfer(chain, prev, {10 * coin, key.public_key()}, key,
-                             {{6 * coin, test::key_from_seed(2).public_key()},
-                              {3 * coin, key.public_key()}});
+  outpoint prev{test::key_from_seed(99).public_key().v == hash256{}.v
+                    ? hash256{}
+                    : hash256::from_view(test::key_from_seed(99).public_key()),
+                0};
+  return test::make_transfer(
+      chain, prev, {10 * coin, key.public_key()}, key,
+      {{6 * coin, test::key_from_seed(2).public_key()}, {3 * coin, key.public_key()}});
 }
 }  // namespace
 
-TEST_CASE("a well-formed transfer passes") { CHECK(check_tx_stateless(valid_tx()).ok()); }
+TEST_CASE("a well-formed transfer passes") {
+  CHECK(check_tx_stateless(valid_tx()).ok());
+}
 
 TEST_CASE("each stateless tx rule can fail") {
   auto expect_fail = [](transaction tx, const char* what) {

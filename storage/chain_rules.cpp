@@ -16,10 +16,10 @@ bool masternode::collateral_locked_at(uint64_t h, uint32_t delay) const {
 }
 
 bool operator==(const masternode& a, const masternode& b) {
-  return std::tie(a.operator_key, a.owner, a.tier, a.collateral, a.net_address,
-                  a.registered_height, a.removed_height, a.slashed) ==
-         std::tie(b.operator_key, b.owner, b.tier, b.collateral, b.net_address,
-                  b.registered_height, b.removed_height, b.slashed);
+  return std::tie(a.operator_key, a.owner, a.tier, a.collateral, a.net_address, a.registered_height,
+                  a.removed_height, a.slashed) ==
+         std::tie(b.operator_key, b.owner, b.tier, b.collateral, b.net_address, b.registered_height,
+                  b.removed_height, b.slashed);
 }
 
 std::set<outpoint> locked_collateral(const registry& reg, uint64_t height, uint32_t delay) {
@@ -128,7 +128,8 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
                   r.operator_sig))
         return make_error("invalid operator signature");
       if (r.tier != mn_tier::free &&
-          !verify(owner_out.owner, tx_sighash(p.chain_id, id, sighash_owner, owner_out), r.owner_sig))
+          !verify(owner_out.owner, tx_sighash(p.chain_id, id, sighash_owner, owner_out),
+                  r.owner_sig))
         return make_error("invalid collateral owner signature");
     }
   }
@@ -139,7 +140,8 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
     tx_output signed_out = m->tier == mn_tier::free ? tx_output{0, m->operator_key}
                                                     : tx_output{tier_collateral(m->tier), m->owner};
     if (ctx.check_signatures &&
-        !verify(signed_out.owner, tx_sighash(p.chain_id, id, sighash_owner, signed_out), d.owner_sig))
+        !verify(signed_out.owner, tx_sighash(p.chain_id, id, sighash_owner, signed_out),
+                d.owner_sig))
       return make_error("invalid deregistration signature");
   }
   return fee;

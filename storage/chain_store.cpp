@@ -39,8 +39,8 @@ status check_existing_file(const std::string& path) {
                       " is not an SQLite database (foreign or truncated file). Nothing was "
                       "changed. Point --datadir at the right directory, or move this file away.");
   if (st.st_size < 512 || st.st_size % 512 != 0)
-    return make_error(corrupt_advice(path, "file size " + std::to_string(st.st_size) +
-                                               " is not a whole number of pages"));
+    return make_error(corrupt_advice(
+        path, "file size " + std::to_string(st.st_size) + " is not a whole number of pages"));
   return ok_status();
 }
 
@@ -78,12 +78,13 @@ status write_masternode(sql::database& db, const pubkey& key, const std::optiona
   st->bind(1, key).bind(2, m->owner).bind(3, int64_t(m->tier));
   st->bind(4, outpoint_key(m->collateral)).bind(5, m->net_address);
   st->bind(6, int64_t(m->registered_height));
-  if (m->removed_height) st->bind(7, int64_t(*m->removed_height));
-  else st->bind_null(7);
+  if (m->removed_height)
+    st->bind(7, int64_t(*m->removed_height));
+  else
+    st->bind_null(7);
   st->bind(8, int64_t(m->slashed));
   return st->run();
 }
-
 
 // Executes one statement per batch of up to 256 rows, e.g.
 //   head + "(?,?),(?,?),..." + tail
@@ -103,8 +104,10 @@ status run_batched(sql::database& db, const std::string& head, const std::string
       for (size_t i = 0; i < n; ++i) text += (i ? "," : "") + row;
       auto made = db.prepare(text + tail);
       if (!made) return made.take_error();
-      if (n == batch) full = std::move(made).value();
-      else partial = std::move(made).value(), st = &partial;
+      if (n == batch)
+        full = std::move(made).value();
+      else
+        partial = std::move(made).value(), st = &partial;
     }
     for (size_t i = 0; i < n; ++i) bind_row(*st, static_cast<int>(i) * vars_per_row + 1, start + i);
     TC_TRY(st->run());
@@ -117,8 +120,8 @@ status run_batched(sql::database& db, const std::string& head, const std::string
 chain_store::~chain_store() = default;
 
 result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
-                                                        const genesis_spec& genesis,
-                                                        const open_options& opt) {
+                                                       const genesis_spec& genesis,
+                                                       const open_options& opt) {
   std::unique_ptr<chain_store> cs(new chain_store());
   cs->path_ = path;
   cs->params_ = genesis.params;
@@ -146,8 +149,7 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
     if (!ver) return make_error(corrupt_advice(path, ver.error_message()));
     version = *ver;
     if (*app != application_id)
-      return make_error("database " + path +
-                        " belongs to another program (SQLite application_id " +
+      return make_error("database " + path + " belongs to another program (SQLite application_id " +
                         std::to_string(*app) +
                         "). Nothing was changed. Point --datadir at a timed data directory.");
     if (version > schema_version)
@@ -164,15 +166,17 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   // (only takes effect when the file is created).
   if (!exists) TC_TRY(d.exec("PRAGMA page_size = 16384"));
   // FULL: a committed block survives power loss, not just a process crash.
-  TC_TRY(d.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384"));
+  TC_TRY(d.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+      "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384"));
   for (int64_t v = version; v < opt.migrate_to; ++v) {
     sql::transaction_guard tx(d);
     TC_TRY(tx.begin());
     auto s = d.exec(migrations()[static_cast<size_t>(v)] +
                     "; PRAGMA user_version = " + std::to_string(v + 1));
-    if (!s) return make_error("migrating " + path + " to schema " + std::to_string(v + 1) +
-                              " failed: " + s.error_message());
+    if (!s)
+      return make_error("migrating " + path + " to schema " + std::to_string(v + 1) +
+                        " failed: " + s.error_message());
     TC_TRY(tx.commit());
   }
   auto gh = d.prepare("SELECT value FROM meta WHERE key = 'genesis_hash'");
@@ -243,12 +247,12 @@ status chain_store::apply_genesis(const block& gb, const genesis_spec& spec) {
 }
 
 status chain_store::load() {
-  auto t = db_->prepare("SELECT height, hash, timestamp_ms FROM blocks ORDER BY height DESC LIMIT 1");
+  auto t =
+      db_->prepare("SELECT height, hash, timestamp_ms FROM blocks ORDER BY height DESC LIMIT 1");
   if (!t) return t.take_error();
   auto row = t->step();
   if (!row) return make_error(corrupt_advice(path_, row.error_message()));
-  if (!*row || t->col_blob(1).size != 32)
-    return make_error(corrupt_advice(path_, "no tip block"));
+  if (!*row || t->col_blob(1).size != 32) return make_error(corrupt_advice(path_, "no tip block"));
   tip_ = {static_cast<uint64_t>(t->col_int(0)), hash256::from_view(t->col_blob(1)),
           static_cast<uint64_t>(t->col_int(2))};
   registry_.clear();
@@ -330,8 +334,9 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
     bool cached = opt.verified && opt.verified->count(digests[i].wtxid);
     auto fee = check_tx_contextual(tx, digests[i].txid, lookup,
                                    {params_, working, locked, h.height, !cached});
-    if (!fee) return make_error("tx " + std::to_string(i) + " (" + digests[i].txid.hex() + "): " +
-                                fee.error_message());
+    if (!fee)
+      return make_error("tx " + std::to_string(i) + " (" + digests[i].txid.hex() +
+                        "): " + fee.error_message());
     auto sum = checked_add(fees, *fee);
     if (!sum) return make_error("block fees overflow");
     fees = *sum;
@@ -364,8 +369,10 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
     overlay[{digests[0].txid, j}] = utxo_entry{b.txs[0].outputs[j], h.height};
   for (const auto& [key, m] : working) {
     auto old = registry_.find(key);
-    if (old == registry_.end()) undo.registry_before.push_back({key, std::nullopt});
-    else if (!(old->second == m)) undo.registry_before.push_back({key, old->second});
+    if (old == registry_.end())
+      undo.registry_before.push_back({key, std::nullopt});
+    else if (!(old->second == m))
+      undo.registry_before.push_back({key, old->second});
   }
 
   // Validation is over; write in key order (B-tree locality makes this
@@ -384,7 +391,8 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
     for (const auto& [o, e] : undo.spent) TC_TRY(del->bind(1, outpoint_key(o)).run());
   }
   TC_TRY(run_batched(*db_, "INSERT INTO utxos (outpoint, owner_tag, value, owner, height) VALUES ",
-                     "(?,?,?,?,?)", "", created.size(), 5, [&](sql::statement& st, int p, size_t i) {
+                     "(?,?,?,?,?)", "", created.size(), 5,
+                     [&](sql::statement& st, int p, size_t i) {
                        const auto& [o, e] = created[i];
                        st.bind(p, outpoint_key(o)).bind(p + 1, owner_tag(e->out.owner));
                        st.bind(p + 2, e->out.value).bind(p + 3, e->out.owner);
@@ -399,7 +407,8 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
                        st.bind(p, by_id[i].first).bind(p + 1, int64_t(h.height));
                        st.bind(p + 2, int64_t(by_id[i].second));
                      }));
-  for (const auto& [key, before] : undo.registry_before) TC_TRY(write_masternode(*db_, key, working[key]));
+  for (const auto& [key, before] : undo.registry_before)
+    TC_TRY(write_masternode(*db_, key, working[key]));
   auto blk = db_->prepare(
       "INSERT INTO blocks (height, hash, timestamp_ms, data, cert) VALUES (?,?,?,?,?)");
   if (!blk) return blk.take_error();
@@ -450,7 +459,8 @@ status chain_store::disconnect_tip() {
   if (!del || !ins || !idx) return make_error("sqlite: cannot prepare block undo");
   for (const auto& tx : blk->txs) {
     hash256 id = txid(tx);
-    for (uint32_t j = 0; j < tx.outputs.size(); ++j) TC_TRY(del->bind(1, outpoint_key({id, j})).run());
+    for (uint32_t j = 0; j < tx.outputs.size(); ++j)
+      TC_TRY(del->bind(1, outpoint_key({id, j})).run());
     TC_TRY(idx->bind(1, id).run());
   }
   for (const auto& [o, e] : undo->spent)
@@ -460,14 +470,17 @@ status chain_store::disconnect_tip() {
                .bind(4, e.out.owner)
                .bind(5, int64_t(e.height))
                .run());
-  for (const auto& [key, before] : undo->registry_before) TC_TRY(write_masternode(*db_, key, before));
+  for (const auto& [key, before] : undo->registry_before)
+    TC_TRY(write_masternode(*db_, key, before));
   TC_TRY(db_->exec("DELETE FROM undo WHERE height = " + std::to_string(tip_.height) +
                    "; DELETE FROM blocks WHERE height = " + std::to_string(tip_.height)));
   TC_TRY(txn.commit());
 
   for (const auto& [key, before] : undo->registry_before) {
-    if (before) registry_[key] = *before;
-    else registry_.erase(key);
+    if (before)
+      registry_[key] = *before;
+    else
+      registry_.erase(key);
   }
   tip_ = new_tip;
   return ok_status();
@@ -508,7 +521,8 @@ std::optional<std::pair<uint64_t, uint32_t>> chain_store::find_tx(const hash256&
   st->bind(1, id);
   auto row = st->step();
   if (!row || !*row) return std::nullopt;
-  return std::make_pair(static_cast<uint64_t>(st->col_int(0)), static_cast<uint32_t>(st->col_int(1)));
+  return std::make_pair(static_cast<uint64_t>(st->col_int(0)),
+                        static_cast<uint32_t>(st->col_int(1)));
 }
 
 std::vector<std::pair<outpoint, utxo_entry>> chain_store::utxos_of(const pubkey& owner,

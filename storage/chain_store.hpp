@@ -17,7 +17,7 @@ constexpr int64_t schema_version = 2;
 
 struct open_options {
   bool create_if_missing = true;
-  bool quick_check = true;             // PRAGMA quick_check at open
+  bool quick_check = true;              // PRAGMA quick_check at open
   int64_t migrate_to = schema_version;  // tests open older schemas
 };
 
@@ -53,8 +53,7 @@ class chain_store {
   // Validates `b` against the tip and the UTXO set and applies it atomically.
   // The certificate must name this block; its signatures are checked by the
   // consensus layer, which alone knows the validator set's voting rules.
-  status connect_block(const block& b, const commit_certificate& cert,
-                       const connect_options& opt);
+  status connect_block(const block& b, const commit_certificate& cert, const connect_options& opt);
   // Undoes the tip block (not genesis) atomically.
   status disconnect_tip();
 

@@ -19,7 +19,9 @@ std::unique_ptr<chain_store> open_mem(const chain_builder& cb) {
   REQUIRE_MESSAGE(cs.ok(), cs.error_message());
   return std::move(cs).value();
 }
-hash256 digest(chain_store& cs) { return cs.utxo_digest()->first; }
+hash256 digest(chain_store& cs) {
+  return cs.utxo_digest()->first;
+}
 status connect(chain_builder& cb, chain_store& cs, const block& b) {
   return cs.connect_block(b, cb.certify(cs, b), cb.at(b));
 }
@@ -215,9 +217,10 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   amount fee = p.min_tx_fee;
   // Block 1: make an output of exactly 1,000 TIME (bronze collateral).
   auto u = cs->utxos_of(owner.public_key(), 1).at(0);
-  transaction split = test::make_transfer(
-      cb.chain_id(), u.first, u.second.out, owner,
-      {{1'000 * coin, owner.public_key()}, {u.second.out.value - 1'000 * coin - fee, owner.public_key()}});
+  transaction split =
+      test::make_transfer(cb.chain_id(), u.first, u.second.out, owner,
+                          {{1'000 * coin, owner.public_key()},
+                           {u.second.out.value - 1'000 * coin - fee, owner.public_key()}});
   hash256 split_id = txid(split);
   REQUIRE(connect(cb, *cs, cb.make_block(*cs, {split}, fee)).ok());
   outpoint collateral{split_id, 0}, funding{split_id, 1};
@@ -233,8 +236,9 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
     test::sign_inputs(cb.chain_id(), reg, {funding_out}, {&owner});
     reg.registration->operator_sig =
         op.sign(tx_sighash(cb.chain_id(), id, sighash_operator, {0, op.public_key()}), hash256{});
-    reg.registration->owner_sig = owner.sign(
-        tx_sighash(cb.chain_id(), id, sighash_owner, {1'000 * coin, owner.public_key()}), hash256{});
+    reg.registration->owner_sig =
+        owner.sign(tx_sighash(cb.chain_id(), id, sighash_owner, {1'000 * coin, owner.public_key()}),
+                   hash256{});
     return reg;
   };
   // Wrong tier for the amount.
@@ -253,8 +257,9 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   CHECK(cs->validators_at(3).size() == 4);  // effective at 2 + delay
   CHECK(cs->validators_at(4).size() == 5);
   // Spending locked collateral is invalid.
-  transaction spend = test::make_transfer(cb.chain_id(), collateral, {1'000 * coin, owner.public_key()},
-                                          owner, {{1'000 * coin - fee, owner.public_key()}});
+  transaction spend =
+      test::make_transfer(cb.chain_id(), collateral, {1'000 * coin, owner.public_key()}, owner,
+                          {{1'000 * coin - fee, owner.public_key()}});
   s = connect(cb, *cs, cb.make_block(*cs, {spend}, fee));
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("locked") != std::string::npos);

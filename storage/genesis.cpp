@@ -16,7 +16,9 @@ namespace {
 struct parse_error {
   std::string what;
 };
-[[noreturn]] void fail(std::string w) { throw parse_error{std::move(w)}; }
+[[noreturn]] void fail(std::string w) {
+  throw parse_error{std::move(w)};
+}
 
 template <class T>
 T need(const toml::table& t, const std::string& key, const std::string& where) {
@@ -75,8 +77,10 @@ genesis_spec from_table(const toml::table& root) {
   p.genesis_time_ms = static_cast<uint64_t>(t);
   if (auto pt = root["params"].as_table()) {
     const std::string w = "params.";
-    check_keys(*pt, {"block_reward", "proposer_share_percent", "min_tx_fee", "allow_free_tier",
-                     "min_validators", "validator_set_delay", "max_future_drift_ms"}, w);
+    check_keys(*pt,
+               {"block_reward", "proposer_share_percent", "min_tx_fee", "allow_free_tier",
+                "min_validators", "validator_set_delay", "max_future_drift_ms"},
+               w);
     p.block_reward = need_amount(*pt, "block_reward", w, p.block_reward);
     int64_t share = opt<int64_t>(*pt, "proposer_share_percent", p.proposer_share_percent, w);
     if (share < 0 || share > 100) fail(w + "proposer_share_percent: must be 0..100");
@@ -152,8 +156,7 @@ result<genesis_spec> parse_genesis(const std::string& text, const std::string& o
     return from_table(t);
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
-    os << "genesis " << origin << ": " << e.description() << " at line "
-       << e.source().begin.line;
+    os << "genesis " << origin << ": " << e.description() << " at line " << e.source().begin.line;
     return make_error(os.str());
   } catch (const parse_error& e) {
     return make_error("genesis " + origin + ": " + e.what);

@@ -15,10 +15,14 @@ std::string sample() {
   return "chain_id = \"timecoin-localnet\"\nnetwork = \"localnet\"\ntime_ms = 1700000000000\n"
          "[params]\nblock_reward = \"100\"\nproposer_share_percent = 20\nmin_tx_fee = \"0.0001\"\n"
          "allow_free_tier = true\nmin_validators = 1\n"
-         "[[allocation]]\naddress = \"" + addr(1) + "\"\namount = \"5000\"\n"
-         "[[masternode]]\noperator = \"" + addr(2) + "\"\nowner = \"" + addr(1) +
+         "[[allocation]]\naddress = \"" +
+         addr(1) +
+         "\"\namount = \"5000\"\n"
+         "[[masternode]]\noperator = \"" +
+         addr(2) + "\"\nowner = \"" + addr(1) +
          "\"\ntier = \"silver\"\naddress = \"127.0.0.1:24100\"\n"
-         "[[masternode]]\noperator = \"" + addr(3) + "\"\ntier = \"free\"\naddress = \"127.0.0.1:24110\"\n";
+         "[[masternode]]\noperator = \"" +
+         addr(3) + "\"\ntier = \"free\"\naddress = \"127.0.0.1:24110\"\n";
 }
 }  // namespace
 
@@ -55,11 +59,14 @@ TEST_CASE("bad genesis files name the key and the reason") {
   expect("chain_id = 5\n", "chain_id: wrong type");
   expect("chain_id = \"x\"\nnetwork = \"moonnet\"\ntime_ms = 1\n", "unknown network");
   expect("chain_id = \"x\"\nnetwork = \"localnet\"\ntime_ms = 1\n[[allocation]]\naddress = \"" +
-             addr(1) + "\"\namount = \"-4\"\n", "allocation[0].amount");
+             addr(1) + "\"\namount = \"-4\"\n",
+         "allocation[0].amount");
   expect("chain_id = \"x\"\nnetwork = \"mainnet\"\ntime_ms = 1\n[[allocation]]\naddress = \"" +
-             addr(1) + "\"\namount = \"4\"\n", "prefix");
+             addr(1) + "\"\namount = \"4\"\n",
+         "prefix");
   expect("chain_id = \"x\"\nnetwork = \"localnet\"\ntime_ms = 1\n[[masternode]]\noperator = \"" +
-             addr(1) + "\"\ntier = \"free\"\naddress = \"a:1\"\n", "free tier is not allowed");
+             addr(1) + "\"\ntier = \"free\"\naddress = \"a:1\"\n",
+         "free tier is not allowed");
   expect("chain_id = \"x\"\nnetwork = \"localnet\"\ntime_ms = 1\n", "at least one");
   expect("chain_id = \"x\"\nnetwork = \n", "line");
 }

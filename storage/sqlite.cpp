@@ -86,7 +86,9 @@ result<std::unique_ptr<database>> database::open(const std::string& path, int fl
   return std::unique_ptr<database>(new database(db));
 }
 
-database::~database() { sqlite3_close_v2(db_); }
+database::~database() {
+  sqlite3_close_v2(db_);
+}
 
 status database::exec(const std::string& sql) {
   char* err = nullptr;

@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::vector<utxo_entry> spent;
-  for (size_t i = 1; i < big.txs.size(); ++i) spent.push_back(*cs.get_utxo(big.txs[i].inputs[0].prev));
+  for (size_t i = 1; i < big.txs.size(); ++i)
+    spent.push_back(*cs.get_utxo(big.txs[i].inputs[0].prev));
 
   // 1. Raw signature verification (parse key + verify), the physical ceiling.
   std::vector<hash256> sighashes;

@@ -30,15 +30,16 @@ std::vector<tc::bytes> seeds() {
   b.txs = {reward, tx};
   test::seal(b);
   commit_certificate c{3, 0, block_hash(b.header), {{key.public_key(), {}}}};
-  return {encode_message(peer::ping{7}),
-          encode_message(peer::tx{tx}),
-          encode_message(block_with_cert{b, c}),
-          encode_message(peer::handshake{1, "fuzz", {}, key.public_key(), "127.0.0.1:1", {}, 0, "x"}),
-          encode_message(peer::prevote{vote{}}),
-          encode_message(peer::peers{{{"a:1", key.public_key(), 0}}}),
-          encode_block(b),
-          encode_certificate(c),
-          encode_transaction(tx)};
+  return {
+      encode_message(peer::ping{7}),
+      encode_message(peer::tx{tx}),
+      encode_message(block_with_cert{b, c}),
+      encode_message(peer::handshake{1, "fuzz", {}, key.public_key(), "127.0.0.1:1", {}, 0, "x"}),
+      encode_message(peer::prevote{vote{}}),
+      encode_message(peer::peers{{{"a:1", key.public_key(), 0}}}),
+      encode_block(b),
+      encode_certificate(c),
+      encode_transaction(tx)};
 }
 }  // namespace
 
@@ -57,9 +58,15 @@ int main(int argc, char** argv) {
     int edits = 1 + static_cast<int>(rng() % 4);
     for (int e = 0; e < edits && !m.empty(); ++e) {
       switch (rng() % 5) {
-        case 0: m[rng() % m.size()] ^= static_cast<uint8_t>(1u << (rng() % 8)); break;
-        case 1: m[rng() % m.size()] = static_cast<uint8_t>(rng()); break;
-        case 2: m.resize(rng() % m.size()); break;
+        case 0:
+          m[rng() % m.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
+          break;
+        case 1:
+          m[rng() % m.size()] = static_cast<uint8_t>(rng());
+          break;
+        case 2:
+          m.resize(rng() % m.size());
+          break;
         case 3: {  // splice in a chunk of another seed
           const auto& o = corpus[rng() % corpus.size()];
           size_t at = rng() % m.size(), from = rng() % o.size();

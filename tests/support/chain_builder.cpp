@@ -43,7 +43,8 @@ block chain_builder::make_block(chain_store& cs, std::vector<transaction> txs, a
   reward.kind = tx_kind::reward;
   reward.height = b.header.height;
   auto outs = reward_outputs(cs.params(), fees, b.header.proposer, active);
-  reward.outputs = outs ? *outs : std::vector<tx_output>{{cs.params().block_reward, b.header.proposer}};
+  reward.outputs =
+      outs ? *outs : std::vector<tx_output>{{cs.params().block_reward, b.header.proposer}};
   b.txs.push_back(reward);
   for (auto& t : txs) b.txs.push_back(std::move(t));
   seal(b);
@@ -80,8 +81,8 @@ commit_certificate chain_builder::certify(chain_store& cs, const block& b) const
   for (const auto& m : cs.validators_at(b.header.height)) {
     TC_ASSERT_MSG(key_of(m.operator_key), "certify: validator key unknown to the builder");
     vote v{vote_type::precommit, c.height, 0, c.block_hash, m.operator_key, {}};
-    c.sigs.push_back({m.operator_key, key_of(m.operator_key)->sign(vote_sign_bytes(chain_id(), v),
-                                                                  hash256{})});
+    c.sigs.push_back(
+        {m.operator_key, key_of(m.operator_key)->sign(vote_sign_bytes(chain_id(), v), hash256{})});
   }
   return c;
 }
