@@ -226,20 +226,10 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   outpoint collateral{split_id, 0}, funding{split_id, 1};
   tx_output funding_out = cs->get_utxo(funding)->out;
 
+  tx_output coll_out{1'000 * coin, owner.public_key()};
   auto make_reg = [&](mn_tier tier, const outpoint& coll) {
-    transaction reg;
-    reg.kind = tx_kind::mn_register;
-    reg.inputs.push_back({funding, {}});
-    reg.outputs.push_back({funding_out.value - fee, owner.public_key()});
-    reg.registration = mn_registration{tier, coll, op.public_key(), "127.0.0.1:24999", {}, {}};
-    hash256 id = txid(reg);
-    test::sign_inputs(cb.chain_id(), reg, {funding_out}, {&owner});
-    reg.registration->operator_sig =
-        op.sign(tx_sighash(cb.chain_id(), id, sighash_operator, {0, op.public_key()}), hash256{});
-    reg.registration->owner_sig =
-        owner.sign(tx_sighash(cb.chain_id(), id, sighash_owner, {1'000 * coin, owner.public_key()}),
-                   hash256{});
-    return reg;
+    return cb.make_registration({funding, funding_out}, owner, tier, coll, coll_out, owner, op,
+                                fee);
   };
   // Wrong tier for the amount.
   auto s = connect(cb, *cs, cb.make_block(*cs, {make_reg(mn_tier::silver, collateral)}, fee));
@@ -266,15 +256,8 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   // Block 3: deregister (owner signs).
   auto f2 = cs->utxos_of(owner.public_key(), 50);
   auto fund2 = std::find_if(f2.begin(), f2.end(), [&](auto& e) { return e.first != collateral; });
-  transaction dereg;
-  dereg.kind = tx_kind::mn_deregister;
-  dereg.inputs.push_back({fund2->first, {}});
-  dereg.outputs.push_back({fund2->second.out.value - fee, owner.public_key()});
-  dereg.deregistration = mn_deregistration{op.public_key(), {}};
-  hash256 did = txid(dereg);
-  test::sign_inputs(cb.chain_id(), dereg, {fund2->second.out}, {&owner});
-  dereg.deregistration->owner_sig = owner.sign(
-      tx_sighash(cb.chain_id(), did, sighash_owner, {1'000 * coin, owner.public_key()}), hash256{});
+  transaction dereg = cb.make_deregistration({fund2->first, fund2->second.out}, owner,
+                                             op.public_key(), coll_out, owner, fee);
   s = connect(cb, *cs, cb.make_block(*cs, {dereg}, fee));
   REQUIRE_MESSAGE(s.ok(), s.error_message());
   CHECK(cs->validators_at(4).size() == 5);  // removal effective at 3 + 2

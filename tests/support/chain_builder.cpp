@@ -74,6 +74,43 @@ block chain_builder::next_block(chain_store& cs, std::mt19937_64& rng, size_t n_
   return make_block(cs, std::move(txs), fees);
 }
 
+transaction chain_builder::make_registration(const std::pair<outpoint, tx_output>& funding,
+                                             const secret_key& payer, mn_tier tier,
+                                             const outpoint& coll, const tx_output& coll_out,
+                                             const secret_key& owner, const secret_key& op,
+                                             amount fee) const {
+  transaction reg;
+  reg.kind = tx_kind::mn_register;
+  reg.inputs.push_back({funding.first, {}});
+  reg.outputs.push_back({funding.second.value - fee, payer.public_key()});
+  reg.registration = mn_registration{
+      tier, tier == mn_tier::free ? outpoint{} : coll, op.public_key(), "127.0.0.1:24999", {}, {}};
+  hash256 id = txid(reg);
+  sign_inputs(chain_id(), reg, {funding.second}, {&payer});
+  reg.registration->operator_sig =
+      op.sign(tx_sighash(chain_id(), id, sighash_operator, {0, op.public_key()}), hash256{});
+  if (tier != mn_tier::free)
+    reg.registration->owner_sig =
+        owner.sign(tx_sighash(chain_id(), id, sighash_owner, coll_out), hash256{});
+  return reg;
+}
+
+transaction chain_builder::make_deregistration(const std::pair<outpoint, tx_output>& funding,
+                                               const secret_key& payer, const pubkey& op,
+                                               const tx_output& signed_out,
+                                               const secret_key& signer, amount fee) const {
+  transaction dereg;
+  dereg.kind = tx_kind::mn_deregister;
+  dereg.inputs.push_back({funding.first, {}});
+  dereg.outputs.push_back({funding.second.value - fee, payer.public_key()});
+  dereg.deregistration = mn_deregistration{op, {}};
+  hash256 id = txid(dereg);
+  sign_inputs(chain_id(), dereg, {funding.second}, {&payer});
+  dereg.deregistration->owner_sig =
+      signer.sign(tx_sighash(chain_id(), id, sighash_owner, signed_out), hash256{});
+  return dereg;
+}
+
 commit_certificate chain_builder::certify(chain_store& cs, const block& b) const {
   commit_certificate c;
   c.height = b.header.height;

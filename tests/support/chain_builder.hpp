@@ -30,6 +30,18 @@ struct chain_builder {
   // Builds a block from given txs (reward and hashes filled in); fees must be known.
   block make_block(chain_store& cs, std::vector<transaction> txs, amount fees,
                    const pubkey* proposer = nullptr);
+  // A registration of `op` paying `fee` from `funding` (owned by `payer`),
+  // locking `coll` (owned by `owner`; ignored for the free tier).
+  transaction make_registration(const std::pair<outpoint, tx_output>& funding,
+                                const secret_key& payer, mn_tier tier, const outpoint& coll,
+                                const tx_output& coll_out, const secret_key& owner,
+                                const secret_key& op, amount fee) const;
+  // A deregistration of `op`, signed by `signer` over `signed_out` (the
+  // collateral output; for the free tier {0, op}).
+  transaction make_deregistration(const std::pair<outpoint, tx_output>& funding,
+                                  const secret_key& payer, const pubkey& op,
+                                  const tx_output& signed_out, const secret_key& signer,
+                                  amount fee) const;
   // A certificate naming the block, signed by every active validator.
   commit_certificate certify(chain_store& cs, const block& b) const;
   connect_options at(const block& b) const {
