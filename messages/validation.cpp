@@ -1,6 +1,7 @@
 #include "messages/validation.hpp"
 
 #include <algorithm>
+#include <set>
 #include <unordered_set>
 
 #include "messages/limits.hpp"
@@ -99,6 +100,10 @@ status check_block_stateless(const block& b, const std::vector<tx_digest>* given
   if (merkle_root(leaves) != b.header.merkle_root) return make_error("merkle root mismatch");
   if (evidence_hash(b.evidence_list) != b.header.evidence_hash)
     return make_error("evidence hash mismatch");
+  std::set<pubkey> offenders;
+  for (const auto& e : b.evidence_list)
+    if (!offenders.insert(e.a.validator).second)
+      return make_error("block carries two pieces of evidence against one validator");
   std::unordered_set<outpoint, outpoint_hasher> spent;
   size_t total_inputs = 0;
   for (const auto& tx : b.txs) total_inputs += tx.inputs.size();

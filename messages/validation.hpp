@@ -15,7 +15,8 @@ status check_tx_stateless(const transaction& tx, std::optional<size_t> size = st
 
 // Shape of a block: caps on size, tx and evidence counts; txs[0] is the only
 // reward tx and carries the block height; every tx is well formed; merkle
-// root and evidence hash match; no outpoint is spent twice in the block.
+// root and evidence hash match; no outpoint is spent twice in the block; at
+// most one piece of evidence per offender.
 // `digests` may hold digest_tx of every tx (saves re-encoding and rehashing).
 status check_block_stateless(const block& b, const std::vector<tx_digest>* digests = nullptr);
 

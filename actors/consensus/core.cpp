@@ -1,0 +1,494 @@
+#include "actors/consensus/core.hpp"
+
+#include "messages/encoding.hpp"
+
+namespace tc::consensus {
+
+namespace {
+// (height, round, step) order of signed records.
+bool before(const signed_record& a, const signed_record& b) {
+  return std::tie(a.height, a.round, a.stage) < std::tie(b.height, b.round, b.stage);
+}
+bool same_slot(const signed_record& a, const signed_record& b) {
+  return a.height == b.height && a.round == b.round && a.stage == b.stage;
+}
+}  // namespace
+
+const char* step_name(step s) {
+  switch (s) {
+    case step::propose:
+      return "propose";
+    case step::prevote:
+      return "prevote";
+    case step::precommit:
+      return "precommit";
+    case step::commit:
+      return "commit";
+  }
+  return "?";
+}
+
+const char* timeout_name(timeout_kind k) {
+  switch (k) {
+    case timeout_kind::new_height:
+      return "new-height";
+    case timeout_kind::propose:
+      return "propose";
+    case timeout_kind::prevote:
+      return "prevote";
+    case timeout_kind::precommit:
+      return "precommit";
+  }
+  return "?";
+}
+
+bytes encode_signed_record(const signed_record& r) {
+  byte_writer w;
+  w.u8(1);  // format version
+  w.u64(r.height);
+  w.u32(r.round);
+  w.u8(static_cast<uint8_t>(r.stage));
+  w.fixed(r.block_hash);
+  return w.take();
+}
+
+result<signed_record> decode_signed_record(byte_view b) {
+  if (b.size != 1 + 8 + 4 + 1 + 32 || b.data[0] != 1)
+    return make_error("signed record has the wrong size or version");
+  signed_record r;
+  for (int i = 0; i < 8; ++i) r.height |= uint64_t(b.data[1 + i]) << (8 * i);
+  for (int i = 0; i < 4; ++i) r.round |= uint32_t(b.data[9 + i]) << (8 * i);
+  if (b.data[13] > 2) return make_error("signed record has an unknown step");
+  r.stage = static_cast<step>(b.data[13]);
+  r.block_hash = hash256::from_view(byte_view(b.data + 14, 32));
+  return r;
+}
+
+core::core(std::string chain_id, consensus_config cfg, signer* me, sig_verifier* verifier,
+           std::optional<signed_record> persisted)
+    : chain_id_(std::move(chain_id)),
+      cfg_(cfg),
+      me_(me),
+      verifier_(verifier),
+      last_signed_(persisted) {
+  TC_ASSERT(verifier_ != nullptr);
+}
+
+std::optional<std::pair<hash256, uint32_t>> core::locked() const {
+  if (locked_round_ < 0) return std::nullopt;
+  return std::make_pair(locked_hash_, static_cast<uint32_t>(locked_round_));
+}
+
+bool core::am_validator() const {
+  return me_ && set_.index_of(me_->key()).has_value();
+}
+
+uint64_t core::timeout_ms(timeout_kind k, uint32_t r) const {
+  switch (k) {
+    case timeout_kind::new_height:
+      return cfg_.block_interval_ms;
+    case timeout_kind::propose:
+      return cfg_.propose_timeout_ms + r * cfg_.propose_timeout_delta_ms;
+    case timeout_kind::prevote:
+      return cfg_.prevote_timeout_ms + r * cfg_.prevote_timeout_delta_ms;
+    case timeout_kind::precommit:
+      return cfg_.precommit_timeout_ms + r * cfg_.precommit_timeout_delta_ms;
+  }
+  return 0;
+}
+
+actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms) {
+  TC_ASSERT(height > height_ || (height_ == 0 && !started_ && rounds_.empty()));
+  actions out;
+  height_ = height;
+  set_ = std::move(set);
+  started_ = decided_ = false;
+  round_ = 0;
+  step_ = step::propose;
+  proposed_this_round_ = false;
+  locked_hash_ = valid_hash_ = hash256{};
+  locked_round_ = valid_round_ = -1;
+  locked_block_ = valid_block_ = nullptr;
+  rounds_.clear();
+  validity_.clear();
+  validation_requested_.clear();
+  auto buffered = std::move(next_height_);
+  next_height_.clear();
+  if (delay_ms == 0)
+    start_round(0, out);
+  else
+    out.push_back(schedule_timeout{timeout_kind::new_height, height, 0, delay_ms});
+  for (auto& m : buffered) {
+    actions more = std::holds_alternative<proposal>(m) ? on_proposal(std::get<proposal>(m))
+                                                       : on_vote(std::get<vote>(m));
+    out.insert(out.end(), more.begin(), more.end());
+  }
+  return out;
+}
+
+void core::start_round(uint32_t r, actions& out) {
+  started_ = true;
+  round_ = r;
+  step_ = step::propose;
+  proposed_this_round_ = false;
+  if (set_.size() < cfg_.min_validators) {
+    out.push_back(skip_production{static_cast<uint32_t>(set_.size()), cfg_.min_validators});
+  } else if (me_ && set_.proposer(height_, r) == me_->key()) {
+    if (valid_block_) {
+      // Re-propose the value we saw a polka for, with its proof-of-lock round.
+      actions tmp = on_block_built(height_, r, *valid_block_);
+      out.insert(out.end(), tmp.begin(), tmp.end());
+    } else {
+      out.push_back(request_block{height_, r});
+    }
+  }
+  out.push_back(
+      schedule_timeout{timeout_kind::propose, height_, r, timeout_ms(timeout_kind::propose, r)});
+}
+
+actions core::on_block_built(uint64_t height, uint32_t round, block b) {
+  actions out;
+  if (height != height_ || round != round_ || step_ != step::propose || proposed_this_round_ ||
+      decided_ || !me_ || set_.proposer(height_, round_) != me_->key())
+    return out;  // stale answer
+  proposal p;
+  p.height = height;
+  p.round = round;
+  hash256 h = block_hash(b.header);
+  bool reproposal = valid_block_ && valid_hash_ == h;
+  p.pol_round = reproposal ? static_cast<int32_t>(valid_round_) : -1;
+  p.blk = std::move(b);
+  p.proposer = me_->key();
+  signed_record rec{height, round, step::propose, h};
+  if (!may_sign(rec, out)) return out;
+  p.sig = me_->sign(proposal_sign_bytes(chain_id_, height, round, p.pol_round, h));
+  proposed_this_round_ = true;
+  last_signed_ = rec;
+  out.push_back(persist_signed{rec});
+  out.push_back(broadcast_proposal{p});
+  if (reproposal) {
+    // The proof of lock: the prevotes that made the polka, which peers need
+    // before they may accept a re-proposal and may have missed.
+    for (const auto& [idx, votes] :
+         rounds_[static_cast<uint32_t>(valid_round_)].prevotes.by_validator)
+      for (const auto& v : votes)
+        if (v.block_hash == h) out.push_back(broadcast_vote{v});
+  }
+  validity_[h] = true;  // our own producer built it against our tip
+  actions mine = on_proposal(p);
+  out.insert(out.end(), mine.begin(), mine.end());
+  return out;
+}
+
+actions core::on_proposal(const proposal& p) {
+  actions out;
+  if (p.height != height_) {
+    if (p.height == height_ + 1 && next_height_.size() < cfg_.max_buffered_next)
+      next_height_.push_back(p);
+    else if (p.height < height_)
+      out.push_back(peer_behind{p.height});
+    else
+      out.push_back(rejected{"proposal for height " + std::to_string(p.height)});
+    return out;
+  }
+  if (p.round > round_ + cfg_.max_future_rounds) return {rejected{"proposal round too far ahead"}};
+  if (set_.empty() || p.proposer != set_.proposer(p.height, p.round))
+    return {rejected{"proposal from a validator that is not this round's proposer"}};
+  if (p.blk.header.height != p.height) return {rejected{"proposal's block is for another height"}};
+  // A fresh block names its proposer (who earns the reward); a re-proposal
+  // (pol_round >= 0) carries the original proposer's block unchanged.
+  if (p.pol_round < 0 ? p.blk.header.proposer != p.proposer
+                      : !set_.index_of(p.blk.header.proposer).has_value())
+    return {rejected{"proposal's block names the wrong proposer"}};
+  if (p.pol_round < -1 || p.pol_round >= static_cast<int64_t>(p.round))
+    return {rejected{"proposal has an invalid proof-of-lock round"}};
+  hash256 h = block_hash(p.blk.header);
+  round_state& rs = rounds_[p.round];
+  if (rs.prop) {
+    if (rs.prop_hash != h) out.push_back(rejected{"second, different proposal for one round"});
+    return out;  // duplicate or equivocating proposer: the first one stands
+  }
+  if (!verifier_->verify(p.proposer,
+                         proposal_sign_bytes(chain_id_, p.height, p.round, p.pol_round, h), p.sig))
+    return {rejected{"proposal signature is invalid"}};
+  rs.prop = p;
+  rs.prop_hash = h;
+  rs.prop_block = std::make_shared<const block>(p.blk);
+  if (!validity_.count(h) && validation_requested_.insert(h).second)
+    out.push_back(request_validation{rs.prop_block, h});
+  evaluate(out);
+  return out;
+}
+
+actions core::on_block_validated(const hash256& h, bool valid) {
+  actions out;
+  if (!validation_requested_.count(h)) return out;  // stale (another height)
+  validity_[h] = valid;
+  evaluate(out);
+  return out;
+}
+
+actions core::on_vote(const vote& v) {
+  actions out;
+  if (v.height != height_) {
+    if (v.height == height_ + 1 && next_height_.size() < cfg_.max_buffered_next)
+      next_height_.push_back(v);
+    else if (v.height < height_)
+      out.push_back(peer_behind{v.height});
+    else
+      out.push_back(rejected{"vote for height " + std::to_string(v.height)});
+    return out;
+  }
+  add_vote(v, false, out);
+  evaluate(out);
+  return out;
+}
+
+void core::add_vote(const vote& v, bool verified, actions& out) {
+  auto idx = set_.index_of(v.validator);
+  if (!idx) return out.push_back(rejected{"vote from a key that is not a validator"});
+  if (v.round > round_ + cfg_.max_future_rounds)
+    return out.push_back(rejected{"vote round too far ahead"});
+  if (!verified && !verifier_->verify(v.validator, vote_sign_bytes(chain_id_, v), v.sig))
+    return out.push_back(rejected{"vote signature is invalid"});
+  round_state& rs = rounds_[v.round];
+  vote_tally& t = v.type == vote_type::prevote ? rs.prevotes : rs.precommits;
+  uint64_t power = set_.at(*idx).power;
+  auto it = t.by_validator.find(*idx);
+  if (it == t.by_validator.end()) {
+    t.by_validator[*idx].push_back(v);
+    t.power_by_hash[v.block_hash] += power;
+    t.power += power;
+    return;
+  }
+  std::vector<vote>& mine = it->second;
+  for (const auto& seen : mine)
+    if (seen.block_hash == v.block_hash) return;  // duplicate: counted once
+  // Two signed votes for different blocks in one slot: equivocation.
+  if (mine.size() == 1) {
+    const vote& first = mine[0];
+    out.push_back(
+        found_evidence{first.block_hash < v.block_hash ? evidence{first, v} : evidence{v, first}});
+  }
+  if (mine.size() < max_conflicting || proposed_somewhere(v.block_hash)) {
+    mine.push_back(v);
+    t.power_by_hash[v.block_hash] += power;
+  }
+  out.push_back(rejected{"conflicting vote (equivocation)"});
+}
+
+std::optional<bool> core::validity(const hash256& h) const {
+  auto it = validity_.find(h);
+  if (it == validity_.end()) return std::nullopt;
+  return it->second;
+}
+
+block_ptr core::block_for(const hash256& h) const {
+  for (const auto& [r, rs] : rounds_)
+    if (rs.prop && rs.prop_hash == h) return rs.prop_block;
+  return nullptr;
+}
+
+bool core::try_commit(actions& out) {
+  for (const auto& [r, rs] : rounds_) {
+    for (const auto& [h, power] : rs.precommits.power_by_hash) {
+      if (h.is_zero() || !set_.is_quorum(power)) continue;
+      block_ptr blk = block_for(h);
+      auto ok = validity(h);
+      if (!blk || !ok || !*ok) continue;  // wait for the block (or sync)
+      decide(r, h, blk, out);
+      return true;
+    }
+  }
+  return false;
+}
+
+void core::decide(uint32_t r, const hash256& h, block_ptr blk, actions& out) {
+  commit_certificate cert;
+  cert.height = height_;
+  cert.round = r;
+  cert.block_hash = h;
+  for (const auto& [idx, votes] : rounds_[r].precommits.by_validator)
+    for (const auto& v : votes)
+      if (v.block_hash == h) cert.sigs.push_back({v.validator, v.sig});
+  decided_ = true;
+  step_ = step::commit;
+  last_decision_ = decided{blk, cert};
+  out.push_back(decided{blk, cert});
+}
+
+actions core::on_certificate(const block& b, const commit_certificate& cert) {
+  actions out;
+  if (decided_ || cert.height != height_ || b.header.height != height_) return out;
+  hash256 h = block_hash(b.header);
+  if (cert.block_hash != h) return {rejected{"certificate does not name the block"}};
+  auto s = verify_certificate(chain_id_, cert, set_, *verifier_);
+  if (!s) return {rejected{"certificate: " + s.error_message()}};
+  decided_ = true;
+  step_ = step::commit;
+  last_decision_ = decided{std::make_shared<const block>(b), cert};
+  out.push_back(*last_decision_);
+  return out;
+}
+
+void core::evaluate(actions& out) {
+  // Apply the rules until none fires; each firing changes step or round, so
+  // this terminates.
+  for (int guard = 0; guard < 1000; ++guard) {
+    if (decided_ || try_commit(out)) return;
+    if (!started_) return;
+    // Round skip: > 1/3 of the power is already in a later round.
+    bool skipped = false;
+    for (auto it = rounds_.rbegin(); it != rounds_.rend() && it->first > round_; ++it) {
+      std::set<size_t> voters;
+      for (auto& [i, v] : it->second.prevotes.by_validator) voters.insert(i);
+      for (auto& [i, v] : it->second.precommits.by_validator) voters.insert(i);
+      uint64_t power = 0;
+      for (size_t i : voters) power += set_.at(i).power;
+      if (set_.exceeds_one_third(power)) {
+        start_round(it->first, out);
+        skipped = true;
+        break;
+      }
+    }
+    if (skipped) continue;
+
+    round_state& rs = rounds_[round_];
+    auto valid = rs.prop ? validity(rs.prop_hash) : std::nullopt;
+    if (step_ == step::propose && rs.prop && valid) {
+      int32_t pol = rs.prop->pol_round;
+      if (pol < 0) {
+        bool ok = *valid && (locked_round_ < 0 || locked_hash_ == rs.prop_hash);
+        do_prevote(ok ? rs.prop_hash : hash256{}, out);
+        continue;
+      }
+      auto pol_rs = rounds_.find(static_cast<uint32_t>(pol));
+      if (pol_rs != rounds_.end()) {
+        auto p = pol_rs->second.prevotes.power_by_hash.find(rs.prop_hash);
+        if (p != pol_rs->second.prevotes.power_by_hash.end() && set_.is_quorum(p->second)) {
+          bool ok = *valid && (locked_round_ <= pol || locked_hash_ == rs.prop_hash);
+          do_prevote(ok ? rs.prop_hash : hash256{}, out);
+          continue;
+        }
+      }
+    }
+    if (step_ == step::prevote && !rs.prevote_timer && set_.is_quorum(rs.prevotes.power)) {
+      rs.prevote_timer = true;
+      out.push_back(schedule_timeout{timeout_kind::prevote, height_, round_,
+                                     timeout_ms(timeout_kind::prevote, round_)});
+    }
+    if (step_ >= step::prevote && !rs.polka_acted && rs.prop && valid && *valid) {
+      auto p = rs.prevotes.power_by_hash.find(rs.prop_hash);
+      if (p != rs.prevotes.power_by_hash.end() && set_.is_quorum(p->second)) {
+        rs.polka_acted = true;
+        valid_hash_ = rs.prop_hash;
+        valid_round_ = round_;
+        valid_block_ = rs.prop_block;
+        if (step_ == step::prevote) {
+          locked_hash_ = rs.prop_hash;
+          locked_round_ = round_;
+          locked_block_ = rs.prop_block;
+          do_precommit(rs.prop_hash, out);
+        }
+        continue;
+      }
+    }
+    if (step_ == step::prevote) {
+      auto nil = rs.prevotes.power_by_hash.find(hash256{});
+      if (nil != rs.prevotes.power_by_hash.end() && set_.is_quorum(nil->second)) {
+        do_precommit(hash256{}, out);
+        continue;
+      }
+    }
+    if (!rs.precommit_timer && set_.is_quorum(rs.precommits.power)) {
+      rs.precommit_timer = true;
+      out.push_back(schedule_timeout{timeout_kind::precommit, height_, round_,
+                                     timeout_ms(timeout_kind::precommit, round_)});
+    }
+    return;
+  }
+  TC_ASSERT_MSG(false, "consensus rules did not settle");
+}
+
+void core::do_prevote(const hash256& h, actions& out) {
+  step_ = step::prevote;
+  sign_and_send_vote(vote_type::prevote, h, out);
+  // Not in the paper, which waits for > 2/3 prevotes of any kind first: with
+  // lost messages they may never come. Precommitting nil on timeout is
+  // always safe.
+  round_state& rs = rounds_[round_];
+  if (!rs.prevote_timer) {
+    rs.prevote_timer = true;
+    out.push_back(schedule_timeout{timeout_kind::prevote, height_, round_,
+                                   timeout_ms(timeout_kind::prevote, round_)});
+  }
+}
+
+void core::do_precommit(const hash256& h, actions& out) {
+  step_ = step::precommit;
+  sign_and_send_vote(vote_type::precommit, h, out);
+  // Not in the paper: also leave the round if > 2/3 precommits never show up
+  // (lost messages); moving on early is always safe.
+  round_state& rs = rounds_[round_];
+  if (!rs.precommit_timer) {
+    rs.precommit_timer = true;
+    out.push_back(schedule_timeout{timeout_kind::precommit, height_, round_,
+                                   timeout_ms(timeout_kind::precommit, round_)});
+  }
+}
+
+bool core::may_sign(const signed_record& rec, actions& out) {
+  if (!last_signed_) return true;
+  const signed_record& last = *last_signed_;
+  if (before(rec, last) || (same_slot(rec, last) && rec.block_hash != last.block_hash)) {
+    out.push_back(refused_to_sign{rec, last});
+    return false;
+  }
+  return true;
+}
+
+void core::sign_and_send_vote(vote_type t, const hash256& h, actions& out) {
+  if (!am_validator()) return;
+  signed_record rec{height_, round_, t == vote_type::prevote ? step::prevote : step::precommit, h};
+  if (!may_sign(rec, out)) return;
+  vote v{t, height_, round_, h, me_->key(), {}};
+  v.sig = me_->sign(vote_sign_bytes(chain_id_, v));
+  last_signed_ = rec;
+  out.push_back(persist_signed{rec});
+  out.push_back(broadcast_vote{v});
+  add_vote(v, true, out);
+}
+
+actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
+  actions out;
+  if (height != height_ || decided_) return out;
+  switch (kind) {
+    case timeout_kind::new_height:
+      if (!started_) start_round(0, out);
+      break;
+    case timeout_kind::propose:
+      if (round == round_ && step_ == step::propose) do_prevote(hash256{}, out);
+      break;
+    case timeout_kind::prevote:
+      if (round == round_ && step_ == step::prevote) do_precommit(hash256{}, out);
+      break;
+    case timeout_kind::precommit:
+      if (round == round_) {
+        // Others may have missed our votes; resend them (same signatures).
+        round_state& rs = rounds_[round_];
+        if (me_)
+          if (auto idx = set_.index_of(me_->key())) {
+            for (auto* t : {&rs.prevotes, &rs.precommits}) {
+              auto it = t->by_validator.find(*idx);
+              if (it != t->by_validator.end()) out.push_back(broadcast_vote{it->second[0]});
+            }
+          }
+        start_round(round_ + 1, out);
+      }
+      break;
+  }
+  evaluate(out);
+  return out;
+}
+
+}  // namespace tc::consensus

@@ -1,0 +1,196 @@
+#pragma once
+// The BFT consensus state machine for one node (Tendermint-style: propose,
+// prevote, precommit with locking). Pure: no clock, no sockets, no actor
+// framework. Inputs arrive through on_* and start_height; every decision
+// leaves as an action for the shell (actor or simulator) to execute in order.
+//
+// Rules follow "The latest gossip on BFT consensus" (Buchman, Kwon,
+// Milosevic, 2018) with voting power: a quorum is > 2/3 of the power, a
+// round skip needs > 1/3.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <variant>
+
+#include "actors/consensus/validator_set.hpp"
+
+namespace tc::consensus {
+
+using block_ptr = std::shared_ptr<const block>;
+
+enum class step : uint8_t { propose = 0, prevote = 1, precommit = 2, commit = 3 };
+const char* step_name(step s);
+enum class timeout_kind : uint8_t { new_height, propose, prevote, precommit };
+const char* timeout_name(timeout_kind k);
+
+struct consensus_config {
+  uint64_t block_interval_ms = 1000;  // from a commit to the next height's round 0
+  uint64_t propose_timeout_ms = 3000;
+  uint64_t propose_timeout_delta_ms = 500;  // added per round
+  uint64_t prevote_timeout_ms = 1000;
+  uint64_t prevote_timeout_delta_ms = 500;
+  uint64_t precommit_timeout_ms = 1000;
+  uint64_t precommit_timeout_delta_ms = 500;
+  uint32_t min_validators = 1;
+  uint32_t max_future_rounds = 64;  // votes further ahead are dropped
+  size_t max_buffered_next = 4096;  // messages kept for height + 1
+};
+
+// What this node last signed. Persisted before the signature leaves the
+// node; after a restart the core never signs anything at or below it that
+// conflicts with it.
+struct signed_record {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  step stage = step::propose;  // propose, prevote or precommit
+  hash256 block_hash;
+  friend bool operator==(const signed_record& a, const signed_record& b) {
+    return a.height == b.height && a.round == b.round && a.stage == b.stage &&
+           a.block_hash == b.block_hash;
+  }
+};
+bytes encode_signed_record(const signed_record& r);
+result<signed_record> decode_signed_record(byte_view b);
+
+// ---- actions ----
+struct persist_signed {  // must be durable before the next broadcast leaves
+  signed_record record;
+};
+struct broadcast_proposal {
+  proposal p;
+};
+struct broadcast_vote {
+  vote v;
+};
+struct schedule_timeout {
+  timeout_kind kind;
+  uint64_t height;
+  uint32_t round;
+  uint64_t delay_ms;
+};
+struct request_block {  // build a block for this proposal slot; answer on_block_built
+  uint64_t height;
+  uint32_t round;
+};
+struct request_validation {  // validate against the chain; answer on_block_validated
+  block_ptr blk;
+  hash256 hash;
+};
+struct decided {
+  block_ptr blk;
+  commit_certificate cert;
+};
+struct found_evidence {
+  evidence e;
+};
+struct peer_behind {  // the input came from a node still at `height`
+  uint64_t height;
+};
+struct skip_production {  // below min_validators: no proposal this round
+  uint32_t active;
+  uint32_t minimum;
+};
+struct rejected {  // input refused; the shell may score the sender
+  std::string reason;
+};
+struct refused_to_sign {  // would conflict with the persisted signed record
+  signed_record wanted;
+  signed_record last;
+};
+using action = std::variant<persist_signed, broadcast_proposal, broadcast_vote, schedule_timeout,
+                            request_block, request_validation, decided, found_evidence, peer_behind,
+                            skip_production, rejected, refused_to_sign>;
+using actions = std::vector<action>;
+
+class core {
+ public:
+  // `me` may be null (an observer that follows but never signs). `persisted`
+  // is the signed record from storage, if any.
+  core(std::string chain_id, consensus_config cfg, signer* me, sig_verifier* verifier,
+       std::optional<signed_record> persisted = std::nullopt);
+
+  // Begins `height` with its validator set; round 0 starts after `delay_ms`
+  // (normally the block interval; 0 starts at once). Replays buffered messages.
+  actions start_height(uint64_t height, validator_set set, uint64_t delay_ms);
+
+  actions on_proposal(const proposal& p);
+  actions on_vote(const vote& v);
+  actions on_timeout(timeout_kind kind, uint64_t height, uint32_t round);
+  actions on_block_built(uint64_t height, uint32_t round, block b);
+  actions on_block_validated(const hash256& block_hash, bool valid);
+  // Catch-up: a block with a certificate for the current height.
+  actions on_certificate(const block& b, const commit_certificate& cert);
+
+  uint64_t height() const { return height_; }
+  uint32_t round() const { return round_; }
+  step current_step() const { return step_; }
+  const validator_set& validators() const { return set_; }
+  std::optional<std::pair<hash256, uint32_t>> locked() const;
+  const std::optional<signed_record>& last_signed() const { return last_signed_; }
+  // The certificate of the last decided height, for peers that are behind.
+  const std::optional<decided>& last_decision() const { return last_decision_; }
+
+ private:
+  // Votes of one round and type. An equivocator's conflicting votes each
+  // count toward their own block's tally (as in the paper's message
+  // counting; safety needs only that honest validators vote once), so a
+  // proof of lock stays checkable by nodes that first saw the other vote.
+  // Per validator at most max_conflicting votes are kept, plus any for a
+  // block some proposal names.
+  struct vote_tally {
+    std::map<size_t, std::vector<vote>> by_validator;  // [0] = first seen
+    std::map<hash256, uint64_t> power_by_hash;         // zero hash = nil
+    uint64_t power = 0;                                // each validator once
+  };
+  static constexpr size_t max_conflicting = 4;
+  struct round_state {
+    std::optional<proposal> prop;
+    hash256 prop_hash;
+    block_ptr prop_block;
+    vote_tally prevotes, precommits;
+    bool prevote_timer = false, precommit_timer = false, polka_acted = false;
+  };
+
+  void evaluate(actions& out);
+  bool try_commit(actions& out);
+  void start_round(uint32_t r, actions& out);
+  void do_prevote(const hash256& h, actions& out);
+  void do_precommit(const hash256& h, actions& out);
+  void sign_and_send_vote(vote_type t, const hash256& h, actions& out);
+  bool may_sign(const signed_record& rec, actions& out);
+  void add_vote(const vote& v, bool verified, actions& out);
+  void decide(uint32_t r, const hash256& h, block_ptr blk, actions& out);
+  std::optional<bool> validity(const hash256& h) const;
+  block_ptr block_for(const hash256& h) const;
+  bool proposed_somewhere(const hash256& h) const { return block_for(h) != nullptr; }
+  uint64_t timeout_ms(timeout_kind k, uint32_t r) const;
+  bool am_validator() const;
+
+  std::string chain_id_;
+  consensus_config cfg_;
+  signer* me_;
+  sig_verifier* verifier_;
+  std::optional<signed_record> last_signed_;
+
+  uint64_t height_ = 0;
+  validator_set set_;
+  bool started_ = false;
+  bool decided_ = false;
+  uint32_t round_ = 0;
+  step step_ = step::propose;
+  bool proposed_this_round_ = false;
+  hash256 locked_hash_;
+  int64_t locked_round_ = -1;
+  block_ptr locked_block_;
+  hash256 valid_hash_;
+  int64_t valid_round_ = -1;
+  block_ptr valid_block_;
+  std::map<uint32_t, round_state> rounds_;
+  std::map<hash256, bool> validity_;
+  std::set<hash256> validation_requested_;
+  std::vector<std::variant<proposal, vote>> next_height_;
+  std::optional<decided> last_decision_;
+};
+
+}  // namespace tc::consensus
