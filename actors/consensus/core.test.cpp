@@ -1,0 +1,380 @@
+#include "actors/consensus/core.hpp"
+
+#include <doctest/doctest.h>
+
+#include "messages/encoding.hpp"
+#include "tests/support/fixtures.hpp"
+
+using namespace tc;
+using namespace tc::consensus;
+
+namespace {
+
+template <class T>
+std::vector<T> all(const actions& acts) {
+  std::vector<T> out;
+  for (const auto& a : acts)
+    if (auto* x = std::get_if<T>(&a)) out.push_back(*x);
+  return out;
+}
+template <class T>
+bool has(const actions& acts) {
+  return !all<T>(acts).empty();
+}
+std::optional<vote> sent_vote(const actions& acts) {
+  auto v = all<broadcast_vote>(acts);
+  if (v.empty()) return std::nullopt;
+  return v.back().v;
+}
+
+// n validators of power 10; the node under test ("me") is one of them and is
+// not the proposer of rounds 0..2 at height 1, so each test scripts the
+// other validators' messages.
+struct harness {
+  std::vector<secret_key> keys;
+  validator_set set;
+  size_t me = 0;
+  std::unique_ptr<key_signer> my_signer;
+  cached_verifier ver;
+  consensus_config cfg;
+  std::unique_ptr<core> c;
+  const uint64_t h = 1;
+
+  explicit harness(size_t n = 4, std::optional<signed_record> persisted = std::nullopt) {
+    // Deterministic search for a key set where some validator proposes none
+    // of rounds 0..2 at height 1 (the pick depends on
+    // height, round and powers, so equal-power sets share it).
+    for (uint64_t base = 500;; base += 100) {
+      keys.clear();
+      std::vector<validator> v;
+      for (size_t i = 0; i < n; ++i) {
+        keys.push_back(test::key_from_seed(base + i));
+        v.push_back({keys[i].public_key(), 10});
+      }
+      set = validator_set(v);
+      for (me = 0; me < n; ++me) {
+        bool proposer = false;
+        for (uint32_t r = 0; r < 3; ++r) proposer |= set.proposer(h, r) == keys[me].public_key();
+        if (!proposer) break;
+      }
+      if (me < n) break;
+    }
+    my_signer = std::make_unique<key_signer>(keys[me], true);
+    cfg.min_validators = 1;
+    c = std::make_unique<core>("c", cfg, my_signer.get(), &ver, persisted);
+    actions a = c->start_height(h, set, 0);
+    CHECK(has<schedule_timeout>(a));
+  }
+  // Indices of validators other than me.
+  std::vector<size_t> others() const {
+    std::vector<size_t> o;
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (i != me) o.push_back(i);
+    return o;
+  }
+  const secret_key& key_of(const pubkey& p) const {
+    for (auto& k : keys)
+      if (k.public_key() == p) return k;
+    FAIL("unknown key");
+    return keys[0];
+  }
+  block make_block(uint32_t round, uint8_t variant) const {
+    block b;
+    b.header.height = h;
+    b.header.timestamp_ms = 1000 + variant;
+    b.header.proposer = set.proposer(h, round);
+    return b;
+  }
+  proposal make_proposal(uint32_t round, const block& b, int32_t pol = -1) const {
+    proposal p{h, round, pol, b, set.proposer(h, round), {}};
+    hash256 bh = block_hash(b.header);
+    p.sig = key_of(p.proposer).sign(proposal_sign_bytes("c", h, round, pol, bh), hash256{});
+    return p;
+  }
+  vote make_vote(size_t i, vote_type t, uint32_t round, const hash256& bh,
+                 uint64_t height = 1) const {
+    vote v{t, height, round, bh, keys[i].public_key(), {}};
+    v.sig = keys[i].sign(vote_sign_bytes("c", v), hash256{});
+    return v;
+  }
+  // Delivers a proposal and answers its validation request.
+  actions propose(const proposal& p, bool valid = true) {
+    actions a = c->on_proposal(p);
+    for (auto& req : all<request_validation>(a)) {
+      actions b = c->on_block_validated(req.hash, valid);
+      a.insert(a.end(), b.begin(), b.end());
+    }
+    return a;
+  }
+  actions votes(const std::vector<size_t>& who, vote_type t, uint32_t round, const hash256& bh) {
+    actions a;
+    for (size_t i : who) {
+      actions b = c->on_vote(make_vote(i, t, round, bh));
+      a.insert(a.end(), b.begin(), b.end());
+    }
+    return a;
+  }
+};
+
+hash256 hash_of(const block& b) {
+  return block_hash(b.header);
+}
+
+}  // namespace
+
+TEST_CASE("happy path: prevote, polka, lock, precommit, commit with a certificate") {
+  harness t;
+  block a = t.make_block(0, 1);
+  actions acts = t.propose(t.make_proposal(0, a));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->type == vote_type::prevote);
+  CHECK(sent_vote(acts)->block_hash == hash_of(a));
+  // The signed record is persisted before the vote is broadcast.
+  size_t persist_at = 99, vote_at = 99;
+  for (size_t i = 0; i < acts.size(); ++i) {
+    if (std::holds_alternative<persist_signed>(acts[i]) && persist_at == 99) persist_at = i;
+    if (std::holds_alternative<broadcast_vote>(acts[i]) && vote_at == 99) vote_at = i;
+  }
+  CHECK(persist_at < vote_at);
+  auto o = t.others();
+  acts = t.votes({o[0]}, vote_type::prevote, 0, hash_of(a));
+  CHECK_FALSE(sent_vote(acts));  // 2 of 4: no polka yet
+  acts = t.votes({o[1]}, vote_type::prevote, 0, hash_of(a));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->type == vote_type::precommit);
+  CHECK(t.c->locked()->first == hash_of(a));
+  acts = t.votes({o[0]}, vote_type::precommit, 0, hash_of(a));
+  CHECK_FALSE(has<decided>(acts));
+  acts = t.votes({o[1]}, vote_type::precommit, 0, hash_of(a));
+  auto d = all<decided>(acts);
+  REQUIRE(d.size() == 1);
+  CHECK(hash_of(*d[0].blk) == hash_of(a));
+  CHECK(d[0].cert.sigs.size() == 3);
+  CHECK(verify_certificate("c", d[0].cert, t.set, t.ver).ok());
+}
+
+TEST_CASE("nil polka: propose timeout, nil prevotes, nil precommit, next round") {
+  harness t;
+  actions acts = t.c->on_timeout(timeout_kind::propose, 1, 0);
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->is_nil());
+  acts = t.votes({t.others()[0], t.others()[1]}, vote_type::prevote, 0, hash256{});
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->type == vote_type::precommit);
+  CHECK(sent_vote(acts)->is_nil());
+  CHECK_FALSE(t.c->locked());
+  acts = t.c->on_timeout(timeout_kind::precommit, 1, 0);
+  CHECK(t.c->round() == 1);
+  // Stale timeouts change nothing.
+  acts = t.c->on_timeout(timeout_kind::propose, 1, 0);
+  CHECK_FALSE(sent_vote(acts));
+  CHECK(t.c->round() == 1);
+}
+
+TEST_CASE("lock on a polka; prevote nil for other values; unlock only on a later polka") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  t.propose(t.make_proposal(0, a));
+  t.votes({o[0], o[1]}, vote_type::prevote, 0, hash_of(a));
+  REQUIRE(t.c->locked());
+  CHECK(t.c->locked()->first == hash_of(a));
+  // Round 0 fails (nil precommits), round 1 proposes B fresh.
+  t.votes({o[0], o[1], o[2]}, vote_type::precommit, 0, hash256{});
+  t.c->on_timeout(timeout_kind::precommit, 1, 0);
+  REQUIRE(t.c->round() == 1);
+  block b = t.make_block(1, 2);
+  actions acts = t.propose(t.make_proposal(1, b));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->is_nil());  // locked on A
+  // A polka for B in the later round unlocks (and relocks on B).
+  acts = t.votes({o[0], o[1], o[2]}, vote_type::prevote, 1, hash_of(b));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->type == vote_type::precommit);
+  CHECK(sent_vote(acts)->block_hash == hash_of(b));
+  CHECK(t.c->locked()->first == hash_of(b));
+  CHECK(t.c->locked()->second == 1);
+  // Round 2: A re-proposed with proof of lock from round 0 is older than our
+  // lock (round 1) on another value: prevote nil.
+  t.votes({o[0], o[1], o[2]}, vote_type::precommit, 1, hash256{});
+  t.c->on_timeout(timeout_kind::precommit, 1, 1);
+  REQUIRE(t.c->round() == 2);
+  acts = t.propose(t.make_proposal(2, a, 0));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->is_nil());
+}
+
+TEST_CASE("re-proposal with a proof-of-lock round is accepted once its polka is known") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  // We never saw round 0's proposal, only its prevotes: no lock.
+  t.c->on_timeout(timeout_kind::propose, 1, 0);
+  t.votes({o[0], o[1], o[2]}, vote_type::prevote, 0, hash_of(a));
+  t.votes({o[0], o[1], o[2]}, vote_type::precommit, 0, hash256{});
+  t.c->on_timeout(timeout_kind::precommit, 1, 0);
+  REQUIRE(t.c->round() == 1);
+  actions acts = t.propose(t.make_proposal(1, a, 0));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->block_hash == hash_of(a));
+}
+
+TEST_CASE("late proposal: the polka arrives first, the block after the timeout") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  t.c->on_timeout(timeout_kind::propose, 1, 0);  // prevoted nil
+  t.votes({o[0], o[1], o[2]}, vote_type::prevote, 0, hash_of(a));
+  CHECK_FALSE(t.c->locked());  // no block, no lock
+  actions acts = t.propose(t.make_proposal(0, a));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->type == vote_type::precommit);
+  CHECK(sent_vote(acts)->block_hash == hash_of(a));
+}
+
+TEST_CASE("invalid blocks are prevoted nil") {
+  harness t;
+  actions acts = t.propose(t.make_proposal(0, t.make_block(0, 1)), false);
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->is_nil());
+}
+
+TEST_CASE("votes from unknown keys, bad signatures, other heights, duplicates never count") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  t.propose(t.make_proposal(0, a));
+  secret_key stranger = test::key_from_seed(4242);
+  vote sv{vote_type::prevote, 1, 0, hash_of(a), stranger.public_key(), {}};
+  sv.sig = stranger.sign(vote_sign_bytes("c", sv), hash256{});
+  actions acts = t.c->on_vote(sv);
+  CHECK(all<rejected>(acts).at(0).reason.find("not a validator") != std::string::npos);
+  vote bad = t.make_vote(o[0], vote_type::prevote, 0, hash_of(a));
+  bad.sig.v[3] ^= 1;
+  acts = t.c->on_vote(bad);
+  CHECK(all<rejected>(acts).at(0).reason.find("signature") != std::string::npos);
+  acts = t.c->on_vote(t.make_vote(o[0], vote_type::prevote, 0, hash_of(a), 7));
+  CHECK(has<rejected>(acts));
+  // Duplicates: the same vote three times is one validator's power.
+  vote good = t.make_vote(o[0], vote_type::prevote, 0, hash_of(a));
+  for (int i = 0; i < 3; ++i) acts = t.c->on_vote(good);
+  CHECK_FALSE(t.c->locked());
+  acts = t.votes({o[1]}, vote_type::prevote, 0, hash_of(a));
+  CHECK(t.c->locked());
+  // A vote for the previous height marks the sender as behind.
+  harness u;
+  acts = u.c->on_vote(u.make_vote(u.others()[0], vote_type::prevote, 0, hash256{}, 0));
+  CHECK(has<peer_behind>(acts));
+}
+
+TEST_CASE("equivocation yields verifiable evidence and counts toward each value once") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1), b = t.make_block(0, 2);
+  t.propose(t.make_proposal(0, a));
+  t.c->on_vote(t.make_vote(o[0], vote_type::prevote, 0, hash_of(a)));
+  actions acts = t.c->on_vote(t.make_vote(o[0], vote_type::prevote, 0, hash_of(b)));
+  auto ev = all<found_evidence>(acts);
+  REQUIRE(ev.size() == 1);
+  const evidence& e = ev[0].e;
+  CHECK(e.a.validator == e.b.validator);
+  CHECK(e.a.block_hash != e.b.block_hash);
+  CHECK(verify(e.a.validator, vote_sign_bytes("c", e.a), e.a.sig));
+  CHECK(verify(e.b.validator, vote_sign_bytes("c", e.b), e.b.sig));
+  // A third conflicting vote does not produce more evidence.
+  acts = t.c->on_vote(t.make_vote(o[0], vote_type::prevote, 0, hash256{}));
+  CHECK_FALSE(has<found_evidence>(acts));
+  // The equivocator still counts once toward A: me + o0 = 2 of 4, no polka.
+  CHECK_FALSE(t.c->locked());
+}
+
+TEST_CASE("restart after signing a prevote never signs a conflicting one") {
+  harness first;
+  block a = first.make_block(0, 1), b = first.make_block(0, 2);
+  first.propose(first.make_proposal(0, a));
+  auto record = first.c->last_signed();
+  REQUIRE(record);
+  CHECK(record->stage == step::prevote);
+  // The record survives a restart through its encoding.
+  auto decoded = decode_signed_record(encode_signed_record(*record));
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == *record);
+  CHECK_FALSE(decode_signed_record(bytes(10, 0)).ok());
+
+  harness again(4, *decoded);
+  REQUIRE(again.me == first.me);
+  actions acts = again.propose(again.make_proposal(0, b));
+  CHECK_FALSE(sent_vote(acts));
+  auto refused = all<refused_to_sign>(acts);
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].last == *record);
+  // Timing out to nil is a conflicting vote too.
+  harness third(4, *decoded);
+  acts = third.c->on_timeout(timeout_kind::propose, 1, 0);
+  CHECK_FALSE(sent_vote(acts));
+  // The same vote again is fine.
+  harness fourth(4, *decoded);
+  acts = fourth.propose(fourth.make_proposal(0, a));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->block_hash == hash_of(a));
+}
+
+TEST_CASE("round skip: more than 1/3 of the power in a later round") {
+  harness t;
+  auto o = t.others();
+  t.votes({o[0]}, vote_type::prevote, 3, hash256{});
+  CHECK(t.c->round() == 0);  // 1/4 is not > 1/3
+  t.votes({o[1]}, vote_type::prevote, 3, hash256{});
+  CHECK(t.c->round() == 3);
+}
+
+TEST_CASE("below min_validators the core does not propose and says so") {
+  std::vector<validator> v{{test::key_from_seed(1).public_key(), 10},
+                           {test::key_from_seed(2).public_key(), 10}};
+  key_signer me(test::key_from_seed(1), true);
+  cached_verifier ver;
+  consensus_config cfg;
+  cfg.min_validators = 3;
+  core c("c", cfg, &me, &ver);
+  actions acts = c.start_height(1, validator_set(v), 0);
+  auto skip = all<skip_production>(acts);
+  REQUIRE(skip.size() == 1);
+  CHECK(skip[0].active == 2);
+  CHECK(skip[0].minimum == 3);
+  CHECK_FALSE(has<request_block>(acts));
+}
+
+TEST_CASE("the proposer asks for a block, signs and broadcasts the proposal") {
+  std::vector<validator> v{{test::key_from_seed(1).public_key(), 10}};
+  key_signer me(test::key_from_seed(1), true);
+  cached_verifier ver;
+  core c("c", consensus_config{}, &me, &ver);
+  actions acts = c.start_height(1, validator_set(v), 0);
+  auto req = all<request_block>(acts);
+  REQUIRE(req.size() == 1);
+  block b;
+  b.header.height = 1;
+  b.header.proposer = me.key();
+  acts = c.on_block_built(1, 0, b);
+  REQUIRE(all<broadcast_proposal>(acts).size() == 1);
+  // Single validator: its own prevote and precommit are a quorum.
+  REQUIRE(all<decided>(acts).size() == 1);
+  CHECK(all<decided>(acts)[0].cert.sigs.size() == 1);
+}
+
+TEST_CASE("catch-up: a valid certificate decides, a 2/3 one does not") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  commit_certificate cert{1, 0, hash_of(a), {}};
+  for (size_t i : {o[0], o[1]}) {
+    vote v = t.make_vote(i, vote_type::precommit, 0, hash_of(a));
+    cert.sigs.push_back({v.validator, v.sig});
+  }
+  actions acts = t.c->on_certificate(a, cert);
+  CHECK(has<rejected>(acts));
+  vote v = t.make_vote(o[2], vote_type::precommit, 0, hash_of(a));
+  cert.sigs.push_back({v.validator, v.sig});
+  acts = t.c->on_certificate(a, cert);
+  REQUIRE(all<decided>(acts).size() == 1);
+}

@@ -1,0 +1,106 @@
+#include "actors/consensus/validator_set.hpp"
+
+#include <doctest/doctest.h>
+
+#include "crypto/hash.hpp"
+#include "messages/encoding.hpp"
+#include "tests/support/fixtures.hpp"
+
+using namespace tc;
+using namespace tc::consensus;
+
+namespace {
+struct fixture {
+  std::vector<secret_key> keys;
+  validator_set set;
+  explicit fixture(std::vector<uint64_t> powers) {
+    std::vector<validator> v;
+    for (size_t i = 0; i < powers.size(); ++i) {
+      keys.push_back(test::key_from_seed(300 + i));
+      v.push_back({keys.back().public_key(), powers[i]});
+    }
+    set = validator_set(v);
+  }
+  commit_sig precommit(size_t i, uint64_t h, uint32_t r, const hash256& bh) const {
+    vote v{vote_type::precommit, h, r, bh, keys[i].public_key(), {}};
+    return {v.validator, keys[i].sign(vote_sign_bytes("c", v), hash256{})};
+  }
+};
+hash256 some_hash() {
+  return tagged_hash("t", byte_view::of("block"));
+}
+}  // namespace
+
+TEST_CASE("quorum is strictly more than 2/3, skip strictly more than 1/3") {
+  fixture f({10, 10, 10});
+  CHECK_FALSE(f.set.is_quorum(20));
+  CHECK(f.set.is_quorum(21));
+  CHECK_FALSE(f.set.exceeds_one_third(10));
+  CHECK(f.set.exceeds_one_third(11));
+}
+
+TEST_CASE("certificate with exactly 2/3 power is rejected, more is accepted") {
+  fixture f({10, 10, 10});
+  cached_verifier ver;
+  commit_certificate c{
+      5, 2, some_hash(), {f.precommit(0, 5, 2, some_hash()), f.precommit(1, 5, 2, some_hash())}};
+  auto s = verify_certificate("c", c, f.set, ver);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error_message().find("not more than 2/3") != std::string::npos);
+  c.sigs.push_back(f.precommit(2, 5, 2, some_hash()));
+  CHECK(verify_certificate("c", c, f.set, ver).ok());
+  // Power, not head count: one gold outweighs three others.
+  fixture w({1000, 100, 10, 1});
+  commit_certificate g{5, 0, some_hash(), {w.precommit(0, 5, 0, some_hash())}};
+  CHECK(verify_certificate("c", g, w.set, ver).ok());
+  commit_certificate small{5,
+                           0,
+                           some_hash(),
+                           {w.precommit(1, 5, 0, some_hash()), w.precommit(2, 5, 0, some_hash()),
+                            w.precommit(3, 5, 0, some_hash())}};
+  CHECK_FALSE(verify_certificate("c", small, w.set, ver).ok());
+}
+
+TEST_CASE("certificate tampering is caught") {
+  fixture f({10, 10, 10, 10});
+  cached_verifier ver;
+  hash256 h = some_hash();
+  commit_certificate good{
+      5, 1, h, {f.precommit(0, 5, 1, h), f.precommit(1, 5, 1, h), f.precommit(2, 5, 1, h)}};
+  REQUIRE(verify_certificate("c", good, f.set, ver).ok());
+  auto bad = good;
+  bad.sigs[2] = bad.sigs[1];  // the same validator twice
+  CHECK(verify_certificate("c", bad, f.set, ver).error_message().find("twice") !=
+        std::string::npos);
+  bad = good;
+  bad.round = 2;  // signatures were for round 1
+  CHECK_FALSE(verify_certificate("c", bad, f.set, ver).ok());
+  CHECK_FALSE(verify_certificate("other-chain", good, f.set, ver).ok());
+  bad = good;
+  bad.sigs[0].validator = test::key_from_seed(9999).public_key();
+  CHECK(verify_certificate("c", bad, f.set, ver).error_message().find("not in the validator set") !=
+        std::string::npos);
+  bad = good;
+  bad.block_hash = hash256{};
+  CHECK_FALSE(verify_certificate("c", bad, f.set, ver).ok());
+}
+
+TEST_CASE("proposer selection is deterministic and proportional to power") {
+  fixture f({1000, 100, 10, 1});
+  std::vector<size_t> count(4, 0);
+  for (uint64_t h = 1; h <= 20000; ++h) ++count[f.set.proposer_index(h, 0)];
+  fixture again({1000, 100, 10, 1});
+  for (uint64_t h = 1; h <= 100; ++h) CHECK(again.set.proposer(h, 3) == f.set.proposer(h, 3));
+  auto idx = [&](size_t i) { return *f.set.index_of(f.keys[i].public_key()); };
+  // Expected shares 90.1%, 9.0%, 0.9%, 0.09% of 20,000.
+  CHECK(count[idx(0)] > 17500);
+  CHECK(count[idx(1)] > 1400);
+  CHECK(count[idx(1)] < 2200);
+  CHECK(count[idx(2)] > 100);
+  CHECK(count[idx(2)] < 300);
+  CHECK(count[idx(3)] < 60);
+  // Rounds draw anew: a silent proposer does not own consecutive rounds.
+  size_t changes = 0;
+  for (uint32_t r = 0; r < 50; ++r) changes += f.set.proposer(7, r) != f.set.proposer(7, r + 1);
+  CHECK(changes > 0);
+}
