@@ -375,6 +375,8 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
       undo.registry_before.push_back({key, old->second});
   }
 
+  if (opt.dry_run) return ok_status();  // the guard rolls the read transaction back
+
   // Validation is over; write in key order (B-tree locality makes this
   // several times faster than hash order).
   std::sort(undo.spent.begin(), undo.spent.end(),
@@ -426,6 +428,21 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   registry_ = std::move(working);
   tip_ = {h.height, bh, h.timestamp_ms};
   return ok_status();
+}
+
+result<std::pair<amount, std::vector<tx_output>>> chain_store::check_tx(const transaction& tx,
+                                                                        const hash256& id,
+                                                                        bool check_signatures) {
+  if (tx.kind == tx_kind::reward || tx.kind == tx_kind::genesis)
+    return make_error("reward and genesis transactions only come in blocks");
+  uint64_t h = tip_.height + 1;
+  auto locked = locked_collateral(registry_, h, params_.validator_set_delay);
+  std::vector<tx_output> spent;
+  utxo_lookup lookup = [&](const outpoint& o) { return get_utxo(o); };
+  auto fee = check_tx_contextual(tx, id, lookup, {params_, registry_, locked, h, check_signatures});
+  if (!fee) return fee.take_error();
+  for (const auto& in : tx.inputs) spent.push_back(get_utxo(in.prev)->out);
+  return std::make_pair(*fee, std::move(spent));
 }
 
 status chain_store::disconnect_tip() {

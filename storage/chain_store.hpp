@@ -33,6 +33,7 @@ struct connect_options {
   // those txs skip signature checks. Sound because a wtxid commits to the
   // signatures and the spent outpoints, whose content never changes.
   const std::unordered_set<hash256, fixed_bytes_hasher>* verified = nullptr;
+  bool dry_run = false;  // validate only: nothing is written
 };
 
 class chain_store {
@@ -54,6 +55,11 @@ class chain_store {
   // The certificate must name this block; its signatures are checked by the
   // consensus layer, which alone knows the validator set's voting rules.
   status connect_block(const block& b, const commit_certificate& cert, const connect_options& opt);
+  // Contextual checks of a transaction for the next block (mempool
+  // admission): returns the fee and the outputs it spends.
+  result<std::pair<amount, std::vector<tx_output>>> check_tx(const transaction& tx,
+                                                             const hash256& id,
+                                                             bool check_signatures);
   // Undoes the tip block (not genesis) atomically.
   status disconnect_tip();
 

@@ -1,0 +1,65 @@
+#include "actors/chain/chain_actor.hpp"
+
+#include "messages/encoding.hpp"
+
+namespace tc {
+
+chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
+                                            std::shared_ptr<chain_store> store,
+                                            std::function<uint64_t()> now_ms) {
+  self->state.store = std::move(store);
+  self->state.now_ms = std::move(now_ms);
+  return {
+      [self](connect_atom, const block_ptr& b, const commit_certificate& cert,
+             const verified_ptr& verified) -> std::string {
+        connect_options opt;
+        opt.now_ms = self->state.now_ms();
+        opt.verified = verified.get();
+        auto s = self->state.store->connect_block(*b, cert, opt);
+        return s ? std::string() : s.error_message();
+      },
+      [self](validate_atom, const block_ptr& b, const verified_ptr& verified) -> std::string {
+        connect_options opt;
+        opt.now_ms = self->state.now_ms();
+        opt.verified = verified.get();
+        opt.dry_run = true;
+        commit_certificate placeholder;
+        placeholder.height = b->header.height;
+        placeholder.block_hash = block_hash(b->header);
+        auto s = self->state.store->connect_block(*b, placeholder, opt);
+        return s ? std::string() : s.error_message();
+      },
+      [self](tip_atom) {
+        tip_info t = self->state.store->tip();
+        return chain_tip{t.height, t.hash, t.timestamp_ms};
+      },
+      [self](prepare_atom, const tx_ptr& tx) {
+        prepared_tx out;
+        bool registry_tx = tx->registration || tx->deregistration;
+        // Registry transactions are rare: the chain checks their payload
+        // signatures itself; plain transfers leave input signatures to the
+        // verifier pool.
+        auto r = self->state.store->check_tx(*tx, txid(*tx), registry_tx);
+        if (!r) {
+          out.error = r.error_message();
+          return out;
+        }
+        out.fee = r->first;
+        out.spent = std::move(r->second);
+        out.needs_full_check = registry_tx;
+        return out;
+      },
+      [self](persist_atom, const std::string& key, const bytes& value) {
+        return self->state.store->put_state(key, value).ok();
+      },
+      [self](read_atom, const chain_read& fn) { return fn(*self->state.store); },
+      [self](vset_atom, uint64_t height) { return self->state.store->validators_at(height); },
+      [self](reward_atom, uint64_t height, amount fees, const pubkey& proposer) {
+        auto r = reward_outputs(self->state.store->params(), fees, proposer,
+                                self->state.store->validators_at(height));
+        return r ? *r : std::vector<tx_output>{};
+      },
+  };
+}
+
+}  // namespace tc

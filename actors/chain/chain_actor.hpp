@@ -1,0 +1,21 @@
+#pragma once
+// The chain actor: sole owner of the SQLite chain store. Spawned detached
+// (its own thread) because every request may block on disk.
+
+#include "messages/actors.hpp"
+#include "storage/chain_store.hpp"
+
+namespace tc {
+
+struct chain_actor_state {
+  chain_actor_state() = default;  // never an aggregate (CAF state pitfall)
+  std::shared_ptr<chain_store> store;
+  std::function<uint64_t()> now_ms;
+};
+
+// Takes ownership of `store`; `now_ms` is the injected wall clock.
+chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
+                                            std::shared_ptr<chain_store> store,
+                                            std::function<uint64_t()> now_ms);
+
+}  // namespace tc

@@ -1,0 +1,173 @@
+#include "actors/consensus/consensus_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "messages/encoding.hpp"
+
+namespace tc {
+
+using namespace consensus;
+
+namespace {
+
+using self_ptr = consensus_actor::stateful_pointer<consensus_actor_state>;
+
+std::string short_hash(const hash256& h) {
+  return h.hex().substr(0, 16);
+}
+
+void run(self_ptr self, actions acts, size_t from = 0);
+
+void start_next(self_ptr self, uint64_t height, uint64_t delay_ms) {
+  self->request(self->state.chain, caf::infinite, vset_atom::value, height)
+      .then([=](const std::vector<masternode>& active) {
+        run(self, self->state.core->start_height(height, validator_set::from_masternodes(active),
+                                                 delay_ms));
+      });
+}
+
+// Asks the mempool which of the block's signatures are already verified,
+// then calls `next` with that set.
+template <class Next>
+void with_verified(self_ptr self, const block_ptr& blk, Next next) {
+  std::vector<hash256> wtxids;
+  for (size_t i = 1; i < blk->txs.size(); ++i) wtxids.push_back(wtxid(blk->txs[i]));
+  self->request(self->state.mempool, caf::infinite, verified_atom::value, wtxids).then(next);
+}
+
+void commit(self_ptr self, const decided& d) {
+  block_ptr blk = d.blk;
+  commit_certificate cert = d.cert;
+  with_verified(self, blk, [=](const verified_ptr& verified) {
+    self->request(self->state.chain, caf::infinite, connect_atom::value, blk, cert, verified)
+        .then([=](const std::string& err) {
+          auto& st = self->state;
+          hash256 h = block_hash(blk->header);
+          if (!err.empty()) {
+            // A decided block that our chain refuses means this node's state
+            // diverged from the quorum's: stop rather than guess.
+            spdlog::critical("decided block {} at height {} was refused by the chain: {}", h.hex(),
+                             cert.height, err);
+            return self->quit(caf::exit_reason::user_shutdown);
+          }
+          spdlog::info("✅ Block {} committed at height {} ({} txs, round {}, {} signatures)",
+                       short_hash(h), cert.height, blk->txs.size() - 1, cert.round,
+                       cert.sigs.size());
+          spdlog::info("✓ Block {} finalized at height {}", short_hash(h), cert.height);
+          st.last_cert = cert;
+          st.last_commit_ms = st.now_ms();
+          self->send(st.mempool, committed_atom::value, blk);
+          start_next(self, cert.height + 1, st.cfg.block_interval_ms);
+        });
+  });
+}
+
+void run(self_ptr self, actions acts, size_t from) {
+  auto& st = self->state;
+  for (size_t i = from; i < acts.size(); ++i) {
+    action& a = acts[i];
+    if (auto* x = std::get_if<persist_signed>(&a)) {
+      // Nothing else happens until the record is durable: await blocks this
+      // actor's mailbox, and the broadcast that follows waits too.
+      self->request(st.chain, caf::infinite, persist_atom::value, std::string("last_signed"),
+                    encode_signed_record(x->record))
+          .await([=](bool ok) {
+            if (!ok) {
+              spdlog::critical("cannot persist the signed-vote record; stopping to stay safe");
+              return self->quit(caf::exit_reason::user_shutdown);
+            }
+            run(self, acts, i + 1);
+          });
+      return;
+    }
+    if (auto* x = std::get_if<broadcast_proposal>(&a)) {
+      spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x->p.blk.header)),
+                   x->p.height);
+    } else if (auto* x = std::get_if<broadcast_vote>(&a)) {
+      spdlog::debug("{} h={} r={} {}", x->v.type == vote_type::prevote ? "prevote" : "precommit",
+                    x->v.height, x->v.round, x->v.is_nil() ? "nil" : short_hash(x->v.block_hash));
+    } else if (auto* x = std::get_if<schedule_timeout>(&a)) {
+      self->delayed_send(self, std::chrono::milliseconds(x->delay_ms), timer_atom::value,
+                         static_cast<uint8_t>(x->kind), x->height, x->round);
+    } else if (auto* x = std::get_if<request_block>(&a)) {
+      uint64_t h = x->height;
+      uint32_t r = x->round;
+      self->request(st.producer, caf::infinite, build_atom::value, h, r, st.signer->key())
+          .then([=](const block_ptr& blk) {
+            run(self, self->state.core->on_block_built(h, r, *blk));
+          });
+    } else if (auto* x = std::get_if<request_validation>(&a)) {
+      block_ptr blk = x->blk;
+      hash256 h = x->hash;
+      with_verified(self, blk, [=](const verified_ptr& verified) {
+        self->request(self->state.chain, caf::infinite, validate_atom::value, blk, verified)
+            .then([=](const std::string& err) {
+              if (!err.empty())
+                spdlog::warn("proposed block {} is invalid: {}", short_hash(h), err);
+              run(self, self->state.core->on_block_validated(h, err.empty()));
+            });
+      });
+    } else if (auto* x = std::get_if<decided>(&a)) {
+      commit(self, *x);
+    } else if (auto* x = std::get_if<found_evidence>(&a)) {
+      spdlog::warn("equivocation by {} at height {} round {}", x->e.a.validator.hex(),
+                   x->e.a.height, x->e.a.round);
+    } else if (auto* x = std::get_if<skip_production>(&a)) {
+      spdlog::warn("Skipping block production: only {} masternodes active (minimum {} required)",
+                   x->active, x->minimum);
+    } else if (auto* x = std::get_if<refused_to_sign>(&a)) {
+      spdlog::error(
+          "refused to sign height {} round {}: conflicts with the persisted record "
+          "(height {} round {})",
+          x->wanted.height, x->wanted.round, x->last.height, x->last.round);
+    } else if (auto* x = std::get_if<rejected>(&a)) {
+      spdlog::debug("consensus input rejected: {}", x->reason);
+    }
+  }
+}
+
+}  // namespace
+
+consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup setup,
+                                              chain_actor chain, mempool_actor mempool,
+                                              producer_actor producer,
+                                              std::function<uint64_t()> now_ms) {
+  auto& st = self->state;
+  st.chain_id = setup.chain_id;
+  st.cfg = setup.cfg;
+  st.chain = std::move(chain);
+  st.mempool = std::move(mempool);
+  st.producer = std::move(producer);
+  st.now_ms = std::move(now_ms);
+  st.verifier = std::make_unique<cached_verifier>(200'000);
+  if (setup.key) st.signer = std::make_unique<key_signer>(*setup.key, false);
+  st.core = std::make_unique<core>(st.chain_id, st.cfg, st.signer.get(), st.verifier.get(),
+                                   setup.persisted);
+  return {
+      [self](start_atom) {
+        self->request(self->state.chain, caf::infinite, tip_atom::value)
+            .then([=](const chain_tip& t) { start_next(self, t.height + 1, 0); });
+      },
+      [self](timer_atom, uint8_t kind, uint64_t height, uint32_t round) {
+        if (kind > static_cast<uint8_t>(timeout_kind::precommit)) return;
+        run(self, self->state.core->on_timeout(static_cast<timeout_kind>(kind), height, round));
+      },
+      [self](const proposal& p) { run(self, self->state.core->on_proposal(p)); },
+      [self](const vote& v) { run(self, self->state.core->on_vote(v)); },
+      [self](status_atom) {
+        auto& st = self->state;
+        consensus_status s;
+        s.height = st.core->height();
+        s.round = st.core->round();
+        s.step = step_name(st.core->current_step());
+        s.validators = st.core->validators().size();
+        s.total_power = st.core->validators().total_power();
+        s.is_validator = st.signer && st.core->validators().index_of(st.signer->key()).has_value();
+        s.last_certificate = st.last_cert;
+        s.last_commit_ms = st.last_commit_ms;
+        return s;
+      },
+  };
+}
+
+}  // namespace tc

@@ -1,0 +1,38 @@
+#pragma once
+// The consensus actor: runs the pure core with real timers, asks the
+// producer for blocks and the chain for validation, commits decided blocks,
+// and persists the signed record before any vote or proposal leaves.
+
+#include "actors/consensus/core.hpp"
+#include "messages/actors.hpp"
+
+namespace tc {
+
+struct consensus_actor_state {
+  consensus_actor_state() = default;
+  std::unique_ptr<consensus::core> core;
+  std::unique_ptr<consensus::signer> signer;  // null: observer
+  std::unique_ptr<consensus::cached_verifier> verifier;
+  consensus::consensus_config cfg;
+  std::string chain_id;
+  chain_actor chain;
+  mempool_actor mempool;
+  producer_actor producer;
+  std::function<uint64_t()> now_ms;
+  std::optional<commit_certificate> last_cert;
+  uint64_t last_commit_ms = 0;
+};
+
+struct consensus_setup {
+  std::string chain_id;
+  consensus::consensus_config cfg;
+  std::optional<secret_key> key;  // the masternode key, when validating
+  std::optional<consensus::signed_record> persisted;
+};
+
+consensus_actor::behavior_type consensus_impl(
+    consensus_actor::stateful_pointer<consensus_actor_state> self, consensus_setup setup,
+    chain_actor chain, mempool_actor mempool, producer_actor producer,
+    std::function<uint64_t()> now_ms);
+
+}  // namespace tc

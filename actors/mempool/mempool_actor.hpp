@@ -1,0 +1,28 @@
+#pragma once
+// The mempool actor owns a mempool_core. Admission: stateless rules and
+// conflicts here, UTXO rules on the chain actor, input signatures on a pool
+// of verifier actors (in parallel); each signature is checked once per node
+// and blocks reuse the result through the verified-wtxid query.
+
+#include "actors/mempool/mempool_core.hpp"
+#include "messages/actors.hpp"
+
+namespace tc {
+
+struct mempool_actor_state {
+  mempool_actor_state() : core(mempool_limits{}) {}
+  mempool_core core;
+  chain_actor chain;
+  std::vector<verifier_actor> verifiers;
+  size_t next_verifier = 0;
+  uint64_t generation = 0;  // bumped by every committed block
+  uint64_t accepted = 0, rejected = 0;
+};
+
+mempool_actor::behavior_type mempool_actor_impl(
+    mempool_actor::stateful_pointer<mempool_actor_state> self, mempool_limits limits,
+    chain_actor chain, std::string chain_id, uint32_t verifiers);
+
+verifier_actor::behavior_type verifier_impl(verifier_actor::pointer self, std::string chain_id);
+
+}  // namespace tc

@@ -1,0 +1,95 @@
+#include "actors/producer/producer_actor.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "messages/encoding.hpp"
+
+namespace tc {
+
+namespace {
+using self_ptr = producer_actor::stateful_pointer<producer_state>;
+
+block assemble(const chain_tip& tip, uint64_t height, const pubkey& proposer, uint64_t now_ms,
+               const std::vector<tx_ptr>& txs, std::vector<tx_output> reward_outs) {
+  block b;
+  b.header.height = height;
+  b.header.timestamp_ms = std::max(now_ms, tip.timestamp_ms + 1);
+  b.header.prev_hash = tip.hash;
+  b.header.proposer = proposer;
+  transaction reward;
+  reward.kind = tx_kind::reward;
+  reward.height = height;
+  reward.outputs = std::move(reward_outs);
+  b.txs.push_back(std::move(reward));
+  for (const auto& t : txs) b.txs.push_back(*t);
+  b.header.merkle_root = tx_merkle_root(b.txs);
+  b.header.evidence_hash = evidence_hash(b.evidence_list);
+  return b;
+}
+
+// The fallback when a filled block does not validate: reward only.
+void build_empty(self_ptr self, chain_tip tip, uint64_t height, pubkey proposer,
+                 caf::typed_response_promise<block_ptr> rp) {
+  self->request(self->state.chain, caf::infinite, reward_atom::value, height, amount{0}, proposer)
+      .then([=](const std::vector<tx_output>& outs) mutable {
+        rp.deliver(std::make_shared<const block>(
+            assemble(tip, height, proposer, self->state.now_ms(), {}, outs)));
+      });
+}
+}  // namespace
+
+producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, mempool_actor mempool,
+                                            std::function<uint64_t()> now_ms,
+                                            uint64_t max_block_txs, uint64_t max_block_bytes) {
+  auto& st = self->state;
+  st.chain = std::move(chain);
+  st.mempool = std::move(mempool);
+  st.now_ms = std::move(now_ms);
+  st.max_block_txs = max_block_txs;
+  st.max_block_bytes = max_block_bytes;
+  return {[self](build_atom, uint64_t height, uint32_t round,
+                 const pubkey& proposer) -> caf::result<block_ptr> {
+    auto rp = self->make_response_promise<block_ptr>();
+    auto& st = self->state;
+    self->request(st.chain, caf::infinite, tip_atom::value).then([=](const chain_tip& tip) mutable {
+      auto& st = self->state;
+      // Header, reward tx and count field take well under 64 KiB.
+      self->request(st.mempool, caf::infinite, select_atom::value, st.max_block_txs - 1,
+                    st.max_block_bytes - (64u << 10))
+          .then([=](const selected_txs& sel) mutable {
+            auto& st = self->state;
+            self->request(st.chain, caf::infinite, reward_atom::value, height, sel.fees, proposer)
+                .then([=](const std::vector<tx_output>& outs) mutable {
+                  auto& st = self->state;
+                  auto blk = std::make_shared<const block>(
+                      assemble(tip, height, proposer, st.now_ms(), sel.txs, outs));
+                  std::vector<hash256> wtxids;
+                  for (const auto& t : sel.txs) wtxids.push_back(wtxid(*t));
+                  self->request(st.mempool, caf::infinite, verified_atom::value, wtxids)
+                      .then([=](const verified_ptr& verified) mutable {
+                        self->request(self->state.chain, caf::infinite, validate_atom::value, blk,
+                                      verified)
+                            .then([=](const std::string& err) mutable {
+                              if (err.empty()) {
+                                spdlog::info(
+                                    "🔨 [BFT] Producing new block at height {} (round {}, "
+                                    "{} txs)",
+                                    height, round, blk->txs.size() - 1);
+                                rp.deliver(blk);
+                                return;
+                              }
+                              spdlog::error(
+                                  "built block at height {} does not validate ({}); "
+                                  "proposing an empty block",
+                                  height, err);
+                              build_empty(self, tip, height, proposer, rp);
+                            });
+                      });
+                });
+          });
+    });
+    return rp;
+  }};
+}
+
+}  // namespace tc

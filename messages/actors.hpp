@@ -1,0 +1,153 @@
+#pragma once
+// Every typed message between the node's actors and every actor's typed
+// interface, in one place. Large payloads travel as shared_ptr<const T>:
+// immutable, so sharing them between actors needs no lock. Only actor
+// shells include this header (it pulls in CAF).
+
+#include <caf/all.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "messages/types.hpp"
+#include "storage/chain_rules.hpp"
+
+namespace tc {
+
+class chain_store;  // storage/chain_store.hpp
+
+using block_ptr = std::shared_ptr<const block>;
+using tx_ptr = std::shared_ptr<const transaction>;
+using wtxid_set = std::unordered_set<hash256, fixed_bytes_hasher>;
+using verified_ptr = std::shared_ptr<const wtxid_set>;
+
+// ---- chain (sole owner of the database) ----
+struct chain_tip {
+  uint64_t height = 0;
+  hash256 hash;
+  uint64_t timestamp_ms = 0;
+};
+// What admission needs from the chain: the fee and the spent outputs, after
+// every contextual rule except input signatures (those go to a verifier).
+struct prepared_tx {
+  std::string error;  // empty when the tx is acceptable on the current tip
+  amount fee = 0;
+  std::vector<tx_output> spent;
+  bool needs_full_check = false;  // registrations: signatures checked by the chain itself
+};
+// A read-only query run on the chain actor's thread (RPC lookups).
+using chain_read = std::function<std::string(chain_store&)>;
+
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using validate_atom = caf::atom_constant<caf::atom("validate")>;
+using tip_atom = caf::atom_constant<caf::atom("tip")>;
+using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using read_atom = caf::atom_constant<caf::atom("read")>;
+using vset_atom = caf::atom_constant<caf::atom("vset")>;
+using reward_atom = caf::atom_constant<caf::atom("reward")>;
+
+using chain_actor = caf::typed_actor<
+    // Validate and commit; replies with an error text, empty on success.
+    caf::replies_to<connect_atom, block_ptr, commit_certificate, verified_ptr>::with<std::string>,
+    // Validate against the tip without committing.
+    caf::replies_to<validate_atom, block_ptr, verified_ptr>::with<std::string>,
+    caf::replies_to<tip_atom>::with<chain_tip>,
+    caf::replies_to<prepare_atom, tx_ptr>::with<prepared_tx>,
+    // Durably store a key/value of node state (the consensus signed record).
+    caf::replies_to<persist_atom, std::string, bytes>::with<bool>,
+    caf::replies_to<read_atom, chain_read>::with<std::string>,
+    // Active masternodes for a height.
+    caf::replies_to<vset_atom, uint64_t>::with<std::vector<masternode>>,
+    // Reward outputs for a block at `height` with `fees` and `proposer`.
+    caf::replies_to<reward_atom, uint64_t, amount, pubkey>::with<std::vector<tx_output>>>;
+
+// ---- mempool ----
+struct tx_admission {
+  std::string error;  // empty: accepted
+  hash256 txid;
+};
+struct mempool_info {
+  uint64_t size = 0;
+  uint64_t bytes = 0;
+  uint64_t max_txs = 0;
+  uint64_t max_bytes = 0;
+  uint64_t accepted = 0;
+  uint64_t rejected = 0;
+};
+using submit_atom = caf::atom_constant<caf::atom("submit")>;
+using select_atom = caf::atom_constant<caf::atom("select")>;
+using committed_atom = caf::atom_constant<caf::atom("committed")>;
+using verified_atom = caf::atom_constant<caf::atom("verified")>;
+using info_atom = caf::atom_constant<caf::atom("info")>;
+using list_atom = caf::atom_constant<caf::atom("list")>;
+using check_atom = caf::atom_constant<caf::atom("check")>;
+
+struct selected_txs {
+  std::vector<tx_ptr> txs;
+  amount fees = 0;
+};
+
+using mempool_actor = caf::typed_actor<
+    // Full admission: stateless, conflicts, chain rules, signatures.
+    caf::replies_to<submit_atom, tx_ptr>::with<tx_admission>,
+    // Dry run of admission (testmempoolaccept): nothing is added.
+    caf::replies_to<check_atom, tx_ptr>::with<tx_admission>,
+    caf::replies_to<select_atom, uint64_t, uint64_t>::with<selected_txs>,
+    // Of these wtxids, the ones whose signatures this node already checked.
+    caf::replies_to<verified_atom, std::vector<hash256>>::with<verified_ptr>,
+    caf::reacts_to<committed_atom, block_ptr>, caf::replies_to<info_atom>::with<mempool_info>,
+    caf::replies_to<list_atom>::with<std::vector<hash256>>>;
+
+// A signature checker: verifies every input signature of a prepared tx.
+using verify_atom = caf::atom_constant<caf::atom("verify")>;
+using verifier_actor = caf::typed_actor<
+    caf::replies_to<verify_atom, tx_ptr, hash256, std::vector<tx_output>>::with<bool>>;
+
+// ---- block producer ----
+using build_atom = caf::atom_constant<caf::atom("build")>;
+using producer_actor =
+    caf::typed_actor<caf::replies_to<build_atom, uint64_t, uint32_t, pubkey>::with<block_ptr>>;
+
+// ---- consensus ----
+struct consensus_status {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  std::string step;
+  uint64_t validators = 0;
+  uint64_t total_power = 0;
+  bool is_validator = false;
+  std::optional<commit_certificate> last_certificate;
+  uint64_t last_commit_ms = 0;
+};
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using timer_atom = caf::atom_constant<caf::atom("timer")>;
+using start_atom = caf::atom_constant<caf::atom("start")>;
+using consensus_actor = caf::typed_actor<caf::reacts_to<start_atom>,
+                                         caf::reacts_to<timer_atom, uint8_t, uint64_t, uint32_t>,
+                                         caf::reacts_to<proposal>, caf::reacts_to<vote>,
+                                         caf::replies_to<status_atom>::with<consensus_status>>;
+
+}  // namespace tc
+
+// These types only ever travel between actors of one process (peers get the
+// Cap'n Proto encoding), so they need no CAF serialization.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::block_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::verified_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::commit_certificate)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_tip)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::prepared_tx)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::masternode>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::tx_output>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::pubkey)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::hash256)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::hash256>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_admission)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::mempool_info)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::selected_txs)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::proposal)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::vote)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::consensus_status)

@@ -1,0 +1,245 @@
+#include "node/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace tc {
+
+namespace {
+
+struct config_error {
+  std::string what;
+};
+[[noreturn]] void fail(std::string w) {
+  throw config_error{std::move(w)};
+}
+
+// Reads one section, checking every key against what it knows.
+class section {
+ public:
+  section(const toml::table& root, std::string name) : name_(std::move(name)) {
+    auto node = root.get(name_);
+    if (!node) return;
+    t_ = node->as_table();
+    if (!t_) fail(name_ + ": must be a table");
+  }
+  ~section() noexcept(false) {
+    if (!t_ || std::uncaught_exceptions()) return;
+    for (auto& [k, v] : *t_) {
+      (void)v;
+      bool known = false;
+      for (auto& s : seen_) known |= s == k.str();
+      if (!known) fail(name_ + "." + std::string(k.str()) + ": unknown key");
+    }
+  }
+  template <class T>
+  void get(const char* key, T& out, T lo, T hi) {
+    seen_.push_back(key);
+    if (!t_) return;
+    auto n = t_->get(key);
+    if (!n) return;
+    auto v = n->value<int64_t>();
+    if (!v || !n->is_integer()) fail(where(key) + "wrong type (expected an integer)");
+    if (*v < static_cast<int64_t>(lo) || *v > static_cast<int64_t>(hi))
+      fail(where(key) + "out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+    out = static_cast<T>(*v);
+  }
+  void get(const char* key, bool& out) {
+    seen_.push_back(key);
+    if (!t_) return;
+    auto n = t_->get(key);
+    if (!n) return;
+    if (!n->is_boolean()) fail(where(key) + "wrong type (expected true or false)");
+    out = *n->value<bool>();
+  }
+  void get(const char* key, std::string& out) {
+    seen_.push_back(key);
+    if (!t_) return;
+    auto n = t_->get(key);
+    if (!n) return;
+    if (!n->is_string()) fail(where(key) + "wrong type (expected a string)");
+    out = *n->value<std::string>();
+  }
+  void get(const char* key, std::vector<std::string>& out) {
+    seen_.push_back(key);
+    if (!t_) return;
+    auto n = t_->get(key);
+    if (!n) return;
+    auto arr = n->as_array();
+    if (!arr) fail(where(key) + "wrong type (expected an array of strings)");
+    out.clear();
+    for (auto& e : *arr) {
+      if (!e.is_string()) fail(where(key) + "wrong type (expected an array of strings)");
+      out.push_back(*e.value<std::string>());
+    }
+  }
+  std::string where(const char* key) const { return name_ + "." + key + ": "; }
+
+ private:
+  std::string name_;
+  const toml::table* t_ = nullptr;
+  std::vector<std::string> seen_;
+};
+
+void apply(const toml::table& root, node_config& c) {
+  for (auto& [k, v] : root) {
+    (void)v;
+    static const char* known[] = {"node",    "network",    "rpc",     "storage", "consensus",
+                                  "mempool", "masternode", "logging", "trace"};
+    bool ok = false;
+    for (auto* s : known) ok |= k.str() == s;
+    if (!ok) fail(std::string(k.str()) + ": unknown section");
+  }
+  {
+    section s(root, "node");
+    std::string net = network_name(c.net);
+    s.get("network", net);
+    auto n = parse_network(net);
+    if (!n) fail("node.network: " + n.error_message());
+    c.net = *n;
+    s.get("datadir", c.datadir);
+    s.get("genesis", c.genesis_file);
+  }
+  {
+    section s(root, "network");
+    s.get("listen_host", c.listen_host);
+    s.get<uint16_t>("port", c.p2p_port, 1, 65535);
+    s.get("addnode", c.addnode);
+    s.get<uint32_t>("max_inbound", c.max_inbound, 0, 10'000);
+    s.get<uint32_t>("max_outbound", c.max_outbound, 0, 1'000);
+  }
+  {
+    section s(root, "rpc");
+    s.get("enabled", c.rpc_enabled);
+    s.get("bind", c.rpc_bind);
+    s.get<uint16_t>("port", c.rpc_port, 1, 65535);
+    s.get("user", c.rpc_user);
+    s.get("password", c.rpc_password);
+    s.get<uint32_t>("threads", c.rpc_threads, 1, 64);
+    s.get<uint64_t>("max_body_bytes", c.rpc_max_body_bytes, 1024, 256u << 20);
+    if (c.rpc_user.empty() != c.rpc_password.empty())
+      fail("rpc.user/rpc.password: set both or neither");
+  }
+  {
+    section s(root, "storage");
+    s.get("db_file", c.db_file);
+    if (c.db_file.empty()) fail("storage.db_file: must not be empty");
+  }
+  {
+    section s(root, "consensus");
+    s.get<uint64_t>("block_interval_ms", c.block_interval_ms, 10, 3'600'000);
+    s.get<uint64_t>("propose_timeout_ms", c.propose_timeout_ms, 10, 600'000);
+    s.get<uint64_t>("prevote_timeout_ms", c.prevote_timeout_ms, 10, 600'000);
+    s.get<uint64_t>("precommit_timeout_ms", c.precommit_timeout_ms, 10, 600'000);
+    s.get<uint64_t>("timeout_delta_ms", c.timeout_delta_ms, 0, 600'000);
+  }
+  {
+    section s(root, "mempool");
+    s.get<uint64_t>("max_txs", c.mempool_max_txs, 1, 10'000'000);
+    s.get<uint64_t>("max_bytes", c.mempool_max_bytes, 1u << 16, 16ull << 30);
+    s.get<uint32_t>("verifiers", c.verifiers, 1, 64);
+  }
+  {
+    section s(root, "masternode");
+    s.get("enabled", c.masternode_enabled);
+    s.get("key_file", c.masternode_key_file);
+    if (c.masternode_enabled && c.masternode_key_file.empty())
+      fail("masternode.key_file: required when masternode.enabled = true");
+  }
+  {
+    section s(root, "logging");
+    s.get("level", c.log_level);
+    static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
+    bool ok = false;
+    for (auto* l : levels) ok |= c.log_level == l;
+    if (!ok) fail("logging.level: expected trace, debug, info, warn or error");
+    s.get<uint64_t>("file_max_bytes", c.log_file_max_bytes, 1u << 16, 1ull << 32);
+    s.get<uint32_t>("files", c.log_files, 1, 100);
+    s.get<uint32_t>("status_interval_s", c.status_interval_s, 1, 3600);
+  }
+  {
+    section s(root, "trace");
+    s.get("enabled", c.trace_enabled);
+    s.get("file", c.trace_file);
+    s.get<uint64_t>("max_events", c.trace_max_events, 1, 100'000'000);
+  }
+}
+
+}  // namespace
+
+std::string node_config::path_in_datadir(const std::string& p) const {
+  if (p.empty() || p[0] == '/') return p;
+  return datadir + "/" + p;
+}
+
+node_config default_config(network n, const std::string& home) {
+  node_config c;
+  c.net = n;
+  c.datadir = home + "/.timecoin/" + network_name(n);
+  uint16_t base = n == network::mainnet ? 24000 : n == network::testnet ? 24100 : 24200;
+  c.p2p_port = base;
+  c.rpc_port = static_cast<uint16_t>(base + 1);
+  c.listen_host = n == network::localnet ? "127.0.0.1" : "0.0.0.0";
+  c.block_interval_ms = n == network::localnet ? 1000 : 2000;
+  return c;
+}
+
+result<node_config> parse_config(const std::string& text, const std::string& origin,
+                                 node_config base) {
+  try {
+    toml::table t = toml::parse(text, origin);
+    apply(t, base);
+    return base;
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << "config " << origin << ": " << e.description() << " at line " << e.source().begin.line;
+    return make_error(os.str());
+  } catch (const config_error& e) {
+    return make_error("config " + origin + ": " + e.what);
+  }
+}
+
+result<node_config> load_config_file(const std::string& path, node_config base) {
+  std::ifstream in(path);
+  if (!in) return make_error("cannot read config file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path, std::move(base));
+}
+
+std::string default_config_text(network n, const std::string& home) {
+  node_config c = default_config(n, home);
+  std::ostringstream o;
+  o << "# timed configuration (" << network_name(n) << "). Every key is shown at its default.\n\n"
+    << "[node]\nnetwork = \"" << network_name(n) << "\"\n"
+    << "datadir = \"" << c.datadir << "\"   # database, logs, cookie, lock file\n"
+    << "# genesis = \"genesis.toml\"         # default: <datadir>/genesis.toml\n\n"
+    << "[network]\nlisten_host = \"" << c.listen_host << "\"\nport = " << c.p2p_port << "\n"
+    << "addnode = []                        # \"host:port\" peers to dial\n"
+    << "max_inbound = " << c.max_inbound << "\nmax_outbound = " << c.max_outbound << "\n\n"
+    << "[rpc]\nenabled = true\nbind = \"127.0.0.1\"                  # JSON-RPC stays on loopback\n"
+    << "port = " << c.rpc_port << "\n"
+    << "# user = \"\"                         # default: cookie auth (<datadir>/.cookie)\n"
+    << "# password = \"\"\nthreads = " << c.rpc_threads
+    << "\nmax_body_bytes = " << c.rpc_max_body_bytes << "\n\n[storage]\ndb_file = \"chain.db\"\n\n"
+    << "[consensus]\nblock_interval_ms = " << c.block_interval_ms
+    << "\npropose_timeout_ms = " << c.propose_timeout_ms
+    << "\nprevote_timeout_ms = " << c.prevote_timeout_ms
+    << "\nprecommit_timeout_ms = " << c.precommit_timeout_ms
+    << "\ntimeout_delta_ms = " << c.timeout_delta_ms << "     # added per round\n\n"
+    << "[mempool]\nmax_txs = " << c.mempool_max_txs << "\nmax_bytes = " << c.mempool_max_bytes
+    << "\nverifiers = " << c.verifiers << "                       # signature-checking actors\n\n"
+    << "[masternode]\nenabled = false\n# key_file = \"masternode.key\"      # from timecoin-cli "
+       "keygen\n\n"
+    << "[logging]\nlevel = \"info\"                      # trace, debug, info, warn, error\n"
+    << "file_max_bytes = " << c.log_file_max_bytes << "\nfiles = " << c.log_files
+    << "\nstatus_interval_s = " << c.status_interval_s << "\n\n"
+    << "[trace]\nenabled = false                     # message-flow trace (Chrome trace JSON)\n"
+    << "file = \"trace.json\"\nmax_events = " << c.trace_max_events << "\n";
+  return o.str();
+}
+
+}  // namespace tc

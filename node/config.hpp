@@ -1,0 +1,71 @@
+#pragma once
+// timed's configuration: a TOML file with sections [node] [network] [rpc]
+// [storage] [consensus] [mempool] [masternode] [logging] [trace]. Unknown
+// keys, wrong types and out-of-range values are refused with the key's name.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "crypto/bech32m.hpp"
+
+namespace tc {
+
+struct node_config {
+  // [node]
+  network net = network::localnet;
+  std::string datadir;       // default ~/.timecoin/<network>
+  std::string genesis_file;  // default: <datadir>/genesis.toml
+  // [network]
+  std::string listen_host = "127.0.0.1";
+  uint16_t p2p_port = 24200;
+  std::vector<std::string> addnode;
+  uint32_t max_inbound = 64;
+  uint32_t max_outbound = 16;
+  // [rpc]
+  bool rpc_enabled = true;
+  std::string rpc_bind = "127.0.0.1";
+  uint16_t rpc_port = 24201;
+  std::string rpc_user;
+  std::string rpc_password;
+  uint32_t rpc_threads = 4;
+  uint64_t rpc_max_body_bytes = 16u << 20;
+  // [storage]
+  std::string db_file = "chain.db";
+  // [consensus]
+  uint64_t block_interval_ms = 1000;
+  uint64_t propose_timeout_ms = 3000;
+  uint64_t prevote_timeout_ms = 1000;
+  uint64_t precommit_timeout_ms = 1000;
+  uint64_t timeout_delta_ms = 500;
+  // [mempool]
+  uint64_t mempool_max_txs = 200'000;
+  uint64_t mempool_max_bytes = 128u << 20;
+  uint32_t verifiers = 2;
+  // [masternode]
+  bool masternode_enabled = false;
+  std::string masternode_key_file;  // relative paths are under datadir
+  // [logging]
+  std::string log_level = "info";
+  uint64_t log_file_max_bytes = 10u << 20;
+  uint32_t log_files = 5;
+  uint32_t status_interval_s = 10;
+  // [trace]
+  bool trace_enabled = false;
+  std::string trace_file = "trace.json";
+  uint64_t trace_max_events = 1'000'000;
+
+  std::string path_in_datadir(const std::string& p) const;
+};
+
+// Defaults for a network: ports 24000/24001 mainnet, 24100/24101 testnet,
+// 24200/24201 localnet; the data dir under `home`.
+node_config default_config(network n, const std::string& home);
+// Applies a TOML document over `base`. Errors name the origin and the key.
+result<node_config> parse_config(const std::string& text, const std::string& origin,
+                                 node_config base);
+result<node_config> load_config_file(const std::string& path, node_config base);
+// A commented config with every key at its default (timed --gen-config).
+std::string default_config_text(network n, const std::string& home);
+
+}  // namespace tc

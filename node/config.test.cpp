@@ -1,0 +1,60 @@
+#include "node/config.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace tc;
+
+TEST_CASE("defaults per network") {
+  auto m = default_config(network::mainnet, "/home/v");
+  CHECK(m.p2p_port == 24000);
+  CHECK(m.rpc_port == 24001);
+  CHECK(m.datadir == "/home/v/.timecoin/mainnet");
+  auto t = default_config(network::testnet, "/home/v");
+  CHECK(t.p2p_port == 24100);
+  CHECK(t.rpc_port == 24101);
+  CHECK(default_config(network::localnet, "/h").block_interval_ms == 1000);
+}
+
+TEST_CASE("the generated config parses back to the defaults") {
+  for (network n : {network::mainnet, network::testnet, network::localnet}) {
+    auto text = default_config_text(n, "/home/v");
+    auto c = parse_config(text, "gen.toml", default_config(network::localnet, "/x"));
+    REQUIRE_MESSAGE(c.ok(), c.error_message());
+    CHECK(c->net == n);
+    CHECK(c->rpc_port == default_config(n, "/home/v").rpc_port);
+    CHECK(c->datadir == "/home/v/.timecoin/" + std::string(network_name(n)));
+  }
+}
+
+TEST_CASE("bad configs name the key and the reason") {
+  auto base = default_config(network::localnet, "/h");
+  auto expect = [&](const std::string& text, const std::string& needle) {
+    auto c = parse_config(text, "bad.toml", base);
+    REQUIRE_FALSE(c.ok());
+    CAPTURE(c.error_message());
+    CHECK(c.error_message().find("bad.toml") != std::string::npos);
+    CHECK(c.error_message().find(needle) != std::string::npos);
+  };
+  expect("[rpc]\nport = 70000\n", "rpc.port: out of range");
+  expect("[rpc]\nport = \"x\"\n", "rpc.port: wrong type");
+  expect("[rpc]\nprot = 1\n", "rpc.prot: unknown key");
+  expect("[rcp]\n", "rcp: unknown section");
+  expect("[node]\nnetwork = \"moon\"\n", "node.network");
+  expect("[mempool]\nmax_txs = 0\n", "mempool.max_txs: out of range");
+  expect("[masternode]\nenabled = true\n", "masternode.key_file: required");
+  expect("[logging]\nlevel = \"loud\"\n", "logging.level");
+  expect("[rpc]\nuser = \"a\"\n", "set both or neither");
+  expect("[consensus\n", "line 1");
+  expect("[trace]\nenabled = 1\n", "trace.enabled: wrong type");
+}
+
+TEST_CASE("values are applied") {
+  auto c = parse_config(
+      "[consensus]\nblock_interval_ms = 250\n[network]\naddnode = [\"a:1\", \"b:2\"]\n", "ok.toml",
+      default_config(network::localnet, "/h"));
+  REQUIRE(c.ok());
+  CHECK(c->block_interval_ms == 250);
+  CHECK(c->addnode.size() == 2);
+  CHECK(c->path_in_datadir("k.key") == "/h/.timecoin/localnet/k.key");
+  CHECK(c->path_in_datadir("/abs/k.key") == "/abs/k.key");
+}
