@@ -1,0 +1,576 @@
+#include "node/rpc.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
+
+#include <thread>
+
+#include "crypto/random.hpp"
+#include "messages/codec.hpp"
+#include "messages/encoding.hpp"
+#include "messages/validation.hpp"
+#include "storage/chain_store.hpp"
+
+namespace tc {
+
+using json = nlohmann::json;
+
+namespace {
+
+struct rpc_error {
+  int code;
+  std::string message;
+};
+[[noreturn]] void throw_rpc(int code, std::string msg) {
+  throw rpc_error{code, std::move(msg)};
+}
+constexpr int invalid_params = -32602, internal_error = -32603, not_found = -5, rejected_tx = -26;
+
+std::string amount_str(amount a) {
+  return format_amount(a);
+}
+
+json tx_json(const transaction& tx, network net) {
+  tx_digest d = digest_tx(tx);
+  static const char* kinds[] = {"transfer", "reward", "genesis", "mn_register", "mn_deregister"};
+  json j{{"txid", d.txid.hex()},
+         {"wtxid", d.wtxid.hex()},
+         {"size", d.size},
+         {"version", tx.version},
+         {"kind", kinds[static_cast<int>(tx.kind)]},
+         {"height", tx.height}};
+  json vin = json::array();
+  for (const auto& in : tx.inputs)
+    vin.push_back(
+        {{"txid", in.prev.txid.hex()}, {"vout", in.prev.index}, {"signature", in.sig.hex()}});
+  json vout = json::array();
+  for (size_t i = 0; i < tx.outputs.size(); ++i)
+    vout.push_back({{"n", i},
+                    {"value", amount_str(tx.outputs[i].value)},
+                    {"value_units", tx.outputs[i].value},
+                    {"address", encode_address(net, tx.outputs[i].owner)}});
+  j["vin"] = vin;
+  j["vout"] = vout;
+  if (tx.registration) {
+    const auto& r = *tx.registration;
+    j["registration"] = {
+        {"tier", tier_name(r.tier)},
+        {"collateral", r.collateral.txid.hex() + ":" + std::to_string(r.collateral.index)},
+        {"operator", encode_address(net, r.operator_key)},
+        {"address", r.net_address}};
+  }
+  if (tx.deregistration)
+    j["deregistration"] = {{"operator", encode_address(net, tx.deregistration->operator_key)}};
+  return j;
+}
+
+json block_json(const block& b, const commit_certificate& cert, int verbosity, network net) {
+  hash256 h = block_hash(b.header);
+  json j{{"hash", h.hex()},
+         {"height", b.header.height},
+         {"version", b.header.version},
+         {"time_ms", b.header.timestamp_ms},
+         {"previousblockhash", b.header.prev_hash.hex()},
+         {"merkleroot", b.header.merkle_root.hex()},
+         {"evidencehash", b.header.evidence_hash.hex()},
+         {"proposer", encode_address(net, b.header.proposer)},
+         {"size", block_size(b)},
+         {"nTx", b.txs.size()},
+         {"evidence", b.evidence_list.size()}};
+  json txs = json::array();
+  for (const auto& tx : b.txs)
+    txs.push_back(verbosity >= 2 ? tx_json(tx, net) : json(txid(tx).hex()));
+  j["tx"] = txs;
+  j["certificate"] = {{"round", cert.round}, {"signatures", cert.sigs.size()}};
+  return j;
+}
+
+hash256 parse_hash(const json& v, const char* what) {
+  if (!v.is_string()) throw_rpc(invalid_params, std::string(what) + " must be a hex string");
+  auto h = hash256::from_hex(v.get<std::string>());
+  if (!h) throw_rpc(invalid_params, std::string(what) + ": " + h.error_message());
+  return *h;
+}
+
+const json& param(const json& params, size_t i, const char* name) {
+  static const json null;
+  if (params.is_array()) return i < params.size() ? params[i] : null;
+  if (params.is_object() && params.contains(name)) return params[name];
+  return null;
+}
+
+tx_ptr parse_tx_hex(const json& v) {
+  if (!v.is_string()) throw_rpc(invalid_params, "hex string expected");
+  auto raw = from_hex(v.get<std::string>());
+  if (!raw) throw_rpc(-22, "TX decode failed: " + raw.error_message());
+  auto tx = decode_transaction(*raw);
+  if (!tx) throw_rpc(-22, "TX decode failed: " + tx.error_message());
+  return std::make_shared<const transaction>(std::move(tx).value());
+}
+
+}  // namespace
+
+std::string base64_encode(const std::string& in) {
+  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8 | uint8_t(in[i + 2]);
+    for (int k = 3; k >= 0; --k) out += t[(v >> (6 * k)) & 63];
+  }
+  if (i + 1 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16;
+    out += t[(v >> 18) & 63];
+    out += t[(v >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == in.size()) {
+    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8;
+    out += t[(v >> 18) & 63];
+    out += t[(v >> 12) & 63];
+    out += t[(v >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+struct rpc_server::impl {
+  rpc_context ctx;
+  httplib::Server http;
+  std::thread thread;
+  std::string auth_header;  // expected "Basic ..."
+  std::string cookie_path;
+  std::map<std::string, std::function<json(const json&)>> methods;
+
+  template <class R, class Handle, class... Ts>
+  R ask(const Handle& h, Ts&&... xs) {
+    caf::scoped_actor self{*ctx.sys};
+    std::optional<R> out;
+    std::string err;
+    self->request(h, std::chrono::seconds(60), std::forward<Ts>(xs)...)
+        .receive([&](R r) { out = std::move(r); }, [&](caf::error& e) { err = to_string(e); });
+    if (!out) throw_rpc(internal_error, "node unavailable: " + err);
+    return std::move(*out);
+  }
+  json read(std::function<json(chain_store&)> fn) {
+    chain_read r = [fn](chain_store& cs) -> std::string {
+      try {
+        return fn(cs).dump();
+      } catch (const rpc_error& e) {
+        return json{{"__error", e.code}, {"message", e.message}}.dump();
+      }
+    };
+    json j = json::parse(ask<std::string>(ctx.chain, read_atom::value, r));
+    if (j.is_object() && j.contains("__error"))
+      throw_rpc(j["__error"].get<int>(), j["message"].get<std::string>());
+    return j;
+  }
+  network net() const { return ctx.cfg.net; }
+
+  void register_methods();
+  json call(const json& req);
+};
+
+void rpc_server::impl::register_methods() {
+  auto& m = methods;
+  m["getblockcount"] = [this](const json&) {
+    return json(ask<chain_tip>(ctx.chain, tip_atom::value).height);
+  };
+  m["getbestblockhash"] = [this](const json&) {
+    return json(ask<chain_tip>(ctx.chain, tip_atom::value).hash.hex());
+  };
+  m["getblockchaininfo"] = [this](const json&) {
+    auto t = ask<chain_tip>(ctx.chain, tip_atom::value);
+    return json{{"chain", network_name(net())},
+                {"chain_id", ctx.params.chain_id},
+                {"blocks", t.height},
+                {"bestblockhash", t.hash.hex()},
+                {"time_ms", t.timestamp_ms},
+                {"genesis_hash", ctx.genesis_hash.hex()},
+                {"block_reward", amount_str(ctx.params.block_reward)},
+                {"min_tx_fee", amount_str(ctx.params.min_tx_fee)},
+                {"min_validators", ctx.params.min_validators}};
+  };
+  m["getblockhash"] = [this](const json& p) {
+    const json& h = param(p, 0, "height");
+    if (!h.is_number_unsigned()) throw_rpc(invalid_params, "height must be a non-negative integer");
+    uint64_t height = h.get<uint64_t>();
+    return read([height](chain_store& cs) -> json {
+      auto b = cs.get_block(height);
+      if (!b) throw_rpc(-8, "Block height out of range");
+      return block_hash(b->header).hex();
+    });
+  };
+  auto block_by = [this](const json& id,
+                         std::function<json(const block&, const commit_certificate&)> fn) {
+    std::optional<uint64_t> height;
+    std::optional<hash256> hash;
+    if (id.is_number_unsigned())
+      height = id.get<uint64_t>();
+    else
+      hash = parse_hash(id, "blockhash");
+    return read([=](chain_store& cs) -> json {
+      uint64_t h = height ? *height : 0;
+      if (hash) {
+        auto found = cs.height_of(*hash);
+        if (!found) throw_rpc(not_found, "Block not found");
+        h = *found;
+      }
+      auto b = cs.get_block(h);
+      auto c = cs.get_certificate(h);
+      if (!b || !c) throw_rpc(not_found, "Block not found");
+      return fn(*b, *c);
+    });
+  };
+  m["getblock"] = [this, block_by](const json& p) {
+    const json& v = param(p, 1, "verbosity");
+    int verbosity = v.is_number_integer() ? v.get<int>() : 1;
+    if (verbosity < 0 || verbosity > 2) throw_rpc(invalid_params, "verbosity must be 0, 1 or 2");
+    network n = net();
+    return block_by(param(p, 0, "blockhash"),
+                    [=](const block& b, const commit_certificate& c) -> json {
+                      if (verbosity == 0) return to_hex(encode_block(b));
+                      return block_json(b, c, verbosity, n);
+                    });
+  };
+  m["getblockheader"] = [this, block_by](const json& p) {
+    network n = net();
+    return block_by(param(p, 0, "blockhash"), [=](const block& b, const commit_certificate& c) {
+      json j = block_json(b, c, 1, n);
+      j.erase("tx");
+      return j;
+    });
+  };
+  m["getrawtransaction"] = [this](const json& p) {
+    hash256 id = parse_hash(param(p, 0, "txid"), "txid");
+    bool verbose = param(p, 1, "verbose").is_boolean() && param(p, 1, "verbose").get<bool>();
+    network n = net();
+    return read([=](chain_store& cs) -> json {
+      auto loc = cs.find_tx(id);
+      if (!loc)
+        throw_rpc(not_found, "No such transaction in the chain (mempool txs: getrawmempool)");
+      auto b = cs.get_block(loc->first);
+      if (!b || loc->second >= b->txs.size()) throw_rpc(internal_error, "tx index inconsistent");
+      const transaction& tx = b->txs[loc->second];
+      std::string hex = to_hex(encode_transaction(tx));
+      if (!verbose) return hex;
+      json j = tx_json(tx, n);
+      j["hex"] = hex;
+      j["blockhash"] = block_hash(b->header).hex();
+      j["height"] = loc->first;
+      return j;
+    });
+  };
+  m["decoderawtransaction"] = [this](const json& p) {
+    return tx_json(*parse_tx_hex(param(p, 0, "hexstring")), net());
+  };
+  m["sendrawtransaction"] = [this](const json& p) {
+    tx_ptr tx = parse_tx_hex(param(p, 0, "hexstring"));
+    auto a = ask<tx_admission>(ctx.mempool, submit_atom::value, tx);
+    if (!a.error.empty()) throw_rpc(rejected_tx, "transaction rejected: " + a.error);
+    return json(a.txid.hex());
+  };
+  m["testmempoolaccept"] = [this](const json& p) {
+    const json& list = param(p, 0, "rawtxs");
+    if (!list.is_array()) throw_rpc(invalid_params, "rawtxs must be an array of hex strings");
+    json out = json::array();
+    for (const auto& h : list) {
+      tx_ptr tx = parse_tx_hex(h);
+      auto a = ask<tx_admission>(ctx.mempool, check_atom::value, tx);
+      json r{{"txid", a.txid.hex()}, {"allowed", a.error.empty()}};
+      if (!a.error.empty()) r["reject-reason"] = a.error;
+      out.push_back(r);
+    }
+    return out;
+  };
+  m["getmempoolinfo"] = [this](const json&) {
+    auto i = ask<mempool_info>(ctx.mempool, info_atom::value);
+    return json{{"size", i.size},           {"bytes", i.bytes},       {"max_txs", i.max_txs},
+                {"max_bytes", i.max_bytes}, {"accepted", i.accepted}, {"rejected", i.rejected}};
+  };
+  m["getrawmempool"] = [this](const json&) {
+    json out = json::array();
+    for (const auto& id : ask<std::vector<hash256>>(ctx.mempool, list_atom::value))
+      out.push_back(id.hex());
+    return out;
+  };
+  m["gettxout"] = [this](const json& p) {
+    hash256 id = parse_hash(param(p, 0, "txid"), "txid");
+    const json& n = param(p, 1, "n");
+    if (!n.is_number_unsigned()) throw_rpc(invalid_params, "n must be a non-negative integer");
+    uint32_t index = n.get<uint32_t>();
+    network nw = net();
+    return read([=](chain_store& cs) -> json {
+      auto u = cs.get_utxo({id, index});
+      if (!u) return nullptr;
+      return json{{"value", amount_str(u->out.value)},
+                  {"value_units", u->out.value},
+                  {"address", encode_address(nw, u->out.owner)},
+                  {"height", u->height},
+                  {"confirmations", cs.tip().height - u->height + 1}};
+    });
+  };
+  m["gettxoutsetinfo"] = [this](const json&) {
+    return read([](chain_store& cs) -> json {
+      auto d = cs.utxo_digest();
+      if (!d) throw_rpc(internal_error, d.error_message());
+      return json{{"height", cs.tip().height},
+                  {"bestblock", cs.tip().hash.hex()},
+                  {"txouts", d->second},
+                  {"hash_serialized", d->first.hex()}};
+    });
+  };
+  auto address_param = [this](const json& p) {
+    const json& a = param(p, 0, "address");
+    if (!a.is_string()) throw_rpc(invalid_params, "address must be a string");
+    auto k = decode_address(net(), a.get<std::string>());
+    if (!k) throw_rpc(-5, "Invalid address: " + k.error_message());
+    return *k;
+  };
+  m["listunspent"] = [this, address_param](const json& p) {
+    pubkey owner = address_param(p);
+    network nw = net();
+    return read([=](chain_store& cs) -> json {
+      json out = json::array();
+      for (const auto& [o, u] : cs.utxos_of(owner, 10'000))
+        out.push_back({{"txid", o.txid.hex()},
+                       {"vout", o.index},
+                       {"value", amount_str(u.out.value)},
+                       {"value_units", u.out.value},
+                       {"address", encode_address(nw, owner)},
+                       {"height", u.height}});
+      return out;
+    });
+  };
+  m["getbalance"] = [this, address_param](const json& p) {
+    pubkey owner = address_param(p);
+    return read([=](chain_store& cs) -> json {
+      amount total = 0;
+      size_t n = 0;
+      for (const auto& [o, u] : cs.utxos_of(owner, 1'000'000)) total += u.out.value, ++n;
+      return json{{"balance", amount_str(total)}, {"balance_units", total}, {"utxos", n}};
+    });
+  };
+  m["validateaddress"] = [this](const json& p) {
+    const json& a = param(p, 0, "address");
+    if (!a.is_string()) throw_rpc(invalid_params, "address must be a string");
+    auto k = decode_address(net(), a.get<std::string>());
+    json j{{"isvalid", k.ok()}, {"address", a}};
+    if (k)
+      j["pubkey"] = k->hex();
+    else
+      j["error"] = k.error_message();
+    return j;
+  };
+  m["getnetworkinfo"] = [this](const json&) {
+    return json{{"version", TC_VERSION},
+                {"network", network_name(net())},
+                {"protocolversion", 1},
+                {"connections", 0},
+                {"listen", ctx.cfg.listen_host + ":" + std::to_string(ctx.cfg.p2p_port)}};
+  };
+  m["getpeerinfo"] = [](const json&) { return json::array(); };
+  m["getconnectioncount"] = [](const json&) { return json(0); };
+  m["masternodelist"] = [this](const json&) {
+    network nw = net();
+    return read([nw](chain_store& cs) -> json {
+      json out = json::array();
+      uint64_t next = cs.tip().height + 1;
+      for (const auto& [k, mn] : cs.masternodes())
+        out.push_back({{"operator", encode_address(nw, mn.operator_key)},
+                       {"owner", encode_address(nw, mn.owner)},
+                       {"tier", tier_name(mn.tier)},
+                       {"address", mn.net_address},
+                       {"registered_height", mn.registered_height},
+                       {"active", mn.active_at(next, cs.params().validator_set_delay)},
+                       {"slashed", mn.slashed}});
+      return out;
+    });
+  };
+  m["getconsensusinfo"] = [this](const json&) {
+    auto s = ask<consensus_status>(ctx.consensus, status_atom::value);
+    json j{{"height", s.height},
+           {"round", s.round},
+           {"step", s.step},
+           {"validators", s.validators},
+           {"total_power", s.total_power},
+           {"is_validator", s.is_validator}};
+    if (s.last_certificate)
+      j["last_certificate"] = {{"height", s.last_certificate->height},
+                               {"round", s.last_certificate->round},
+                               {"block_hash", s.last_certificate->block_hash.hex()},
+                               {"signatures", s.last_certificate->sigs.size()}};
+    return j;
+  };
+  m["masternodestatus"] = [this](const json&) {
+    auto s = ask<consensus_status>(ctx.consensus, status_atom::value);
+    return json{{"enabled", ctx.cfg.masternode_enabled},
+                {"is_validator", s.is_validator},
+                {"height", s.height},
+                {"validators", s.validators}};
+  };
+  m["gettransactionfinality"] = [this](const json& p) {
+    hash256 id = parse_hash(param(p, 0, "txid"), "txid");
+    json j = read([id](chain_store& cs) -> json {
+      auto loc = cs.find_tx(id);
+      if (!loc) return json{{"final", false}};
+      return json{{"final", true},
+                  {"height", loc->first},
+                  {"confirmations", cs.tip().height - loc->first + 1}};
+    });
+    j["txid"] = id.hex();
+    if (!j["final"].get<bool>()) {
+      auto ids = ask<std::vector<hash256>>(ctx.mempool, list_atom::value);
+      j["in_mempool"] = std::find(ids.begin(), ids.end(), id) != ids.end();
+    }
+    return j;
+  };
+  m["waittransactionfinality"] = [this](const json& p) {
+    const json& t = param(p, 1, "timeout_ms");
+    uint64_t timeout = t.is_number_unsigned() ? t.get<uint64_t>() : 30'000;
+    if (timeout > 600'000) throw_rpc(invalid_params, "timeout_ms must be at most 600000");
+    uint64_t deadline = ctx.now_ms() + timeout;
+    for (;;) {
+      json j = methods["gettransactionfinality"](p);
+      if (j["final"].get<bool>() || ctx.now_ms() >= deadline) return j;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  };
+  m["uptime"] = [this](const json&) { return json((ctx.now_ms() - ctx.started_ms) / 1000); };
+  m["stop"] = [this](const json&) {
+    ctx.request_stop();
+    return json("timed stopping");
+  };
+  m["getinfo"] = [this](const json&) {
+    auto t = ask<chain_tip>(ctx.chain, tip_atom::value);
+    auto mp = ask<mempool_info>(ctx.mempool, info_atom::value);
+    auto s = ask<consensus_status>(ctx.consensus, status_atom::value);
+    return json{{"version", TC_VERSION},
+                {"network", network_name(net())},
+                {"chain_id", ctx.params.chain_id},
+                {"blocks", t.height},
+                {"bestblockhash", t.hash.hex()},
+                {"connections", 0},
+                {"mempool", mp.size},
+                {"validators", s.validators},
+                {"is_validator", s.is_validator},
+                {"uptime", (ctx.now_ms() - ctx.started_ms) / 1000}};
+  };
+}
+
+json rpc_server::impl::call(const json& req) {
+  json id = req.is_object() && req.contains("id") ? req["id"] : json(nullptr);
+  auto error = [&](int code, const std::string& msg) {
+    return json{{"jsonrpc", "2.0"}, {"error", {{"code", code}, {"message", msg}}}, {"id", id}};
+  };
+  if (!req.is_object() || !req.contains("method") || !req["method"].is_string())
+    return error(-32600, "Invalid Request");
+  json params = req.value("params", json::array());
+  if (!params.is_array() && !params.is_object()) return error(-32600, "Invalid Request: params");
+  auto it = methods.find(req["method"].get<std::string>());
+  if (it == methods.end()) return error(-32601, "Method not found");
+  try {
+    return json{{"jsonrpc", "2.0"}, {"result", it->second(params)}, {"id", id}};
+  } catch (const rpc_error& e) {
+    return error(e.code, e.message);
+  } catch (const std::exception& e) {
+    return error(internal_error, std::string("internal error: ") + e.what());
+  }
+}
+
+rpc_server::rpc_server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+
+rpc_server::~rpc_server() {
+  impl_->http.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+  if (!impl_->cookie_path.empty()) ::unlink(impl_->cookie_path.c_str());
+}
+
+std::string rpc_server::handle(const std::string& body) {
+  json req;
+  try {
+    req = json::parse(body);
+  } catch (const json::parse_error&) {
+    return json{{"jsonrpc", "2.0"},
+                {"error", {{"code", -32700}, {"message", "Parse error"}}},
+                {"id", nullptr}}
+        .dump();
+  }
+  if (req.is_array()) {
+    if (req.empty())
+      return json{{"jsonrpc", "2.0"},
+                  {"error", {{"code", -32600}, {"message", "Invalid Request"}}},
+                  {"id", nullptr}}
+          .dump();
+    if (req.size() > 1000)
+      return json{{"jsonrpc", "2.0"},
+                  {"error", {{"code", -32600}, {"message", "batch larger than 1000"}}},
+                  {"id", nullptr}}
+          .dump();
+    json out = json::array();
+    for (const auto& r : req) {
+      json res = impl_->call(r);
+      if (r.is_object() && !r.contains("id")) continue;  // notification
+      out.push_back(std::move(res));
+    }
+    return out.empty() ? "" : out.dump();
+  }
+  json res = impl_->call(req);
+  if (req.is_object() && !req.contains("id")) return "";
+  return res.dump();
+}
+
+result<std::unique_ptr<rpc_server>> rpc_server::start(rpc_context ctx) {
+  auto p = std::make_unique<impl>();
+  p->ctx = std::move(ctx);
+  const node_config& cfg = p->ctx.cfg;
+  std::string user = cfg.rpc_user, pass = cfg.rpc_password;
+  if (user.empty()) {
+    user = "__cookie__";
+    pass = os_random32().hex();
+    p->cookie_path = cfg.datadir + "/.cookie";
+    ::unlink(p->cookie_path.c_str());
+    int fd = ::open(p->cookie_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return make_error("cannot write RPC cookie " + p->cookie_path);
+    std::string line = user + ":" + pass;
+    bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::close(fd);
+    if (!ok) return make_error("cannot write RPC cookie " + p->cookie_path);
+  }
+  p->auth_header = "Basic " + base64_encode(user + ":" + pass);
+  p->register_methods();
+  p->http.new_task_queue = [threads = cfg.rpc_threads] { return new httplib::ThreadPool(threads); };
+  p->http.set_payload_max_length(cfg.rpc_max_body_bytes);
+  if (!p->http.bind_to_port(cfg.rpc_bind.c_str(), cfg.rpc_port))
+    return make_error("cannot listen for RPC on " + cfg.rpc_bind + ":" +
+                      std::to_string(cfg.rpc_port) + " (port in use? set [rpc] port)");
+  auto server = std::unique_ptr<rpc_server>(new rpc_server(std::move(p)));
+  rpc_server* srv = server.get();
+  srv->impl_->http.Post("/", [srv](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Authorization") != srv->impl_->auth_header) {
+      res.status = 401;
+      res.set_header("WWW-Authenticate", "Basic realm=\"timed\"");
+      res.set_content("{\"error\":\"unauthorized\"}", "application/json");
+      return;
+    }
+    std::string out = srv->handle(req.body);
+    if (out.empty())
+      res.status = 204;
+    else
+      res.set_content(out, "application/json");
+  });
+  srv->impl_->thread = std::thread([srv] { srv->impl_->http.listen_after_bind(); });
+  spdlog::info("JSON-RPC listening on {}:{}", cfg.rpc_bind, cfg.rpc_port);
+  return server;
+}
+
+rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_state> self,
+                                        std::shared_ptr<rpc_server> server) {
+  self->state.server = std::move(server);
+  return {[](start_atom) {}};
+}
+
+}  // namespace tc

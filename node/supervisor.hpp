@@ -1,0 +1,22 @@
+#pragma once
+// The node supervisor: spawns every actor linked to itself, so an exit
+// (signal, RPC stop, or a child's failure) spreads over the links and the
+// whole node stops in order; logs the periodic status line.
+
+#include "actors/consensus/consensus_actor.hpp"
+#include "node/config.hpp"
+#include "storage/chain_store.hpp"
+
+namespace tc {
+
+struct supervisor_setup {
+  node_config cfg;
+  std::shared_ptr<chain_store> store;  // handed to the chain actor
+  consensus_setup consensus;
+  std::function<uint64_t()> now_ms;
+  std::function<void()> request_stop;
+};
+
+caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup setup);
+
+}  // namespace tc

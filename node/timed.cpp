@@ -1,0 +1,243 @@
+// timed: the TimeCoin validator node. The only place that reads the wall
+// clock and handles signals; everything else gets them injected.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "crypto/keyfile.hpp"
+#include "messages/encoding.hpp"
+#include "node/config.hpp"
+#include "node/supervisor.hpp"
+
+using namespace tc;
+
+namespace {
+
+uint64_t wall_ms() {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count());
+}
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "timed: %s\n", msg.c_str());
+  return 1;
+}
+
+bool make_dirs(const std::string& path) {
+  std::string cur;
+  for (size_t i = 0; i <= path.size(); ++i) {
+    if (i == path.size() || (path[i] == '/' && i > 0)) {
+      cur = path.substr(0, i);
+      if (::mkdir(cur.c_str(), 0700) != 0 && errno != EEXIST) return false;
+    }
+  }
+  return true;
+}
+
+// Rebuilds the UTXO set by replaying every stored block (with its
+// certificate) into a fresh database, then swaps it in; the old file is
+// kept as chain.db.pre-reindex. Nothing is deleted.
+status reindex(const std::string& db_path, const genesis_spec& g) {
+  auto old_store = chain_store::open(db_path, g);
+  if (!old_store) return old_store.take_error();
+  std::string fresh = db_path + ".reindex";
+  for (const char* sfx : {"", "-wal", "-shm"}) ::unlink((fresh + sfx).c_str());
+  auto next = chain_store::open(fresh, g);
+  if (!next) return next.take_error();
+  uint64_t tip = (*old_store)->tip().height;
+  for (uint64_t h = 1; h <= tip; ++h) {
+    auto b = (*old_store)->get_block(h);
+    auto c = (*old_store)->get_certificate(h);
+    if (!b || !c) return make_error("reindex: cannot read block " + std::to_string(h));
+    connect_options o;
+    o.now_ms = b->header.timestamp_ms;
+    auto s = (*next)->connect_block(*b, *c, o);
+    if (!s) return make_error("reindex: block " + std::to_string(h) + ": " + s.error_message());
+    if (h % 1000 == 0) spdlog::info("reindex: {}/{}", h, tip);
+  }
+  old_store->reset();
+  next->reset();
+  if (std::rename(db_path.c_str(), (db_path + ".pre-reindex").c_str()) != 0 ||
+      std::rename(fresh.c_str(), db_path.c_str()) != 0)
+    return make_error("reindex: cannot swap database files");
+  for (const char* sfx : {"-wal", "-shm"}) ::unlink((db_path + ".pre-reindex" + sfx).c_str());
+  spdlog::info("reindex: rebuilt {} blocks; the previous file is {}.pre-reindex", tip, db_path);
+  return ok_status();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"timed — TimeCoin validator node"};
+  std::string config_file, datadir, net_name;
+  int verbosity = 0;
+  bool gen_config = false, do_reindex = false, version = false;
+  app.add_option("--config", config_file, "configuration file (TOML)");
+  app.add_option("--datadir", datadir, "data directory (default ~/.timecoin/<network>)");
+  app.add_option("--network", net_name, "mainnet, testnet or localnet (default localnet)");
+  app.add_flag("-v", verbosity, "more logging (-v debug, -vv and more: trace)");
+  app.add_flag("--gen-config", gen_config, "print a commented default configuration and exit");
+  app.add_flag("--reindex", do_reindex, "rebuild the UTXO set from the stored blocks");
+  app.add_flag("--version", version, "print the version and exit");
+  CLI11_PARSE(app, argc, argv);
+  if (version) {
+    std::printf("timed %s\n", TC_VERSION);
+    return 0;
+  }
+  const char* home_env = std::getenv("HOME");
+  std::string home = home_env ? home_env : ".";
+  network net = network::localnet;
+  if (!net_name.empty()) {
+    auto n = parse_network(net_name);
+    if (!n) return fail(n.error_message());
+    net = *n;
+  }
+  if (gen_config) {
+    std::cout << default_config_text(net, home);
+    return 0;
+  }
+  node_config cfg = default_config(net, home);
+  if (!config_file.empty()) {
+    auto c = load_config_file(config_file, cfg);
+    if (!c) return fail(c.error_message());
+    cfg = *c;
+    if (!net_name.empty() && cfg.net != net)
+      return fail("--network " + net_name + " contradicts node.network in " + config_file);
+    if (cfg.datadir == default_config(net, home).datadir)
+      cfg.datadir = default_config(cfg.net, home).datadir;
+  }
+  if (!datadir.empty()) cfg.datadir = datadir;
+  if (!make_dirs(cfg.datadir)) return fail("cannot create data directory " + cfg.datadir);
+
+  // One timed per data directory.
+  std::string lock_path = cfg.datadir + "/.lock";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return fail("another timed is already running on " + cfg.datadir + " (lock " + lock_path + ")");
+
+  // Logging: console and a rotating timed.log in the data dir.
+  try {
+    auto console = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
+    auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        cfg.datadir + "/timed.log", cfg.log_file_max_bytes, cfg.log_files);
+    auto logger = std::make_shared<spdlog::logger>("timed", spdlog::sinks_init_list{console, file});
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    auto level = spdlog::level::from_str(cfg.log_level);
+    if (verbosity == 1) level = spdlog::level::debug;
+    if (verbosity >= 2) level = spdlog::level::trace;
+    spdlog::set_level(level);
+    spdlog::flush_on(spdlog::level::info);
+  } catch (const spdlog::spdlog_ex& e) {
+    return fail(std::string("cannot open the log: ") + e.what());
+  }
+
+  std::string genesis_path = cfg.genesis_file.empty() ? cfg.datadir + "/genesis.toml"
+                                                      : cfg.path_in_datadir(cfg.genesis_file);
+  auto genesis = load_genesis_file(genesis_path);
+  if (!genesis)
+    return fail(genesis.error_message() + " (copy deploy/genesis/" + network_name(cfg.net) +
+                ".toml there, or set node.genesis)");
+  if (genesis->params.net != cfg.net)
+    return fail("genesis " + genesis_path + " is for " + network_name(genesis->params.net) +
+                ", but this node runs " + network_name(cfg.net));
+  std::string db_path = cfg.path_in_datadir(cfg.db_file);
+  if (do_reindex)
+    if (auto s = reindex(db_path, *genesis); !s) return fail(s.error_message());
+  auto store = chain_store::open(db_path, *genesis);
+  if (!store) return fail(store.error_message());
+
+  consensus_setup cs;
+  cs.chain_id = genesis->params.chain_id;
+  cs.cfg.block_interval_ms = cfg.block_interval_ms;
+  cs.cfg.propose_timeout_ms = cfg.propose_timeout_ms;
+  cs.cfg.prevote_timeout_ms = cfg.prevote_timeout_ms;
+  cs.cfg.precommit_timeout_ms = cfg.precommit_timeout_ms;
+  cs.cfg.propose_timeout_delta_ms = cs.cfg.prevote_timeout_delta_ms =
+      cs.cfg.precommit_timeout_delta_ms = cfg.timeout_delta_ms;
+  cs.cfg.min_validators = genesis->params.min_validators;
+  if (cfg.masternode_enabled) {
+    auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
+    if (!key) return fail(key.error_message());
+    cs.key = *key;
+    spdlog::info("masternode key {}", encode_address(cfg.net, key->public_key()));
+  }
+  if (auto rec = (*store)->get_state("last_signed")) {
+    auto r = consensus::decode_signed_record(*rec);
+    if (!r) return fail("node state last_signed is corrupt: " + r.error_message());
+    cs.persisted = *r;
+  }
+  spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
+               network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
+               (*store)->tip().height);
+
+  // Signals are taken by one thread with sigwait; every other thread
+  // (CAF's, the RPC server's) inherits the blocked mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+
+  int exit_code = 0;
+  {
+    caf::actor_system_config caf_cfg;
+    caf::actor_system sys{caf_cfg};
+    supervisor_setup setup;
+    setup.cfg = cfg;
+    setup.store = std::shared_ptr<chain_store>(std::move(store).value());
+    setup.consensus = cs;
+    setup.now_ms = wall_ms;
+    setup.request_stop = [] { ::kill(::getpid(), SIGTERM); };
+    auto sup = sys.spawn(node_supervisor, setup);
+    setup = supervisor_setup{};
+
+    std::thread signals([sup, sigs] {
+      int sig = 0;
+      sigwait(&sigs, &sig);
+      spdlog::info("🛑 Shutdown signal received ({})", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+      // A second signal, or 10 s without a clean stop, ends the process.
+      std::thread([] {
+        std::this_thread::sleep_for(std::chrono::seconds(10));
+        spdlog::critical("shutdown took longer than 10 s; forcing exit");
+        spdlog::shutdown();
+        std::_Exit(1);
+      }).detach();
+      sigwait(&sigs, &sig);
+      spdlog::warn("second signal: forcing exit");
+      spdlog::shutdown();
+      std::_Exit(130);
+    });
+    signals.detach();
+
+    caf::scoped_actor self{sys};
+    self->monitor(sup);
+    self->receive([&](const caf::down_msg& d) {
+      if (d.reason && d.reason != caf::exit_reason::user_shutdown) {
+        spdlog::error("node stopped: {}", to_string(d.reason));
+        exit_code = 1;
+      }
+    });
+  }  // ~actor_system waits for every actor: the chain store is closed here
+  spdlog::info("✓ All tasks shut down gracefully");
+  spdlog::shutdown();
+  ::flock(lock_fd, LOCK_UN);
+  ::close(lock_fd);
+  return exit_code;
+}
