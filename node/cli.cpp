@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(0, 1);
 
   std::string key_file, to, amount_text, fee_text, address, collateral, operator_key_file;
-  bool wait = false;
+  bool wait = false, dry_run = false;
   auto* keygen =
       app.add_subcommand("keygen", "create a key file (mode 0600) and print its address");
   keygen->add_option("--out", key_file, "key file to create")->required();
@@ -108,6 +108,8 @@ int main(int argc, char** argv) {
   send->add_option("--amount", amount_text, "in TIME, e.g. 12.5")->required();
   send->add_option("--fee", fee_text, "in TIME (default: the chain's minimum)");
   send->add_flag("--wait", wait, "wait until the transaction is final");
+  send->add_flag("--dry-run", dry_run,
+                 "print the signed transaction's hex instead of submitting it");
   auto* reg = app.add_subcommand("register-masternode",
                                  "lock a collateral output and register a masternode");
   reg->add_option("--key", key_file, "owner of the collateral")->required();
@@ -237,6 +239,10 @@ int main(int argc, char** argv) {
         tx.registration->operator_sig =
             op->sign(tx_sighash(chain_id, id, sighash_operator, {0, op->public_key()}));
         tx.registration->owner_sig = k->sign(tx_sighash(chain_id, id, sighash_owner, coll_out));
+      }
+      if (dry_run) {
+        std::cout << to_hex(encode_transaction(tx)) << "\n";
+        return 0;
       }
       json sent = rpc.call("sendrawtransaction", {to_hex(encode_transaction(tx))});
       std::cout << sent.get<std::string>() << "\n";

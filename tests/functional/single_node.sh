@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# One validator on loopback: transactions final, restart keeps everything,
+# double spends and bad signatures refused, graceful shutdown, bad config,
+# and RPC auth.
+source "$(dirname "$0")/lib.sh"
+
+setup_single node
+start_node
+
+DEST=$("$CLI" keygen --out "$DIR/dest.key")
+TXID=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 12.5 --wait 2>/dev/null)
+[ "$(rpc balance --address "$DEST" | grep -c '"balance": "12.5"')" = 1 ] || fail "destination balance"
+rpc gettransactionfinality "$TXID" | grep -q '"final": true' || fail "tx not final"
+pass "a transaction sent with timecoin-cli is final"
+
+# A committed transaction replayed is a double spend.
+RAW=$(rpc getrawtransaction "$TXID")
+out=$(rpc sendrawtransaction "$RAW" 2>&1) && fail "replayed tx accepted"
+echo "$out" | grep -q "missing or spent" || fail "double spend error: $out"
+# Two transactions spending the same output: first seen wins.
+A=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 1 --dry-run)
+B=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 2 --dry-run)
+rpc sendrawtransaction "$A" > /dev/null
+out=$(rpc sendrawtransaction "$B" 2>&1) && fail "conflicting tx accepted"
+echo "$out" | grep -Eq "first seen wins|missing or spent" || fail "conflict error: $out"
+pass "double spends are refused with a clear RPC error"
+
+# A bad signature: flip one hex digit inside the signature.
+sleep 1
+C=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 3 --dry-run)
+SIG=$(rpc decoderawtransaction "$C" | grep -m1 '"signature"' | sed 's/.*: "\(.*\)".*/\1/')
+FIRST=${SIG:0:1}
+[ "$FIRST" = a ] && NEW=b || NEW=a
+BAD=${C/$SIG/$NEW${SIG:1}}
+out=$(rpc sendrawtransaction "$BAD" 2>&1) && fail "bad signature accepted"
+echo "$out" | grep -q "invalid signature" || fail "bad signature error: $out"
+pass "an invalid signature is refused with a clear RPC error"
+
+# Restart: every finalized tx and balance is still there.
+HEIGHT=$(rpc getblockcount)
+stop_node
+grep -q "Shutdown signal received" "$DIR/out.log" || fail "no shutdown log line"
+grep -q "All tasks shut down gracefully" "$DIR/out.log" || fail "no clean-shutdown line"
+start_node
+[ "$(rpc getblockcount)" -ge "$HEIGHT" ] || fail "height went back after restart"
+rpc gettransactionfinality "$TXID" | grep -q '"final": true' || fail "tx lost across restart"
+rpc balance --address "$DEST" | grep -q '"balance_units": ' || fail "balance lost"
+pass "restart keeps finalized transactions and balances"
+
+# SIGTERM under load exits 0 within 10 s.
+for i in $(seq 1 40); do rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 0.001 >/dev/null 2>&1 & done
+sleep 0.3
+stop_node
+wait || true
+pass "SIGTERM under load exits 0 within 10 s"
+
+# RPC without the right credentials: 401.
+start_node
+out=$("$CLI" --rpc-url "http://127.0.0.1:$((PORT_BASE + 1))" --rpc-user x --rpc-password y getblockcount 2>&1) && fail "unauthenticated call succeeded"
+echo "$out" | grep -q 401 || fail "expected 401: $out"
+pass "an RPC call without the cookie gets 401"
+stop_node
+
+# A bad config exits non-zero naming the key.
+printf '[rpc]\nport = 70000\n' > "$WORK/bad.toml"
+out=$("$TIMED" --config "$WORK/bad.toml" 2>&1) && fail "bad config accepted"
+echo "$out" | grep -q "rpc.port" || fail "bad config message: $out"
+pass "a bad config exits non-zero naming the key"
+echo "functional single_node: all passed"
