@@ -487,6 +487,7 @@ rpc_server::~rpc_server() {
   impl_->http.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
   if (!impl_->cookie_path.empty()) ::unlink(impl_->cookie_path.c_str());
+  spdlog::info("🛑 JSON-RPC server stopped");
 }
 
 std::string rpc_server::handle(const std::string& body) {

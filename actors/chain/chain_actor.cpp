@@ -1,8 +1,17 @@
 #include "actors/chain/chain_actor.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "messages/encoding.hpp"
 
 namespace tc {
+
+chain_actor_state::~chain_actor_state() {
+  if (!store) return;
+  uint64_t h = store->tip().height;
+  store.reset();  // closes SQLite: the WAL is checkpointed, the file is clean
+  spdlog::info("🛑 Chain store closed cleanly at height {}", h);
+}
 
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
                                             std::shared_ptr<chain_store> store,

@@ -9,6 +9,7 @@ namespace tc {
 
 struct chain_actor_state {
   chain_actor_state() = default;  // never an aggregate (CAF state pitfall)
+  ~chain_actor_state();           // logs the store's clean close
   std::shared_ptr<chain_store> store;
   std::function<uint64_t()> now_ms;
 };

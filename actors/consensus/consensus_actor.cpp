@@ -128,6 +128,10 @@ void run(self_ptr self, actions acts, size_t from) {
 
 }  // namespace
 
+consensus_actor_state::~consensus_actor_state() {
+  if (core) spdlog::info("🛑 Consensus stopped at height {} round {}", core->height(), core->round());
+}
+
 consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup setup,
                                               chain_actor chain, mempool_actor mempool,
                                               producer_actor producer,

@@ -10,6 +10,7 @@ namespace tc {
 
 struct consensus_actor_state {
   consensus_actor_state() = default;
+  ~consensus_actor_state();
   std::unique_ptr<consensus::core> core;
   std::unique_ptr<consensus::signer> signer;  // null: observer
   std::unique_ptr<consensus::cached_verifier> verifier;

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# A local TimeCoin network on loopback.
+#
+#   bash deploy/localnet.sh              install deps, build, start, follow the logs (Ctrl-C stops)
+#   bash deploy/localnet.sh start [N]    start N validators in the background
+#   bash deploy/localnet.sh status|stop|logs [NODE]|kill NODE|restart NODE
+#
+# Validators can only reach each other once peer-to-peer lands (issue 5), so
+# today N must be 1: one validator with a funded wallet, finalizing a block
+# every second.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+NET=${LOCALNET_DIR:-$ROOT/.localnet}
+BUILD=${BUILD:-$ROOT/build}
+TIMED=$BUILD/node/timed
+CLI=$BUILD/node/timecoin-cli
+BASE_PORT=${LOCALNET_PORT:-24200}
+
+node_dir() { echo "$NET/node$1"; }
+rpc_port() { echo $((BASE_PORT + 10 * $1 + 1)); }
+cli() { "$CLI" --datadir "$(node_dir "$1")" --rpc-url "http://127.0.0.1:$(rpc_port "$1")" "${@:2}"; }
+
+build() {
+  bash deploy/install-deps.sh
+  cmake -S . -B "$BUILD" -G Ninja > /dev/null
+  cmake --build "$BUILD" -j 2 --target timed timecoin-cli
+}
+
+generate() {
+  local n=$1
+  if [ "$n" -ne 1 ]; then
+    echo "localnet: $n validators need peer-to-peer networking (issue 5); use N=1 for now" >&2
+    exit 2
+  fi
+  [ -f "$NET/genesis.toml" ] && return 0
+  mkdir -p "$NET"
+  local wallet mns=()
+  wallet=$("$CLI" keygen --out "$NET/wallet.key")
+  for i in $(seq 0 $((n - 1))); do
+    mkdir -p "$(node_dir "$i")"
+    mns+=("$("$CLI" keygen --out "$(node_dir "$i")/masternode.key")")
+  done
+  {
+    echo "chain_id = \"timecoin-localnet\""
+    echo "network = \"localnet\""
+    echo "time_ms = $(($(date +%s) * 1000))"
+    echo "[params]"
+    echo "min_validators = 1"
+    echo "allow_free_tier = true"
+    echo "min_tx_fee = \"0.0001\""
+    echo "[[allocation]]"
+    echo "address = \"$wallet\""
+    echo "amount = \"10000000\""
+    for i in $(seq 0 $((n - 1))); do
+      echo "[[masternode]]"
+      echo "operator = \"${mns[$i]}\""
+      echo "tier = \"gold\""
+      echo "address = \"127.0.0.1:$((BASE_PORT + 10 * i))\""
+    done
+  } > "$NET/genesis.toml"
+  for i in $(seq 0 $((n - 1))); do
+    local d
+    d=$(node_dir "$i")
+    cp "$NET/genesis.toml" "$d/genesis.toml"
+    cat > "$d/timed.toml" <<CFG
+[node]
+network = "localnet"
+datadir = "$d"
+[network]
+port = $((BASE_PORT + 10 * i))
+[rpc]
+port = $(rpc_port "$i")
+[consensus]
+block_interval_ms = 1000
+[masternode]
+enabled = true
+key_file = "masternode.key"
+CFG
+  done
+  echo "localnet: generated $n validator(s) in $NET; funded wallet: $wallet ($NET/wallet.key)"
+}
+
+start_node() {
+  local d
+  d=$(node_dir "$1")
+  if [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; then return 0; fi
+  "$TIMED" --config "$d/timed.toml" >> "$d/out.log" 2>&1 &
+  echo $! > "$d/pid"
+}
+
+nodes() { ls -d "$NET"/node* 2>/dev/null | sed 's/.*node//' | sort -n; }
+
+status() {
+  for i in $(nodes); do
+    local d pid h
+    d=$(node_dir "$i")
+    pid=$(cat "$d/pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+      h=$(cli "$i" getblockcount 2>/dev/null || echo "?")
+      echo "node$i pid $pid height $h rpc 127.0.0.1:$(rpc_port "$i")"
+    else
+      echo "node$i stopped"
+    fi
+  done
+}
+
+stop_node() {
+  local d pid
+  d=$(node_dir "$1")
+  pid=$(cat "$d/pid" 2>/dev/null || true)
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  rm -f "$d/pid"
+}
+
+cmd=${1:-up}
+case "$cmd" in
+  up)
+    build
+    generate 1
+    start_node 0
+    sleep 2
+    status
+    echo
+    echo "Try:  $CLI --datadir $(node_dir 0) balance --key $NET/wallet.key"
+    echo "      $CLI --datadir $(node_dir 0) send --key $NET/wallet.key --to <address> --amount 5 --wait"
+    echo "Following the log; Ctrl-C stops the network."
+    tail -n +1 -f "$(node_dir 0)/out.log" &
+    TAIL=$!
+    trap 'echo; kill $TAIL 2>/dev/null; for i in $(nodes); do stop_node "$i"; done; exit 0' INT TERM
+    wait
+    ;;
+  start) generate "${2:-1}"; for i in $(nodes); do start_node "$i"; done; sleep 1; status ;;
+  status) status ;;
+  stop) for i in $(nodes); do stop_node "$i"; done ;;
+  logs) tail -n 50 -f "$(node_dir "${2:-0}")/out.log" ;;
+  kill) kill -9 "$(cat "$(node_dir "$2")/pid")"; rm -f "$(node_dir "$2")/pid" ;;
+  restart) stop_node "$2"; start_node "$2"; sleep 1; status ;;
+  *) echo "usage: $0 [up|start [N]|status|stop|logs [NODE]|kill NODE|restart NODE]" >&2; exit 2 ;;
+esac
