@@ -22,6 +22,27 @@ using tx_ptr = std::shared_ptr<const transaction>;
 using wtxid_set = std::unordered_set<hash256, fixed_bytes_hasher>;
 using verified_ptr = std::shared_ptr<const wtxid_set>;
 
+// ---- tracing (message-flow recording for developers) ----
+struct trace_event {
+  std::string from;  // sending actor
+  std::string to;    // receiving actor
+  std::string kind;  // message kind
+  uint64_t height = 0;
+  uint32_t round = 0;
+  std::string summary;
+};
+using trace_atom = caf::atom_constant<caf::atom("trace")>;
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using tracer_actor =
+    caf::typed_actor<caf::reacts_to<trace_event>, caf::replies_to<flush_atom>::with<bool>>;
+
+// Records one message if tracing is on (a null tracer handle is off: one
+// branch, no message, when tracing is disabled).
+inline void trace(const tracer_actor& t, const char* from, const char* to, const char* kind,
+                  uint64_t height = 0, uint32_t round = 0, std::string summary = {}) {
+  if (t) caf::anon_send(t, trace_event{from, to, kind, height, round, std::move(summary)});
+}
+
 // ---- chain (sole owner of the database) ----
 struct chain_tip {
   uint64_t height = 0;
@@ -61,7 +82,8 @@ using chain_actor = caf::typed_actor<
     // Active masternodes for a height.
     caf::replies_to<vset_atom, uint64_t>::with<std::vector<masternode>>,
     // Reward outputs for a block at `height` with `fees` and `proposer`.
-    caf::replies_to<reward_atom, uint64_t, amount, pubkey>::with<std::vector<tx_output>>>;
+    caf::replies_to<reward_atom, uint64_t, amount, pubkey>::with<std::vector<tx_output>>,
+    caf::reacts_to<trace_atom, tracer_actor>>;
 
 // ---- mempool ----
 struct tx_admission {
@@ -98,7 +120,8 @@ using mempool_actor = caf::typed_actor<
     // Of these wtxids, the ones whose signatures this node already checked.
     caf::replies_to<verified_atom, std::vector<hash256>>::with<verified_ptr>,
     caf::reacts_to<committed_atom, block_ptr>, caf::replies_to<info_atom>::with<mempool_info>,
-    caf::replies_to<list_atom>::with<std::vector<hash256>>>;
+    caf::replies_to<list_atom>::with<std::vector<hash256>>,
+    caf::reacts_to<trace_atom, tracer_actor>>;
 
 // A signature checker: verifies every input signature of a prepared tx.
 using verify_atom = caf::atom_constant<caf::atom("verify")>;
@@ -108,7 +131,8 @@ using verifier_actor = caf::typed_actor<
 // ---- block producer ----
 using build_atom = caf::atom_constant<caf::atom("build")>;
 using producer_actor =
-    caf::typed_actor<caf::replies_to<build_atom, uint64_t, uint32_t, pubkey>::with<block_ptr>>;
+    caf::typed_actor<caf::replies_to<build_atom, uint64_t, uint32_t, pubkey>::with<block_ptr>,
+                     caf::reacts_to<trace_atom, tracer_actor>>;
 
 // ---- consensus ----
 struct consensus_status {
@@ -124,10 +148,10 @@ struct consensus_status {
 using status_atom = caf::atom_constant<caf::atom("status")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
-using consensus_actor = caf::typed_actor<caf::reacts_to<start_atom>,
-                                         caf::reacts_to<timer_atom, uint8_t, uint64_t, uint32_t>,
-                                         caf::reacts_to<proposal>, caf::reacts_to<vote>,
-                                         caf::replies_to<status_atom>::with<consensus_status>>;
+using consensus_actor = caf::typed_actor<
+    caf::reacts_to<start_atom>, caf::reacts_to<timer_atom, uint8_t, uint64_t, uint32_t>,
+    caf::reacts_to<proposal>, caf::reacts_to<vote>,
+    caf::replies_to<status_atom>::with<consensus_status>, caf::reacts_to<trace_atom, tracer_actor>>;
 
 }  // namespace tc
 
@@ -151,3 +175,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::selected_txs)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::proposal)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::vote)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::consensus_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::trace_event)

@@ -439,6 +439,12 @@ void rpc_server::impl::register_methods() {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
   };
+  m["settrace"] = [this](const json& p) {
+    const json& on = param(p, 0, "on");
+    if (!on.is_boolean()) throw_rpc(invalid_params, "settrace takes true or false");
+    ctx.set_trace(on.get<bool>());
+    return json{{"trace", on.get<bool>()}, {"file", ctx.cfg.path_in_datadir(ctx.cfg.trace_file)}};
+  };
   m["uptime"] = [this](const json&) { return json((ctx.now_ms() - ctx.started_ms) / 1000); };
   m["stop"] = [this](const json&) {
     ctx.request_stop();

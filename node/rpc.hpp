@@ -24,6 +24,7 @@ struct rpc_context {
   std::function<uint64_t()> now_ms;
   uint64_t started_ms = 0;
   std::function<void()> request_stop;
+  std::function<void(bool)> set_trace;
 };
 
 class rpc_server {

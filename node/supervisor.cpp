@@ -7,12 +7,14 @@
 #include "actors/producer/producer_actor.hpp"
 #include "messages/limits.hpp"
 #include "node/rpc.hpp"
+#include "node/tracer.hpp"
 
 namespace tc {
 
 namespace {
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-}
+using settrace_atom = caf::atom_constant<caf::atom("settrace")>;
+}  // namespace
 
 caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) {
   const node_config cfg = s.cfg;
@@ -41,6 +43,11 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     ctx.now_ms = s.now_ms;
     ctx.started_ms = s.now_ms();
     ctx.request_stop = s.request_stop;
+    caf::actor_addr sup_addr = self->address();  // weak: no cycle through the RPC server
+    ctx.set_trace = [sup_addr](bool on) {
+      if (auto sup = caf::actor_cast<caf::actor>(sup_addr))
+        caf::anon_send(sup, settrace_atom::value, on);
+    };
     auto server = rpc_server::start(std::move(ctx));
     if (!server) {
       spdlog::critical("{}", server.error_message());
@@ -50,6 +57,24 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     rpc = self->spawn<caf::linked>(rpc_actor_impl,
                                    std::shared_ptr<rpc_server>(std::move(server).value()));
   }
+  // Tracing: a tracer actor exists only while tracing is on; every traced
+  // actor holds its handle (or a null one).
+  auto tracer = std::make_shared<tracer_actor>();
+  auto set_trace = [=](bool on) {
+    if (on && !*tracer) {
+      *tracer = self->spawn<caf::linked>(tracer_impl, cfg.path_in_datadir(cfg.trace_file),
+                                         cfg.trace_max_events, s.now_us);
+    } else if (!on && *tracer) {
+      self->unlink_from(*tracer);
+      self->send_exit(*tracer, caf::exit_reason::user_shutdown);
+      *tracer = tracer_actor{};
+    }
+    self->send(chain, trace_atom::value, *tracer);
+    self->send(mempool, trace_atom::value, *tracer);
+    self->send(producer, trace_atom::value, *tracer);
+    self->send(consensus, trace_atom::value, *tracer);
+  };
+  if (cfg.trace_enabled) set_trace(true);
   self->send(consensus, start_atom::value);
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     if (msg.source != self->address() && msg.reason == caf::exit_reason::user_shutdown)
@@ -60,6 +85,10 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   });
   self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
   return {
+      [=](settrace_atom, bool on) {
+        spdlog::info("tracing {}", on ? "on" : "off");
+        set_trace(on);
+      },
       [=](tick_atom) {
         (void)rpc;
         self->request(chain, std::chrono::seconds(10), tip_atom::value)

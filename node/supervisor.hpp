@@ -14,6 +14,7 @@ struct supervisor_setup {
   std::shared_ptr<chain_store> store;  // handed to the chain actor
   consensus_setup consensus;
   std::function<uint64_t()> now_ms;
+  std::function<uint64_t()> now_us;  // trace timestamps
   std::function<void()> request_stop;
 };
 

@@ -203,6 +203,11 @@ int main(int argc, char** argv) {
     setup.store = std::shared_ptr<chain_store>(std::move(store).value());
     setup.consensus = cs;
     setup.now_ms = wall_ms;
+    setup.now_us = [] {
+      return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                       std::chrono::steady_clock::now().time_since_epoch())
+                                       .count());
+    };
     setup.request_stop = [] { ::kill(::getpid(), SIGTERM); };
     auto sup = sys.spawn(node_supervisor, setup);
     setup = supervisor_setup{};

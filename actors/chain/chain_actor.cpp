@@ -68,6 +68,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
                                 self->state.store->validators_at(height));
         return r ? *r : std::vector<tx_output>{};
       },
+      [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };
 }
 

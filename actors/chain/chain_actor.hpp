@@ -12,6 +12,7 @@ struct chain_actor_state {
   ~chain_actor_state();           // logs the store's clean close
   std::shared_ptr<chain_store> store;
   std::function<uint64_t()> now_ms;
+  tracer_actor tracer;
 };
 
 // Takes ownership of `store`; `now_ms` is the injected wall clock.

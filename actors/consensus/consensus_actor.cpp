@@ -39,6 +39,8 @@ void commit(self_ptr self, const decided& d) {
   block_ptr blk = d.blk;
   commit_certificate cert = d.cert;
   with_verified(self, blk, [=](const verified_ptr& verified) {
+    trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
+          block_hash(blk->header).hex().substr(0, 16));
     self->request(self->state.chain, caf::infinite, connect_atom::value, blk, cert, verified)
         .then([=](const std::string& err) {
           auto& st = self->state;
@@ -56,6 +58,7 @@ void commit(self_ptr self, const decided& d) {
           spdlog::info("✓ Block {} finalized at height {}", short_hash(h), cert.height);
           st.last_cert = cert;
           st.last_commit_ms = st.now_ms();
+          trace(st.tracer, "consensus", "mempool", "committed", cert.height, cert.round);
           self->send(st.mempool, committed_atom::value, blk);
           start_next(self, cert.height + 1, st.cfg.block_interval_ms);
         });
@@ -69,6 +72,8 @@ void run(self_ptr self, actions acts, size_t from) {
     if (auto* x = std::get_if<persist_signed>(&a)) {
       // Nothing else happens until the record is durable: await blocks this
       // actor's mailbox, and the broadcast that follows waits too.
+      trace(st.tracer, "consensus", "chain", "persist-signed", x->record.height, x->record.round,
+            step_name(x->record.stage));
       self->request(st.chain, caf::infinite, persist_atom::value, std::string("last_signed"),
                     encode_signed_record(x->record))
           .await([=](bool ok) {
@@ -81,9 +86,14 @@ void run(self_ptr self, actions acts, size_t from) {
       return;
     }
     if (auto* x = std::get_if<broadcast_proposal>(&a)) {
+      trace(st.tracer, "consensus", "peers", "proposal", x->p.height, x->p.round,
+            block_hash(x->p.blk.header).hex().substr(0, 16));
       spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x->p.blk.header)),
                    x->p.height);
     } else if (auto* x = std::get_if<broadcast_vote>(&a)) {
+      trace(st.tracer, "consensus", "peers",
+            x->v.type == vote_type::prevote ? "prevote" : "precommit", x->v.height, x->v.round,
+            x->v.is_nil() ? "nil" : x->v.block_hash.hex().substr(0, 16));
       spdlog::debug("{} h={} r={} {}", x->v.type == vote_type::prevote ? "prevote" : "precommit",
                     x->v.height, x->v.round, x->v.is_nil() ? "nil" : short_hash(x->v.block_hash));
     } else if (auto* x = std::get_if<schedule_timeout>(&a)) {
@@ -92,6 +102,7 @@ void run(self_ptr self, actions acts, size_t from) {
     } else if (auto* x = std::get_if<request_block>(&a)) {
       uint64_t h = x->height;
       uint32_t r = x->round;
+      trace(st.tracer, "consensus", "producer", "build", h, r);
       self->request(st.producer, caf::infinite, build_atom::value, h, r, st.signer->key())
           .then([=](const block_ptr& blk) {
             run(self, self->state.core->on_block_built(h, r, *blk));
@@ -99,6 +110,8 @@ void run(self_ptr self, actions acts, size_t from) {
     } else if (auto* x = std::get_if<request_validation>(&a)) {
       block_ptr blk = x->blk;
       hash256 h = x->hash;
+      trace(st.tracer, "consensus", "chain", "validate", blk->header.height, 0,
+            h.hex().substr(0, 16));
       with_verified(self, blk, [=](const verified_ptr& verified) {
         self->request(self->state.chain, caf::infinite, validate_atom::value, blk, verified)
             .then([=](const std::string& err) {
@@ -129,7 +142,8 @@ void run(self_ptr self, actions acts, size_t from) {
 }  // namespace
 
 consensus_actor_state::~consensus_actor_state() {
-  if (core) spdlog::info("🛑 Consensus stopped at height {} round {}", core->height(), core->round());
+  if (core)
+    spdlog::info("🛑 Consensus stopped at height {} round {}", core->height(), core->round());
 }
 
 consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup setup,
@@ -157,6 +171,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         run(self, self->state.core->on_timeout(static_cast<timeout_kind>(kind), height, round));
       },
       [self](const proposal& p) { run(self, self->state.core->on_proposal(p)); },
+      [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
       [self](const vote& v) { run(self, self->state.core->on_vote(v)); },
       [self](status_atom) {
         auto& st = self->state;

@@ -22,6 +22,7 @@ struct consensus_actor_state {
   std::function<uint64_t()> now_ms;
   std::optional<commit_certificate> last_cert;
   uint64_t last_commit_ms = 0;
+  tracer_actor tracer;
 };
 
 struct consensus_setup {

@@ -34,6 +34,7 @@ void admit(self_ptr self, const tx_ptr& tx, bool add, std::function<void(tx_admi
   if (auto s = check_tx_stateless(*tx, d.size); !s) return fail(s.error_message());
   if (auto s = st.core.pre_check(*tx, d); !s) return fail(s.error_message());
   uint64_t gen = st.generation;
+  trace(st.tracer, "mempool", "chain", "prepare", 0, 0, d.txid.hex().substr(0, 16));
   self->request(st.chain, caf::infinite, prepare_atom::value, tx)
       .then(
           [=](const prepared_tx& p) {
@@ -63,6 +64,7 @@ void admit(self_ptr self, const tx_ptr& tx, bool add, std::function<void(tx_admi
             };
             if (p.needs_full_check) return finish(true);
             auto& v = st.verifiers[st.next_verifier++ % st.verifiers.size()];
+            trace(st.tracer, "mempool", "verifier", "verify", 0, 0, d.txid.hex().substr(0, 16));
             self->request(v, caf::infinite, verify_atom::value, tx, d.txid, p.spent)
                 .then(finish, [=](const caf::error&) { finish(false); });
           },
@@ -84,6 +86,7 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
     st.verifiers.push_back(self->spawn<caf::linked>(verifier_impl, chain_id));
   return {
       [self](submit_atom, const tx_ptr& tx) -> caf::result<tx_admission> {
+        trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0, txid(*tx).hex().substr(0, 16));
         auto rp = self->make_response_promise<tx_admission>();
         admit(self, tx, true, [rp](tx_admission a) mutable { rp.deliver(std::move(a)); });
         return rp;
@@ -109,6 +112,8 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
       },
       [self](committed_atom, const block_ptr& b) {
         auto& st = self->state;
+        trace(st.tracer, "mempool", "mempool", "on-commit", b->header.height, 0,
+              std::to_string(b->txs.size() - 1) + " txs leave the pool");
         ++st.generation;
         st.core.on_block(*b);
         // Re-check what is left against the new tip (registry changes can
@@ -135,6 +140,7 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
             st.accepted,    st.rejected};
       },
       [self](list_atom) { return self->state.core.txids(); },
+      [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };
 }
 

@@ -17,6 +17,7 @@ struct mempool_actor_state {
   size_t next_verifier = 0;
   uint64_t generation = 0;  // bumped by every committed block
   uint64_t accepted = 0, rejected = 0;
+  tracer_actor tracer;
 };
 
 mempool_actor::behavior_type mempool_actor_impl(

@@ -47,49 +47,56 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
   st.now_ms = std::move(now_ms);
   st.max_block_txs = max_block_txs;
   st.max_block_bytes = max_block_bytes;
-  return {[self](build_atom, uint64_t height, uint32_t round,
-                 const pubkey& proposer) -> caf::result<block_ptr> {
-    auto rp = self->make_response_promise<block_ptr>();
-    auto& st = self->state;
-    self->request(st.chain, caf::infinite, tip_atom::value).then([=](const chain_tip& tip) mutable {
-      auto& st = self->state;
-      // Header, reward tx and count field take well under 64 KiB.
-      self->request(st.mempool, caf::infinite, select_atom::value, st.max_block_txs - 1,
-                    st.max_block_bytes - (64u << 10))
-          .then([=](const selected_txs& sel) mutable {
-            auto& st = self->state;
-            self->request(st.chain, caf::infinite, reward_atom::value, height, sel.fees, proposer)
-                .then([=](const std::vector<tx_output>& outs) mutable {
-                  auto& st = self->state;
-                  auto blk = std::make_shared<const block>(
-                      assemble(tip, height, proposer, st.now_ms(), sel.txs, outs));
-                  std::vector<hash256> wtxids;
-                  for (const auto& t : sel.txs) wtxids.push_back(wtxid(*t));
-                  self->request(st.mempool, caf::infinite, verified_atom::value, wtxids)
-                      .then([=](const verified_ptr& verified) mutable {
-                        self->request(self->state.chain, caf::infinite, validate_atom::value, blk,
-                                      verified)
-                            .then([=](const std::string& err) mutable {
-                              if (err.empty()) {
-                                spdlog::info(
-                                    "🔨 [BFT] Producing new block at height {} (round {}, "
-                                    "{} txs)",
-                                    height, round, blk->txs.size() - 1);
-                                rp.deliver(blk);
-                                return;
-                              }
-                              spdlog::error(
-                                  "built block at height {} does not validate ({}); "
-                                  "proposing an empty block",
-                                  height, err);
-                              build_empty(self, tip, height, proposer, rp);
-                            });
-                      });
-                });
-          });
-    });
-    return rp;
-  }};
+  return {
+      [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
+      [self](build_atom, uint64_t height, uint32_t round,
+             const pubkey& proposer) -> caf::result<block_ptr> {
+        auto rp = self->make_response_promise<block_ptr>();
+        auto& st = self->state;
+        self->request(st.chain, caf::infinite, tip_atom::value)
+            .then([=](const chain_tip& tip) mutable {
+              auto& st = self->state;
+              // Header, reward tx and count field take well under 64 KiB.
+              trace(st.tracer, "producer", "mempool", "select", height, round, "fill by fee-rate");
+              self->request(st.mempool, caf::infinite, select_atom::value, st.max_block_txs - 1,
+                            st.max_block_bytes - (64u << 10))
+                  .then([=](const selected_txs& sel) mutable {
+                    auto& st = self->state;
+                    self->request(st.chain, caf::infinite, reward_atom::value, height, sel.fees,
+                                  proposer)
+                        .then([=](const std::vector<tx_output>& outs) mutable {
+                          auto& st = self->state;
+                          auto blk = std::make_shared<const block>(
+                              assemble(tip, height, proposer, st.now_ms(), sel.txs, outs));
+                          std::vector<hash256> wtxids;
+                          for (const auto& t : sel.txs) wtxids.push_back(wtxid(*t));
+                          trace(st.tracer, "producer", "chain", "validate", height, round,
+                                std::to_string(sel.txs.size()) + " txs");
+                          self->request(st.mempool, caf::infinite, verified_atom::value, wtxids)
+                              .then([=](const verified_ptr& verified) mutable {
+                                self->request(self->state.chain, caf::infinite,
+                                              validate_atom::value, blk, verified)
+                                    .then([=](const std::string& err) mutable {
+                                      if (err.empty()) {
+                                        spdlog::info(
+                                            "🔨 [BFT] Producing new block at height {} (round {}, "
+                                            "{} txs)",
+                                            height, round, blk->txs.size() - 1);
+                                        rp.deliver(blk);
+                                        return;
+                                      }
+                                      spdlog::error(
+                                          "built block at height {} does not validate ({}); "
+                                          "proposing an empty block",
+                                          height, err);
+                                      build_empty(self, tip, height, proposer, rp);
+                                    });
+                              });
+                        });
+                  });
+            });
+        return rp;
+      }};
 }
 
 }  // namespace tc

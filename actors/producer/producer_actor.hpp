@@ -14,6 +14,7 @@ struct producer_state {
   std::function<uint64_t()> now_ms;
   uint64_t max_block_txs = 0;
   uint64_t max_block_bytes = 0;
+  tracer_actor tracer;
 };
 
 producer_actor::behavior_type producer_impl(producer_actor::stateful_pointer<producer_state> self,

@@ -61,6 +61,22 @@ echo "$out" | grep -q 401 || fail "expected 401: $out"
 pass "an RPC call without the cookie gets 401"
 stop_node
 
+# Tracing: switched on by RPC, a committed block's flow is in the trace.
+start_node
+rpc settrace true > /dev/null
+TX2=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 0.5 --wait 2>/dev/null)
+H=$(rpc gettransactionfinality "$TX2" | grep '"height"' | sed 's/[^0-9]//g')
+sleep 0.5
+rpc settrace false > /dev/null
+stop_node
+"$BUILD/node/timed-trace" "$DIR/trace.json" --height "$H" > "$WORK/flow.txt" || fail "trace is not valid trace-event JSON"
+for step in "producer -> mempool : select" "consensus -> producer : build" \
+            "consensus -> chain : connect" "consensus -> mempool : committed"; do
+  grep -q "$step" "$WORK/flow.txt" || { cat "$WORK/flow.txt"; fail "trace lacks '$step'"; }
+done
+grep -q "rpc -> mempool : submit" <("$BUILD/node/timed-trace" "$DIR/trace.json" --all) || fail "trace lacks the submit"
+pass "a trace loads as trace-event JSON and shows mempool -> producer -> consensus -> chain"
+
 # A bad config exits non-zero naming the key.
 printf '[rpc]\nport = 70000\n' > "$WORK/bad.toml"
 out=$("$TIMED" --config "$WORK/bad.toml" 2>&1) && fail "bad config accepted"
