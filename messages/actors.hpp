@@ -19,6 +19,7 @@ class chain_store;  // storage/chain_store.hpp
 
 using block_ptr = std::shared_ptr<const block>;
 using tx_ptr = std::shared_ptr<const transaction>;
+using tx_batch = std::vector<tx_ptr>;
 using wtxid_set = std::unordered_set<hash256, fixed_bytes_hasher>;
 using verified_ptr = std::shared_ptr<const wtxid_set>;
 
@@ -75,7 +76,7 @@ using chain_actor = caf::typed_actor<
     // Validate against the tip without committing.
     caf::replies_to<validate_atom, block_ptr, verified_ptr>::with<std::string>,
     caf::replies_to<tip_atom>::with<chain_tip>,
-    caf::replies_to<prepare_atom, tx_ptr>::with<prepared_tx>,
+    caf::replies_to<prepare_atom, tx_batch>::with<std::vector<prepared_tx>>,
     // Durably store a key/value of node state (the consensus signed record).
     caf::replies_to<persist_atom, std::string, bytes>::with<bool>,
     caf::replies_to<read_atom, chain_read>::with<std::string>,
@@ -112,10 +113,11 @@ struct selected_txs {
 };
 
 using mempool_actor = caf::typed_actor<
-    // Full admission: stateless, conflicts, chain rules, signatures.
-    caf::replies_to<submit_atom, tx_ptr>::with<tx_admission>,
+    // Full admission of a batch (in order; within a batch the first of two
+    // conflicting txs wins): stateless, conflicts, chain rules, signatures.
+    caf::replies_to<submit_atom, tx_batch>::with<std::vector<tx_admission>>,
     // Dry run of admission (testmempoolaccept): nothing is added.
-    caf::replies_to<check_atom, tx_ptr>::with<tx_admission>,
+    caf::replies_to<check_atom, tx_batch>::with<std::vector<tx_admission>>,
     caf::replies_to<select_atom, uint64_t, uint64_t>::with<selected_txs>,
     // Of these wtxids, the ones whose signatures this node already checked.
     caf::replies_to<verified_atom, std::vector<hash256>>::with<verified_ptr>,
@@ -123,10 +125,12 @@ using mempool_actor = caf::typed_actor<
     caf::replies_to<list_atom>::with<std::vector<hash256>>,
     caf::reacts_to<trace_atom, tracer_actor>>;
 
-// A signature checker: verifies every input signature of a prepared tx.
+// A signature checker: verifies every input signature of each prepared tx
+// (txs, their txids, the outputs they spend); one verdict per tx.
 using verify_atom = caf::atom_constant<caf::atom("verify")>;
+using spent_lists = std::vector<std::vector<tx_output>>;
 using verifier_actor = caf::typed_actor<
-    caf::replies_to<verify_atom, tx_ptr, hash256, std::vector<tx_output>>::with<bool>>;
+    caf::replies_to<verify_atom, tx_batch, std::vector<hash256>, spent_lists>::with<std::vector<bool>>>;
 
 // ---- block producer ----
 using build_atom = caf::atom_constant<caf::atom("build")>;
@@ -159,6 +163,10 @@ using consensus_actor = caf::typed_actor<
 // Cap'n Proto encoding), so they need no CAF serialization.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::block_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::prepared_tx>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::tx_admission>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::spent_lists)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::verified_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::commit_certificate)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_tip)

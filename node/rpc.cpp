@@ -172,7 +172,40 @@ struct rpc_server::impl {
 
   void register_methods();
   json call(const json& req);
+  // Submits every sendrawtransaction of a batch in one mempool call, so the
+  // chain and verifier actors see them together; returns responses by index.
+  std::map<size_t, json> submit_grouped(const json& batch);
 };
+
+std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
+  std::map<size_t, json> out;
+  tx_batch txs;
+  std::vector<size_t> where;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const json& r = batch[i];
+    if (!r.is_object() || r.value("method", "") != "sendrawtransaction") continue;
+    json id = r.contains("id") ? r["id"] : json(nullptr);
+    try {
+      txs.push_back(parse_tx_hex(param(r.value("params", json::array()), 0, "hexstring")));
+      where.push_back(i);
+    } catch (const rpc_error& e) {
+      out[i] = json{{"jsonrpc", "2.0"}, {"error", {{"code", e.code}, {"message", e.message}}}, {"id", id}};
+    }
+  }
+  if (txs.empty()) return out;
+  auto verdicts = ask<std::vector<tx_admission>>(ctx.mempool, submit_atom::value, txs);
+  for (size_t k = 0; k < where.size() && k < verdicts.size(); ++k) {
+    const json& r = batch[where[k]];
+    json id = r.contains("id") ? r["id"] : json(nullptr);
+    if (verdicts[k].error.empty())
+      out[where[k]] = json{{"jsonrpc", "2.0"}, {"result", verdicts[k].txid.hex()}, {"id", id}};
+    else
+      out[where[k]] = json{{"jsonrpc", "2.0"},
+                           {"error", {{"code", rejected_tx}, {"message", "transaction rejected: " + verdicts[k].error}}},
+                           {"id", id}};
+  }
+  return out;
+}
 
 void rpc_server::impl::register_methods() {
   auto& m = methods;
@@ -269,17 +302,17 @@ void rpc_server::impl::register_methods() {
   };
   m["sendrawtransaction"] = [this](const json& p) {
     tx_ptr tx = parse_tx_hex(param(p, 0, "hexstring"));
-    auto a = ask<tx_admission>(ctx.mempool, submit_atom::value, tx);
+    auto a = ask<std::vector<tx_admission>>(ctx.mempool, submit_atom::value, tx_batch{tx}).at(0);
     if (!a.error.empty()) throw_rpc(rejected_tx, "transaction rejected: " + a.error);
     return json(a.txid.hex());
   };
   m["testmempoolaccept"] = [this](const json& p) {
     const json& list = param(p, 0, "rawtxs");
     if (!list.is_array()) throw_rpc(invalid_params, "rawtxs must be an array of hex strings");
+    tx_batch txs;
+    for (const auto& h : list) txs.push_back(parse_tx_hex(h));
     json out = json::array();
-    for (const auto& h : list) {
-      tx_ptr tx = parse_tx_hex(h);
-      auto a = ask<tx_admission>(ctx.mempool, check_atom::value, tx);
+    for (const auto& a : ask<std::vector<tx_admission>>(ctx.mempool, check_atom::value, txs)) {
       json r{{"txid", a.txid.hex()}, {"allowed", a.error.empty()}};
       if (!a.error.empty()) r["reject-reason"] = a.error;
       out.push_back(r);
@@ -518,8 +551,16 @@ std::string rpc_server::handle(const std::string& body) {
                   {"id", nullptr}}
           .dump();
     json out = json::array();
-    for (const auto& r : req) {
-      json res = impl_->call(r);
+    std::map<size_t, json> grouped;
+    try {
+      grouped = impl_->submit_grouped(req);
+    } catch (const rpc_error& e) {
+      return json{{"jsonrpc", "2.0"}, {"error", {{"code", e.code}, {"message", e.message}}}, {"id", nullptr}}.dump();
+    }
+    for (size_t i = 0; i < req.size(); ++i) {
+      const json& r = req[i];
+      auto g = grouped.find(i);
+      json res = g != grouped.end() ? g->second : impl_->call(r);
       if (r.is_object() && !r.contains("id")) continue;  // notification
       out.push_back(std::move(res));
     }

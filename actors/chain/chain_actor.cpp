@@ -42,20 +42,23 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         tip_info t = self->state.store->tip();
         return chain_tip{t.height, t.hash, t.timestamp_ms};
       },
-      [self](prepare_atom, const tx_ptr& tx) {
-        prepared_tx out;
-        bool registry_tx = tx->registration || tx->deregistration;
-        // Registry transactions are rare: the chain checks their payload
-        // signatures itself; plain transfers leave input signatures to the
-        // verifier pool.
-        auto r = self->state.store->check_tx(*tx, txid(*tx), registry_tx);
-        if (!r) {
-          out.error = r.error_message();
-          return out;
+      [self](prepare_atom, const tx_batch& txs) {
+        std::vector<prepared_tx> out(txs.size());
+        for (size_t i = 0; i < txs.size(); ++i) {
+          const transaction& tx = *txs[i];
+          bool registry_tx = tx.registration || tx.deregistration;
+          // Registry transactions are rare: the chain checks their payload
+          // signatures itself; plain transfers leave input signatures to the
+          // verifier pool.
+          auto r = self->state.store->check_tx(tx, txid(tx), registry_tx);
+          if (!r) {
+            out[i].error = r.error_message();
+            continue;
+          }
+          out[i].fee = r->first;
+          out[i].spent = std::move(r->second);
+          out[i].needs_full_check = registry_tx;
         }
-        out.fee = r->first;
-        out.spent = std::move(r->second);
-        out.needs_full_check = registry_tx;
         return out;
       },
       [self](persist_atom, const std::string& key, const bytes& value) {

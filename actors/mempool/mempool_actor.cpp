@@ -6,71 +6,113 @@
 namespace tc {
 
 verifier_actor::behavior_type verifier_impl(verifier_actor::pointer, std::string chain_id) {
-  return {[chain_id](verify_atom, const tx_ptr& tx, const hash256& id,
-                     const std::vector<tx_output>& spent) {
-    if (spent.size() != tx->inputs.size()) return false;
-    for (size_t i = 0; i < spent.size(); ++i)
-      if (!verify(spent[i].owner, tx_sighash(chain_id, id, static_cast<uint32_t>(i), spent[i]),
-                  tx->inputs[i].sig))
-        return false;
-    return true;
+  return {[chain_id](verify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
+                     const spent_lists& spent) {
+    std::vector<bool> ok(txs.size(), false);
+    for (size_t t = 0; t < txs.size() && t < ids.size() && t < spent.size(); ++t) {
+      const auto& tx = *txs[t];
+      if (spent[t].size() != tx.inputs.size()) continue;
+      bool good = true;
+      for (size_t i = 0; i < spent[t].size() && good; ++i)
+        good = verify(spent[t][i].owner,
+                      tx_sighash(chain_id, ids[t], static_cast<uint32_t>(i), spent[t][i]),
+                      tx.inputs[i].sig);
+      ok[t] = good;
+    }
+    return ok;
   }};
 }
 
 namespace {
 
 using self_ptr = mempool_actor::stateful_pointer<mempool_actor_state>;
+using verdicts = std::vector<tx_admission>;
 
-// Runs admission; `done` receives the verdict. With `add` false nothing is
-// inserted (testmempoolaccept).
-void admit(self_ptr self, const tx_ptr& tx, bool add, std::function<void(tx_admission)> done,
+// Admission of a batch; `done` receives one verdict per tx, in order. With
+// `add` false nothing is inserted (testmempoolaccept).
+void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> done,
            int attempt = 0) {
   auto& st = self->state;
-  tx_digest d = digest_tx(*tx);
-  auto fail = [&](const std::string& why) {
-    ++st.rejected;
-    done({why, d.txid});
-  };
-  if (auto s = check_tx_stateless(*tx, d.size); !s) return fail(s.error_message());
-  if (auto s = st.core.pre_check(*tx, d); !s) return fail(s.error_message());
+  auto results = std::make_shared<verdicts>(txs.size());
+  std::vector<tx_digest> digests(txs.size());
+  std::vector<size_t> cand;
+  std::unordered_set<outpoint, outpoint_hasher> batch_spends;
+  for (size_t i = 0; i < txs.size(); ++i) {
+    digests[i] = digest_tx(*txs[i]);
+    (*results)[i].txid = digests[i].txid;
+    std::string err;
+    if (auto s = check_tx_stateless(*txs[i], digests[i].size); !s) err = s.error_message();
+    else if (auto p = st.core.pre_check(*txs[i], digests[i]); !p) err = p.error_message();
+    for (const auto& in : txs[i]->inputs)
+      if (err.empty() && batch_spends.count(in.prev))
+        err = "conflicts with an earlier transaction in the same batch";
+    if (!err.empty()) {
+      (*results)[i].error = err;
+      ++st.rejected;
+      continue;
+    }
+    for (const auto& in : txs[i]->inputs) batch_spends.insert(in.prev);
+    cand.push_back(i);
+  }
+  if (cand.empty()) return done(*results);
+  tx_batch to_check;
+  for (size_t i : cand) to_check.push_back(txs[i]);
   uint64_t gen = st.generation;
-  trace(st.tracer, "mempool", "chain", "prepare", 0, 0, d.txid.hex().substr(0, 16));
-  self->request(st.chain, caf::infinite, prepare_atom::value, tx)
+  trace(st.tracer, "mempool", "chain", "prepare", 0, 0, std::to_string(cand.size()) + " txs");
+  self->request(st.chain, caf::infinite, prepare_atom::value, to_check)
       .then(
-          [=](const prepared_tx& p) {
+          [=](const std::vector<prepared_tx>& preps) {
             auto& st = self->state;
-            if (!p.error.empty()) {
-              ++st.rejected;
-              return done({p.error, d.txid});
-            }
-            auto finish = [=](bool sigs_ok) {
+            auto finish = [=](const std::vector<bool>& sigs_ok) {
               auto& st = self->state;
-              if (!sigs_ok) {
-                ++st.rejected;
-                return done({"invalid signature", d.txid});
+              // A block landed meanwhile: its spends may change the answers,
+              // so ask the chain again (bounded).
+              if (st.generation != gen && attempt < 3) return admit(self, txs, add, done, attempt + 1);
+              for (size_t k = 0; k < cand.size(); ++k) {
+                size_t i = cand[k];
+                auto& r = (*results)[i];
+                if (!preps[k].error.empty()) r.error = preps[k].error;
+                else if (!sigs_ok[k]) r.error = "invalid signature";
+                else if (add)
+                  if (auto ins = st.core.insert(txs[i], digests[i], preps[k].fee); !ins)
+                    r.error = ins.error_message();
+                r.error.empty() ? ++st.accepted : ++st.rejected;
               }
-              // A block landed meanwhile: its spends may have changed the
-              // answer, so ask the chain again (bounded).
-              if (st.generation != gen && attempt < 3)
-                return admit(self, tx, add, done, attempt + 1);
-              if (!add) return done({"", d.txid});
-              auto r = st.core.insert(tx, d, p.fee);
-              if (!r) {
-                ++st.rejected;
-                return done({r.error_message(), d.txid});
-              }
-              ++st.accepted;
-              done({"", d.txid});
+              done(*results);
             };
-            if (p.needs_full_check) return finish(true);
-            auto& v = st.verifiers[st.next_verifier++ % st.verifiers.size()];
-            trace(st.tracer, "mempool", "verifier", "verify", 0, 0, d.txid.hex().substr(0, 16));
-            self->request(v, caf::infinite, verify_atom::value, tx, d.txid, p.spent)
-                .then(finish, [=](const caf::error&) { finish(false); });
+            // Signature work for plain transfers, split across the verifiers.
+            std::vector<size_t> need;
+            for (size_t k = 0; k < preps.size(); ++k)
+              if (preps[k].error.empty() && !preps[k].needs_full_check) need.push_back(k);
+            if (need.empty()) return finish(std::vector<bool>(preps.size(), true));
+            size_t chunks = std::min(st.verifiers.size(), need.size());
+            auto pending = std::make_shared<size_t>(chunks);
+            auto ok = std::make_shared<std::vector<bool>>(preps.size(), true);
+            for (size_t c = 0; c < chunks; ++c) {
+              std::vector<size_t> slice;
+              for (size_t j = c; j < need.size(); j += chunks) slice.push_back(need[j]);
+              tx_batch vt;
+              std::vector<hash256> ids;
+              spent_lists spent;
+              for (size_t k : slice) {
+                vt.push_back(txs[cand[k]]);
+                ids.push_back(digests[cand[k]].txid);
+                spent.push_back(preps[k].spent);
+              }
+              trace(st.tracer, "mempool", "verifier", "verify", 0, 0, std::to_string(slice.size()) + " txs");
+              auto on_result = [=](const std::vector<bool>& r) {
+                for (size_t j = 0; j < slice.size(); ++j) (*ok)[slice[j]] = j < r.size() && r[j];
+                if (--*pending == 0) finish(*ok);
+              };
+              self->request(st.verifiers[(st.next_verifier++) % st.verifiers.size()], caf::infinite,
+                            verify_atom::value, vt, ids, spent)
+                  .then(on_result, [=](const caf::error&) { on_result({}); });
+            }
           },
           [=](const caf::error& e) {
-            ++self->state.rejected;
-            done({"chain unavailable: " + to_string(e), d.txid});
+            for (auto& r : *results)
+              if (r.error.empty()) r.error = "chain unavailable: " + to_string(e);
+            done(*results);
           });
 }
 
@@ -85,15 +127,15 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
   for (uint32_t i = 0; i < std::max<uint32_t>(verifiers, 1); ++i)
     st.verifiers.push_back(self->spawn<caf::linked>(verifier_impl, chain_id));
   return {
-      [self](submit_atom, const tx_ptr& tx) -> caf::result<tx_admission> {
-        trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0, txid(*tx).hex().substr(0, 16));
-        auto rp = self->make_response_promise<tx_admission>();
-        admit(self, tx, true, [rp](tx_admission a) mutable { rp.deliver(std::move(a)); });
+      [self](submit_atom, const tx_batch& txs) -> caf::result<verdicts> {
+        trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0, std::to_string(txs.size()) + " txs");
+        auto rp = self->make_response_promise<verdicts>();
+        admit(self, txs, true, [rp](verdicts v) mutable { rp.deliver(std::move(v)); });
         return rp;
       },
-      [self](check_atom, const tx_ptr& tx) -> caf::result<tx_admission> {
-        auto rp = self->make_response_promise<tx_admission>();
-        admit(self, tx, false, [rp](tx_admission a) mutable { rp.deliver(std::move(a)); });
+      [self](check_atom, const tx_batch& txs) -> caf::result<verdicts> {
+        auto rp = self->make_response_promise<verdicts>();
+        admit(self, txs, false, [rp](verdicts v) mutable { rp.deliver(std::move(v)); });
         return rp;
       },
       [self](select_atom, uint64_t max_txs, uint64_t max_bytes) {
