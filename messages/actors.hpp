@@ -129,8 +129,8 @@ using mempool_actor = caf::typed_actor<
 // (txs, their txids, the outputs they spend); one verdict per tx.
 using verify_atom = caf::atom_constant<caf::atom("verify")>;
 using spent_lists = std::vector<std::vector<tx_output>>;
-using verifier_actor = caf::typed_actor<
-    caf::replies_to<verify_atom, tx_batch, std::vector<hash256>, spent_lists>::with<std::vector<bool>>>;
+using verifier_actor = caf::typed_actor<caf::replies_to<verify_atom, tx_batch, std::vector<hash256>,
+                                                        spent_lists>::with<std::vector<bool>>>;
 
 // ---- block producer ----
 using build_atom = caf::atom_constant<caf::atom("build")>;

@@ -189,7 +189,8 @@ std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
       txs.push_back(parse_tx_hex(param(r.value("params", json::array()), 0, "hexstring")));
       where.push_back(i);
     } catch (const rpc_error& e) {
-      out[i] = json{{"jsonrpc", "2.0"}, {"error", {{"code", e.code}, {"message", e.message}}}, {"id", id}};
+      out[i] = json{
+          {"jsonrpc", "2.0"}, {"error", {{"code", e.code}, {"message", e.message}}}, {"id", id}};
     }
   }
   if (txs.empty()) return out;
@@ -200,9 +201,11 @@ std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
     if (verdicts[k].error.empty())
       out[where[k]] = json{{"jsonrpc", "2.0"}, {"result", verdicts[k].txid.hex()}, {"id", id}};
     else
-      out[where[k]] = json{{"jsonrpc", "2.0"},
-                           {"error", {{"code", rejected_tx}, {"message", "transaction rejected: " + verdicts[k].error}}},
-                           {"id", id}};
+      out[where[k]] =
+          json{{"jsonrpc", "2.0"},
+               {"error",
+                {{"code", rejected_tx}, {"message", "transaction rejected: " + verdicts[k].error}}},
+               {"id", id}};
   }
   return out;
 }
@@ -555,7 +558,10 @@ std::string rpc_server::handle(const std::string& body) {
     try {
       grouped = impl_->submit_grouped(req);
     } catch (const rpc_error& e) {
-      return json{{"jsonrpc", "2.0"}, {"error", {{"code", e.code}, {"message", e.message}}}, {"id", nullptr}}.dump();
+      return json{{"jsonrpc", "2.0"},
+                  {"error", {{"code", e.code}, {"message", e.message}}},
+                  {"id", nullptr}}
+          .dump();
     }
     for (size_t i = 0; i < req.size(); ++i) {
       const json& r = req[i];

@@ -41,8 +41,10 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
     digests[i] = digest_tx(*txs[i]);
     (*results)[i].txid = digests[i].txid;
     std::string err;
-    if (auto s = check_tx_stateless(*txs[i], digests[i].size); !s) err = s.error_message();
-    else if (auto p = st.core.pre_check(*txs[i], digests[i]); !p) err = p.error_message();
+    if (auto s = check_tx_stateless(*txs[i], digests[i].size); !s)
+      err = s.error_message();
+    else if (auto p = st.core.pre_check(*txs[i], digests[i]); !p)
+      err = p.error_message();
     for (const auto& in : txs[i]->inputs)
       if (err.empty() && batch_spends.count(in.prev))
         err = "conflicts with an earlier transaction in the same batch";
@@ -67,12 +69,15 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
               auto& st = self->state;
               // A block landed meanwhile: its spends may change the answers,
               // so ask the chain again (bounded).
-              if (st.generation != gen && attempt < 3) return admit(self, txs, add, done, attempt + 1);
+              if (st.generation != gen && attempt < 3)
+                return admit(self, txs, add, done, attempt + 1);
               for (size_t k = 0; k < cand.size(); ++k) {
                 size_t i = cand[k];
                 auto& r = (*results)[i];
-                if (!preps[k].error.empty()) r.error = preps[k].error;
-                else if (!sigs_ok[k]) r.error = "invalid signature";
+                if (!preps[k].error.empty())
+                  r.error = preps[k].error;
+                else if (!sigs_ok[k])
+                  r.error = "invalid signature";
                 else if (add)
                   if (auto ins = st.core.insert(txs[i], digests[i], preps[k].fee); !ins)
                     r.error = ins.error_message();
@@ -99,7 +104,8 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
                 ids.push_back(digests[cand[k]].txid);
                 spent.push_back(preps[k].spent);
               }
-              trace(st.tracer, "mempool", "verifier", "verify", 0, 0, std::to_string(slice.size()) + " txs");
+              trace(st.tracer, "mempool", "verifier", "verify", 0, 0,
+                    std::to_string(slice.size()) + " txs");
               auto on_result = [=](const std::vector<bool>& r) {
                 for (size_t j = 0; j < slice.size(); ++j) (*ok)[slice[j]] = j < r.size() && r[j];
                 if (--*pending == 0) finish(*ok);
@@ -128,7 +134,8 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
     st.verifiers.push_back(self->spawn<caf::linked>(verifier_impl, chain_id));
   return {
       [self](submit_atom, const tx_batch& txs) -> caf::result<verdicts> {
-        trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0, std::to_string(txs.size()) + " txs");
+        trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0,
+              std::to_string(txs.size()) + " txs");
         auto rp = self->make_response_promise<verdicts>();
         admit(self, txs, true, [rp](verdicts v) mutable { rp.deliver(std::move(v)); });
         return rp;

@@ -62,7 +62,8 @@ struct client {
   json call(const json& body) {
     httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(120, 0);
-    auto res = c.Post("/", {{"Authorization", "Basic " + b64(auth)}}, body.dump(), "application/json");
+    auto res =
+        c.Post("/", {{"Authorization", "Basic " + b64(auth)}}, body.dump(), "application/json");
     if (!res || res->status != 200) return json();
     return json::parse(res->body, nullptr, false);
   }
@@ -102,12 +103,15 @@ int main(int argc, char** argv) {
     g << "chain_id = \"timecoin-bench\"\nnetwork = \"localnet\"\ntime_ms = 1764000000000\n"
       << "[params]\nmin_validators = 1\nmin_tx_fee = \"0.0001\"\n";
     std::string addr = encode_address(network::localnet, wallet.public_key());
-    for (size_t i = 0; i < n; ++i) g << "[[allocation]]\naddress = \"" << addr << "\"\namount = \"10\"\n";
-    g << "[[masternode]]\noperator = \"" << encode_address(network::localnet, validator.public_key())
+    for (size_t i = 0; i < n; ++i)
+      g << "[[allocation]]\naddress = \"" << addr << "\"\namount = \"10\"\n";
+    g << "[[masternode]]\noperator = \""
+      << encode_address(network::localnet, validator.public_key())
       << "\"\ntier = \"gold\"\naddress = \"127.0.0.1:" << port + 1 << "\"\n";
     std::ofstream c(dir + "/timed.toml");
-    c << "[node]\nnetwork = \"localnet\"\ndatadir = \"" << dir << "\"\n[network]\nport = " << port + 1
-      << "\n[rpc]\nport = " << port << "\nthreads = 4\n[consensus]\nblock_interval_ms = " << interval_ms
+    c << "[node]\nnetwork = \"localnet\"\ndatadir = \"" << dir
+      << "\"\n[network]\nport = " << port + 1 << "\n[rpc]\nport = " << port
+      << "\nthreads = 4\n[consensus]\nblock_interval_ms = " << interval_ms
       << "\n[masternode]\nenabled = true\nkey_file = \"mn.key\"\n[logging]\nlevel = \"warn\"\n";
   }
   auto spec = load_genesis_file(dir + "/genesis.toml");
@@ -120,8 +124,9 @@ int main(int argc, char** argv) {
   pubkey dest = test::key_from_seed(3).public_key();
   for (size_t i = 0; i < n; ++i) {
     tx_output spent{10 * coin, wallet.public_key()};
-    transaction tx = test::make_transfer("timecoin-bench", {gtxid, static_cast<uint32_t>(i)}, spent, wallet,
-                                         {{4 * coin, dest}, {6 * coin - 10'000, wallet.public_key()}});
+    transaction tx =
+        test::make_transfer("timecoin-bench", {gtxid, static_cast<uint32_t>(i)}, spent, wallet,
+                            {{4 * coin, dest}, {6 * coin - 10'000, wallet.public_key()}});
     tx.inputs[0].sig = wallet.sign(tx_sighash("timecoin-bench", txid(tx), 0, spent));  // fresh aux
     ids[i] = txid(tx);
     hex[i] = to_hex(encode_transaction(tx));
@@ -167,7 +172,8 @@ int main(int argc, char** argv) {
         for (const auto& t : b["tx"]) {
           auto it = index.find(*hash256::from_hex(t.get<std::string>()));
           if (it == index.end()) continue;
-          finality_ms[it->second] = std::chrono::duration<double, std::milli>(now - submitted[it->second]).count();
+          finality_ms[it->second] =
+              std::chrono::duration<double, std::milli>(now - submitted[it->second]).count();
           ++finalized;
           last_final = now;
         }
@@ -184,18 +190,24 @@ int main(int argc, char** argv) {
         json req = json::array();
         size_t end = std::min(n, start + batch);
         for (size_t i = start; i < end; ++i)
-          req.push_back({{"jsonrpc", "2.0"}, {"id", i}, {"method", "sendrawtransaction"}, {"params", {hex[i]}}});
+          req.push_back({{"jsonrpc", "2.0"},
+                         {"id", i},
+                         {"method", "sendrawtransaction"},
+                         {"params", {hex[i]}}});
         for (size_t i = start; i < end; ++i) submitted[i] = clk::now();
         json res = c.call(req);
         for (const auto& r : res)
-          if (r.contains("result")) ++accepted;
-          else ++rejected;
+          if (r.contains("result"))
+            ++accepted;
+          else
+            ++rejected;
       }
     });
   for (auto& t : senders) t.join();
   double submit_s = std::chrono::duration<double>(clk::now() - t0).count();
   auto deadline = clk::now() + std::chrono::seconds(120);
-  while (finalized < accepted && clk::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  while (finalized < accepted && clk::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   done = true;
   tracker.join();
   uint64_t peak_rss = status_kb(pid, "VmHWM:");
@@ -214,12 +226,15 @@ int main(int argc, char** argv) {
   std::printf("%-44s %14zu\n", "rejected", rejected.load());
   std::printf("%-44s %14.0f\n", "admitted tx/s", accepted / submit_s);
   std::printf("%-44s %14zu\n", "finalized", lat.size());
-  std::printf("%-44s %14.0f   (target >= 20000)\n", "finalized tx/s", final_s > 0 ? lat.size() / final_s : 0.0);
-  std::printf("%-44s %14.0f   (target <= %.0f)\n", "time to finality p50 (ms)", pct(lat, 0.5), 1.5 * interval_ms);
+  std::printf("%-44s %14.0f   (target >= 20000)\n", "finalized tx/s",
+              final_s > 0 ? lat.size() / final_s : 0.0);
+  std::printf("%-44s %14.0f   (target <= %.0f)\n", "time to finality p50 (ms)", pct(lat, 0.5),
+              1.5 * interval_ms);
   std::printf("%-44s %14.0f\n", "time to finality p99 (ms)", pct(lat, 0.99));
   std::printf("%-44s %14.1f   (target <= 64)\n", "RSS at idle (MB)", idle_rss / 1024.0);
   std::printf("%-44s %14.1f\n", "peak RSS (MB)", peak_rss / 1024.0);
-  std::printf("%-44s %14d\n", "timed exit code after SIGTERM", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  std::printf("%-44s %14d\n", "timed exit code after SIGTERM",
+              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
   std::system(("rm -rf " + dir).c_str());
   return 0;
 }

@@ -36,6 +36,20 @@ out=$(rpc sendrawtransaction "$BAD" 2>&1) && fail "bad signature accepted"
 echo "$out" | grep -q "invalid signature" || fail "bad signature error: $out"
 pass "an invalid signature is refused with a clear RPC error"
 
+# A second masternode: collateral of exactly 1,000 TIME, registered with the wallet.
+OWNER=$("$CLI" keygen --out "$DIR/owner.key")
+OP=$("$CLI" keygen --out "$DIR/operator.key")
+CTX=$(rpc send --key "$DIR/wallet.key" --to "$OWNER" --amount 1000 --wait 2>/dev/null)
+rpc send --key "$DIR/wallet.key" --to "$OWNER" --amount 5 --wait > /dev/null 2>&1
+VOUT=$(rpc getrawtransaction "$CTX" true | grep -A1 "\"address\": \"$OWNER\"" | grep '"n"' | sed 's/[^0-9]//g')
+REG=$(rpc register-masternode --key "$DIR/owner.key" --operator-key "$DIR/operator.key" \
+      --collateral "$CTX:$VOUT" --address 127.0.0.1:29999 2>&1) || fail "register-masternode: $REG"
+for _ in $(seq 1 50); do rpc gettransactionfinality "$REG" | grep -q '"final": true' && break; sleep 0.1; done
+rpc masternodelist | grep -q "$OP" || fail "operator not in masternodelist"
+rpc masternodelist | grep -q '"tier": "bronze"' || fail "not bronze"
+out=$(rpc send --key "$DIR/owner.key" --to "$DEST" --amount 999 2>&1) && fail "locked collateral spent"
+pass "register-masternode locks 1,000 TIME and registers a bronze masternode"
+
 # Restart: every finalized tx and balance is still there.
 HEIGHT=$(rpc getblockcount)
 stop_node
