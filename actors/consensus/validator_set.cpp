@@ -32,19 +32,24 @@ std::optional<size_t> validator_set::index_of(const pubkey& k) const {
 
 size_t validator_set::proposer_index(uint64_t height, uint32_t round) const {
   TC_ASSERT(!v_.empty());
+  // Round 0: a draw weighted by power from tagged_hash(height), so block
+  // production (and its reward) follows the tiers. Later rounds rotate from
+  // there through every validator in key order, so a validator holding a
+  // lock gets to re-propose its value within n rounds: a purely random draw
+  // per round can starve it for a long time (the simulator found a seed).
   byte_writer w;
   w.u64(height);
-  w.u32(round);
   hash256 h = tagged_hash("TimeCoin/proposer", w.data());
   uint64_t x = 0;
   for (int i = 0; i < 8; ++i) x = x << 8 | h.v[static_cast<size_t>(i)];
   uint64_t pick = static_cast<uint64_t>((static_cast<unsigned __int128>(x) * total_) >> 64);
-  for (size_t i = 0; i < v_.size(); ++i) {
-    if (pick < v_[i].power) return i;
-    pick -= v_[i].power;
+  size_t first = 0;
+  for (; first < v_.size(); ++first) {
+    if (pick < v_[first].power) break;
+    pick -= v_[first].power;
   }
-  TC_ASSERT(false);
-  return 0;
+  TC_ASSERT(first < v_.size());
+  return (first + round) % v_.size();
 }
 
 status verify_certificate(std::string_view chain_id, const commit_certificate& cert,

@@ -40,8 +40,8 @@ class validator_set {
   // More than 1/3: at least one honest validator is among them.
   bool exceeds_one_third(uint64_t power) const { return power * 3 > total_; }
 
-  // Weighted pick from tagged_hash(height, round): each round an independent
-  // draw with probability proportional to power, identical on every node.
+  // Round 0: a pick weighted by power from tagged_hash(height); round r:
+  // the r-th validator after it in key order. Identical on every node.
   size_t proposer_index(uint64_t height, uint32_t round) const;
   const pubkey& proposer(uint64_t height, uint32_t round) const {
     return v_[proposer_index(height, round)].key;
