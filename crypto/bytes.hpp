@@ -30,6 +30,7 @@ struct byte_view {
 };
 
 std::string to_hex(byte_view b);
+std::string base64_encode(std::string_view in);  // RFC 4648, with padding (HTTP Basic auth)
 // Accepts upper or lower case; rejects odd length and non-hex characters.
 result<bytes> from_hex(std::string_view hex);
 

@@ -19,3 +19,13 @@ TEST_CASE("fixed_bytes parses exact widths only") {
   CHECK(hash256{}.is_zero());
   CHECK_FALSE(hash256::from_hex(std::string(63, '0') + "1")->is_zero());
 }
+
+TEST_CASE("base64 (RFC 4648 test vectors)") {
+  CHECK(base64_encode("") == "");
+  CHECK(base64_encode("f") == "Zg==");
+  CHECK(base64_encode("fo") == "Zm8=");
+  CHECK(base64_encode("foo") == "Zm9v");
+  CHECK(base64_encode("foob") == "Zm9vYg==");
+  CHECK(base64_encode("fooba") == "Zm9vYmE=");
+  CHECK(base64_encode("foobar") == "Zm9vYmFy");
+}

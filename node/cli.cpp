@@ -26,24 +26,6 @@ struct cli_error {
   throw cli_error{std::move(w)};
 }
 
-std::string b64(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8 | uint8_t(in[i + 2]);
-    for (int k = 3; k >= 0; --k) out += t[(v >> (6 * k)) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += {t[(v >> 18) & 63], t[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8;
-    out += {t[(v >> 18) & 63], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
 struct rpc_client {
   std::string url, auth;
   json call(const std::string& method, json params = json::array()) {
@@ -52,7 +34,7 @@ struct rpc_client {
     int port = std::stoi(rest.substr(rest.find(':') + 1));
     httplib::Client cli(host, port);
     cli.set_read_timeout(660, 0);
-    httplib::Headers h{{"Authorization", "Basic " + b64(auth)}};
+    httplib::Headers h{{"Authorization", "Basic " + base64_encode(auth)}};
     json req{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", params}};
     auto res = cli.Post("/", h, req.dump(), "application/json");
     if (!res) die("cannot reach timed at " + url + " (is it running?)");

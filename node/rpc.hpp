@@ -53,6 +53,5 @@ struct rpc_actor_state {
 rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_state> self,
                                         std::shared_ptr<rpc_server> server);
 
-std::string base64_encode(const std::string& in);
 
 }  // namespace tc

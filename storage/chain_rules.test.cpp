@@ -9,14 +9,6 @@ using namespace tc;
 using test::chain_builder;
 
 namespace {
-std::unique_ptr<chain_store> open_mem(const chain_builder& cb) {
-  auto cs = chain_store::open(":memory:", cb.genesis);
-  REQUIRE_MESSAGE(cs.ok(), cs.error_message());
-  return std::move(cs).value();
-}
-status connect(chain_builder& cb, chain_store& cs, const block& b) {
-  return cs.connect_block(b, cb.certify(cs, b), cb.at(b));
-}
 // Splits one of `owner`'s outputs into `amounts` (+ change); returns the new outpoints.
 std::vector<std::pair<outpoint, tx_output>> split(chain_builder& cb, chain_store& cs,
                                                   const secret_key& owner,
@@ -28,7 +20,7 @@ std::vector<std::pair<outpoint, tx_output>> split(chain_builder& cb, chain_store
   for (amount a : amounts) outs.push_back({a, owner.public_key()}), rest -= a;
   outs.push_back({rest, owner.public_key()});
   transaction tx = test::make_transfer(cb.chain_id(), u.first, u.second.out, owner, outs);
-  REQUIRE(connect(cb, cs, cb.make_block(cs, {tx}, fee)).ok());
+  REQUIRE(cb.connect(cs, cb.make_block(cs, {tx}, fee)).ok());
   std::vector<std::pair<outpoint, tx_output>> made;
   for (uint32_t i = 0; i < outs.size(); ++i) made.push_back({{txid(tx), i}, outs[i]});
   return made;
@@ -43,7 +35,7 @@ vote signed_vote(const chain_builder& cb, const secret_key& k, uint64_t h, uint8
 
 TEST_CASE("one registration per collateral, even within one block") {
   chain_builder cb;
-  auto cs = open_mem(cb);
+  auto cs = cb.open_memory();
   const secret_key& owner = cb.owners[2];
   amount fee = cs->params().min_tx_fee;
   auto outs = split(cb, *cs, owner, {1'000 * coin, 10 * coin, 10 * coin});
@@ -52,16 +44,16 @@ TEST_CASE("one registration per collateral, even within one block") {
                                  owner, op1, fee);
   auto r2 = cb.make_registration(outs[2], owner, mn_tier::bronze, outs[0].first, outs[0].second,
                                  owner, op2, fee);
-  auto s = connect(cb, *cs, cb.make_block(*cs, {r1, r2}, 2 * fee));
+  auto s = cb.connect(*cs, cb.make_block(*cs, {r1, r2}, 2 * fee));
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("already locked") != std::string::npos);
-  REQUIRE(connect(cb, *cs, cb.make_block(*cs, {r1}, fee)).ok());
-  s = connect(cb, *cs, cb.make_block(*cs, {r2}, fee));
+  REQUIRE(cb.connect(*cs, cb.make_block(*cs, {r1}, fee)).ok());
+  s = cb.connect(*cs, cb.make_block(*cs, {r2}, fee));
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("already locked") != std::string::npos);
   // The same operator key twice is refused too.
   auto again = cb.make_registration(outs[2], owner, mn_tier::free, {}, {}, owner, op1, fee);
-  s = connect(cb, *cs, cb.make_block(*cs, {again}, fee));
+  s = cb.connect(*cs, cb.make_block(*cs, {again}, fee));
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("already a registered masternode") != std::string::npos);
 }
@@ -71,13 +63,13 @@ TEST_CASE("free tier only where the network allows it") {
     CAPTURE(allowed);
     chain_builder cb(8, 3);  // gold, silver, bronze: no free-tier genesis masternode
     cb.genesis.params.allow_free_tier = allowed;
-    auto cs = open_mem(cb);
+    auto cs = cb.open_memory();
     const secret_key& payer = cb.owners[3];
     auto outs = split(cb, *cs, payer, {10 * coin});
     secret_key op = test::key_from_seed(7100);
     auto reg = cb.make_registration(outs[0], payer, mn_tier::free, {}, {}, payer, op,
                                     cs->params().min_tx_fee);
-    auto s = connect(cb, *cs, cb.make_block(*cs, {reg}, cs->params().min_tx_fee));
+    auto s = cb.connect(*cs, cb.make_block(*cs, {reg}, cs->params().min_tx_fee));
     CHECK(s.ok() == allowed);
     if (!allowed) CHECK(s.error_message().find("free tier is not allowed") != std::string::npos);
     if (allowed) CHECK(cs->masternodes().at(op.public_key()).owner == op.public_key());
@@ -86,7 +78,7 @@ TEST_CASE("free tier only where the network allows it") {
 
 TEST_CASE("outputs may be spent later in the same block, not earlier") {
   chain_builder cb;
-  auto cs = open_mem(cb);
+  auto cs = cb.open_memory();
   const secret_key& k = cb.owners[0];
   amount fee = cs->params().min_tx_fee;
   auto u = cs->utxos_of(k.public_key(), 1).at(0);
@@ -96,9 +88,9 @@ TEST_CASE("outputs may be spent later in the same block, not earlier") {
   transaction b = test::make_transfer(cb.chain_id(), {txid(a), 0}, a_out, k,
                                       {{a_out.value - fee, k.public_key()}});
   hash256 before = cs->utxo_digest()->first;
-  CHECK_FALSE(connect(cb, *cs, cb.make_block(*cs, {b, a}, 2 * fee)).ok());
+  CHECK_FALSE(cb.connect(*cs, cb.make_block(*cs, {b, a}, 2 * fee)).ok());
   CHECK(cs->utxo_digest()->first == before);
-  REQUIRE(connect(cb, *cs, cb.make_block(*cs, {a, b}, 2 * fee)).ok());
+  REQUIRE(cb.connect(*cs, cb.make_block(*cs, {a, b}, 2 * fee)).ok());
   CHECK_FALSE(cs->get_utxo({txid(a), 0}).has_value());
   CHECK(cs->get_utxo({txid(b), 0}).has_value());
   REQUIRE(cs->disconnect_tip().ok());
@@ -107,7 +99,7 @@ TEST_CASE("outputs may be spent later in the same block, not earlier") {
 
 TEST_CASE("equivocation evidence removes the validator from the next height on") {
   chain_builder cb;
-  auto cs = open_mem(cb);
+  auto cs = cb.open_memory();
   const secret_key& bad = cb.operators[2];  // the bronze validator
   CHECK(cs->validators_at(2).size() == 4);
   block b = cb.make_block(*cs, {}, 0);
@@ -121,9 +113,9 @@ TEST_CASE("equivocation evidence removes the validator from the next height on")
     if (variant == 1) e.b = signed_vote(cb, cb.operators[1], 1, 0xbb);
     if (variant == 2) e.b.sig.v[0] ^= 1;
     test::seal(w);
-    CHECK_FALSE(connect(cb, *cs, w).ok());
+    CHECK_FALSE(cb.connect(*cs, w).ok());
   }
-  auto s = connect(cb, *cs, b);
+  auto s = cb.connect(*cs, b);
   REQUIRE_MESSAGE(s.ok(), s.error_message());
   CHECK(cs->masternodes().at(bad.public_key()).slashed);
   CHECK(cs->validators_at(1).size() == 4);

@@ -14,16 +14,8 @@ using namespace tc;
 using test::chain_builder;
 
 namespace {
-std::unique_ptr<chain_store> open_mem(const chain_builder& cb) {
-  auto cs = chain_store::open(":memory:", cb.genesis);
-  REQUIRE_MESSAGE(cs.ok(), cs.error_message());
-  return std::move(cs).value();
-}
 hash256 digest(chain_store& cs) {
   return cs.utxo_digest()->first;
-}
-status connect(chain_builder& cb, chain_store& cs, const block& b) {
-  return cs.connect_block(b, cb.certify(cs, b), cb.at(b));
 }
 std::string file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -61,12 +53,12 @@ TEST_CASE("a new store holds the genesis state and reopens to it") {
 
 TEST_CASE("valid blocks connect; the reward pays proposer and masternodes") {
   chain_builder cb;
-  auto cs = open_mem(cb);
+  auto cs = cb.open_memory();
   std::mt19937_64 rng(7);
   for (int i = 0; i < 5; ++i) {
     block b = cb.next_block(*cs, rng, 6);
     CHECK(b.txs.size() == 7);
-    auto s = connect(cb, *cs, b);
+    auto s = cb.connect(*cs, b);
     REQUIRE_MESSAGE(s.ok(), s.error_message());
   }
   CHECK(cs->tip().height == 5);
@@ -84,9 +76,9 @@ TEST_CASE("valid blocks connect; the reward pays proposer and masternodes") {
 
 TEST_CASE("invalid blocks are refused and change nothing") {
   chain_builder cb;
-  auto cs = open_mem(cb);
+  auto cs = cb.open_memory();
   std::mt19937_64 rng(11);
-  REQUIRE(connect(cb, *cs, cb.next_block(*cs, rng, 3)).ok());
+  REQUIRE(cb.connect(*cs, cb.next_block(*cs, rng, 3)).ok());
   hash256 before = digest(*cs);
   block good = cb.next_block(*cs, rng, 3);
   auto refuse = [&](block b, const char* needle, bool reseal = true) {
@@ -145,10 +137,10 @@ TEST_CASE("invalid blocks are refused and change nothing") {
                                  cb.owners[0], {{coin / 2, cb.owners[1].public_key()}});
   refuse(b, "missing or spent");
   // The same output spent in two blocks: connect good, then replay its tx.
-  REQUIRE(connect(cb, *cs, good).ok());
+  REQUIRE(cb.connect(*cs, good).ok());
   before = digest(*cs);
   block again = cb.make_block(*cs, {good.txs[1]}, cs->params().min_tx_fee);
-  auto s = connect(cb, *cs, again);
+  auto s = cb.connect(*cs, again);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("missing or spent") != std::string::npos);
   CHECK(digest(*cs) == before);
@@ -156,12 +148,12 @@ TEST_CASE("invalid blocks are refused and change nothing") {
 
 TEST_CASE("fee below the minimum is refused; verified-signature cache skips checks") {
   chain_builder cb;
-  auto cs = open_mem(cb);
+  auto cs = cb.open_memory();
   auto u = cs->utxos_of(cb.owners[0].public_key(), 1).at(0);
   transaction cheap = test::make_transfer(cb.chain_id(), u.first, u.second.out, cb.owners[0],
                                           {{u.second.out.value - 1, cb.owners[1].public_key()}});
   block b = cb.make_block(*cs, {cheap}, 1);
-  auto s = connect(cb, *cs, b);
+  auto s = cb.connect(*cs, b);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("below the minimum") != std::string::npos);
 
@@ -182,7 +174,7 @@ TEST_CASE("property: connecting N random blocks then disconnecting all restores 
   for (uint64_t seed : {1, 2, 3, 4, 5}) {
     CAPTURE(seed);
     chain_builder cb(6, 4, 3);
-    auto cs = open_mem(cb);
+    auto cs = cb.open_memory();
     std::mt19937_64 rng(seed);
     auto start = cs->utxo_digest();
     auto reg_start = cs->masternodes();
@@ -190,7 +182,7 @@ TEST_CASE("property: connecting N random blocks then disconnecting all restores 
     size_t n = 5 + rng() % 20;
     for (size_t i = 0; i < n; ++i) {
       block b = cb.next_block(*cs, rng, rng() % 12);
-      auto s = connect(cb, *cs, b);
+      auto s = cb.connect(*cs, b);
       REQUIRE_MESSAGE(s.ok(), s.error_message());
       digests.push_back(digest(*cs));
     }
@@ -210,7 +202,7 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   chain_builder cb;
   auto& p = cb.genesis.params;
   p.validator_set_delay = 2;
-  auto cs = open_mem(cb);
+  auto cs = cb.open_memory();
   const secret_key& owner = cb.owners[1];
   secret_key op = test::key_from_seed(5000);
   cb.operators.push_back(op);  // so certify() can sign for it once active
@@ -222,7 +214,7 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
                           {{1'000 * coin, owner.public_key()},
                            {u.second.out.value - 1'000 * coin - fee, owner.public_key()}});
   hash256 split_id = txid(split);
-  REQUIRE(connect(cb, *cs, cb.make_block(*cs, {split}, fee)).ok());
+  REQUIRE(cb.connect(*cs, cb.make_block(*cs, {split}, fee)).ok());
   outpoint collateral{split_id, 0}, funding{split_id, 1};
   tx_output funding_out = cs->get_utxo(funding)->out;
 
@@ -232,16 +224,16 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
                                 fee);
   };
   // Wrong tier for the amount.
-  auto s = connect(cb, *cs, cb.make_block(*cs, {make_reg(mn_tier::silver, collateral)}, fee));
+  auto s = cb.connect(*cs, cb.make_block(*cs, {make_reg(mn_tier::silver, collateral)}, fee));
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("exactly 10000 TIME") != std::string::npos);
   // Forged owner signature.
   transaction forged = make_reg(mn_tier::bronze, collateral);
   forged.registration->owner_sig.v[3] ^= 1;
-  CHECK_FALSE(connect(cb, *cs, cb.make_block(*cs, {forged}, fee)).ok());
+  CHECK_FALSE(cb.connect(*cs, cb.make_block(*cs, {forged}, fee)).ok());
   // Block 2: a valid bronze registration.
   transaction reg = make_reg(mn_tier::bronze, collateral);
-  s = connect(cb, *cs, cb.make_block(*cs, {reg}, fee));
+  s = cb.connect(*cs, cb.make_block(*cs, {reg}, fee));
   REQUIRE_MESSAGE(s.ok(), s.error_message());
   CHECK(cs->masternodes().count(op.public_key()) == 1);
   CHECK(cs->validators_at(3).size() == 4);  // effective at 2 + delay
@@ -250,7 +242,7 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   transaction spend =
       test::make_transfer(cb.chain_id(), collateral, {1'000 * coin, owner.public_key()}, owner,
                           {{1'000 * coin - fee, owner.public_key()}});
-  s = connect(cb, *cs, cb.make_block(*cs, {spend}, fee));
+  s = cb.connect(*cs, cb.make_block(*cs, {spend}, fee));
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("locked") != std::string::npos);
   // Block 3: deregister (owner signs).
@@ -258,14 +250,14 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   auto fund2 = std::find_if(f2.begin(), f2.end(), [&](auto& e) { return e.first != collateral; });
   transaction dereg = cb.make_deregistration({fund2->first, fund2->second.out}, owner,
                                              op.public_key(), coll_out, owner, fee);
-  s = connect(cb, *cs, cb.make_block(*cs, {dereg}, fee));
+  s = cb.connect(*cs, cb.make_block(*cs, {dereg}, fee));
   REQUIRE_MESSAGE(s.ok(), s.error_message());
   CHECK(cs->validators_at(4).size() == 5);  // removal effective at 3 + 2
   CHECK(cs->validators_at(5).size() == 4);
   // Block 4 still locked; block 5 may spend the collateral.
-  CHECK_FALSE(connect(cb, *cs, cb.make_block(*cs, {spend}, fee)).ok());
-  REQUIRE(connect(cb, *cs, cb.make_block(*cs, {}, 0)).ok());
-  s = connect(cb, *cs, cb.make_block(*cs, {spend}, fee));
+  CHECK_FALSE(cb.connect(*cs, cb.make_block(*cs, {spend}, fee)).ok());
+  REQUIRE(cb.connect(*cs, cb.make_block(*cs, {}, 0)).ok());
+  s = cb.connect(*cs, cb.make_block(*cs, {spend}, fee));
   CHECK_MESSAGE(s.ok(), s.error_message());
   // And all of it unwinds.
   for (int i = 0; i < 5; ++i) REQUIRE(cs->disconnect_tip().ok());
@@ -313,7 +305,7 @@ TEST_CASE("foreign, truncated, corrupt, newer and other-chain databases are refu
     std::mt19937_64 rng(3);
     for (int i = 0; i < 20; ++i) {
       block b = cb.next_block(**cs, rng, 8);
-      REQUIRE(connect(cb, **cs, b).ok());
+      REQUIRE(cb.connect(**cs, b).ok());
     }
     REQUIRE((*cs)->db().exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
   }
@@ -393,7 +385,7 @@ TEST_CASE("forward migration from schema 1 keeps the data") {
 
 TEST_CASE("node state is stored and read back") {
   chain_builder cb;
-  auto cs = open_mem(cb);
+  auto cs = cb.open_memory();
   CHECK_FALSE(cs->get_state("last_signed").has_value());
   REQUIRE(cs->put_state("last_signed", bytes{1, 2, 3}).ok());
   CHECK(*cs->get_state("last_signed") == bytes{1, 2, 3});

@@ -372,11 +372,8 @@ void core::evaluate(actions& out) {
         }
       }
     }
-    if (step_ == step::prevote && !rs.prevote_timer && set_.is_quorum(rs.prevotes.power)) {
-      rs.prevote_timer = true;
-      out.push_back(schedule_timeout{timeout_kind::prevote, height_, round_,
-                                     timeout_ms(timeout_kind::prevote, round_)});
-    }
+    if (step_ == step::prevote && set_.is_quorum(rs.prevotes.power))
+      arm_timer(timeout_kind::prevote, out);
     if (step_ >= step::prevote && !rs.polka_acted && rs.prop && valid && *valid) {
       auto p = rs.prevotes.power_by_hash.find(rs.prop_hash);
       if (p != rs.prevotes.power_by_hash.end() && set_.is_quorum(p->second)) {
@@ -400,14 +397,18 @@ void core::evaluate(actions& out) {
         continue;
       }
     }
-    if (!rs.precommit_timer && set_.is_quorum(rs.precommits.power)) {
-      rs.precommit_timer = true;
-      out.push_back(schedule_timeout{timeout_kind::precommit, height_, round_,
-                                     timeout_ms(timeout_kind::precommit, round_)});
-    }
+    if (set_.is_quorum(rs.precommits.power)) arm_timer(timeout_kind::precommit, out);
     return;
   }
   TC_ASSERT_MSG(false, "consensus rules did not settle");
+}
+
+void core::arm_timer(timeout_kind k, actions& out) {
+  round_state& rs = rounds_[round_];
+  bool& armed = k == timeout_kind::prevote ? rs.prevote_timer : rs.precommit_timer;
+  if (armed) return;
+  armed = true;
+  out.push_back(schedule_timeout{k, height_, round_, timeout_ms(k, round_)});
 }
 
 void core::do_prevote(const hash256& h, actions& out) {
@@ -416,12 +417,7 @@ void core::do_prevote(const hash256& h, actions& out) {
   // Not in the paper, which waits for > 2/3 prevotes of any kind first: with
   // lost messages they may never come. Precommitting nil on timeout is
   // always safe.
-  round_state& rs = rounds_[round_];
-  if (!rs.prevote_timer) {
-    rs.prevote_timer = true;
-    out.push_back(schedule_timeout{timeout_kind::prevote, height_, round_,
-                                   timeout_ms(timeout_kind::prevote, round_)});
-  }
+  arm_timer(timeout_kind::prevote, out);
 }
 
 void core::do_precommit(const hash256& h, actions& out) {
@@ -429,12 +425,7 @@ void core::do_precommit(const hash256& h, actions& out) {
   sign_and_send_vote(vote_type::precommit, h, out);
   // Not in the paper: also leave the round if > 2/3 precommits never show up
   // (lost messages); moving on early is always safe.
-  round_state& rs = rounds_[round_];
-  if (!rs.precommit_timer) {
-    rs.precommit_timer = true;
-    out.push_back(schedule_timeout{timeout_kind::precommit, height_, round_,
-                                   timeout_ms(timeout_kind::precommit, round_)});
-  }
+  arm_timer(timeout_kind::precommit, out);
 }
 
 bool core::may_sign(const signed_record& rec, actions& out) {

@@ -155,6 +155,7 @@ class core {
   void evaluate(actions& out);
   bool try_commit(actions& out);
   void start_round(uint32_t r, actions& out);
+  void arm_timer(timeout_kind k, actions& out);  // once per round and kind
   void do_prevote(const hash256& h, actions& out);
   void do_precommit(const hash256& h, actions& out);
   void sign_and_send_vote(vote_type t, const hash256& h, actions& out);

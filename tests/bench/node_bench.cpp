@@ -38,32 +38,14 @@ uint64_t status_kb(pid_t pid, const char* field) {
   return 0;
 }
 
-std::string b64(const std::string& in) {
-  static const char* t = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8 | uint8_t(in[i + 2]);
-    for (int k = 3; k >= 0; --k) out += t[(v >> (6 * k)) & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16;
-    out += {t[(v >> 18) & 63], t[(v >> 12) & 63], '=', '='};
-  } else if (i + 2 == in.size()) {
-    uint32_t v = uint8_t(in[i]) << 16 | uint8_t(in[i + 1]) << 8;
-    out += {t[(v >> 18) & 63], t[(v >> 12) & 63], t[(v >> 6) & 63], '='};
-  }
-  return out;
-}
-
 struct client {
   int port;
   std::string auth;
   json call(const json& body) {
     httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(120, 0);
-    auto res =
-        c.Post("/", {{"Authorization", "Basic " + b64(auth)}}, body.dump(), "application/json");
+    auto res = c.Post("/", {{"Authorization", "Basic " + base64_encode(auth)}}, body.dump(),
+                      "application/json");
     if (!res || res->status != 200) return json();
     return json::parse(res->body, nullptr, false);
   }

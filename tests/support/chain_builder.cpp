@@ -111,6 +111,16 @@ transaction chain_builder::make_deregistration(const std::pair<outpoint, tx_outp
   return dereg;
 }
 
+std::unique_ptr<chain_store> chain_builder::open_memory() const {
+  auto cs = chain_store::open(":memory:", genesis);
+  TC_ASSERT_MSG(cs.ok(), cs.ok() ? "" : cs.error_message().c_str());
+  return std::move(cs).value();
+}
+
+status chain_builder::connect(chain_store& cs, const block& b) const {
+  return cs.connect_block(b, certify(cs, b), at(b));
+}
+
 commit_certificate chain_builder::certify(chain_store& cs, const block& b) const {
   commit_certificate c;
   c.height = b.header.height;

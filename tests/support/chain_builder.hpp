@@ -44,6 +44,10 @@ struct chain_builder {
                                   amount fee) const;
   // A certificate naming the block, signed by every active validator.
   commit_certificate certify(chain_store& cs, const block& b) const;
+  // An in-memory store of this genesis (aborts if it cannot be opened).
+  std::unique_ptr<chain_store> open_memory() const;
+  // Connects `b` with a certificate from certify(), at the block's own time.
+  status connect(chain_store& cs, const block& b) const;
   connect_options at(const block& b) const {
     connect_options o;
     o.now_ms = b.header.timestamp_ms;
