@@ -91,6 +91,9 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
       },
       [=](tick_atom) {
         (void)rpc;
+        trace(*tracer, "supervisor", "chain", "tip");
+        trace(*tracer, "supervisor", "mempool", "info");
+        trace(*tracer, "supervisor", "consensus", "status");
         self->request(chain, std::chrono::seconds(10), tip_atom::value)
             .then([=](const chain_tip& t) {
               self->request(mempool, std::chrono::seconds(10), info_atom::value)

@@ -64,7 +64,10 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
       [self](persist_atom, const std::string& key, const bytes& value) {
         return self->state.store->put_state(key, value).ok();
       },
-      [self](read_atom, const chain_read& fn) { return fn(*self->state.store); },
+      [self](read_atom, const chain_read& fn) {
+        trace(self->state.tracer, "rpc", "chain", "read");
+        return fn(*self->state.store);
+      },
       [self](vset_atom, uint64_t height) { return self->state.store->validators_at(height); },
       [self](reward_atom, uint64_t height, amount fees, const pubkey& proposer) {
         auto r = reward_outputs(self->state.store->params(), fees, proposer,

@@ -19,6 +19,7 @@ std::string short_hash(const hash256& h) {
 void run(self_ptr self, actions acts, size_t from = 0);
 
 void start_next(self_ptr self, uint64_t height, uint64_t delay_ms) {
+  trace(self->state.tracer, "consensus", "chain", "validator-set", height);
   self->request(self->state.chain, caf::infinite, vset_atom::value, height)
       .then([=](const std::vector<masternode>& active) {
         run(self, self->state.core->start_height(height, validator_set::from_masternodes(active),
@@ -32,6 +33,7 @@ template <class Next>
 void with_verified(self_ptr self, const block_ptr& blk, Next next) {
   std::vector<hash256> wtxids;
   for (size_t i = 1; i < blk->txs.size(); ++i) wtxids.push_back(wtxid(blk->txs[i]));
+  trace(self->state.tracer, "consensus", "mempool", "verified", blk->header.height);
   self->request(self->state.mempool, caf::infinite, verified_atom::value, wtxids).then(next);
 }
 

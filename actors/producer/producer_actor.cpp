@@ -30,6 +30,7 @@ block assemble(const chain_tip& tip, uint64_t height, const pubkey& proposer, ui
 // The fallback when a filled block does not validate: reward only.
 void build_empty(self_ptr self, chain_tip tip, uint64_t height, pubkey proposer,
                  caf::typed_response_promise<block_ptr> rp) {
+  trace(self->state.tracer, "producer", "chain", "reward", height, 0, "empty block");
   self->request(self->state.chain, caf::infinite, reward_atom::value, height, amount{0}, proposer)
       .then([=](const std::vector<tx_output>& outs) mutable {
         rp.deliver(std::make_shared<const block>(
@@ -53,6 +54,7 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
              const pubkey& proposer) -> caf::result<block_ptr> {
         auto rp = self->make_response_promise<block_ptr>();
         auto& st = self->state;
+        trace(st.tracer, "producer", "chain", "tip", height, round);
         self->request(st.chain, caf::infinite, tip_atom::value)
             .then([=](const chain_tip& tip) mutable {
               auto& st = self->state;
@@ -62,6 +64,8 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
                             st.max_block_bytes - (64u << 10))
                   .then([=](const selected_txs& sel) mutable {
                     auto& st = self->state;
+                    trace(st.tracer, "producer", "chain", "reward", height, round,
+                          "fees " + format_amount(sel.fees));
                     self->request(st.chain, caf::infinite, reward_atom::value, height, sel.fees,
                                   proposer)
                         .then([=](const std::vector<tx_output>& outs) mutable {
@@ -72,6 +76,7 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
                           for (const auto& t : sel.txs) wtxids.push_back(wtxid(*t));
                           trace(st.tracer, "producer", "chain", "validate", height, round,
                                 std::to_string(sel.txs.size()) + " txs");
+                          trace(st.tracer, "producer", "mempool", "verified", height, round);
                           self->request(st.mempool, caf::infinite, verified_atom::value, wtxids)
                               .then([=](const verified_ptr& verified) mutable {
                                 self->request(self->state.chain, caf::infinite,
