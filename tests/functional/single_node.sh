@@ -86,7 +86,11 @@ start_node
 out=$("$CLI" --rpc-url "http://127.0.0.1:$((PORT_BASE + 1))" --rpc-user x --rpc-password y getblockcount 2>&1) && fail "unauthenticated call succeeded"
 echo "$out" | grep -q 401 || fail "expected 401: $out"
 pass "an RPC call without the cookie gets 401"
-stop_node
+rpc stop > /dev/null
+code=0
+wait "$NODE_PID" || code=$?
+[ "$code" = 0 ] || fail "RPC stop exited with $code"
+pass "RPC stop shuts the node down with exit code 0"
 
 # Tracing: switched on by RPC, a committed block's flow is in the trace.
 start_node
