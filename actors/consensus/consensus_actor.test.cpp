@@ -1,0 +1,93 @@
+// The node's actors (chain, mempool with a verifier, producer, consensus)
+// wired together on CAF's deterministic test coordinator with a virtual
+// clock: blocks are committed and a submitted transaction becomes final,
+// with no threads, sockets or wall clock involved.
+
+#include <doctest/doctest.h>
+#include <spdlog/spdlog.h>
+#include <caf/scheduler/test_coordinator.hpp>
+
+#include "actors/chain/chain_actor.hpp"
+#include "actors/consensus/consensus_actor.hpp"
+#include "actors/mempool/mempool_actor.hpp"
+#include "actors/producer/producer_actor.hpp"
+#include "messages/limits.hpp"
+#include "tests/support/chain_builder.hpp"
+
+using namespace tc;
+
+TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx") {
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  caf::actor_system sys{cfg};
+  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+
+  test::chain_builder cb(8, 1);  // one (gold) validator: this node
+  std::shared_ptr<chain_store> store = cb.open_memory();
+  uint64_t now = cb.genesis.params.genesis_time_ms;
+  std::function<uint64_t()> clock = [&now] { return now; };
+  std::string chain_id = cb.chain_id();
+
+  auto chain = sys.spawn(chain_actor_impl, store, clock);
+  auto mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain, chain_id, 1u);
+  auto producer = sys.spawn(producer_impl, chain, mempool, clock, uint64_t{limits::max_block_txs},
+                            uint64_t{limits::max_block_bytes});
+  consensus_setup setup;
+  setup.chain_id = chain_id;
+  setup.cfg.block_interval_ms = 100;
+  setup.key = cb.operators[0];
+  auto consensus = sys.spawn(consensus_impl, setup, chain, mempool, producer, clock);
+  caf::anon_send(consensus, start_atom::value);
+
+  auto tip_height = [&] {
+    caf::scoped_actor self{sys};
+    self->send(chain, tip_atom::value);
+    sched.run();
+    uint64_t h = 0;
+    self->receive([&](const chain_tip& t) { h = t.height; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return h;
+  };
+  auto run_for = [&](uint64_t ms) {
+    for (uint64_t t = 0; t < ms; t += 10) {
+      sched.run();
+      now += 10;
+      sched.advance_time(std::chrono::milliseconds(10));
+    }
+    sched.run();
+  };
+
+  run_for(1000);
+  uint64_t h1 = tip_height();
+  CHECK(h1 >= 3);
+
+  // Submit a transfer; it must be admitted, then committed.
+  auto u = store->utxos_of(cb.owners[0].public_key(), 1).at(0);  // read before the actor writes
+  amount fee = cb.genesis.params.min_tx_fee;
+  transaction tx = test::make_transfer(chain_id, u.first, u.second.out, cb.owners[0],
+                                       {{u.second.out.value - fee, cb.owners[1].public_key()}});
+  caf::scoped_actor self{sys};
+  self->send(mempool, submit_atom::value, tx_batch{std::make_shared<const transaction>(tx)});
+  sched.run();
+  std::string verdict = "no reply";
+  self->receive([&](const std::vector<tx_admission>& v) { verdict = v.at(0).error; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(verdict == "");
+  run_for(500);
+  CHECK(tip_height() > h1);
+  hash256 id = txid(tx);
+  chain_read find = [id](chain_store& cs) {
+    return cs.find_tx(id) ? std::string("final") : std::string("missing");
+  };
+  self->send(chain, read_atom::value, find);
+  sched.run();
+  std::string where;
+  self->receive([&](const std::string& s) { where = s; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(where == "final");
+
+  for (auto a : {caf::actor_cast<caf::actor>(consensus), caf::actor_cast<caf::actor>(producer),
+                 caf::actor_cast<caf::actor>(mempool), caf::actor_cast<caf::actor>(chain)})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  sched.run();
+}
