@@ -427,6 +427,7 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
 
   registry_ = std::move(working);
   tip_ = {h.height, bh, h.timestamp_ms};
+  locked_cache_.reset();
   return ok_status();
 }
 
@@ -436,12 +437,21 @@ result<std::pair<amount, std::vector<tx_output>>> chain_store::check_tx(const tr
   if (tx.kind == tx_kind::reward || tx.kind == tx_kind::genesis)
     return make_error("reward and genesis transactions only come in blocks");
   uint64_t h = tip_.height + 1;
-  auto locked = locked_collateral(registry_, h, params_.validator_set_delay);
+  if (!locked_cache_ || locked_cache_->first != h)
+    locked_cache_ = std::make_pair(h, locked_collateral(registry_, h, params_.validator_set_delay));
   std::vector<tx_output> spent;
-  utxo_lookup lookup = [&](const outpoint& o) { return get_utxo(o); };
-  auto fee = check_tx_contextual(tx, id, lookup, {params_, registry_, locked, h, check_signatures});
+  utxo_lookup lookup = [&](const outpoint& o) {
+    auto u = get_utxo(o);
+    if (u) spent.push_back(u->out);  // inputs are looked up in order, once each
+    return u;
+  };
+  auto fee = check_tx_contextual(tx, id, lookup,
+                                 {params_, registry_, locked_cache_->second, h, check_signatures});
   if (!fee) return fee.take_error();
-  for (const auto& in : tx.inputs) spent.push_back(get_utxo(in.prev)->out);
+  if (spent.size() != tx.inputs.size()) {  // a registration also looked up its collateral
+    spent.clear();
+    for (const auto& in : tx.inputs) spent.push_back(get_utxo(in.prev)->out);
+  }
   return std::make_pair(*fee, std::move(spent));
 }
 
@@ -500,6 +510,7 @@ status chain_store::disconnect_tip() {
       registry_.erase(key);
   }
   tip_ = new_tip;
+  locked_cache_.reset();
   return ok_status();
 }
 

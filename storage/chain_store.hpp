@@ -101,6 +101,7 @@ class chain_store {
   tip_info tip_;
   registry registry_;
   sql::statement get_utxo_;
+  std::optional<std::pair<uint64_t, std::set<outpoint>>> locked_cache_;  // (height, locked)
 };
 
 }  // namespace tc

@@ -165,10 +165,15 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
               std::to_string(b->txs.size() - 1) + " txs leave the pool");
         ++st.generation;
         st.core.on_block(*b);
-        // Re-check what is left against the new tip (registry changes can
-        // lock an output a pool tx spends), in one batch on the chain.
+        // What is left spends only confirmed outputs that the block did not
+        // spend (conflicts just left), so it stays valid unless the block
+        // changed the registry (a registration locks collateral a pool tx
+        // may spend): then re-check everything against the new tip, in one
+        // batch on the chain.
+        bool registry_changed = !b->evidence_list.empty();
+        for (const auto& tx : b->txs) registry_changed |= tx.registration || tx.deregistration;
         auto left = st.core.txids();
-        if (left.empty()) return;
+        if (left.empty() || !registry_changed) return;
         std::vector<tx_ptr> txs;
         for (const auto& id : left) txs.push_back(st.core.find(id)->tx);
         chain_read recheck = [txs](chain_store& cs) {
