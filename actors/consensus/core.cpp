@@ -180,17 +180,19 @@ actions core::on_block_built(uint64_t height, uint32_t round, block b) {
   return out;
 }
 
+actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
+  if (height == height_ + 1 && next_height_.size() < cfg_.max_buffered_next) {
+    next_height_.push_back(std::move(msg));  // replayed by start_height
+    return {};
+  }
+  if (height < height_) return {peer_behind{height}};
+  return {rejected{"message for height " + std::to_string(height) + " at height " +
+                   std::to_string(height_)}};
+}
+
 actions core::on_proposal(const proposal& p) {
   actions out;
-  if (p.height != height_) {
-    if (p.height == height_ + 1 && next_height_.size() < cfg_.max_buffered_next)
-      next_height_.push_back(p);
-    else if (p.height < height_)
-      out.push_back(peer_behind{p.height});
-    else
-      out.push_back(rejected{"proposal for height " + std::to_string(p.height)});
-    return out;
-  }
+  if (p.height != height_) return other_height(p.height, p);
   if (p.round > round_ + cfg_.max_future_rounds) return {rejected{"proposal round too far ahead"}};
   if (set_.empty() || p.proposer != set_.proposer(p.height, p.round))
     return {rejected{"proposal from a validator that is not this round's proposer"}};
@@ -230,15 +232,7 @@ actions core::on_block_validated(const hash256& h, bool valid) {
 
 actions core::on_vote(const vote& v) {
   actions out;
-  if (v.height != height_) {
-    if (v.height == height_ + 1 && next_height_.size() < cfg_.max_buffered_next)
-      next_height_.push_back(v);
-    else if (v.height < height_)
-      out.push_back(peer_behind{v.height});
-    else
-      out.push_back(rejected{"vote for height " + std::to_string(v.height)});
-    return out;
-  }
+  if (v.height != height_) return other_height(v.height, v);
   add_vote(v, false, out);
   evaluate(out);
   return out;

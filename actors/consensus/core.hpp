@@ -152,6 +152,9 @@ class core {
     bool prevote_timer = false, precommit_timer = false, polka_acted = false;
   };
 
+  // A message for another height: buffered (next height), a catch-up hint
+  // (the sender is behind) or rejected.
+  actions other_height(uint64_t height, std::variant<proposal, vote> msg);
   void evaluate(actions& out);
   bool try_commit(actions& out);
   void start_round(uint32_t r, actions& out);
