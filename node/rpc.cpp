@@ -134,10 +134,14 @@ struct rpc_server::impl {
   }
   json read(std::function<json(chain_store&)> fn) {
     chain_read r = [fn](chain_store& cs) -> std::string {
+      // Runs on the chain actor: an exception escaping here would kill it.
       try {
-        return fn(cs).dump();
+        return fn(cs).dump(-1, ' ', false, json::error_handler_t::replace);
       } catch (const rpc_error& e) {
         return json{{"__error", e.code}, {"message", e.message}}.dump();
+      } catch (const std::exception& e) {
+        return json{{"__error", internal_error}, {"message", e.what()}}.dump(
+            -1, ' ', false, json::error_handler_t::replace);
       }
     };
     json j = json::parse(ask<std::string>(ctx.chain, read_atom::value, r));
@@ -547,11 +551,11 @@ std::string rpc_server::handle(const std::string& body) {
       if (r.is_object() && !r.contains("id")) continue;  // notification
       out.push_back(std::move(res));
     }
-    return out.empty() ? "" : out.dump();
+    return out.empty() ? "" : out.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   json res = impl_->call(req);
   if (req.is_object() && !req.contains("id")) return "";
-  return res.dump();
+  return res.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 result<std::unique_ptr<rpc_server>> rpc_server::start(rpc_context ctx) {
@@ -587,11 +591,21 @@ result<std::unique_ptr<rpc_server>> rpc_server::start(rpc_context ctx) {
       res.set_content("{\"error\":\"unauthorized\"}", "application/json");
       return;
     }
-    std::string out = srv->handle(req.body);
-    if (out.empty())
-      res.status = 204;
-    else
-      res.set_content(out, "application/json");
+    // Nothing a client sends may take the server down: anything unexpected
+    // becomes a JSON-RPC internal error.
+    try {
+      std::string out = srv->handle(req.body);
+      if (out.empty())
+        res.status = 204;
+      else
+        res.set_content(out, "application/json");
+    } catch (const std::exception& e) {
+      res.status = 500;
+      json err{{"jsonrpc", "2.0"},
+               {"error", {{"code", internal_error}, {"message", e.what()}}},
+               {"id", nullptr}};
+      res.set_content(err.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
+    }
   });
   srv->impl_->thread = std::thread([srv] { srv->impl_->http.listen_after_bind(); });
   spdlog::info("JSON-RPC listening on {}:{}", cfg.rpc_bind, cfg.rpc_port);

@@ -81,6 +81,18 @@ stop_node
 wait || true
 pass "SIGTERM under load exits 0 within 10 s"
 
+# Bad RPC input gets standard errors and the node keeps running.
+start_node
+out=$(rpc getblockhash '"not-a-number"' 2>&1) && fail "bad params accepted"
+echo "$out" | grep -q "error -32602" || fail "expected -32602: $out"
+out=$(rpc nosuchmethod 2>&1) && fail "unknown method accepted"
+echo "$out" | grep -q "error -32601" || fail "expected -32601: $out"
+out=$(rpc sendrawtransaction 00ff 2>&1) && fail "garbage tx accepted"
+echo "$out" | grep -q "TX decode failed" || fail "expected a decode error: $out"
+rpc getblockcount > /dev/null || fail "node died on bad input"
+pass "bad RPC input gets -32602 / -32601 / decode errors, the node keeps running"
+stop_node
+
 # RPC without the right credentials: 401.
 start_node
 out=$("$CLI" --rpc-url "http://127.0.0.1:$((PORT_BASE + 1))" --rpc-user x --rpc-password y getblockcount 2>&1) && fail "unauthenticated call succeeded"
