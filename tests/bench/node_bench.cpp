@@ -3,6 +3,7 @@
 // over JSON-RPC in batches from several client threads, and reports admitted
 // tx/s, finalized tx/s, time to finality (p50/p99) and RSS. Run on demand:
 //   build/tests/bench/node_bench [--txs 20000] [--batch 500] [--clients 2] [--interval-ms 1000]
+//                                [--verifiers 2] [--rpc-threads 4]
 
 #include <httplib.h>
 #include <signal.h>
@@ -66,6 +67,7 @@ double pct(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   size_t n = 20'000, batch = 500, clients = 2;
   uint64_t interval_ms = 1000;
+  size_t verifiers = 2, rpc_threads = 4;
   std::string build = "build";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -74,6 +76,8 @@ int main(int argc, char** argv) {
     if (a == "--clients") clients = std::stoul(argv[i + 1]);
     if (a == "--interval-ms") interval_ms = std::stoull(argv[i + 1]);
     if (a == "--build") build = argv[i + 1];
+    if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
+    if (a == "--rpc-threads") rpc_threads = std::stoul(argv[i + 1]);
   }
   std::string dir = "/tmp/tc_node_bench_" + std::to_string(::getpid());
   if (std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()) != 0) return 1;
@@ -93,7 +97,8 @@ int main(int argc, char** argv) {
     std::ofstream c(dir + "/timed.toml");
     c << "[node]\nnetwork = \"localnet\"\ndatadir = \"" << dir
       << "\"\n[network]\nport = " << port + 1 << "\n[rpc]\nport = " << port
-      << "\nthreads = 4\n[consensus]\nblock_interval_ms = " << interval_ms
+      << "\nthreads = " << rpc_threads << "\n[mempool]\nverifiers = " << verifiers
+      << "\n[consensus]\nblock_interval_ms = " << interval_ms
       << "\n[masternode]\nenabled = true\nkey_file = \"mn.key\"\n[logging]\nlevel = \"warn\"\n";
   }
   auto spec = load_genesis_file(dir + "/genesis.toml");
