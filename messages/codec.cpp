@@ -479,40 +479,39 @@ result<peer::message> decode_message(byte_view payload) {
       });
 }
 
+namespace {
+// One standalone ledger object as its own Cap'n Proto message.
+template <class Wire, class T>
+bytes encode_as(const T& v) {
+  capnp::MallocMessageBuilder mb;
+  put(mb.initRoot<Wire>(), v);
+  return to_bytes(mb);
+}
+template <class Wire>
+auto decode_as(byte_view data, size_t max_bytes) {
+  return with_reader(data, max_bytes, [](capnp::FlatArrayMessageReader& r, size_t) {
+    return get(r.getRoot<Wire>());
+  });
+}
+}  // namespace
+
 bytes encode_block(const block& b) {
-  capnp::MallocMessageBuilder mb;
-  put(mb.initRoot<wire::Block>(), b);
-  return to_bytes(mb);
+  return encode_as<wire::Block>(b);
 }
-
 result<block> decode_block(byte_view data) {
-  return with_reader(data, limits::max_frame_bytes, [](capnp::FlatArrayMessageReader& r, size_t) {
-    return get(r.getRoot<wire::Block>());
-  });
+  return decode_as<wire::Block>(data, limits::max_frame_bytes);
 }
-
 bytes encode_certificate(const commit_certificate& c) {
-  capnp::MallocMessageBuilder mb;
-  put(mb.initRoot<wire::CommitCertificate>(), c);
-  return to_bytes(mb);
+  return encode_as<wire::CommitCertificate>(c);
 }
-
 result<commit_certificate> decode_certificate(byte_view data) {
-  return with_reader(data, limits::max_frame_bytes, [](capnp::FlatArrayMessageReader& r, size_t) {
-    return get(r.getRoot<wire::CommitCertificate>());
-  });
+  return decode_as<wire::CommitCertificate>(data, limits::max_frame_bytes);
 }
-
 bytes encode_transaction(const transaction& t) {
-  capnp::MallocMessageBuilder mb;
-  put(mb.initRoot<wire::Transaction>(), t);
-  return to_bytes(mb);
+  return encode_as<wire::Transaction>(t);
 }
-
 result<transaction> decode_transaction(byte_view data) {
-  return with_reader(data, 2 * limits::max_tx_bytes, [](capnp::FlatArrayMessageReader& r, size_t) {
-    return get(r.getRoot<wire::Transaction>());
-  });
+  return decode_as<wire::Transaction>(data, 2 * limits::max_tx_bytes);
 }
 
 }  // namespace tc
