@@ -1,0 +1,268 @@
+#include "actors/peer/session_core.hpp"
+
+#include <algorithm>
+
+#include "crypto/hash.hpp"
+#include "crypto/schnorr.hpp"
+#include "messages/codec.hpp"
+#include "messages/limits.hpp"
+
+namespace tc::peer {
+
+const char* direction_name(direction d) {
+  return d == direction::inbound ? "inbound" : "outbound";
+}
+
+msg_class class_of(const message& m) {
+  switch (m.index()) {
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 18:  // handshake, ack, ping, pong, reject
+      return msg_class::control;
+    case 6:
+    case 7:  // tx, get_txs
+      return msg_class::tx;
+    case 8:
+    case 9:
+    case 10:
+    case 11:
+    case 17:  // proposal, votes, certificate, evidence
+      return msg_class::consensus;
+    case 12:
+    case 14:
+    case 16:  // block_with_cert, blocks, tip
+      return msg_class::block;
+    case 13:
+    case 15:  // get_blocks, get_tip
+      return msg_class::sync_request;
+    default:  // get_peers, peers
+      return msg_class::exchange;
+  }
+}
+
+const char* class_name(msg_class c) {
+  static const char* names[] = {"control", "tx", "consensus", "block", "sync-request", "exchange"};
+  return names[static_cast<size_t>(c)];
+}
+
+std::array<bucket_config, msg_class_count> session_config::default_rates() {
+  std::array<bucket_config, msg_class_count> r;
+  r[size_t(msg_class::control)] = {2, 20};  // pings: one per interval is normal
+  r[size_t(msg_class::tx)] = {50'000, 100'000};
+  r[size_t(msg_class::consensus)] = {2'000, 10'000};  // votes of many validators, relayed
+  r[size_t(msg_class::block)] = {100, 1'000};
+  r[size_t(msg_class::sync_request)] = {20, 100};
+  r[size_t(msg_class::exchange)] = {1, 10};
+  return r;
+}
+
+bool token_bucket::take(uint64_t now_ms) {
+  if (now_ms > last_ms_) {
+    tokens_ = std::min(cfg_.burst, tokens_ + cfg_.rate_per_s * double(now_ms - last_ms_) / 1000.0);
+    last_ms_ = now_ms;
+  }
+  if (tokens_ < 1.0) return false;
+  tokens_ -= 1.0;
+  return true;
+}
+
+hash256 handshake_sign_bytes(std::string_view chain_id, const hash256& genesis,
+                             const hash256& nonce, const pubkey& signer_key) {
+  bytes m(chain_id.begin(), chain_id.end());
+  m.push_back(0);  // the chain id is text without NULs: the separator is unambiguous
+  m.insert(m.end(), genesis.v.begin(), genesis.v.end());
+  m.insert(m.end(), nonce.v.begin(), nonce.v.end());
+  m.insert(m.end(), signer_key.v.begin(), signer_key.v.end());
+  return tagged_hash("TimeCoin/handshake", m);
+}
+
+session_core::session_core(session_config cfg, consensus::signer& me, direction dir, hash256 nonce,
+                           uint64_t best_height, uint64_t now_ms)
+    : cfg_(std::move(cfg)),
+      me_(me),
+      dir_(dir),
+      nonce_(nonce),
+      best_height_(best_height),
+      reader_(limits::max_frame_bytes) {
+  stats_.connected_ms = now_ms;
+  stats_.last_recv_ms = now_ms;
+  for (size_t i = 0; i < msg_class_count; ++i) buckets_[i] = token_bucket(cfg_.rates[i], now_ms);
+}
+
+void session_core::emit(const message& m, session_actions& out) {
+  auto f = std::make_shared<const bytes>(make_frame(encode_message(m)));
+  on_sent(f->size());
+  out.push_back(send_frame{std::move(f)});
+}
+
+session_actions session_core::on_open() {
+  session_actions out;
+  if (state_ != state::connecting) return out;
+  state_ = state::handshaking;
+  handshake h;
+  h.protocol_version = cfg_.protocol_version;
+  h.chain_id = cfg_.chain_id;
+  h.genesis_hash = cfg_.genesis_hash;
+  h.node_key = me_.key();
+  h.listen_addr = cfg_.listen_addr;
+  h.nonce = nonce_;
+  h.best_height = best_height_;
+  h.user_agent = cfg_.user_agent;
+  emit(h, out);
+  return out;
+}
+
+void session_core::fail(reject_code code, const std::string& why, uint32_t points,
+                        session_actions& out) {
+  if (state_ == state::closed) return;
+  emit(reject{static_cast<uint32_t>(code), why}, out);
+  stats_.score += points;
+  state_ = state::closed;
+  out.push_back(close_session{why, stats_.score, stats_.score >= cfg_.ban_score});
+}
+
+void session_core::misbehave(uint32_t points, const std::string& why, session_actions& out) {
+  if (state_ == state::closed) return;
+  stats_.score += points;
+  if (stats_.score >= cfg_.ban_score) fail(reject_code::protocol_violation, why, 0, out);
+}
+
+session_actions session_core::on_penalty(uint32_t points, const std::string& why) {
+  session_actions out;
+  misbehave(points, why, out);
+  return out;
+}
+
+session_actions session_core::on_bytes(uint64_t now_ms, byte_view data) {
+  session_actions out;
+  if (state_ == state::closed) return out;
+  stats_.bytes_in += data.size;
+  stats_.last_recv_ms = now_ms;
+  std::vector<bytes> payloads;
+  auto s = reader_.feed(data, payloads);
+  for (auto& p : payloads) {
+    if (state_ == state::closed) break;
+    auto m = decode_message(p);
+    if (!m) {
+      fail(reject_code::undecodable, "undecodable frame: " + m.error_message(), cfg_.ban_score,
+           out);
+      break;
+    }
+    ++stats_.msgs_in;
+    handle(now_ms, std::move(m).value(), std::make_shared<const bytes>(std::move(p)), out);
+  }
+  if (!s && state_ != state::closed)
+    fail(reject_code::undecodable, s.error_message(), cfg_.ban_score, out);
+  return out;
+}
+
+void session_core::handle(uint64_t now_ms, message&& m, std::shared_ptr<const bytes> payload,
+                          session_actions& out) {
+  if (auto* r = std::get_if<reject>(&m)) {
+    state_ = state::closed;
+    out.push_back(
+        close_session{"peer rejected us (code " + std::to_string(r->code) + "): " + r->reason,
+                      stats_.score, false});
+    return;
+  }
+  if (state_ != state::ready) {
+    if (auto* h = std::get_if<handshake>(&m)) return on_handshake(*h, out);
+    if (auto* a = std::get_if<handshake_ack>(&m)) return on_ack(*a, out);
+    return fail(reject_code::protocol_violation,
+                std::string(kind_name(m)) + " before the handshake completed", 50, out);
+  }
+  msg_class c = class_of(m);
+  if (!buckets_[static_cast<size_t>(c)].take(now_ms)) {
+    // Dropped; a sustained excess reaches the ban score.
+    return misbehave(2, std::string("rate limit exceeded for ") + class_name(c) + " messages", out);
+  }
+  if (auto* p = std::get_if<ping>(&m)) return emit(pong{p->nonce}, out);
+  if (auto* p = std::get_if<pong>(&m)) {
+    if (!ping_nonce_ || *ping_nonce_ != p->nonce) return misbehave(10, "unsolicited pong", out);
+    stats_.rtt_ms = now_ms - ping_sent_ms_;
+    ping_nonce_.reset();
+    return;
+  }
+  if (std::holds_alternative<handshake>(m) || std::holds_alternative<handshake_ack>(m))
+    return misbehave(20, "handshake repeated after it completed", out);
+  out.push_back(deliver{std::move(m), std::move(payload)});
+}
+
+void session_core::on_handshake(const handshake& h, session_actions& out) {
+  if (peer_) return fail(reject_code::protocol_violation, "second handshake", 50, out);
+  if (h.protocol_version != cfg_.protocol_version)
+    return fail(reject_code::wrong_version,
+                "protocol version " + std::to_string(h.protocol_version) + " is not " +
+                    std::to_string(cfg_.protocol_version),
+                50, out);
+  if (h.chain_id != cfg_.chain_id)
+    return fail(reject_code::wrong_chain,
+                "chain id '" + h.chain_id + "' is not '" + cfg_.chain_id + "'", 50, out);
+  if (h.genesis_hash != cfg_.genesis_hash)
+    return fail(reject_code::wrong_genesis, "genesis " + h.genesis_hash.hex() + " is not ours", 50,
+                out);
+  if (!is_valid_pubkey(h.node_key))
+    return fail(reject_code::bad_signature, "node key is not a valid x-only key", 50, out);
+  if (h.node_key == me_.key())
+    return fail(reject_code::duplicate, "connected to ourselves", 0, out);
+  peer_ = hello{h.node_key, h.listen_addr, h.best_height, h.user_agent};
+  peer_nonce_ = h.nonce;
+  handshake_ack ack;
+  ack.nonce_sig =
+      me_.sign(handshake_sign_bytes(cfg_.chain_id, cfg_.genesis_hash, h.nonce, me_.key()));
+  emit(ack, out);
+  sent_ack_ = true;
+  maybe_ready(out);
+}
+
+void session_core::on_ack(const handshake_ack& a, session_actions& out) {
+  if (!peer_)
+    return fail(reject_code::protocol_violation, "handshake-ack before handshake", 50, out);
+  if (acked_by_peer_) return fail(reject_code::protocol_violation, "second handshake-ack", 50, out);
+  if (!verify(peer_->key,
+              handshake_sign_bytes(cfg_.chain_id, cfg_.genesis_hash, nonce_, peer_->key),
+              a.nonce_sig))
+    return fail(reject_code::bad_signature, "handshake signature does not verify", 50, out);
+  acked_by_peer_ = true;
+  maybe_ready(out);
+}
+
+void session_core::maybe_ready(session_actions& out) {
+  if (state_ != state::handshaking || !peer_ || !acked_by_peer_ || !sent_ack_) return;
+  state_ = state::ready;
+  out.push_back(became_ready{*peer_});
+}
+
+session_actions session_core::on_tick(uint64_t now_ms, uint64_t ping_nonce) {
+  session_actions out;
+  if (state_ == state::closed) return out;
+  if (state_ != state::ready) {
+    if (now_ms >= stats_.connected_ms + cfg_.handshake_timeout_ms)
+      fail(reject_code::timeout,
+           "no handshake within " + std::to_string(cfg_.handshake_timeout_ms / 1000) + " s", 0,
+           out);
+    return out;
+  }
+  if (ping_nonce_ && now_ms >= ping_sent_ms_ + cfg_.pong_timeout_ms) {
+    fail(reject_code::timeout,
+         "unresponsive: no pong within " + std::to_string(cfg_.pong_timeout_ms / 1000) + " s", 0,
+         out);
+    return out;
+  }
+  if (now_ms >= stats_.last_recv_ms + cfg_.idle_timeout_ms) {
+    fail(reject_code::timeout, "idle for " + std::to_string(cfg_.idle_timeout_ms / 1000) + " s", 0,
+         out);
+    return out;
+  }
+  if (!ping_nonce_ && (!pinged_ || now_ms >= last_ping_ms_ + cfg_.ping_interval_ms)) {
+    pinged_ = true;  // the first ping right after the handshake gives an RTT early
+    ping_nonce_ = ping_nonce;
+    ping_sent_ms_ = last_ping_ms_ = now_ms;
+    emit(ping{ping_nonce}, out);
+  }
+  return out;
+}
+
+}  // namespace tc::peer

@@ -1,0 +1,169 @@
+#pragma once
+// One peer connection's protocol, without I/O: framing, the mutual
+// handshake, ping/pong, per-class token buckets and the misbehaviour score.
+// The peer_session broker feeds it bytes and a clock and carries out the
+// actions it returns. No CAF here, so tests drive two cores back to back.
+
+#include <array>
+#include <memory>
+
+#include "actors/consensus/crypto_iface.hpp"
+#include "actors/peer/frame.hpp"
+#include "messages/peer.hpp"
+
+namespace tc::peer {
+
+enum class direction : uint8_t { inbound, outbound };
+const char* direction_name(direction d);
+
+// Rate-limit classes: a flood of one kind cannot starve the others.
+enum class msg_class : uint8_t { control, tx, consensus, block, sync_request, exchange };
+constexpr size_t msg_class_count = 6;
+msg_class class_of(const message& m);
+const char* class_name(msg_class c);
+
+// Reasons carried in a `reject` before we close; also logged.
+enum class reject_code : uint32_t {
+  wrong_chain = 1,
+  wrong_genesis = 2,
+  wrong_version = 3,
+  bad_signature = 4,
+  protocol_violation = 5,
+  rate_limited = 6,
+  undecodable = 7,
+  duplicate = 8,
+  too_many_peers = 9,
+  timeout = 10,
+  banned = 11,
+  shutting_down = 12,
+};
+
+struct bucket_config {
+  double rate_per_s = 0;
+  double burst = 0;
+};
+
+class token_bucket {
+ public:
+  token_bucket() = default;
+  token_bucket(bucket_config c, uint64_t now_ms) : cfg_(c), tokens_(c.burst), last_ms_(now_ms) {}
+  bool take(uint64_t now_ms);
+
+ private:
+  bucket_config cfg_;
+  double tokens_ = 0;
+  uint64_t last_ms_ = 0;
+};
+
+struct session_config {
+  std::string chain_id;
+  hash256 genesis_hash;
+  uint32_t protocol_version = 0;
+  std::string listen_addr;  // what we announce; empty = not dialable
+  std::string user_agent;
+  uint64_t handshake_timeout_ms = 10'000;
+  uint64_t ping_interval_ms = 10'000;
+  uint64_t pong_timeout_ms = 20'000;
+  uint64_t idle_timeout_ms = 90'000;
+  uint32_t ban_score = 100;
+  std::array<bucket_config, msg_class_count> rates = default_rates();
+
+  static std::array<bucket_config, msg_class_count> default_rates();
+};
+
+// What the peer told us in a verified handshake.
+struct hello {
+  pubkey key;
+  std::string listen_addr;
+  uint64_t best_height = 0;
+  std::string user_agent;
+};
+
+struct send_frame {
+  std::shared_ptr<const bytes> frame;  // length prefix included
+};
+struct deliver {  // a well-formed message, within its rate, after the handshake
+  message msg;
+  std::shared_ptr<const bytes> payload;  // the frame's payload, for dedup and relay
+};
+struct became_ready {
+  hello peer;
+};
+struct close_session {  // send nothing more, close the connection
+  std::string reason;
+  uint32_t score = 0;  // misbehaviour points this session earned (the manager keeps the sum)
+  bool ban = false;    // this session alone reached the ban score
+};
+using session_action = std::variant<send_frame, deliver, became_ready, close_session>;
+using session_actions = std::vector<session_action>;
+
+// The message the handshake-ack signs: the other side's nonce, bound to the
+// chain and to the signer's key so it cannot be replayed elsewhere.
+hash256 handshake_sign_bytes(std::string_view chain_id, const hash256& genesis,
+                             const hash256& nonce, const pubkey& signer_key);
+
+struct session_stats {
+  uint64_t bytes_in = 0, bytes_out = 0, msgs_in = 0, msgs_out = 0;
+  uint64_t rtt_ms = 0;  // last measured; 0 = none yet
+  uint64_t connected_ms = 0, last_recv_ms = 0;
+  uint32_t score = 0;
+};
+
+class session_core {
+ public:
+  // `nonce` must be fresh per connection (the shell draws it from the
+  // injected random source). `me` outlives the core.
+  session_core(session_config cfg, consensus::signer& me, direction dir, hash256 nonce,
+               uint64_t best_height, uint64_t now_ms);
+
+  session_actions on_open();  // sends our handshake
+  session_actions on_bytes(uint64_t now_ms, byte_view data);
+  // Timers: handshake deadline, pings, idle and unresponsive peers.
+  // `ping_nonce` is used if a ping goes out.
+  session_actions on_tick(uint64_t now_ms, uint64_t ping_nonce);
+  // Misbehaviour found above the session (invalid tx, bad block, ...).
+  session_actions on_penalty(uint32_t points, const std::string& why);
+  // Accounts for a frame the shell wrote on the node's behalf.
+  void on_sent(size_t frame_bytes) {
+    stats_.bytes_out += frame_bytes;
+    ++stats_.msgs_out;
+  }
+  // Ready: frames may be sent. Closed: nothing more is processed.
+  bool ready() const { return state_ == state::ready; }
+  bool closed() const { return state_ == state::closed; }
+  direction dir() const { return dir_; }
+  const std::optional<hello>& peer() const { return peer_; }
+  const session_stats& stats() const { return stats_; }
+
+ private:
+  enum class state : uint8_t { connecting, handshaking, ready, closed };
+  void handle(uint64_t now_ms, message&& m, std::shared_ptr<const bytes> payload,
+              session_actions& out);
+  void on_handshake(const handshake& h, session_actions& out);
+  void on_ack(const handshake_ack& a, session_actions& out);
+  void maybe_ready(session_actions& out);
+  void emit(const message& m, session_actions& out);
+  // Sends a reject, adds `points` and closes.
+  void fail(reject_code code, const std::string& why, uint32_t points, session_actions& out);
+  void misbehave(uint32_t points, const std::string& why, session_actions& out);
+
+  session_config cfg_;
+  consensus::signer& me_;
+  direction dir_;
+  hash256 nonce_;
+  uint64_t best_height_;
+  state state_ = state::connecting;
+  frame_reader reader_;
+  std::optional<hello> peer_;
+  hash256 peer_nonce_;
+  bool acked_by_peer_ = false;  // they proved their key over our nonce
+  bool sent_ack_ = false;
+  std::optional<uint64_t> ping_nonce_;
+  uint64_t ping_sent_ms_ = 0;
+  uint64_t last_ping_ms_ = 0;
+  bool pinged_ = false;
+  std::array<token_bucket, msg_class_count> buckets_;
+  session_stats stats_;
+};
+
+}  // namespace tc::peer

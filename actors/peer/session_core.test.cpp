@@ -1,0 +1,233 @@
+#include "actors/peer/session_core.hpp"
+
+#include <doctest/doctest.h>
+
+#include "messages/codec.hpp"
+#include "messages/limits.hpp"
+#include "tests/support/fixtures.hpp"
+
+using namespace tc;
+using namespace tc::peer;
+
+namespace {
+
+session_config test_config(std::string chain = "timecoin-test") {
+  session_config c;
+  c.chain_id = std::move(chain);
+  c.genesis_hash.v[0] = 7;
+  c.protocol_version = limits::protocol_version;
+  c.user_agent = "test";
+  return c;
+}
+
+struct side {
+  consensus::key_signer signer;
+  session_core core;
+  std::vector<bytes> to_peer;  // frames not yet delivered
+  std::vector<message> delivered;
+  std::optional<hello> ready_with;
+  std::optional<close_session> closed;
+  side(uint64_t seed, direction d, session_config cfg = test_config())
+      : signer(test::key_from_seed(seed), true),
+        core(std::move(cfg), signer, d, hash256{{uint8_t(seed), 1}}, 5, 0) {}
+  void take(session_actions acts) {
+    for (auto& a : acts) {
+      if (auto* f = std::get_if<send_frame>(&a)) to_peer.push_back(*f->frame);
+      if (auto* d = std::get_if<deliver>(&a)) delivered.push_back(d->msg);
+      if (auto* r = std::get_if<became_ready>(&a)) ready_with = r->peer;
+      if (auto* c = std::get_if<close_session>(&a)) closed = *c;
+    }
+  }
+};
+
+// Moves frames both ways until both sides are quiet.
+void pump(side& a, side& b, uint64_t now = 1) {
+  while (!a.to_peer.empty() || !b.to_peer.empty()) {
+    auto fa = std::move(a.to_peer);
+    a.to_peer.clear();
+    for (auto& f : fa) b.take(b.core.on_bytes(now, f));
+    auto fb = std::move(b.to_peer);
+    b.to_peer.clear();
+    for (auto& f : fb) a.take(a.core.on_bytes(now, f));
+  }
+}
+
+bytes frame_of(const message& m) {
+  return make_frame(encode_message(m));
+}
+
+}  // namespace
+
+TEST_CASE("two honest sides authenticate each other and exchange messages") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  REQUIRE(a.ready_with);
+  REQUIRE(b.ready_with);
+  CHECK(a.ready_with->key == b.signer.key());
+  CHECK(b.ready_with->key == a.signer.key());
+  CHECK(a.ready_with->best_height == 5);
+  CHECK(a.core.ready());
+  // Application messages are delivered once ready.
+  b.take(b.core.on_bytes(2, frame_of(tip{9, hash256{}})));
+  REQUIRE(b.delivered.size() == 1);
+  CHECK(std::get<tip>(b.delivered[0]).height == 9);
+}
+
+TEST_CASE("ping gets a pong and measures the round trip") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b, 100);
+  a.take(a.core.on_tick(1000, 42));  // first tick after ready pings
+  REQUIRE(a.to_peer.size() == 1);
+  for (auto& f : a.to_peer) b.take(b.core.on_bytes(1030, f));
+  a.to_peer.clear();
+  for (auto& f : b.to_peer) a.take(a.core.on_bytes(1037, f));
+  b.to_peer.clear();
+  CHECK(a.core.stats().rtt_ms == 37);
+  CHECK_FALSE(a.closed);
+  // A pong nobody asked for costs score.
+  a.take(a.core.on_bytes(1040, frame_of(pong{99})));
+  CHECK(a.core.stats().score == 10);
+}
+
+TEST_CASE("an unanswered ping drops the peer") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b, 0);
+  a.take(a.core.on_tick(10, 1));
+  a.take(a.core.on_tick(10 + 20'000, 2));
+  REQUIRE(a.closed);
+  CHECK(a.closed->reason.find("unresponsive") != std::string::npos);
+  CHECK_FALSE(a.closed->ban);
+}
+
+TEST_CASE("wrong chain, genesis or version is rejected with a reason and scored") {
+  auto other = test_config("another-chain");
+  side a(1, direction::outbound, other), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  REQUIRE(b.closed);
+  CHECK(b.closed->reason.find("chain id 'another-chain'") != std::string::npos);
+  CHECK(b.closed->score == 50);
+  CHECK_FALSE(b.ready_with);
+  REQUIRE(a.closed);  // a refuses b's chain just the same
+  CHECK(a.closed->reason.find("is not 'another-chain'") != std::string::npos);
+
+  auto gen = test_config();
+  gen.genesis_hash.v[0] = 8;
+  side c(3, direction::outbound, gen), d(4, direction::inbound);
+  c.take(c.core.on_open());
+  d.take(d.core.on_open());
+  pump(c, d);
+  REQUIRE(d.closed);
+  CHECK(d.closed->reason.find("genesis") != std::string::npos);
+
+  auto ver = test_config();
+  ver.protocol_version = 99;
+  side e(5, direction::outbound, ver), f(6, direction::inbound);
+  e.take(e.core.on_open());
+  f.take(f.core.on_open());
+  pump(e, f);
+  REQUIRE(f.closed);
+  CHECK(f.closed->reason.find("protocol version 99") != std::string::npos);
+}
+
+TEST_CASE("a handshake-ack that does not sign our nonce is a bad signature") {
+  side b(2, direction::inbound);
+  consensus::key_signer mallory(test::key_from_seed(9), true);
+  b.take(b.core.on_open());
+  handshake h;
+  h.protocol_version = limits::protocol_version;
+  h.chain_id = "timecoin-test";
+  h.genesis_hash.v[0] = 7;
+  h.node_key = mallory.key();
+  b.take(b.core.on_bytes(1, frame_of(h)));
+  CHECK_FALSE(b.closed);
+  handshake_ack ack;
+  hash256 wrong_nonce;
+  wrong_nonce.v[5] = 1;  // not b's nonce
+  ack.nonce_sig = mallory.sign(
+      handshake_sign_bytes("timecoin-test", h.genesis_hash, wrong_nonce, mallory.key()));
+  b.take(b.core.on_bytes(2, frame_of(ack)));
+  REQUIRE(b.closed);
+  CHECK(b.closed->reason.find("signature") != std::string::npos);
+  CHECK_FALSE(b.core.ready());
+}
+
+TEST_CASE("connecting to ourselves closes without a ban") {
+  side a(1, direction::outbound), b(1, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  REQUIRE(b.closed);
+  CHECK(b.closed->reason == "connected to ourselves");
+  CHECK(b.closed->score == 0);
+}
+
+TEST_CASE("garbage and oversized lengths are bannable at once") {
+  side b(2, direction::inbound);
+  b.take(b.core.on_open());
+  b.take(b.core.on_bytes(1, byte_view::of("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  REQUIRE(b.closed);
+  CHECK(b.closed->ban);
+
+  side c(3, direction::inbound);
+  c.take(c.core.on_open());
+  bytes junk = make_frame(bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
+  c.take(c.core.on_bytes(1, junk));
+  REQUIRE(c.closed);
+  CHECK(c.closed->ban);
+  CHECK(c.closed->reason.find("undecodable") != std::string::npos);
+}
+
+TEST_CASE("messages before the handshake are a protocol violation") {
+  side b(2, direction::inbound);
+  b.take(b.core.on_open());
+  b.take(b.core.on_bytes(1, frame_of(tip{1, hash256{}})));
+  REQUIRE(b.closed);
+  CHECK(b.closed->reason.find("before the handshake") != std::string::npos);
+  CHECK(b.delivered.empty());
+}
+
+TEST_CASE("no handshake within the deadline times out") {
+  side b(2, direction::inbound);
+  b.take(b.core.on_open());
+  b.take(b.core.on_tick(9'999, 1));
+  CHECK_FALSE(b.closed);
+  b.take(b.core.on_tick(10'000, 1));
+  REQUIRE(b.closed);
+  CHECK(b.closed->reason.find("no handshake") != std::string::npos);
+}
+
+TEST_CASE("a ping flood exhausts the control bucket and reaches the ban score") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  size_t pongs_before = b.to_peer.size();
+  for (uint64_t i = 0; i < 200 && !b.closed; ++i) b.take(b.core.on_bytes(2, frame_of(ping{i})));
+  REQUIRE(b.closed);
+  CHECK(b.closed->ban);
+  CHECK(b.closed->reason.find("rate limit exceeded for control") != std::string::npos);
+  // Only the burst was answered.
+  CHECK(b.to_peer.size() - pongs_before <= 21);
+}
+
+TEST_CASE("token bucket refills at its rate up to its burst") {
+  token_bucket t({10, 3}, 0);
+  CHECK(t.take(0));
+  CHECK(t.take(0));
+  CHECK(t.take(0));
+  CHECK_FALSE(t.take(0));
+  CHECK(t.take(100));  // 100 ms at 10/s = 1 token
+  CHECK_FALSE(t.take(100));
+  CHECK(t.take(10'000));
+  CHECK(t.take(10'000));
+  CHECK(t.take(10'000));
+  CHECK_FALSE(t.take(10'000));  // capped at the burst
+}
