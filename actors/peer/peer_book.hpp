@@ -1,0 +1,116 @@
+#pragma once
+// The peer manager's policy, without I/O: connection limits, the
+// simultaneous-dial tie-break, escalating bans, the address book with
+// reconnect back-off, and the gossip dedup set. Deterministic: the caller
+// passes the time.
+
+#include <deque>
+#include <map>
+#include <set>
+#include <unordered_set>
+
+#include "actors/peer/session_core.hpp"
+
+namespace tc::peer {
+
+struct book_config {
+  uint32_t max_inbound = 64;
+  uint32_t max_outbound = 16;
+  uint32_t max_per_ip = 8;
+  uint32_t max_new_per_minute = 60;  // inbound connections accepted
+  uint32_t ban_score = 100;
+  std::vector<uint64_t> ban_durations_ms = {10 * 60'000, 24 * 3'600'000};  // then permanent
+  size_t max_addresses = 2'000;
+  uint64_t backoff_min_ms = 1'000;
+  uint64_t backoff_max_ms = 60'000;
+  size_t seen_capacity = 200'000;
+};
+
+struct ban_entry {
+  uint64_t until_ms = 0;  // 0 = permanent
+  uint32_t level = 1;     // 1-based; escalates with each new ban
+  std::string reason;
+};
+
+struct book_address {
+  std::string addr;  // host:port
+  pubkey key;        // zero when unknown
+  uint64_t last_seen_ms = 0;
+  uint32_t failures = 0;
+  uint64_t next_try_ms = 0;
+  bool persistent = false;  // from config: always redialled
+};
+
+// "key:<hex>" once a peer is authenticated, "ip:<address>" before.
+std::string key_subject(const pubkey& k);
+std::string ip_subject(const std::string& ip);
+bool is_loopback(const std::string& ip);
+
+class peer_book {
+ public:
+  peer_book(book_config cfg, pubkey me, std::string my_listen_addr);
+
+  // Connections. An inbound connection is admitted or refused with a reason.
+  std::optional<std::string> admit_inbound(const std::string& ip, uint64_t now_ms);
+  void on_open(uint64_t id, direction d, const std::string& ip, const std::string& dialed_addr);
+  struct ready_verdict {
+    bool accept = true;
+    std::optional<uint64_t> close_other;  // an older connection to the same node that loses
+    std::string reason;                   // when !accept
+  };
+  // After the handshake. Duplicate connections to one node: keep the one
+  // dialed by the smaller key (both sides agree without talking).
+  ready_verdict on_ready(uint64_t id, const hello& h, uint64_t now_ms);
+  void on_closed(uint64_t id, uint64_t now_ms);
+  size_t inbound() const { return inbound_; }
+  size_t outbound() const { return outbound_; }
+  size_t ready_count() const;
+
+  // Misbehaviour points accumulate per subject across connections; reaching
+  // the ban score bans it (10 min, then 24 h, then for good). Loopback
+  // addresses are never banned by address: every local node shares them.
+  std::optional<ban_entry> on_misbehaviour(const std::string& subject, uint32_t points,
+                                           const std::string& reason, uint64_t now_ms);
+  bool banned(const std::string& subject, uint64_t now_ms) const;
+  const std::map<std::string, ban_entry>& bans() const { return bans_; }
+  void restore_ban(const std::string& subject, ban_entry e) { bans_[subject] = std::move(e); }
+  bool unban(const std::string& subject) { return bans_.erase(subject) > 0; }
+
+  // Address book.
+  void add_persistent(const std::string& addr);
+  // Returns true when the address is new.
+  bool learn(const std::string& addr, const pubkey& key, uint64_t seen_ms);
+  // Addresses to dial now (not connected, not ours, back-off elapsed), up to
+  // the free outbound slots. Marks them as being dialled.
+  std::vector<std::string> dial_candidates(uint64_t now_ms);
+  void on_dial_failed(const std::string& addr, uint64_t now_ms);
+  const std::map<std::string, book_address>& addresses() const { return addrs_; }
+
+  // Gossip dedup: true the first time a hash is seen (bounded, FIFO).
+  bool first_seen(const hash256& h);
+
+ private:
+  struct conn {
+    direction dir;
+    std::string ip;
+    std::string dialed_addr;  // outbound only
+    std::optional<pubkey> key;
+  };
+  void backoff(book_address& a, uint64_t now_ms);
+
+  book_config cfg_;
+  pubkey me_;
+  std::string my_addr_;
+  std::map<uint64_t, conn> conns_;
+  size_t inbound_ = 0, outbound_ = 0;
+  std::deque<uint64_t> recent_inbound_ms_;
+  std::map<std::string, uint32_t> scores_;
+  std::map<std::string, ban_entry> bans_;
+  std::map<std::string, uint32_t> ban_levels_;  // survives expiry, so bans escalate
+  std::map<std::string, book_address> addrs_;
+  std::unordered_set<std::string> dialing_;
+  std::unordered_set<hash256, fixed_bytes_hasher> seen_;
+  std::deque<hash256> seen_order_;
+};
+
+}  // namespace tc::peer
