@@ -1,0 +1,161 @@
+#include "actors/peer/sync_core.hpp"
+
+#include <algorithm>
+
+namespace tc::peer {
+
+sync_actions sync_core::on_local_tip(uint64_t height, uint64_t now_ms) {
+  sync_actions out;
+  if (height <= local_) return out;
+  local_ = height;
+  buffer_.erase(buffer_.begin(), buffer_.upper_bound(local_));
+  if (applying_ && *applying_ <= local_) applying_.reset();
+  fill(now_ms, out);
+  return out;
+}
+
+sync_actions sync_core::on_peer_tip(uint64_t peer, uint64_t height, uint64_t now_ms) {
+  sync_actions out;
+  uint64_t& t = tips_[peer];
+  t = std::max(t, height);
+  target_ = std::max(target_, t);
+  fill(now_ms, out);
+  return out;
+}
+
+sync_actions sync_core::on_peer_gone(uint64_t peer, uint64_t now_ms) {
+  sync_actions out;
+  tips_.erase(peer);
+  for (auto it = inflight_.begin(); it != inflight_.end();)
+    it = it->second.peer == peer ? inflight_.erase(it) : std::next(it);
+  target_ = local_;
+  for (auto& [p, h] : tips_) target_ = std::max(target_, h);
+  fill(now_ms, out);
+  return out;
+}
+
+sync_actions sync_core::on_blocks(uint64_t peer, std::vector<block_with_cert> list,
+                                  uint64_t now_ms) {
+  sync_actions out;
+  // The request this answers: the peer's oldest outstanding one.
+  auto req = std::find_if(inflight_.begin(), inflight_.end(),
+                          [&](auto& r) { return r.second.peer == peer; });
+  if (req == inflight_.end()) {
+    if (!list.empty()) out.push_back(punish_peer{peer, 20, "blocks nobody asked for"});
+    return out;
+  }
+  uint64_t from = req->first, count = req->second.count;
+  inflight_.erase(req);
+  if (list.size() > count) {
+    out.push_back(punish_peer{peer, 50, "more blocks than requested"});
+    fill(now_ms, out);
+    return out;
+  }
+  if (list.empty() && tips_.count(peer) && tips_[peer] >= from)
+    out.push_back(punish_peer{peer, 5, "announced height " + std::to_string(tips_[peer]) +
+                                           " but served no blocks"});
+  for (size_t i = 0; i < list.size(); ++i) {
+    auto& b = list[i];
+    if (b.blk.header.height != from + i || b.cert.height != from + i) {
+      out.push_back(punish_peer{peer, 50, "served blocks out of the requested sequence"});
+      break;
+    }
+    if (from + i > local_ && !buffer_.count(from + i))
+      buffer_[from + i] = held{peer, std::make_shared<const block_with_cert>(std::move(b))};
+  }
+  fill(now_ms, out);
+  return out;
+}
+
+sync_actions sync_core::on_applied(uint64_t height, apply_result r, const std::string& why,
+                                   uint64_t now_ms) {
+  sync_actions out;
+  if (applying_ && *applying_ == height) applying_.reset();
+  if (r == apply_result::ok) {
+    local_ = std::max(local_, height);
+    buffer_.erase(buffer_.begin(), buffer_.upper_bound(local_));
+  } else if (r == apply_result::invalid) {
+    auto it = buffer_.find(height);
+    if (it != buffer_.end()) {
+      uint64_t peer = it->second.peer;
+      out.push_back(punish_peer{peer, 100, "served an invalid block or certificate at height " +
+                                               std::to_string(height) + ": " + why});
+      drop_from(peer);
+    }
+  }
+  // retry: the block stays buffered; the next tick or tip change retries it.
+  fill(now_ms, out);
+  return out;
+}
+
+void sync_core::drop_from(uint64_t peer) {
+  for (auto it = buffer_.begin(); it != buffer_.end();)
+    it = it->second.peer == peer ? buffer_.erase(it) : std::next(it);
+  for (auto it = inflight_.begin(); it != inflight_.end();)
+    it = it->second.peer == peer ? inflight_.erase(it) : std::next(it);
+  tips_.erase(peer);
+  target_ = local_;
+  for (auto& [p, h] : tips_) target_ = std::max(target_, h);
+}
+
+sync_actions sync_core::on_tick(uint64_t now_ms) {
+  sync_actions out;
+  for (auto it = inflight_.begin(); it != inflight_.end();) {
+    if (it->second.deadline_ms <= now_ms) {
+      out.push_back(punish_peer{it->second.peer, 10, "sync request timed out"});
+      it = inflight_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  fill(now_ms, out);
+  return out;
+}
+
+bool sync_core::covered(uint64_t h) const {
+  if (buffer_.count(h)) return true;
+  auto it = inflight_.upper_bound(h);
+  if (it == inflight_.begin()) return false;
+  --it;
+  return h < it->first + it->second.count;
+}
+
+void sync_core::fill(uint64_t now_ms, sync_actions& out) {
+  if (!applying_) {
+    auto it = buffer_.find(local_ + 1);
+    if (it != buffer_.end()) {
+      applying_ = local_ + 1;
+      out.push_back(apply_block{it->second.peer, it->second.blk});
+    }
+  }
+  uint64_t last = std::min(target_, local_ + cfg_.window_blocks);
+  uint64_t h = local_ + 1;
+  while (inflight_.size() < cfg_.max_in_flight && h <= last) {
+    if (covered(h)) {
+      ++h;
+      continue;
+    }
+    // An idle peer that has h, round-robin: one request per peer at a
+    // time spreads a long catch-up over several peers.
+    std::optional<uint64_t> pick;
+    auto it = tips_.lower_bound(next_peer_);
+    for (size_t n = 0; n < tips_.size() && !pick; ++n, ++it) {
+      if (it == tips_.end()) it = tips_.begin();
+      uint64_t peer = it->first;
+      if (it->second >= h && std::none_of(inflight_.begin(), inflight_.end(),
+                                          [&](auto& r) { return r.second.peer == peer; }))
+        pick = peer;
+    }
+    if (!pick) break;
+    next_peer_ = *pick + 1;
+    uint64_t end = std::min({last, tips_[*pick], h + cfg_.batch_blocks - 1});
+    uint64_t e = h;
+    while (e < end && !covered(e + 1)) ++e;
+    auto count = static_cast<uint32_t>(e - h + 1);
+    inflight_[h] = pending{*pick, count, now_ms + cfg_.request_timeout_ms};
+    out.push_back(request_blocks{*pick, h, count});
+    h = e + 1;
+  }
+}
+
+}  // namespace tc::peer

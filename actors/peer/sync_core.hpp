@@ -1,0 +1,82 @@
+#pragma once
+// Catch-up sync, without I/O: which block ranges to ask which peers for,
+// reassembling their answers in height order, handing blocks one at a time
+// to consensus (which verifies each certificate against the validator set it
+// computes itself), and blaming the peer that served something invalid.
+
+#include <map>
+#include <memory>
+
+#include "messages/peer.hpp"
+
+namespace tc::peer {
+
+struct sync_config {
+  uint32_t batch_blocks = 50;      // blocks per get_blocks
+  uint32_t max_in_flight = 3;      // requests outstanding, each to a different peer
+  uint64_t request_timeout_ms = 10'000;
+  uint64_t window_blocks = 500;    // blocks requested or buffered beyond our tip
+};
+
+struct request_blocks {
+  uint64_t peer;
+  uint64_t from;
+  uint32_t count;
+};
+struct apply_block {  // answer with on_applied
+  uint64_t peer;
+  std::shared_ptr<const block_with_cert> blk;
+};
+struct punish_peer {
+  uint64_t peer;
+  uint32_t points;
+  std::string why;
+};
+using sync_action = std::variant<request_blocks, apply_block, punish_peer>;
+using sync_actions = std::vector<sync_action>;
+
+enum class apply_result : uint8_t { ok, retry, invalid };
+
+class sync_core {
+ public:
+  explicit sync_core(sync_config cfg = {}) : cfg_(cfg) {}
+
+  sync_actions on_local_tip(uint64_t height, uint64_t now_ms);
+  sync_actions on_peer_tip(uint64_t peer, uint64_t height, uint64_t now_ms);
+  sync_actions on_peer_gone(uint64_t peer, uint64_t now_ms);
+  sync_actions on_blocks(uint64_t peer, std::vector<block_with_cert> list, uint64_t now_ms);
+  sync_actions on_applied(uint64_t height, apply_result r, const std::string& why,
+                          uint64_t now_ms);
+  sync_actions on_tick(uint64_t now_ms);
+
+  uint64_t local() const { return local_; }
+  uint64_t target() const { return target_; }
+  bool behind() const { return target_ > local_; }
+  size_t buffered() const { return buffer_.size(); }
+  size_t in_flight() const { return inflight_.size(); }
+
+ private:
+  struct pending {
+    uint64_t peer;
+    uint32_t count;
+    uint64_t deadline_ms;
+  };
+  struct held {
+    uint64_t peer;
+    std::shared_ptr<const block_with_cert> blk;
+  };
+  void fill(uint64_t now_ms, sync_actions& out);
+  bool covered(uint64_t h) const;
+  void drop_from(uint64_t peer);
+
+  sync_config cfg_;
+  uint64_t local_ = 0;
+  uint64_t target_ = 0;
+  std::map<uint64_t, uint64_t> tips_;        // peer -> announced height
+  std::map<uint64_t, pending> inflight_;     // from height -> request
+  std::map<uint64_t, held> buffer_;          // height -> block awaiting its turn
+  std::optional<uint64_t> applying_;         // height handed to consensus
+  uint64_t next_peer_ = 0;                   // round-robin cursor
+};
+
+}  // namespace tc::peer

@@ -1,0 +1,118 @@
+#include "actors/peer/sync_core.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace tc;
+using namespace tc::peer;
+
+namespace {
+std::vector<block_with_cert> range(uint64_t from, uint64_t count) {
+  std::vector<block_with_cert> v;
+  for (uint64_t h = from; h < from + count; ++h) {
+    block_with_cert b;
+    b.blk.header.height = h;
+    b.cert.height = h;
+    v.push_back(b);
+  }
+  return v;
+}
+template <class T>
+std::vector<T> only(const sync_actions& acts) {
+  std::vector<T> v;
+  for (auto& a : acts)
+    if (auto* x = std::get_if<T>(&a)) v.push_back(*x);
+  return v;
+}
+}  // namespace
+
+TEST_CASE("a node behind asks several peers for consecutive batches") {
+  sync_core s({50, 3, 10'000, 500});
+  s.on_local_tip(10, 0);
+  s.on_peer_tip(1, 130, 0);
+  s.on_peer_tip(2, 130, 0);
+  auto acts = s.on_peer_tip(3, 130, 0);
+  CHECK(s.target() == 130);
+  // Requests went out as tips arrived; collect them all.
+  CHECK(s.in_flight() == 3);
+  auto more = only<request_blocks>(acts);
+  REQUIRE(more.size() == 1);  // the third peer got the third range
+  CHECK(more[0].peer == 3);
+  CHECK(more[0].from == 111);
+  CHECK(more[0].count == 20);
+}
+
+TEST_CASE("answers out of order are applied in height order, one at a time") {
+  sync_core s({2, 3, 10'000, 500});
+  s.on_peer_tip(1, 4, 0);
+  s.on_peer_tip(2, 4, 0);
+  CHECK(s.in_flight() == 2);  // [1,2] from peer 1, [3,4] from peer 2
+  auto a = s.on_blocks(2, range(3, 2), 1);
+  CHECK(only<apply_block>(a).empty());  // height 1 is missing
+  a = s.on_blocks(1, range(1, 2), 2);
+  auto ap = only<apply_block>(a);
+  REQUIRE(ap.size() == 1);
+  CHECK(ap[0].blk->blk.header.height == 1);
+  for (uint64_t h = 1; h <= 4; ++h) {
+    a = s.on_applied(h, apply_result::ok, "", 3);
+    ap = only<apply_block>(a);
+    if (h < 4) {
+      REQUIRE(ap.size() == 1);
+      CHECK(ap[0].blk->blk.header.height == h + 1);
+    } else {
+      CHECK(ap.empty());
+    }
+  }
+  CHECK(s.local() == 4);
+  CHECK_FALSE(s.behind());
+  CHECK(s.buffered() == 0);
+}
+
+TEST_CASE("a peer that served an invalid block is punished and others serve the range") {
+  sync_core s({10, 1, 10'000, 500});
+  auto a = s.on_peer_tip(1, 3, 0);
+  REQUIRE(only<request_blocks>(a).size() == 1);
+  s.on_peer_tip(2, 3, 0);  // one request at a time: nothing new
+  a = s.on_blocks(1, range(1, 3), 1);
+  REQUIRE(only<apply_block>(a).size() == 1);
+  a = s.on_applied(1, apply_result::invalid, "certificate: not enough power", 2);
+  auto p = only<punish_peer>(a);
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].peer == 1);
+  CHECK(p[0].points == 100);
+  CHECK(p[0].why.find("not enough power") != std::string::npos);
+  auto r = only<request_blocks>(a);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].peer == 2);
+  CHECK(r[0].from == 1);
+  CHECK(s.buffered() == 0);
+}
+
+TEST_CASE("timeouts, gone peers and unrequested or misnumbered blocks") {
+  sync_core s({10, 2, 1'000, 500});
+  s.on_peer_tip(1, 5, 0);
+  CHECK(s.in_flight() == 1);
+  auto a = s.on_tick(1'000);
+  auto p = only<punish_peer>(a);
+  REQUIRE(p.size() == 1);
+  CHECK(p[0].why == "sync request timed out");
+  CHECK(s.in_flight() == 1);  // asked again (the only peer)
+  s.on_peer_gone(1, 1'001);
+  CHECK(s.in_flight() == 0);
+  CHECK_FALSE(s.behind());
+
+  a = s.on_blocks(7, range(1, 1), 1'002);
+  CHECK(only<punish_peer>(a).at(0).why == "blocks nobody asked for");
+
+  s.on_peer_tip(2, 5, 1'003);
+  auto bad = range(1, 2);
+  bad[1].blk.header.height = 9;
+  a = s.on_blocks(2, bad, 1'004);
+  CHECK(only<punish_peer>(a).at(0).why == "served blocks out of the requested sequence");
+  CHECK(s.buffered() == 1);  // height 1 was fine
+}
+
+TEST_CASE("the window bounds what is requested beyond our tip") {
+  sync_core s({50, 100, 10'000, 120});
+  for (uint64_t p = 1; p <= 10; ++p) s.on_peer_tip(p, 100'000, 0);
+  CHECK(s.in_flight() == 3);  // 50 + 50 + 20
+}
