@@ -110,6 +110,11 @@ void apply(const toml::table& root, node_config& c) {
     s.get("addnode", c.addnode);
     s.get<uint32_t>("max_inbound", c.max_inbound, 0, 10'000);
     s.get<uint32_t>("max_outbound", c.max_outbound, 0, 1'000);
+    s.get<uint32_t>("max_per_ip", c.max_per_ip, 1, 10'000);
+    s.get<uint32_t>("max_new_per_minute", c.max_new_per_minute, 1, 100'000);
+    s.get<uint32_t>("ping_interval_s", c.ping_interval_s, 1, 3'600);
+    s.get("enabled", c.p2p_enabled);
+    s.get("node_key_file", c.node_key_file);
   }
   {
     section s(root, "rpc");
@@ -219,7 +224,12 @@ std::string default_config_text(network n, const std::string& home) {
     << "# genesis = \"genesis.toml\"         # default: <datadir>/genesis.toml\n\n"
     << "[network]\nlisten_host = \"" << c.listen_host << "\"\nport = " << c.p2p_port << "\n"
     << "addnode = []                        # \"host:port\" peers to dial\n"
-    << "max_inbound = " << c.max_inbound << "\nmax_outbound = " << c.max_outbound << "\n\n"
+    << "max_inbound = " << c.max_inbound << "\nmax_outbound = " << c.max_outbound
+    << "\nmax_per_ip = " << c.max_per_ip << "\nmax_new_per_minute = " << c.max_new_per_minute
+    << "\nping_interval_s = " << c.ping_interval_s
+    << "\nenabled = true                      # false: no P2P at all (a lone node)\n"
+    << "node_key_file = \"" << c.node_key_file
+    << "\"          # created on first start; validators use the masternode key\n\n"
     << "[rpc]\nenabled = true\nbind = \"127.0.0.1\"                  # JSON-RPC stays on loopback\n"
     << "port = " << c.rpc_port << "\n"
     << "# user = \"\"                         # default: cookie auth (<datadir>/.cookie)\n"

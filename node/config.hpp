@@ -22,6 +22,11 @@ struct node_config {
   std::vector<std::string> addnode;
   uint32_t max_inbound = 64;
   uint32_t max_outbound = 16;
+  uint32_t max_per_ip = 8;
+  uint32_t max_new_per_minute = 60;  // inbound connections accepted
+  uint32_t ping_interval_s = 10;
+  bool p2p_enabled = true;           // false: a node without peers (tests, benchmarks)
+  std::string node_key_file = "node.key";  // non-validators; validators use the masternode key
   // [rpc]
   bool rpc_enabled = true;
   std::string rpc_bind = "127.0.0.1";
