@@ -10,8 +10,10 @@
 #include <memory>
 #include <string>
 
+#include "actors/peer/session_core.hpp"
 #include "messages/types.hpp"
 #include "storage/chain_rules.hpp"
+#include "storage/peer_store.hpp"
 
 namespace tc {
 
@@ -22,6 +24,8 @@ using tx_ptr = std::shared_ptr<const transaction>;
 using tx_batch = std::vector<tx_ptr>;
 using wtxid_set = std::unordered_set<hash256, fixed_bytes_hasher>;
 using verified_ptr = std::shared_ptr<const wtxid_set>;
+
+using status_atom = caf::atom_constant<caf::atom("status")>;
 
 // ---- tracing (message-flow recording for developers) ----
 struct trace_event {
@@ -69,6 +73,7 @@ using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using read_atom = caf::atom_constant<caf::atom("read")>;
 using vset_atom = caf::atom_constant<caf::atom("vset")>;
 using reward_atom = caf::atom_constant<caf::atom("reward")>;
+using blocks_atom = caf::atom_constant<caf::atom("blocks")>;
 
 using chain_actor = caf::typed_actor<
     // Validate and commit; replies with an error text, empty on success.
@@ -84,6 +89,8 @@ using chain_actor = caf::typed_actor<
     caf::replies_to<vset_atom, uint64_t>::with<std::vector<masternode>>,
     // Reward outputs for a block at `height` with `fees` and `proposer`.
     caf::replies_to<reward_atom, uint64_t, amount, pubkey>::with<std::vector<tx_output>>,
+    // Blocks with certificates for a syncing peer: from, count, byte budget.
+    caf::replies_to<blocks_atom, uint64_t, uint32_t, uint64_t>::with<std::vector<block_with_cert>>,
     caf::reacts_to<trace_atom, tracer_actor>>;
 
 // ---- mempool ----
@@ -138,6 +145,31 @@ using producer_actor =
     caf::typed_actor<caf::replies_to<build_atom, uint64_t, uint32_t, pubkey>::with<block_ptr>,
                      caf::reacts_to<trace_atom, tracer_actor>>;
 
+// ---- peers (what consensus and RPC see of the peer manager) ----
+using msg_ptr = std::shared_ptr<const peer::message>;
+using frame_ptr = std::shared_ptr<const bytes>;  // a framed message, shared by every session
+using bcast_atom = caf::atom_constant<caf::atom("bcast")>;
+using localtip_atom = caf::atom_constant<caf::atom("localtip")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+// Consensus hands the peer manager messages to gossip and its new tips.
+using peer_out_actor = caf::typed_actor<caf::reacts_to<bcast_atom, msg_ptr>,
+                                        caf::reacts_to<localtip_atom, uint64_t, hash256>>;
+
+// ---- sync (catch-up from peers) ----
+using peertip_atom = caf::atom_constant<caf::atom("peertip")>;
+using gone_atom = caf::atom_constant<caf::atom("gone")>;
+using sync_atom = caf::atom_constant<caf::atom("sync")>;
+struct sync_status {
+  bool syncing = false;
+  uint64_t local = 0, target = 0;
+};
+using sync_actor =
+    caf::typed_actor<caf::reacts_to<peertip_atom, uint64_t, uint64_t>,  // peer id, its height
+                     caf::reacts_to<gone_atom, uint64_t>,
+                     caf::reacts_to<blocks_atom, uint64_t, std::vector<block_with_cert>>,
+                     caf::reacts_to<localtip_atom, uint64_t, hash256>, caf::reacts_to<tick_atom>,
+                     caf::replies_to<status_atom>::with<sync_status>>;
+
 // ---- consensus ----
 struct consensus_status {
   uint64_t height = 0;
@@ -149,13 +181,81 @@ struct consensus_status {
   std::optional<commit_certificate> last_certificate;
   uint64_t last_commit_ms = 0;
 };
-using status_atom = caf::atom_constant<caf::atom("status")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
+using wire_atom = caf::atom_constant<caf::atom("wire")>;
+// A synced block: ok (committed, or already had it), retry later (not at
+// that height yet), or invalid (the peer that served it is to blame).
+struct sync_verdict {
+  uint8_t result = 0;  // peer::apply_result
+  std::string why;
+};
+using block_cert_ptr = std::shared_ptr<const block_with_cert>;
 using consensus_actor = caf::typed_actor<
     caf::reacts_to<start_atom>, caf::reacts_to<timer_atom, uint8_t, uint64_t, uint32_t>,
     caf::reacts_to<proposal>, caf::reacts_to<vote>,
+    caf::reacts_to<wire_atom, peer_out_actor, sync_actor>,
+    caf::replies_to<sync_atom, block_cert_ptr>::with<sync_verdict>,
     caf::replies_to<status_atom>::with<consensus_status>, caf::reacts_to<trace_atom, tracer_actor>>;
+
+// ---- peer manager and sessions ----
+// A session (one CAF io broker per connection, untyped) reports to the
+// manager with these; the manager answers a session with
+//   (go_atom, best_height)        handshake may start
+//   (send_atom, frame_ptr)        write a frame
+//   (punish_atom, points, why)    misbehaviour found above the session
+//   (close_atom, reason)          close now
+struct session_open {
+  peer::direction dir = peer::direction::inbound;
+  std::string ip;
+  std::string remote;       // ip:port of the socket
+  std::string dialed_addr;  // outbound: the address we dialed
+};
+struct session_closed {
+  std::string reason;
+  uint32_t score = 0;
+  bool ban = false;
+};
+struct peer_inbound {
+  msg_ptr msg;
+  frame_ptr payload;  // the raw payload (dedup hash, relayed unchanged)
+};
+struct peer_status {
+  uint64_t id = 0;
+  std::string direction, remote;
+  peer::hello hello;
+  peer::session_stats stats;
+};
+using open_atom = caf::atom_constant<caf::atom("open")>;
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
+using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using dialed_atom = caf::atom_constant<caf::atom("dialed")>;
+using dial_atom = caf::atom_constant<caf::atom("dial")>;
+using relay_atom = caf::atom_constant<caf::atom("relay")>;
+using send_atom = caf::atom_constant<caf::atom("send")>;
+using punish_atom = caf::atom_constant<caf::atom("punish")>;
+using peers_atom = caf::atom_constant<caf::atom("peers")>;
+using bans_atom = caf::atom_constant<caf::atom("bans")>;
+using go_atom = caf::atom_constant<caf::atom("go")>;
+using close_atom = caf::atom_constant<caf::atom("close")>;
+
+using peer_manager_actor = peer_out_actor::extend<
+    caf::reacts_to<open_atom, caf::actor, session_open>,
+    caf::reacts_to<ready_atom, caf::actor, peer::hello>,
+    caf::reacts_to<closed_atom, caf::actor, session_closed>,
+    caf::reacts_to<inbound_atom, caf::actor, peer_inbound>,
+    caf::reacts_to<stats_atom, caf::actor, peer::session_stats>,
+    caf::reacts_to<dialed_atom, std::string, std::string>,  // a dial failed: address, error
+    caf::reacts_to<wire_atom, consensus_actor, sync_actor>,
+    // Txs accepted through RPC, to gossip.
+    caf::reacts_to<relay_atom, tx_batch>,
+    // Sync: a message to one peer, and blame for one.
+    caf::reacts_to<send_atom, uint64_t, msg_ptr>,
+    caf::reacts_to<punish_atom, uint64_t, uint32_t, std::string>, caf::reacts_to<tick_atom>,
+    caf::replies_to<peers_atom>::with<std::vector<peer_status>>,
+    caf::replies_to<bans_atom>::with<std::vector<stored_ban>>>;
 
 }  // namespace tc
 
@@ -184,3 +284,17 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::proposal)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::vote)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::consensus_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::trace_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::msg_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::frame_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::sync_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::sync_verdict)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::block_cert_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::block_with_cert>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::session_open)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::session_closed)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_inbound)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::peer_status>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::stored_ban>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer::hello)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer::session_stats)

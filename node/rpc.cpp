@@ -156,6 +156,18 @@ struct rpc_server::impl {
   // Submits every sendrawtransaction of a batch in one mempool call, so the
   // chain and verifier actors see them together; returns responses by index.
   std::map<size_t, json> submit_grouped(const json& batch);
+  // Accepted txs go to the peer manager to gossip.
+  void relay_accepted(const tx_batch& txs, const std::vector<tx_admission>& verdicts) {
+    if (!ctx.peers) return;
+    tx_batch ok;
+    for (size_t i = 0; i < txs.size() && i < verdicts.size(); ++i)
+      if (verdicts[i].error.empty()) ok.push_back(txs[i]);
+    if (!ok.empty()) caf::anon_send(ctx.peers, relay_atom::value, std::move(ok));
+  }
+  std::vector<peer_status> peer_list() {
+    if (!ctx.peers) return {};
+    return ask<std::vector<peer_status>>(ctx.peers, peers_atom::value);
+  }
 };
 
 std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
@@ -176,6 +188,7 @@ std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
   }
   if (txs.empty()) return out;
   auto verdicts = ask<std::vector<tx_admission>>(ctx.mempool, submit_atom::value, txs);
+  relay_accepted(txs, verdicts);
   for (size_t k = 0; k < where.size() && k < verdicts.size(); ++k) {
     const json& r = batch[where[k]];
     json id = r.contains("id") ? r["id"] : json(nullptr);
@@ -286,7 +299,9 @@ void rpc_server::impl::register_methods() {
   };
   m["sendrawtransaction"] = [this](const json& p) {
     tx_ptr tx = parse_tx_hex(param(p, 0, "hexstring"));
-    auto a = ask<std::vector<tx_admission>>(ctx.mempool, submit_atom::value, tx_batch{tx}).at(0);
+    auto v = ask<std::vector<tx_admission>>(ctx.mempool, submit_atom::value, tx_batch{tx});
+    relay_accepted(tx_batch{tx}, v);
+    auto a = v.at(0);
     if (!a.error.empty()) throw_rpc(rejected_tx, "transaction rejected: " + a.error);
     return json(a.txid.hex());
   };
@@ -386,11 +401,41 @@ void rpc_server::impl::register_methods() {
     return json{{"version", TC_VERSION},
                 {"network", network_name(net())},
                 {"protocolversion", 1},
-                {"connections", 0},
+                {"connections", peer_list().size()},
                 {"listen", ctx.cfg.listen_host + ":" + std::to_string(ctx.cfg.p2p_port)}};
   };
-  m["getpeerinfo"] = [](const json&) { return json::array(); };
-  m["getconnectioncount"] = [](const json&) { return json(0); };
+  m["getpeerinfo"] = [this](const json&) {
+    json out = json::array();
+    uint64_t now = ctx.now_ms();
+    for (const auto& p : peer_list())
+      out.push_back({{"id", p.id},
+                     {"key", p.hello.key.hex()},
+                     {"address", p.remote},
+                     {"listen_address", p.hello.listen_addr},
+                     {"direction", p.direction},
+                     {"rtt_ms", p.stats.rtt_ms},
+                     {"ban_score", p.stats.score},
+                     {"height", p.hello.best_height},
+                     {"user_agent", p.hello.user_agent},
+                     {"connected_s", (now - std::min(now, p.stats.connected_ms)) / 1000},
+                     {"bytes_in", p.stats.bytes_in},
+                     {"bytes_out", p.stats.bytes_out},
+                     {"msgs_in", p.stats.msgs_in},
+                     {"msgs_out", p.stats.msgs_out}});
+    return out;
+  };
+  m["getconnectioncount"] = [this](const json&) { return json(peer_list().size()); };
+  m["listbanned"] = [this](const json&) {
+    json out = json::array();
+    if (!ctx.peers) return out;
+    for (const auto& b : ask<std::vector<stored_ban>>(ctx.peers, bans_atom::value))
+      out.push_back({{"subject", b.subject},
+                     {"until_ms", b.until_ms},
+                     {"permanent", b.until_ms == 0},
+                     {"level", b.level},
+                     {"reason", b.reason}});
+    return out;
+  };
   m["masternodelist"] = [this](const json&) {
     network nw = net();
     return read([nw](chain_store& cs) -> json {
@@ -476,7 +521,7 @@ void rpc_server::impl::register_methods() {
                 {"chain_id", ctx.params.chain_id},
                 {"blocks", t.height},
                 {"bestblockhash", t.hash.hex()},
-                {"connections", 0},
+                {"connections", peer_list().size()},
                 {"mempool", mp.size},
                 {"validators", s.validators},
                 {"is_validator", s.is_validator},

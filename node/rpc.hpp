@@ -18,6 +18,7 @@ struct rpc_context {
   chain_actor chain;
   mempool_actor mempool;
   consensus_actor consensus;
+  peer_manager_actor peers;  // null when P2P is off
   node_config cfg;
   chain_params params;
   hash256 genesis_hash;

@@ -4,6 +4,8 @@
 
 #include "actors/chain/chain_actor.hpp"
 #include "actors/mempool/mempool_actor.hpp"
+#include "actors/peer/peer_manager.hpp"
+#include "actors/peer/sync_actor.hpp"
 #include "actors/producer/producer_actor.hpp"
 #include "messages/limits.hpp"
 #include "node/rpc.hpp"
@@ -12,7 +14,6 @@
 namespace tc {
 
 namespace {
-using tick_atom = caf::atom_constant<caf::atom("tick")>;
 using settrace_atom = caf::atom_constant<caf::atom("settrace")>;
 }  // namespace
 
@@ -20,6 +21,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   const node_config cfg = s.cfg;
   chain_params params = s.store->params();
   hash256 genesis = s.store->genesis_hash();
+  tip_info start_tip = s.store->tip();
   auto chain = self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms);
   s.store.reset();  // the chain actor is now its only owner
   auto mempool = self->spawn<caf::linked>(
@@ -30,6 +32,40 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
                                uint64_t{limits::max_block_txs}, uint64_t{limits::max_block_bytes});
   auto consensus =
       self->spawn<caf::linked>(consensus_impl, s.consensus, chain, mempool, producer, s.now_ms);
+  peer_manager_actor peers;
+  sync_actor sync;
+  if (cfg.p2p_enabled) {
+    manager_setup ms;
+    ms.book.max_inbound = cfg.max_inbound;
+    ms.book.max_outbound = cfg.max_outbound;
+    ms.book.max_per_ip = cfg.max_per_ip;
+    ms.book.max_new_per_minute = cfg.max_new_per_minute;
+    ms.addnode = cfg.addnode;
+    ms.listen_addr = cfg.listen_host + ":" + std::to_string(cfg.p2p_port);
+    ms.io.listen_host = cfg.listen_host;
+    ms.io.port = cfg.p2p_port;
+    auto& sc = ms.io.session.cfg;
+    sc.chain_id = params.chain_id;
+    sc.genesis_hash = genesis;
+    sc.protocol_version = limits::protocol_version;
+    sc.listen_addr = ms.listen_addr;
+    sc.user_agent = std::string("timed/") + TC_VERSION;
+    sc.ping_interval_ms = uint64_t{cfg.ping_interval_s} * 1000;
+    sc.pong_timeout_ms = 2 * sc.ping_interval_ms;
+    sc.idle_timeout_ms = std::max<uint64_t>(90'000, 6 * sc.ping_interval_ms);
+    ms.io.session.signer = s.node_key;
+    ms.io.session.now_ms = s.now_ms;
+    ms.io.session.random32 = s.random32;
+    ms.chain = chain;
+    ms.mempool = mempool;
+    ms.tip_height = start_tip.height;
+    ms.tip_hash = start_tip.hash;
+    ms.now_ms = s.now_ms;
+    peers = self->spawn<caf::linked>(peer_manager_impl, ms);
+    sync = self->spawn<caf::linked>(sync_impl, peers, consensus, start_tip.height, s.now_ms);
+    self->send(consensus, wire_atom::value, peer_out_actor{peers}, sync);
+    self->send(peers, wire_atom::value, consensus, sync);
+  }
   rpc_actor rpc;  // held by the behavior below: an unreferenced actor exits as unreachable
   if (cfg.rpc_enabled) {
     rpc_context ctx;
@@ -37,6 +73,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     ctx.chain = chain;
     ctx.mempool = mempool;
     ctx.consensus = consensus;
+    ctx.peers = peers;
     ctx.cfg = cfg;
     ctx.params = params;
     ctx.genesis_hash = genesis;
@@ -91,6 +128,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
       },
       [=](tick_atom) {
         (void)rpc;
+        (void)sync;
         trace(*tracer, "supervisor", "chain", "tip");
         trace(*tracer, "supervisor", "mempool", "info");
         trace(*tracer, "supervisor", "consensus", "status");
@@ -100,10 +138,16 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
                   .then([=](const mempool_info& m) {
                     self->request(consensus, std::chrono::seconds(10), status_atom::value)
                         .then([=](const consensus_status& c) {
-                          spdlog::info(
-                              "status: height {}, peers 0, mempool {} txs, active masternodes {}{}",
-                              t.height, m.size, c.validators,
-                              c.is_validator ? " (validating)" : "");
+                          auto log = [=](size_t n_peers) {
+                            spdlog::info(
+                                "status: height {}, peers {}, mempool {} txs, active masternodes "
+                                "{}{}",
+                                t.height, n_peers, m.size, c.validators,
+                                c.is_validator ? " (validating)" : "");
+                          };
+                          if (!peers) return log(0);
+                          self->request(peers, std::chrono::seconds(10), peers_atom::value)
+                              .then([=](const std::vector<peer_status>& p) { log(p.size()); });
                         });
                   });
             });

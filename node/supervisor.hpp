@@ -16,6 +16,8 @@ struct supervisor_setup {
   std::function<uint64_t()> now_ms;
   std::function<uint64_t()> now_us;  // trace timestamps
   std::function<void()> request_stop;
+  std::shared_ptr<consensus::signer> node_key;  // peer handshakes (the masternode key if any)
+  std::function<hash256()> random32;             // handshake and ping nonces
 };
 
 caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup setup);

@@ -18,7 +18,10 @@
 #include <iostream>
 #include <thread>
 
+#include <caf/io/middleman.hpp>
+
 #include "crypto/keyfile.hpp"
+#include "crypto/random.hpp"
 #include "messages/encoding.hpp"
 #include "node/config.hpp"
 #include "node/supervisor.hpp"
@@ -177,6 +180,17 @@ int main(int argc, char** argv) {
     cs.key = *key;
     spdlog::info("masternode key {}", encode_address(cfg.net, key->public_key()));
   }
+  // The node key authenticates peer handshakes: a validator's is its
+  // masternode key (peers then know who validates); others keep their own.
+  secret_key node_key = cs.key ? *cs.key : secret_key::generate();
+  if (!cs.key) {
+    std::string path = cfg.path_in_datadir(cfg.node_key_file);
+    if (::access(path.c_str(), F_OK) != 0)
+      if (auto w = write_key_file(path, node_key); !w) return fail(w.error_message());
+    auto k = load_key_file(path);
+    if (!k) return fail(k.error_message());
+    node_key = *k;
+  }
   if (auto rec = (*store)->get_state("last_signed")) {
     auto r = consensus::decode_signed_record(*rec);
     if (!r) return fail("node state last_signed is corrupt: " + r.error_message());
@@ -197,6 +211,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   {
     caf::actor_system_config caf_cfg;
+    caf_cfg.load<caf::io::middleman>();
     caf::actor_system sys{caf_cfg};
     supervisor_setup setup;
     setup.cfg = cfg;
@@ -209,6 +224,8 @@ int main(int argc, char** argv) {
                                        .count());
     };
     setup.request_stop = [] { ::kill(::getpid(), SIGTERM); };
+    setup.node_key = std::make_shared<consensus::key_signer>(node_key, false);
+    setup.random32 = [] { return os_random32(); };
     auto sup = sys.spawn(node_supervisor, setup);
     setup = supervisor_setup{};
 

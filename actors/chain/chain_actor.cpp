@@ -1,5 +1,7 @@
 #include "actors/chain/chain_actor.hpp"
 
+#include "storage/peer_store.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include "messages/encoding.hpp"
@@ -73,6 +75,10 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         auto r = reward_outputs(self->state.store->params(), fees, proposer,
                                 self->state.store->validators_at(height));
         return r ? *r : std::vector<tx_output>{};
+      },
+      [self](blocks_atom, uint64_t from, uint32_t count, uint64_t max_bytes) {
+        trace(self->state.tracer, "peers", "chain", "blocks", from);
+        return load_blocks(*self->state.store, from, count, max_bytes);
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };

@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/peer/sync_core.hpp"
 #include "messages/encoding.hpp"
+#include "messages/validation.hpp"
 
 namespace tc {
 
@@ -17,14 +19,44 @@ std::string short_hash(const hash256& h) {
 }
 
 void run(self_ptr self, actions acts, size_t from = 0);
+void try_sync(self_ptr self);
+
+sync_verdict verdict(peer::apply_result r, std::string why = {}) {
+  return sync_verdict{static_cast<uint8_t>(r), std::move(why)};
+}
 
 void start_next(self_ptr self, uint64_t height, uint64_t delay_ms) {
   trace(self->state.tracer, "consensus", "chain", "validator-set", height);
+  self->state.height_ready = false;
   self->request(self->state.chain, caf::infinite, vset_atom::value, height)
       .then([=](const std::vector<masternode>& active) {
         run(self, self->state.core->start_height(height, validator_set::from_masternodes(active),
                                                  delay_ms));
+        self->state.height_ready = true;
+        if (self->state.sync_waiting) try_sync(self);
       });
+}
+
+// A block the network committed, with its certificate: checked here against
+// the validator set this node computed itself, then committed like our own.
+void try_sync(self_ptr self) {
+  auto& st = self->state;
+  auto p = std::move(*st.sync_waiting);
+  st.sync_waiting.reset();
+  const block_with_cert& b = *p.blk;
+  if (b.cert.height != st.core->height())
+    return (void)p.rp.deliver(verdict(
+        b.cert.height < st.core->height() ? peer::apply_result::ok : peer::apply_result::retry));
+  if (auto s = check_block_stateless(b.blk); !s)
+    return (void)p.rp.deliver(verdict(peer::apply_result::invalid, s.error_message()));
+  actions acts = st.core->on_certificate(b.blk, b.cert);
+  for (auto& a : acts)
+    if (auto* r = std::get_if<rejected>(&a))
+      return (void)p.rp.deliver(verdict(peer::apply_result::invalid, r->reason));
+  if (acts.empty())
+    return (void)p.rp.deliver(verdict(peer::apply_result::retry, "deciding already"));
+  st.sync_commit = p.rp;
+  run(self, std::move(acts));
 }
 
 // Asks the mempool which of the block's signatures are already verified,
@@ -40,13 +72,22 @@ void with_verified(self_ptr self, const block_ptr& blk, Next next) {
 void commit(self_ptr self, const decided& d) {
   block_ptr blk = d.blk;
   commit_certificate cert = d.cert;
-  with_verified(self, blk, [=](const verified_ptr& verified) {
+  auto synced = std::exchange(self->state.sync_commit, std::nullopt);
+  with_verified(self, blk, [=](const verified_ptr& verified) mutable {
     trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
           block_hash(blk->header).hex().substr(0, 16));
     self->request(self->state.chain, caf::infinite, connect_atom::value, blk, cert, verified)
-        .then([=](const std::string& err) {
+        .then([=](const std::string& err) mutable {
           auto& st = self->state;
           hash256 h = block_hash(blk->header);
+          if (!err.empty() && synced) {
+            // A certified block from a peer that our chain refuses: the peer
+            // is to blame (sync bans it); restart this height cleanly.
+            spdlog::warn("synced block {} at height {} refused: {}", short_hash(h), cert.height,
+                         err);
+            (void)synced->deliver(verdict(peer::apply_result::invalid, err));
+            return start_next(self, cert.height, 0);
+          }
           if (!err.empty()) {
             // A decided block that our chain refuses means this node's state
             // diverged from the quorum's: stop rather than guess.
@@ -57,7 +98,11 @@ void commit(self_ptr self, const decided& d) {
           spdlog::info("✅ Block {} committed at height {} ({} txs, round {}, {} signatures)",
                        short_hash(h), cert.height, blk->txs.size() - 1, cert.round,
                        cert.sigs.size());
-          spdlog::info("✓ Block {} finalized at height {}", short_hash(h), cert.height);
+          spdlog::info("✓ Block {} finalized at height {}{}", short_hash(h), cert.height,
+                       synced ? " (synced from peers)" : "");
+          if (synced) (void)synced->deliver(verdict(peer::apply_result::ok));
+          if (st.peers) self->send(st.peers, localtip_atom::value, cert.height, h);
+          if (st.sync) self->send(st.sync, localtip_atom::value, cert.height, h);
           st.last_cert = cert;
           st.last_commit_ms = st.now_ms();
           trace(st.tracer, "consensus", "mempool", "committed", cert.height, cert.round);
@@ -92,12 +137,19 @@ void run(self_ptr self, actions acts, size_t from) {
             block_hash(x->p.blk.header).hex().substr(0, 16));
       spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x->p.blk.header)),
                    x->p.height);
+      if (st.peers)
+        self->send(st.peers, bcast_atom::value, std::make_shared<const peer::message>(x->p));
     } else if (auto* x = std::get_if<broadcast_vote>(&a)) {
       trace(st.tracer, "consensus", "peers",
             x->v.type == vote_type::prevote ? "prevote" : "precommit", x->v.height, x->v.round,
             x->v.is_nil() ? "nil" : x->v.block_hash.hex().substr(0, 16));
       spdlog::debug("{} h={} r={} {}", x->v.type == vote_type::prevote ? "prevote" : "precommit",
                     x->v.height, x->v.round, x->v.is_nil() ? "nil" : short_hash(x->v.block_hash));
+      if (st.peers)
+        self->send(st.peers, bcast_atom::value,
+                   x->v.type == vote_type::prevote
+                       ? std::make_shared<const peer::message>(peer::prevote{x->v})
+                       : std::make_shared<const peer::message>(peer::precommit{x->v}));
     } else if (auto* x = std::get_if<schedule_timeout>(&a)) {
       self->delayed_send(self, std::chrono::milliseconds(x->delay_ms), timer_atom::value,
                          static_cast<uint8_t>(x->kind), x->height, x->round);
@@ -173,6 +225,21 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         run(self, self->state.core->on_timeout(static_cast<timeout_kind>(kind), height, round));
       },
       [self](const proposal& p) { run(self, self->state.core->on_proposal(p)); },
+      [self](wire_atom, const peer_out_actor& peers, const sync_actor& sync) {
+        self->state.peers = peers;
+        self->state.sync = sync;
+      },
+      [self](sync_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
+        auto& st = self->state;
+        uint64_t h = b->cert.height;
+        if (h < st.core->height()) return verdict(peer::apply_result::ok, "already committed");
+        if (h > st.core->height() || st.sync_waiting || st.sync_commit)
+          return verdict(peer::apply_result::retry, "not at that height yet");
+        auto rp = self->make_response_promise<sync_verdict>();
+        st.sync_waiting = consensus_actor_state::pending_sync{b, rp};
+        if (st.height_ready) try_sync(self);
+        return rp;
+      },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
       [self](const vote& v) { run(self, self->state.core->on_vote(v)); },
       [self](status_atom) {

@@ -23,6 +23,17 @@ struct consensus_actor_state {
   std::optional<commit_certificate> last_cert;
   uint64_t last_commit_ms = 0;
   tracer_actor tracer;
+  // Peers: gossip out, tips to announce; sync: blocks the network already
+  // committed, fed one at a time through the core's certificate check.
+  peer_out_actor peers;
+  sync_actor sync;
+  bool height_ready = false;  // the core runs core->height() (its validator set is loaded)
+  struct pending_sync {
+    block_cert_ptr blk;
+    caf::typed_response_promise<sync_verdict> rp;
+  };
+  std::optional<pending_sync> sync_waiting;                              // until height_ready
+  std::optional<caf::typed_response_promise<sync_verdict>> sync_commit;  // decided by a certificate
 };
 
 struct consensus_setup {

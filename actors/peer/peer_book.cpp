@@ -99,8 +99,8 @@ std::optional<ban_entry> peer_book::on_misbehaviour(const std::string& subject, 
   ban_entry e;
   e.level = level;
   e.reason = reason;
-  e.until_ms = level <= cfg_.ban_durations_ms.size() ? now_ms + cfg_.ban_durations_ms[level - 1]
-                                                     : 0;
+  e.until_ms =
+      level <= cfg_.ban_durations_ms.size() ? now_ms + cfg_.ban_durations_ms[level - 1] : 0;
   bans_[subject] = e;
   return e;
 }

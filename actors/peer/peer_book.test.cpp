@@ -117,7 +117,7 @@ TEST_CASE("address book: dial candidates respect slots, back-off and connections
   book.on_dial_failed("127.0.0.1:2", 0);
   c = book.dial_candidates(0);
   CHECK(c == std::vector<std::string>{"127.0.0.1:4"});  // :2 backs off
-  book.on_dial_failed("127.0.0.1:2", 0);  // not dialing, but back-off grows anyway
+  book.on_dial_failed("127.0.0.1:2", 0);                // not dialing, but back-off grows anyway
   book.on_dial_failed("127.0.0.1:4", 0);
   CHECK(book.dial_candidates(999).empty());
   CHECK(book.dial_candidates(1'000) == std::vector<std::string>{"127.0.0.1:4"});

@@ -8,6 +8,7 @@ sync_actions sync_core::on_local_tip(uint64_t height, uint64_t now_ms) {
   sync_actions out;
   if (height <= local_) return out;
   local_ = height;
+  retry_at_ms_ = 0;  // consensus moved on: whatever it was busy with is done
   buffer_.erase(buffer_.begin(), buffer_.upper_bound(local_));
   if (applying_ && *applying_ <= local_) applying_.reset();
   fill(now_ms, out);
@@ -52,8 +53,8 @@ sync_actions sync_core::on_blocks(uint64_t peer, std::vector<block_with_cert> li
     return out;
   }
   if (list.empty() && tips_.count(peer) && tips_[peer] >= from)
-    out.push_back(punish_peer{peer, 5, "announced height " + std::to_string(tips_[peer]) +
-                                           " but served no blocks"});
+    out.push_back(punish_peer{
+        peer, 5, "announced height " + std::to_string(tips_[peer]) + " but served no blocks"});
   for (size_t i = 0; i < list.size(); ++i) {
     auto& b = list[i];
     if (b.blk.header.height != from + i || b.cert.height != from + i) {
@@ -78,12 +79,13 @@ sync_actions sync_core::on_applied(uint64_t height, apply_result r, const std::s
     auto it = buffer_.find(height);
     if (it != buffer_.end()) {
       uint64_t peer = it->second.peer;
-      out.push_back(punish_peer{peer, 100, "served an invalid block or certificate at height " +
-                                               std::to_string(height) + ": " + why});
+      out.push_back(punish_peer{peer, 100,
+                                "served an invalid block or certificate at height " +
+                                    std::to_string(height) + ": " + why});
       drop_from(peer);
     }
   }
-  // retry: the block stays buffered; the next tick or tip change retries it.
+  if (r == apply_result::retry) retry_at_ms_ = now_ms + cfg_.retry_delay_ms;  // stays buffered
   fill(now_ms, out);
   return out;
 }
@@ -121,7 +123,7 @@ bool sync_core::covered(uint64_t h) const {
 }
 
 void sync_core::fill(uint64_t now_ms, sync_actions& out) {
-  if (!applying_) {
+  if (!applying_ && now_ms >= retry_at_ms_) {
     auto it = buffer_.find(local_ + 1);
     if (it != buffer_.end()) {
       applying_ = local_ + 1;

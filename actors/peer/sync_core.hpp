@@ -12,10 +12,11 @@
 namespace tc::peer {
 
 struct sync_config {
-  uint32_t batch_blocks = 50;      // blocks per get_blocks
-  uint32_t max_in_flight = 3;      // requests outstanding, each to a different peer
+  uint32_t batch_blocks = 50;  // blocks per get_blocks
+  uint32_t max_in_flight = 3;  // requests outstanding, each to a different peer
   uint64_t request_timeout_ms = 10'000;
-  uint64_t window_blocks = 500;    // blocks requested or buffered beyond our tip
+  uint64_t window_blocks = 500;   // blocks requested or buffered beyond our tip
+  uint64_t retry_delay_ms = 200;  // before offering consensus a block it was not ready for
 };
 
 struct request_blocks {
@@ -45,8 +46,7 @@ class sync_core {
   sync_actions on_peer_tip(uint64_t peer, uint64_t height, uint64_t now_ms);
   sync_actions on_peer_gone(uint64_t peer, uint64_t now_ms);
   sync_actions on_blocks(uint64_t peer, std::vector<block_with_cert> list, uint64_t now_ms);
-  sync_actions on_applied(uint64_t height, apply_result r, const std::string& why,
-                          uint64_t now_ms);
+  sync_actions on_applied(uint64_t height, apply_result r, const std::string& why, uint64_t now_ms);
   sync_actions on_tick(uint64_t now_ms);
 
   uint64_t local() const { return local_; }
@@ -72,11 +72,12 @@ class sync_core {
   sync_config cfg_;
   uint64_t local_ = 0;
   uint64_t target_ = 0;
-  std::map<uint64_t, uint64_t> tips_;        // peer -> announced height
-  std::map<uint64_t, pending> inflight_;     // from height -> request
-  std::map<uint64_t, held> buffer_;          // height -> block awaiting its turn
-  std::optional<uint64_t> applying_;         // height handed to consensus
-  uint64_t next_peer_ = 0;                   // round-robin cursor
+  std::map<uint64_t, uint64_t> tips_;     // peer -> announced height
+  std::map<uint64_t, pending> inflight_;  // from height -> request
+  std::map<uint64_t, held> buffer_;       // height -> block awaiting its turn
+  std::optional<uint64_t> applying_;      // height handed to consensus
+  uint64_t retry_at_ms_ = 0;              // consensus was not ready: wait a little
+  uint64_t next_peer_ = 0;                // round-robin cursor
 };
 
 }  // namespace tc::peer

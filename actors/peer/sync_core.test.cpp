@@ -26,7 +26,7 @@ std::vector<T> only(const sync_actions& acts) {
 }  // namespace
 
 TEST_CASE("a node behind asks several peers for consecutive batches") {
-  sync_core s({50, 3, 10'000, 500});
+  sync_core s({50, 3, 10'000, 500, 200});
   s.on_local_tip(10, 0);
   s.on_peer_tip(1, 130, 0);
   s.on_peer_tip(2, 130, 0);
@@ -42,7 +42,7 @@ TEST_CASE("a node behind asks several peers for consecutive batches") {
 }
 
 TEST_CASE("answers out of order are applied in height order, one at a time") {
-  sync_core s({2, 3, 10'000, 500});
+  sync_core s({2, 3, 10'000, 500, 200});
   s.on_peer_tip(1, 4, 0);
   s.on_peer_tip(2, 4, 0);
   CHECK(s.in_flight() == 2);  // [1,2] from peer 1, [3,4] from peer 2
@@ -68,7 +68,7 @@ TEST_CASE("answers out of order are applied in height order, one at a time") {
 }
 
 TEST_CASE("a peer that served an invalid block is punished and others serve the range") {
-  sync_core s({10, 1, 10'000, 500});
+  sync_core s({10, 1, 10'000, 500, 200});
   auto a = s.on_peer_tip(1, 3, 0);
   REQUIRE(only<request_blocks>(a).size() == 1);
   s.on_peer_tip(2, 3, 0);  // one request at a time: nothing new
@@ -88,7 +88,7 @@ TEST_CASE("a peer that served an invalid block is punished and others serve the 
 }
 
 TEST_CASE("timeouts, gone peers and unrequested or misnumbered blocks") {
-  sync_core s({10, 2, 1'000, 500});
+  sync_core s({10, 2, 1'000, 500, 200});
   s.on_peer_tip(1, 5, 0);
   CHECK(s.in_flight() == 1);
   auto a = s.on_tick(1'000);
@@ -112,7 +112,18 @@ TEST_CASE("timeouts, gone peers and unrequested or misnumbered blocks") {
 }
 
 TEST_CASE("the window bounds what is requested beyond our tip") {
-  sync_core s({50, 100, 10'000, 120});
+  sync_core s({50, 100, 10'000, 120, 200});
   for (uint64_t p = 1; p <= 10; ++p) s.on_peer_tip(p, 100'000, 0);
   CHECK(s.in_flight() == 3);  // 50 + 50 + 20
+}
+
+TEST_CASE("a block consensus was not ready for is offered again after a pause") {
+  sync_core s({10, 1, 10'000, 500, 200});
+  s.on_peer_tip(1, 2, 0);
+  auto a = s.on_blocks(1, range(1, 2), 1);
+  REQUIRE(only<apply_block>(a).size() == 1);
+  a = s.on_applied(1, apply_result::retry, "busy", 10);
+  CHECK(only<apply_block>(a).empty());
+  CHECK(only<apply_block>(s.on_tick(100)).empty());
+  CHECK(only<apply_block>(s.on_tick(210)).size() == 1);
 }

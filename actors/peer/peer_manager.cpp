@@ -1,0 +1,353 @@
+#include "actors/peer/peer_manager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "crypto/hash.hpp"
+#include "messages/codec.hpp"
+#include "messages/limits.hpp"
+
+namespace tc {
+
+namespace {
+
+using self_ptr = peer_manager_actor::stateful_pointer<manager_state>;
+constexpr size_t max_tx_queue = 50'000;
+constexpr size_t tx_batch_size = 512;
+constexpr size_t max_tx_batches_in_flight = 4;
+constexpr uint32_t max_blocks_served = 100;
+constexpr uint64_t max_blocks_bytes = 12u << 20;  // under the 16 MiB frame cap
+constexpr uint64_t save_book_every_ticks = 60;
+
+std::string short_key(const pubkey& k) {
+  return k.hex().substr(0, 16);
+}
+
+frame_ptr frame_of(const peer::message& m) {
+  return std::make_shared<const bytes>(peer::make_frame(encode_message(m)));
+}
+
+// To every ready session but `except` (0: none).
+void send_all(self_ptr self, const frame_ptr& f, uint64_t except = 0) {
+  for (auto& [id, s] : self->state.sessions)
+    if (s.hello && id != except) caf::anon_send(s.act, send_atom::value, f);
+}
+
+void send_to(self_ptr self, uint64_t id, const frame_ptr& f) {
+  auto it = self->state.sessions.find(id);
+  if (it != self->state.sessions.end() && it->second.hello)
+    caf::anon_send(it->second.act, send_atom::value, f);
+}
+
+void persist_ban(self_ptr self, const std::string& subject, const peer::ban_entry& b) {
+  stored_ban sb{subject, b.until_ms, b.level, b.reason};
+  self->request(self->state.chain, caf::infinite, read_atom::value,
+                chain_read([sb](chain_store& cs) {
+                  auto s = save_ban(cs, sb);
+                  return s ? std::string() : s.error_message();
+                }))
+      .then([](const std::string& err) {
+        if (!err.empty()) spdlog::error("cannot store a ban: {}", err);
+      });
+}
+
+void save_book(self_ptr self) {
+  std::vector<stored_peer> peers;
+  for (auto& [addr, a] : self->state.book->addresses())
+    peers.push_back(stored_peer{addr, a.key, a.last_seen_ms, a.failures});
+  self->request(self->state.chain, caf::infinite, read_atom::value,
+                chain_read([peers](chain_store& cs) {
+                  auto s = save_peers(cs, peers);
+                  return s ? std::string() : s.error_message();
+                }))
+      .then([](const std::string& err) {
+        if (!err.empty()) spdlog::error("cannot store the address book: {}", err);
+      });
+}
+
+void dial_more(self_ptr self) {
+  for (auto& addr : self->state.book->dial_candidates(self->state.now_ms())) {
+    spdlog::debug("dialing {}", addr);
+    caf::anon_send(self->state.io, dial_atom::value, addr);
+  }
+}
+
+void flush_txs(self_ptr self) {
+  auto& st = self->state;
+  while (!st.tx_queue.empty() && st.tx_in_flight < max_tx_batches_in_flight) {
+    size_t n = std::min(tx_batch_size, st.tx_queue.size());
+    auto batch = std::make_shared<std::vector<manager_state::queued_tx>>(
+        std::make_move_iterator(st.tx_queue.begin()),
+        std::make_move_iterator(st.tx_queue.begin() + static_cast<std::ptrdiff_t>(n)));
+    st.tx_queue.erase(st.tx_queue.begin(), st.tx_queue.begin() + static_cast<std::ptrdiff_t>(n));
+    tx_batch txs;
+    for (auto& q : *batch) txs.push_back(q.tx);
+    ++st.tx_in_flight;
+    self->request(st.mempool, caf::infinite, submit_atom::value, std::move(txs))
+        .then(
+            [=](const std::vector<tx_admission>& res) {
+              --self->state.tx_in_flight;
+              // Accepted: gossip on, never back to the peer it came from.
+              for (size_t i = 0; i < res.size() && i < batch->size(); ++i)
+                if (res[i].error.empty()) send_all(self, (*batch)[i].frame, (*batch)[i].from);
+              flush_txs(self);
+            },
+            [=](caf::error&) {
+              --self->state.tx_in_flight;
+              flush_txs(self);
+            });
+  }
+}
+
+void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
+  auto& st = self->state;
+  const peer::message& m = *in.msg;
+  auto relay = [&] {  // first time seen: true, and passed on to the others
+    if (!st.book->first_seen(sha256(*in.payload))) return false;
+    send_all(self, std::make_shared<const bytes>(peer::make_frame(*in.payload)), from);
+    return true;
+  };
+  if (auto* t = std::get_if<peer::tx>(&m)) {
+    if (!st.book->first_seen(sha256(*in.payload))) return;
+    if (st.tx_queue.size() >= max_tx_queue) {
+      ++st.txs_dropped;  // back-pressure: the mempool is behind, drop rather than grow
+      return;
+    }
+    st.tx_queue.push_back({from, std::make_shared<const transaction>(t->t),
+                           std::make_shared<const bytes>(peer::make_frame(*in.payload))});
+    return flush_txs(self);
+  }
+  if (auto* p = std::get_if<proposal>(&m)) {
+    if (relay() && st.consensus) self->send(st.consensus, *p);
+    return;
+  }
+  if (auto* v = std::get_if<peer::prevote>(&m)) {
+    if (relay() && st.consensus) self->send(st.consensus, v->v);
+    return;
+  }
+  if (auto* v = std::get_if<peer::precommit>(&m)) {
+    if (relay() && st.consensus) self->send(st.consensus, v->v);
+    return;
+  }
+  if (auto* g = std::get_if<peer::get_blocks>(&m)) {
+    uint32_t count = std::min(g->count, max_blocks_served);
+    self->request(st.chain, caf::infinite, blocks_atom::value, g->from_height, count,
+                  max_blocks_bytes)
+        .then([=](std::vector<block_with_cert>& list) {
+          send_to(self, from, frame_of(peer::blocks{std::move(list)}));
+        });
+    return;
+  }
+  if (auto* b = std::get_if<peer::blocks>(&m)) {
+    if (st.sync) self->send(st.sync, blocks_atom::value, from, b->list);
+    return;
+  }
+  if (auto* t = std::get_if<peer::tip>(&m)) {
+    auto it = st.sessions.find(from);
+    if (it != st.sessions.end() && it->second.hello)
+      it->second.hello->best_height = std::max(it->second.hello->best_height, t->height);
+    if (st.sync) self->send(st.sync, peertip_atom::value, from, t->height);
+    return;
+  }
+  if (std::holds_alternative<peer::get_tip>(m))
+    return send_to(self, from, frame_of(peer::tip{st.tip_height, st.tip_hash}));
+  if (std::holds_alternative<peer::get_peers>(m)) {
+    peer::peers out;
+    for (auto& [addr, a] : st.book->addresses()) {
+      if (a.key.is_zero() || out.list.size() >= 100) continue;
+      out.list.push_back(peer::peer_address{addr, a.key, a.last_seen_ms});
+    }
+    return send_to(self, from, frame_of(out));
+  }
+  if (auto* p = std::get_if<peer::peers>(&m)) {
+    size_t fresh = 0;
+    for (auto& a : p->list) fresh += st.book->learn(a.addr, a.node_key, a.last_seen_ms);
+    if (fresh) {
+      spdlog::debug("learned {} new peer addresses", fresh);
+      dial_more(self);
+    }
+    return;
+  }
+  // Certificates, standalone blocks, evidence and tx requests are not
+  // gossiped by this version: committed blocks travel through sync.
+  spdlog::debug("ignoring {} from peer {}", peer::kind_name(m), from);
+}
+
+}  // namespace
+
+peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup setup) {
+  auto& st = self->state;
+  st.me = setup.io.session.signer->key();
+  st.book = std::make_unique<peer::peer_book>(setup.book, st.me, setup.listen_addr);
+  for (auto& a : setup.addnode) st.book->add_persistent(a);
+  st.chain = setup.chain;
+  st.mempool = setup.mempool;
+  st.now_ms = setup.now_ms;
+  st.tip_height = setup.tip_height;
+  st.tip_hash = setup.tip_hash;
+  setup.io.session.mgr = self;
+  st.io = self->system().middleman().spawn_broker(peer_io_impl, setup.io);
+  self->link_to(st.io);
+  // Bans and the address book from the last run. The lambda runs on the
+  // chain actor's thread and fills `loaded` before it replies; only then is
+  // `loaded` read here: a hand-over, not shared state.
+  auto loaded = std::make_shared<std::pair<std::vector<stored_ban>, std::vector<stored_peer>>>();
+  self->request(st.chain, caf::infinite, read_atom::value, chain_read([loaded](chain_store& cs) {
+                  loaded->first = load_bans(cs);
+                  loaded->second = load_peers(cs, 2'000);
+                  return std::string();
+                }))
+      .then([=](const std::string&) {
+        auto& st = self->state;
+        uint64_t now = st.now_ms();
+        for (auto& b : loaded->first)
+          if (b.until_ms == 0 || b.until_ms > now)
+            st.book->restore_ban(b.subject, peer::ban_entry{b.until_ms, b.level, b.reason});
+        for (auto& p : loaded->second) st.book->learn(p.addr, p.key, p.last_seen_ms);
+        spdlog::info("peer book: {} addresses, {} bans, {} seed addresses",
+                     st.book->addresses().size(), st.book->bans().size(), setup.addnode.size());
+        dial_more(self);
+      });
+  self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+  self->set_down_handler([self](const caf::down_msg& d) {
+    // A session that died without saying goodbye.
+    auto& st = self->state;
+    for (auto it = st.sessions.begin(); it != st.sessions.end(); ++it) {
+      if (it->second.act.address() != d.source) continue;
+      st.book->on_closed(it->first, st.now_ms());
+      if (it->second.hello && st.sync) self->send(st.sync, gone_atom::value, it->first);
+      st.sessions.erase(it);
+      return;
+    }
+  });
+  return {
+      [self](open_atom, const caf::actor& s, const session_open& info) {
+        auto& st = self->state;
+        if (info.dir == peer::direction::inbound) {
+          if (auto refused = st.book->admit_inbound(info.ip, st.now_ms())) {
+            spdlog::info("refused connection from {}: {}", info.remote, *refused);
+            caf::anon_send(s, close_atom::value, *refused);
+            return;
+          }
+        }
+        st.book->on_open(s.id(), info.dir, info.ip, info.dialed_addr);
+        st.sessions[s.id()] = manager_state::session{s, info, std::nullopt, {}};
+        self->monitor(s);
+        caf::anon_send(s, go_atom::value, st.tip_height);
+      },
+      [self](ready_atom, const caf::actor& s, const peer::hello& h) {
+        auto& st = self->state;
+        auto it = st.sessions.find(s.id());
+        if (it == st.sessions.end()) return;
+        auto v = st.book->on_ready(s.id(), h, st.now_ms());
+        if (!v.accept) {
+          spdlog::debug("closing connection to {}: {}", short_key(h.key), v.reason);
+          caf::anon_send(s, close_atom::value, v.reason);
+          return;
+        }
+        if (v.close_other) {
+          auto o = st.sessions.find(*v.close_other);
+          if (o != st.sessions.end())
+            caf::anon_send(
+                o->second.act, close_atom::value,
+                std::string("duplicate connection (kept the one dialed by the smaller key)"));
+        }
+        it->second.hello = h;
+        spdlog::info("🤝 Peer {} connected ({} {}, height {})", short_key(h.key),
+                     peer::direction_name(it->second.info.dir), it->second.info.remote,
+                     h.best_height);
+        if (st.sync) self->send(st.sync, peertip_atom::value, s.id(), h.best_height);
+        send_to(self, s.id(), frame_of(peer::get_peers{}));
+      },
+      [self](closed_atom, const caf::actor& s, const session_closed& c) {
+        auto& st = self->state;
+        auto it = st.sessions.find(s.id());
+        if (it == st.sessions.end()) return;
+        uint64_t now = st.now_ms();
+        std::string subject = it->second.hello ? peer::key_subject(it->second.hello->key)
+                                               : peer::ip_subject(it->second.info.ip);
+        if (c.score > 0) {
+          if (auto ban = st.book->on_misbehaviour(subject, c.score, c.reason, now)) {
+            spdlog::warn("⛔ Banned {} (level {}, {}): {}", subject, ban->level,
+                         ban->until_ms
+                             ? "for " + std::to_string((ban->until_ms - now) / 60'000) + " min"
+                             : std::string("permanently"),
+                         c.reason);
+            persist_ban(self, subject, *ban);
+          }
+        }
+        if (it->second.hello) {
+          spdlog::info("peer {} disconnected: {}", short_key(it->second.hello->key), c.reason);
+          if (st.sync) self->send(st.sync, gone_atom::value, s.id());
+        } else {
+          spdlog::info("connection {} closed before the handshake: {}", it->second.info.remote,
+                       c.reason);
+        }
+        st.book->on_closed(s.id(), now);
+        self->demonitor(s);
+        st.sessions.erase(it);
+      },
+      [self](inbound_atom, const caf::actor& s, const peer_inbound& in) {
+        if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
+      },
+      [self](stats_atom, const caf::actor& s, const peer::session_stats& stats) {
+        auto it = self->state.sessions.find(s.id());
+        if (it != self->state.sessions.end()) it->second.stats = stats;
+      },
+      [self](dialed_atom, const std::string& addr, const std::string& err) {
+        spdlog::debug("cannot connect to {}: {}", addr, err);
+        self->state.book->on_dial_failed(addr, self->state.now_ms());
+      },
+      [self](wire_atom, const consensus_actor& c, const sync_actor& s) {
+        self->state.consensus = c;
+        self->state.sync = s;
+      },
+      [self](bcast_atom, const msg_ptr& m) {
+        bytes payload = encode_message(*m);
+        self->state.book->first_seen(sha256(payload));  // don't take it back from a peer
+        send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
+      },
+      [self](localtip_atom, uint64_t height, const hash256& h) {
+        self->state.tip_height = height;
+        self->state.tip_hash = h;
+        send_all(self, frame_of(peer::tip{height, h}));
+      },
+      [self](relay_atom, const tx_batch& txs) {
+        for (auto& t : txs) {
+          bytes payload = encode_message(peer::tx{*t});
+          if (self->state.book->first_seen(sha256(payload)))
+            send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
+        }
+      },
+      [self](send_atom, uint64_t id, const msg_ptr& m) { send_to(self, id, frame_of(*m)); },
+      [self](punish_atom, uint64_t id, uint32_t points, const std::string& why) {
+        auto it = self->state.sessions.find(id);
+        if (it != self->state.sessions.end())
+          caf::anon_send(it->second.act, punish_atom::value, points, why);
+      },
+      [self](tick_atom) {
+        auto& st = self->state;
+        dial_more(self);
+        if (++st.ticks % save_book_every_ticks == 0) save_book(self);
+        self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+      },
+      [self](peers_atom) {
+        std::vector<peer_status> out;
+        for (auto& [id, s] : self->state.sessions) {
+          if (!s.hello) continue;
+          out.push_back(
+              peer_status{id, peer::direction_name(s.info.dir), s.info.remote, *s.hello, s.stats});
+        }
+        return out;
+      },
+      [self](bans_atom) {
+        std::vector<stored_ban> out;
+        uint64_t now = self->state.now_ms();
+        for (auto& [subject, b] : self->state.book->bans())
+          if (b.until_ms == 0 || b.until_ms > now)
+            out.push_back(stored_ban{subject, b.until_ms, b.level, b.reason});
+        return out;
+      },
+  };
+}
+
+}  // namespace tc

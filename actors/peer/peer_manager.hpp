@@ -1,0 +1,57 @@
+#pragma once
+// The peer manager: a thin shell over peer_book. Admits sessions, routes
+// what peers send (consensus, mempool, sync, chain), gossips with dedup and
+// no echo, serves blocks and addresses, keeps bans and the address book in
+// the database, and dials. It spawns (and links) the io broker.
+
+#include "actors/peer/peer_book.hpp"
+#include "actors/peer/peer_session.hpp"
+
+namespace tc {
+
+struct manager_setup {
+  peer::book_config book;
+  std::vector<std::string> addnode;
+  std::string listen_addr;  // what peers should dial (host:port)
+  io_setup io;
+  chain_actor chain;
+  mempool_actor mempool;
+  uint64_t tip_height = 0;
+  hash256 tip_hash;
+  std::function<uint64_t()> now_ms;
+};
+
+struct manager_state {
+  manager_state() = default;  // never an aggregate (CAF state pitfall)
+  struct session {
+    caf::actor act;
+    session_open info;
+    std::optional<peer::hello> hello;
+    peer::session_stats stats;
+  };
+  struct queued_tx {
+    uint64_t from;
+    tx_ptr tx;
+    frame_ptr frame;
+  };
+  std::unique_ptr<peer::peer_book> book;
+  std::map<uint64_t, session> sessions;
+  pubkey me;
+  caf::actor io;
+  chain_actor chain;
+  mempool_actor mempool;
+  consensus_actor consensus;
+  sync_actor sync;
+  std::function<uint64_t()> now_ms;
+  uint64_t tip_height = 0;
+  hash256 tip_hash;
+  std::deque<queued_tx> tx_queue;  // peer txs waiting for the mempool
+  size_t tx_in_flight = 0;         // batches at the mempool
+  uint64_t txs_dropped = 0;
+  uint64_t ticks = 0;
+};
+
+peer_manager_actor::behavior_type peer_manager_impl(
+    peer_manager_actor::stateful_pointer<manager_state> self, manager_setup setup);
+
+}  // namespace tc

@@ -1,0 +1,207 @@
+#include "actors/peer/peer_session.hpp"
+
+#include <spdlog/spdlog.h>
+#include <caf/io/network/default_multiplexer.hpp>
+
+#include "messages/codec.hpp"
+
+namespace tc {
+
+namespace {
+
+using session_ptr = caf::io::stateful_broker<session_state>*;
+constexpr size_t max_early_bytes = 1u << 20;
+
+caf::actor me(session_ptr self) {
+  return caf::actor_cast<caf::actor>(self);
+}
+
+void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban) {
+  auto& st = self->state;
+  if (st.done) return;
+  st.done = true;
+  self->send(st.setup.mgr, closed_atom::value, me(self), session_closed{reason, score, ban});
+  self->flush(st.hdl);
+  self->close(st.hdl);  // graceful: pending writes (a reject) still go out
+  self->quit();
+}
+
+void write(session_ptr self, const bytes& frame) {
+  auto& st = self->state;
+  if (st.done) return;
+  auto& buf = self->wr_buf(st.hdl);
+  if (buf.size() + frame.size() > st.setup.max_write_buffer_bytes)
+    return finish(self,
+                  "peer is not reading (write buffer over " +
+                      std::to_string(st.setup.max_write_buffer_bytes >> 20) + " MiB)",
+                  0, false);
+  buf.insert(buf.end(), frame.begin(), frame.end());
+  self->flush(st.hdl);
+}
+
+void exec(session_ptr self, peer::session_actions acts) {
+  auto& st = self->state;
+  for (auto& a : acts) {
+    if (st.done) return;
+    if (auto* f = std::get_if<peer::send_frame>(&a)) {
+      write(self, *f->frame);
+    } else if (auto* d = std::get_if<peer::deliver>(&a)) {
+      self->send(st.setup.mgr, inbound_atom::value, me(self),
+                 peer_inbound{std::make_shared<const peer::message>(std::move(d->msg)),
+                              std::move(d->payload)});
+    } else if (auto* r = std::get_if<peer::became_ready>(&a)) {
+      self->send(st.setup.mgr, ready_atom::value, me(self), r->peer);
+    } else if (auto* c = std::get_if<peer::close_session>(&a)) {
+      finish(self, c->reason, c->score, c->ban);
+    }
+  }
+}
+
+uint64_t nonce64(const hash256& h) {
+  uint64_t v = 0;
+  std::memcpy(&v, h.data(), sizeof v);
+  return v;
+}
+
+}  // namespace
+
+caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl,
+                                session_setup setup, peer::direction dir, std::string dialed_addr) {
+  auto& st = self->state;
+  st.setup = std::move(setup);
+  st.hdl = hdl;
+  st.dir = dir;
+  self->configure_read(hdl, caf::io::receive_policy::at_most(64 * 1024));
+  self->monitor(st.setup.mgr);
+  std::string ip = self->remote_addr(hdl);
+  std::string remote = ip + ":" + std::to_string(self->remote_port(hdl));
+  self->send(st.setup.mgr, open_atom::value, me(self),
+             session_open{dir, ip, remote, std::move(dialed_addr)});
+  self->set_down_handler([self](const caf::down_msg&) {
+    // The manager is gone: the node is stopping.
+    self->state.done = true;
+    self->close(self->state.hdl);
+    self->quit();
+  });
+  return {
+      [self](go_atom, uint64_t best_height) {
+        auto& st = self->state;
+        if (st.core || st.done) return;
+        st.core = std::make_unique<peer::session_core>(st.setup.cfg, *st.setup.signer, st.dir,
+                                                       st.setup.random32(), best_height,
+                                                       st.setup.now_ms());
+        exec(self, st.core->on_open());
+        if (!st.early.empty() && !st.done) {
+          bytes early = std::move(st.early);
+          exec(self, st.core->on_bytes(st.setup.now_ms(), early));
+        }
+        self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
+      },
+      [self](const caf::io::new_data_msg& msg) {
+        auto& st = self->state;
+        if (st.done) return;
+        const auto* p = reinterpret_cast<const uint8_t*>(msg.buf.data());
+        if (!st.core) {
+          if (st.early.size() + msg.buf.size() > max_early_bytes)
+            return finish(self, "too much data before admission", 0, false);
+          st.early.insert(st.early.end(), p, p + msg.buf.size());
+          return;
+        }
+        exec(self, st.core->on_bytes(st.setup.now_ms(), byte_view(p, msg.buf.size())));
+      },
+      [self](send_atom, const frame_ptr& frame) {
+        auto& st = self->state;
+        if (!st.core || !st.core->ready() || st.done) return;
+        st.core->on_sent(frame->size());
+        write(self, *frame);
+      },
+      [self](punish_atom, uint32_t points, const std::string& why) {
+        if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
+      },
+      [self](close_atom, const std::string& reason) {
+        auto& st = self->state;
+        if (st.core && !st.done) {
+          // Tell the peer why, then go.
+          peer::reject r{static_cast<uint32_t>(peer::reject_code::duplicate), reason};
+          write(self, peer::make_frame(encode_message(r)));
+        }
+        finish(self, reason, 0, false);
+      },
+      [self](tick_atom) {
+        auto& st = self->state;
+        if (st.done || !st.core) return;
+        exec(self, st.core->on_tick(st.setup.now_ms(), nonce64(st.setup.random32())));
+        if (st.done) return;
+        self->send(st.setup.mgr, stats_atom::value, me(self), st.core->stats());
+        self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
+      },
+      [self](const caf::io::connection_closed_msg&) {
+        finish(self, "connection closed by the peer", 0, false);
+      },
+  };
+}
+
+namespace {
+
+// Connecting blocks, so it happens here, on a thread of its own; the
+// result goes back to whoever asked (the io broker).
+caf::message dial(const std::string& addr) {
+  auto fail = [&](std::string err) {
+    return caf::make_message(dialed_atom::value, addr, int64_t{-1}, std::move(err));
+  };
+  auto colon = addr.rfind(':');
+  if (colon == std::string::npos || colon == 0) return fail("not host:port");
+  std::string host = addr.substr(0, colon);
+  int port = std::atoi(addr.c_str() + colon + 1);
+  if (port <= 0 || port > 65535) return fail("bad port");
+  auto fd = caf::io::network::new_tcp_connection(host, static_cast<uint16_t>(port));
+  if (!fd) return fail(caf::to_string(fd.error()));
+  return caf::make_message(dialed_atom::value, addr, static_cast<int64_t>(*fd), std::string());
+}
+
+caf::behavior dialer_impl(caf::event_based_actor* self) {
+  return {
+      [self](dial_atom, const std::string& addr) {
+        auto to = caf::actor_cast<caf::actor>(self->current_sender());
+        if (to) self->send(to, dial(addr));
+      },
+  };
+}
+
+}  // namespace
+
+caf::behavior peer_io_impl(caf::io::broker* self, io_setup setup) {
+  if (setup.port != 0) {
+    auto acc = self->add_tcp_doorman(setup.port, setup.listen_host.c_str(), true);
+    if (!acc) {
+      std::string err = "cannot listen for peers on " + setup.listen_host + ":" +
+                        std::to_string(setup.port) + ": " + caf::to_string(acc.error()) +
+                        " (is another node using the port? set [network] port)";
+      spdlog::critical("{}", err);
+      self->quit(caf::make_error(caf::sec::runtime_error, err));
+      return {};
+    }
+    spdlog::info("🌐 Listening for peers on {}:{}", setup.listen_host, setup.port);
+  }
+  auto dialer = self->spawn<caf::detached + caf::linked>(dialer_impl);
+  auto s = std::make_shared<const session_setup>(setup.session);
+  return {
+      [self, s](const caf::io::new_connection_msg& msg) {
+        self->fork(peer_session_impl, msg.handle, *s, peer::direction::inbound, std::string());
+      },
+      [self, dialer](dial_atom, const std::string& addr) {
+        self->send(dialer, dial_atom::value, addr);
+      },
+      [self, s](dialed_atom, const std::string& addr, int64_t fd, const std::string& err) {
+        if (fd < 0) {
+          self->send(s->mgr, dialed_atom::value, addr, err);
+          return;
+        }
+        auto hdl = self->add_scribe(static_cast<caf::io::network::native_socket>(fd));
+        self->fork(peer_session_impl, hdl, *s, peer::direction::outbound, addr);
+      },
+      [](const caf::io::acceptor_closed_msg&) { spdlog::warn("peer listener closed"); },
+  };
+}
+
+}  // namespace tc
