@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # A local TimeCoin network on loopback.
 #
-#   bash deploy/localnet.sh              install deps, build, start, follow the logs (Ctrl-C stops)
-#   bash deploy/localnet.sh start [N]    start N validators in the background
-#   bash deploy/localnet.sh status|stop|logs [NODE]|kill NODE|restart NODE
+#   bash deploy/localnet.sh              install deps, build, start 4 validators, follow node0's log
+#                                        (Ctrl-C stops the network)
+#   bash deploy/localnet.sh start [N]    start N validators (default 4) in the background
+#   bash deploy/localnet.sh status|stop|logs [NODE]|kill NODE|restart NODE|clean
 #
-# Validators can only reach each other once peer-to-peer lands (issue 5), so
-# today N must be 1: one validator with a funded wallet, finalizing a block
-# every second.
+# Each validator is a timed process on 127.0.0.1 with its own data dir under
+# .localnet/nodeI (P2P port BASE+10*I, RPC port BASE+10*I+1), dialing all the
+# others; the genesis funds one wallet (.localnet/wallet.key). The first
+# `start` decides N; `clean` removes the network.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -29,8 +31,8 @@ build() {
 
 generate() {
   local n=$1
-  if [ "$n" -ne 1 ]; then
-    echo "localnet: $n validators need peer-to-peer networking (issue 5); use N=1 for now" >&2
+  if [ "$n" -lt 1 ] || [ "$n" -gt 20 ]; then
+    echo "localnet: N must be 1..20, not $n" >&2
     exit 2
   fi
   [ -f "$NET/genesis.toml" ] && return 0
@@ -46,7 +48,7 @@ generate() {
     echo "network = \"localnet\""
     echo "time_ms = $(($(date +%s) * 1000))"
     echo "[params]"
-    echo "min_validators = 1"
+    echo "min_validators = $(( n < 3 ? n : 3 ))"
     echo "allow_free_tier = true"
     echo "min_tx_fee = \"0.0001\""
     echo "[[allocation]]"
@@ -63,12 +65,17 @@ generate() {
     local d
     d=$(node_dir "$i")
     cp "$NET/genesis.toml" "$d/genesis.toml"
+    local peers=""
+    for j in $(seq 0 $((n - 1))); do
+      [ "$j" = "$i" ] || peers="$peers\"127.0.0.1:$((BASE_PORT + 10 * j))\", "
+    done
     cat > "$d/timed.toml" <<CFG
 [node]
 network = "localnet"
 datadir = "$d"
 [network]
 port = $((BASE_PORT + 10 * i))
+addnode = [${peers%, }]
 [rpc]
 port = $(rpc_port "$i")
 [consensus]
@@ -98,7 +105,8 @@ status() {
     pid=$(cat "$d/pid" 2>/dev/null || true)
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       h=$(cli "$i" getblockcount 2>/dev/null || echo "?")
-      echo "node$i pid $pid height $h rpc 127.0.0.1:$(rpc_port "$i")"
+      p=$(cli "$i" getconnectioncount 2>/dev/null || echo "?")
+      echo "node$i pid $pid height $h peers $p rpc 127.0.0.1:$(rpc_port "$i")"
     else
       echo "node$i stopped"
     fi
@@ -119,9 +127,9 @@ cmd=${1:-up}
 case "$cmd" in
   up)
     build
-    generate 1
-    start_node 0
-    sleep 2
+    generate "${2:-4}"
+    for i in $(nodes); do start_node "$i"; done
+    sleep 3
     status
     echo
     echo "Try:  $CLI --datadir $(node_dir 0) balance --key $NET/wallet.key"
@@ -132,11 +140,12 @@ case "$cmd" in
     trap 'echo; kill $TAIL 2>/dev/null; for i in $(nodes); do stop_node "$i"; done; exit 0' INT TERM
     wait
     ;;
-  start) generate "${2:-1}"; for i in $(nodes); do start_node "$i"; done; sleep 1; status ;;
+  start) generate "${2:-4}"; for i in $(nodes); do start_node "$i"; done; sleep 1; status ;;
   status) status ;;
   stop) for i in $(nodes); do stop_node "$i"; done ;;
   logs) tail -n 50 -f "$(node_dir "${2:-0}")/out.log" ;;
   kill) kill -9 "$(cat "$(node_dir "$2")/pid")"; rm -f "$(node_dir "$2")/pid" ;;
   restart) stop_node "$2"; start_node "$2"; sleep 1; status ;;
-  *) echo "usage: $0 [up|start [N]|status|stop|logs [NODE]|kill NODE|restart NODE]" >&2; exit 2 ;;
+  clean) for i in $(nodes); do stop_node "$i"; done; rm -rf "$NET" ;;
+  *) echo "usage: $0 [up|start [N]|status|stop|logs [NODE]|kill NODE|restart NODE|clean]" >&2; exit 2 ;;
 esac

@@ -212,6 +212,12 @@ int main(int argc, char** argv) {
   {
     caf::actor_system_config caf_cfg;
     caf_cfg.load<caf::io::middleman>();
+    // CAF's idle workers poll for ~25 ms (500 x 50 us sleeps) after every
+    // job before they block; with a block a second and a few peers that
+    // polling was most of an idle node's CPU. Spin briefly, then block.
+    caf_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+    // Blocked workers still wake to steal work; 100 ms instead of 10 ms.
+    caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{100'000'000});
     caf::actor_system sys{caf_cfg};
     supervisor_setup setup;
     setup.cfg = cfg;

@@ -312,6 +312,8 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         send_all(self, frame_of(peer::tip{height, h}));
       },
       [self](relay_atom, const tx_batch& txs) {
+        auto& ss = self->state.sessions;
+        if (std::none_of(ss.begin(), ss.end(), [](auto& s) { return s.second.hello; })) return;
         for (auto& t : txs) {
           bytes payload = encode_message(peer::tx{*t});
           if (self->state.book->first_seen(sha256(payload)))

@@ -17,7 +17,7 @@ struct session_setup {
   std::function<uint64_t()> now_ms;
   std::function<hash256()> random32;  // handshake and ping nonces
   size_t max_write_buffer_bytes = 64u << 20;
-  uint64_t tick_ms = 1'000;
+  uint64_t tick_ms = 2'000;  // timeouts are checked this often (pings are 10 s apart)
 };
 
 struct session_state {
