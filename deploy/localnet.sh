@@ -79,7 +79,7 @@ addnode = [${peers%, }]
 [rpc]
 port = $(rpc_port "$i")
 [consensus]
-block_interval_ms = 1000
+block_interval_ms = ${LOCALNET_BLOCK_MS:-1000}
 [masternode]
 enabled = true
 key_file = "masternode.key"

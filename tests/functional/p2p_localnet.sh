@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Four validators on loopback, started by deploy/localnet.sh: agreement at
+# every height, gossip of a tx to every node, a crashed validator catching
+# up, no progress (and no divergence) without a quorum, a fresh non-validator
+# syncing from one address, hostile peers dropped and banned while the
+# network keeps finalizing, getpeerinfo, and idle CPU.
+source "$(dirname "$0")/lib.sh"
+
+export LOCALNET_DIR=$WORK/net BUILD
+export LOCALNET_PORT=$((10000 + ($$ % 150) * 60))
+export LOCALNET_BLOCK_MS=300
+LN="bash $(dirname "$0")/../../deploy/localnet.sh"
+PROBE=$BUILD/tests/functional/peer_probe
+trap '$LN stop >/dev/null 2>&1 || true; for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+
+cli_n() { "$CLI" --datadir "$LOCALNET_DIR/node$1" --rpc-url "http://127.0.0.1:$((LOCALNET_PORT + 10 * $1 + 1))" "${@:2}"; }
+height() { cli_n "$1" getblockcount 2>/dev/null || echo -1; }
+# wait_height NODE H SECONDS
+wait_height() {
+  local end=$((SECONDS + $3))
+  while [ "$(height "$1")" -lt "$2" ]; do
+    [ $SECONDS -lt $end ] || fail "node$1 at height $(height "$1"), expected >= $2 within $3 s"
+    sleep 0.2
+  done
+}
+node_fail() { for i in 0 1 2 3 4; do [ -f "$LOCALNET_DIR/node$i/out.log" ] && { echo "--- node$i"; grep -v DEBUG "$LOCALNET_DIR/node$i/out.log" | tail -15; }; done >&2; fail "$@"; }
+
+$LN start 4 > /dev/null || fail "localnet start"
+for i in 0 1 2 3; do wait_height "$i" 20 90; done
+for h in $(seq 1 20); do
+  ref=$(cli_n 0 getblockhash "$h")
+  for i in 1 2 3; do
+    [ "$(cli_n "$i" getblockhash "$h")" = "$ref" ] || node_fail "node$i differs at height $h"
+  done
+done
+pass "4 validators reach height 20 with identical block hashes at every height"
+
+info=$(cli_n 0 getpeerinfo)
+[ "$(echo "$info" | grep -c '"key"')" = 3 ] || node_fail "getpeerinfo: expected 3 peers: $info"
+for f in '"address"' '"direction"' '"rtt_ms"' '"ban_score"' '"height"'; do
+  echo "$info" | grep -q "$f" || fail "getpeerinfo lacks $f"
+done
+echo "$info" | grep -q '"direction": "outbound"' || echo "$info" | grep -q '"direction": "inbound"' ||
+  fail "getpeerinfo: no direction"
+pass "getpeerinfo shows each peer's key, address, direction, RTT and ban score"
+
+DEST=$("$CLI" keygen --out "$WORK/dest.key")
+TXID=$(cli_n 0 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 7 --wait 2>/dev/null) ||
+  node_fail "send on node0"
+for i in 1 2 3; do
+  end=$((SECONDS + 20))
+  until cli_n "$i" gettransactionfinality "$TXID" | grep -q '"final": true'; do
+    [ $SECONDS -lt $end ] || node_fail "tx not final on node$i"
+    sleep 0.2
+  done
+  cli_n "$i" balance --address "$DEST" | grep -q '"balance": "7"' || fail "balance on node$i"
+done
+# A tx sent to a node that is not the next proposer reaches the proposer by gossip.
+TX2=$(cli_n 3 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 1 --wait 2>/dev/null) ||
+  node_fail "send on node3"
+cli_n 0 gettransactionfinality "$TX2" | grep -q '"final": true' || node_fail "tx2 not final on node0"
+pass "a transaction sent to one node is final on all nodes"
+
+kill -9 "$(cat "$LOCALNET_DIR/node3/pid")"; rm -f "$LOCALNET_DIR/node3/pid"
+h=$(height 0)
+wait_height 0 $((h + 10)) 30
+wait_height 1 $((h + 10)) 30
+pass "kill -9 of one validator: the other three keep finalizing"
+$LN restart 3 > /dev/null
+target=$(height 0)
+wait_height 3 "$target" 60
+[ "$(cli_n 3 getblockhash "$target")" = "$(cli_n 0 getblockhash "$target")" ] || node_fail "node3 diverged"
+pass "the restarted validator catches up to height $target"
+
+kill -9 "$(cat "$LOCALNET_DIR/node2/pid")" "$(cat "$LOCALNET_DIR/node3/pid")"
+rm -f "$LOCALNET_DIR/node2/pid" "$LOCALNET_DIR/node3/pid"
+sleep 2
+h0=$(height 0); h1=$(height 1)
+sleep 5
+[ "$(height 0)" -le $((h0 + 1)) ] || fail "node0 finalized without a quorum ($h0 -> $(height 0))"
+[ "$(height 1)" -le $((h1 + 1)) ] || fail "node1 finalized without a quorum"
+top=$(height 0); [ "$(height 1)" -lt "$top" ] && top=$(height 1)
+[ "$(cli_n 0 getblockhash "$top")" = "$(cli_n 1 getblockhash "$top")" ] || node_fail "divergence without quorum"
+pass "two of four down: nothing is finalized and nothing diverges"
+$LN restart 2 > /dev/null
+wait_height 0 $((top + 5)) 60
+wait_height 2 $((top + 5)) 60
+pass "one restarted: progress resumes"
+$LN restart 3 > /dev/null
+
+# A fresh non-validator that knows a single address.
+N5=$LOCALNET_DIR/node4
+mkdir -p "$N5"
+cp "$LOCALNET_DIR/genesis.toml" "$N5/"
+cat > "$N5/timed.toml" <<CFG
+[node]
+network = "localnet"
+datadir = "$N5"
+[network]
+port = $((LOCALNET_PORT + 40))
+addnode = ["127.0.0.1:$LOCALNET_PORT"]
+[rpc]
+port = $((LOCALNET_PORT + 41))
+CFG
+"$TIMED" --config "$N5/timed.toml" >> "$N5/out.log" 2>&1 &
+echo $! > "$N5/pid"
+PIDS+=("$!")
+target=$(height 0)
+wait_height 4 "$target" 60
+[ "$(cli_n 4 getblockhash "$target")" = "$(cli_n 0 getblockhash "$target")" ] || node_fail "node4 diverged"
+cli_n 4 gettransactionfinality "$TXID" | grep -q '"final": true' || fail "synced node lacks the tx"
+end=$((SECONDS + 20))
+until [ "$(cli_n 4 getconnectioncount)" -ge 3 ]; do
+  [ $SECONDS -lt $end ] || node_fail "node4 found only $(cli_n 4 getconnectioncount) peers by exchange"
+  sleep 0.5
+done
+pass "a fresh non-validator with one address syncs to height $target and finds the others"
+
+# Hostile peers: each is dropped; the flooder is banned; the network goes on.
+GEN=$(cli_n 0 getblockhash 0)
+P0=127.0.0.1:$LOCALNET_PORT
+"$PROBE" --connect "$P0" --mode garbage > "$WORK/p1" || { cat "$WORK/p1"; fail "garbage not dropped"; }
+"$PROBE" --connect "$P0" --mode oversized > "$WORK/p2" || { cat "$WORK/p2"; fail "oversized length not dropped"; }
+"$PROBE" --connect "$P0" --mode wrong-chain --genesis "$GEN" > "$WORK/p3" ||
+  { cat "$WORK/p3"; fail "wrong-chain handshake not dropped"; }
+grep -q "chain id" "$WORK/p3" || { cat "$WORK/p3"; fail "no reject reason for the wrong chain"; }
+"$PROBE" --connect "$P0" --mode ping-flood --chain-id timecoin-localnet --genesis "$GEN" > "$WORK/p4" ||
+  { cat "$WORK/p4"; fail "ping flood not dropped"; }
+cli_n 0 listbanned | grep -q "rate limit exceeded" || fail "flooder not banned: $(cli_n 0 listbanned)"
+h=$(height 0)
+wait_height 0 $((h + 5)) 30
+wait_height 3 $((h + 5)) 30
+pass "garbage, an oversized length, a wrong-chain handshake and a ping flood are dropped (flooder banned); finality continues"
+
+# Idle: 1 s blocks, no transactions. Timers and events only, no polling.
+kill -TERM "$(cat "$N5/pid")"
+$LN stop > /dev/null
+for i in 0 1 2 3; do sed -i 's/^block_interval_ms = .*/block_interval_ms = 1000/' "$LOCALNET_DIR/node$i/timed.toml"; done
+$LN start > /dev/null
+sleep 4
+pids=$(cat "$LOCALNET_DIR"/node[0-3]/pid)
+ticks() { local t=0; for p in $pids; do read -r a b < <(awk '{print $14, $15}' "/proc/$p/stat"); t=$((t + a + b)); done; echo $t; }
+h=$(height 0); t0=$(ticks)
+sleep 20
+t1=$(ticks); h2=$(height 0)
+hz=$(getconf CLK_TCK)
+pct=$(( (t1 - t0) * 10000 / (20 * hz) ))  # hundredths of a percent of one core
+echo "idle: 4 validators used $((pct / 100)).$(printf %02d $((pct % 100)))% of one core over 20 s, $((h2 - h)) blocks"
+[ $((h2 - h)) -ge 10 ] || fail "idle network stopped finalizing"
+[ "$pct" -lt 400 ] || fail "idle CPU too high: a polling loop?"
+pass "idle network keeps finalizing with low CPU"
+$LN stop > /dev/null
