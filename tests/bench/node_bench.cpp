@@ -1,9 +1,10 @@
-// Single-node throughput benchmark: starts a real timed (one validator, a
-// genesis funding N outputs), submits signed 1-input 2-output transactions
-// over JSON-RPC in batches from several client threads, and reports admitted
-// tx/s, finalized tx/s, time to finality (p50/p99) and RSS. Run on demand:
+// Node throughput benchmark: starts real timed processes (V validators on
+// loopback, a genesis funding N outputs), submits signed 1-input 2-output
+// transactions over JSON-RPC in batches from several client threads (spread
+// over the validators), and reports admitted tx/s, finalized tx/s, time to
+// finality (p50/p99), idle CPU and RSS. Run on demand:
 //   build/tests/bench/node_bench [--txs 20000] [--batch 500] [--clients 2] [--interval-ms 1000]
-//                                [--verifiers 2] [--rpc-threads 4]
+//                                [--verifiers 2] [--rpc-threads 4] [--validators 1]
 
 #include <httplib.h>
 #include <signal.h>
@@ -67,7 +68,7 @@ double pct(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   size_t n = 20'000, batch = 500, clients = 2;
   uint64_t interval_ms = 1000;
-  size_t verifiers = 2, rpc_threads = 4;
+  size_t verifiers = 2, rpc_threads = 4, validators = 1;
   std::string build = "build";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -78,12 +79,14 @@ int main(int argc, char** argv) {
     if (a == "--build") build = argv[i + 1];
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
     if (a == "--rpc-threads") rpc_threads = std::stoul(argv[i + 1]);
+    if (a == "--validators") validators = std::max<size_t>(1, std::stoul(argv[i + 1]));
   }
   std::string dir = "/tmp/tc_node_bench_" + std::to_string(::getpid());
   if (std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()) != 0) return 1;
-  secret_key validator = test::key_from_seed(1), wallet = test::key_from_seed(2);
-  if (!write_key_file(dir + "/mn.key", validator)) return 1;
-  int port = 27000 + static_cast<int>(::getpid() % 1000) * 2;
+  secret_key wallet = test::key_from_seed(2);
+  // Node i: RPC on port + 2i, P2P on port + 2i + 1, data in dir/node<i>.
+  int port = 27000 + static_cast<int>(::getpid() % 250) * 8;
+  auto node_dir = [&](size_t i) { return dir + "/node" + std::to_string(i); };
   {
     std::ofstream g(dir + "/genesis.toml");
     g << "chain_id = \"timecoin-bench\"\nnetwork = \"localnet\"\ntime_ms = 1764000000000\n"
@@ -91,13 +94,26 @@ int main(int argc, char** argv) {
     std::string addr = encode_address(network::localnet, wallet.public_key());
     for (size_t i = 0; i < n; ++i)
       g << "[[allocation]]\naddress = \"" << addr << "\"\namount = \"10\"\n";
-    g << "[[masternode]]\noperator = \""
-      << encode_address(network::localnet, validator.public_key())
-      << "\"\ntier = \"gold\"\naddress = \"127.0.0.1:" << port + 1 << "\"\n";
-    std::ofstream c(dir + "/timed.toml");
-    c << "[node]\nnetwork = \"localnet\"\ndatadir = \"" << dir
-      << "\"\n[network]\nport = " << port + 1 << "\n[rpc]\nport = " << port
-      << "\nthreads = " << rpc_threads << "\n[mempool]\nverifiers = " << verifiers
+    for (size_t v = 0; v < validators; ++v)
+      g << "[[masternode]]\noperator = \""
+        << encode_address(network::localnet, test::key_from_seed(10 + v).public_key())
+        << "\"\ntier = \"gold\"\naddress = \"127.0.0.1:" << port + 2 * v + 1 << "\"\n";
+  }
+  for (size_t v = 0; v < validators; ++v) {
+    std::string d = node_dir(v);
+    if (std::system(("mkdir -p " + d + " && cp " + dir + "/genesis.toml " + d).c_str()) != 0)
+      return 1;
+    if (!write_key_file(d + "/mn.key", test::key_from_seed(10 + v))) return 1;
+    std::string peers;
+    for (size_t w = 0; w < validators; ++w)
+      if (w != v)
+        peers += (peers.empty() ? "\"" : ", \"") + std::string("127.0.0.1:") +
+                 std::to_string(port + 2 * w + 1) + "\"";
+    std::ofstream c(d + "/timed.toml");
+    c << "[node]\nnetwork = \"localnet\"\ndatadir = \"" << d
+      << "\"\n[network]\nport = " << port + 2 * v + 1 << "\naddnode = [" << peers
+      << "]\n[rpc]\nport = " << port + 2 * v << "\nthreads = " << rpc_threads
+      << "\n[mempool]\nverifiers = " << verifiers
       << "\n[consensus]\nblock_interval_ms = " << interval_ms
       << "\n[masternode]\nenabled = true\nkey_file = \"mn.key\"\n[logging]\nlevel = \"warn\"\n";
   }
@@ -119,24 +135,54 @@ int main(int argc, char** argv) {
     hex[i] = to_hex(encode_transaction(tx));
   }
 
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::string out = dir + "/out.log";
-    freopen(out.c_str(), "w", stdout);
-    freopen(out.c_str(), "a", stderr);
-    std::string timed = build + "/node/timed", cfg = dir + "/timed.toml";
-    execl(timed.c_str(), timed.c_str(), "--config", cfg.c_str(), nullptr);
-    _exit(127);
+  std::vector<pid_t> pids;
+  std::vector<client> rpcs;
+  for (size_t v = 0; v < validators; ++v) {
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      std::string out = node_dir(v) + "/out.log";
+      freopen(out.c_str(), "w", stdout);
+      freopen(out.c_str(), "a", stderr);
+      std::string timed = build + "/node/timed", cfg = node_dir(v) + "/timed.toml";
+      execl(timed.c_str(), timed.c_str(), "--config", cfg.c_str(), nullptr);
+      _exit(127);
+    }
+    pids.push_back(pid);
   }
-  client rpc{port, ""};
-  for (int i = 0; i < 300; ++i) {
-    std::ifstream ck(dir + "/.cookie");
-    if (ck && std::getline(ck, rpc.auth) && rpc.rpc("getblockcount").is_number()) break;
+  for (size_t v = 0; v < validators; ++v) {
+    client c{port + 2 * static_cast<int>(v), ""};
+    for (int i = 0; i < 300; ++i) {
+      std::ifstream ck(node_dir(v) + "/.cookie");
+      if (ck && std::getline(ck, c.auth) && c.rpc("getblockcount").is_number()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (c.auth.empty()) return std::cerr << "timed did not start (see " << node_dir(v) << ")\n", 1;
+    rpcs.push_back(c);
+  }
+  client rpc = rpcs[0];
+  // Wait for the first blocks, then measure idle CPU and RSS over 10 s.
+  for (int i = 0; i < 600 && rpc.rpc("getblockcount").get<uint64_t>() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<uint64_t> idle_rss, cpu0, cpu1;
+  auto cpu_ticks = [](pid_t p) {
+    std::ifstream in("/proc/" + std::to_string(p) + "/stat");
+    std::string tok;
+    uint64_t ut = 0, st = 0;
+    for (int f = 1; in >> tok; ++f) {
+      if (f == 14) ut = std::stoull(tok);
+      if (f == 15) {
+        st = std::stoull(tok);
+        break;
+      }
+    }
+    return ut + st;
+  };
+  for (pid_t p : pids) cpu0.push_back(cpu_ticks(p));
+  std::this_thread::sleep_for(std::chrono::seconds(10));
+  for (pid_t p : pids) {
+    cpu1.push_back(cpu_ticks(p));
+    idle_rss.push_back(status_kb(p, "VmRSS:"));
   }
-  if (rpc.auth.empty()) return std::cerr << "timed did not start (see " << dir << "/out.log)\n", 1;
-  std::this_thread::sleep_for(std::chrono::milliseconds(2 * interval_ms));
-  uint64_t idle_rss = status_kb(pid, "VmRSS:");
 
   std::vector<clk::time_point> submitted(n);
   std::vector<double> finality_ms(n, -1);
@@ -172,7 +218,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> senders;
   for (size_t k = 0; k < clients; ++k)
     senders.emplace_back([&, k] {
-      client c = rpc;
+      client c = rpcs[k % rpcs.size()];
       for (size_t start = k * batch; start < n; start += clients * batch) {
         json req = json::array();
         size_t end = std::min(n, start + batch);
@@ -197,31 +243,50 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   done = true;
   tracker.join();
-  uint64_t peak_rss = status_kb(pid, "VmHWM:");
+  std::vector<uint64_t> peak_rss;
+  for (pid_t p : pids) peak_rss.push_back(status_kb(p, "VmHWM:"));
   double final_s = std::chrono::duration<double>(last_final - t0).count();
   std::vector<double> lat;
   for (double v : finality_ms)
     if (v >= 0) lat.push_back(v);
-  ::kill(pid, SIGTERM);
-  int st = 0;
-  ::waitpid(pid, &st, 0);
+  std::vector<int> codes;
+  for (pid_t p : pids) ::kill(p, SIGTERM);
+  for (pid_t p : pids) {
+    int st = 0;
+    ::waitpid(p, &st, 0);
+    codes.push_back(WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  }
 
-  std::printf("\n%-44s %14s\n", "node benchmark (1 validator, localnet)", "value");
+  std::printf(
+      "\n%-44s %14s\n",
+      ("node benchmark (" + std::to_string(validators) + " validator(s), localnet)").c_str(),
+      "value");
   std::printf("%s\n", std::string(60, '-').c_str());
   std::printf("%-44s %14zu\n", "transactions submitted", n);
   std::printf("%-44s %14zu\n", "admitted", accepted.load());
   std::printf("%-44s %14zu\n", "rejected", rejected.load());
   std::printf("%-44s %14.0f\n", "admitted tx/s", accepted / submit_s);
   std::printf("%-44s %14zu\n", "finalized", lat.size());
-  std::printf("%-44s %14.0f   (target >= 20000)\n", "finalized tx/s",
-              final_s > 0 ? lat.size() / final_s : 0.0);
+  std::printf("%-44s %14.0f   (target >= %d)\n", "finalized tx/s",
+              final_s > 0 ? lat.size() / final_s : 0.0, validators == 1 ? 20000 : 8000);
   std::printf("%-44s %14.0f   (target <= %.0f)\n", "time to finality p50 (ms)", pct(lat, 0.5),
               1.5 * interval_ms);
   std::printf("%-44s %14.0f\n", "time to finality p99 (ms)", pct(lat, 0.99));
-  std::printf("%-44s %14.1f   (target <= 64)\n", "RSS at idle (MB)", idle_rss / 1024.0);
-  std::printf("%-44s %14.1f\n", "peak RSS (MB)", peak_rss / 1024.0);
-  std::printf("%-44s %14d\n", "timed exit code after SIGTERM",
-              WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  long hz = ::sysconf(_SC_CLK_TCK);
+  double idle_cpu_total = 0;
+  for (size_t v = 0; v < pids.size(); ++v) {
+    double cpu = 100.0 * double(cpu1[v] - cpu0[v]) / double(hz) / 10.0;
+    idle_cpu_total += cpu;
+    std::string node = "node" + std::to_string(v) + " ";
+    std::printf("%-44s %14.2f\n", (node + "idle CPU (% of one core)").c_str(), cpu);
+    std::printf("%-44s %14.1f   (target <= 64)\n", (node + "RSS at idle (MB)").c_str(),
+                idle_rss[v] / 1024.0);
+    std::printf("%-44s %14.1f\n", (node + "peak RSS (MB)").c_str(), peak_rss[v] / 1024.0);
+    std::printf("%-44s %14d\n", (node + "exit code after SIGTERM").c_str(), codes[v]);
+  }
+  if (pids.size() > 1)
+    std::printf("%-44s %14.2f   (target < 2)\n", "all nodes idle CPU (% of one core)",
+                idle_cpu_total);
   std::system(("rm -rf " + dir).c_str());
   return 0;
 }
