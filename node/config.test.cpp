@@ -58,3 +58,27 @@ TEST_CASE("values are applied") {
   CHECK(c->path_in_datadir("k.key") == "/h/.timecoin/localnet/k.key");
   CHECK(c->path_in_datadir("/abs/k.key") == "/abs/k.key");
 }
+
+TEST_CASE("the example testnet configs in deploy/ load") {
+  for (int i = 1; i <= 3; ++i) {
+    std::string path =
+        std::string(TC_SOURCE_DIR) + "/deploy/testnet/node" + std::to_string(i) + ".toml";
+    auto c = load_config_file(path, default_config(network::testnet, "/h"));
+    REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error_message()));
+    CHECK(c->net == network::testnet);
+    CHECK(c->addnode.size() == 2);
+    CHECK(c->masternode_enabled);
+  }
+}
+
+TEST_CASE("[network] peer limits are range-checked") {
+  auto c = parse_config("[network]\nmax_per_ip = 0\n", "x.toml",
+                        default_config(network::localnet, "/h"));
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error_message().find("max_per_ip") != std::string::npos);
+  auto d = parse_config("[network]\nenabled = false\nping_interval_s = 5\n", "x.toml",
+                        default_config(network::localnet, "/h"));
+  REQUIRE(d.ok());
+  CHECK_FALSE(d->p2p_enabled);
+  CHECK(d->ping_interval_s == 5);
+}
