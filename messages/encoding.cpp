@@ -200,11 +200,4 @@ hash256 proposal_sign_bytes(std::string_view chain_id, uint64_t height, uint32_t
   return tagged_hash("TimeCoin/proposal", w.data());
 }
 
-hash256 handshake_sign_bytes(std::string_view chain_id, const hash256& nonce) {
-  byte_writer w;
-  w.str(chain_id);
-  w.fixed(nonce);
-  return tagged_hash("TimeCoin/handshake", w.data());
-}
-
 }  // namespace tc

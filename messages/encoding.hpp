@@ -65,6 +65,5 @@ hash256 tx_sighash(std::string_view chain_id, const hash256& txid, uint32_t inde
 hash256 vote_sign_bytes(std::string_view chain_id, const vote& v);
 hash256 proposal_sign_bytes(std::string_view chain_id, uint64_t height, uint32_t round,
                             int32_t pol_round, const hash256& block_hash);
-hash256 handshake_sign_bytes(std::string_view chain_id, const hash256& nonce);
 
 }  // namespace tc

@@ -73,7 +73,11 @@ class peer_book {
                                            const std::string& reason, uint64_t now_ms);
   bool banned(const std::string& subject, uint64_t now_ms) const;
   const std::map<std::string, ban_entry>& bans() const { return bans_; }
-  void restore_ban(const std::string& subject, ban_entry e) { bans_[subject] = std::move(e); }
+  // A ban from the database; its level carries on, so escalation survives restarts.
+  void restore_ban(const std::string& subject, ban_entry e) {
+    ban_levels_[subject] = std::max(ban_levels_[subject], e.level);
+    bans_[subject] = std::move(e);
+  }
   bool unban(const std::string& subject) { return bans_.erase(subject) > 0; }
 
   // Address book.

@@ -146,3 +146,14 @@ TEST_CASE("gossip dedup forgets the oldest hashes beyond its capacity") {
   CHECK(book.first_seen(c));
   CHECK(book.first_seen(a));  // evicted, so new again
 }
+
+TEST_CASE("a restored ban keeps its level, so the next ban escalates") {
+  peer_book book({}, key(1), "");
+  std::string s = key_subject(key(6));
+  book.restore_ban(s, ban_entry{5, 2, "earlier"});
+  CHECK_FALSE(book.banned(s, 5));
+  auto b = book.on_misbehaviour(s, 100, "again", 10);
+  REQUIRE(b);
+  CHECK(b->level == 3);
+  CHECK(b->until_ms == 0);
+}
