@@ -116,6 +116,25 @@ until [ "$(cli_n 4 getconnectioncount)" -ge 3 ]; do
 done
 pass "a fresh non-validator with one address syncs to height $target and finds the others"
 
+# Its database deleted, it re-syncs to the same tip and the same UTXO set.
+same_utxos() {  # node0 and node $1 report the same height, tip and UTXO digest
+  for _ in $(seq 1 30); do
+    [ "$(cli_n 0 gettxoutsetinfo)" = "$(cli_n "$1" gettxoutsetinfo)" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+kill -9 "$(cat "$N5/pid")"
+rm -f "$N5"/chain.db*
+"$TIMED" --config "$N5/timed.toml" >> "$N5/out.log" 2>&1 &
+echo $! > "$N5/pid"
+PIDS+=("$!")
+target=$(height 0)
+wait_height 4 "$target" 60
+same_utxos 4 || node_fail "re-synced node's UTXO set differs: $(cli_n 0 gettxoutsetinfo) vs $(cli_n 4 gettxoutsetinfo)"
+same_utxos 3 || node_fail "node3's UTXO set differs"
+pass "a node whose database was deleted re-syncs to the same tip and UTXO set"
+
 # Hostile peers: each is dropped; the flooder is banned; the network goes on.
 GEN=$(cli_n 0 getblockhash 0)
 P0=127.0.0.1:$LOCALNET_PORT
