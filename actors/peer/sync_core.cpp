@@ -29,8 +29,7 @@ sync_actions sync_core::on_peer_gone(uint64_t peer, uint64_t now_ms) {
   tips_.erase(peer);
   for (auto it = inflight_.begin(); it != inflight_.end();)
     it = it->second.peer == peer ? inflight_.erase(it) : std::next(it);
-  target_ = local_;
-  for (auto& [p, h] : tips_) target_ = std::max(target_, h);
+  recompute_target();
   fill(now_ms, out);
   return out;
 }
@@ -96,8 +95,7 @@ void sync_core::drop_from(uint64_t peer) {
   for (auto it = inflight_.begin(); it != inflight_.end();)
     it = it->second.peer == peer ? inflight_.erase(it) : std::next(it);
   tips_.erase(peer);
-  target_ = local_;
-  for (auto& [p, h] : tips_) target_ = std::max(target_, h);
+  recompute_target();
 }
 
 sync_actions sync_core::on_tick(uint64_t now_ms) {
@@ -112,6 +110,11 @@ sync_actions sync_core::on_tick(uint64_t now_ms) {
   }
   fill(now_ms, out);
   return out;
+}
+
+void sync_core::recompute_target() {
+  target_ = local_;
+  for (auto& [p, h] : tips_) target_ = std::max(target_, h);
 }
 
 bool sync_core::covered(uint64_t h) const {

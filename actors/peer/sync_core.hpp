@@ -68,6 +68,7 @@ class sync_core {
   void fill(uint64_t now_ms, sync_actions& out);
   bool covered(uint64_t h) const;
   void drop_from(uint64_t peer);
+  void recompute_target();  // after a peer's tip is forgotten
 
   sync_config cfg_;
   uint64_t local_ = 0;
