@@ -204,7 +204,7 @@ using consensus_actor = caf::typed_actor<
 //   (go_atom, best_height)        handshake may start
 //   (send_atom, frame_ptr)        write a frame
 //   (punish_atom, points, why)    misbehaviour found above the session
-//   (close_atom, reason)          close now
+//   (close_atom, code, reason)    send a reject, close now
 struct session_open {
   peer::direction dir = peer::direction::inbound;
   std::string ip;

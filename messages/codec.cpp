@@ -163,6 +163,10 @@ transaction get(wire::Transaction::Reader r) {
         {get(in.getPrev()), get_fixed<signature>(in.getSignature(), "input signature")});
   auto outs = r.getOutputs();
   check_count(outs.size(), limits::max_tx_outputs, "tx outputs");
+  // Every kind has outputs (validation.hpp); refusing an empty tx here also
+  // stops a list of empty structs, which costs one word each on the wire,
+  // from decoding into many much larger objects.
+  if (outs.size() == 0) fail("tx has no outputs");
   t.outputs.reserve(outs.size());
   for (auto out : outs)
     t.outputs.push_back({out.getValue(), get_fixed<pubkey>(out.getOwner(), "output owner")});

@@ -120,6 +120,10 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
       spdlog::error("an actor failed ({}); stopping the node", to_string(msg.reason));
     self->quit(msg.reason);
   });
+  // The status line's requests time out when an actor is busy for long
+  // (a big commit); CAF's default would stop the supervisor, and the node.
+  self->set_error_handler(
+      [](caf::error& e) { spdlog::debug("status line skipped: {}", caf::to_string(e)); });
   self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
   return {
       [=](settrace_atom, bool on) {

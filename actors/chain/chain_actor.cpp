@@ -66,9 +66,17 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
       [self](persist_atom, const std::string& key, const bytes& value) {
         return self->state.store->put_state(key, value).ok();
       },
-      [self](read_atom, const chain_read& fn) {
-        trace(self->state.tracer, "rpc", "chain", "read");
-        return fn(*self->state.store);
+      [self](read_atom, const chain_read& fn) -> std::string {
+        trace(self->state.tracer, "reader", "chain", "read");
+        // Callers (RPC, the peer manager's book keeping) handle their own
+        // errors; this is the backstop, because an exception escaping a
+        // handler would kill the only owner of the database.
+        try {
+          return fn(*self->state.store);
+        } catch (const std::exception& e) {
+          spdlog::error("a query on the chain actor failed: {}", e.what());
+          return std::string("error: ") + e.what();
+        }
       },
       [self](vset_atom, uint64_t height) { return self->state.store->validators_at(height); },
       [self](reward_atom, uint64_t height, amount fees, const pubkey& proposer) {

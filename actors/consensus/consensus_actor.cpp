@@ -47,6 +47,8 @@ void try_sync(self_ptr self) {
   if (b.cert.height != st.core->height())
     return (void)p.rp.deliver(verdict(
         b.cert.height < st.core->height() ? peer::apply_result::ok : peer::apply_result::retry));
+  // A body that does not match its header is the serving peer's fault (the
+  // certificate only covers the header); connect_block checks it again.
   if (auto s = check_block_stateless(b.blk); !s)
     return (void)p.rp.deliver(verdict(peer::apply_result::invalid, s.error_message()));
   actions acts = st.core->on_certificate(b.blk, b.cert);
@@ -81,11 +83,14 @@ void commit(self_ptr self, const decided& d) {
           auto& st = self->state;
           hash256 h = block_hash(blk->header);
           if (!err.empty() && synced) {
-            // A certified block from a peer that our chain refuses: the peer
-            // is to blame (sync bans it); restart this height cleanly.
-            spdlog::warn("synced block {} at height {} refused: {}", short_hash(h), cert.height,
-                         err);
-            (void)synced->deliver(verdict(peer::apply_result::invalid, err));
+            // The block matched its header (checked in try_sync) and more than
+            // 2/3 of the power certified it, so a refusal here is ours (clock,
+            // disk), not the peer's: start the height over and let sync retry.
+            spdlog::error(
+                "certified block {} at height {} refused by this node's chain: {} (check the "
+                "clock and the database); retrying",
+                short_hash(h), cert.height, err);
+            (void)synced->deliver(verdict(peer::apply_result::retry, err));
             return start_next(self, cert.height, 0);
           }
           if (!err.empty()) {

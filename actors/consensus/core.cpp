@@ -98,7 +98,10 @@ uint64_t core::timeout_ms(timeout_kind k, uint32_t r) const {
 }
 
 actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms) {
-  TC_ASSERT(height > height_ || (height_ == 0 && !started_ && rounds_.empty()));
+  // Forward only, except that a decided height may start over when the
+  // chain could not commit the decision (the shell then asks again).
+  TC_ASSERT(height > height_ || (height == height_ && decided_) ||
+            (height_ == 0 && !started_ && rounds_.empty()));
   actions out;
   height_ = height;
   set_ = std::move(set);

@@ -378,3 +378,20 @@ TEST_CASE("catch-up: a valid certificate decides, a 2/3 one does not") {
   acts = t.c->on_certificate(a, cert);
   REQUIRE(all<decided>(acts).size() == 1);
 }
+
+TEST_CASE("a decided height whose block our chain refused can be started again") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  commit_certificate cert{1, 0, hash_of(a), {}};
+  for (size_t i : {o[0], o[1], o[2]}) {
+    vote v = t.make_vote(i, vote_type::precommit, 0, hash_of(a));
+    cert.sigs.push_back({v.validator, v.sig});
+  }
+  REQUIRE(all<decided>(t.c->on_certificate(a, cert)).size() == 1);
+  CHECK(t.c->on_certificate(a, cert).empty());  // decided: nothing more at this height
+  t.c->start_height(1, t.c->validators(), 0);
+  CHECK(t.c->height() == 1);
+  CHECK(t.c->round() == 0);
+  REQUIRE(all<decided>(t.c->on_certificate(a, cert)).size() == 1);
+}

@@ -14,23 +14,39 @@ bytes make_frame(byte_view payload) {
   return out;
 }
 
-status frame_reader::feed(byte_view data, std::vector<bytes>& out) {
-  if (failed_) return make_error("frame stream already failed");
+void frame_reader::append(byte_view data) {
+  compact();
   buf_.insert(buf_.end(), data.data, data.data + data.size);
-  while (buf_.size() - pos_ >= frame_header_bytes) {
-    const uint8_t* p = buf_.data() + pos_;
-    size_t len = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
-    if (len > max_payload_) {
-      failed_ = true;
-      return make_error("frame length " + std::to_string(len) + " exceeds the cap of " +
-                        std::to_string(max_payload_) + " bytes");
-    }
-    if (buf_.size() - pos_ < frame_header_bytes + len) break;
-    out.emplace_back(p + frame_header_bytes, p + frame_header_bytes + len);
-    pos_ += frame_header_bytes + len;
+}
+
+result<std::optional<bytes>> frame_reader::next() {
+  if (failed_) return make_error("frame stream already failed");
+  if (buf_.size() - pos_ < frame_header_bytes) return std::optional<bytes>{};
+  const uint8_t* p = buf_.data() + pos_;
+  size_t len = (size_t{p[0]} << 24) | (size_t{p[1]} << 16) | (size_t{p[2]} << 8) | p[3];
+  if (len > max_payload_) {
+    failed_ = true;
+    return make_error("frame length " + std::to_string(len) + " exceeds the cap of " +
+                      std::to_string(max_payload_) + " bytes");
   }
-  // Compact once the consumed prefix dominates, so the buffer stays bounded
-  // by one frame plus one read.
+  if (buf_.size() - pos_ < frame_header_bytes + len) return std::optional<bytes>{};
+  bytes out(p + frame_header_bytes, p + frame_header_bytes + len);
+  pos_ += frame_header_bytes + len;
+  return std::optional<bytes>{std::move(out)};
+}
+
+status frame_reader::feed(byte_view data, std::vector<bytes>& out) {
+  append(data);
+  while (true) {
+    auto f = next();
+    if (!f) return f.take_error();
+    if (!*f) return ok_t{};
+    out.push_back(std::move(**f));
+  }
+}
+
+// Drops consumed bytes once they dominate the buffer.
+void frame_reader::compact() {
   if (pos_ == buf_.size()) {
     buf_.clear();
     pos_ = 0;
@@ -38,7 +54,6 @@ status frame_reader::feed(byte_view data, std::vector<bytes>& out) {
     buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(pos_));
     pos_ = 0;
   }
-  return ok_t{};
 }
 
 }  // namespace tc::peer

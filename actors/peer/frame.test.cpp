@@ -60,3 +60,27 @@ TEST_CASE("a partial frame waits, an empty payload is a frame") {
   CHECK(got[0] == bytes{9, 9, 9});
   CHECK(got[1].empty());
 }
+
+TEST_CASE("the cap can be raised between frames, and applies when a header is read") {
+  frame_reader r(8);
+  bytes stream = make_frame(bytes(8, 1));
+  bytes big = make_frame(bytes(100, 2));
+  stream.insert(stream.end(), big.begin(), big.end());
+  r.append(stream);
+  auto a = r.next();
+  REQUIRE(a.ok());
+  REQUIRE(a->has_value());
+  CHECK((*a)->size() == 8);
+  r.set_max_payload(100);  // e.g. the handshake completed
+  auto b = r.next();
+  REQUIRE(b.ok());
+  REQUIRE(b->has_value());
+  CHECK((*b)->size() == 100);
+  auto c = r.next();
+  REQUIRE(c.ok());
+  CHECK_FALSE(c->has_value());
+
+  frame_reader small(8);
+  small.append(big);
+  CHECK_FALSE(small.next().ok());
+}

@@ -17,19 +17,23 @@ bool is_loopback(const std::string& ip) {
 peer_book::peer_book(book_config cfg, pubkey me, std::string my_listen_addr)
     : cfg_(std::move(cfg)), me_(me), my_addr_(std::move(my_listen_addr)) {}
 
-std::optional<std::string> peer_book::admit_inbound(const std::string& ip, uint64_t now_ms) {
-  if (banned(ip_subject(ip), now_ms)) return "address " + ip + " is banned";
+std::optional<peer_book::refusal> peer_book::admit_inbound(const std::string& ip, uint64_t now_ms) {
+  if (banned(ip_subject(ip), now_ms))
+    return refusal{reject_code::banned, "address " + ip + " is banned"};
   if (inbound_ >= cfg_.max_inbound)
-    return "inbound limit reached (" + std::to_string(cfg_.max_inbound) + ")";
+    return refusal{reject_code::too_many_peers,
+                   "inbound limit reached (" + std::to_string(cfg_.max_inbound) + ")"};
   size_t same_ip = 0;
   for (auto& [id, c] : conns_) same_ip += c.ip == ip;
   if (same_ip >= cfg_.max_per_ip)
-    return "too many connections from " + ip + " (" + std::to_string(cfg_.max_per_ip) + ")";
+    return refusal{reject_code::too_many_peers, "too many connections from " + ip + " (" +
+                                                    std::to_string(cfg_.max_per_ip) + ")"};
   while (!recent_inbound_ms_.empty() && recent_inbound_ms_.front() + 60'000 <= now_ms)
     recent_inbound_ms_.pop_front();
   if (recent_inbound_ms_.size() >= cfg_.max_new_per_minute)
-    return "new-connection rate limit reached (" + std::to_string(cfg_.max_new_per_minute) +
-           "/min)";
+    return refusal{
+        reject_code::rate_limited,
+        "new-connection rate limit reached (" + std::to_string(cfg_.max_new_per_minute) + "/min)"};
   recent_inbound_ms_.push_back(now_ms);
   return std::nullopt;
 }
@@ -45,7 +49,8 @@ void peer_book::on_open(uint64_t id, direction d, const std::string& ip,
 peer_book::ready_verdict peer_book::on_ready(uint64_t id, const hello& h, uint64_t now_ms) {
   auto it = conns_.find(id);
   TC_ASSERT(it != conns_.end());
-  if (banned(key_subject(h.key), now_ms)) return {false, std::nullopt, "node key is banned"};
+  if (banned(key_subject(h.key), now_ms))
+    return {false, std::nullopt, reject_code::banned, "node key is banned"};
   ready_verdict v;
   // The node that dialed a connection; keep the one dialed by the smaller key.
   auto dialer = [&](const conn& c) { return c.dir == direction::outbound ? me_ : h.key; };
@@ -56,7 +61,7 @@ peer_book::ready_verdict peer_book::on_ready(uint64_t id, const hello& h, uint64
     if (new_wins) {
       v.close_other = oid;
     } else {
-      return {false, std::nullopt, "duplicate connection to the same node"};
+      return {false, std::nullopt, reject_code::duplicate, "duplicate connection to the same node"};
     }
   }
   it->second.key = h.key;

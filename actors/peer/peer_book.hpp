@@ -50,13 +50,18 @@ class peer_book {
  public:
   peer_book(book_config cfg, pubkey me, std::string my_listen_addr);
 
-  // Connections. An inbound connection is admitted or refused with a reason.
-  std::optional<std::string> admit_inbound(const std::string& ip, uint64_t now_ms);
+  // Connections. An inbound connection is admitted or refused.
+  struct refusal {
+    reject_code code;
+    std::string reason;
+  };
+  std::optional<refusal> admit_inbound(const std::string& ip, uint64_t now_ms);
   void on_open(uint64_t id, direction d, const std::string& ip, const std::string& dialed_addr);
   struct ready_verdict {
     bool accept = true;
-    std::optional<uint64_t> close_other;  // an older connection to the same node that loses
-    std::string reason;                   // when !accept
+    std::optional<uint64_t> close_other;        // an older connection to the same node that loses
+    reject_code code = reject_code::duplicate;  // when !accept
+    std::string reason;
   };
   // After the handshake. Duplicate connections to one node: keep the one
   // dialed by the smaller key (both sides agree without talking).

@@ -55,18 +55,19 @@ TEST_CASE("inbound admission: limits, per-IP cap, rate per minute, bans") {
   book.on_open(2, direction::inbound, "10.0.0.1", "");
   auto r = book.admit_inbound("10.0.0.1", 0);
   REQUIRE(r);
-  CHECK(r->find("too many connections from 10.0.0.1") != std::string::npos);
+  CHECK(r->reason.find("too many connections from 10.0.0.1") != std::string::npos);
+  CHECK(r->code == reject_code::too_many_peers);
   CHECK_FALSE(book.admit_inbound("10.0.0.2", 0));
   book.on_open(3, direction::inbound, "10.0.0.2", "");
   r = book.admit_inbound("10.0.0.3", 0);
   REQUIRE(r);
-  CHECK(r->find("inbound limit") != std::string::npos);
+  CHECK(r->reason.find("inbound limit") != std::string::npos);
   book.on_closed(1, 0);
   book.on_closed(2, 0);
   book.on_closed(3, 0);
   r = book.admit_inbound("10.0.0.4", 1);  // the 4th accept within a minute
   REQUIRE(r);
-  CHECK(r->find("rate limit") != std::string::npos);
+  CHECK(r->reason.find("rate limit") != std::string::npos);
   CHECK_FALSE(book.admit_inbound("10.0.0.4", 60'001));
 }
 
@@ -100,6 +101,7 @@ TEST_CASE("a banned key cannot complete a connection") {
   auto v = book.on_ready(1, hello_from(key(3)), 5);
   CHECK_FALSE(v.accept);
   CHECK(v.reason == "node key is banned");
+  CHECK(v.code == reject_code::banned);
 }
 
 TEST_CASE("address book: dial candidates respect slots, back-off and connections") {

@@ -129,12 +129,21 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
     return;
   }
   if (auto* g = std::get_if<peer::get_blocks>(&m)) {
+    // One request per peer at the chain actor at a time: a peer cannot queue
+    // disk reads in front of our own commits. Honest sync never overlaps.
+    if (!st.serving.insert(from).second) {
+      spdlog::debug("peer {} asked for blocks while a request is being served", from);
+      return;
+    }
     uint32_t count = std::min(g->count, max_blocks_served);
     self->request(st.chain, caf::infinite, blocks_atom::value, g->from_height, count,
                   max_blocks_bytes)
-        .then([=](std::vector<block_with_cert>& list) {
-          send_to(self, from, frame_of(peer::blocks{std::move(list)}));
-        });
+        .then(
+            [=](std::vector<block_with_cert>& list) {
+              self->state.serving.erase(from);
+              send_to(self, from, frame_of(peer::blocks{std::move(list)}));
+            },
+            [=](caf::error&) { self->state.serving.erase(from); });
     return;
   }
   if (auto* b = std::get_if<peer::blocks>(&m)) {
@@ -224,8 +233,9 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         auto& st = self->state;
         if (info.dir == peer::direction::inbound) {
           if (auto refused = st.book->admit_inbound(info.ip, st.now_ms())) {
-            spdlog::info("refused connection from {}: {}", info.remote, *refused);
-            caf::anon_send(s, close_atom::value, *refused);
+            spdlog::info("refused connection from {}: {}", info.remote, refused->reason);
+            caf::anon_send(s, close_atom::value, static_cast<uint32_t>(refused->code),
+                           refused->reason);
             return;
           }
         }
@@ -241,7 +251,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         auto v = st.book->on_ready(s.id(), h, st.now_ms());
         if (!v.accept) {
           spdlog::debug("closing connection to {}: {}", short_key(h.key), v.reason);
-          caf::anon_send(s, close_atom::value, v.reason);
+          caf::anon_send(s, close_atom::value, static_cast<uint32_t>(v.code), v.reason);
           return;
         }
         if (v.close_other) {

@@ -4,6 +4,8 @@
 // no echo, serves blocks and addresses, keeps bans and the address book in
 // the database, and dials. It spawns (and links) the io broker.
 
+#include <set>
+
 #include "actors/peer/peer_book.hpp"
 #include "actors/peer/peer_session.hpp"
 
@@ -45,6 +47,7 @@ struct manager_state {
   std::function<uint64_t()> now_ms;
   uint64_t tip_height = 0;
   hash256 tip_hash;
+  std::set<uint64_t> serving;      // peers with a get_blocks at the chain (one each)
   std::deque<queued_tx> tx_queue;  // peer txs waiting for the mempool
   size_t tx_in_flight = 0;         // batches at the mempool
   uint64_t txs_dropped = 0;

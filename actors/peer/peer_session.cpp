@@ -118,11 +118,11 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
       [self](punish_atom, uint32_t points, const std::string& why) {
         if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
       },
-      [self](close_atom, const std::string& reason) {
+      [self](close_atom, uint32_t code, const std::string& reason) {
         auto& st = self->state;
-        if (st.core && !st.done) {
+        if (!st.done) {
           // Tell the peer why, then go.
-          peer::reject r{static_cast<uint32_t>(peer::reject_code::duplicate), reason};
+          peer::reject r{code, reason};
           write(self, peer::make_frame(encode_message(r)));
         }
         finish(self, reason, 0, false);

@@ -85,7 +85,7 @@ session_core::session_core(session_config cfg, consensus::signer& me, direction 
       dir_(dir),
       nonce_(nonce),
       best_height_(best_height),
-      reader_(limits::max_frame_bytes) {
+      reader_(max_handshake_frame_bytes) {
   stats_.connected_ms = now_ms;
   stats_.last_recv_ms = now_ms;
   for (size_t i = 0; i < msg_class_count; ++i) buckets_[i] = token_bucket(cfg_.rates[i], now_ms);
@@ -140,21 +140,23 @@ session_actions session_core::on_bytes(uint64_t now_ms, byte_view data) {
   if (state_ == state::closed) return out;
   stats_.bytes_in += data.size;
   stats_.last_recv_ms = now_ms;
-  std::vector<bytes> payloads;
-  auto s = reader_.feed(data, payloads);
-  for (auto& p : payloads) {
-    if (state_ == state::closed) break;
-    auto m = decode_message(p);
+  reader_.append(data);
+  while (state_ != state::closed) {
+    auto p = reader_.next();
+    if (!p) {
+      fail(reject_code::undecodable, p.error_message(), cfg_.ban_score, out);
+      break;
+    }
+    if (!*p) break;
+    auto m = decode_message(**p);
     if (!m) {
       fail(reject_code::undecodable, "undecodable frame: " + m.error_message(), cfg_.ban_score,
            out);
       break;
     }
     ++stats_.msgs_in;
-    handle(now_ms, std::move(m).value(), std::make_shared<const bytes>(std::move(p)), out);
+    handle(now_ms, std::move(m).value(), std::make_shared<const bytes>(std::move(**p)), out);
   }
-  if (!s && state_ != state::closed)
-    fail(reject_code::undecodable, s.error_message(), cfg_.ban_score, out);
   return out;
 }
 
@@ -232,6 +234,7 @@ void session_core::on_ack(const handshake_ack& a, session_actions& out) {
 void session_core::maybe_ready(session_actions& out) {
   if (state_ != state::handshaking || !peer_ || !acked_by_peer_ || !sent_ack_) return;
   state_ = state::ready;
+  reader_.set_max_payload(limits::max_frame_bytes);  // authenticated: full-size frames
   out.push_back(became_ready{*peer_});
 }
 

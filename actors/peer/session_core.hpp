@@ -38,6 +38,11 @@ enum class reject_code : uint32_t {
   shutting_down = 12,
 };
 
+// Until a peer has authenticated, frames are capped small (a handshake is
+// well under this), so an unauthenticated connection cannot make us buffer
+// a 16 MiB frame.
+constexpr size_t max_handshake_frame_bytes = 8 * 1024;
+
 struct bucket_config {
   double rate_per_s = 0;
   double burst = 0;

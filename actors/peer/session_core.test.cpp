@@ -231,3 +231,44 @@ TEST_CASE("token bucket refills at its rate up to its burst") {
   CHECK(t.take(10'000));
   CHECK_FALSE(t.take(10'000));  // capped at the burst
 }
+
+TEST_CASE("before the handshake a large frame length is refused at once") {
+  side b(2, direction::inbound);
+  b.take(b.core.on_open());
+  bytes header = {0x00, 0x01, 0x00, 0x00};  // 64 KiB: fine later, too big before authenticating
+  b.take(b.core.on_bytes(1, header));
+  REQUIRE(b.closed);
+  CHECK(b.closed->ban);
+  CHECK(b.closed->reason.find("exceeds the cap of 8192") != std::string::npos);
+}
+
+TEST_CASE("a large frame right behind the handshake-ack in one read is accepted") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  // a's handshake to b; b's handshake and ack back to a.
+  for (auto& f : a.to_peer) b.take(b.core.on_bytes(1, f));
+  a.to_peer.clear();
+  for (auto& f : b.to_peer) a.take(a.core.on_bytes(1, f));
+  b.to_peer.clear();
+  REQUIRE(a.ready_with);
+  // a's ack and a 100 KiB frame arrive at b together.
+  bytes stream;
+  for (auto& f : a.to_peer) stream.insert(stream.end(), f.begin(), f.end());
+  a.to_peer.clear();
+  peer::blocks big;
+  block_with_cert bw;
+  bw.blk.header.height = 1;
+  transaction t;
+  t.outputs.resize(2000);
+  bw.blk.txs.push_back(t);
+  big.list.push_back(bw);
+  bytes f = frame_of(big);
+  REQUIRE(f.size() > max_handshake_frame_bytes);
+  stream.insert(stream.end(), f.begin(), f.end());
+  b.take(b.core.on_bytes(2, stream));
+  CHECK_FALSE(b.closed);
+  REQUIRE(b.ready_with);
+  REQUIRE(b.delivered.size() == 1);
+  CHECK(std::holds_alternative<peer::blocks>(b.delivered[0]));
+}
