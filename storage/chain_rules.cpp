@@ -108,8 +108,12 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
 
   if (tx.registration) {
     const auto& r = *tx.registration;
-    if (find_live(ctx.reg, r.operator_key))
-      return make_error("operator key is already a registered masternode");
+    // A removed entry stays in the registry (its lock period and slashing
+    // are history the rules still read), so a key registers once, ever.
+    if (ctx.reg.count(r.operator_key))
+      return make_error(find_live(ctx.reg, r.operator_key)
+                            ? "operator key is already a registered masternode"
+                            : "operator key was a masternode before; register a new key");
     tx_output owner_out{0, r.operator_key};
     if (r.tier == mn_tier::free) {
       if (!p.allow_free_tier) return make_error("free tier is not allowed on this network");

@@ -150,3 +150,25 @@ TEST_CASE("reward split follows tier weights; dust goes to the proposer") {
   stranger.v.fill(99);
   CHECK_FALSE(reward_outputs(p, 0, stranger, set).ok());
 }
+
+TEST_CASE("an operator key registers once, ever: a removed masternode cannot come back") {
+  chain_builder cb;
+  cb.genesis.params.allow_free_tier = true;
+  auto cs = cb.open_memory();
+  const secret_key& owner = cb.owners[3];
+  amount fee = cs->params().min_tx_fee;
+  auto outs = split(cb, *cs, owner, {10 * coin, 10 * coin, 10 * coin});
+  secret_key op = test::key_from_seed(7003);
+  cb.operators.push_back(op);  // certify() signs for it while it is active
+  auto reg = cb.make_registration(outs[0], owner, mn_tier::free, {}, {}, owner, op, fee);
+  auto s = cb.connect(*cs, cb.make_block(*cs, {reg}, fee));
+  REQUIRE_MESSAGE(s.ok(), s.error_message());
+  auto dereg = cb.make_deregistration(outs[1], owner, op.public_key(),
+                                      tx_output{0, op.public_key()}, op, fee);
+  s = cb.connect(*cs, cb.make_block(*cs, {dereg}, fee));
+  REQUIRE_MESSAGE(s.ok(), s.error_message());
+  auto again = cb.make_registration(outs[2], owner, mn_tier::free, {}, {}, owner, op, fee);
+  s = cb.connect(*cs, cb.make_block(*cs, {again}, fee));
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error_message().find("was a masternode before") != std::string::npos);
+}

@@ -29,7 +29,8 @@ status remove_ban(chain_store& s, const std::string& subject);
 std::vector<stored_ban> load_bans(chain_store& s);
 
 // Blocks from `from` on with their certificates, at most `count` of them and
-// about `max_bytes` (always at least one when `from` exists).
+// at most `max_bytes` of their stored (wire) encoding, but always at least
+// one when `from` exists.
 std::vector<block_with_cert> load_blocks(chain_store& s, uint64_t from, uint32_t count,
                                          size_t max_bytes);
 

@@ -15,7 +15,7 @@ constexpr size_t max_tx_queue = 50'000;
 constexpr size_t tx_batch_size = 512;
 constexpr size_t max_tx_batches_in_flight = 4;
 constexpr uint32_t max_blocks_served = 100;
-constexpr uint64_t max_blocks_bytes = 12u << 20;  // under the 16 MiB frame cap
+constexpr uint64_t max_blocks_bytes = 12u << 20;  // leaves room under the 16 MiB frame cap
 constexpr uint64_t save_book_every_ticks = 60;
 
 std::string short_key(const pubkey& k) {
