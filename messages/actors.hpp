@@ -113,6 +113,7 @@ using verified_atom = caf::atom_constant<caf::atom("verified")>;
 using info_atom = caf::atom_constant<caf::atom("info")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using check_atom = caf::atom_constant<caf::atom("check")>;
+using has_atom = caf::atom_constant<caf::atom("has")>;
 
 struct selected_txs {
   std::vector<tx_ptr> txs;
@@ -130,6 +131,7 @@ using mempool_actor = caf::typed_actor<
     caf::replies_to<verified_atom, std::vector<hash256>>::with<verified_ptr>,
     caf::reacts_to<committed_atom, block_ptr>, caf::replies_to<info_atom>::with<mempool_info>,
     caf::replies_to<list_atom>::with<std::vector<hash256>>,
+    caf::replies_to<has_atom, hash256>::with<bool>,  // is this txid in the pool?
     caf::reacts_to<trace_atom, tracer_actor>>;
 
 // A signature checker: verifies every input signature of each prepared tx

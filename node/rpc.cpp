@@ -380,10 +380,10 @@ void rpc_server::impl::register_methods() {
   m["getbalance"] = [this, address_param](const json& p) {
     pubkey owner = address_param(p);
     return read([=](chain_store& cs) -> json {
-      amount total = 0;
-      size_t n = 0;
-      for (const auto& [o, u] : cs.utxos_of(owner, 1'000'000)) total += u.out.value, ++n;
-      return json{{"balance", amount_str(total)}, {"balance_units", total}, {"utxos", n}};
+      auto b = cs.balance_of(owner);
+      if (!b) throw_rpc(internal_error, b.error_message());
+      return json{
+          {"balance", amount_str(b->first)}, {"balance_units", b->first}, {"utxos", b->second}};
     });
   };
   m["validateaddress"] = [this](const json& p) {
@@ -485,8 +485,7 @@ void rpc_server::impl::register_methods() {
     });
     j["txid"] = id.hex();
     if (!j["final"].get<bool>()) {
-      auto ids = ask<std::vector<hash256>>(ctx.mempool, list_atom::value);
-      j["in_mempool"] = std::find(ids.begin(), ids.end(), id) != ids.end();
+      j["in_mempool"] = ask<bool>(ctx.mempool, has_atom::value, id);
     }
     return j;
   };

@@ -571,6 +571,17 @@ std::vector<std::pair<outpoint, utxo_entry>> chain_store::utxos_of(const pubkey&
   return out;
 }
 
+result<std::pair<amount, uint64_t>> chain_store::balance_of(const pubkey& owner) {
+  auto st = db_->prepare(
+      "SELECT COALESCE(SUM(value), 0), COUNT(*) FROM utxos WHERE owner_tag = ? AND owner = ?");
+  if (!st) return st.take_error();
+  st->bind(1, owner_tag(owner)).bind(2, owner);
+  auto row = st->step();
+  if (!row) return row.take_error();
+  if (!*row) return make_error("balance query returned no row");
+  return std::make_pair(amount{st->col_int(0)}, static_cast<uint64_t>(st->col_int(1)));
+}
+
 result<std::pair<hash256, uint64_t>> chain_store::utxo_digest() {
   auto st = db_->prepare("SELECT outpoint, value, owner, height FROM utxos ORDER BY outpoint");
   if (!st) return st.take_error();

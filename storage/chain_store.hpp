@@ -70,6 +70,8 @@ class chain_store {
   // (height, position) of a committed tx.
   std::optional<std::pair<uint64_t, uint32_t>> find_tx(const hash256& txid);
   std::vector<std::pair<outpoint, utxo_entry>> utxos_of(const pubkey& owner, size_t limit);
+  // Sum and count of an owner's unspent outputs (all of them, in SQL).
+  result<std::pair<amount, uint64_t>> balance_of(const pubkey& owner);
 
   const registry& masternodes() const { return registry_; }
   std::vector<masternode> validators_at(uint64_t height) const {

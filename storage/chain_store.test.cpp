@@ -390,3 +390,22 @@ TEST_CASE("node state is stored and read back") {
   REQUIRE(cs->put_state("last_signed", bytes{1, 2, 3}).ok());
   CHECK(*cs->get_state("last_signed") == bytes{1, 2, 3});
 }
+
+TEST_CASE("balance_of sums every unspent output of an owner") {
+  chain_builder cb(4, 4, 3);  // 3 genesis outputs of 1,000,000 TIME per account
+  auto cs = cb.open_memory();
+  for (const auto& owner : cb.owners) {
+    auto b = cs->balance_of(owner.public_key());
+    REQUIRE(b.ok());
+    amount sum = 0;
+    auto list = cs->utxos_of(owner.public_key(), 1000);
+    for (const auto& [o, u] : list) sum += u.out.value;
+    CHECK(b->first == sum);
+    CHECK(b->second == list.size());
+    CHECK(b->first >= 3 * 1'000'000 * coin);  // the genesis allocations at least
+  }
+  auto none = cs->balance_of(test::key_from_seed(999).public_key());
+  REQUIRE(none.ok());
+  CHECK(none->first == 0);
+  CHECK(none->second == 0);
+}

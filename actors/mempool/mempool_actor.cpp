@@ -50,7 +50,6 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
         err = "conflicts with an earlier transaction in the same batch";
     if (!err.empty()) {
       (*results)[i].error = err;
-      ++st.rejected;
       continue;
     }
     for (const auto& in : txs[i]->inputs) batch_spends.insert(in.prev);
@@ -68,20 +67,23 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
             auto finish = [=](const std::vector<bool>& sigs_ok) {
               auto& st = self->state;
               // A block landed meanwhile: its spends may change the answers,
-              // so ask the chain again (bounded).
+              // so ask the chain again (bounded). Never admit on answers
+              // about an old tip: the pool only checks conflicts within itself.
               if (st.generation != gen && attempt < 3)
                 return admit(self, txs, add, done, attempt + 1);
+              bool stale = st.generation != gen;
               for (size_t k = 0; k < cand.size(); ++k) {
                 size_t i = cand[k];
                 auto& r = (*results)[i];
-                if (!preps[k].error.empty())
+                if (stale)
+                  r.error = "the chain tip moved during admission; resubmit";
+                else if (!preps[k].error.empty())
                   r.error = preps[k].error;
                 else if (!sigs_ok[k])
                   r.error = "invalid signature";
                 else if (add)
                   if (auto ins = st.core.insert(txs[i], digests[i], preps[k].fee); !ins)
                     r.error = ins.error_message();
-                r.error.empty() ? ++st.accepted : ++st.rejected;
               }
               done(*results);
             };
@@ -137,7 +139,10 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
         trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0,
               std::to_string(txs.size()) + " txs");
         auto rp = self->make_response_promise<verdicts>();
-        admit(self, txs, true, [rp](verdicts v) mutable { rp.deliver(std::move(v)); });
+        admit(self, txs, true, [self, rp](verdicts v) mutable {
+          for (auto& r : v) r.error.empty() ? ++self->state.accepted : ++self->state.rejected;
+          rp.deliver(std::move(v));
+        });
         return rp;
       },
       [self](check_atom, const tx_batch& txs) -> caf::result<verdicts> {
@@ -194,6 +199,7 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
             st.accepted,    st.rejected};
       },
       [self](list_atom) { return self->state.core.txids(); },
+      [self](has_atom, const hash256& txid) { return self->state.core.find(txid) != nullptr; },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };
 }
