@@ -331,7 +331,8 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   std::set<outpoint> locked = locked_collateral(working, h.height, delay);
   for (size_t i = 1; i < b.txs.size(); ++i) {
     const transaction& tx = b.txs[i];
-    bool cached = opt.verified && opt.verified->count(digests[i].wtxid);
+    bool cached =
+        opt.signatures_checked || (opt.verified && opt.verified->count(digests[i].wtxid));
     auto fee = check_tx_contextual(tx, digests[i].txid, lookup,
                                    {params_, working, locked, h.height, !cached});
     if (!fee)

@@ -34,6 +34,10 @@ struct connect_options {
   // signatures and the spent outpoints, whose content never changes.
   const std::unordered_set<hash256, fixed_bytes_hasher>* verified = nullptr;
   bool dry_run = false;  // validate only: nothing is written
+  // Every input signature of this exact block was verified already (a dry
+  // run of it passed). Sound because the header's merkle root commits to the
+  // wtxids, and the body is checked against the header before anything else.
+  bool signatures_checked = false;
 };
 
 class chain_store {

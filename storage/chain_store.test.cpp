@@ -167,6 +167,15 @@ TEST_CASE("fee below the minimum is refused; verified-signature cache skips chec
   opt.verified = &verified;
   // The cache is trusted: this shows the check is really skipped (the cache
   // must only hold wtxids that passed verification).
+  {
+    // Without the cache entry the forged signature is caught ...
+    connect_options plain = cb.at(bad);
+    plain.dry_run = true;
+    CHECK_FALSE(cs->connect_block(bad, cb.certify(*cs, bad), plain).ok());
+    // ... and `signatures_checked` (a dry run of this exact block passed) skips it too.
+    plain.signatures_checked = true;
+    CHECK(cs->connect_block(bad, cb.certify(*cs, bad), plain).ok());
+  }
   CHECK(cs->connect_block(bad, cb.certify(*cs, bad), opt).ok());
 }
 

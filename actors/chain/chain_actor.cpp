@@ -26,6 +26,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         connect_options opt;
         opt.now_ms = self->state.now_ms();
         opt.verified = verified.get();
+        opt.signatures_checked = self->state.last_validated == cert.block_hash;
         auto s = self->state.store->connect_block(*b, cert, opt);
         return s ? std::string() : s.error_message();
       },
@@ -38,6 +39,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         placeholder.height = b->header.height;
         placeholder.block_hash = block_hash(b->header);
         auto s = self->state.store->connect_block(*b, placeholder, opt);
+        if (s) self->state.last_validated = placeholder.block_hash;
         return s ? std::string() : s.error_message();
       },
       [self](tip_atom) {

@@ -13,6 +13,8 @@ struct chain_actor_state {
   std::shared_ptr<chain_store> store;
   std::function<uint64_t()> now_ms;
   tracer_actor tracer;
+  // The last block a dry run accepted: committing it needs no signature checks.
+  std::optional<hash256> last_validated;
 };
 
 // Takes ownership of `store`; `now_ms` is the injected wall clock.
