@@ -273,15 +273,27 @@ status chain_store::load() {
   return ok_status();
 }
 
-std::optional<utxo_entry> chain_store::get_utxo(const outpoint& o) {
+result<std::optional<utxo_entry>> chain_store::find_utxo(const outpoint& o) {
   get_utxo_.bind(1, outpoint_key(o));
   auto row = get_utxo_.step();
   std::optional<utxo_entry> out;
-  if (row.ok() && *row && get_utxo_.col_blob(1).size == 32)
+  if (row.ok() && *row) {
+    if (get_utxo_.col_blob(1).size != 32) {
+      get_utxo_.reset();
+      return make_error(corrupt_advice(path_, "a UTXO row has an owner of the wrong size"));
+    }
     out = utxo_entry{{get_utxo_.col_int(0), pubkey::from_view(get_utxo_.col_blob(1))},
                      static_cast<uint64_t>(get_utxo_.col_int(2))};
+  }
   get_utxo_.reset();
+  if (!row)
+    return make_error(corrupt_advice(path_, "reading the UTXO set: " + row.error_message()));
   return out;
+}
+
+std::optional<utxo_entry> chain_store::get_utxo(const outpoint& o) {
+  auto u = find_utxo(o);
+  return u ? *u : std::nullopt;
 }
 
 status chain_store::connect_block(const block& b, const commit_certificate& cert,
@@ -316,14 +328,19 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   fetched.reserve(n_in);
   block_undo undo;
   undo.spent.reserve(n_in);
+  std::optional<std::string> db_error;  // a failed read is not a missing input
   utxo_lookup lookup = [&](const outpoint& o) -> std::optional<utxo_entry> {
     auto it = overlay.find(o);
     if (it != overlay.end()) return it->second;
     auto f = fetched.find(o);
     if (f != fetched.end()) return f->second;
-    auto u = get_utxo(o);
-    if (u) fetched.emplace(o, *u);
-    return u;
+    auto u = find_utxo(o);
+    if (!u) {
+      db_error = u.error_message();  // reported instead of "missing input" below
+      return std::optional<utxo_entry>{};
+    }
+    if (*u) fetched.emplace(o, **u);
+    return *u;
   };
 
   amount fees = 0;
@@ -331,10 +348,10 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   std::set<outpoint> locked = locked_collateral(working, h.height, delay);
   for (size_t i = 1; i < b.txs.size(); ++i) {
     const transaction& tx = b.txs[i];
-    bool cached =
-        opt.signatures_checked || (opt.verified && opt.verified->count(digests[i].wtxid));
+    bool cached = opt.signatures_checked || (opt.verified && opt.verified->count(digests[i].wtxid));
     auto fee = check_tx_contextual(tx, digests[i].txid, lookup,
                                    {params_, working, locked, h.height, !cached});
+    if (db_error) return make_error(*db_error);
     if (!fee)
       return make_error("tx " + std::to_string(i) + " (" + digests[i].txid.hex() +
                         "): " + fee.error_message());
@@ -441,18 +458,24 @@ result<std::pair<amount, std::vector<tx_output>>> chain_store::check_tx(const tr
   if (!locked_cache_ || locked_cache_->first != h)
     locked_cache_ = std::make_pair(h, locked_collateral(registry_, h, params_.validator_set_delay));
   std::vector<tx_output> spent;
-  utxo_lookup lookup = [&](const outpoint& o) {
-    auto u = get_utxo(o);
-    if (u) spent.push_back(u->out);  // inputs are looked up in order, once each
-    return u;
+  std::optional<std::string> db_error;
+  utxo_lookup lookup = [&](const outpoint& o) -> std::optional<utxo_entry> {
+    auto u = find_utxo(o);
+    if (!u) {
+      db_error = u.error_message();
+      return std::nullopt;
+    }
+    if (*u) spent.push_back((*u)->out);
+    return *u;
   };
   auto fee = check_tx_contextual(tx, id, lookup,
                                  {params_, registry_, locked_cache_->second, h, check_signatures});
+  if (db_error) return make_error(*db_error);
   if (!fee) return fee.take_error();
-  if (spent.size() != tx.inputs.size()) {  // a registration also looked up its collateral
-    spent.clear();
-    for (const auto& in : tx.inputs) spent.push_back(get_utxo(in.prev)->out);
-  }
+  // check_tx_contextual looks up every input first, in order, then (for a
+  // registration) the collateral: the first entries are the spent outputs.
+  TC_ASSERT(spent.size() >= tx.inputs.size());
+  spent.resize(tx.inputs.size());
   return std::make_pair(*fee, std::move(spent));
 }
 

@@ -67,7 +67,9 @@ class chain_store {
   // Undoes the tip block (not genesis) atomically.
   status disconnect_tip();
 
-  std::optional<utxo_entry> get_utxo(const outpoint& o);
+  // A read error (I/O, corruption) is an error, never a missing output.
+  result<std::optional<utxo_entry>> find_utxo(const outpoint& o);
+  std::optional<utxo_entry> get_utxo(const outpoint& o);  // errors read as missing (RPC)
   result<block> get_block(uint64_t height);
   result<commit_certificate> get_certificate(uint64_t height);
   std::optional<uint64_t> height_of(const hash256& block_hash);

@@ -418,3 +418,21 @@ TEST_CASE("balance_of sums every unspent output of an owner") {
   CHECK(none->first == 0);
   CHECK(none->second == 0);
 }
+
+TEST_CASE("a corrupt UTXO row is a database error, not a missing input") {
+  chain_builder cb;
+  auto cs = cb.open_memory();
+  auto u = cs->utxos_of(cb.owners[0].public_key(), 1).at(0);
+  amount fee = cs->params().min_tx_fee;
+  transaction tx = test::make_transfer(cb.chain_id(), u.first, u.second.out, cb.owners[0],
+                                       {{u.second.out.value - fee, cb.owners[1].public_key()}});
+  block b = cb.make_block(*cs, {tx}, fee);
+  REQUIRE(cs->db().exec("UPDATE utxos SET owner = x'00'").ok());
+  auto s = cb.connect(*cs, b);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.error_message().find("owner of the wrong size") != std::string::npos);
+  CHECK(s.error_message().find("missing or spent") == std::string::npos);
+  auto c = cs->check_tx(tx, txid(tx), true);
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error_message().find("owner of the wrong size") != std::string::npos);
+}
