@@ -272,32 +272,32 @@ auto with_reader(byte_view data, size_t max_bytes, Fn&& fn)
 
 size_t max_payload_bytes(size_t kind) {
   switch (kind) {
-    case 0:
-      return 4096;  // handshake
-    case 1:
-    case 2:
-    case 3:
-    case 4:
-    case 15:
-    case 16:
-      return 256;  // ack, ping, pong, get-peers, get-tip, tip
-    case 5:
-      return 256u << 10;  // peers
-    case 6:
+    case peer::kind_index<peer::handshake>:
+      return 4096;
+    case peer::kind_index<peer::handshake_ack>:
+    case peer::kind_index<peer::ping>:
+    case peer::kind_index<peer::pong>:
+    case peer::kind_index<peer::get_peers>:
+    case peer::kind_index<peer::get_tip>:
+    case peer::kind_index<peer::tip>:
+      return 256;
+    case peer::kind_index<peer::peers>:
+      return 256u << 10;
+    case peer::kind_index<peer::tx>:
       return 2 * limits::max_tx_bytes;  // tx (Cap'n Proto pads)
-    case 7:
-      return 64 * limits::max_get_txs + 64;  // get-txs
-    case 9:
-    case 10:
-      return 512;  // votes
-    case 11:
+    case peer::kind_index<peer::get_txs>:
+      return 64 * limits::max_get_txs + 64;
+    case peer::kind_index<peer::prevote>:
+    case peer::kind_index<peer::precommit>:
+      return 512;
+    case peer::kind_index<commit_certificate>:
       return 256 + 128 * limits::max_validators;
-    case 13:
-      return 256;  // get-blocks
-    case 17:
-      return 1024;  // evidence
-    case 18:
-      return 4096;  // reject
+    case peer::kind_index<peer::get_blocks>:
+      return 256;
+    case peer::kind_index<evidence>:
+      return 1024;
+    case peer::kind_index<peer::reject>:
+      return 4096;
     default:
       return limits::max_frame_bytes;  // proposal, block, blocks
   }

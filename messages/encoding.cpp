@@ -19,7 +19,7 @@ void byte_writer::count(size_t n) {
   u32(static_cast<uint32_t>(n));
 }
 
-static void encode(byte_writer& w, const outpoint& o) {
+void encode(byte_writer& w, const outpoint& o) {
   w.fixed(o.txid);
   w.u32(o.index);
 }

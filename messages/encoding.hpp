@@ -26,6 +26,7 @@ class byte_writer {
   bytes buf_;
 };
 
+void encode(byte_writer& w, const outpoint& o);
 void encode(byte_writer& w, const transaction& tx, bool with_sigs);
 void encode(byte_writer& w, const block_header& h);
 void encode(byte_writer& w, const vote& v);

@@ -1,6 +1,7 @@
 #pragma once
 // Peer messages: one variant member per wire kind (see wire.capnp).
 
+#include <type_traits>
 #include <variant>
 
 #include "messages/types.hpp"
@@ -100,5 +101,23 @@ using message = std::variant<handshake, handshake_ack, ping, pong, get_peers, pe
                              get_blocks, blocks, get_tip, tip, evidence, reject>;
 
 const char* kind_name(const message& m);
+
+namespace detail {
+template <class T, class V>
+struct index_in;
+template <class T, class... Ts>
+struct index_in<T, std::variant<Ts...>> {
+  static constexpr size_t value = [] {
+    constexpr bool match[] = {std::is_same_v<T, Ts>...};
+    for (size_t i = 0; i < sizeof...(Ts); ++i)
+      if (match[i]) return i;
+    return sizeof...(Ts);
+  }();
+};
+}  // namespace detail
+
+// A kind's position in `message` (and in the wire union), for switches.
+template <class T>
+constexpr size_t kind_index = detail::index_in<T, message>::value;
 
 }  // namespace tc::peer

@@ -332,7 +332,8 @@ void rpc_server::impl::register_methods() {
   m["gettxout"] = [this](const json& p) {
     hash256 id = parse_hash(param(p, 0, "txid"), "txid");
     const json& n = param(p, 1, "n");
-    if (!n.is_number_unsigned()) throw_rpc(invalid_params, "n must be a non-negative integer");
+    if (!n.is_number_unsigned() || n.get<uint64_t>() > UINT32_MAX)
+      throw_rpc(invalid_params, "n must be an output index (0..4294967295)");
     uint32_t index = n.get<uint32_t>();
     network nw = net();
     return read([=](chain_store& cs) -> json {

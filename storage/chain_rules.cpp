@@ -151,9 +151,8 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
   return fee;
 }
 
-void apply_registry_change(registry& reg, const transaction& tx, const hash256& id,
-                           const utxo_lookup& lookup, uint64_t height) {
-  (void)id;
+void apply_registry_change(registry& reg, const transaction& tx, const utxo_lookup& lookup,
+                           uint64_t height) {
   if (tx.registration) {
     const auto& r = *tx.registration;
     masternode m;

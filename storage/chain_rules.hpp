@@ -72,8 +72,8 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
                                    const utxo_lookup& lookup, const tx_context& ctx);
 
 // Applies a committed registration / deregistration to the registry.
-void apply_registry_change(registry& reg, const transaction& tx, const hash256& id,
-                           const utxo_lookup& lookup, uint64_t height);
+void apply_registry_change(registry& reg, const transaction& tx, const utxo_lookup& lookup,
+                           uint64_t height);
 
 // Two votes by one validator in the set, same height/round/type, different
 // blocks, both signatures valid.

@@ -358,7 +358,7 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
     auto sum = checked_add(fees, *fee);
     if (!sum) return make_error("block fees overflow");
     fees = *sum;
-    apply_registry_change(working, tx, digests[i].txid, lookup, h.height);
+    apply_registry_change(working, tx, lookup, h.height);
     if (tx.registration || tx.deregistration) locked = locked_collateral(working, h.height, delay);
     for (const auto& in : tx.inputs) {
       auto it = overlay.find(in.prev);

@@ -114,7 +114,8 @@ TEST_CASE("invalid blocks are refused and change nothing") {
   refuse(b, "invalid signature");
   b = good;
   b.txs[1].outputs[0].value += 1;  // outputs now exceed inputs - fee: signature breaks first
-  refuse(b, "tx 1");
+  refuse(b, "tx 1 (");
+  refuse(b, "input 0 has an invalid signature");
   b = good;
   b.txs[0].outputs[0].value += 1;
   refuse(b, "reward outputs");

@@ -41,17 +41,13 @@ class reader {
   bool ok_ = true;
 };
 
-void put_outpoint(byte_writer& w, const outpoint& o) {
-  w.fixed(o.txid);
-  w.u32(o.index);
-}
 }  // namespace
 
 bytes encode_undo(const block_undo& u) {
   byte_writer w;
   w.count(u.spent.size());
   for (const auto& [o, e] : u.spent) {
-    put_outpoint(w, o);
+    encode(w, o);
     w.i64(e.out.value);
     w.fixed(e.out.owner);
     w.u64(e.height);
@@ -63,7 +59,7 @@ bytes encode_undo(const block_undo& u) {
     if (!m) continue;
     w.fixed(m->owner);
     w.u8(static_cast<uint8_t>(m->tier));
-    put_outpoint(w, m->collateral);
+    encode(w, m->collateral);
     w.str(m->net_address);
     w.u64(m->registered_height);
     w.u8(m->removed_height ? 1 : 0);

@@ -77,7 +77,7 @@ void commit(self_ptr self, const decided& d) {
   auto synced = std::exchange(self->state.sync_commit, std::nullopt);
   with_verified(self, blk, [=](const verified_ptr& verified) mutable {
     trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
-          block_hash(blk->header).hex().substr(0, 16));
+          short_hash(block_hash(blk->header)));
     self->request(self->state.chain, caf::infinite, connect_atom::value, blk, cert, verified)
         .then([=](const std::string& err) mutable {
           auto& st = self->state;
@@ -139,7 +139,7 @@ void run(self_ptr self, actions acts, size_t from) {
     }
     if (auto* x = std::get_if<broadcast_proposal>(&a)) {
       trace(st.tracer, "consensus", "peers", "proposal", x->p.height, x->p.round,
-            block_hash(x->p.blk.header).hex().substr(0, 16));
+            short_hash(block_hash(x->p.blk.header)));
       spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x->p.blk.header)),
                    x->p.height);
       if (st.peers)
@@ -147,7 +147,7 @@ void run(self_ptr self, actions acts, size_t from) {
     } else if (auto* x = std::get_if<broadcast_vote>(&a)) {
       trace(st.tracer, "consensus", "peers",
             x->v.type == vote_type::prevote ? "prevote" : "precommit", x->v.height, x->v.round,
-            x->v.is_nil() ? "nil" : x->v.block_hash.hex().substr(0, 16));
+            x->v.is_nil() ? "nil" : short_hash(x->v.block_hash));
       spdlog::debug("{} h={} r={} {}", x->v.type == vote_type::prevote ? "prevote" : "precommit",
                     x->v.height, x->v.round, x->v.is_nil() ? "nil" : short_hash(x->v.block_hash));
       if (st.peers)
@@ -169,8 +169,7 @@ void run(self_ptr self, actions acts, size_t from) {
     } else if (auto* x = std::get_if<request_validation>(&a)) {
       block_ptr blk = x->blk;
       hash256 h = x->hash;
-      trace(st.tracer, "consensus", "chain", "validate", blk->header.height, 0,
-            h.hex().substr(0, 16));
+      trace(st.tracer, "consensus", "chain", "validate", blk->header.height, 0, short_hash(h));
       with_verified(self, blk, [=](const verified_ptr& verified) {
         self->request(self->state.chain, caf::infinite, validate_atom::value, blk, verified)
             .then([=](const std::string& err) {

@@ -15,27 +15,27 @@ const char* direction_name(direction d) {
 
 msg_class class_of(const message& m) {
   switch (m.index()) {
-    case 0:
-    case 1:
-    case 2:
-    case 3:
-    case 18:  // handshake, ack, ping, pong, reject
+    case kind_index<handshake>:
+    case kind_index<handshake_ack>:
+    case kind_index<ping>:
+    case kind_index<pong>:
+    case kind_index<reject>:  // handshake, ack, ping, pong, reject
       return msg_class::control;
-    case 6:
-    case 7:  // tx, get_txs
+    case kind_index<tx>:
+    case kind_index<get_txs>:  // tx, get_txs
       return msg_class::tx;
-    case 8:
-    case 9:
-    case 10:
-    case 11:
-    case 17:  // proposal, votes, certificate, evidence
+    case kind_index<proposal>:
+    case kind_index<prevote>:
+    case kind_index<precommit>:
+    case kind_index<commit_certificate>:
+    case kind_index<evidence>:  // proposal, votes, certificate, evidence
       return msg_class::consensus;
-    case 12:
-    case 14:
-    case 16:  // block_with_cert, blocks, tip
+    case kind_index<block_with_cert>:
+    case kind_index<blocks>:
+    case kind_index<tip>:  // block_with_cert, blocks, tip
       return msg_class::block;
-    case 13:
-    case 15:  // get_blocks, get_tip
+    case kind_index<get_blocks>:
+    case kind_index<get_tip>:  // get_blocks, get_tip
       return msg_class::sync_request;
     default:  // get_peers, peers
       return msg_class::exchange;
