@@ -15,8 +15,9 @@
 using namespace tc;
 
 namespace {
+// Reports each committed height on `report_fd` once connect_block returned.
 [[noreturn]] void child_commit_forever(const std::string& path, const test::chain_builder& cb,
-                                       uint64_t seed) {
+                                       uint64_t seed, int report_fd) {
   auto cs = chain_store::open(path, cb.genesis);
   if (!cs) {
     std::fprintf(stderr, "child: %s\n", cs.error_message().c_str());
@@ -31,6 +32,8 @@ namespace {
       std::fprintf(stderr, "child: %s\n", s.error_message().c_str());
       _exit(4);
     }
+    uint64_t h = b.header.height;
+    if (::write(report_fd, &h, sizeof h) != sizeof h) _exit(5);
   }
 }
 }  // namespace
@@ -46,21 +49,33 @@ TEST_CASE("crash safety: SIGKILL during block commits, many times") {
   const int rounds = 20;
   for (int round = 0; round < rounds; ++round) {
     CAPTURE(round);
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
     pid_t pid = ::fork();
     REQUIRE(pid >= 0);
-    if (pid == 0) child_commit_forever(path, cb, static_cast<uint64_t>(round) + 1);
+    if (pid == 0) {
+      ::close(fds[0]);
+      child_commit_forever(path, cb, static_cast<uint64_t>(round) + 1, fds[1]);
+    }
+    ::close(fds[1]);
     ::usleep(static_cast<useconds_t>(30'000 + rng() % 250'000));
     REQUIRE(::kill(pid, SIGKILL) == 0);
     int wstatus = 0;
     REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
     REQUIRE_MESSAGE(WIFSIGNALED(wstatus), "child exited by itself: status ", WEXITSTATUS(wstatus));
+    // The highest height the child saw committed (its pipe is closed now).
+    uint64_t acknowledged = 0, h = 0;
+    while (::read(fds[0], &h, sizeof h) == static_cast<ssize_t>(sizeof h))
+      acknowledged = std::max(acknowledged, h);
+    ::close(fds[0]);
 
     auto cs = chain_store::open(path, cb.genesis);
     REQUIRE_MESSAGE(cs.ok(), cs.error_message());
     auto integrity = (*cs)->check_integrity();
     REQUIRE_MESSAGE(integrity.ok(), integrity.error_message());
     uint64_t height = (*cs)->tip().height;
-    CHECK(height >= last_height);  // a committed block is never lost
+    CHECK(height >= last_height);   // a committed block is never lost ...
+    CHECK(height >= acknowledged);  // ... including the last one the writer saw committed
     last_height = height;
 
     auto replay = chain_store::open(":memory:", cb.genesis);
