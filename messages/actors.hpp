@@ -37,9 +37,7 @@ struct trace_event {
   std::string summary;
 };
 using trace_atom = caf::atom_constant<caf::atom("trace")>;
-using flush_atom = caf::atom_constant<caf::atom("flush")>;
-using tracer_actor =
-    caf::typed_actor<caf::reacts_to<trace_event>, caf::replies_to<flush_atom>::with<bool>>;
+using tracer_actor = caf::typed_actor<caf::reacts_to<trace_event>>;
 
 // Records one message if tracing is on (a null tracer handle is off: one
 // branch, no message, when tracing is disabled).

@@ -84,10 +84,6 @@ tracer_actor::behavior_type tracer_impl(tracer_actor::stateful_pointer<tracer_st
                    {"pid", 1},
                    {"tid", to}});
       },
-      [self](flush_atom) {
-        if (self->state.file) std::fflush(self->state.file);
-        return true;
-      },
   };
 }
 
