@@ -359,7 +359,14 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
     if (!sum) return make_error("block fees overflow");
     fees = *sum;
     apply_registry_change(working, tx, lookup, h.height);
-    if (tx.registration || tx.deregistration) locked = locked_collateral(working, h.height, delay);
+    // A registration adds its own lock (no registry walk per registration:
+    // free-tier ones are cheap to send); a deregistration recomputes.
+    if (tx.registration) {
+      const masternode& m = working.at(tx.registration->operator_key);
+      if (m.collateral_locked_at(h.height, delay)) locked.insert(m.collateral);
+    } else if (tx.deregistration) {
+      locked = locked_collateral(working, h.height, delay);
+    }
     for (const auto& in : tx.inputs) {
       auto it = overlay.find(in.prev);
       if (it == overlay.end()) undo.spent.push_back({in.prev, fetched.at(in.prev)});
