@@ -107,11 +107,15 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
     return true;
   };
   if (auto* t = std::get_if<peer::tx>(&m)) {
-    if (!st.book->first_seen(sha256(*in.payload))) return;
     if (st.tx_queue.size() >= max_tx_queue) {
-      ++st.txs_dropped;  // back-pressure: the mempool is behind, drop rather than grow
+      // Back-pressure: the mempool is behind; drop rather than grow, and
+      // before marking it seen, so the tx is taken again from another peer.
+      if (++st.txs_dropped % 10'000 == 1)
+        spdlog::warn("peer tx queue full ({} txs): dropped {} so far", max_tx_queue,
+                     st.txs_dropped);
       return;
     }
+    if (!st.book->first_seen(sha256(*in.payload))) return;
     st.tx_queue.push_back({from, std::make_shared<const transaction>(t->t),
                            std::make_shared<const bytes>(peer::make_frame(*in.payload))});
     return flush_txs(self);

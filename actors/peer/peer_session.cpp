@@ -159,11 +159,15 @@ caf::message dial(const std::string& addr) {
   return caf::make_message(dialed_atom::value, addr, static_cast<int64_t>(*fd), std::string());
 }
 
-caf::behavior dialer_impl(caf::event_based_actor* self) {
+// `io` is weak: the dialer must not keep the broker alive. (The argument
+// also keeps CAF 0.17 away from its zero-argument spawn path, which binds a
+// reference to a null pointer: UBSan flags it.)
+caf::behavior dialer_impl(caf::event_based_actor* self, caf::actor_addr io) {
+  (void)self;
   return {
-      [self](dial_atom, const std::string& addr) {
-        auto to = caf::actor_cast<caf::actor>(self->current_sender());
-        if (to) self->send(to, dial(addr));
+      [io](dial_atom, const std::string& addr) {
+        caf::message result = dial(addr);
+        if (auto to = caf::actor_cast<caf::actor>(io)) caf::anon_send(to, std::move(result));
       },
   };
 }
@@ -183,7 +187,7 @@ caf::behavior peer_io_impl(caf::io::broker* self, io_setup setup) {
     }
     spdlog::info("🌐 Listening for peers on {}:{}", setup.listen_host, setup.port);
   }
-  auto dialer = self->spawn<caf::detached + caf::linked>(dialer_impl);
+  auto dialer = self->spawn<caf::detached + caf::linked>(dialer_impl, self->address());
   auto s = std::make_shared<const session_setup>(setup.session);
   return {
       [self, s](const caf::io::new_connection_msg& msg) {
