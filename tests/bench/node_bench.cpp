@@ -269,8 +269,9 @@ int main(int argc, char** argv) {
   std::printf("%-44s %14zu\n", "finalized", lat.size());
   std::printf("%-44s %14.0f   (target >= %d)\n", "finalized tx/s",
               final_s > 0 ? lat.size() / final_s : 0.0, validators == 1 ? 20000 : 8000);
-  std::printf("%-44s %14.0f   (target <= %.0f)\n", "time to finality p50 (ms)", pct(lat, 0.5),
-              1.5 * interval_ms);
+  // Targets: 1.5 block intervals for one validator, under 1 s for a network.
+  std::printf("%-44s %14.0f   (target %s %.0f)\n", "time to finality p50 (ms)", pct(lat, 0.5),
+              validators == 1 ? "<=" : "<", validators == 1 ? 1.5 * interval_ms : 1000.0);
   std::printf("%-44s %14.0f\n", "time to finality p99 (ms)", pct(lat, 0.99));
   long hz = ::sysconf(_SC_CLK_TCK);
   double idle_cpu_total = 0;
