@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build=build
-flags=()
+flags=(-DTC_FAULT_INJECTION=ON)
 if [ "${1:-}" = "--asan" ]; then
   build=build-asan
   flags+=(-DTC_SANITIZE=ON -DTC_BENCH=OFF)

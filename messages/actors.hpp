@@ -141,8 +141,13 @@ using verifier_actor = caf::typed_actor<caf::replies_to<verify_atom, tx_batch, s
 
 // ---- block producer ----
 using build_atom = caf::atom_constant<caf::atom("build")>;
+using evidence_atom = caf::atom_constant<caf::atom("evidence")>;
 using producer_actor =
     caf::typed_actor<caf::replies_to<build_atom, uint64_t, uint32_t, pubkey>::with<block_ptr>,
+                     // Equivocation this node saw: put into the next blocks it builds.
+                     caf::reacts_to<evidence_atom, evidence>,
+                     // A committed block: its evidence need not be included again.
+                     caf::reacts_to<committed_atom, block_ptr>,
                      caf::reacts_to<trace_atom, tracer_actor>>;
 
 // ---- peers (what consensus and RPC see of the peer manager) ----
@@ -257,6 +262,17 @@ using peer_manager_actor = peer_out_actor::extend<
     caf::replies_to<peers_atom>::with<std::vector<peer_status>>,
     caf::replies_to<bans_atom>::with<std::vector<stored_ban>>>;
 
+// ---- the node as a whole ----
+// What the supervisor answers to (get_atom): the handles of its actors, for
+// an embedding that drives the node directly (the whole-node simulator).
+struct node_handles {
+  chain_actor chain;
+  mempool_actor mempool;
+  producer_actor producer;
+  consensus_actor consensus;
+  peer_manager_actor peers;  // null when the network is off
+};
+
 }  // namespace tc
 
 // These types only ever travel between actors of one process (peers get the
@@ -282,6 +298,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::mempool_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::selected_txs)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::proposal)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::vote)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::evidence)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::node_handles)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::consensus_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::trace_event)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::msg_ptr)

@@ -10,6 +10,9 @@
 #include "messages/limits.hpp"
 #include "node/rpc.hpp"
 #include "node/tracer.hpp"
+#if TC_FAULT_INJECTION
+#include "actors/fault/faulty_actors.hpp"
+#endif
 
 namespace tc {
 
@@ -22,16 +25,68 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   chain_params params = s.store->params();
   hash256 genesis = s.store->genesis_hash();
   tip_info start_tip = s.store->tip();
-  auto chain = self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms);
+  chain_actor chain =
+      s.detach_chain ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms)
+                     : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms);
   s.store.reset();  // the chain actor is now its only owner
+#if TC_FAULT_INJECTION
+  std::vector<fault::spec> faults;
+  for (const auto& f : s.faults) {
+    auto spec = fault::parse(f);
+    if (!spec) {
+      spdlog::critical("{}", spec.error_message());
+      self->quit(caf::make_error(caf::sec::runtime_error, spec.error_message()));
+      return {};
+    }
+    faults.push_back(*spec);
+  }
+  fault::context fctx;
+  fctx.chain_id = params.chain_id;
+  if (s.consensus.key)
+    fctx.key = std::make_shared<consensus::key_signer>(*s.consensus.key,
+                                                       s.consensus.deterministic_signatures);
+  fctx.seed = s.fault_seed;
+  fctx.max_block_bytes = limits::max_block_bytes;
+  auto with_fault = [&](auto pred) -> const fault::spec* {
+    for (const auto& f : faults)
+      if (pred(f.k)) return &f;
+    return nullptr;
+  };
+#else
+  if (!s.faults.empty()) {
+    std::string err = "this build has no fault injection (configure with -DTC_FAULT_INJECTION=ON)";
+    spdlog::critical("{}", err);
+    self->quit(caf::make_error(caf::sec::runtime_error, err));
+    return {};
+  }
+#endif
   auto mempool = self->spawn<caf::linked>(
       mempool_actor_impl, mempool_limits{cfg.mempool_max_txs, cfg.mempool_max_bytes}, chain,
       params.chain_id, cfg.verifiers);
-  auto producer =
+  producer_actor producer =
       self->spawn<caf::linked>(producer_impl, chain, mempool, s.now_ms,
                                uint64_t{limits::max_block_txs}, uint64_t{limits::max_block_bytes});
-  auto consensus =
+  caf::actor flooder;  // fault injection only
+#if TC_FAULT_INJECTION
+  if (auto f = with_fault([](fault::kind k) {
+        return k == fault::kind::producer_invalid_block || k == fault::kind::producer_oversized;
+      }))
+    producer = fault::wrap_producer(self, producer, *f, fctx);
+#endif
+  consensus_actor consensus =
       self->spawn<caf::linked>(consensus_impl, s.consensus, chain, mempool, producer, s.now_ms);
+#if TC_FAULT_INJECTION
+  if (auto f = with_fault([](fault::kind k) {
+        return k <= fault::kind::consensus_delay;  // the consensus:* behaviours
+      })) {
+    if (!fctx.key) {
+      spdlog::critical("fault {} needs a validator (masternode.enabled)", f->name);
+      self->quit(caf::make_error(caf::sec::runtime_error, "consensus fault on a non-validator"));
+      return {};
+    }
+    consensus = fault::wrap_consensus(self, consensus, *f, fctx);
+  }
+#endif
   peer_manager_actor peers;
   sync_actor sync;
   if (cfg.p2p_enabled) {
@@ -61,7 +116,18 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     ms.tip_height = start_tip.height;
     ms.tip_hash = start_tip.hash;
     ms.now_ms = s.now_ms;
+    ms.spawn_io = s.spawn_peer_io;
+#if TC_FAULT_INJECTION
+    if (auto f = with_fault([](fault::kind k) {
+          return k == fault::kind::peer_garbage || k == fault::kind::peer_replay;
+        }))
+      ms.io.session.fault = fault::session_faults(*f, fctx.seed);
+#endif
     peers = self->spawn<caf::linked>(peer_manager_impl, ms);
+#if TC_FAULT_INJECTION
+    if (auto f = with_fault([](fault::kind k) { return k == fault::kind::mempool_flood; }))
+      flooder = fault::start_flooder(self, peers, *f, fctx);
+#endif
     sync = self->spawn<caf::linked>(sync_impl, peers, consensus, start_tip.height, s.now_ms);
     self->send(consensus, wire_atom::value, peer_out_actor{peers}, sync);
     self->send(peers, wire_atom::value, consensus, sync);
@@ -126,6 +192,9 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
       [](caf::error& e) { spdlog::debug("status line skipped: {}", caf::to_string(e)); });
   self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
   return {
+      [=](caf::get_atom) {
+        return node_handles{chain, mempool, producer, consensus, peers};
+      },
       [=](settrace_atom, bool on) {
         spdlog::info("tracing {}", on ? "on" : "off");
         set_trace(on);
@@ -133,6 +202,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
       [=](tick_atom) {
         (void)rpc;
         (void)sync;
+        (void)flooder;
         trace(*tracer, "supervisor", "chain", "tip");
         trace(*tracer, "supervisor", "mempool", "info");
         trace(*tracer, "supervisor", "consensus", "status");

@@ -4,6 +4,7 @@
 // whole node stops in order; logs the periodic status line.
 
 #include "actors/consensus/consensus_actor.hpp"
+#include "actors/peer/peer_session.hpp"
 #include "node/config.hpp"
 #include "storage/chain_store.hpp"
 
@@ -18,6 +19,15 @@ struct supervisor_setup {
   std::function<void()> request_stop;
   std::shared_ptr<consensus::signer> node_key;  // peer handshakes (the masternode key if any)
   std::function<hash256()> random32;             // handshake and ping nonces
+  // The chain actor gets a thread of its own (SQLite blocks); the
+  // deterministic simulator runs everything on its one thread instead.
+  bool detach_chain = true;
+  // Unset: real sockets. See manager_setup::spawn_io.
+  std::function<caf::actor(caf::local_actor*, const io_setup&)> spawn_peer_io;
+  // Faulty behaviours for this node (fault injection builds only; names as
+  // in actors/fault/fault.hpp). Empty: an honest node.
+  std::vector<std::string> faults;
+  uint64_t fault_seed = 0;
 };
 
 caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup setup);

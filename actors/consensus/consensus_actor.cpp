@@ -112,6 +112,7 @@ void commit(self_ptr self, const decided& d) {
           st.last_commit_ms = st.now_ms();
           trace(st.tracer, "consensus", "mempool", "committed", cert.height, cert.round);
           self->send(st.mempool, committed_atom::value, blk);
+          self->send(st.producer, committed_atom::value, blk);
           start_next(self, cert.height + 1, st.cfg.block_interval_ms);
         });
   });
@@ -181,8 +182,9 @@ void run(self_ptr self, actions acts, size_t from) {
     } else if (auto* x = std::get_if<decided>(&a)) {
       commit(self, *x);
     } else if (auto* x = std::get_if<found_evidence>(&a)) {
-      spdlog::warn("equivocation by {} at height {} round {}", x->e.a.validator.hex(),
-                   x->e.a.height, x->e.a.round);
+      spdlog::warn("⚠ Equivocation by {} at height {} round {}: evidence goes into the next block",
+                   x->e.a.validator.hex().substr(0, 16), x->e.a.height, x->e.a.round);
+      self->send(st.producer, evidence_atom::value, x->e);
     } else if (auto* x = std::get_if<skip_production>(&a)) {
       spdlog::warn("Skipping block production: only {} masternodes active (minimum {} required)",
                    x->active, x->minimum);
@@ -216,7 +218,8 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
   st.producer = std::move(producer);
   st.now_ms = std::move(now_ms);
   st.verifier = std::make_unique<cached_verifier>(200'000);
-  if (setup.key) st.signer = std::make_unique<key_signer>(*setup.key, false);
+  if (setup.key)
+    st.signer = std::make_unique<key_signer>(*setup.key, setup.deterministic_signatures);
   st.core = std::make_unique<core>(st.chain_id, st.cfg, st.signer.get(), st.verifier.get(),
                                    setup.persisted);
   return {

@@ -41,6 +41,8 @@ struct consensus_setup {
   consensus::consensus_config cfg;
   std::optional<secret_key> key;  // the masternode key, when validating
   std::optional<consensus::signed_record> persisted;
+  // BIP340 aux randomness off: replayable runs (the simulator).
+  bool deterministic_signatures = false;
 };
 
 consensus_actor::behavior_type consensus_impl(

@@ -198,7 +198,8 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
   st.tip_height = setup.tip_height;
   st.tip_hash = setup.tip_hash;
   setup.io.session.mgr = self;
-  st.io = self->system().middleman().spawn_broker(peer_io_impl, setup.io);
+  st.io = setup.spawn_io ? setup.spawn_io(self, setup.io)
+                         : self->system().middleman().spawn_broker(peer_io_impl, setup.io);
   self->link_to(st.io);
   // Bans and the address book from the last run. The lambda runs on the
   // chain actor's thread and fills `loaded` before it replies; only then is

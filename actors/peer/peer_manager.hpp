@@ -21,6 +21,10 @@ struct manager_setup {
   uint64_t tip_height = 0;
   hash256 tip_hash;
   std::function<uint64_t()> now_ms;
+  // Spawns the transport the manager dials through and sessions report
+  // from; unset: CAF io brokers on real sockets (peer_io). The whole-node
+  // simulator plugs in its simulated network here.
+  std::function<caf::actor(caf::local_actor* manager, const io_setup&)> spawn_io;
 };
 
 struct manager_state {

@@ -46,6 +46,7 @@ void exec(session_ptr self, peer::session_actions acts) {
     if (auto* f = std::get_if<peer::send_frame>(&a)) {
       write(self, *f->frame);
     } else if (auto* d = std::get_if<peer::deliver>(&a)) {
+      if (st.fault) st.fault->on_received(*d->payload);
       self->send(st.setup.mgr, inbound_atom::value, me(self),
                  peer_inbound{std::make_shared<const peer::message>(std::move(d->msg)),
                               std::move(d->payload)});
@@ -90,6 +91,7 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         st.core = std::make_unique<peer::session_core>(st.setup.cfg, *st.setup.signer, st.dir,
                                                        st.setup.random32(), best_height,
                                                        st.setup.now_ms());
+        if (st.setup.fault) st.fault = st.setup.fault();
         exec(self, st.core->on_open());
         if (!st.early.empty() && !st.done) {
           bytes early = std::move(st.early);
@@ -132,6 +134,8 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         if (st.done || !st.core) return;
         exec(self, st.core->on_tick(st.setup.now_ms(), nonce64(st.setup.random32())));
         if (st.done) return;
+        if (st.fault && st.core->ready())
+          for (auto& junk : st.fault->on_tick(st.setup.now_ms())) write(self, junk);
         self->send(st.setup.mgr, stats_atom::value, me(self), st.core->stats());
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
       },

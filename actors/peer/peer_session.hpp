@@ -6,6 +6,7 @@
 
 #include <caf/io/all.hpp>
 
+#include "actors/peer/session_fault.hpp"
 #include "messages/actors.hpp"
 
 namespace tc {
@@ -17,7 +18,8 @@ struct session_setup {
   std::function<uint64_t()> now_ms;
   std::function<hash256()> random32;  // handshake and ping nonces
   size_t max_write_buffer_bytes = 64u << 20;
-  uint64_t tick_ms = 2'000;  // timeouts are checked this often (pings are 10 s apart)
+  uint64_t tick_ms = 2'000;           // timeouts are checked this often (pings are 10 s apart)
+  peer::session_fault_factory fault;  // fault injection only: null on an honest node
 };
 
 struct session_state {
@@ -28,6 +30,7 @@ struct session_state {
   peer::direction dir = peer::direction::inbound;
   bool done = false;
   bytes early;  // received before the manager admitted us
+  std::unique_ptr<peer::session_fault> fault;
 };
 
 caf::behavior peer_session_impl(caf::io::stateful_broker<session_state>* self,

@@ -10,7 +10,8 @@ namespace {
 using self_ptr = producer_actor::stateful_pointer<producer_state>;
 
 block assemble(const chain_tip& tip, uint64_t height, const pubkey& proposer, uint64_t now_ms,
-               const std::vector<tx_ptr>& txs, std::vector<tx_output> reward_outs) {
+               const std::vector<tx_ptr>& txs, std::vector<tx_output> reward_outs,
+               const std::map<pubkey, evidence>& ev = {}) {
   block b;
   b.header.height = height;
   b.header.timestamp_ms = std::max(now_ms, tip.timestamp_ms + 1);
@@ -22,12 +23,14 @@ block assemble(const chain_tip& tip, uint64_t height, const pubkey& proposer, ui
   reward.outputs = std::move(reward_outs);
   b.txs.push_back(std::move(reward));
   for (const auto& t : txs) b.txs.push_back(*t);
+  for (const auto& [key, e] : ev) b.evidence_list.push_back(e);
   b.header.merkle_root = tx_merkle_root(b.txs);
   b.header.evidence_hash = evidence_hash(b.evidence_list);
   return b;
 }
 
-// The fallback when a filled block does not validate: reward only.
+// The fallback when a filled block does not validate: reward only (and no
+// evidence, in case the evidence was what failed).
 void build_empty(self_ptr self, chain_tip tip, uint64_t height, pubkey proposer,
                  caf::typed_response_promise<block_ptr> rp) {
   trace(self->state.tracer, "producer", "chain", "reward", height, 0, "empty block");
@@ -50,6 +53,13 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
   st.max_block_bytes = max_block_bytes;
   return {
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
+      [self](evidence_atom, const evidence& e) {
+        auto& ev = self->state.pending_evidence;
+        if (ev.size() < max_pending_evidence || ev.count(e.a.validator)) ev[e.a.validator] = e;
+      },
+      [self](committed_atom, const block_ptr& b) {
+        for (const auto& e : b->evidence_list) self->state.pending_evidence.erase(e.a.validator);
+      },
       [self](build_atom, uint64_t height, uint32_t round,
              const pubkey& proposer) -> caf::result<block_ptr> {
         auto rp = self->make_response_promise<block_ptr>();
@@ -71,7 +81,8 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
                         .then([=](const std::vector<tx_output>& outs) mutable {
                           auto& st = self->state;
                           auto blk = std::make_shared<const block>(
-                              assemble(tip, height, proposer, st.now_ms(), sel.txs, outs));
+                              assemble(tip, height, proposer, st.now_ms(), sel.txs, outs,
+                                       st.pending_evidence));
                           std::vector<hash256> wtxids;
                           for (const auto& t : sel.txs) wtxids.push_back(wtxid(*t));
                           trace(st.tracer, "producer", "chain", "validate", height, round,

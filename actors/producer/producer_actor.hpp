@@ -3,6 +3,8 @@
 // block caps, adds the exact reward outputs, and has the chain validate the
 // result (with the mempool's verified signatures) before handing it over.
 
+#include <map>
+
 #include "messages/actors.hpp"
 
 namespace tc {
@@ -15,7 +17,11 @@ struct producer_state {
   uint64_t max_block_txs = 0;
   uint64_t max_block_bytes = 0;
   tracer_actor tracer;
+  // Evidence waiting for a block, one per validator (one proof is enough to
+  // remove it), bounded: at most one entry per validator of the set.
+  std::map<pubkey, evidence> pending_evidence;
 };
+constexpr size_t max_pending_evidence = 256;
 
 producer_actor::behavior_type producer_impl(producer_actor::stateful_pointer<producer_state> self,
                                             chain_actor chain, mempool_actor mempool,

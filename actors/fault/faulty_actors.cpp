@@ -1,0 +1,244 @@
+#include "actors/fault/faulty_actors.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "crypto/hash.hpp"
+#include "messages/encoding.hpp"
+
+namespace tc::fault {
+
+namespace {
+
+// ---- consensus: the honest actor runs inside; its output is tampered with ----
+
+using faulty_consensus_actor = consensus_actor::extend_with<peer_out_actor>;
+
+struct consensus_state {
+  consensus_state() = default;
+  consensus_actor inner;
+  peer_out_actor peers;
+  spec s{};
+  context ctx;
+  // Proposal hashes seen per (height, round): what an equivocator votes for too.
+  std::map<std::pair<uint64_t, uint32_t>, std::set<hash256>> proposals;
+  uint64_t tampered = 0;
+};
+using consensus_ptr = faulty_consensus_actor::stateful_pointer<consensus_state>;
+
+msg_ptr wrap(peer::message m) {
+  return std::make_shared<const peer::message>(std::move(m));
+}
+
+void note(consensus_ptr self, const char* what) {
+  if (self->state.tampered++ % 50 == 0)
+    spdlog::warn("[fault {}] {} ({} so far)", self->state.s.name, what, self->state.tampered);
+}
+
+void out_vote(consensus_ptr self, const vote& v) {
+  auto& st = self->state;
+  auto send = [&](const vote& x) {
+    self->send(st.peers, bcast_atom::value,
+               x.type == vote_type::prevote ? wrap(peer::prevote{x}) : wrap(peer::precommit{x}));
+  };
+  switch (st.s.k) {
+    case kind::consensus_silent:
+      return note(self, "vote withheld");
+    case kind::consensus_bad_sig: {
+      vote w = v;
+      break_signature(w.sig);
+      note(self, "vote sent with a broken signature");
+      return send(w);
+    }
+    case kind::consensus_delay:
+      self->delayed_send(
+          st.peers, std::chrono::milliseconds(st.s.number), bcast_atom::value,
+          v.type == vote_type::prevote ? wrap(peer::prevote{v}) : wrap(peer::precommit{v}));
+      return;
+    case kind::consensus_equivocate: {
+      send(v);
+      // A vote for every other block proposed in this round; with none, for
+      // a block that does not exist (still a provable equivocation).
+      std::set<hash256> others = st.proposals[{v.height, v.round}];
+      others.erase(v.block_hash);
+      if (others.empty()) others.insert(sha256(v.block_hash));
+      for (const auto& h : others) send(conflicting_vote(st.ctx.chain_id, v, h, *st.ctx.key));
+      return note(self, "equivocated");
+    }
+    default:
+      return send(v);
+  }
+}
+
+void out_proposal(consensus_ptr self, const proposal& p) {
+  auto& st = self->state;
+  switch (st.s.k) {
+    case kind::consensus_silent:
+      return note(self, "proposal withheld");
+    case kind::consensus_bad_sig: {
+      proposal q = p;
+      break_signature(q.sig);
+      note(self, "proposal sent with a broken signature");
+      self->send(st.peers, bcast_atom::value, wrap(std::move(q)));
+      return;
+    }
+    case kind::consensus_delay:
+      self->delayed_send(st.peers, std::chrono::milliseconds(st.s.number), bcast_atom::value,
+                         wrap(p));
+      return;
+    case kind::consensus_double_propose: {
+      self->send(st.peers, bcast_atom::value, wrap(p));
+      self->send(st.peers, bcast_atom::value,
+                 wrap(second_proposal(st.ctx.chain_id, p, *st.ctx.key)));
+      return note(self, "proposed two blocks");
+    }
+    default:
+      self->send(st.peers, bcast_atom::value, wrap(p));
+  }
+}
+
+faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, consensus_actor inner,
+                                                       spec s, context ctx) {
+  auto& st = self->state;
+  st.inner = std::move(inner);
+  st.s = std::move(s);
+  st.ctx = std::move(ctx);
+  spdlog::warn("[fault {}] this node's consensus is faulty", st.s.name);
+  return {
+      [self](start_atom) { self->send(self->state.inner, start_atom::value); },
+      [self](timer_atom, uint8_t k, uint64_t h, uint32_t r) {
+        self->send(self->state.inner, timer_atom::value, k, h, r);
+      },
+      [self](const proposal& p) {
+        auto& props = self->state.proposals;
+        props[{p.height, p.round}].insert(block_hash(p.blk.header));
+        while (props.size() > 64) props.erase(props.begin());
+        self->send(self->state.inner, p);
+      },
+      [self](const vote& v) { self->send(self->state.inner, v); },
+      [self](wire_atom, const peer_out_actor& peers, const sync_actor& sync) {
+        self->state.peers = peers;
+        self->send(self->state.inner, wire_atom::value, caf::actor_cast<peer_out_actor>(self),
+                   sync);
+      },
+      [self](sync_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
+        return self->delegate(self->state.inner, sync_atom::value, b);
+      },
+      [self](status_atom) -> caf::result<consensus_status> {
+        return self->delegate(self->state.inner, status_atom::value);
+      },
+      [self](trace_atom, const tracer_actor& t) {
+        self->send(self->state.inner, trace_atom::value, t);
+      },
+      [self](bcast_atom, const msg_ptr& m) {
+        if (!self->state.peers) return;
+        if (auto* p = std::get_if<proposal>(m.get())) return out_proposal(self, *p);
+        if (auto* v = std::get_if<peer::prevote>(m.get())) return out_vote(self, v->v);
+        if (auto* v = std::get_if<peer::precommit>(m.get())) return out_vote(self, v->v);
+        self->send(self->state.peers, bcast_atom::value, m);
+      },
+      [self](localtip_atom, uint64_t h, const hash256& hash) {
+        if (self->state.peers) self->send(self->state.peers, localtip_atom::value, h, hash);
+      },
+  };
+}
+
+// ---- producer: the honest block, then one rule broken ----
+
+struct producer_fault_state {
+  producer_fault_state() = default;
+  producer_actor inner;
+  spec s{};
+  context ctx;
+  uint64_t built = 0;
+};
+using producer_ptr = producer_actor::stateful_pointer<producer_fault_state>;
+
+producer_actor::behavior_type faulty_producer(producer_ptr self, producer_actor inner, spec s,
+                                              context ctx) {
+  self->state.inner = std::move(inner);
+  self->state.s = std::move(s);
+  self->state.ctx = std::move(ctx);
+  spdlog::warn("[fault {}] this node's block producer is faulty", self->state.s.name);
+  return {
+      [self](build_atom, uint64_t h, uint32_t r, const pubkey& proposer) -> caf::result<block_ptr> {
+        auto rp = self->make_response_promise<block_ptr>();
+        self->request(self->state.inner, caf::infinite, build_atom::value, h, r, proposer)
+            .then([=](const block_ptr& honest) mutable {
+              auto& st = self->state;
+              block b = *honest;
+              std::string what;
+              if (st.s.k == kind::producer_oversized) {
+                oversize_block(b, st.ctx.max_block_bytes);
+                what = "oversized (" + std::to_string(block_size(b)) + " bytes)";
+              } else {
+                static const char* rotation[] = {"double-spend", "bad-reward", "bad-merkle"};
+                what = break_block(b, st.s.arg.empty() ? rotation[st.built % 3] : st.s.arg);
+              }
+              ++st.built;
+              spdlog::warn("[fault {}] block at height {} round {}: {}", st.s.name, h, r, what);
+              rp.deliver(std::make_shared<const block>(std::move(b)));
+            });
+        return rp;
+      },
+      [self](evidence_atom, const evidence& e) {
+        self->send(self->state.inner, evidence_atom::value, e);
+      },
+      [self](committed_atom, const block_ptr& b) {
+        self->send(self->state.inner, committed_atom::value, b);
+      },
+      [self](trace_atom, const tracer_actor& t) {
+        self->send(self->state.inner, trace_atom::value, t);
+      },
+  };
+}
+
+// ---- mempool:flood ----
+
+using flood_atom = caf::atom_constant<caf::atom("flood")>;
+constexpr uint64_t flood_tick_ms = 100;
+
+caf::behavior flooder(caf::event_based_actor* self, peer_manager_actor peers, spec s, context ctx) {
+  uint64_t per_s = s.number ? s.number : 5000;
+  auto rng = std::make_shared<std::mt19937_64>(ctx.seed);
+  auto sent = std::make_shared<uint64_t>(0);
+  spdlog::warn("[fault {}] flooding peers with {} junk txs/s", s.name, per_s);
+  self->send(self, flood_atom::value);
+  return {
+      [=](flood_atom) {
+        tx_batch batch;
+        for (uint64_t i = 0; i < per_s * flood_tick_ms / 1000; ++i)
+          batch.push_back(std::make_shared<const transaction>(junk_tx(*rng)));
+        *sent += batch.size();
+        self->send(peers, relay_atom::value, std::move(batch));
+        self->delayed_send(self, std::chrono::milliseconds(flood_tick_ms), flood_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+consensus_actor wrap_consensus(caf::event_based_actor* parent, consensus_actor honest,
+                               const spec& s, const context& ctx) {
+  return parent->spawn<caf::linked>(faulty_consensus, std::move(honest), s, ctx);
+}
+
+producer_actor wrap_producer(caf::event_based_actor* parent, producer_actor honest, const spec& s,
+                             const context& ctx) {
+  return parent->spawn<caf::linked>(faulty_producer, std::move(honest), s, ctx);
+}
+
+caf::actor start_flooder(caf::event_based_actor* parent, peer_manager_actor peers, const spec& s,
+                         const context& ctx) {
+  return parent->spawn<caf::linked>(flooder, std::move(peers), s, ctx);
+}
+
+peer::session_fault_factory session_faults(const spec& s, uint64_t seed) {
+  if (s.k == kind::peer_garbage) {
+    auto next = std::make_shared<uint64_t>(seed);
+    return [next] { return std::make_unique<garbage_fault>((*next)++); };
+  }
+  if (s.k == kind::peer_replay) return [] { return std::make_unique<replay_fault>(); };
+  return {};
+}
+
+}  // namespace tc::fault
