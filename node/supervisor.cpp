@@ -49,7 +49,13 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   fctx.max_block_bytes = limits::max_block_bytes;
   auto with_fault = [&](auto pred) -> const fault::spec* {
     for (const auto& f : faults)
-      if (pred(f.k)) return &f;
+      if (pred(f.k)) {
+        auto active = s.fault_active;
+        std::string name = f.name;
+        fctx.active =
+            active ? std::function<bool()>([=] { return active(name); }) : std::function<bool()>();
+        return &f;
+      }
     return nullptr;
   };
 #else
@@ -121,7 +127,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     if (auto f = with_fault([](fault::kind k) {
           return k == fault::kind::peer_garbage || k == fault::kind::peer_replay;
         }))
-      ms.io.session.fault = fault::session_faults(*f, fctx.seed);
+      ms.io.session.fault = fault::session_faults(*f, fctx);
 #endif
     peers = self->spawn<caf::linked>(peer_manager_impl, ms);
 #if TC_FAULT_INJECTION

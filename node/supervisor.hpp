@@ -18,7 +18,7 @@ struct supervisor_setup {
   std::function<uint64_t()> now_us;  // trace timestamps
   std::function<void()> request_stop;
   std::shared_ptr<consensus::signer> node_key;  // peer handshakes (the masternode key if any)
-  std::function<hash256()> random32;             // handshake and ping nonces
+  std::function<hash256()> random32;            // handshake and ping nonces
   // The chain actor gets a thread of its own (SQLite blocks); the
   // deterministic simulator runs everything on its one thread instead.
   bool detach_chain = true;
@@ -28,6 +28,8 @@ struct supervisor_setup {
   // in actors/fault/fault.hpp). Empty: an honest node.
   std::vector<std::string> faults;
   uint64_t fault_seed = 0;
+  // Whether a fault (by its name as given) is on now; unset: always.
+  std::function<bool(const std::string&)> fault_active;
 };
 
 caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup setup);

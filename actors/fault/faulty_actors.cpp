@@ -40,7 +40,7 @@ void out_vote(consensus_ptr self, const vote& v) {
     self->send(st.peers, bcast_atom::value,
                x.type == vote_type::prevote ? wrap(peer::prevote{x}) : wrap(peer::precommit{x}));
   };
-  switch (st.s.k) {
+  switch (st.ctx.on() ? st.s.k : kind::chain_crash_restart) {  // off: honest
     case kind::consensus_silent:
       return note(self, "vote withheld");
     case kind::consensus_bad_sig: {
@@ -71,7 +71,7 @@ void out_vote(consensus_ptr self, const vote& v) {
 
 void out_proposal(consensus_ptr self, const proposal& p) {
   auto& st = self->state;
-  switch (st.s.k) {
+  switch (st.ctx.on() ? st.s.k : kind::chain_crash_restart) {  // off: honest
     case kind::consensus_silent:
       return note(self, "proposal withheld");
     case kind::consensus_bad_sig: {
@@ -165,6 +165,10 @@ producer_actor::behavior_type faulty_producer(producer_ptr self, producer_actor 
         self->request(self->state.inner, caf::infinite, build_atom::value, h, r, proposer)
             .then([=](const block_ptr& honest) mutable {
               auto& st = self->state;
+              if (!st.ctx.on()) {
+                rp.deliver(honest);
+                return;
+              }
               block b = *honest;
               std::string what;
               if (st.s.k == kind::producer_oversized) {
@@ -205,12 +209,13 @@ caf::behavior flooder(caf::event_based_actor* self, peer_manager_actor peers, sp
   self->send(self, flood_atom::value);
   return {
       [=](flood_atom) {
+        self->delayed_send(self, std::chrono::milliseconds(flood_tick_ms), flood_atom::value);
+        if (!ctx.on()) return;
         tx_batch batch;
         for (uint64_t i = 0; i < per_s * flood_tick_ms / 1000; ++i)
           batch.push_back(std::make_shared<const transaction>(junk_tx(*rng)));
         *sent += batch.size();
         self->send(peers, relay_atom::value, std::move(batch));
-        self->delayed_send(self, std::chrono::milliseconds(flood_tick_ms), flood_atom::value);
       },
   };
 }
@@ -232,12 +237,35 @@ caf::actor start_flooder(caf::event_based_actor* parent, peer_manager_actor peer
   return parent->spawn<caf::linked>(flooder, std::move(peers), s, ctx);
 }
 
-peer::session_fault_factory session_faults(const spec& s, uint64_t seed) {
-  if (s.k == kind::peer_garbage) {
-    auto next = std::make_shared<uint64_t>(seed);
-    return [next] { return std::make_unique<garbage_fault>((*next)++); };
+namespace {
+// Switches a wire fault on and off with the context's schedule.
+class gated_fault final : public peer::session_fault {
+ public:
+  gated_fault(std::unique_ptr<peer::session_fault> inner, std::function<bool()> active)
+      : inner_(std::move(inner)), active_(std::move(active)) {}
+  void on_received(const bytes& payload) override { inner_->on_received(payload); }
+  std::vector<bytes> on_tick(uint64_t now_ms) override {
+    if (active_ && !active_()) return {};
+    return inner_->on_tick(now_ms);
   }
-  if (s.k == kind::peer_replay) return [] { return std::make_unique<replay_fault>(); };
+
+ private:
+  std::unique_ptr<peer::session_fault> inner_;
+  std::function<bool()> active_;
+};
+}  // namespace
+
+peer::session_fault_factory session_faults(const spec& s, const context& ctx) {
+  auto next = std::make_shared<uint64_t>(ctx.seed);
+  auto active = ctx.active;
+  if (s.k == kind::peer_garbage)
+    return [next, active] {
+      return std::make_unique<gated_fault>(std::make_unique<garbage_fault>((*next)++), active);
+    };
+  if (s.k == kind::peer_replay)
+    return [active] {
+      return std::make_unique<gated_fault>(std::make_unique<replay_fault>(), active);
+    };
   return {};
 }
 

@@ -16,6 +16,10 @@ struct context {
   std::shared_ptr<consensus::signer> key;  // the validator's key (consensus faults)
   uint64_t seed = 0;                       // every random choice derives from it
   size_t max_block_bytes = 0;
+  // Whether the behaviour is on right now (the simulator switches faults on
+  // and off on a schedule); null: always.
+  std::function<bool()> active;
+  bool on() const { return !active || active(); }
 };
 
 // Spawned linked to `parent`; the returned handle replaces `honest`.
@@ -27,6 +31,6 @@ producer_actor wrap_producer(caf::event_based_actor* parent, producer_actor hone
 caf::actor start_flooder(caf::event_based_actor* parent, peer_manager_actor peers, const spec& s,
                          const context& ctx);
 // peer:* faults: what each session of the node installs (null: none).
-peer::session_fault_factory session_faults(const spec& s, uint64_t seed);
+peer::session_fault_factory session_faults(const spec& s, const context& ctx);
 
 }  // namespace tc::fault

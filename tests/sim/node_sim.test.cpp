@@ -1,0 +1,99 @@
+#include "tests/sim/node_sim.hpp"
+
+#include <doctest/doctest.h>
+
+#include "tests/sim/checkers.hpp"
+#include "tests/sim/net_model.hpp"
+
+using namespace tc;
+using namespace tc::sim;
+
+TEST_CASE("scenario files: keys, ranges and fault names are checked") {
+  auto ok = parse_scenario(R"(
+name = "x"
+nodes = 4
+powers = ["gold", "bronze", "bronze", "free"]
+duration_s = 30
+[network]
+latency_ms = [1, 9]
+drop = 0.02
+[[partition]]
+at_s = 2
+until_s = 4.5
+isolate = 3
+[[fault]]
+node = 1
+name = "consensus:delay=300"
+start_s = 1
+stop_s = 10
+[load]
+tx_per_s = 5
+)",
+                           "t.toml");
+  REQUIRE(ok.ok());
+  CHECK(ok->tiers[0] == mn_tier::gold);
+  CHECK(ok->partitions[0].until_ms == 4500);
+  CHECK(ok->faults[0].stop_ms == 10'000);
+  CHECK(heal_time_ms(*ok) == 10'000);
+  CHECK_FALSE(parse_scenario("nodez = 4", "t").ok());
+  CHECK_FALSE(parse_scenario("[[fault]]\nnode = 9\nname = \"peer:garbage\"", "t").ok());
+  CHECK_FALSE(parse_scenario("[[fault]]\nnode = 0\nname = \"peer:gossip\"", "t").ok());
+  CHECK_FALSE(parse_scenario("[network]\ndrop = 0.9", "t").ok());
+  CHECK_FALSE(parse_scenario("duration_s = 5\n[[partition]]\nuntil_s = 4\nisolate = 0", "t").ok());
+}
+
+TEST_CASE("the network model: partitions cut, one-way cuts, seeded losses replay") {
+  scenario s;
+  s.nodes = 4;
+  s.drop = 0.1;
+  s.partitions.push_back({1000, 2000, {{0, 1}}, false});
+  s.partitions.push_back({3000, 4000, {{2}}, true});
+  net_model m(s, 5);
+  CHECK(m.connected(0, 2, 500));
+  CHECK_FALSE(m.connected(0, 2, 1500));
+  CHECK(m.connected(0, 1, 1500));
+  CHECK(m.connected(2, 3, 1500));
+  CHECK_FALSE(m.connected(2, 0, 3500));
+  CHECK(m.connected(0, 2, 3500));
+  CHECK(m.on_send(0, 2, 1500).empty());
+  net_model a(s, 9), b(s, 9);
+  std::vector<std::vector<uint64_t>> ra, rb;
+  for (int i = 0; i < 1000; ++i) ra.push_back(a.on_send(0, 3, 0)), rb.push_back(b.on_send(0, 3, 0));
+  CHECK(ra == rb);
+  CHECK(a.lost() > 50);
+  CHECK(a.lost() < 150);
+}
+
+TEST_CASE("the agreement checker fails on diverging chains") {
+  hash256 x, y;
+  x.v.fill(1);
+  y.v.fill(2);
+  stored_chain a{0, {x, x, x}, {}}, b{1, {x, x}, {}}, c{2, {x, y, x, x}, {}};
+  CHECK(check_agreement({a, b}).empty());
+  auto v = check_agreement({a, b, c});
+  REQUIRE(v.size() == 2);
+  CHECK(v[0].checker == "agreement");
+  CHECK(v[0].detail.find("height 2") != std::string::npos);
+}
+
+TEST_CASE("four honest nodes finalize, agree, and the same seed replays the same run") {
+  scenario s;
+  s.name = "honest";
+  s.nodes = 4;
+  s.tiers.assign(4, mn_tier::bronze);
+  s.duration_ms = 8'000;
+  s.tx_per_s = 20;
+  s.heal_grace_ms = 1'000;
+  run_options o;
+  o.seed = 3;
+  auto r1 = run_scenario(s, o);
+  INFO(r1.summary());
+  CHECK(r1.violations.empty());
+  REQUIRE(r1.nodes.size() == 4);
+  CHECK(r1.nodes[0].height >= 5);
+  CHECK(r1.txs_final > 0);
+  auto r2 = run_scenario(s, o);
+  CHECK(r2.nodes[0].height == r1.nodes[0].height);
+  CHECK(r2.frames == r1.frames);
+  CHECK(r2.txs_final == r1.txs_final);
+}

@@ -1,0 +1,267 @@
+#include "tests/sim/sim_net.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "messages/codec.hpp"
+
+namespace tc::sim {
+
+std::string node_ip(uint32_t node) {
+  return "10.0.0." + std::to_string(node + 1);
+}
+std::string node_addr(uint32_t node) {
+  return node_ip(node) + ":24100";
+}
+
+namespace {
+
+// ---- the network ----
+
+struct endpoint {
+  uint32_t node = 0;
+  caf::actor session;              // null until the session attached
+  std::vector<frame_ptr> waiting;  // arrived before it attached
+  uint64_t sent = 0;               // frames this side sent
+};
+constexpr uint64_t handshake_frames = 2;  // hello and its ack, each way
+struct connection {
+  endpoint side[2];
+};
+
+struct net_state {
+  std::map<std::string, std::pair<uint32_t, caf::actor>> listeners;  // addr -> node, io
+  std::map<uint64_t, connection> conns;
+  uint64_t next_conn = 1;
+};
+
+constexpr size_t max_waiting_frames = 256;
+
+// ---- one connection's session: the peer_session broker's logic on
+// simulated bytes instead of a socket ----
+
+struct sim_session_state {
+  sim_session_state() = default;
+  std::unique_ptr<peer::session_core> core;
+  session_setup setup;
+  caf::actor net;
+  uint64_t conn = 0;
+  uint8_t side = 0;
+  peer::direction dir = peer::direction::inbound;
+  bool done = false;
+  std::vector<frame_ptr> early;
+  std::unique_ptr<peer::session_fault> fault;
+};
+using session_ptr = caf::stateful_actor<sim_session_state>*;
+
+void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban) {
+  auto& st = self->state;
+  if (st.done) return;
+  st.done = true;
+  self->send(st.setup.mgr, closed_atom::value, caf::actor_cast<caf::actor>(self),
+             session_closed{reason, score, ban});
+  self->send(st.net, netclose_atom::value, st.conn, st.side);
+  self->quit();
+}
+
+void write(session_ptr self, frame_ptr f) {
+  if (!self->state.done)
+    self->send(self->state.net, netsend_atom::value, self->state.conn, self->state.side,
+               std::move(f));
+}
+
+void exec(session_ptr self, peer::session_actions acts) {
+  auto& st = self->state;
+  for (auto& a : acts) {
+    if (st.done) return;
+    if (auto* f = std::get_if<peer::send_frame>(&a)) {
+      write(self, f->frame);
+    } else if (auto* d = std::get_if<peer::deliver>(&a)) {
+      if (st.fault) st.fault->on_received(*d->payload);
+      self->send(st.setup.mgr, inbound_atom::value, caf::actor_cast<caf::actor>(self),
+                 peer_inbound{std::make_shared<const peer::message>(std::move(d->msg)),
+                              std::move(d->payload)});
+    } else if (auto* r = std::get_if<peer::became_ready>(&a)) {
+      self->send(st.setup.mgr, ready_atom::value, caf::actor_cast<caf::actor>(self), r->peer);
+    } else if (auto* c = std::get_if<peer::close_session>(&a)) {
+      finish(self, c->reason, c->score, c->ban);
+    }
+  }
+}
+
+uint64_t nonce64(const hash256& h) {
+  uint64_t v = 0;
+  std::memcpy(&v, h.data(), sizeof v);
+  return v;
+}
+
+caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor net, uint64_t conn,
+                               uint8_t side, peer::direction dir, session_open info) {
+  auto& st = self->state;
+  st.setup = std::move(setup);
+  st.net = std::move(net);
+  st.conn = conn;
+  st.side = side;
+  st.dir = dir;
+  self->monitor(st.setup.mgr);
+  self->send(st.net, attach_atom::value, conn, side, caf::actor_cast<caf::actor>(self));
+  self->send(st.setup.mgr, open_atom::value, caf::actor_cast<caf::actor>(self), info);
+  self->set_down_handler([self](const caf::down_msg&) {
+    self->state.done = true;
+    self->send(self->state.net, netclose_atom::value, self->state.conn, self->state.side);
+    self->quit();
+  });
+  return {
+      [self](go_atom, uint64_t best_height) {
+        auto& st = self->state;
+        if (st.core || st.done) return;
+        st.core = std::make_unique<peer::session_core>(st.setup.cfg, *st.setup.signer, st.dir,
+                                                       st.setup.random32(), best_height,
+                                                       st.setup.now_ms());
+        if (st.setup.fault) st.fault = st.setup.fault();
+        exec(self, st.core->on_open());
+        for (auto& f : std::exchange(st.early, {}))
+          if (!st.done) exec(self, st.core->on_bytes(st.setup.now_ms(), *f));
+        self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
+      },
+      [self](simdata_atom, const frame_ptr& data) {
+        auto& st = self->state;
+        if (st.done) return;
+        if (!st.core) {
+          if (st.early.size() >= max_waiting_frames)
+            return finish(self, "too much data before admission", 0, false);
+          st.early.push_back(data);
+          return;
+        }
+        exec(self, st.core->on_bytes(st.setup.now_ms(), *data));
+      },
+      [self](send_atom, const frame_ptr& frame) {
+        auto& st = self->state;
+        if (!st.core || !st.core->ready() || st.done) return;
+        st.core->on_sent(frame->size());
+        write(self, frame);
+      },
+      [self](punish_atom, uint32_t points, const std::string& why) {
+        if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
+      },
+      [self](close_atom, uint32_t code, const std::string& reason) {
+        if (!self->state.done)
+          write(self, std::make_shared<const bytes>(
+                          peer::make_frame(encode_message(peer::reject{code, reason}))));
+        finish(self, reason, 0, false);
+      },
+      [self](close_atom, const std::string& reason) { finish(self, reason, 0, false); },
+      [self](tick_atom) {
+        auto& st = self->state;
+        if (st.done || !st.core) return;
+        exec(self, st.core->on_tick(st.setup.now_ms(), nonce64(st.setup.random32())));
+        if (st.done) return;
+        if (st.fault && st.core->ready())
+          for (auto& junk : st.fault->on_tick(st.setup.now_ms()))
+            write(self, std::make_shared<const bytes>(std::move(junk)));
+        self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self),
+                   st.core->stats());
+        self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
+      },
+      [self](simclosed_atom) { finish(self, "connection closed by the peer", 0, false); },
+  };
+}
+
+// ---- per node: where the real node has its listener and dialer ----
+
+caf::behavior sim_io_impl(caf::event_based_actor* self, io_setup setup, caf::actor net,
+                          uint32_t node) {
+  self->send(net, register_atom::value, node_addr(node), node, caf::actor_cast<caf::actor>(self));
+  auto s = std::make_shared<const session_setup>(setup.session);
+  return {
+      [=](dial_atom, const std::string& addr) {
+        self->send(net, dial_atom::value, node, addr, caf::actor_cast<caf::actor>(self));
+      },
+      [=](dialed_atom, const std::string& addr, const std::string& err) {
+        self->send(s->mgr, dialed_atom::value, addr, err);
+      },
+      [=](simconn_atom, uint64_t conn, uint8_t side, uint32_t remote_node,
+          const std::string& dialed) {
+        auto dir = side == 0 ? peer::direction::outbound : peer::direction::inbound;
+        std::string remote = side == 0 ? node_addr(remote_node)
+                                       : node_ip(remote_node) + ":" + std::to_string(40000 + conn);
+        self->spawn(sim_session_impl, *s, net, conn, side, dir,
+                    session_open{dir, node_ip(remote_node), remote, dialed});
+      },
+  };
+}
+
+void deliver(caf::event_based_actor* self, net_model& model, net_stats& stats, uint64_t now,
+             endpoint& from, endpoint& to, const frame_ptr& f) {
+  ++stats.frames;
+  stats.bytes += f->size();
+  auto delays = model.on_send(from.node, to.node, now, from.sent++ < handshake_frames);
+  if (delays.empty()) ++stats.lost;
+  if (delays.size() > 1) ++stats.duplicated;
+  if (!to.session) {
+    if (!delays.empty() && to.waiting.size() < max_waiting_frames) to.waiting.push_back(f);
+    return;
+  }
+  for (uint64_t d : delays)
+    self->delayed_send(to.session, std::chrono::milliseconds(d), simdata_atom::value, f);
+}
+
+}  // namespace
+
+caf::behavior sim_net_impl(caf::event_based_actor* self, net_model* model, net_stats* stats,
+                           std::function<uint64_t()> now_ms) {
+  auto st = std::make_shared<net_state>();
+  return {
+      [=](register_atom, const std::string& addr, uint32_t node, const caf::actor& io) {
+        st->listeners[addr] = {node, io};
+      },
+      [=](dial_atom, uint32_t from, const std::string& addr, const caf::actor& from_io) {
+        auto it = st->listeners.find(addr);
+        if (it == st->listeners.end() || !model->connected(from, it->second.first, now_ms())) {
+          ++stats->refused;
+          self->send(from_io, dialed_atom::value, addr,
+                     std::string("connection refused (simulated network)"));
+          return;
+        }
+        uint64_t id = st->next_conn++;
+        ++stats->connections;
+        connection& c = st->conns[id];
+        c.side[0].node = from;
+        c.side[1].node = it->second.first;
+        self->send(from_io, simconn_atom::value, id, uint8_t{0}, it->second.first, addr);
+        self->send(it->second.second, simconn_atom::value, id, uint8_t{1}, from, std::string());
+      },
+      [=](attach_atom, uint64_t conn, uint8_t side, const caf::actor& session) {
+        auto it = st->conns.find(conn);
+        if (it == st->conns.end() || side > 1) {
+          self->send(session, simclosed_atom::value);
+          return;
+        }
+        endpoint& e = it->second.side[side];
+        e.session = session;
+        for (auto& f : std::exchange(e.waiting, {})) self->send(session, simdata_atom::value, f);
+      },
+      [=](netsend_atom, uint64_t conn, uint8_t side, const frame_ptr& f) {
+        auto it = st->conns.find(conn);
+        if (it == st->conns.end() || side > 1) return;
+        deliver(self, *model, *stats, now_ms(), it->second.side[side], it->second.side[1 - side],
+                f);
+      },
+      [=](netclose_atom, uint64_t conn, uint8_t side) {
+        auto it = st->conns.find(conn);
+        if (it == st->conns.end() || side > 1) return;
+        caf::actor other = it->second.side[1 - side].session;
+        st->conns.erase(it);
+        // The FIN travels like data, but is never lost: the other side learns.
+        if (other) self->delayed_send(other, std::chrono::milliseconds(1), simclosed_atom::value);
+      },
+  };
+}
+
+std::function<caf::actor(caf::local_actor*, const io_setup&)> sim_io_factory(caf::actor net,
+                                                                             uint32_t node) {
+  return [net, node](caf::local_actor* mgr, const io_setup& setup) {
+    return mgr->spawn(sim_io_impl, setup, net, node);
+  };
+}
+
+}  // namespace tc::sim
