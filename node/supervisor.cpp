@@ -82,15 +82,17 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   consensus_actor consensus =
       self->spawn<caf::linked>(consensus_impl, s.consensus, chain, mempool, producer, s.now_ms);
 #if TC_FAULT_INJECTION
-  if (auto f = with_fault([](fault::kind k) {
-        return k <= fault::kind::consensus_delay;  // the consensus:* behaviours
-      })) {
+  // Consensus faults stack: each wraps the previous one (double-propose
+  // inside equivocate makes the strongest equivocator).
+  for (const auto& f : faults) {
+    if (f.k > fault::kind::consensus_delay) continue;
     if (!fctx.key) {
-      spdlog::critical("fault {} needs a validator (masternode.enabled)", f->name);
+      spdlog::critical("fault {} needs a validator (masternode.enabled)", f.name);
       self->quit(caf::make_error(caf::sec::runtime_error, "consensus fault on a non-validator"));
       return {};
     }
-    consensus = fault::wrap_consensus(self, consensus, *f, fctx);
+    with_fault([&](fault::kind k) { return k == f.k; });  // sets fctx.active for f
+    consensus = fault::wrap_consensus(self, consensus, f, fctx);
   }
 #endif
   peer_manager_actor peers;

@@ -239,6 +239,10 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
       [self](sync_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
         auto& st = self->state;
         uint64_t h = b->cert.height;
+        spdlog::debug(
+            "consensus: synced block {} offered at height {} (ready {}, waiting {}, committing {})",
+            h, st.core->height(), st.height_ready, st.sync_waiting.has_value(),
+            st.sync_commit.has_value());
         if (h < st.core->height()) return verdict(peer::apply_result::ok, "already committed");
         if (h > st.core->height() || st.sync_waiting || st.sync_commit)
           return verdict(peer::apply_result::retry, "not at that height yet");

@@ -21,6 +21,9 @@ struct consensus_state {
   context ctx;
   // Proposal hashes seen per (height, round): what an equivocator votes for too.
   std::map<std::pair<uint64_t, uint32_t>, std::set<hash256>> proposals;
+  // The honest votes this node cast per (height, round): a proposal that
+  // shows up later gets a conflicting vote too.
+  std::map<std::pair<uint64_t, uint32_t>, std::vector<vote>> voted;
   uint64_t tampered = 0;
 };
 using consensus_ptr = faulty_consensus_actor::stateful_pointer<consensus_state>;
@@ -56,6 +59,11 @@ void out_vote(consensus_ptr self, const vote& v) {
       return;
     case kind::consensus_equivocate: {
       send(v);
+      if (!v.is_nil()) {
+        auto& mine = st.voted[{v.height, v.round}];
+        if (mine.size() < 8) mine.push_back(v);
+        while (st.voted.size() > 64) st.voted.erase(st.voted.begin());
+      }
       // A vote for every other block proposed in this round; with none, for
       // a block that does not exist (still a provable equivocation).
       std::set<hash256> others = st.proposals[{v.height, v.round}];
@@ -69,8 +77,28 @@ void out_vote(consensus_ptr self, const vote& v) {
   }
 }
 
+// A proposal seen (received, or sent by this node): with equivocation on,
+// every vote already cast in that round gets a twin for it.
+void saw_proposal(consensus_ptr self, const proposal& p) {
+  auto& st = self->state;
+  hash256 h = block_hash(p.blk.header);
+  auto& props = st.proposals[{p.height, p.round}];
+  if (!props.insert(h).second) return;
+  while (st.proposals.size() > 64) st.proposals.erase(st.proposals.begin());
+  if (st.s.k != kind::consensus_equivocate || !st.ctx.on() || !st.peers) return;
+  auto it = st.voted.find({p.height, p.round});
+  if (it == st.voted.end()) return;
+  for (const vote& v : it->second) {
+    if (v.block_hash == h) continue;
+    vote w = conflicting_vote(st.ctx.chain_id, v, h, *st.ctx.key);
+    self->send(st.peers, bcast_atom::value,
+               w.type == vote_type::prevote ? wrap(peer::prevote{w}) : wrap(peer::precommit{w}));
+  }
+}
+
 void out_proposal(consensus_ptr self, const proposal& p) {
   auto& st = self->state;
+  saw_proposal(self, p);
   switch (st.ctx.on() ? st.s.k : kind::chain_crash_restart) {  // off: honest
     case kind::consensus_silent:
       return note(self, "proposal withheld");
@@ -109,9 +137,7 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
         self->send(self->state.inner, timer_atom::value, k, h, r);
       },
       [self](const proposal& p) {
-        auto& props = self->state.proposals;
-        props[{p.height, p.round}].insert(block_hash(p.blk.header));
-        while (props.size() > 64) props.erase(props.begin());
+        saw_proposal(self, p);
         self->send(self->state.inner, p);
       },
       [self](const vote& v) { self->send(self->state.inner, v); },

@@ -17,6 +17,11 @@ constexpr size_t max_tx_batches_in_flight = 4;
 constexpr uint32_t max_blocks_served = 100;
 constexpr uint64_t max_blocks_bytes = 12u << 20;  // leaves room under the 16 MiB frame cap
 constexpr uint64_t save_book_every_ticks = 60;
+// A tip announcement can be lost (a connection reset, a peer busy dropping
+// frames); a node that missed the only announcement of the block that would
+// let it finish a height could wait forever. Re-announce when the tip has
+// not moved for this long: one small frame per peer, only when idle.
+constexpr uint64_t tip_reannounce_ms = 2'000;
 
 std::string short_key(const pubkey& k) {
   return k.hex().substr(0, 16);
@@ -140,6 +145,7 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
       return;
     }
     uint32_t count = std::min(g->count, max_blocks_served);
+    spdlog::debug("peer {} asks for blocks {}..+{}", from, g->from_height, count);
     self->request(st.chain, caf::infinite, blocks_atom::value, g->from_height, count,
                   max_blocks_bytes)
         .then(
@@ -151,6 +157,7 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
     return;
   }
   if (auto* b = std::get_if<peer::blocks>(&m)) {
+    spdlog::debug("peer {} sent {} blocks", from, b->list.size());
     if (st.sync) self->send(st.sync, blocks_atom::value, from, b->list);
     return;
   }
@@ -324,6 +331,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](localtip_atom, uint64_t height, const hash256& h) {
         self->state.tip_height = height;
         self->state.tip_hash = h;
+        self->state.tip_sent_ms = self->state.now_ms();
         send_all(self, frame_of(peer::tip{height, h}));
       },
       [self](relay_atom, const tx_batch& txs) {
@@ -344,6 +352,10 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](tick_atom) {
         auto& st = self->state;
         dial_more(self);
+        if (st.now_ms() - st.tip_sent_ms >= tip_reannounce_ms) {
+          st.tip_sent_ms = st.now_ms();
+          send_all(self, frame_of(peer::tip{st.tip_height, st.tip_hash}));
+        }
         if (++st.ticks % save_book_every_ticks == 0) save_book(self);
         self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
       },

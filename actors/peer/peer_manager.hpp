@@ -56,6 +56,7 @@ struct manager_state {
   size_t tx_in_flight = 0;         // batches at the mempool
   uint64_t txs_dropped = 0;
   uint64_t ticks = 0;
+  uint64_t tip_sent_ms = 0;  // last tip announcement
 };
 
 peer_manager_actor::behavior_type peer_manager_impl(

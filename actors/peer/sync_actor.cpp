@@ -24,6 +24,8 @@ void run(self_ptr self, peer::sync_actions acts) {
             auto r = static_cast<peer::apply_result>(v.result);
             if (r == peer::apply_result::invalid)
               spdlog::warn("sync: block {} from peer is invalid: {}", h, v.why);
+            else if (r == peer::apply_result::retry)
+              spdlog::debug("sync: block {} not applied yet: {}", h, v.why);
             run(self, self->state.core->on_applied(h, r, v.why, self->state.now_ms()));
           });
     } else if (auto* p = std::get_if<peer::punish_peer>(&a)) {

@@ -157,7 +157,9 @@ void sync_core::fill(uint64_t now_ms, sync_actions& out) {
     uint64_t e = h;
     while (e < end && !covered(e + 1)) ++e;
     auto count = static_cast<uint32_t>(e - h + 1);
-    inflight_[h] = pending{*pick, count, now_ms + cfg_.request_timeout_ms};
+    uint64_t timeout_ms = std::min(cfg_.request_timeout_ms,
+                                   request_timeout_base_ms + request_timeout_per_block_ms * count);
+    inflight_[h] = pending{*pick, count, now_ms + timeout_ms};
     out.push_back(request_blocks{*pick, h, count});
     h = e + 1;
   }

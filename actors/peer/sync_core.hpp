@@ -12,12 +12,17 @@
 namespace tc::peer {
 
 struct sync_config {
-  uint32_t batch_blocks = 50;  // blocks per get_blocks
-  uint32_t max_in_flight = 3;  // requests outstanding, each to a different peer
-  uint64_t request_timeout_ms = 10'000;
-  uint64_t window_blocks = 500;   // blocks requested or buffered beyond our tip
-  uint64_t retry_delay_ms = 200;  // before offering consensus a block it was not ready for
+  uint32_t batch_blocks = 50;            // blocks per get_blocks
+  uint32_t max_in_flight = 3;            // requests outstanding, each to a different peer
+  uint64_t request_timeout_ms = 10'000;  // cap; small requests time out sooner
+  uint64_t window_blocks = 500;          // blocks requested or buffered beyond our tip
+  uint64_t retry_delay_ms = 200;         // before offering consensus a block it was not ready for
 };
+
+// A request's deadline: a lost request or a peer that ignores it costs a
+// little more than the answer would take, not always the full cap.
+constexpr uint64_t request_timeout_base_ms = 2'000;
+constexpr uint64_t request_timeout_per_block_ms = 160;
 
 struct request_blocks {
   uint64_t peer;

@@ -127,3 +127,10 @@ TEST_CASE("a block consensus was not ready for is offered again after a pause") 
   CHECK(only<apply_block>(s.on_tick(100)).empty());
   CHECK(only<apply_block>(s.on_tick(210)).size() == 1);
 }
+
+TEST_CASE("a small request times out sooner than the cap") {
+  sync_core s({50, 1, 10'000, 500, 200});
+  s.on_peer_tip(1, 3, 0);  // asks 1..3
+  CHECK(only<punish_peer>(s.on_tick(2'000)).empty());
+  CHECK(only<punish_peer>(s.on_tick(2'480)).size() == 1);  // 2 s + 3 x 160 ms
+}

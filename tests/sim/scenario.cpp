@@ -188,14 +188,17 @@ scenario random_scenario(uint64_t seed) {
   s.file = "--random";
   s.nodes = 4 + static_cast<uint32_t>(pick(4));
   s.tiers.assign(s.nodes, mn_tier::bronze);
-  s.duration_ms = 12'000;
+  s.duration_ms = 16'000;
   s.block_interval_ms = 200;
   s.latency_min_ms = 1 + pick(5);
   s.latency_max_ms = s.latency_min_ms + pick(40);
   s.drop = static_cast<double>(pick(3)) / 100.0;
   s.duplicate = static_cast<double>(pick(3)) / 100.0;
   s.tx_per_s = static_cast<double>(pick(3) * 10);
-  s.heal_grace_ms = 3'000;
+  // Longer than a lost sync request's timeout (2 s + 160 ms a block) plus
+  // a round change or two: liveness is judged after the protocol's own
+  // recovery timers had a chance.
+  s.heal_grace_ms = 6'000;
   s.min_blocks_after_heal = 2;
   uint32_t f = (s.nodes - 1) / 3;  // equal powers: f of n may be faulty
   const auto& cat = fault::catalogue();
