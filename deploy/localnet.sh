@@ -92,7 +92,13 @@ start_node() {
   local d
   d=$(node_dir "$1")
   if [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; then return 0; fi
-  "$TIMED" --config "$d/timed.toml" >> "$d/out.log" 2>&1 &
+  # nodeI/faults (fault-injection builds, see deploy/chaos.sh): one
+  # `--fault NAME[=ARG]` per line.
+  local faults=()
+  if [ -f "$d/faults" ]; then
+    while read -r f; do [ -n "$f" ] && faults+=(--fault "$f"); done < "$d/faults"
+  fi
+  "$TIMED" --config "$d/timed.toml" "${faults[@]}" >> "$d/out.log" 2>&1 &
   echo $! > "$d/pid"
 }
 

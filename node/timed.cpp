@@ -25,10 +25,15 @@
 #include "messages/encoding.hpp"
 #include "node/config.hpp"
 #include "node/supervisor.hpp"
+#if TC_FAULT_INJECTION
+#include "actors/fault/fault.hpp"
+#endif
 
 using namespace tc;
 
 namespace {
+
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
 uint64_t wall_ms() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -97,7 +102,22 @@ int main(int argc, char** argv) {
   app.add_flag("--gen-config", gen_config, "print a commented default configuration and exit");
   app.add_flag("--reindex", do_reindex, "rebuild the UTXO set from the stored blocks");
   app.add_flag("--version", version, "print the version and exit");
+  std::vector<std::string> faults;
+#if TC_FAULT_INJECTION
+  app.add_option(
+      "--fault", faults,
+      "make this node faulty (testing builds only; repeatable):\n" + fault::describe_all());
+#endif
   CLI11_PARSE(app, argc, argv);
+#if TC_FAULT_INJECTION
+  uint64_t crash_every_ms = 0;
+  for (const auto& f : faults) {
+    auto spec = fault::parse(f);
+    if (!spec) return fail(spec.error_message());
+    if (spec->k == fault::kind::chain_crash_restart)
+      crash_every_ms = spec->number ? spec->number : 20'000;
+  }
+#endif
   if (version) {
     std::printf("timed %s\n", TC_VERSION);
     return 0;
@@ -162,9 +182,6 @@ int main(int argc, char** argv) {
   std::string db_path = cfg.path_in_datadir(cfg.db_file);
   if (do_reindex)
     if (auto s = reindex(db_path, *genesis); !s) return fail(s.error_message());
-  auto store = chain_store::open(db_path, *genesis);
-  if (!store) return fail(store.error_message());
-
   consensus_setup cs;
   cs.chain_id = genesis->params.chain_id;
   cs.cfg.block_interval_ms = cfg.block_interval_ms;
@@ -191,14 +208,29 @@ int main(int argc, char** argv) {
     if (!k) return fail(k.error_message());
     node_key = *k;
   }
-  if (auto rec = (*store)->get_state("last_signed")) {
-    auto r = consensus::decode_signed_record(*rec);
-    if (!r) return fail("node state last_signed is corrupt: " + r.error_message());
-    cs.persisted = *r;
+  // The database and the consensus record in it; again after each
+  // (fault-injected) crash.
+  auto open_node = [&](supervisor_setup& setup) -> status {
+    auto store = chain_store::open(db_path, *genesis);
+    if (!store) return store.take_error();
+    consensus_setup c = cs;
+    if (auto rec = (*store)->get_state("last_signed")) {
+      auto r = consensus::decode_signed_record(*rec);
+      if (!r) return make_error("node state last_signed is corrupt: " + r.error_message());
+      c.persisted = *r;
+    }
+    setup.store = std::shared_ptr<chain_store>(std::move(store).value());
+    setup.consensus = c;
+    return ok_status();
+  };
+  uint64_t start_height = 0;
+  {
+    auto store = chain_store::open(db_path, *genesis);
+    if (!store) return fail(store.error_message());
+    start_height = (*store)->tip().height;
   }
   spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
-               network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
-               (*store)->tip().height);
+               network_name(cfg.net), genesis->params.chain_id, cfg.datadir, start_height);
 
   // Signals are taken by one thread with sigwait; every other thread
   // (CAF's, the RPC server's) inherits the blocked mask.
@@ -220,9 +252,13 @@ int main(int argc, char** argv) {
     caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{100'000'000});
     caf::actor_system sys{caf_cfg};
     supervisor_setup setup;
+    if (auto st = open_node(setup); !st) {
+      spdlog::critical("{}", st.error_message());
+      return fail(st.error_message());
+    }
     setup.cfg = cfg;
-    setup.store = std::shared_ptr<chain_store>(std::move(store).value());
-    setup.consensus = cs;
+    setup.faults = faults;
+    setup.fault_seed = wall_ms();
     setup.now_ms = wall_ms;
     setup.now_us = [] {
       return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -232,14 +268,23 @@ int main(int argc, char** argv) {
     setup.request_stop = [] { ::kill(::getpid(), SIGTERM); };
     setup.node_key = std::make_shared<consensus::key_signer>(node_key, false);
     setup.random32 = [] { return os_random32(); };
-    auto sup = sys.spawn(node_supervisor, setup);
+    const supervisor_setup base = [&] {
+      supervisor_setup b = setup;
+      b.store.reset();
+      return b;
+    }();
+    caf::actor sup = sys.spawn(node_supervisor, setup);
     setup = supervisor_setup{};
 
-    std::thread signals([sup, sigs] {
+    // Signals reach the main loop below (the supervisor may be replaced by
+    // a fault-injected restart, this actor never is).
+    caf::scoped_actor self{sys};
+    caf::actor front = caf::actor_cast<caf::actor>(self.ptr());
+    std::thread signals([front, sigs] {
       int sig = 0;
       sigwait(&sigs, &sig);
       spdlog::info("🛑 Shutdown signal received ({})", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+      caf::anon_send(front, stop_atom::value);
       // A second signal, or 10 s without a clean stop, ends the process.
       std::thread([] {
         std::this_thread::sleep_for(std::chrono::seconds(10));
@@ -254,14 +299,48 @@ int main(int argc, char** argv) {
     });
     signals.detach();
 
-    caf::scoped_actor self{sys};
-    self->monitor(sup);
-    self->receive([&](const caf::down_msg& d) {
-      if (d.reason && d.reason != caf::exit_reason::user_shutdown) {
-        spdlog::error("node stopped: {}", to_string(d.reason));
+    for (bool done = false, stopping = false; !done;) {
+      self->monitor(sup);
+      bool crash_now = false;
+      auto on_down = [&](const caf::down_msg& d) {
+        done = true;
+        if (d.reason && d.reason != caf::exit_reason::user_shutdown) {
+          spdlog::error("node stopped: {}", to_string(d.reason));
+          exit_code = 1;
+        }
+      };
+      auto on_stop = [&](stop_atom) {
+        stopping = true;
+        caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+      };
+#if TC_FAULT_INJECTION
+      if (crash_every_ms && !stopping)
+        self->receive(
+            on_down, on_stop,
+            caf::after(std::chrono::milliseconds(crash_every_ms)) >> [&] { crash_now = true; });
+      else
+#endif
+        self->receive(on_down, on_stop);
+      if (!crash_now) continue;
+      // chain:crash-restart: every actor dies at once, as on kill -9, then
+      // the node comes back from what its database holds.
+      spdlog::warn("[fault chain:crash-restart] killing every actor of this node");
+      caf::anon_send_exit(sup, caf::exit_reason::kill);
+      for (bool gone = false; !gone;)
+        self->receive([&](const caf::down_msg&) { gone = true; },
+                      [&](stop_atom) { stopping = true; });
+      if (stopping) break;  // asked to stop while it was down: stay down
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // sockets, the DB close
+      supervisor_setup next = base;
+      if (auto st = open_node(next); !st) {
+        spdlog::critical("[fault chain:crash-restart] cannot reopen: {}", st.error_message());
         exit_code = 1;
+        break;
       }
-    });
+      spdlog::warn("[fault chain:crash-restart] restarting from the database at height {}",
+                   next.store->tip().height);
+      sup = sys.spawn(node_supervisor, next);
+    }
   }  // ~actor_system waits for every actor: the chain store is closed here
   spdlog::info("✓ All tasks shut down gracefully");
   spdlog::shutdown();

@@ -244,11 +244,17 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
             h, st.core->height(), st.height_ready, st.sync_waiting.has_value(),
             st.sync_commit.has_value());
         if (h < st.core->height()) return verdict(peer::apply_result::ok, "already committed");
-        if (h > st.core->height() || st.sync_waiting || st.sync_commit)
+        // The block after one being committed: held until the next height
+        // starts (a retry would cost the sync a retry delay per block).
+        bool after_commit =
+            h == st.core->height() + 1 && st.core->current_step() == consensus::step::commit;
+        if ((h > st.core->height() && !after_commit) || st.sync_waiting)
           return verdict(peer::apply_result::retry, "not at that height yet");
+        if (st.sync_commit && !after_commit)
+          return verdict(peer::apply_result::retry, "committing a synced block");
         auto rp = self->make_response_promise<sync_verdict>();
         st.sync_waiting = consensus_actor_state::pending_sync{b, rp};
-        if (st.height_ready) try_sync(self);
+        if (st.height_ready && !after_commit) try_sync(self);
         return rp;
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },

@@ -271,6 +271,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
           if (o != st.sessions.end())
             caf::anon_send(
                 o->second.act, close_atom::value,
+                static_cast<uint32_t>(peer::reject_code::duplicate),
                 std::string("duplicate connection (kept the one dialed by the smaller key)"));
         }
         it->second.hello = h;

@@ -149,7 +149,6 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
                           peer::make_frame(encode_message(peer::reject{code, reason}))));
         finish(self, reason, 0, false);
       },
-      [self](close_atom, const std::string& reason) { finish(self, reason, 0, false); },
       [self](tick_atom) {
         auto& st = self->state;
         if (st.done || !st.core) return;
