@@ -23,6 +23,7 @@ namespace tc::sim {
 namespace {
 
 using run_atom = caf::atom_constant<caf::atom("run")>;
+constexpr uint64_t sim_mempool_max_txs = 20'000;
 using probe_fn = std::function<void(caf::event_based_actor*)>;
 
 }  // namespace
@@ -39,6 +40,9 @@ caf::behavior probe_impl(caf::event_based_actor* self, int) {
   self->set_error_handler([](caf::error&) {});  // a node died mid-request: ignore
   return {[self](run_atom, const probe_fn& f) { f(self); }};
 }
+
+// The running world's clock, for log stamps (the simulation is one thread).
+std::function<uint64_t()> g_clock;
 
 struct sim_node {
   uint32_t idx = 0;
@@ -77,9 +81,11 @@ class world {
     sched_ = &dynamic_cast<caf::scheduler::test_coordinator&>(sys_->scheduler());
     t0_ = sched_->clock().current_time;
     base_ms_ = cb_.genesis.params.genesis_time_ms + 1000;
+    g_clock = [this] { return now(); };
   }
 
   ~world() {
+    g_clock = nullptr;
     // Every actor must be gone before the system goes (its destructor waits
     // for them); they only go when the coordinator runs their exits.
     for (auto& n : nodes_)
@@ -189,7 +195,7 @@ void world::start_node(sim_node& n) {
   for (uint32_t j = 0; j < sc_.nodes; ++j)
     if (j != n.idx) cfg.addnode.push_back(node_addr(j));
   cfg.block_interval_ms = sc_.block_interval_ms;
-  cfg.mempool_max_txs = 20'000;
+  cfg.mempool_max_txs = sim_mempool_max_txs;
   cfg.mempool_max_bytes = 16u << 20;
   cfg.verifiers = 1;
   cfg.status_interval_s = 3600;
@@ -410,6 +416,10 @@ run_report world::run() {
   r.faults_injected = faults_injected_;
   r.crashes = crashes_;
   r.max_mempool = max_mempool_;
+  if (max_mempool_ > sim_mempool_max_txs)
+    r.violations.push_back({"memory", "a mempool held " + std::to_string(max_mempool_) +
+                                          " txs, over its bound of " +
+                                          std::to_string(sim_mempool_max_txs)});
   check(r);
   // Growth of the process while the nodes ran (earlier runs' freed memory
   // may stay mapped, so the start is the baseline).
@@ -542,6 +552,10 @@ std::string run_report::summary() const {
        " ms wall";
   for (const auto& v : violations) s += "\n  VIOLATION " + v.checker + ": " + v.detail;
   return s;
+}
+
+uint64_t virtual_now_ms() {
+  return g_clock ? g_clock() : 0;
 }
 
 run_report run_scenario(const scenario& s, const run_options& opt) {

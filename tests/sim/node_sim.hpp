@@ -45,4 +45,8 @@ struct run_report {
 
 run_report run_scenario(const scenario& s, const run_options& opt);
 
+// The virtual time of the run in progress, in ms (0 between runs): what
+// timed-sim's log lines are stamped with.
+uint64_t virtual_now_ms();
+
 }  // namespace tc::sim

@@ -4,6 +4,7 @@
 // only when every run passed its checks (or showed the violation the
 // scenario expects).
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
@@ -13,6 +14,20 @@
 #include "tests/sim/node_sim.hpp"
 
 using namespace tc;
+
+namespace {
+// %V: the simulation's virtual time, so node logs line up with the schedule.
+class virtual_time_flag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+    std::string t = fmt::format("{:9.3f}s", static_cast<double>(sim::virtual_now_ms()) / 1000.0);
+    dest.append(t.data(), t.data() + t.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<virtual_time_flag>();
+  }
+};
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"timed-sim — N complete TimeCoin nodes, a simulated network, faulty actors"};
@@ -45,7 +60,9 @@ int main(int argc, char** argv) {
                     : verbosity == 2 ? spdlog::level::info
                     : verbosity == 1 ? spdlog::level::warn
                                      : spdlog::level::off);
-  spdlog::set_pattern("%^%-5l%$ %v");
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<virtual_time_flag>('V').set_pattern("%V %^%-5l%$ %v");
+  spdlog::set_formatter(std::move(formatter));
   std::optional<sim::scenario> fixed;
   if (!random_mix) {
     auto s = sim::load_scenario(scenario_file);
