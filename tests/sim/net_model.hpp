@@ -25,6 +25,7 @@ class net_model {
   // Can `from` reach `to` at all now (dials, and every frame)?
   bool connected(uint32_t from, uint32_t to, uint64_t now_ms) const;
 
+  uint64_t max_latency_ms() const { return s_.latency_max_ms; }
   uint64_t sent() const { return sent_; }
   uint64_t lost() const { return lost_; }
   uint64_t duplicated() const { return duplicated_; }

@@ -250,8 +250,11 @@ caf::behavior sim_net_impl(caf::event_based_actor* self, net_model* model, net_s
         if (it == st->conns.end() || side > 1) return;
         caf::actor other = it->second.side[1 - side].session;
         st->conns.erase(it);
-        // The FIN travels like data, but is never lost: the other side learns.
-        if (other) self->delayed_send(other, std::chrono::milliseconds(1), simclosed_atom::value);
+        // The FIN is never lost, and arrives after whatever was sent before
+        // it (a reject's reason): the other side learns why.
+        if (other)
+          self->delayed_send(other, std::chrono::milliseconds(model->max_latency_ms() + 1),
+                             simclosed_atom::value);
       },
   };
 }
