@@ -49,14 +49,14 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   fctx.max_block_bytes = limits::max_block_bytes;
   auto with_fault = [&](auto pred) -> const fault::spec* {
     for (const auto& f : faults)
-      if (pred(f.k)) {
-        auto active = s.fault_active;
-        std::string name = f.name;
-        fctx.active =
-            active ? std::function<bool()>([=] { return active(name); }) : std::function<bool()>();
-        return &f;
-      }
+      if (pred(f.k)) return &f;
     return nullptr;
+  };
+  // The context of one fault: switched on and off by its own schedule.
+  auto ctx_for = [&](const fault::spec& f) {
+    fault::context c = fctx;
+    if (auto active = s.fault_active) c.active = [active, name = f.name] { return active(name); };
+    return c;
   };
 #else
   if (!s.faults.empty()) {
@@ -77,7 +77,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   if (auto f = with_fault([](fault::kind k) {
         return k == fault::kind::producer_invalid_block || k == fault::kind::producer_oversized;
       }))
-    producer = fault::wrap_producer(self, producer, *f, fctx);
+    producer = fault::wrap_producer(self, producer, *f, ctx_for(*f));
 #endif
   consensus_actor consensus =
       self->spawn<caf::linked>(consensus_impl, s.consensus, chain, mempool, producer, s.now_ms);
@@ -91,8 +91,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
       self->quit(caf::make_error(caf::sec::runtime_error, "consensus fault on a non-validator"));
       return {};
     }
-    with_fault([&](fault::kind k) { return k == f.k; });  // sets fctx.active for f
-    consensus = fault::wrap_consensus(self, consensus, f, fctx);
+    consensus = fault::wrap_consensus(self, consensus, f, ctx_for(f));
   }
 #endif
   peer_manager_actor peers;
@@ -129,12 +128,12 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     if (auto f = with_fault([](fault::kind k) {
           return k == fault::kind::peer_garbage || k == fault::kind::peer_replay;
         }))
-      ms.io.session.fault = fault::session_faults(*f, fctx);
+      ms.io.session.fault = fault::session_faults(*f, ctx_for(*f));
 #endif
     peers = self->spawn<caf::linked>(peer_manager_impl, ms);
 #if TC_FAULT_INJECTION
     if (auto f = with_fault([](fault::kind k) { return k == fault::kind::mempool_flood; }))
-      flooder = fault::start_flooder(self, peers, *f, fctx);
+      flooder = fault::start_flooder(self, peers, *f, ctx_for(*f));
 #endif
     sync = self->spawn<caf::linked>(sync_impl, peers, consensus, start_tip.height, s.now_ms);
     self->send(consensus, wire_atom::value, peer_out_actor{peers}, sync);

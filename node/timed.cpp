@@ -223,14 +223,11 @@ int main(int argc, char** argv) {
     setup.consensus = c;
     return ok_status();
   };
-  uint64_t start_height = 0;
-  {
-    auto store = chain_store::open(db_path, *genesis);
-    if (!store) return fail(store.error_message());
-    start_height = (*store)->tip().height;
-  }
+  supervisor_setup setup;
+  if (auto st = open_node(setup); !st) return fail(st.error_message());
   spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
-               network_name(cfg.net), genesis->params.chain_id, cfg.datadir, start_height);
+               network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
+               setup.store->tip().height);
 
   // Signals are taken by one thread with sigwait; every other thread
   // (CAF's, the RPC server's) inherits the blocked mask.
@@ -251,11 +248,6 @@ int main(int argc, char** argv) {
     // Blocked workers still wake to steal work; 100 ms instead of 10 ms.
     caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{100'000'000});
     caf::actor_system sys{caf_cfg};
-    supervisor_setup setup;
-    if (auto st = open_node(setup); !st) {
-      spdlog::critical("{}", st.error_message());
-      return fail(st.error_message());
-    }
     setup.cfg = cfg;
     setup.faults = faults;
     setup.fault_seed = wall_ms();

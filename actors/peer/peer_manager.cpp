@@ -43,30 +43,31 @@ void send_to(self_ptr self, uint64_t id, const frame_ptr& f) {
     caf::anon_send(it->second.act, send_atom::value, f);
 }
 
-void persist_ban(self_ptr self, const std::string& subject, const peer::ban_entry& b) {
-  stored_ban sb{subject, b.until_ms, b.level, b.reason};
+// Runs `write` (a status-returning store write) on the chain actor, the
+// database's only owner; a failure is logged as "cannot store <what>".
+template <class Write>
+void store_in_chain(self_ptr self, const char* what, Write write) {
   self->request(self->state.chain, caf::infinite, read_atom::value,
-                chain_read([sb](chain_store& cs) {
-                  auto s = save_ban(cs, sb);
+                chain_read([write](chain_store& cs) {
+                  auto s = write(cs);
                   return s ? std::string() : s.error_message();
                 }))
-      .then([](const std::string& err) {
-        if (!err.empty()) spdlog::error("cannot store a ban: {}", err);
+      .then([what](const std::string& err) {
+        if (!err.empty()) spdlog::error("cannot store {}: {}", what, err);
       });
+}
+
+void persist_ban(self_ptr self, const std::string& subject, const peer::ban_entry& b) {
+  stored_ban sb{subject, b.until_ms, b.level, b.reason};
+  store_in_chain(self, "a ban", [sb](chain_store& cs) { return save_ban(cs, sb); });
 }
 
 void save_book(self_ptr self) {
   std::vector<stored_peer> peers;
   for (auto& [addr, a] : self->state.book->addresses())
     peers.push_back(stored_peer{addr, a.key, a.last_seen_ms, a.failures});
-  self->request(self->state.chain, caf::infinite, read_atom::value,
-                chain_read([peers](chain_store& cs) {
-                  auto s = save_peers(cs, peers);
-                  return s ? std::string() : s.error_message();
-                }))
-      .then([](const std::string& err) {
-        if (!err.empty()) spdlog::error("cannot store the address book: {}", err);
-      });
+  store_in_chain(self, "the address book",
+                 [peers](chain_store& cs) { return save_peers(cs, peers); });
 }
 
 void dial_more(self_ptr self) {

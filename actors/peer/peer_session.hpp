@@ -6,6 +6,8 @@
 
 #include <caf/io/all.hpp>
 
+#include <cstring>
+
 #include "actors/peer/session_fault.hpp"
 #include "messages/actors.hpp"
 
@@ -32,6 +34,37 @@ struct session_state {
   bytes early;  // received before the manager admitted us
   std::unique_ptr<peer::session_fault> fault;
 };
+
+// What a session shell does with session_core's actions, shared by the
+// socket broker below and the whole-node simulator's session: deliveries and
+// readiness go to the manager; writing and closing are the shell's own.
+template <class Self, class Write, class Finish>
+void run_session_actions(Self* self, const session_setup& setup, peer::session_fault* fault,
+                         const bool& done, peer::session_actions acts, Write write, Finish finish) {
+  auto me = caf::actor_cast<caf::actor>(self);
+  for (auto& a : acts) {
+    if (done) return;
+    if (auto* f = std::get_if<peer::send_frame>(&a)) {
+      write(f->frame);
+    } else if (auto* d = std::get_if<peer::deliver>(&a)) {
+      if (fault) fault->on_received(*d->payload);
+      self->send(setup.mgr, inbound_atom::value, me,
+                 peer_inbound{std::make_shared<const peer::message>(std::move(d->msg)),
+                              std::move(d->payload)});
+    } else if (auto* r = std::get_if<peer::became_ready>(&a)) {
+      self->send(setup.mgr, ready_atom::value, me, r->peer);
+    } else if (auto* c = std::get_if<peer::close_session>(&a)) {
+      finish(c->reason, c->score, c->ban);
+    }
+  }
+}
+
+// A ping nonce from the injected random source.
+inline uint64_t nonce64(const hash256& h) {
+  uint64_t v = 0;
+  std::memcpy(&v, h.data(), sizeof v);
+  return v;
+}
 
 caf::behavior peer_session_impl(caf::io::stateful_broker<session_state>* self,
                                 caf::io::connection_handle hdl, session_setup setup,

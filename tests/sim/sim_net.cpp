@@ -71,27 +71,10 @@ void write(session_ptr self, frame_ptr f) {
 
 void exec(session_ptr self, peer::session_actions acts) {
   auto& st = self->state;
-  for (auto& a : acts) {
-    if (st.done) return;
-    if (auto* f = std::get_if<peer::send_frame>(&a)) {
-      write(self, f->frame);
-    } else if (auto* d = std::get_if<peer::deliver>(&a)) {
-      if (st.fault) st.fault->on_received(*d->payload);
-      self->send(st.setup.mgr, inbound_atom::value, caf::actor_cast<caf::actor>(self),
-                 peer_inbound{std::make_shared<const peer::message>(std::move(d->msg)),
-                              std::move(d->payload)});
-    } else if (auto* r = std::get_if<peer::became_ready>(&a)) {
-      self->send(st.setup.mgr, ready_atom::value, caf::actor_cast<caf::actor>(self), r->peer);
-    } else if (auto* c = std::get_if<peer::close_session>(&a)) {
-      finish(self, c->reason, c->score, c->ban);
-    }
-  }
-}
-
-uint64_t nonce64(const hash256& h) {
-  uint64_t v = 0;
-  std::memcpy(&v, h.data(), sizeof v);
-  return v;
+  run_session_actions(
+      self, st.setup, st.fault.get(), st.done, std::move(acts),
+      [self](const frame_ptr& f) { write(self, f); },
+      [self](const std::string& why, uint32_t score, bool ban) { finish(self, why, score, ban); });
 }
 
 caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor net, uint64_t conn,
