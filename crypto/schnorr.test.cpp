@@ -71,6 +71,42 @@ TEST_CASE("sign and verify with fresh keys") {
   CHECK_FALSE(verify(secret_key::generate().public_key(), msg, sig2));
 }
 
+TEST_CASE("the key-caching verifier answers as verify does, on every vector, cached or not") {
+  std::ifstream in(std::string(TC_CRYPTO_TESTDATA) + "/bip340-test-vectors.csv");
+  REQUIRE(in.good());
+  struct row {
+    std::string id;
+    pubkey key;
+    bytes msg;
+    signature sig;
+    bool expected;
+  };
+  std::vector<row> rows;
+  std::string line;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    auto c = split_csv(line);
+    if (c.size() < 7) continue;
+    auto key = pubkey::from_hex(c[2]);
+    auto msg = from_hex(c[4]);
+    auto sig = signature::from_hex(c[5]);
+    REQUIRE((key.ok() && msg.ok() && sig.ok()));
+    rows.push_back({c[0], *key, *msg, *sig, c[6] == "TRUE"});
+  }
+  REQUIRE(rows.size() == 19);
+  for (size_t slots : {size_t{1}, size_t{3}, size_t{4096}}) {
+    verifier_with_key_cache v(slots);
+    for (int pass = 0; pass < 3; ++pass)  // later passes hit the cache (or evict, with 1 slot)
+      for (const auto& r : rows) {
+        CAPTURE(r.id);
+        CAPTURE(slots);
+        CHECK(v.verify(r.key, r.msg, r.sig) == r.expected);
+      }
+    if (slots == 4096) CHECK(v.hits() > 0);
+  }
+}
+
 TEST_CASE("secret keys out of range are refused") {
   CHECK_FALSE(secret_key::from_hex(std::string(64, '0')).ok());
   CHECK_FALSE(secret_key::from_hex(std::string(64, 'f')).ok());

@@ -296,8 +296,7 @@ std::optional<utxo_entry> chain_store::get_utxo(const outpoint& o) {
   return u ? *u : std::nullopt;
 }
 
-status chain_store::connect_block(const block& b, const commit_certificate& cert,
-                                  const connect_options& opt) {
+result<connect_plan> chain_store::plan_block(const block& b, const connect_options& opt) {
   const block_header& h = b.header;
   if (h.height != tip_.height + 1)
     return make_error("block height " + std::to_string(h.height) + " does not extend tip " +
@@ -308,25 +307,27 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   if (h.timestamp_ms > opt.now_ms + params_.max_future_drift_ms)
     return make_error("block timestamp is too far in the future");
 
-  std::vector<tx_digest> digests = digest_txs(b.txs);
+  connect_plan plan;
+  plan.source = &b;
+  plan.parent = tip_.hash;
+  plan.block_hash = block_hash(h);
+  plan.digests = digest_txs(b.txs);
+  const std::vector<tx_digest>& digests = plan.digests;
   TC_TRY(check_block_stateless(b, &digests));
-  hash256 bh = block_hash(h);
-  if (cert.height != h.height || cert.block_hash != bh)
-    return make_error("commit certificate does not name this block");
   std::vector<masternode> active = validators_at(h.height);
 
-  // One IMMEDIATE transaction from the first read: the reads then take no
-  // per-statement locks, and nothing can change between check and write.
+  // One read transaction: every lookup sees the same snapshot.
   sql::transaction_guard txn(*db_);
   TC_TRY(txn.begin());
-  registry working = registry_;
-  std::unordered_map<outpoint, std::optional<utxo_entry>, outpoint_hasher> overlay;
+  registry& working = plan.working;
+  working = registry_;
+  auto& overlay = plan.overlay;
   std::unordered_map<outpoint, utxo_entry, outpoint_hasher> fetched;  // from SQLite
   size_t n_in = 0, n_out = 0;
   for (const auto& tx : b.txs) n_in += tx.inputs.size(), n_out += tx.outputs.size();
   overlay.reserve(n_in + n_out);
   fetched.reserve(n_in);
-  block_undo undo;
+  block_undo& undo = plan.undo;
   undo.spent.reserve(n_in);
   std::optional<std::string> db_error;  // a failed read is not a missing input
   utxo_lookup lookup = [&](const outpoint& o) -> std::optional<utxo_entry> {
@@ -400,8 +401,30 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
       undo.registry_before.push_back({key, old->second});
   }
 
-  if (opt.dry_run) return ok_status();  // the guard rolls the read transaction back
+  return plan;  // the guard rolls the read transaction back
+}
 
+status chain_store::connect_block(const block& b, const commit_certificate& cert,
+                                  const connect_options& opt) {
+  const block_header& h = b.header;
+  hash256 bh = block_hash(h);
+  if (cert.height != h.height || cert.block_hash != bh)
+    return make_error("commit certificate does not name this block");
+  connect_plan fresh;
+  connect_plan* plan = opt.plan;
+  if (!plan || plan->source != &b || plan->block_hash != bh || plan->parent != tip_.hash) {
+    auto p = plan_block(b, opt);
+    if (!p) return p.take_error();
+    fresh = std::move(*p);
+    plan = &fresh;
+  }
+  const std::vector<tx_digest>& digests = plan->digests;
+  block_undo& undo = plan->undo;
+  registry& working = plan->working;
+  const auto& overlay = plan->overlay;
+
+  sql::transaction_guard txn(*db_);
+  TC_TRY(txn.begin());
   // Validation is over; write in key order (B-tree locality makes this
   // several times faster than hash order).
   std::sort(undo.spent.begin(), undo.spent.end(),

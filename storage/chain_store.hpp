@@ -6,10 +6,13 @@
 // transaction, so a crash leaves the old tip or the new one, never a mix.
 
 #include <memory>
+#include <unordered_map>
 #include <unordered_set>
 
+#include "messages/encoding.hpp"
 #include "storage/chain_rules.hpp"
 #include "storage/sqlite.hpp"
+#include "storage/undo.hpp"
 
 namespace tc {
 
@@ -27,13 +30,28 @@ struct tip_info {
   uint64_t timestamp_ms = 0;
 };
 
+// What validating a block against the tip found: everything connecting it
+// writes. A plan made by plan_block lets the commit of that same block skip
+// the validation's reads; it is only used while the tip is still `parent`.
+struct connect_plan {
+  const block* source = nullptr;  // the block object it was made from
+  hash256 parent;                 // the tip it was checked against
+  hash256 block_hash;
+  std::vector<tx_digest> digests;
+  registry working;  // the registry after the block
+  std::unordered_map<outpoint, std::optional<utxo_entry>, outpoint_hasher> overlay;
+  block_undo undo;
+};
+
 struct connect_options {
   uint64_t now_ms = 0;  // injected clock: bound on block timestamps
   // wtxids whose signatures were already verified (e.g. by the mempool);
   // those txs skip signature checks. Sound because a wtxid commits to the
   // signatures and the spent outpoints, whose content never changes.
   const std::unordered_set<hash256, fixed_bytes_hasher>* verified = nullptr;
-  bool dry_run = false;  // validate only: nothing is written
+  // A plan of this very block object (same address, alive since plan_block
+  // made it); consumed by connect_block when it still fits the tip.
+  connect_plan* plan = nullptr;
   // Every input signature of this exact block was verified already (a dry
   // run of it passed). Sound because the header's merkle root commits to the
   // wtxids, and the body is checked against the header before anything else.
@@ -59,6 +77,8 @@ class chain_store {
   // The certificate must name this block; its signatures are checked by the
   // consensus layer, which alone knows the validator set's voting rules.
   status connect_block(const block& b, const commit_certificate& cert, const connect_options& opt);
+  // The validation half of connect_block: every check, no writes.
+  result<connect_plan> plan_block(const block& b, const connect_options& opt);
   // Contextual checks of a transaction for the next block (mempool
   // admission): returns the fee and the outputs it spends.
   result<std::pair<amount, std::vector<tx_output>>> check_tx(const transaction& tx,

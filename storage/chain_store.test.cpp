@@ -171,13 +171,53 @@ TEST_CASE("fee below the minimum is refused; verified-signature cache skips chec
   {
     // Without the cache entry the forged signature is caught ...
     connect_options plain = cb.at(bad);
-    plain.dry_run = true;
-    CHECK_FALSE(cs->connect_block(bad, cb.certify(*cs, bad), plain).ok());
+    CHECK_FALSE(cs->plan_block(bad, plain).ok());
     // ... and `signatures_checked` (a dry run of this exact block passed) skips it too.
     plain.signatures_checked = true;
-    CHECK(cs->connect_block(bad, cb.certify(*cs, bad), plain).ok());
+    CHECK(cs->plan_block(bad, plain).ok());
   }
   CHECK(cs->connect_block(bad, cb.certify(*cs, bad), opt).ok());
+}
+
+TEST_CASE("a plan from the dry run is what the commit writes, and only for that block and tip") {
+  chain_builder cb(6, 4, 3);
+  auto a = cb.open_memory();
+  auto b = cb.open_memory();
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 3; ++i) {
+    block blk = cb.next_block(*a, rng, 8);
+    auto plan = a->plan_block(blk, cb.at(blk));
+    REQUIRE_MESSAGE(plan.ok(), plan.error_message());
+    connect_options opt = cb.at(blk);
+    opt.plan = &*plan;
+    REQUIRE(a->connect_block(blk, cb.certify(*a, blk), opt).ok());
+    REQUIRE(cb.connect(*b, blk).ok());  // the same block without a plan
+    CHECK(digest(*a) == digest(*b));
+    CHECK(a->tip().hash == b->tip().hash);
+  }
+
+  // A plan made before the tip moved is not applied: the block is checked again.
+  block first = cb.next_block(*a, rng, 4);
+  auto stale = a->plan_block(first, cb.at(first));
+  REQUIRE(stale.ok());
+  block other = cb.make_block(*a, {}, 0);
+  REQUIRE(cb.connect(*a, other).ok());
+  connect_options opt = cb.at(first);
+  opt.plan = &*stale;
+  CHECK_FALSE(a->connect_block(first, cb.certify(*a, first), opt).ok());
+
+  // A plan is tied to the block object it came from: another object with the
+  // same header but a different body is validated afresh (and refused).
+  block good = cb.next_block(*a, rng, 4);
+  auto plan = a->plan_block(good, cb.at(good));
+  REQUIRE(plan.ok());
+  block forged = good;
+  forged.txs.pop_back();
+  connect_options fopt = cb.at(forged);
+  fopt.plan = &*plan;
+  CHECK_FALSE(a->connect_block(forged, cb.certify(*a, good), fopt).ok());
+  fopt.plan = &*plan;
+  CHECK(a->connect_block(good, cb.certify(*a, good), fopt).ok());
 }
 
 TEST_CASE("property: connecting N random blocks then disconnecting all restores the start") {

@@ -26,21 +26,25 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         connect_options opt;
         opt.now_ms = self->state.now_ms();
         opt.verified = verified.get();
-        opt.signatures_checked = self->state.last_validated == cert.block_hash;
-        auto s = self->state.store->connect_block(*b, cert, opt);
+        auto& st = self->state;
+        opt.signatures_checked = st.last_validated == cert.block_hash;
+        if (st.planned_block == b) opt.plan = &st.plan;
+        auto s = st.store->connect_block(*b, cert, opt);
+        st.planned_block.reset();
+        st.plan = connect_plan{};
         return s ? std::string() : s.error_message();
       },
       [self](validate_atom, const block_ptr& b, const verified_ptr& verified) -> std::string {
         connect_options opt;
         opt.now_ms = self->state.now_ms();
         opt.verified = verified.get();
-        opt.dry_run = true;
-        commit_certificate placeholder;
-        placeholder.height = b->header.height;
-        placeholder.block_hash = block_hash(b->header);
-        auto s = self->state.store->connect_block(*b, placeholder, opt);
-        if (s) self->state.last_validated = placeholder.block_hash;
-        return s ? std::string() : s.error_message();
+        auto& st = self->state;
+        auto p = st.store->plan_block(*b, opt);
+        if (!p) return p.error_message();
+        st.last_validated = p->block_hash;
+        st.planned_block = b;
+        st.plan = std::move(*p);
+        return std::string();
       },
       [self](tip_atom) {
         tip_info t = self->state.store->tip();

@@ -15,6 +15,10 @@ struct chain_actor_state {
   tracer_actor tracer;
   // The last block a dry run accepted: committing it needs no signature checks.
   std::optional<hash256> last_validated;
+  // And what that dry run found, with the block object it holds alive: a
+  // commit of that same object only writes. One plan at a time (bounded).
+  block_ptr planned_block;
+  connect_plan plan;
 };
 
 // Takes ownership of `store`; `now_ms` is the injected wall clock.

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <tuple>
+
 #include "actors/peer/sync_core.hpp"
 #include "messages/encoding.hpp"
 #include "messages/validation.hpp"
@@ -28,7 +30,8 @@ sync_verdict verdict(peer::apply_result r, std::string why = {}) {
 void start_next(self_ptr self, uint64_t height, uint64_t delay_ms) {
   trace(self->state.tracer, "consensus", "chain", "validator-set", height);
   self->state.height_ready = false;
-  self->request(self->state.chain, caf::infinite, vset_atom::value, height)
+  self->request<caf::message_priority::high>(self->state.chain, caf::infinite, vset_atom::value,
+                                             height)
       .then([=](const std::vector<masternode>& active) {
         run(self, self->state.core->start_height(height, validator_set::from_masternodes(active),
                                                  delay_ms));
@@ -68,17 +71,20 @@ void with_verified(self_ptr self, const block_ptr& blk, Next next) {
   std::vector<hash256> wtxids;
   for (size_t i = 1; i < blk->txs.size(); ++i) wtxids.push_back(wtxid(blk->txs[i]));
   trace(self->state.tracer, "consensus", "mempool", "verified", blk->header.height);
-  self->request(self->state.mempool, caf::infinite, verified_atom::value, wtxids).then(next);
+  self->request<caf::message_priority::high>(self->state.mempool, caf::infinite,
+                                             verified_atom::value, wtxids)
+      .then(next);
 }
 
 void commit(self_ptr self, const decided& d) {
   block_ptr blk = d.blk;
   commit_certificate cert = d.cert;
   auto synced = std::exchange(self->state.sync_commit, std::nullopt);
-  with_verified(self, blk, [=](const verified_ptr& verified) mutable {
+  auto connect = [=](const verified_ptr& verified) mutable {
     trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
           short_hash(block_hash(blk->header)));
-    self->request(self->state.chain, caf::infinite, connect_atom::value, blk, cert, verified)
+    self->request<caf::message_priority::high>(self->state.chain, caf::infinite,
+                                               connect_atom::value, blk, cert, verified)
         .then([=](const std::string& err) mutable {
           auto& st = self->state;
           hash256 h = block_hash(blk->header);
@@ -111,11 +117,17 @@ void commit(self_ptr self, const decided& d) {
           st.last_cert = cert;
           st.last_commit_ms = st.now_ms();
           trace(st.tracer, "consensus", "mempool", "committed", cert.height, cert.round);
-          self->send(st.mempool, committed_atom::value, blk);
+          self->send<caf::message_priority::high>(st.mempool, committed_atom::value, blk);
           self->send(st.producer, committed_atom::value, blk);
-          start_next(self, cert.height + 1, st.cfg.block_interval_ms);
+          start_next(self, cert.height + 1,
+                     next_height_delay_ms(blk->header.timestamp_ms, st.now_ms(),
+                                          st.cfg.block_interval_ms));
         });
-  });
+  };
+  if (blk == std::exchange(self->state.last_checked, nullptr))
+    connect(std::make_shared<const wtxid_set>());
+  else
+    with_verified(self, blk, connect);
 }
 
 void run(self_ptr self, actions acts, size_t from) {
@@ -124,16 +136,26 @@ void run(self_ptr self, actions acts, size_t from) {
     action& a = acts[i];
     if (auto* x = std::get_if<persist_signed>(&a)) {
       // Nothing else happens until the record is durable: await blocks this
-      // actor's mailbox, and the broadcast that follows waits too.
-      trace(st.tracer, "consensus", "chain", "persist-signed", x->record.height, x->record.round,
-            step_name(x->record.stage));
-      self->request(st.chain, caf::infinite, persist_atom::value, std::string("last_signed"),
-                    encode_signed_record(x->record))
+      // actor's mailbox, and the broadcast that follows waits too. Of several
+      // records in one batch only the last is written (one fsync): it is the
+      // latest, and the core refuses to sign anything before its record, so
+      // it guards the earlier signatures as well.
+      auto key = [](const signed_record& r) { return std::tie(r.height, r.round, r.stage); };
+      if (st.durable_record && key(x->record) <= key(*st.durable_record)) continue;
+      signed_record rec = x->record;
+      for (size_t j = i + 1; j < acts.size(); ++j)
+        if (auto* y = std::get_if<persist_signed>(&acts[j])) rec = y->record;
+      trace(st.tracer, "consensus", "chain", "persist-signed", rec.height, rec.round,
+            step_name(rec.stage));
+      self->request<caf::message_priority::high>(st.chain, caf::infinite, persist_atom::value,
+                                                 std::string("last_signed"),
+                                                 encode_signed_record(rec))
           .await([=](bool ok) {
             if (!ok) {
               spdlog::critical("cannot persist the signed-vote record; stopping to stay safe");
               return self->quit(caf::exit_reason::user_shutdown);
             }
+            self->state.durable_record = rec;
             run(self, acts, i + 1);
           });
       return;
@@ -163,19 +185,24 @@ void run(self_ptr self, actions acts, size_t from) {
       uint64_t h = x->height;
       uint32_t r = x->round;
       trace(st.tracer, "consensus", "producer", "build", h, r);
-      self->request(st.producer, caf::infinite, build_atom::value, h, r, st.signer->key())
+      self->request<caf::message_priority::high>(st.producer, caf::infinite, build_atom::value, h,
+                                                 r, st.signer->key())
           .then([=](const block_ptr& blk) {
-            run(self, self->state.core->on_block_built(h, r, *blk));
+            self->state.last_checked = blk;  // the producer had the chain validate it
+            run(self, self->state.core->on_block_built(h, r, blk));
           });
     } else if (auto* x = std::get_if<request_validation>(&a)) {
       block_ptr blk = x->blk;
       hash256 h = x->hash;
       trace(st.tracer, "consensus", "chain", "validate", blk->header.height, 0, short_hash(h));
       with_verified(self, blk, [=](const verified_ptr& verified) {
-        self->request(self->state.chain, caf::infinite, validate_atom::value, blk, verified)
+        self->request<caf::message_priority::high>(self->state.chain, caf::infinite,
+                                                   validate_atom::value, blk, verified)
             .then([=](const std::string& err) {
               if (!err.empty())
                 spdlog::warn("proposed block {} is invalid: {}", short_hash(h), err);
+              else
+                self->state.last_checked = blk;
               run(self, self->state.core->on_block_validated(h, err.empty()));
             });
       });
@@ -217,6 +244,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
   st.mempool = std::move(mempool);
   st.producer = std::move(producer);
   st.now_ms = std::move(now_ms);
+  st.durable_record = setup.persisted;
   st.verifier = std::make_unique<cached_verifier>(200'000);
   if (setup.key)
     st.signer = std::make_unique<key_signer>(*setup.key, setup.deterministic_signatures);
@@ -224,7 +252,8 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
                                    setup.persisted);
   return {
       [self](start_atom) {
-        self->request(self->state.chain, caf::infinite, tip_atom::value)
+        self->request<caf::message_priority::high>(self->state.chain, caf::infinite,
+                                                   tip_atom::value)
             .then([=](const chain_tip& t) { start_next(self, t.height + 1, 0); });
       },
       [self](timer_atom, uint8_t kind, uint64_t height, uint32_t round) {

@@ -23,6 +23,12 @@ struct consensus_actor_state {
   std::optional<commit_certificate> last_cert;
   uint64_t last_commit_ms = 0;
   tracer_actor tracer;
+  // The block the chain checked last (our producer's or a validated
+  // proposal): committing it needs no verified set from the mempool, since
+  // the chain already checked its signatures.
+  block_ptr last_checked;
+  // The signed-vote record known to be on disk.
+  std::optional<consensus::signed_record> durable_record;
   // Peers: gossip out, tips to announce; sync: blocks the network already
   // committed, fed one at a time through the core's certificate check.
   peer_out_actor peers;

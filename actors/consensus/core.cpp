@@ -1,5 +1,7 @@
 #include "actors/consensus/core.hpp"
 
+#include <algorithm>
+
 #include "messages/encoding.hpp"
 
 namespace tc::consensus {
@@ -13,6 +15,12 @@ bool same_slot(const signed_record& a, const signed_record& b) {
   return a.height == b.height && a.round == b.round && a.stage == b.stage;
 }
 }  // namespace
+
+uint64_t next_height_delay_ms(uint64_t block_timestamp_ms, uint64_t now_ms, uint64_t interval_ms) {
+  uint64_t due = block_timestamp_ms + interval_ms;
+  if (due <= now_ms) return 0;
+  return std::min(due - now_ms, interval_ms);
+}
 
 const char* step_name(step s) {
   switch (s) {
@@ -139,7 +147,7 @@ void core::start_round(uint32_t r, actions& out) {
   } else if (me_ && set_.proposer(height_, r) == me_->key()) {
     if (valid_block_) {
       // Re-propose the value we saw a polka for, with its proof-of-lock round.
-      actions tmp = on_block_built(height_, r, *valid_block_);
+      actions tmp = on_block_built(height_, r, valid_block_);
       out.insert(out.end(), tmp.begin(), tmp.end());
     } else {
       out.push_back(request_block{height_, r});
@@ -149,18 +157,19 @@ void core::start_round(uint32_t r, actions& out) {
       schedule_timeout{timeout_kind::propose, height_, r, timeout_ms(timeout_kind::propose, r)});
 }
 
-actions core::on_block_built(uint64_t height, uint32_t round, block b) {
+actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
   actions out;
+  TC_ASSERT(b != nullptr);
   if (height != height_ || round != round_ || step_ != step::propose || proposed_this_round_ ||
       decided_ || !me_ || set_.proposer(height_, round_) != me_->key())
     return out;  // stale answer
   proposal p;
   p.height = height;
   p.round = round;
-  hash256 h = block_hash(b.header);
+  hash256 h = block_hash(b->header);
   bool reproposal = valid_block_ && valid_hash_ == h;
   p.pol_round = reproposal ? static_cast<int32_t>(valid_round_) : -1;
-  p.blk = std::move(b);
+  p.blk = *b;  // the wire message carries its own copy
   p.proposer = me_->key();
   signed_record rec{height, round, step::propose, h};
   if (!may_sign(rec, out)) return out;
@@ -178,7 +187,7 @@ actions core::on_block_built(uint64_t height, uint32_t round, block b) {
         if (v.block_hash == h) out.push_back(broadcast_vote{v});
   }
   validity_[h] = true;  // our own producer built it against our tip
-  actions mine = on_proposal(p);
+  actions mine = accept_proposal(p, std::move(b));
   out.insert(out.end(), mine.begin(), mine.end());
   return out;
 }
@@ -194,6 +203,10 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
 }
 
 actions core::on_proposal(const proposal& p) {
+  return accept_proposal(p, nullptr);
+}
+
+actions core::accept_proposal(const proposal& p, block_ptr blk) {
   actions out;
   if (p.height != height_) return other_height(p.height, p);
   if (p.round > round_ + cfg_.max_future_rounds) return {rejected{"proposal round too far ahead"}};
@@ -218,7 +231,7 @@ actions core::on_proposal(const proposal& p) {
     return {rejected{"proposal signature is invalid"}};
   rs.prop = p;
   rs.prop_hash = h;
-  rs.prop_block = std::make_shared<const block>(p.blk);
+  rs.prop_block = blk ? std::move(blk) : std::make_shared<const block>(p.blk);
   if (!validity_.count(h) && validation_requested_.insert(h).second)
     out.push_back(request_validation{rs.prop_block, h});
   evaluate(out);

@@ -25,7 +25,7 @@ enum class timeout_kind : uint8_t { new_height, propose, prevote, precommit };
 const char* timeout_name(timeout_kind k);
 
 struct consensus_config {
-  uint64_t block_interval_ms = 1000;  // from a commit to the next height's round 0
+  uint64_t block_interval_ms = 1000;  // target time between block timestamps
   uint64_t propose_timeout_ms = 3000;
   uint64_t propose_timeout_delta_ms = 500;  // added per round
   uint64_t prevote_timeout_ms = 1000;
@@ -36,6 +36,14 @@ struct consensus_config {
   uint32_t max_future_rounds = 64;  // votes further ahead are dropped
   size_t max_buffered_next = 4096;  // messages kept for height + 1
 };
+
+// How long after committing a block stamped `block_timestamp_ms` the next
+// height waits: the interval is the target time between block starts, so the
+// time spent building, voting and writing counts toward it (a node that
+// needs longer than the interval starts the next height at once). A stamp
+// from a peer's clock ahead of ours never makes the wait longer than one
+// interval.
+uint64_t next_height_delay_ms(uint64_t block_timestamp_ms, uint64_t now_ms, uint64_t interval_ms);
 
 // What this node last signed. Persisted before the signature leaves the
 // node; after a restart the core never signs anything at or below it that
@@ -117,7 +125,9 @@ class core {
   actions on_proposal(const proposal& p);
   actions on_vote(const vote& v);
   actions on_timeout(timeout_kind kind, uint64_t height, uint32_t round);
-  actions on_block_built(uint64_t height, uint32_t round, block b);
+  // `b` is kept as is (not copied): the shell's later commit of this block
+  // object can reuse what validating it found.
+  actions on_block_built(uint64_t height, uint32_t round, block_ptr b);
   actions on_block_validated(const hash256& block_hash, bool valid);
   // Catch-up: a block with a certificate for the current height.
   actions on_certificate(const block& b, const commit_certificate& cert);
@@ -165,6 +175,8 @@ class core {
   bool may_sign(const signed_record& rec, actions& out);
   void add_vote(const vote& v, bool verified, actions& out);
   void decide(uint32_t r, const hash256& h, block_ptr blk, actions& out);
+  // on_proposal, with the proposal's block already shared (our own proposals).
+  actions accept_proposal(const proposal& p, block_ptr blk);
   std::optional<bool> validity(const hash256& h) const;
   block_ptr block_for(const hash256& h) const;
   bool proposed_somewhere(const hash256& h) const { return block_for(h) != nullptr; }

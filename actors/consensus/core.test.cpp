@@ -122,6 +122,14 @@ hash256 hash_of(const block& b) {
 
 }  // namespace
 
+TEST_CASE("the block interval counts from the committed block's timestamp") {
+  CHECK(next_height_delay_ms(10'000, 10'300, 1000) == 700);  // 300 ms went into the block
+  CHECK(next_height_delay_ms(10'000, 11'000, 1000) == 0);
+  CHECK(next_height_delay_ms(10'000, 14'000, 1000) == 0);    // slow commit or a synced block
+  CHECK(next_height_delay_ms(10'000, 5'000, 1000) == 1000);  // stamp from a clock ahead of ours
+  CHECK(next_height_delay_ms(10'000, 10'000, 1000) == 1000);
+}
+
 TEST_CASE("happy path: prevote, polka, lock, precommit, commit with a certificate") {
   harness t;
   block a = t.make_block(0, 1);
@@ -355,7 +363,7 @@ TEST_CASE("the proposer asks for a block, signs and broadcasts the proposal") {
   block b;
   b.header.height = 1;
   b.header.proposer = me.key();
-  acts = c.on_block_built(1, 0, b);
+  acts = c.on_block_built(1, 0, std::make_shared<const block>(b));
   REQUIRE(all<broadcast_proposal>(acts).size() == 1);
   // Single validator: its own prevote and precommit are a quorum.
   REQUIRE(all<decided>(acts).size() == 1);

@@ -6,17 +6,18 @@
 namespace tc {
 
 verifier_actor::behavior_type verifier_impl(verifier_actor::pointer, std::string chain_id) {
-  return {[chain_id](verify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
-                     const spent_lists& spent) {
+  auto keys = std::make_shared<verifier_with_key_cache>();  // this verifier's own
+  return {[chain_id, keys](verify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
+                           const spent_lists& spent) {
     std::vector<bool> ok(txs.size(), false);
     for (size_t t = 0; t < txs.size() && t < ids.size() && t < spent.size(); ++t) {
       const auto& tx = *txs[t];
       if (spent[t].size() != tx.inputs.size()) continue;
       bool good = true;
       for (size_t i = 0; i < spent[t].size() && good; ++i)
-        good = verify(spent[t][i].owner,
-                      tx_sighash(chain_id, ids[t], static_cast<uint32_t>(i), spent[t][i]),
-                      tx.inputs[i].sig);
+        good = keys->verify(spent[t][i].owner,
+                            tx_sighash(chain_id, ids[t], static_cast<uint32_t>(i), spent[t][i]),
+                            tx.inputs[i].sig);
       ok[t] = good;
     }
     return ok;
@@ -27,6 +28,21 @@ namespace {
 
 using self_ptr = mempool_actor::stateful_pointer<mempool_actor_state>;
 using verdicts = std::vector<tx_admission>;
+
+// The spends of every block committed after generation `since`, or nullopt
+// when one of them is no longer kept or changed the registry (then only
+// asking the chain again gives a sound answer).
+std::optional<std::vector<std::shared_ptr<const mempool_actor_state::spent_set>>> spends_since(
+    const mempool_actor_state& st, uint64_t since) {
+  std::vector<std::shared_ptr<const mempool_actor_state::spent_set>> out;
+  for (const auto& [gen, set] : st.recent_spends)
+    if (gen > since) {
+      if (!set) return std::nullopt;
+      out.push_back(set);
+    }
+  if (out.size() != st.generation - since) return std::nullopt;
+  return out;
+}
 
 // Admission of a batch; `done` receives one verdict per tx, in order. With
 // `add` false nothing is inserted (testmempoolaccept).
@@ -66,17 +82,36 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
             auto& st = self->state;
             auto finish = [=](const std::vector<bool>& sigs_ok) {
               auto& st = self->state;
-              // A block landed meanwhile: its spends may change the answers,
-              // so ask the chain again (bounded). Never admit on answers
-              // about an old tip: the pool only checks conflicts within itself.
-              if (st.generation != gen && attempt < 3)
-                return admit(self, txs, add, done, attempt + 1);
-              bool stale = st.generation != gen;
+              // A block landed meanwhile. An input it spent makes the chain's
+              // answer wrong; other answers still hold unless the block changed
+              // the registry (collateral locks): then ask the chain again
+              // (bounded). Never admit on answers about an old tip unchecked:
+              // the pool only checks conflicts within itself.
+              std::optional<std::vector<std::shared_ptr<const mempool_actor_state::spent_set>>>
+                  landed;
+              if (st.generation != gen) {
+                landed = spends_since(st, gen);
+                // A "missing input" may be one the block just created.
+                bool refused = std::any_of(preps.begin(), preps.end(),
+                                           [](const prepared_tx& p) { return !p.error.empty(); });
+                if ((!landed || refused) && attempt < 3)
+                  return admit(self, txs, add, done, attempt + 1);
+              }
+              bool stale = st.generation != gen && !landed;
+              auto spent_by_block = [&](const transaction& tx) {
+                if (!landed) return false;
+                for (const auto& in : tx.inputs)
+                  for (const auto& set : *landed)
+                    if (set->count(in.prev)) return true;
+                return false;
+              };
               for (size_t k = 0; k < cand.size(); ++k) {
                 size_t i = cand[k];
                 auto& r = (*results)[i];
                 if (stale)
                   r.error = "the chain tip moved during admission; resubmit";
+                else if (spent_by_block(*txs[i]))
+                  r.error = "an input was spent by a block committed meanwhile";
                 else if (!preps[k].error.empty())
                   r.error = preps[k].error;
                 else if (!sigs_ok[k])
@@ -170,13 +205,22 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
               std::to_string(b->txs.size() - 1) + " txs leave the pool");
         ++st.generation;
         st.core.on_block(*b);
+        bool registry_changed = !b->evidence_list.empty();
+        for (const auto& tx : b->txs) registry_changed |= tx.registration || tx.deregistration;
+        std::shared_ptr<mempool_actor_state::spent_set> spent;
+        if (!registry_changed) {
+          spent = std::make_shared<mempool_actor_state::spent_set>();
+          for (const auto& tx : b->txs)
+            for (const auto& in : tx.inputs) spent->insert(in.prev);
+        }
+        st.recent_spends.emplace_back(st.generation, std::move(spent));
+        if (st.recent_spends.size() > mempool_actor_state::max_recent_spends)
+          st.recent_spends.pop_front();
         // What is left spends only confirmed outputs that the block did not
         // spend (conflicts just left), so it stays valid unless the block
         // changed the registry (a registration locks collateral a pool tx
         // may spend): then re-check everything against the new tip, in one
         // batch on the chain.
-        bool registry_changed = !b->evidence_list.empty();
-        for (const auto& tx : b->txs) registry_changed |= tx.registration || tx.deregistration;
         auto left = st.core.txids();
         if (left.empty() || !registry_changed) return;
         std::vector<tx_ptr> txs;

@@ -1,4 +1,6 @@
 #pragma once
+
+#include <deque>
 // The mempool actor owns a mempool_core. Admission: stateless rules and
 // conflicts here, UTXO rules on the chain actor, input signatures on a pool
 // of verifier actors (in parallel); each signature is checked once per node
@@ -16,6 +18,12 @@ struct mempool_actor_state {
   std::vector<verifier_actor> verifiers;
   size_t next_verifier = 0;
   uint64_t generation = 0;  // bumped by every committed block
+  // The outpoints spent by the last few committed blocks, by generation, or
+  // null for a block that changed the registry. An admission whose chain
+  // answers predate a block uses them instead of asking (and verifying) again.
+  using spent_set = std::unordered_set<outpoint, outpoint_hasher>;
+  std::deque<std::pair<uint64_t, std::shared_ptr<const spent_set>>> recent_spends;
+  static constexpr size_t max_recent_spends = 4;
   uint64_t accepted = 0, rejected = 0;
   tracer_actor tracer;
 };

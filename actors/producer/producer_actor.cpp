@@ -34,7 +34,8 @@ block assemble(const chain_tip& tip, uint64_t height, const pubkey& proposer, ui
 void build_empty(self_ptr self, chain_tip tip, uint64_t height, pubkey proposer,
                  caf::typed_response_promise<block_ptr> rp) {
   trace(self->state.tracer, "producer", "chain", "reward", height, 0, "empty block");
-  self->request(self->state.chain, caf::infinite, reward_atom::value, height, amount{0}, proposer)
+  self->request<caf::message_priority::high>(self->state.chain, caf::infinite, reward_atom::value,
+                                             height, amount{0}, proposer)
       .then([=](const std::vector<tx_output>& outs) mutable {
         rp.deliver(std::make_shared<const block>(
             assemble(tip, height, proposer, self->state.now_ms(), {}, outs)));
@@ -65,19 +66,20 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
         auto rp = self->make_response_promise<block_ptr>();
         auto& st = self->state;
         trace(st.tracer, "producer", "chain", "tip", height, round);
-        self->request(st.chain, caf::infinite, tip_atom::value)
+        self->request<caf::message_priority::high>(st.chain, caf::infinite, tip_atom::value)
             .then([=](const chain_tip& tip) mutable {
               auto& st = self->state;
               // Header, reward tx and count field take well under 64 KiB.
               trace(st.tracer, "producer", "mempool", "select", height, round, "fill by fee-rate");
-              self->request(st.mempool, caf::infinite, select_atom::value, st.max_block_txs - 1,
-                            st.max_block_bytes - (64u << 10))
+              self->request<caf::message_priority::high>(st.mempool, caf::infinite,
+                                                         select_atom::value, st.max_block_txs - 1,
+                                                         st.max_block_bytes - (64u << 10))
                   .then([=](const selected_txs& sel) mutable {
                     auto& st = self->state;
                     trace(st.tracer, "producer", "chain", "reward", height, round,
                           "fees " + format_amount(sel.fees));
-                    self->request(st.chain, caf::infinite, reward_atom::value, height, sel.fees,
-                                  proposer)
+                    self->request<caf::message_priority::high>(
+                            st.chain, caf::infinite, reward_atom::value, height, sel.fees, proposer)
                         .then([=](const std::vector<tx_output>& outs) mutable {
                           auto& st = self->state;
                           auto blk = std::make_shared<const block>(
@@ -88,10 +90,12 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
                           trace(st.tracer, "producer", "chain", "validate", height, round,
                                 std::to_string(sel.txs.size()) + " txs");
                           trace(st.tracer, "producer", "mempool", "verified", height, round);
-                          self->request(st.mempool, caf::infinite, verified_atom::value, wtxids)
+                          self->request<caf::message_priority::high>(st.mempool, caf::infinite,
+                                                                     verified_atom::value, wtxids)
                               .then([=](const verified_ptr& verified) mutable {
-                                self->request(self->state.chain, caf::infinite,
-                                              validate_atom::value, blk, verified)
+                                self->request<caf::message_priority::high>(
+                                        self->state.chain, caf::infinite, validate_atom::value, blk,
+                                        verified)
                                     .then([=](const std::string& err) mutable {
                                       if (err.empty()) {
                                         spdlog::info(

@@ -5,6 +5,8 @@
 // finality (p50/p99), idle CPU and RSS. Run on demand:
 //   build/tests/bench/node_bench [--txs 20000] [--batch 500] [--clients 2] [--interval-ms 1000]
 //                                [--verifiers 2] [--rpc-threads 4] [--validators 1]
+//                                [--log warn|info|debug] [--keep 1]  (keeps the data dirs)
+//                                [--trace 1]  (each node writes trace.json; implies --keep 1)
 
 #include <httplib.h>
 #include <signal.h>
@@ -43,11 +45,12 @@ uint64_t status_kb(pid_t pid, const char* field) {
 struct client {
   int port;
   std::string auth;
-  json call(const json& body) {
+  json call(const json& body) { return post(body.dump()); }
+  json post(const std::string& body) {
     httplib::Client c("127.0.0.1", port);
     c.set_read_timeout(120, 0);
-    auto res = c.Post("/", {{"Authorization", "Basic " + base64_encode(auth)}}, body.dump(),
-                      "application/json");
+    auto res =
+        c.Post("/", {{"Authorization", "Basic " + base64_encode(auth)}}, body, "application/json");
     if (!res || res->status != 200) return json();
     return json::parse(res->body, nullptr, false);
   }
@@ -69,7 +72,8 @@ int main(int argc, char** argv) {
   size_t n = 20'000, batch = 500, clients = 2;
   uint64_t interval_ms = 1000;
   size_t verifiers = 2, rpc_threads = 4, validators = 1;
-  std::string build = "build";
+  std::string build = "build", log_level = "warn";
+  bool keep = false, trace = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--txs") n = std::stoul(argv[i + 1]);
@@ -77,6 +81,9 @@ int main(int argc, char** argv) {
     if (a == "--clients") clients = std::stoul(argv[i + 1]);
     if (a == "--interval-ms") interval_ms = std::stoull(argv[i + 1]);
     if (a == "--build") build = argv[i + 1];
+    if (a == "--log") log_level = argv[i + 1];
+    if (a == "--keep") keep = std::string(argv[i + 1]) == "1";
+    if (a == "--trace") keep = trace = std::string(argv[i + 1]) == "1";
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
     if (a == "--rpc-threads") rpc_threads = std::stoul(argv[i + 1]);
     if (a == "--validators") validators = std::max<size_t>(1, std::stoul(argv[i + 1]));
@@ -115,7 +122,9 @@ int main(int argc, char** argv) {
       << "]\n[rpc]\nport = " << port + 2 * v << "\nthreads = " << rpc_threads
       << "\n[mempool]\nverifiers = " << verifiers
       << "\n[consensus]\nblock_interval_ms = " << interval_ms
-      << "\n[masternode]\nenabled = true\nkey_file = \"mn.key\"\n[logging]\nlevel = \"warn\"\n";
+      << "\n[masternode]\nenabled = true\nkey_file = \"mn.key\"\n[logging]\nlevel = \"" << log_level
+      << "\"\n"
+      << "[trace]\nenabled = " << (trace ? "true" : "false") << "\n";
   }
   auto spec = load_genesis_file(dir + "/genesis.toml");
   if (!spec) return std::cerr << spec.error_message() << "\n", 1;
@@ -189,6 +198,17 @@ int main(int argc, char** argv) {
   std::atomic<size_t> accepted{0}, rejected{0};
   std::atomic<bool> done{false};
   std::atomic<size_t> finalized{0};
+  // Request bodies are built before the clock starts, like the signatures:
+  // the node's work is measured, not the client's JSON encoding.
+  std::vector<std::string> bodies;
+  for (size_t start = 0; start < n; start += batch) {
+    json req = json::array();
+    for (size_t i = start; i < std::min(n, start + batch); ++i)
+      req.push_back(
+          {{"jsonrpc", "2.0"}, {"id", i}, {"method", "sendrawtransaction"}, {"params", {hex[i]}}});
+    bodies.push_back(req.dump());
+  }
+  std::cerr << "submitting " << n << " transactions from " << clients << " client(s)...\n";
   auto t0 = clk::now();
   clk::time_point last_final = t0;
   std::thread tracker([&] {
@@ -220,15 +240,9 @@ int main(int argc, char** argv) {
     senders.emplace_back([&, k] {
       client c = rpcs[k % rpcs.size()];
       for (size_t start = k * batch; start < n; start += clients * batch) {
-        json req = json::array();
         size_t end = std::min(n, start + batch);
-        for (size_t i = start; i < end; ++i)
-          req.push_back({{"jsonrpc", "2.0"},
-                         {"id", i},
-                         {"method", "sendrawtransaction"},
-                         {"params", {hex[i]}}});
         for (size_t i = start; i < end; ++i) submitted[i] = clk::now();
-        json res = c.call(req);
+        json res = c.post(bodies[start / batch]);
         for (const auto& r : res)
           if (r.contains("result"))
             ++accepted;
@@ -288,6 +302,9 @@ int main(int argc, char** argv) {
   if (pids.size() > 1)
     std::printf("%-44s %14.2f   (target < 2)\n", "all nodes idle CPU (% of one core)",
                 idle_cpu_total);
-  std::system(("rm -rf " + dir).c_str());
+  if (keep)
+    std::printf("data dirs kept in %s\n", dir.c_str());
+  else
+    std::system(("rm -rf " + dir).c_str());
   return 0;
 }

@@ -493,8 +493,11 @@ void simulation::execute(size_t i, actions acts, std::optional<size_t> from) {
       e.epoch = n.epoch;
       push(std::move(e));
     } else if (auto* x = std::get_if<request_block>(&a)) {
-      execute(i, n.c->on_block_built(x->height, x->round, build_block(i, x->height, x->round)),
-              std::nullopt);
+      execute(
+          i,
+          n.c->on_block_built(x->height, x->round,
+                              std::make_shared<const block>(build_block(i, x->height, x->round))),
+          std::nullopt);
     } else if (auto* x = std::get_if<request_validation>(&a)) {
       execute(i, n.c->on_block_validated(x->hash, validate(i, *x->blk)), std::nullopt);
     } else if (auto* x = std::get_if<decided>(&a)) {
