@@ -1,9 +1,15 @@
 // Node throughput benchmark: starts real timed processes (V validators on
-// loopback, a genesis funding N outputs), submits signed 1-input 2-output
-// transactions over JSON-RPC in batches from several client threads (spread
-// over the validators), and reports admitted tx/s, finalized tx/s, time to
-// finality (p50/p99), idle CPU and RSS. Run on demand:
+// loopback, a genesis funding one output per "lane"), submits signed
+// 1-input 2-output transactions over JSON-RPC in batches from several client
+// threads (spread over the validators), and reports admitted tx/s, finalized
+// tx/s, time to finality (p50/p99), stalls, idle CPU and RSS. Run on demand.
+//
+// Burst (default): --txs N transactions, one per lane, as fast as the node
+// takes them. Sustained: --duration-s D --rate R offers R tx/s for D seconds;
+// each lane then carries a chain of transactions, each spending the previous
+// one's change once that is final (all signed before the clock starts).
 //   build/tests/bench/node_bench [--txs 20000] [--batch 500] [--clients 2] [--interval-ms 1000]
+//                                [--duration-s 0] [--rate 5000] [--lane-s 10]
 //                                [--verifiers 2] [--rpc-threads 4] [--validators 1]
 //                                [--log warn|info|debug] [--keep 1]  (keeps the data dirs)
 //                                [--trace 1]  (each node writes trace.json; implies --keep 1)
@@ -72,6 +78,7 @@ int main(int argc, char** argv) {
   size_t n = 20'000, batch = 500, clients = 2;
   uint64_t interval_ms = 1000;
   size_t verifiers = 2, rpc_threads = 4, validators = 1;
+  double duration_s = 0, rate = 5000, lane_s = 10;
   std::string build = "build", log_level = "warn";
   bool keep = false, trace = false;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -87,7 +94,19 @@ int main(int argc, char** argv) {
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
     if (a == "--rpc-threads") rpc_threads = std::stoul(argv[i + 1]);
     if (a == "--validators") validators = std::max<size_t>(1, std::stoul(argv[i + 1]));
+    if (a == "--duration-s") duration_s = std::stod(argv[i + 1]);
+    if (a == "--rate") rate = std::max(1.0, std::stod(argv[i + 1]));
+    if (a == "--lane-s") lane_s = std::max(1.0, std::stod(argv[i + 1]));
   }
+  batch = std::max<size_t>(batch, 1);
+  clients = std::max<size_t>(clients, 1);
+  // Transaction i is round i / lanes of lane i % lanes; it spends the change
+  // of round - 1 in its lane, so a lane must be final before its next round:
+  // lanes = lane_s seconds of offered load.
+  bool sustained = duration_s > 0;
+  if (sustained) n = static_cast<size_t>(rate * duration_s);
+  size_t lanes = sustained ? std::min(n, static_cast<size_t>(rate * lane_s)) : n;
+  lanes = std::max<size_t>(lanes, 1);
   std::string dir = "/tmp/tc_node_bench_" + std::to_string(::getpid());
   if (std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()) != 0) return 1;
   secret_key wallet = test::key_from_seed(2);
@@ -99,7 +118,7 @@ int main(int argc, char** argv) {
     g << "chain_id = \"timecoin-bench\"\nnetwork = \"localnet\"\ntime_ms = 1764000000000\n"
       << "[params]\nmin_validators = 1\nmin_tx_fee = \"0.0001\"\n";
     std::string addr = encode_address(network::localnet, wallet.public_key());
-    for (size_t i = 0; i < n; ++i)
+    for (size_t i = 0; i < lanes; ++i)
       g << "[[allocation]]\naddress = \"" << addr << "\"\namount = \"10\"\n";
     for (size_t v = 0; v < validators; ++v)
       g << "[[masternode]]\noperator = \""
@@ -130,19 +149,50 @@ int main(int argc, char** argv) {
   if (!spec) return std::cerr << spec.error_message() << "\n", 1;
   hash256 gtxid = txid(make_genesis_block(*spec).txs[0]);
 
-  std::cerr << "signing " << n << " transactions...\n";
+  std::cerr << "signing " << n << " transactions (" << lanes << " lanes)...\n";
   std::vector<std::string> hex(n);
   std::vector<hash256> ids(n);
   pubkey dest = test::key_from_seed(3).public_key();
-  for (size_t i = 0; i < n; ++i) {
-    tx_output spent{10 * coin, wallet.public_key()};
-    transaction tx =
-        test::make_transfer("timecoin-bench", {gtxid, static_cast<uint32_t>(i)}, spent, wallet,
-                            {{4 * coin, dest}, {6 * coin - 10'000, wallet.public_key()}});
-    tx.inputs[0].sig = wallet.sign(tx_sighash("timecoin-bench", txid(tx), 0, spent));  // fresh aux
-    ids[i] = txid(tx);
-    hex[i] = to_hex(encode_transaction(tx));
+  {
+    // Lanes are independent chains: sign them on two threads.
+    auto sign_lanes = [&](size_t first, size_t step) {
+      for (size_t l = first; l < lanes; l += step) {
+        outpoint prev{gtxid, static_cast<uint32_t>(l)};
+        tx_output spent{10 * coin, wallet.public_key()};
+        for (size_t i = l; i < n; i += lanes) {
+          amount change = spent.value - coin / 100 - 10'000;
+          transaction tx = test::make_transfer("timecoin-bench", prev, spent, wallet,
+                                               {{coin / 100, dest}, {change, wallet.public_key()}});
+          ids[i] = txid(tx);
+          hex[i] = to_hex(encode_transaction(tx));
+          prev = {ids[i], 1};
+          spent = {change, wallet.public_key()};
+        }
+      }
+    };
+    std::thread other(sign_lanes, 1, 2);
+    sign_lanes(0, 2);
+    other.join();
   }
+  // Request bodies are built before the clock starts, like the signatures:
+  // the node's work is measured, not the client's JSON encoding. A batch
+  // never spans two rounds, so its predecessors are one earlier round.
+  struct batch_body {
+    size_t first, end;
+    std::string body;
+  };
+  std::vector<batch_body> bodies;
+  for (size_t start = 0; start < n;) {
+    size_t end = std::min({n, start + batch, (start / lanes + 1) * lanes});
+    json req = json::array();
+    for (size_t i = start; i < end; ++i)
+      req.push_back(
+          {{"jsonrpc", "2.0"}, {"id", i}, {"method", "sendrawtransaction"}, {"params", {hex[i]}}});
+    bodies.push_back({start, end, req.dump()});
+    start = end;
+  }
+  hex.clear();
+  hex.shrink_to_fit();
 
   std::vector<pid_t> pids;
   std::vector<client> rpcs;
@@ -194,39 +244,42 @@ int main(int argc, char** argv) {
   }
 
   std::vector<clk::time_point> submitted(n);
+  std::vector<double> final_at_s(n, -1);
   std::vector<double> finality_ms(n, -1);
   std::atomic<size_t> accepted{0}, rejected{0};
   std::atomic<bool> done{false};
   std::atomic<size_t> finalized{0};
-  // Request bodies are built before the clock starts, like the signatures:
-  // the node's work is measured, not the client's JSON encoding.
-  std::vector<std::string> bodies;
-  for (size_t start = 0; start < n; start += batch) {
-    json req = json::array();
-    for (size_t i = start; i < std::min(n, start + batch); ++i)
-      req.push_back(
-          {{"jsonrpc", "2.0"}, {"id", i}, {"method", "sendrawtransaction"}, {"params", {hex[i]}}});
-    bodies.push_back(req.dump());
-  }
   std::cerr << "submitting " << n << " transactions from " << clients << " client(s)...\n";
   auto t0 = clk::now();
   clk::time_point last_final = t0;
+  std::vector<std::atomic<uint8_t>> is_final(n);
+  std::vector<double> block_seen_s;  // when the tracker saw each new block
+  std::vector<std::vector<uint64_t>> rss_samples(pids.size());  // every 10 s, kB
   std::thread tracker([&] {
     std::unordered_map<hash256, size_t, fixed_bytes_hasher> index;
     for (size_t i = 0; i < n; ++i) index[ids[i]] = i;
     client c = rpc;
     uint64_t seen = c.rpc("getblockcount").get<uint64_t>();
+    auto next_sample = t0;
     while (!done) {
+      if (clk::now() >= next_sample) {
+        for (size_t v = 0; v < pids.size(); ++v)
+          rss_samples[v].push_back(status_kb(pids[v], "VmRSS:"));
+        next_sample += std::chrono::seconds(10);
+      }
       json h = c.rpc("getblockcount");
       if (!h.is_number()) break;
       for (uint64_t x = seen + 1; x <= h.get<uint64_t>(); ++x) {
         json b = c.rpc("getblock", {x, 1});
         auto now = clk::now();
+        block_seen_s.push_back(std::chrono::duration<double>(now - t0).count());
         for (const auto& t : b["tx"]) {
           auto it = index.find(*hash256::from_hex(t.get<std::string>()));
           if (it == index.end()) continue;
           finality_ms[it->second] =
               std::chrono::duration<double, std::milli>(now - submitted[it->second]).count();
+          final_at_s[it->second] = std::chrono::duration<double>(now - t0).count();
+          is_final[it->second] = 1;
           ++finalized;
           last_final = now;
         }
@@ -235,19 +288,37 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
   });
+  std::atomic<uint64_t> waited_us{0};  // senders waiting for a lane's previous tx
   std::vector<std::thread> senders;
   for (size_t k = 0; k < clients; ++k)
     senders.emplace_back([&, k] {
       client c = rpcs[k % rpcs.size()];
-      for (size_t start = k * batch; start < n; start += clients * batch) {
-        size_t end = std::min(n, start + batch);
-        for (size_t i = start; i < end; ++i) submitted[i] = clk::now();
-        json res = c.post(bodies[start / batch]);
-        for (const auto& r : res)
-          if (r.contains("result"))
+      for (size_t b = k; b < bodies.size(); b += clients) {
+        const batch_body& bb = bodies[b];
+        if (sustained) {
+          // The offered schedule: batch b leaves at first / rate seconds.
+          std::this_thread::sleep_until(t0 + std::chrono::microseconds(static_cast<int64_t>(
+                                                 1e6 * static_cast<double>(bb.first) / rate)));
+          auto w0 = clk::now();
+          for (size_t i = bb.first; i < bb.end && i >= lanes; ++i)
+            while (!is_final[i - lanes] && clk::now() - w0 < std::chrono::seconds(60))
+              std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          waited_us += static_cast<uint64_t>(
+              std::chrono::duration_cast<std::chrono::microseconds>(clk::now() - w0).count());
+        }
+        for (size_t i = bb.first; i < bb.end; ++i) submitted[i] = clk::now();
+        json res = c.post(bb.body);
+        for (const auto& r : res) {
+          if (r.contains("result")) {
             ++accepted;
-          else
-            ++rejected;
+            continue;
+          }
+          ++rejected;
+          // Its lane is broken: later rounds must not wait for it.
+          if (r.contains("id") && r["id"].is_number_unsigned() && r["id"].get<size_t>() < n)
+            is_final[r["id"].get<size_t>()] = 2;
+        }
+        if (!res.is_array()) rejected += bb.end - bb.first;
       }
     });
   for (auto& t : senders) t.join();
@@ -287,6 +358,21 @@ int main(int argc, char** argv) {
   std::printf("%-44s %14.0f   (target %s %.0f)\n", "time to finality p50 (ms)", pct(lat, 0.5),
               validators == 1 ? "<=" : "<", validators == 1 ? 1.5 * interval_ms : 1000.0);
   std::printf("%-44s %14.0f\n", "time to finality p99 (ms)", pct(lat, 0.99));
+  if (sustained) {
+    // The second half of the offered window: the steady state, past warm-up.
+    size_t late = 0;
+    for (double t : final_at_s)
+      if (t >= duration_s / 2 && t < duration_s) ++late;
+    double gap = 0;
+    for (size_t i = 1; i < block_seen_s.size(); ++i)
+      if (block_seen_s[i] <= submit_s) gap = std::max(gap, block_seen_s[i] - block_seen_s[i - 1]);
+    std::printf("%-44s %14.0f   (offered %.0f for %.0f s)\n", "submitted tx/s", n / submit_s, rate,
+                duration_s);
+    std::printf("%-44s %14.0f\n", "finalized tx/s, second half of the run",
+                late / (duration_s / 2));
+    std::printf("%-44s %14.2f\n", "longest gap between blocks under load (s)", gap);
+    std::printf("%-44s %14.1f\n", "clients waiting on a lane (s, all clients)", waited_us / 1e6);
+  }
   long hz = ::sysconf(_SC_CLK_TCK);
   double idle_cpu_total = 0;
   for (size_t v = 0; v < pids.size(); ++v) {
@@ -297,6 +383,13 @@ int main(int argc, char** argv) {
     std::printf("%-44s %14.1f   (target <= 64)\n", (node + "RSS at idle (MB)").c_str(),
                 idle_rss[v] / 1024.0);
     std::printf("%-44s %14.1f\n", (node + "peak RSS (MB)").c_str(), peak_rss[v] / 1024.0);
+    if (sustained && rss_samples[v].size() >= 4) {
+      const auto& r = rss_samples[v];
+      std::printf("%-44s %14s\n", (node + "RSS at 1/4, 1/2, end of load (MB)").c_str(),
+                  (std::to_string(r[r.size() / 4] / 1024) + ", " +
+                   std::to_string(r[r.size() / 2] / 1024) + ", " + std::to_string(r.back() / 1024))
+                      .c_str());
+    }
     std::printf("%-44s %14d\n", (node + "exit code after SIGTERM").c_str(), codes[v]);
   }
   if (pids.size() > 1)
