@@ -225,6 +225,9 @@ struct peer_inbound {
   msg_ptr msg;
   frame_ptr payload;  // the raw payload (dedup hash, relayed unchanged)
 };
+// The messages one read of a socket carried, in order: one mailbox message
+// instead of one per frame.
+using peer_inbound_batch = std::vector<peer_inbound>;
 struct peer_status {
   uint64_t id = 0;
   std::string direction, remote;
@@ -251,6 +254,7 @@ using peer_manager_actor = peer_out_actor::extend<
     caf::reacts_to<ready_atom, caf::actor, peer::hello>,
     caf::reacts_to<closed_atom, caf::actor, session_closed>,
     caf::reacts_to<inbound_atom, caf::actor, peer_inbound>,
+    caf::reacts_to<inbound_atom, caf::actor, peer_inbound_batch>,
     caf::reacts_to<stats_atom, caf::actor, peer::session_stats>,
     caf::reacts_to<dialed_atom, std::string, std::string>,  // a dial failed: address, error
     caf::reacts_to<wire_atom, consensus_actor, sync_actor>,
@@ -311,6 +315,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::block_with_cert>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::session_open)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::session_closed)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_inbound)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_inbound_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::peer_status>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::stored_ban>)

@@ -1,5 +1,7 @@
 #include "node/supervisor.hpp"
 
+#include <malloc.h>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/chain/chain_actor.hpp"
@@ -207,6 +209,10 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
         set_trace(on);
       },
       [=](tick_atom) {
+        // Blocks of several MB come and go on every core's malloc arena;
+        // glibc keeps what they freed unless asked, and RSS would creep up
+        // under sustained load without anything being live.
+        ::malloc_trim(0);
         (void)rpc;
         (void)sync;
         (void)flooder;

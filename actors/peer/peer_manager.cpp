@@ -31,10 +31,39 @@ frame_ptr frame_of(const peer::message& m) {
   return std::make_shared<const bytes>(peer::make_frame(encode_message(m)));
 }
 
-// To every ready session but `except` (0: none).
+// To every ready session but `except` (0: none), ahead of queued tx gossip.
 void send_all(self_ptr self, const frame_ptr& f, uint64_t except = 0) {
   for (auto& [id, s] : self->state.sessions)
-    if (s.hello && id != except) caf::anon_send(s.act, send_atom::value, f);
+    if (s.hello && id != except)
+      caf::anon_send<caf::message_priority::high>(s.act, send_atom::value, f);
+}
+
+// Many frames (a batch of relayed txs) to every ready session, each without
+// the frames from that session itself (`from`), as one write per session of
+// at most max_coalesced_bytes: the wire is a stream of length-prefixed
+// frames, so frames back to back need nothing more, and one message per peer
+// replaces one per frame and peer.
+constexpr size_t max_coalesced_bytes = 1u << 20;
+struct outgoing {
+  frame_ptr frame;
+  uint64_t from = 0;  // 0: local
+};
+void send_all_coalesced(self_ptr self, const std::vector<outgoing>& frames) {
+  for (auto& [id, s] : self->state.sessions) {
+    if (!s.hello) continue;
+    bytes buf;
+    auto flush = [&] {
+      if (buf.empty()) return;
+      caf::anon_send(s.act, send_atom::value, std::make_shared<const bytes>(std::move(buf)));
+      buf = bytes();
+    };
+    for (const auto& o : frames) {
+      if (o.from == id) continue;
+      if (!buf.empty() && buf.size() + o.frame->size() > max_coalesced_bytes) flush();
+      buf.insert(buf.end(), o.frame->begin(), o.frame->end());
+    }
+    flush();
+  }
 }
 
 void send_to(self_ptr self, uint64_t id, const frame_ptr& f) {
@@ -93,8 +122,10 @@ void flush_txs(self_ptr self) {
             [=](const std::vector<tx_admission>& res) {
               --self->state.tx_in_flight;
               // Accepted: gossip on, never back to the peer it came from.
+              std::vector<outgoing> out;
               for (size_t i = 0; i < res.size() && i < batch->size(); ++i)
-                if (res[i].error.empty()) send_all(self, (*batch)[i].frame, (*batch)[i].from);
+                if (res[i].error.empty()) out.push_back({(*batch)[i].frame, (*batch)[i].from});
+              send_all_coalesced(self, out);
               flush_txs(self);
             },
             [=](caf::error&) {
@@ -313,6 +344,10 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](inbound_atom, const caf::actor& s, const peer_inbound& in) {
         if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
       },
+      [self](inbound_atom, const caf::actor& s, const peer_inbound_batch& batch) {
+        for (const auto& in : batch)
+          if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
+      },
       [self](stats_atom, const caf::actor& s, const peer::session_stats& stats) {
         auto it = self->state.sessions.find(s.id());
         if (it != self->state.sessions.end()) it->second.stats = stats;
@@ -339,11 +374,13 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](relay_atom, const tx_batch& txs) {
         auto& ss = self->state.sessions;
         if (std::none_of(ss.begin(), ss.end(), [](auto& s) { return s.second.hello; })) return;
+        std::vector<outgoing> out;
         for (auto& t : txs) {
           bytes payload = encode_message(peer::tx{*t});
           if (self->state.book->first_seen(sha256(payload)))
-            send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
+            out.push_back({std::make_shared<const bytes>(peer::make_frame(payload)), 0});
         }
+        send_all_coalesced(self, out);
       },
       [self](send_atom, uint64_t id, const msg_ptr& m) { send_to(self, id, frame_of(*m)); },
       [self](punish_atom, uint64_t id, uint32_t points, const std::string& why) {

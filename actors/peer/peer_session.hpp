@@ -42,21 +42,42 @@ template <class Self, class Write, class Finish>
 void run_session_actions(Self* self, const session_setup& setup, peer::session_fault* fault,
                          const bool& done, peer::session_actions acts, Write write, Finish finish) {
   auto me = caf::actor_cast<caf::actor>(self);
+  // Transactions go to the manager as one message per read, at normal
+  // priority; everything else (proposals, votes, tips, sync) overtakes them
+  // in the manager's mailbox, so a tx flood cannot delay consensus. The
+  // readiness notice travels at the same priority as what follows it.
+  peer_inbound_batch inbound;
+  auto deliver_inbound = [&] {
+    if (inbound.size() == 1)
+      self->send(setup.mgr, inbound_atom::value, me, std::move(inbound.front()));
+    else if (!inbound.empty())
+      self->send(setup.mgr, inbound_atom::value, me, std::move(inbound));
+    inbound.clear();
+  };
   for (auto& a : acts) {
     if (done) return;
+    if (auto* d = std::get_if<peer::deliver>(&a)) {
+      if (fault) fault->on_received(*d->payload);
+      bool is_tx = std::holds_alternative<peer::tx>(d->msg);
+      peer_inbound in{std::make_shared<const peer::message>(std::move(d->msg)),
+                      std::move(d->payload)};
+      if (is_tx)
+        inbound.push_back(std::move(in));
+      else
+        self->template send<caf::message_priority::high>(setup.mgr, inbound_atom::value, me,
+                                                         std::move(in));
+      continue;
+    }
+    deliver_inbound();
     if (auto* f = std::get_if<peer::send_frame>(&a)) {
       write(f->frame);
-    } else if (auto* d = std::get_if<peer::deliver>(&a)) {
-      if (fault) fault->on_received(*d->payload);
-      self->send(setup.mgr, inbound_atom::value, me,
-                 peer_inbound{std::make_shared<const peer::message>(std::move(d->msg)),
-                              std::move(d->payload)});
     } else if (auto* r = std::get_if<peer::became_ready>(&a)) {
-      self->send(setup.mgr, ready_atom::value, me, r->peer);
+      self->template send<caf::message_priority::high>(setup.mgr, ready_atom::value, me, r->peer);
     } else if (auto* c = std::get_if<peer::close_session>(&a)) {
       finish(c->reason, c->score, c->ban);
     }
   }
+  if (!done) deliver_inbound();
 }
 
 // A ping nonce from the injected random source.
