@@ -25,6 +25,8 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -53,11 +55,26 @@ struct client {
   std::string auth;
   json call(const json& body) { return post(body.dump()); }
   json post(const std::string& body) {
-    httplib::Client c("127.0.0.1", port);
-    c.set_read_timeout(120, 0);
+    // One kept-alive connection per thread and node: a new connection per
+    // call ran a long run out of ephemeral ports (TIME_WAIT).
+    thread_local std::map<int, std::unique_ptr<httplib::Client>> conns;
+    auto& c = conns[port];
+    if (!c) {
+      c = std::make_unique<httplib::Client>("127.0.0.1", port);
+      c->set_keep_alive(true);
+      c->set_read_timeout(120, 0);
+    }
     auto res =
-        c.Post("/", {{"Authorization", "Basic " + base64_encode(auth)}}, body, "application/json");
-    if (!res || res->status != 200) return json();
+        c->Post("/", {{"Authorization", "Basic " + base64_encode(auth)}}, body, "application/json");
+    if (!res || res->status != 200) {
+      static std::atomic<int> reported{0};
+      if (reported++ < 5)
+        std::cerr << "rpc call failed: "
+                  << (res ? "HTTP " + std::to_string(res->status) : httplib::to_string(res.error()))
+                  << "\n";
+      c.reset();
+      return json();
+    }
     return json::parse(res->body, nullptr, false);
   }
   json rpc(const std::string& m, json params = json::array()) {
@@ -75,6 +92,7 @@ double pct(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // the table survives a killed run, line by line
   size_t n = 20'000, batch = 500, clients = 2;
   uint64_t interval_ms = 1000;
   size_t verifiers = 2, rpc_threads = 4, validators = 1;
@@ -270,7 +288,15 @@ int main(int argc, char** argv) {
       json h = c.rpc("getblockcount");
       if (!h.is_number()) break;
       for (uint64_t x = seen + 1; x <= h.get<uint64_t>(); ++x) {
+        // A busy node may fail a call: retry, or the block's txs would be
+        // missed (and their lanes would wait for them in vain).
         json b = c.rpc("getblock", {x, 1});
+        for (int attempt = 0; attempt < 50 && !(b.is_object() && b["tx"].is_array()); ++attempt) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          b = c.rpc("getblock", {x, 1});
+        }
+        if (!(b.is_object() && b["tx"].is_array()))
+          std::cerr << "tracker: cannot read block " << x << "; its txs are not counted\n";
         auto now = clk::now();
         block_seen_s.push_back(std::chrono::duration<double>(now - t0).count());
         for (const auto& t : b["tx"]) {
@@ -285,7 +311,7 @@ int main(int argc, char** argv) {
         }
       }
       seen = h.get<uint64_t>();
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   });
   std::atomic<uint64_t> waited_us{0};  // senders waiting for a lane's previous tx
