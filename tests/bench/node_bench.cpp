@@ -267,17 +267,20 @@ int main(int argc, char** argv) {
   std::atomic<size_t> accepted{0}, rejected{0};
   std::atomic<bool> done{false};
   std::atomic<size_t> finalized{0};
+  // Built, and the starting height read, before any tx leaves: a block
+  // committed while the tracker was still indexing would be missed.
+  std::unordered_map<hash256, size_t, fixed_bytes_hasher> index;
+  for (size_t i = 0; i < n; ++i) index[ids[i]] = i;
+  uint64_t seen0 = rpc.rpc("getblockcount").get<uint64_t>();
   std::cerr << "submitting " << n << " transactions from " << clients << " client(s)...\n";
   auto t0 = clk::now();
   clk::time_point last_final = t0;
-  std::vector<std::atomic<uint8_t>> is_final(n);
+  std::vector<std::atomic<uint8_t>> is_final(n), acked(n);
   std::vector<double> block_seen_s;  // when the tracker saw each new block
   std::vector<std::vector<uint64_t>> rss_samples(pids.size());  // every 10 s, kB
   std::thread tracker([&] {
-    std::unordered_map<hash256, size_t, fixed_bytes_hasher> index;
-    for (size_t i = 0; i < n; ++i) index[ids[i]] = i;
     client c = rpc;
-    uint64_t seen = c.rpc("getblockcount").get<uint64_t>();
+    uint64_t seen = seen0;
     auto next_sample = t0;
     while (!done) {
       if (clk::now() >= next_sample) {
@@ -337,6 +340,8 @@ int main(int argc, char** argv) {
         for (const auto& r : res) {
           if (r.contains("result")) {
             ++accepted;
+            if (r.contains("id") && r["id"].is_number_unsigned() && r["id"].get<size_t>() < n)
+              acked[r["id"].get<size_t>()] = 1;
             continue;
           }
           ++rejected;
@@ -353,6 +358,20 @@ int main(int argc, char** argv) {
   while (finalized < accepted && clk::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   done = true;
+  // An acknowledged transaction that never became final is a bug worth a
+  // closer look: show a few, with what each node says about them.
+  size_t shown = 0;
+  for (size_t i = 0; i < n && shown < 5; ++i) {
+    if (!acked[i] || is_final[i] == 1) continue;
+    ++shown;
+    std::cerr << "acknowledged but not final: tx " << i << " (lane " << i % lanes << ", round "
+              << i / lanes << ") " << ids[i].hex() << "\n";
+    for (size_t v = 0; v < rpcs.size(); ++v) {
+      client c = rpcs[v];
+      json f = c.rpc("gettransactionfinality", {ids[i].hex()});
+      std::cerr << "  node" << v << ": " << f.dump().substr(0, 200) << "\n";
+    }
+  }
   tracker.join();
   std::vector<uint64_t> peak_rss;
   for (pid_t p : pids) peak_rss.push_back(status_kb(p, "VmHWM:"));
