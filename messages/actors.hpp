@@ -19,7 +19,6 @@ namespace tc {
 
 class chain_store;  // storage/chain_store.hpp
 
-using block_ptr = std::shared_ptr<const block>;
 using tx_ptr = std::shared_ptr<const transaction>;
 using tx_batch = std::vector<tx_ptr>;
 using wtxid_set = std::unordered_set<hash256, fixed_bytes_hasher>;

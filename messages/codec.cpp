@@ -4,6 +4,7 @@
 #include <capnp/serialize.h>
 #include <kj/exception.h>
 
+#include "crypto/assert.hpp"
 #include "messages/limits.hpp"
 #include "messages/wire.capnp.h"
 
@@ -344,7 +345,8 @@ bytes encode_message(const peer::message& m) {
           p.setHeight(v.height);
           p.setRound(v.round);
           p.setPolRound(v.pol_round);
-          put(p.initBlock(), v.blk);
+          TC_ASSERT(v.blk != nullptr);
+          put(p.initBlock(), *v.blk);
           p.setProposer(data_of(v.proposer));
           p.setSignature(data_of(v.sig));
         } else if constexpr (std::is_same_v<T, peer::prevote>) {
@@ -441,7 +443,7 @@ result<peer::message> decode_message(byte_view payload) {
             v.height = p.getHeight();
             v.round = p.getRound();
             v.pol_round = p.getPolRound();
-            v.blk = get(p.getBlock());
+            v.blk = std::make_shared<const block>(get(p.getBlock()));
             v.proposer = get_fixed<pubkey>(p.getProposer(), "proposer");
             v.sig = get_fixed<signature>(p.getSignature(), "proposal signature");
             return v;

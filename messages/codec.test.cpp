@@ -75,7 +75,7 @@ std::vector<peer::message> every_kind() {
           peer::peers{{{"127.0.0.1:1", pk(5), 10}, {"[::1]:2", pk(6), 20}}},
           peer::tx{sample_block().txs[1]},
           peer::get_txs{{h(7), h(8)}},
-          proposal{7, 1, -1, sample_block(), pk(9), sg(10)},
+          proposal{7, 1, -1, std::make_shared<const block>(sample_block()), pk(9), sg(10)},
           peer::prevote{sample_vote()},
           peer::precommit{sample_vote()},
           sample_cert(),

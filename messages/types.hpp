@@ -3,6 +3,7 @@
 // in encoding.hpp, wire conversion in codec.hpp, rules in validation.hpp.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -159,15 +160,21 @@ struct commit_certificate {
   }
 };
 
+// Shared and immutable: a block of 20k txs is several MB, and a proposal
+// passes through the producer, the core, the relay and the chain without a copy.
+using block_ptr = std::shared_ptr<const block>;
+
 struct proposal {
   uint64_t height = 0;
   uint32_t round = 0;
   int32_t pol_round = -1;
-  block blk;
+  block_ptr blk;  // never null once built or decoded
   pubkey proposer;
   signature sig;
-  auto tie() const { return std::tie(height, round, pol_round, blk, proposer, sig); }
-  friend bool operator==(const proposal& a, const proposal& b) { return a.tie() == b.tie(); }
+  auto tie() const { return std::tie(height, round, pol_round, proposer, sig); }
+  friend bool operator==(const proposal& a, const proposal& b) {
+    return a.tie() == b.tie() && (a.blk == b.blk || (a.blk && b.blk && *a.blk == *b.blk));
+  }
 };
 
 struct block_with_cert {

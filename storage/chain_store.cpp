@@ -140,6 +140,11 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   if (!db) return make_error("cannot open database " + path + ": " + db.error_message());
   cs->db_ = std::move(db).value();
   auto& d = *cs->db_;
+  // This connection is the database's only user (the data dir's lock file
+  // keeps a second timed out): hold the file lock for the connection's life
+  // instead of taking and dropping it with fcntl() around every statement.
+  // Set before the first read, so WAL keeps its index in memory, not in -shm.
+  TC_TRY(d.exec("PRAGMA locking_mode = EXCLUSIVE"));
 
   int64_t version = 0;
   if (exists) {

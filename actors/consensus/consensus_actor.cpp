@@ -162,8 +162,8 @@ void run(self_ptr self, actions acts, size_t from) {
     }
     if (auto* x = std::get_if<broadcast_proposal>(&a)) {
       trace(st.tracer, "consensus", "peers", "proposal", x->p.height, x->p.round,
-            short_hash(block_hash(x->p.blk.header)));
-      spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x->p.blk.header)),
+            short_hash(block_hash(x->p.blk->header)));
+      spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x->p.blk->header)),
                    x->p.height);
       if (st.peers)
         self->send(st.peers, bcast_atom::value, std::make_shared<const peer::message>(x->p));

@@ -169,7 +169,7 @@ actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
   hash256 h = block_hash(b->header);
   bool reproposal = valid_block_ && valid_hash_ == h;
   p.pol_round = reproposal ? static_cast<int32_t>(valid_round_) : -1;
-  p.blk = *b;  // the wire message carries its own copy
+  p.blk = b;
   p.proposer = me_->key();
   signed_record rec{height, round, step::propose, h};
   if (!may_sign(rec, out)) return out;
@@ -187,7 +187,7 @@ actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
         if (v.block_hash == h) out.push_back(broadcast_vote{v});
   }
   validity_[h] = true;  // our own producer built it against our tip
-  actions mine = accept_proposal(p, std::move(b));
+  actions mine = accept_proposal(p);
   out.insert(out.end(), mine.begin(), mine.end());
   return out;
 }
@@ -203,24 +203,25 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
 }
 
 actions core::on_proposal(const proposal& p) {
-  return accept_proposal(p, nullptr);
+  if (!p.blk) return {rejected{"proposal without a block"}};
+  return accept_proposal(p);
 }
 
-actions core::accept_proposal(const proposal& p, block_ptr blk) {
+actions core::accept_proposal(const proposal& p) {
   actions out;
   if (p.height != height_) return other_height(p.height, p);
   if (p.round > round_ + cfg_.max_future_rounds) return {rejected{"proposal round too far ahead"}};
   if (set_.empty() || p.proposer != set_.proposer(p.height, p.round))
     return {rejected{"proposal from a validator that is not this round's proposer"}};
-  if (p.blk.header.height != p.height) return {rejected{"proposal's block is for another height"}};
+  if (p.blk->header.height != p.height) return {rejected{"proposal's block is for another height"}};
   // A fresh block names its proposer (who earns the reward); a re-proposal
   // (pol_round >= 0) carries the original proposer's block unchanged.
-  if (p.pol_round < 0 ? p.blk.header.proposer != p.proposer
-                      : !set_.index_of(p.blk.header.proposer).has_value())
+  if (p.pol_round < 0 ? p.blk->header.proposer != p.proposer
+                      : !set_.index_of(p.blk->header.proposer).has_value())
     return {rejected{"proposal's block names the wrong proposer"}};
   if (p.pol_round < -1 || p.pol_round >= static_cast<int64_t>(p.round))
     return {rejected{"proposal has an invalid proof-of-lock round"}};
-  hash256 h = block_hash(p.blk.header);
+  hash256 h = block_hash(p.blk->header);
   round_state& rs = rounds_[p.round];
   if (rs.prop) {
     if (rs.prop_hash != h) out.push_back(rejected{"second, different proposal for one round"});
@@ -231,9 +232,8 @@ actions core::accept_proposal(const proposal& p, block_ptr blk) {
     return {rejected{"proposal signature is invalid"}};
   rs.prop = p;
   rs.prop_hash = h;
-  rs.prop_block = blk ? std::move(blk) : std::make_shared<const block>(p.blk);
   if (!validity_.count(h) && validation_requested_.insert(h).second)
-    out.push_back(request_validation{rs.prop_block, h});
+    out.push_back(request_validation{rs.prop->blk, h});
   evaluate(out);
   return out;
 }
@@ -295,7 +295,7 @@ std::optional<bool> core::validity(const hash256& h) const {
 
 block_ptr core::block_for(const hash256& h) const {
   for (const auto& [r, rs] : rounds_)
-    if (rs.prop && rs.prop_hash == h) return rs.prop_block;
+    if (rs.prop && rs.prop_hash == h) return rs.prop->blk;
   return nullptr;
 }
 
@@ -390,11 +390,11 @@ void core::evaluate(actions& out) {
         rs.polka_acted = true;
         valid_hash_ = rs.prop_hash;
         valid_round_ = round_;
-        valid_block_ = rs.prop_block;
+        valid_block_ = rs.prop->blk;
         if (step_ == step::prevote) {
           locked_hash_ = rs.prop_hash;
           locked_round_ = round_;
-          locked_block_ = rs.prop_block;
+          locked_block_ = rs.prop->blk;
           do_precommit(rs.prop_hash, out);
         }
         continue;

@@ -17,8 +17,6 @@
 
 namespace tc::consensus {
 
-using block_ptr = std::shared_ptr<const block>;
-
 enum class step : uint8_t { propose = 0, prevote = 1, precommit = 2, commit = 3 };
 const char* step_name(step s);
 enum class timeout_kind : uint8_t { new_height, propose, prevote, precommit };
@@ -157,7 +155,6 @@ class core {
   struct round_state {
     std::optional<proposal> prop;
     hash256 prop_hash;
-    block_ptr prop_block;
     vote_tally prevotes, precommits;
     bool prevote_timer = false, precommit_timer = false, polka_acted = false;
   };
@@ -175,8 +172,8 @@ class core {
   bool may_sign(const signed_record& rec, actions& out);
   void add_vote(const vote& v, bool verified, actions& out);
   void decide(uint32_t r, const hash256& h, block_ptr blk, actions& out);
-  // on_proposal, with the proposal's block already shared (our own proposals).
-  actions accept_proposal(const proposal& p, block_ptr blk);
+  // on_proposal once the proposal is known to carry a block.
+  actions accept_proposal(const proposal& p);
   std::optional<bool> validity(const hash256& h) const;
   block_ptr block_for(const hash256& h) const;
   bool proposed_somewhere(const hash256& h) const { return block_for(h) != nullptr; }

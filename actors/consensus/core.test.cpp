@@ -86,7 +86,7 @@ struct harness {
     return b;
   }
   proposal make_proposal(uint32_t round, const block& b, int32_t pol = -1) const {
-    proposal p{h, round, pol, b, set.proposer(h, round), {}};
+    proposal p{h, round, pol, std::make_shared<const block>(b), set.proposer(h, round), {}};
     hash256 bh = block_hash(b.header);
     p.sig = key_of(p.proposer).sign(proposal_sign_bytes("c", h, round, pol, bh), hash256{});
     return p;

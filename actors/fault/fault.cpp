@@ -86,9 +86,11 @@ vote conflicting_vote(std::string_view chain_id, const vote& v, const hash256& o
 
 proposal second_proposal(std::string_view chain_id, const proposal& p, consensus::signer& key) {
   proposal q = p;
-  q.blk.header.timestamp_ms += 1;
+  auto other = std::make_shared<block>(*p.blk);  // blocks are shared: change a copy
+  other->header.timestamp_ms += 1;
+  q.blk = other;
   q.sig = key.sign(
-      proposal_sign_bytes(chain_id, q.height, q.round, q.pol_round, block_hash(q.blk.header)));
+      proposal_sign_bytes(chain_id, q.height, q.round, q.pol_round, block_hash(q.blk->header)));
   return q;
 }
 

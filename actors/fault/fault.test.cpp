@@ -90,14 +90,14 @@ TEST_CASE("equivocation helpers make provable conflicts; broken signatures fail"
   std::mt19937_64 rng(3);
   proposal p;
   p.height = 1;
-  p.blk = cb.next_block(*reg_store, rng, 2);
+  p.blk = std::make_shared<const block>(cb.next_block(*reg_store, rng, 2));
   p.proposer = key.key();
-  p.sig = key.sign(proposal_sign_bytes(cb.chain_id(), 1, 0, -1, block_hash(p.blk.header)));
+  p.sig = key.sign(proposal_sign_bytes(cb.chain_id(), 1, 0, -1, block_hash(p.blk->header)));
   proposal q = fault::second_proposal(cb.chain_id(), p, key);
-  CHECK(block_hash(q.blk.header) != block_hash(p.blk.header));
-  CHECK(verify(key.key(), proposal_sign_bytes(cb.chain_id(), 1, 0, -1, block_hash(q.blk.header)),
+  CHECK(block_hash(q.blk->header) != block_hash(p.blk->header));
+  CHECK(verify(key.key(), proposal_sign_bytes(cb.chain_id(), 1, 0, -1, block_hash(q.blk->header)),
                q.sig));
-  CHECK(check_block_stateless(q.blk).ok());
+  CHECK(check_block_stateless(*q.blk).ok());
 }
 
 TEST_CASE("wire faults: garbage is not a frame; replay re-frames what was received") {

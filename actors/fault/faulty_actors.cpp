@@ -81,7 +81,7 @@ void out_vote(consensus_ptr self, const vote& v) {
 // every vote already cast in that round gets a twin for it.
 void saw_proposal(consensus_ptr self, const proposal& p) {
   auto& st = self->state;
-  hash256 h = block_hash(p.blk.header);
+  hash256 h = block_hash(p.blk->header);
   auto& props = st.proposals[{p.height, p.round}];
   if (!props.insert(h).second) return;
   while (st.proposals.size() > 64) st.proposals.erase(st.proposals.begin());

@@ -23,6 +23,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -97,7 +98,11 @@ int main(int argc, char** argv) {
   uint64_t interval_ms = 1000;
   size_t verifiers = 2, rpc_threads = 4, validators = 1;
   double duration_s = 0, rate = 5000, lane_s = 10;
-  std::string build = "build", log_level = "warn";
+  // The build tree this binary sits in (build/tests/bench/node_bench), so it runs from any cwd.
+  std::error_code ec;
+  auto self = std::filesystem::canonical("/proc/self/exe", ec);
+  std::string build = ec ? "build" : self.parent_path().parent_path().parent_path().string();
+  std::string log_level = "warn";
   bool keep = false, trace = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];

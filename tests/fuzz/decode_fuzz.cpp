@@ -23,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto again = decode_message(encode_message(*m));
     TC_ASSERT(again.ok() && *again == *m);
     if (auto* t = std::get_if<peer::tx>(&*m)) (void)check_tx_stateless(t->t);
-    if (auto* p = std::get_if<proposal>(&*m)) (void)check_block_stateless(p->blk);
+    if (auto* p = std::get_if<proposal>(&*m)) (void)check_block_stateless(*p->blk);
     if (auto* b = std::get_if<block_with_cert>(&*m)) (void)check_block_stateless(b->blk);
   }
   if (auto b = decode_block(in)) TC_ASSERT(*decode_block(encode_block(*b)) == *b);

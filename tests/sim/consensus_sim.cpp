@@ -292,7 +292,7 @@ void simulation::start_node(size_t i, uint64_t delay_ms) {
 std::string simulation::describe(const net_msg& m) const {
   if (auto* p = std::get_if<proposal>(&m))
     return "proposal h=" + std::to_string(p->height) + " r=" + std::to_string(p->round) +
-           " pol=" + std::to_string(p->pol_round) + " " + short_hex(block_hash(p->blk.header));
+           " pol=" + std::to_string(p->pol_round) + " " + short_hex(block_hash(p->blk->header));
   if (auto* v = std::get_if<vote>(&m))
     return std::string(v->type == vote_type::prevote ? "prevote" : "precommit") +
            " h=" + std::to_string(v->height) + " r=" + std::to_string(v->round) + " " +
@@ -366,12 +366,14 @@ void simulation::send_all(size_t i, const net_msg& m) {
       net_msg a = m, b = m;
       if (auto* p = std::get_if<proposal>(&m)) {
         proposal& pb = std::get<proposal>(b);
-        pb.blk.header.timestamp_ms += 1;  // a different, equally valid block
+        auto other = std::make_shared<block>(*p->blk);  // blocks are shared: change a copy
+        other->header.timestamp_ms += 1;                // a different, equally valid block
+        other->header.proposer = p->proposer;
+        pb.blk = other;
         pb.pol_round = -1;
-        pb.blk.header.proposer = p->proposer;
-        hash256 hb = block_hash(pb.blk.header);
+        hash256 hb = block_hash(other->header);
         pb.sig = n.sign->sign(proposal_sign_bytes(chain_id, pb.height, pb.round, -1, hb));
-        split_[{p->height, p->round}] = {block_hash(p->blk.header), hb};
+        split_[{p->height, p->round}] = {block_hash(p->blk->header), hb};
       } else if (auto* v = std::get_if<vote>(&m)) {
         vote va = *v, vb = *v;
         auto it = split_.find({v->height, v->round});
