@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/consensus/core.hpp"
 #include "actors/peer/session_core.hpp"
 #include "messages/types.hpp"
 #include "storage/chain_rules.hpp"
@@ -195,9 +196,13 @@ struct sync_verdict {
   std::string why;
 };
 using block_cert_ptr = std::shared_ptr<const block_with_cert>;
+// A proposal or vote from a peer: the answer says whether to relay it and
+// whether to blame the peer (consensus::judge_gossip).
+using gossip_atom = caf::atom_constant<caf::atom("gossip")>;
 using consensus_actor = caf::typed_actor<
     caf::reacts_to<start_atom>, caf::reacts_to<timer_atom, uint8_t, uint64_t, uint32_t>,
-    caf::reacts_to<proposal>, caf::reacts_to<vote>,
+    caf::replies_to<gossip_atom, proposal>::with<consensus::relay_decision>,
+    caf::replies_to<gossip_atom, vote>::with<consensus::relay_decision>,
     caf::reacts_to<wire_atom, peer_out_actor, sync_actor>,
     caf::replies_to<sync_atom, block_cert_ptr>::with<sync_verdict>,
     caf::replies_to<status_atom>::with<consensus_status>, caf::reacts_to<trace_atom, tracer_actor>>;
@@ -309,6 +314,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::msg_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::sync_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::sync_verdict)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::consensus::relay_decision)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::block_cert_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::block_with_cert>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::session_open)

@@ -260,7 +260,12 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         if (kind > static_cast<uint8_t>(timeout_kind::precommit)) return;
         run(self, self->state.core->on_timeout(static_cast<timeout_kind>(kind), height, round));
       },
-      [self](const proposal& p) { run(self, self->state.core->on_proposal(p)); },
+      [self](gossip_atom, const proposal& p) {
+        auto acts = self->state.core->on_proposal(p);
+        auto d = judge_gossip(acts);
+        run(self, std::move(acts));
+        return d;
+      },
       [self](wire_atom, const peer_out_actor& peers, const sync_actor& sync) {
         self->state.peers = peers;
         self->state.sync = sync;
@@ -287,7 +292,12 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         return rp;
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
-      [self](const vote& v) { run(self, self->state.core->on_vote(v)); },
+      [self](gossip_atom, const vote& v) {
+        auto acts = self->state.core->on_vote(v);
+        auto d = judge_gossip(acts);
+        run(self, std::move(acts));
+        return d;
+      },
       [self](status_atom) {
         auto& st = self->state;
         consensus_status s;

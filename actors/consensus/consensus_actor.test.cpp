@@ -86,6 +86,30 @@ TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx
                 caf::after(std::chrono::seconds(0)) >> [] {});
   CHECK(where == "final");
 
+  // Gossip: a vote with a broken signature is neither relayed nor excused; a
+  // valid vote for a height already committed is dropped without blame.
+  auto gossip = [&](const vote& v) {
+    self->send(consensus, gossip_atom::value, v);
+    sched.run();
+    consensus::relay_decision d;
+    d.why = "no reply";
+    self->receive([&](const consensus::relay_decision& r) { d = r; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return d;
+  };
+  vote old{vote_type::prevote, 1, 0, hash256{}, cb.operators[0].public_key(), {}};
+  old.sig = cb.operators[0].sign(vote_sign_bytes(chain_id, old), hash256{});
+  auto d = gossip(old);
+  CHECK(d.why.empty());
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty == 0);
+  vote forged{vote_type::prevote, tip_height() + 1, 0, hash256{}, cb.operators[0].public_key(), {}};
+  forged.sig = cb.operators[0].sign(vote_sign_bytes(chain_id, forged), hash256{});
+  forged.sig.v[7] ^= 1;
+  d = gossip(forged);
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty > 0);
+
   for (auto a : {caf::actor_cast<caf::actor>(consensus), caf::actor_cast<caf::actor>(producer),
                  caf::actor_cast<caf::actor>(mempool), caf::actor_cast<caf::actor>(chain)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);

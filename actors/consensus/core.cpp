@@ -194,6 +194,23 @@ actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
 
 actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
   if (height == height_ + 1 && next_height_.size() < cfg_.max_buffered_next) {
+    // Checked against this height's set before it is kept (and relayed): a
+    // set rarely changes between heights, and a new validator's early message
+    // lost here only costs it that message.
+    const pubkey& key = std::holds_alternative<vote>(msg) ? std::get<vote>(msg).validator
+                                                          : std::get<proposal>(msg).proposer;
+    if (!set_.index_of(key)) return {rejected{"next-height message from a non-validator"}};
+    bool ok = false;
+    if (auto* v = std::get_if<vote>(&msg)) {
+      ok = verifier_->verify(v->validator, vote_sign_bytes(chain_id_, *v), v->sig);
+    } else {
+      const proposal& p = std::get<proposal>(msg);
+      ok = verifier_->verify(
+          p.proposer,
+          proposal_sign_bytes(chain_id_, p.height, p.round, p.pol_round, block_hash(p.blk->header)),
+          p.sig);
+    }
+    if (!ok) return {rejected{"next-height message with an invalid signature", true}};
     next_height_.push_back(std::move(msg));  // replayed by start_height
     return {};
   }
@@ -213,14 +230,15 @@ actions core::accept_proposal(const proposal& p) {
   if (p.round > round_ + cfg_.max_future_rounds) return {rejected{"proposal round too far ahead"}};
   if (set_.empty() || p.proposer != set_.proposer(p.height, p.round))
     return {rejected{"proposal from a validator that is not this round's proposer"}};
-  if (p.blk->header.height != p.height) return {rejected{"proposal's block is for another height"}};
+  if (p.blk->header.height != p.height)
+    return {rejected{"proposal's block is for another height", true}};
   // A fresh block names its proposer (who earns the reward); a re-proposal
   // (pol_round >= 0) carries the original proposer's block unchanged.
   if (p.pol_round < 0 ? p.blk->header.proposer != p.proposer
                       : !set_.index_of(p.blk->header.proposer).has_value())
     return {rejected{"proposal's block names the wrong proposer"}};
   if (p.pol_round < -1 || p.pol_round >= static_cast<int64_t>(p.round))
-    return {rejected{"proposal has an invalid proof-of-lock round"}};
+    return {rejected{"proposal has an invalid proof-of-lock round", true}};
   hash256 h = block_hash(p.blk->header);
   round_state& rs = rounds_[p.round];
   if (rs.prop) {
@@ -229,7 +247,7 @@ actions core::accept_proposal(const proposal& p) {
   }
   if (!verifier_->verify(p.proposer,
                          proposal_sign_bytes(chain_id_, p.height, p.round, p.pol_round, h), p.sig))
-    return {rejected{"proposal signature is invalid"}};
+    return {rejected{"proposal signature is invalid", true}};
   rs.prop = p;
   rs.prop_hash = h;
   if (!validity_.count(h) && validation_requested_.insert(h).second)
@@ -260,7 +278,7 @@ void core::add_vote(const vote& v, bool verified, actions& out) {
   if (v.round > round_ + cfg_.max_future_rounds)
     return out.push_back(rejected{"vote round too far ahead"});
   if (!verified && !verifier_->verify(v.validator, vote_sign_bytes(chain_id_, v), v.sig))
-    return out.push_back(rejected{"vote signature is invalid"});
+    return out.push_back(rejected{"vote signature is invalid", true});
   round_state& rs = rounds_[v.round];
   vote_tally& t = v.type == vote_type::prevote ? rs.prevotes : rs.precommits;
   uint64_t power = set_.at(*idx).power;
@@ -275,16 +293,19 @@ void core::add_vote(const vote& v, bool verified, actions& out) {
   for (const auto& seen : mine)
     if (seen.block_hash == v.block_hash) return;  // duplicate: counted once
   // Two signed votes for different blocks in one slot: equivocation.
+  // The first conflict is evidence and is relayed, so every node can prove
+  // it; later ones are not.
   if (mine.size() == 1) {
     const vote& first = mine[0];
     out.push_back(
         found_evidence{first.block_hash < v.block_hash ? evidence{first, v} : evidence{v, first}});
+  } else {
+    out.push_back(rejected{"conflicting vote (equivocation)"});
   }
   if (mine.size() < max_conflicting || proposed_somewhere(v.block_hash)) {
     mine.push_back(v);
     t.power_by_hash[v.block_hash] += power;
   }
-  out.push_back(rejected{"conflicting vote (equivocation)"});
 }
 
 std::optional<bool> core::validity(const hash256& h) const {
@@ -490,6 +511,21 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
   }
   evaluate(out);
   return out;
+}
+
+relay_decision judge_gossip(const actions& acts) {
+  relay_decision d;
+  for (const auto& a : acts) {
+    if (std::holds_alternative<peer_behind>(a)) d.relay = false;
+    if (auto* r = std::get_if<rejected>(&a)) {
+      d.relay = false;
+      if (r->fault) {
+        d.penalty = 25;  // four in a row reach the ban threshold
+        d.why = r->reason;
+      }
+    }
+  }
+  return d;
 }
 
 }  // namespace tc::consensus

@@ -97,8 +97,14 @@ struct skip_production {  // below min_validators: no proposal this round
   uint32_t active;
   uint32_t minimum;
 };
-struct rejected {  // input refused; the shell may score the sender
+struct rejected {  // input refused; not relayed
   std::string reason;
+  // Wrong whatever the receiver's state (a broken signature, a block for
+  // another height): honest nodes relay only what they accepted, so the peer
+  // that sent it is to blame. Set-dependent refusals (not a validator, not
+  // the round's proposer) are not faults: a relay checked a next-height
+  // message against the set before a registration changed it.
+  bool fault = false;
 };
 struct refused_to_sign {  // would conflict with the persisted signed record
   signed_record wanted;
@@ -108,6 +114,17 @@ using action = std::variant<persist_signed, broadcast_proposal, broadcast_vote, 
                             request_block, request_validation, decided, found_evidence, peer_behind,
                             skip_production, rejected, refused_to_sign>;
 using actions = std::vector<action>;
+
+// Whether a proposal or vote from a peer goes on to the other peers, read from
+// what the core made of it: only accepted input for the current height (or
+// checked input buffered for the next) is relayed, so a forged or stale
+// message stops at the first honest node. `penalty` > 0 blames the sender.
+struct relay_decision {
+  bool relay = true;
+  uint32_t penalty = 0;
+  std::string why;
+};
+relay_decision judge_gossip(const actions& acts);
 
 class core {
  public:

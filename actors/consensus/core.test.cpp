@@ -275,6 +275,70 @@ TEST_CASE("votes from unknown keys, bad signatures, other heights, duplicates ne
   CHECK(has<peer_behind>(acts));
 }
 
+TEST_CASE("gossip is relayed only when accepted; provably bad input blames the sender") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  auto judge = [&](const vote& v) { return judge_gossip(t.c->on_vote(v)); };
+
+  relay_decision d = judge_gossip(t.c->on_proposal(t.make_proposal(0, a)));
+  CHECK(d.relay);
+  CHECK(d.penalty == 0);
+  // A proposal signed by the right proposer but broken is the sender's fault.
+  proposal forged = t.make_proposal(1, t.make_block(1, 1));
+  forged.sig.v[5] ^= 1;
+  d = judge_gossip(t.c->on_proposal(forged));
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty > 0);
+  CHECK(d.why.find("signature") != std::string::npos);
+
+  CHECK(judge(t.make_vote(o[0], vote_type::prevote, 0, hash_of(a))).relay);
+  vote bad = t.make_vote(o[1], vote_type::prevote, 0, hash_of(a));
+  bad.sig.v[3] ^= 1;
+  d = judge(bad);
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty > 0);
+  secret_key stranger = test::key_from_seed(4242);
+  vote sv{vote_type::prevote, 1, 0, hash_of(a), stranger.public_key(), {}};
+  sv.sig = stranger.sign(vote_sign_bytes("c", sv), hash256{});
+  d = judge(sv);  // set-dependent: dropped, not blamed
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty == 0);
+  // Too far ahead: dropped, not blamed (the sender may be ahead of us).
+  d = judge(t.make_vote(o[1], vote_type::prevote, 1000, hash_of(a)));
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty == 0);
+
+  // The next height: checked before it is kept and relayed.
+  CHECK(judge(t.make_vote(o[1], vote_type::prevote, 0, hash_of(a), 2)).relay);
+  vote next_bad = t.make_vote(o[2], vote_type::prevote, 0, hash_of(a), 2);
+  next_bad.sig.v[0] ^= 1;
+  d = judge(next_bad);
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty > 0);
+  vote next_stranger{vote_type::prevote, 2, 0, hash_of(a), stranger.public_key(), {}};
+  next_stranger.sig = stranger.sign(vote_sign_bytes("c", next_stranger), hash256{});
+  d = judge(next_stranger);
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty == 0);
+
+  // The first conflicting vote is evidence and goes on; later ones do not.
+  block b = t.make_block(0, 2), c = t.make_block(0, 3);
+  actions acts = t.c->on_vote(t.make_vote(o[0], vote_type::prevote, 0, hash_of(b)));
+  CHECK(has<found_evidence>(acts));
+  CHECK(judge_gossip(acts).relay);
+  d = judge(t.make_vote(o[0], vote_type::prevote, 0, hash_of(c)));
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty == 0);
+
+  // A previous height: the sender is behind; nothing to relay, no blame.
+  harness u;
+  u.c->start_height(2, u.set, 0);
+  d = judge_gossip(u.c->on_vote(u.make_vote(u.others()[0], vote_type::prevote, 0, hash256{}, 1)));
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty == 0);
+}
+
 TEST_CASE("equivocation yields verifiable evidence and counts toward each value once") {
   harness t;
   auto o = t.others();

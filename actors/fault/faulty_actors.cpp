@@ -136,11 +136,13 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
       [self](timer_atom, uint8_t k, uint64_t h, uint32_t r) {
         self->send(self->state.inner, timer_atom::value, k, h, r);
       },
-      [self](const proposal& p) {
+      [self](gossip_atom, const proposal& p) -> caf::result<consensus::relay_decision> {
         saw_proposal(self, p);
-        self->send(self->state.inner, p);
+        return self->delegate(self->state.inner, gossip_atom::value, p);
       },
-      [self](const vote& v) { self->send(self->state.inner, v); },
+      [self](gossip_atom, const vote& v) -> caf::result<consensus::relay_decision> {
+        return self->delegate(self->state.inner, gossip_atom::value, v);
+      },
       [self](wire_atom, const peer_out_actor& peers, const sync_actor& sync) {
         self->state.peers = peers;
         self->send(self->state.inner, wire_atom::value, caf::actor_cast<peer_out_actor>(self),

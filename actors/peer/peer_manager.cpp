@@ -135,14 +135,35 @@ void flush_txs(self_ptr self) {
   }
 }
 
+void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why) {
+  auto it = self->state.sessions.find(id);
+  if (it != self->state.sessions.end())
+    caf::anon_send(it->second.act, punish_atom::value, points, why);
+}
+
+// A proposal or vote seen for the first time goes to consensus first; it is
+// relayed to the other peers only if consensus accepted it, so a forged or
+// stale message is not amplified, and its sender is blamed when no honest
+// node could have passed it on.
+template <class T>
+void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& payload) {
+  auto& st = self->state;
+  if (!st.consensus || !st.book->first_seen(sha256(*payload))) return;
+  self->request<caf::message_priority::high>(st.consensus, caf::infinite, gossip_atom::value, msg)
+      .then([=](const consensus::relay_decision& d) {
+        if (d.relay)
+          send_all(self, std::make_shared<const bytes>(peer::make_frame(*payload)), from);
+        if (d.penalty > 0) {
+          spdlog::debug("peer {} sent an invalid {}: {}", from,
+                        std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
+          punish(self, from, d.penalty, d.why);
+        }
+      });
+}
+
 void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   auto& st = self->state;
   const peer::message& m = *in.msg;
-  auto relay = [&] {  // first time seen: true, and passed on to the others
-    if (!st.book->first_seen(sha256(*in.payload))) return false;
-    send_all(self, std::make_shared<const bytes>(peer::make_frame(*in.payload)), from);
-    return true;
-  };
   if (auto* t = std::get_if<peer::tx>(&m)) {
     if (st.tx_queue.size() >= max_tx_queue) {
       // Back-pressure: the mempool is behind; drop rather than grow, and
@@ -157,18 +178,9 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
                            std::make_shared<const bytes>(peer::make_frame(*in.payload))});
     return flush_txs(self);
   }
-  if (auto* p = std::get_if<proposal>(&m)) {
-    if (relay() && st.consensus) self->send(st.consensus, *p);
-    return;
-  }
-  if (auto* v = std::get_if<peer::prevote>(&m)) {
-    if (relay() && st.consensus) self->send(st.consensus, v->v);
-    return;
-  }
-  if (auto* v = std::get_if<peer::precommit>(&m)) {
-    if (relay() && st.consensus) self->send(st.consensus, v->v);
-    return;
-  }
+  if (auto* p = std::get_if<proposal>(&m)) return to_consensus(self, from, *p, in.payload);
+  if (auto* v = std::get_if<peer::prevote>(&m)) return to_consensus(self, from, v->v, in.payload);
+  if (auto* v = std::get_if<peer::precommit>(&m)) return to_consensus(self, from, v->v, in.payload);
   if (auto* g = std::get_if<peer::get_blocks>(&m)) {
     // One request per peer at the chain actor at a time: a peer cannot queue
     // disk reads in front of our own commits. Honest sync never overlaps.
@@ -384,9 +396,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       },
       [self](send_atom, uint64_t id, const msg_ptr& m) { send_to(self, id, frame_of(*m)); },
       [self](punish_atom, uint64_t id, uint32_t points, const std::string& why) {
-        auto it = self->state.sessions.find(id);
-        if (it != self->state.sessions.end())
-          caf::anon_send(it->second.act, punish_atom::value, points, why);
+        punish(self, id, points, why);
       },
       [self](tick_atom) {
         auto& st = self->state;
