@@ -95,6 +95,9 @@ using chain_actor = caf::typed_actor<
 struct tx_admission {
   std::string error;  // empty: accepted
   hash256 txid;
+  // Invalid for every node (malformed, or a signature that fails under the
+  // owner of an output it spends): an honest peer never relays such a tx.
+  bool fault = false;
 };
 struct mempool_info {
   uint64_t size = 0;

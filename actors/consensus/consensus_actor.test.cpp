@@ -63,6 +63,7 @@ TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx
 
   // Submit a transfer; it must be admitted, then committed.
   auto u = store->utxos_of(cb.owners[0].public_key(), 1).at(0);  // read before the actor writes
+  auto u2 = store->utxos_of(cb.owners[2].public_key(), 1).at(0);
   amount fee = cb.genesis.params.min_tx_fee;
   transaction tx = test::make_transfer(chain_id, u.first, u.second.out, cb.owners[0],
                                        {{u.second.out.value - fee, cb.owners[1].public_key()}});
@@ -85,6 +86,24 @@ TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx
   self->receive([&](const std::string& s) { where = s; },
                 caf::after(std::chrono::seconds(0)) >> [] {});
   CHECK(where == "final");
+
+  // Admission verdicts say which refusals no honest relay could cause: a
+  // signature by the wrong key is one, a spent input is not.
+  transaction stolen =
+      test::make_transfer(chain_id, u2.first, u2.second.out, cb.owners[0],
+                          {{u2.second.out.value - fee, cb.owners[0].public_key()}});
+  self->send(mempool, submit_atom::value,
+             tx_batch{std::make_shared<const transaction>(tx),
+                      std::make_shared<const transaction>(stolen)});
+  sched.run();
+  std::vector<tx_admission> verdicts;
+  self->receive([&](const std::vector<tx_admission>& v) { verdicts = v; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(verdicts.size() == 2);
+  CHECK_FALSE(verdicts[0].error.empty());
+  CHECK_FALSE(verdicts[0].fault);
+  CHECK(verdicts[1].error == "invalid signature");
+  CHECK(verdicts[1].fault);
 
   // Gossip: a vote with a broken signature is neither relayed nor excused; a
   // valid vote for a height already committed is dropped without blame.

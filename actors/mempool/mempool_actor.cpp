@@ -57,9 +57,10 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
     digests[i] = digest_tx(*txs[i]);
     (*results)[i].txid = digests[i].txid;
     std::string err;
-    if (auto s = check_tx_stateless(*txs[i], digests[i].size); !s)
+    if (auto s = check_tx_stateless(*txs[i], digests[i].size); !s) {
       err = s.error_message();
-    else if (auto p = st.core.pre_check(*txs[i], digests[i]); !p)
+      (*results)[i].fault = true;
+    } else if (auto p = st.core.pre_check(*txs[i], digests[i]); !p)
       err = p.error_message();
     for (const auto& in : txs[i]->inputs)
       if (err.empty() && batch_spends.count(in.prev))
@@ -114,9 +115,10 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
                   r.error = "an input was spent by a block committed meanwhile";
                 else if (!preps[k].error.empty())
                   r.error = preps[k].error;
-                else if (!sigs_ok[k])
+                else if (!sigs_ok[k]) {
                   r.error = "invalid signature";
-                else if (add)
+                  r.fault = true;
+                } else if (add)
                   if (auto ins = st.core.insert(txs[i], digests[i], preps[k].fee); !ins)
                     r.error = ins.error_message();
               }

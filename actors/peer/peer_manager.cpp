@@ -106,6 +106,12 @@ void dial_more(self_ptr self) {
   }
 }
 
+void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why) {
+  auto it = self->state.sessions.find(id);
+  if (it != self->state.sessions.end())
+    caf::anon_send(it->second.act, punish_atom::value, points, why);
+}
+
 void flush_txs(self_ptr self) {
   auto& st = self->state;
   while (!st.tx_queue.empty() && st.tx_in_flight < max_tx_batches_in_flight) {
@@ -123,8 +129,14 @@ void flush_txs(self_ptr self) {
               --self->state.tx_in_flight;
               // Accepted: gossip on, never back to the peer it came from.
               std::vector<outgoing> out;
-              for (size_t i = 0; i < res.size() && i < batch->size(); ++i)
+              for (size_t i = 0; i < res.size() && i < batch->size(); ++i) {
                 if (res[i].error.empty()) out.push_back({(*batch)[i].frame, (*batch)[i].from});
+                // Honest peers relay only txs their mempool took, so an
+                // invalid one is the sender's doing. Missing inputs, double
+                // spends, low fees and a full pool are not faults.
+                if (res[i].fault && (*batch)[i].from != 0)
+                  punish(self, (*batch)[i].from, 25, "relayed an invalid tx: " + res[i].error);
+              }
               send_all_coalesced(self, out);
               flush_txs(self);
             },
@@ -133,12 +145,6 @@ void flush_txs(self_ptr self) {
               flush_txs(self);
             });
   }
-}
-
-void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why) {
-  auto it = self->state.sessions.find(id);
-  if (it != self->state.sessions.end())
-    caf::anon_send(it->second.act, punish_atom::value, points, why);
 }
 
 // A proposal or vote seen for the first time goes to consensus first; it is
