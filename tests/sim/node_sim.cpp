@@ -12,8 +12,10 @@
 #include <map>
 
 #include "actors/fault/fault.hpp"
+#include "actors/peer/peer_book.hpp"
 #include "messages/encoding.hpp"
 #include "node/supervisor.hpp"
+#include "storage/peer_store.hpp"
 #include "tests/sim/checkers.hpp"
 #include "tests/sim/sim_net.hpp"
 #include "tests/support/chain_builder.hpp"
@@ -519,6 +521,31 @@ void world::check(run_report& r) {
           r.violations.push_back({"evidence", "equivocator node " + std::to_string(n.idx) +
                                                   " is still in the validator set"});
       }
+  // A node whose proposals and votes all carry broken signatures is blamed by
+  // the honest nodes it sends them to, up to a ban: honest nodes relay only
+  // what they accepted, so no honest relay shares the blame.
+  for (auto& n : nodes_)
+    for (const auto& f : n.faults) {
+      if (fault::parse(f.name)->k != fault::kind::consensus_bad_sig || f.start_ms > 0 ||
+          f.stop_ms != UINT64_MAX)
+        continue;
+      std::string subject = peer::key_subject(n.key->public_key());
+      size_t banned_by = 0;
+      std::string honest_banned;
+      for (auto& [idx, st] : stores)
+        for (const auto& b : load_bans(*st)) {
+          if (!nodes_[idx].faults.empty()) continue;
+          if (b.subject == subject) ++banned_by;
+          for (auto& m : nodes_)
+            if (m.faults.empty() && b.subject == peer::key_subject(m.key->public_key()))
+              honest_banned = "node " + std::to_string(idx) + " banned honest node " +
+                              std::to_string(m.idx) + ": " + b.reason;
+        }
+      if (banned_by == 0)
+        r.violations.push_back({"blame", "no honest node banned node " + std::to_string(n.idx) +
+                                             ", whose consensus messages are all forged"});
+      if (!honest_banned.empty()) r.violations.push_back({"blame", honest_banned});
+    }
   // every tx a node acknowledged (early enough to be included) is final.
   uint64_t cutoff = sc_.duration_ms > 4'000 ? sc_.duration_ms - 4'000 : 0;
   uint64_t final_count = 0, missing = 0;
