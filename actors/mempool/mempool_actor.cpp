@@ -81,6 +81,8 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
       .then(
           [=](const std::vector<prepared_tx>& preps) {
             auto& st = self->state;
+            // A verifier that failed leaves its txs unchecked, not invalid.
+            auto unchecked = std::make_shared<std::vector<bool>>(preps.size(), false);
             auto finish = [=](const std::vector<bool>& sigs_ok) {
               auto& st = self->state;
               // A block landed meanwhile. An input it spent makes the chain's
@@ -115,6 +117,8 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
                   r.error = "an input was spent by a block committed meanwhile";
                 else if (!preps[k].error.empty())
                   r.error = preps[k].error;
+                else if ((*unchecked)[k])
+                  r.error = "signatures could not be checked now; resubmit";
                 else if (!sigs_ok[k]) {
                   r.error = "invalid signature";
                   r.fault = true;
@@ -151,7 +155,10 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
               };
               self->request(st.verifiers[(st.next_verifier++) % st.verifiers.size()], caf::infinite,
                             verify_atom::value, vt, ids, spent)
-                  .then(on_result, [=](const caf::error&) { on_result({}); });
+                  .then(on_result, [=](const caf::error&) {
+                    for (size_t k : slice) (*unchecked)[k] = true;
+                    on_result({});
+                  });
             }
           },
           [=](const caf::error& e) {

@@ -8,7 +8,8 @@ sync_actions sync_core::on_local_tip(uint64_t height, uint64_t now_ms) {
   sync_actions out;
   if (height <= local_) return out;
   local_ = height;
-  retry_at_ms_ = 0;  // consensus moved on: whatever it was busy with is done
+  one_behind_since_ms_.reset();  // a new height: a new grace
+  retry_at_ms_ = 0;              // consensus moved on: whatever it was busy with is done
   buffer_.erase(buffer_.begin(), buffer_.upper_bound(local_));
   if (applying_ && *applying_ <= local_) applying_.reset();
   fill(now_ms, out);
@@ -132,6 +133,10 @@ void sync_core::fill(uint64_t now_ms, sync_actions& out) {
       applying_ = local_ + 1;
       out.push_back(apply_block{it->second.peer, it->second.blk});
     }
+  }
+  if (target_ == local_ + 1) {
+    if (!one_behind_since_ms_) one_behind_since_ms_ = now_ms;
+    if (now_ms < *one_behind_since_ms_ + cfg_.one_behind_grace_ms) return;
   }
   uint64_t last = std::min(target_, local_ + cfg_.window_blocks);
   uint64_t h = local_ + 1;

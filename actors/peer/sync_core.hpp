@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "messages/peer.hpp"
 
@@ -17,6 +18,11 @@ struct sync_config {
   uint64_t request_timeout_ms = 10'000;  // cap; small requests time out sooner
   uint64_t window_blocks = 500;          // blocks requested or buffered beyond our tip
   uint64_t retry_delay_ms = 200;         // before offering consensus a block it was not ready for
+  // Peers only one block ahead: that is usually the height consensus is
+  // finishing right now (a peer's commit and tip announcement overtook our
+  // last precommits), so fetching it would move the whole block twice and
+  // validate it again. Fetch only when it has not landed after this long.
+  uint64_t one_behind_grace_ms = 1'000;
 };
 
 // A request's deadline: a lost request or a peer that ignores it costs a
@@ -78,12 +84,13 @@ class sync_core {
   sync_config cfg_;
   uint64_t local_ = 0;
   uint64_t target_ = 0;
-  std::map<uint64_t, uint64_t> tips_;     // peer -> announced height
-  std::map<uint64_t, pending> inflight_;  // from height -> request
-  std::map<uint64_t, held> buffer_;       // height -> block awaiting its turn
-  std::optional<uint64_t> applying_;      // height handed to consensus
-  uint64_t retry_at_ms_ = 0;              // consensus was not ready: wait a little
-  uint64_t next_peer_ = 0;                // round-robin cursor
+  std::map<uint64_t, uint64_t> tips_;            // peer -> announced height
+  std::map<uint64_t, pending> inflight_;         // from height -> request
+  std::map<uint64_t, held> buffer_;              // height -> block awaiting its turn
+  std::optional<uint64_t> applying_;             // height handed to consensus
+  std::optional<uint64_t> one_behind_since_ms_;  // target == local + 1 since then
+  uint64_t retry_at_ms_ = 0;                     // consensus was not ready: wait a little
+  uint64_t next_peer_ = 0;                       // round-robin cursor
 };
 
 }  // namespace tc::peer

@@ -134,3 +134,24 @@ TEST_CASE("a small request times out sooner than the cap") {
   CHECK(only<punish_peer>(s.on_tick(2'000)).empty());
   CHECK(only<punish_peer>(s.on_tick(2'480)).size() == 1);  // 2 s + 3 x 160 ms
 }
+
+TEST_CASE("a peer one block ahead is given time to let consensus finish that height") {
+  sync_core s({50, 3, 10'000, 500, 200, 1'000});
+  s.on_local_tip(10, 0);
+  CHECK(only<request_blocks>(s.on_peer_tip(1, 11, 100)).empty());
+  CHECK(only<request_blocks>(s.on_tick(600)).empty());
+  // Consensus finished height 11 itself: nothing was fetched. The peer's
+  // next block starts a new grace.
+  CHECK(only<request_blocks>(s.on_local_tip(11, 700)).empty());
+  CHECK(only<request_blocks>(s.on_peer_tip(1, 12, 800)).empty());
+  CHECK(only<request_blocks>(s.on_tick(1'500)).empty());
+  auto r = only<request_blocks>(s.on_tick(1'800));  // 1 s after it was first one behind
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].from == 12);
+  // Two or more behind: fetched at once.
+  sync_core t({50, 3, 10'000, 500, 200, 1'000});
+  t.on_local_tip(10, 0);
+  r = only<request_blocks>(t.on_peer_tip(1, 12, 100));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].from == 11);
+}
