@@ -156,15 +156,17 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
   auto& st = self->state;
   if (!st.consensus || !st.book->first_seen(sha256(*payload))) return;
   self->request<caf::message_priority::high>(st.consensus, caf::infinite, gossip_atom::value, msg)
-      .then([=](const consensus::relay_decision& d) {
-        if (d.relay)
-          send_all(self, std::make_shared<const bytes>(peer::make_frame(*payload)), from);
-        if (d.penalty > 0) {
-          spdlog::debug("peer {} sent an invalid {}: {}", from,
-                        std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
-          punish(self, from, d.penalty, d.why);
-        }
-      });
+      .then(
+          [=](const consensus::relay_decision& d) {
+            if (d.relay)
+              send_all(self, std::make_shared<const bytes>(peer::make_frame(*payload)), from);
+            if (d.penalty > 0) {
+              spdlog::debug("peer {} sent an invalid {}: {}", from,
+                            std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
+              punish(self, from, d.penalty, d.why);
+            }
+          },
+          [](caf::error&) {});  // consensus is gone (shutdown): nothing to relay
 }
 
 void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
