@@ -171,6 +171,11 @@ hz=$(getconf CLK_TCK)
 pct=$(( (t1 - t0) * 10000 / (20 * hz) ))  # hundredths of a percent of one core
 echo "idle: 4 validators used $((pct / 100)).$(printf %02d $((pct % 100)))% of one core over 20 s, $((h2 - h)) blocks"
 [ $((h2 - h)) -ge 10 ] || fail "idle network stopped finalizing"
-[ "$pct" -lt 400 ] || fail "idle CPU too high: a polling loop?"
+# A guard against polling loops, not the < 2 % target (node_bench reports that
+# figure): wakeups cost several times more on some VMs (3-4 % measured for a
+# loop-free build), and ASan/UBSan multiply every instruction.
+limit=600
+[ "${TC_SANITIZED:-0}" = 1 ] && limit=2000
+[ "$pct" -lt "$limit" ] || fail "idle CPU too high ($pct/100 % >= $((limit / 100)) %): a polling loop?"
 pass "idle network keeps finalizing with low CPU"
 $LN stop > /dev/null
