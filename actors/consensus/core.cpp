@@ -200,16 +200,10 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
     const pubkey& key = std::holds_alternative<vote>(msg) ? std::get<vote>(msg).validator
                                                           : std::get<proposal>(msg).proposer;
     if (!set_.index_of(key)) return {rejected{"next-height message from a non-validator"}};
-    bool ok = false;
-    if (auto* v = std::get_if<vote>(&msg)) {
-      ok = verifier_->verify(v->validator, vote_sign_bytes(chain_id_, *v), v->sig);
-    } else {
-      const proposal& p = std::get<proposal>(msg);
-      ok = verifier_->verify(
-          p.proposer,
-          proposal_sign_bytes(chain_id_, p.height, p.round, p.pol_round, block_hash(p.blk->header)),
-          p.sig);
-    }
+    bool ok = std::holds_alternative<vote>(msg)
+                  ? signed_by_validator(std::get<vote>(msg))
+                  : signed_by_proposer(std::get<proposal>(msg),
+                                       block_hash(std::get<proposal>(msg).blk->header));
     if (!ok) return {rejected{"next-height message with an invalid signature", true}};
     next_height_.push_back(std::move(msg));  // replayed by start_height
     return {};
@@ -217,6 +211,16 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
   if (height < height_) return {peer_behind{height}};
   return {rejected{"message for height " + std::to_string(height) + " at height " +
                    std::to_string(height_)}};
+}
+
+bool core::signed_by_proposer(const proposal& p, const hash256& block_hash) const {
+  return verifier_->verify(
+      p.proposer, proposal_sign_bytes(chain_id_, p.height, p.round, p.pol_round, block_hash),
+      p.sig);
+}
+
+bool core::signed_by_validator(const vote& v) const {
+  return verifier_->verify(v.validator, vote_sign_bytes(chain_id_, v), v.sig);
 }
 
 actions core::on_proposal(const proposal& p) {
@@ -245,9 +249,7 @@ actions core::accept_proposal(const proposal& p) {
     if (rs.prop_hash != h) out.push_back(rejected{"second, different proposal for one round"});
     return out;  // duplicate or equivocating proposer: the first one stands
   }
-  if (!verifier_->verify(p.proposer,
-                         proposal_sign_bytes(chain_id_, p.height, p.round, p.pol_round, h), p.sig))
-    return {rejected{"proposal signature is invalid", true}};
+  if (!signed_by_proposer(p, h)) return {rejected{"proposal signature is invalid", true}};
   rs.prop = p;
   rs.prop_hash = h;
   if (!validity_.count(h) && validation_requested_.insert(h).second)
@@ -277,7 +279,7 @@ void core::add_vote(const vote& v, bool verified, actions& out) {
   if (!idx) return out.push_back(rejected{"vote from a key that is not a validator"});
   if (v.round > round_ + cfg_.max_future_rounds)
     return out.push_back(rejected{"vote round too far ahead"});
-  if (!verified && !verifier_->verify(v.validator, vote_sign_bytes(chain_id_, v), v.sig))
+  if (!verified && !signed_by_validator(v))
     return out.push_back(rejected{"vote signature is invalid", true});
   round_state& rs = rounds_[v.round];
   vote_tally& t = v.type == vote_type::prevote ? rs.prevotes : rs.precommits;

@@ -187,6 +187,11 @@ class core {
   void do_precommit(const hash256& h, actions& out);
   void sign_and_send_vote(vote_type t, const hash256& h, actions& out);
   bool may_sign(const signed_record& rec, actions& out);
+  // The signature checks, shared by current-height input and the next
+  // height's buffer (the shell's verifier caches results, so a buffered
+  // message is not verified twice).
+  bool signed_by_proposer(const proposal& p, const hash256& block_hash) const;
+  bool signed_by_validator(const vote& v) const;
   void add_vote(const vote& v, bool verified, actions& out);
   void decide(uint32_t r, const hash256& h, block_ptr blk, actions& out);
   // on_proposal once the proposal is known to carry a block.
