@@ -32,6 +32,8 @@ export BUILD=${BUILD:-$ROOT/build}
 export LOCALNET_DIR=${LOCALNET_DIR:-$(mktemp -d /tmp/timed-chaos.XXXXXX)/net}
 export LOCALNET_PORT=${LOCALNET_PORT:-$((12000 + ($$ % 100) * 50))}
 export LOCALNET_BLOCK_MS=${LOCALNET_BLOCK_MS:-300}
+# No idle pacing by default: faults get a height every 300 ms to act on.
+export LOCALNET_EMPTY_BLOCK_MS=${LOCALNET_EMPTY_BLOCK_MS:-0}
 CLI=$BUILD/node/timecoin-cli
 LN="bash $ROOT/deploy/localnet.sh"
 if ! "$BUILD/node/timed" --help | grep -q -- "--fault"; then

@@ -80,6 +80,7 @@ addnode = [${peers%, }]
 port = $(rpc_port "$i")
 [consensus]
 block_interval_ms = ${LOCALNET_BLOCK_MS:-1000}
+empty_block_interval_ms = ${LOCALNET_EMPTY_BLOCK_MS:-3000}
 [masternode]
 enabled = true
 key_file = "masternode.key"

@@ -115,6 +115,7 @@ using info_atom = caf::atom_constant<caf::atom("info")>;
 using list_atom = caf::atom_constant<caf::atom("list")>;
 using check_atom = caf::atom_constant<caf::atom("check")>;
 using has_atom = caf::atom_constant<caf::atom("has")>;
+using await_txs_atom = caf::atom_constant<caf::atom("awaittxs")>;
 
 struct selected_txs {
   std::vector<tx_ptr> txs;
@@ -133,7 +134,9 @@ using mempool_actor = caf::typed_actor<
     caf::reacts_to<committed_atom, block_ptr>, caf::replies_to<info_atom>::with<mempool_info>,
     caf::replies_to<list_atom>::with<std::vector<hash256>>,
     caf::replies_to<has_atom, hash256>::with<bool>,  // is this txid in the pool?
-    caf::reacts_to<trace_atom, tracer_actor>>;
+    // Answers true once the pool holds a tx (at once if it does). At most 4
+    // wait: a fifth call answers the oldest false (consensus asks once per height).
+    caf::replies_to<await_txs_atom>::with<bool>, caf::reacts_to<trace_atom, tracer_actor>>;
 
 // A signature checker: verifies every input signature of each prepared tx
 // (txs, their txids, the outputs they spend); one verdict per tx.

@@ -136,6 +136,7 @@ void apply(const toml::table& root, node_config& c) {
   {
     section s(root, "consensus");
     s.get<uint64_t>("block_interval_ms", c.block_interval_ms, 10, 3'600'000);
+    s.get<uint64_t>("empty_block_interval_ms", c.empty_block_interval_ms, 0, 3'600'000);
     s.get<uint64_t>("propose_timeout_ms", c.propose_timeout_ms, 10, 600'000);
     s.get<uint64_t>("prevote_timeout_ms", c.prevote_timeout_ms, 10, 600'000);
     s.get<uint64_t>("precommit_timeout_ms", c.precommit_timeout_ms, 10, 600'000);
@@ -189,6 +190,7 @@ node_config default_config(network n, const std::string& home) {
   c.rpc_port = static_cast<uint16_t>(base + 1);
   c.listen_host = n == network::localnet ? "127.0.0.1" : "0.0.0.0";
   c.block_interval_ms = n == network::localnet ? 1000 : 2000;
+  c.empty_block_interval_ms = n == network::localnet ? 3000 : 10'000;
   return c;
 }
 
@@ -236,6 +238,8 @@ std::string default_config_text(network n, const std::string& home) {
     << "# password = \"\"\nthreads = " << c.rpc_threads
     << "\nmax_body_bytes = " << c.rpc_max_body_bytes << "\n\n[storage]\ndb_file = \"chain.db\"\n\n"
     << "[consensus]\nblock_interval_ms = " << c.block_interval_ms
+    << "\nempty_block_interval_ms = " << c.empty_block_interval_ms
+    << "   # with an empty mempool; 0 or <= block_interval_ms: off"
     << "\npropose_timeout_ms = " << c.propose_timeout_ms
     << "\nprevote_timeout_ms = " << c.prevote_timeout_ms
     << "\nprecommit_timeout_ms = " << c.precommit_timeout_ms

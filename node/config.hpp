@@ -25,7 +25,7 @@ struct node_config {
   uint32_t max_per_ip = 8;
   uint32_t max_new_per_minute = 60;  // inbound connections accepted
   uint32_t ping_interval_s = 10;
-  bool p2p_enabled = true;           // false: a node without peers (tests, benchmarks)
+  bool p2p_enabled = true;                 // false: a node without peers (tests, benchmarks)
   std::string node_key_file = "node.key";  // non-validators; validators use the masternode key
   // [rpc]
   bool rpc_enabled = true;
@@ -39,6 +39,7 @@ struct node_config {
   std::string db_file = "chain.db";
   // [consensus]
   uint64_t block_interval_ms = 1000;
+  uint64_t empty_block_interval_ms = 0;  // idle pacing; see consensus_config
   uint64_t propose_timeout_ms = 3000;
   uint64_t prevote_timeout_ms = 1000;
   uint64_t precommit_timeout_ms = 1000;

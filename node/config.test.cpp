@@ -13,6 +13,7 @@ TEST_CASE("defaults per network") {
   CHECK(t.p2p_port == 24100);
   CHECK(t.rpc_port == 24101);
   CHECK(default_config(network::localnet, "/h").block_interval_ms == 1000);
+  CHECK(default_config(network::localnet, "/h").empty_block_interval_ms == 3000);
 }
 
 TEST_CASE("the generated config parses back to the defaults") {

@@ -28,8 +28,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   hash256 genesis = s.store->genesis_hash();
   tip_info start_tip = s.store->tip();
   chain_actor chain =
-      s.detach_chain ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms)
-                     : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms);
+      s.own_threads ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms)
+                    : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms);
   s.store.reset();  // the chain actor is now its only owner
 #if TC_FAULT_INJECTION
   std::vector<fault::spec> faults;
@@ -70,7 +70,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
 #endif
   auto mempool = self->spawn<caf::linked>(
       mempool_actor_impl, mempool_limits{cfg.mempool_max_txs, cfg.mempool_max_bytes}, chain,
-      params.chain_id, cfg.verifiers);
+      params.chain_id, cfg.verifiers, s.own_threads);
   producer_actor producer =
       self->spawn<caf::linked>(producer_impl, chain, mempool, s.now_ms,
                                uint64_t{limits::max_block_txs}, uint64_t{limits::max_block_bytes});

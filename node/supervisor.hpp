@@ -19,9 +19,10 @@ struct supervisor_setup {
   std::function<void()> request_stop;
   std::shared_ptr<consensus::signer> node_key;  // peer handshakes (the masternode key if any)
   std::function<hash256()> random32;            // handshake and ping nonces
-  // The chain actor gets a thread of its own (SQLite blocks); the
-  // deterministic simulator runs everything on its one thread instead.
-  bool detach_chain = true;
+  // The chain actor (SQLite blocks) and the signature verifiers (long CPU
+  // jobs that would hold up consensus on a shared worker) get threads of
+  // their own; the deterministic simulator runs everything on its one thread.
+  bool own_threads = true;
   // Unset: real sockets. See manager_setup::spawn_io.
   std::function<caf::actor(caf::local_actor*, const io_setup&)> spawn_peer_io;
   // Faulty behaviours for this node (fault injection builds only; names as

@@ -185,6 +185,7 @@ int main(int argc, char** argv) {
   consensus_setup cs;
   cs.chain_id = genesis->params.chain_id;
   cs.cfg.block_interval_ms = cfg.block_interval_ms;
+  cs.cfg.empty_block_interval_ms = cfg.empty_block_interval_ms;
   cs.cfg.propose_timeout_ms = cfg.propose_timeout_ms;
   cs.cfg.prevote_timeout_ms = cfg.prevote_timeout_ms;
   cs.cfg.precommit_timeout_ms = cfg.precommit_timeout_ms;
@@ -245,8 +246,14 @@ int main(int argc, char** argv) {
     // job before they block; with a block a second and a few peers that
     // polling was most of an idle node's CPU. Spin briefly, then block.
     caf_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
-    // Blocked workers still wake to steal work; 100 ms instead of 10 ms.
-    caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{100'000'000});
+    // A blocked worker wakes at once for work sent from outside the
+    // scheduler (sockets, timers, RPC, the chain and verifier threads), and
+    // on this timeout only to steal what another worker queued for itself.
+    // Each wakeup costs a context switch: at 100 ms, four workers' timeouts
+    // were a third of an idle 4-validator localnet's CPU. Heavy jobs (SQLite,
+    // signature checks) run on their own threads, so a job queued behind
+    // another waits for a short one, not for this timeout.
+    caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{1'000'000'000});
     caf::actor_system sys{caf_cfg};
     setup.cfg = cfg;
     setup.faults = faults;

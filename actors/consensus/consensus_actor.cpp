@@ -212,6 +212,17 @@ void run(self_ptr self, actions acts, size_t from) {
       spdlog::warn("⚠ Equivocation by {} at height {} round {}: evidence goes into the next block",
                    x->e.a.validator.hex().substr(0, 16), x->e.a.height, x->e.a.round);
       self->send(st.producer, evidence_atom::value, x->e);
+    } else if (auto* x = std::get_if<await_txs>(&a)) {
+      // The mempool answers once it holds a tx; a question from a height
+      // long past may be answered false (the mempool keeps a few).
+      uint64_t h = x->height;
+      trace(st.tracer, "consensus", "mempool", "await-txs", h);
+      self->request(st.mempool, caf::infinite, await_txs_atom::value)
+          .then(
+              [=](bool available) {
+                if (available) run(self, self->state.core->on_txs_available(h));
+              },
+              [](caf::error&) {});  // mempool gone (shutdown)
     } else if (auto* x = std::get_if<skip_production>(&a)) {
       spdlog::warn("Skipping block production: only {} masternodes active (minimum {} required)",
                    x->active, x->minimum);
@@ -257,7 +268,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
             .then([=](const chain_tip& t) { start_next(self, t.height + 1, 0); });
       },
       [self](timer_atom, uint8_t kind, uint64_t height, uint32_t round) {
-        if (kind > static_cast<uint8_t>(timeout_kind::precommit)) return;
+        if (kind > static_cast<uint8_t>(timeout_kind::empty_wait)) return;
         run(self, self->state.core->on_timeout(static_cast<timeout_kind>(kind), height, round));
       },
       [self](gossip_atom, const proposal& p) {

@@ -16,30 +16,50 @@
 
 using namespace tc;
 
-TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx") {
-  caf::actor_system_config cfg;
-  cfg.set("scheduler.policy", caf::atom("testing"));
-  caf::actor_system sys{cfg};
-  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+namespace {
 
-  test::chain_builder cb(8, 1);  // one (gold) validator: this node
+// chain, mempool (one verifier), producer and consensus for one validator,
+// on the test coordinator; `now` is the virtual clock they all read.
+struct node_fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  test::chain_builder cb{8, 1};  // one (gold) validator: this node
   std::shared_ptr<chain_store> store = cb.open_memory();
   uint64_t now = cb.genesis.params.genesis_time_ms;
-  std::function<uint64_t()> clock = [&now] { return now; };
+  std::function<uint64_t()> clock = [this] { return now; };
   std::string chain_id = cb.chain_id();
+  chain_actor chain;
+  mempool_actor mempool;
+  producer_actor producer;
+  consensus_actor consensus;
 
-  auto chain = sys.spawn(chain_actor_impl, store, clock);
-  auto mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain, chain_id, 1u);
-  auto producer = sys.spawn(producer_impl, chain, mempool, clock, uint64_t{limits::max_block_txs},
-                            uint64_t{limits::max_block_bytes});
-  consensus_setup setup;
-  setup.chain_id = chain_id;
-  setup.cfg.block_interval_ms = 100;
-  setup.key = cb.operators[0];
-  auto consensus = sys.spawn(consensus_impl, setup, chain, mempool, producer, clock);
-  caf::anon_send(consensus, start_atom::value);
-
-  auto tip_height = [&] {
+  static caf::actor_system_config& testing(caf::actor_system_config& c) {
+    c.set("scheduler.policy", caf::atom("testing"));
+    return c;
+  }
+  explicit node_fixture(uint64_t empty_block_interval_ms = 0)
+      : sys(testing(cfg)), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
+    chain = sys.spawn(chain_actor_impl, store, clock);
+    mempool =
+        sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain, chain_id, 1u, false);
+    producer = sys.spawn(producer_impl, chain, mempool, clock, uint64_t{limits::max_block_txs},
+                         uint64_t{limits::max_block_bytes});
+    consensus_setup setup;
+    setup.chain_id = chain_id;
+    setup.cfg.block_interval_ms = 100;
+    setup.cfg.empty_block_interval_ms = empty_block_interval_ms;
+    setup.key = cb.operators[0];
+    consensus = sys.spawn(consensus_impl, setup, chain, mempool, producer, clock);
+    caf::anon_send(consensus, start_atom::value);
+  }
+  ~node_fixture() {
+    for (auto a : {caf::actor_cast<caf::actor>(consensus), caf::actor_cast<caf::actor>(producer),
+                   caf::actor_cast<caf::actor>(mempool), caf::actor_cast<caf::actor>(chain)})
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+  uint64_t tip_height() {
     caf::scoped_actor self{sys};
     self->send(chain, tip_atom::value);
     sched.run();
@@ -47,15 +67,49 @@ TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx
     self->receive([&](const chain_tip& t) { h = t.height; },
                   caf::after(std::chrono::seconds(0)) >> [] {});
     return h;
-  };
-  auto run_for = [&](uint64_t ms) {
+  }
+  void run_for(uint64_t ms) {
     for (uint64_t t = 0; t < ms; t += 10) {
       sched.run();
       now += 10;
       sched.advance_time(std::chrono::milliseconds(10));
     }
     sched.run();
-  };
+  }
+  // A transfer of genesis owner i's first output to owner 1.
+  transaction transfer(size_t i) {
+    auto u = store->utxos_of(cb.owners[i].public_key(), 1).at(0);
+    amount fee = cb.genesis.params.min_tx_fee;
+    return test::make_transfer(chain_id, u.first, u.second.out, cb.owners[i],
+                               {{u.second.out.value - fee, cb.owners[1].public_key()}});
+  }
+  bool is_final(const transaction& tx) {
+    hash256 id = txid(tx);
+    chain_read find = [id](chain_store& cs) {
+      return cs.find_tx(id) ? std::string("final") : std::string("missing");
+    };
+    caf::scoped_actor self{sys};
+    self->send(chain, read_atom::value, find);
+    sched.run();
+    std::string where;
+    self->receive([&](const std::string& s) { where = s; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return where == "final";
+  }
+};
+
+}  // namespace
+
+TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx") {
+  node_fixture n;
+  auto& sched = n.sched;
+  auto& cb = n.cb;
+  auto& store = n.store;
+  auto& chain_id = n.chain_id;
+  auto& mempool = n.mempool;
+  auto& consensus = n.consensus;
+  auto tip_height = [&] { return n.tip_height(); };
+  auto run_for = [&](uint64_t ms) { n.run_for(ms); };
 
   run_for(1000);
   uint64_t h1 = tip_height();
@@ -67,7 +121,7 @@ TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx
   amount fee = cb.genesis.params.min_tx_fee;
   transaction tx = test::make_transfer(chain_id, u.first, u.second.out, cb.owners[0],
                                        {{u.second.out.value - fee, cb.owners[1].public_key()}});
-  caf::scoped_actor self{sys};
+  caf::scoped_actor self{n.sys};
   self->send(mempool, submit_atom::value, tx_batch{std::make_shared<const transaction>(tx)});
   sched.run();
   std::string verdict = "no reply";
@@ -76,16 +130,7 @@ TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx
   CHECK(verdict == "");
   run_for(500);
   CHECK(tip_height() > h1);
-  hash256 id = txid(tx);
-  chain_read find = [id](chain_store& cs) {
-    return cs.find_tx(id) ? std::string("final") : std::string("missing");
-  };
-  self->send(chain, read_atom::value, find);
-  sched.run();
-  std::string where;
-  self->receive([&](const std::string& s) { where = s; },
-                caf::after(std::chrono::seconds(0)) >> [] {});
-  CHECK(where == "final");
+  CHECK(n.is_final(tx));
 
   // Admission verdicts say which refusals no honest relay could cause: a
   // signature by the wrong key is one, a spent input is not.
@@ -128,9 +173,47 @@ TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx
   d = gossip(forged);
   CHECK_FALSE(d.relay);
   CHECK(d.penalty > 0);
+}
 
-  for (auto a : {caf::actor_cast<caf::actor>(consensus), caf::actor_cast<caf::actor>(producer),
-                 caf::actor_cast<caf::actor>(mempool), caf::actor_cast<caf::actor>(chain)})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  sched.run();
+TEST_CASE("an idle node makes empty blocks at the empty-block interval; a tx ends the wait") {
+  node_fixture n(1000);  // 100 ms blocks, an empty one every second
+  n.run_for(3050);
+  uint64_t h = n.tip_height();
+  CHECK(h >= 3);
+  CHECK(h <= 4);  // 30 without pacing
+
+  // Three questions of ours wait next to consensus's; all hear true once a
+  // tx is admitted.
+  caf::scoped_actor self{n.sys};
+  std::vector<bool> answers;
+  std::string verdict = "no reply";
+  auto collect = [&](int messages) {
+    for (int i = 0; i < messages; ++i)
+      self->receive([&](bool b) { answers.push_back(b); },
+                    [&](const std::vector<tx_admission>& v) { verdict = v.at(0).error; },
+                    caf::after(std::chrono::seconds(0)) >> [] {});
+  };
+  for (int i = 0; i < 3; ++i) self->send(n.mempool, await_txs_atom::value);
+  n.sched.run();
+  collect(1);
+  CHECK(answers.empty());  // nothing to tell yet
+  transaction tx = n.transfer(0);
+  self->send(n.mempool, submit_atom::value, tx_batch{std::make_shared<const transaction>(tx)});
+  n.sched.run();
+  collect(4);
+  CHECK(verdict == "");
+  CHECK(answers == std::vector<bool>{true, true, true});
+  // Consensus was told too: the tx is final within a block interval or
+  // two, not at the next empty-block time.
+  n.run_for(250);
+  CHECK(n.is_final(tx));
+  CHECK(n.tip_height() <= h + 2);
+
+  // The pool is empty again. At most four wait: a fifth question answers
+  // the oldest false (consensus's, then our first).
+  answers.clear();
+  for (int i = 0; i < 5; ++i) self->send(n.mempool, await_txs_atom::value);
+  n.sched.run();
+  collect(2);
+  CHECK(answers == std::vector<bool>{false});
 }

@@ -46,6 +46,8 @@ const char* timeout_name(timeout_kind k) {
       return "prevote";
     case timeout_kind::precommit:
       return "precommit";
+    case timeout_kind::empty_wait:
+      return "empty-wait";
   }
   return "?";
 }
@@ -101,6 +103,8 @@ uint64_t core::timeout_ms(timeout_kind k, uint32_t r) const {
       return cfg_.prevote_timeout_ms + r * cfg_.prevote_timeout_delta_ms;
     case timeout_kind::precommit:
       return cfg_.precommit_timeout_ms + r * cfg_.precommit_timeout_delta_ms;
+    case timeout_kind::empty_wait:
+      return cfg_.empty_block_interval_ms - cfg_.block_interval_ms;
   }
   return 0;
 }
@@ -113,7 +117,7 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
   actions out;
   height_ = height;
   set_ = std::move(set);
-  started_ = decided_ = false;
+  started_ = decided_ = txs_waiting_ = paused_ = false;
   round_ = 0;
   step_ = step::propose;
   proposed_this_round_ = false;
@@ -125,6 +129,8 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
   validation_requested_.clear();
   auto buffered = std::move(next_height_);
   next_height_.clear();
+  // Asked now, so that under load the answer is back before the interval ends.
+  if (pacing()) out.push_back(await_txs{height});
   if (delay_ms == 0)
     start_round(0, out);
   else
@@ -254,6 +260,7 @@ actions core::accept_proposal(const proposal& p) {
   rs.prop_hash = h;
   if (!validity_.count(h) && validation_requested_.insert(h).second)
     out.push_back(request_validation{rs.prop->blk, h});
+  end_pause(out);  // the proposer had something to propose
   evaluate(out);
   return out;
 }
@@ -270,6 +277,8 @@ actions core::on_vote(const vote& v) {
   actions out;
   if (v.height != height_) return other_height(v.height, v);
   add_vote(v, false, out);
+  // A counted vote means some validator started the height: join it.
+  if (out.empty() || !std::holds_alternative<rejected>(out.back())) end_pause(out);
   evaluate(out);
   return out;
 }
@@ -488,7 +497,17 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
   if (height != height_ || decided_) return out;
   switch (kind) {
     case timeout_kind::new_height:
-      if (!started_) start_round(0, out);
+      if (started_) break;
+      if (pacing() && !txs_waiting_) {
+        paused_ = true;
+        out.push_back(schedule_timeout{timeout_kind::empty_wait, height_, 0,
+                                       timeout_ms(timeout_kind::empty_wait, 0)});
+      } else {
+        start_round(0, out);
+      }
+      break;
+    case timeout_kind::empty_wait:
+      end_pause(out);
       break;
     case timeout_kind::propose:
       if (round == round_ && step_ == step::propose) do_prevote(hash256{}, out);
@@ -513,6 +532,21 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
   }
   evaluate(out);
   return out;
+}
+
+actions core::on_txs_available(uint64_t height) {
+  actions out;
+  if (height != height_ || decided_) return out;
+  txs_waiting_ = true;
+  end_pause(out);
+  evaluate(out);
+  return out;
+}
+
+void core::end_pause(actions& out) {
+  if (!paused_) return;
+  paused_ = false;
+  if (!started_) start_round(0, out);
 }
 
 relay_decision judge_gossip(const actions& acts) {

@@ -19,11 +19,18 @@ namespace tc::consensus {
 
 enum class step : uint8_t { propose = 0, prevote = 1, precommit = 2, commit = 3 };
 const char* step_name(step s);
-enum class timeout_kind : uint8_t { new_height, propose, prevote, precommit };
+// empty_wait ends the pause an idle network takes before an empty block.
+enum class timeout_kind : uint8_t { new_height, propose, prevote, precommit, empty_wait };
 const char* timeout_name(timeout_kind k);
 
 struct consensus_config {
   uint64_t block_interval_ms = 1000;  // target time between block timestamps
+  // With no transaction waiting, round 0 of a height starts this long after
+  // the previous block instead of block_interval_ms (an idle network makes
+  // fewer empty blocks). A transaction, or a proposal or vote from a node
+  // that already started the height, starts it at once. 0 or a value not
+  // above block_interval_ms: no pause.
+  uint64_t empty_block_interval_ms = 0;
   uint64_t propose_timeout_ms = 3000;
   uint64_t propose_timeout_delta_ms = 500;  // added per round
   uint64_t prevote_timeout_ms = 1000;
@@ -93,6 +100,9 @@ struct found_evidence {
 struct peer_behind {  // the input came from a node still at `height`
   uint64_t height;
 };
+struct await_txs {  // call on_txs_available(height) once the mempool holds a tx
+  uint64_t height;
+};
 struct skip_production {  // below min_validators: no proposal this round
   uint32_t active;
   uint32_t minimum;
@@ -112,7 +122,7 @@ struct refused_to_sign {  // would conflict with the persisted signed record
 };
 using action = std::variant<persist_signed, broadcast_proposal, broadcast_vote, schedule_timeout,
                             request_block, request_validation, decided, found_evidence, peer_behind,
-                            skip_production, rejected, refused_to_sign>;
+                            await_txs, skip_production, rejected, refused_to_sign>;
 using actions = std::vector<action>;
 
 // Whether a proposal or vote from a peer goes on to the other peers, read from
@@ -140,6 +150,8 @@ class core {
   actions on_proposal(const proposal& p);
   actions on_vote(const vote& v);
   actions on_timeout(timeout_kind kind, uint64_t height, uint32_t round);
+  // The mempool holds a transaction (answer to await_txs for `height`).
+  actions on_txs_available(uint64_t height);
   // `b` is kept as is (not copied): the shell's later commit of this block
   // object can reuse what validating it found.
   actions on_block_built(uint64_t height, uint32_t round, block_ptr b);
@@ -201,6 +213,9 @@ class core {
   bool proposed_somewhere(const hash256& h) const { return block_for(h) != nullptr; }
   uint64_t timeout_ms(timeout_kind k, uint32_t r) const;
   bool am_validator() const;
+  bool pacing() const { return cfg_.empty_block_interval_ms > cfg_.block_interval_ms; }
+  // Ends the idle pause: a tx arrived or another node started the height.
+  void end_pause(actions& out);
 
   std::string chain_id_;
   consensus_config cfg_;
@@ -211,6 +226,8 @@ class core {
   uint64_t height_ = 0;
   validator_set set_;
   bool started_ = false;
+  bool txs_waiting_ = false;  // the mempool said it holds a tx (this height)
+  bool paused_ = false;       // idle: round 0 waits for a tx or empty_wait
   bool decided_ = false;
   uint32_t round_ = 0;
   step step_ = step::propose;

@@ -467,3 +467,76 @@ TEST_CASE("a decided height whose block our chain refused can be started again")
   CHECK(t.c->round() == 0);
   REQUIRE(all<decided>(t.c->on_certificate(a, cert)).size() == 1);
 }
+
+namespace {
+// A harness whose core paces empty blocks: 1 s interval, 3 s without txs.
+struct paced : harness {
+  paced(uint64_t empty_ms = 3000) {
+    cfg.block_interval_ms = 1000;
+    cfg.empty_block_interval_ms = empty_ms;
+    c = std::make_unique<core>("c", cfg, my_signer.get(), &ver);
+    first = c->start_height(h, set, 700);
+  }
+  actions first;
+};
+bool schedules(const actions& acts, timeout_kind k, uint64_t delay_ms = 0) {
+  for (const auto& t : all<schedule_timeout>(acts))
+    if (t.kind == k && (delay_ms == 0 || t.delay_ms == delay_ms)) return true;
+  return false;
+}
+}  // namespace
+
+TEST_CASE("idle pacing: without txs round 0 waits for the empty-block interval, a tx or a peer") {
+  paced t;
+  REQUIRE(all<await_txs>(t.first).size() == 1);
+  CHECK(all<await_txs>(t.first)[0].height == t.h);
+  CHECK(schedules(t.first, timeout_kind::new_height, 700));
+
+  SUBCASE("no tx: a pause of the rest of the empty-block interval, then round 0") {
+    actions a = t.c->on_timeout(timeout_kind::new_height, t.h, 0);
+    CHECK(schedules(a, timeout_kind::empty_wait, 2000));
+    CHECK_FALSE(schedules(a, timeout_kind::propose));
+    CHECK(t.c->on_txs_available(t.h + 1).empty());  // a stale answer changes nothing
+    actions b = t.c->on_timeout(timeout_kind::empty_wait, t.h, 0);
+    CHECK(schedules(b, timeout_kind::propose));
+  }
+  SUBCASE("a tx during the pause starts round 0 at once") {
+    CHECK_FALSE(
+        schedules(t.c->on_timeout(timeout_kind::new_height, t.h, 0), timeout_kind::propose));
+    CHECK(schedules(t.c->on_txs_available(t.h), timeout_kind::propose));
+    // The pause's own timeout is then a no-op.
+    CHECK_FALSE(
+        schedules(t.c->on_timeout(timeout_kind::empty_wait, t.h, 0), timeout_kind::propose));
+  }
+  SUBCASE("a tx before the block interval ends: no pause at all") {
+    CHECK(t.c->on_txs_available(t.h).empty());  // the interval still runs
+    actions a = t.c->on_timeout(timeout_kind::new_height, t.h, 0);
+    CHECK(schedules(a, timeout_kind::propose));
+    CHECK_FALSE(schedules(a, timeout_kind::empty_wait));
+  }
+  SUBCASE("the proposer's proposal ends the pause and is voted on") {
+    t.c->on_timeout(timeout_kind::new_height, t.h, 0);
+    block b = t.make_block(0, 1);
+    auto v = sent_vote(t.propose(t.make_proposal(0, b)));
+    REQUIRE(v);
+    CHECK(v->type == vote_type::prevote);
+    CHECK(v->block_hash == hash_of(b));
+  }
+  SUBCASE("a validator's vote ends the pause; a forged one does not") {
+    t.c->on_timeout(timeout_kind::new_height, t.h, 0);
+    size_t other = t.others()[0];
+    vote forged = t.make_vote(other, vote_type::prevote, 0, hash256{});
+    forged.sig.v[5] ^= 1;
+    actions a = t.c->on_vote(forged);
+    CHECK(has<rejected>(a));
+    CHECK_FALSE(schedules(a, timeout_kind::propose));
+    CHECK(schedules(t.c->on_vote(t.make_vote(other, vote_type::prevote, 0, hash256{})),
+                    timeout_kind::propose));
+  }
+}
+
+TEST_CASE("idle pacing is off when the empty-block interval is not above the block interval") {
+  paced t(1000);
+  CHECK_FALSE(has<await_txs>(t.first));
+  CHECK(schedules(t.c->on_timeout(timeout_kind::new_height, t.h, 0), timeout_kind::propose));
+}

@@ -172,19 +172,24 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
 
 mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits limits,
                                                 chain_actor chain, std::string chain_id,
-                                                uint32_t verifiers) {
+                                                uint32_t verifiers, bool detach_verifiers) {
   auto& st = self->state;
   st.core = mempool_core(limits);
   st.chain = std::move(chain);
   for (uint32_t i = 0; i < std::max<uint32_t>(verifiers, 1); ++i)
-    st.verifiers.push_back(self->spawn<caf::linked>(verifier_impl, chain_id));
+    st.verifiers.push_back(detach_verifiers
+                               ? self->spawn<caf::linked + caf::detached>(verifier_impl, chain_id)
+                               : self->spawn<caf::linked>(verifier_impl, chain_id));
   return {
       [self](submit_atom, const tx_batch& txs) -> caf::result<verdicts> {
         trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0,
               std::to_string(txs.size()) + " txs");
         auto rp = self->make_response_promise<verdicts>();
         admit(self, txs, true, [self, rp](verdicts v) mutable {
-          for (auto& r : v) r.error.empty() ? ++self->state.accepted : ++self->state.rejected;
+          auto& st = self->state;
+          for (auto& r : v) r.error.empty() ? ++st.accepted : ++st.rejected;
+          if (st.core.size() > 0)
+            for (auto& w : std::exchange(st.tx_waiters, {})) (void)w.deliver(true);
           rp.deliver(std::move(v));
         });
         return rp;
@@ -253,6 +258,16 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
       },
       [self](list_atom) { return self->state.core.txids(); },
       [self](has_atom, const hash256& txid) { return self->state.core.find(txid) != nullptr; },
+      [self](await_txs_atom) -> caf::result<bool> {
+        auto& st = self->state;
+        if (st.core.size() > 0) return true;
+        if (st.tx_waiters.size() >= mempool_actor_state::max_tx_waiters) {
+          (void)st.tx_waiters.front().deliver(false);  // bounded: the oldest gives up
+          st.tx_waiters.pop_front();
+        }
+        st.tx_waiters.push_back(self->make_response_promise<bool>());
+        return st.tx_waiters.back();
+      },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };
 }

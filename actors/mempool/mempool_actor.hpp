@@ -25,12 +25,15 @@ struct mempool_actor_state {
   std::deque<std::pair<uint64_t, std::shared_ptr<const spent_set>>> recent_spends;
   static constexpr size_t max_recent_spends = 4;
   uint64_t accepted = 0, rejected = 0;
+  // Waiting for the pool to hold a tx (consensus, once per idle height).
+  std::deque<caf::typed_response_promise<bool>> tx_waiters;
+  static constexpr size_t max_tx_waiters = 4;
   tracer_actor tracer;
 };
 
 mempool_actor::behavior_type mempool_actor_impl(
     mempool_actor::stateful_pointer<mempool_actor_state> self, mempool_limits limits,
-    chain_actor chain, std::string chain_id, uint32_t verifiers);
+    chain_actor chain, std::string chain_id, uint32_t verifiers, bool detach_verifiers);
 
 verifier_actor::behavior_type verifier_impl(verifier_actor::pointer self, std::string chain_id);
 

@@ -10,6 +10,7 @@
 // one's change once that is final (all signed before the clock starts).
 //   build/tests/bench/node_bench [--txs 20000] [--batch 500] [--clients 2] [--interval-ms 1000]
 //                                [--duration-s 0] [--rate 5000] [--lane-s 10]
+//                                [--empty-block-ms E]  (idle pacing; default: the node's, 3000)
 //                                [--verifiers 2] [--rpc-threads 4] [--validators 1]
 //                                [--log warn|info|debug] [--keep 1]  (keeps the data dirs)
 //                                [--trace 1]  (each node writes trace.json; implies --keep 1)
@@ -96,6 +97,7 @@ int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // the table survives a killed run, line by line
   size_t n = 20'000, batch = 500, clients = 2;
   uint64_t interval_ms = 1000;
+  int64_t empty_block_ms = -1;  // -1: the node's default
   size_t verifiers = 2, rpc_threads = 4, validators = 1;
   double duration_s = 0, rate = 5000, lane_s = 10;
   // The build tree this binary sits in (build/tests/bench/node_bench), so it runs from any cwd.
@@ -110,6 +112,7 @@ int main(int argc, char** argv) {
     if (a == "--batch") batch = std::stoul(argv[i + 1]);
     if (a == "--clients") clients = std::stoul(argv[i + 1]);
     if (a == "--interval-ms") interval_ms = std::stoull(argv[i + 1]);
+    if (a == "--empty-block-ms") empty_block_ms = std::stoll(argv[i + 1]);
     if (a == "--build") build = argv[i + 1];
     if (a == "--log") log_level = argv[i + 1];
     if (a == "--keep") keep = std::string(argv[i + 1]) == "1";
@@ -164,6 +167,8 @@ int main(int argc, char** argv) {
       << "]\n[rpc]\nport = " << port + 2 * v << "\nthreads = " << rpc_threads
       << "\n[mempool]\nverifiers = " << verifiers
       << "\n[consensus]\nblock_interval_ms = " << interval_ms
+      << (empty_block_ms < 0 ? std::string()
+                             : "\nempty_block_interval_ms = " + std::to_string(empty_block_ms))
       << "\n[masternode]\nenabled = true\nkey_file = \"mn.key\"\n[logging]\nlevel = \"" << log_level
       << "\"\n"
       << "[trace]\nenabled = " << (trace ? "true" : "false") << "\n";

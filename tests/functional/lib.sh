@@ -54,6 +54,7 @@ port = $PORT_BASE
 port = $((PORT_BASE + 1))
 [consensus]
 block_interval_ms = 300
+empty_block_interval_ms = 0
 [masternode]
 enabled = true
 key_file = "mn.key"

@@ -9,6 +9,7 @@ source "$(dirname "$0")/lib.sh"
 export LOCALNET_DIR=$WORK/net BUILD
 export LOCALNET_PORT=$((10000 + ($$ % 150) * 60))
 export LOCALNET_BLOCK_MS=300
+export LOCALNET_EMPTY_BLOCK_MS=0  # a block every 300 ms even when idle: the checks wait for heights
 LN="bash $(dirname "$0")/../../deploy/localnet.sh"
 PROBE=$BUILD/tests/functional/peer_probe
 trap '$LN stop >/dev/null 2>&1 || true; for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
@@ -156,10 +157,14 @@ wait_height 0 $((h + 5)) 30
 wait_height 3 $((h + 5)) 30
 pass "garbage, an oversized length, a wrong-chain handshake and a ping flood are dropped (flooder banned); finality continues"
 
-# Idle: 1 s blocks, no transactions. Timers and events only, no polling.
+# Idle, as deploy/localnet.sh runs by default: 1 s blocks, an empty block
+# every 3 s without transactions. Timers and events only, no polling.
 kill -TERM "$(cat "$N5/pid")"
 $LN stop > /dev/null
-for i in 0 1 2 3; do sed -i 's/^block_interval_ms = .*/block_interval_ms = 1000/' "$LOCALNET_DIR/node$i/timed.toml"; done
+for i in 0 1 2 3; do
+  sed -i -e 's/^block_interval_ms = .*/block_interval_ms = 1000/' \
+    -e 's/^empty_block_interval_ms = .*/empty_block_interval_ms = 3000/' "$LOCALNET_DIR/node$i/timed.toml"
+done
 $LN start > /dev/null
 sleep 4
 pids=$(cat "$LOCALNET_DIR"/node[0-3]/pid)
@@ -170,11 +175,11 @@ t1=$(ticks); h2=$(height 0)
 hz=$(getconf CLK_TCK)
 pct=$(( (t1 - t0) * 10000 / (20 * hz) ))  # hundredths of a percent of one core
 echo "idle: 4 validators used $((pct / 100)).$(printf %02d $((pct % 100)))% of one core over 20 s, $((h2 - h)) blocks"
-[ $((h2 - h)) -ge 10 ] || fail "idle network stopped finalizing"
-# A guard against polling loops, not the < 2 % target (node_bench reports that
-# figure): wakeups cost several times more on some VMs (3-4 % measured for a
-# loop-free build), and ASan/UBSan multiply every instruction.
-limit=600
+[ $((h2 - h)) -ge 5 ] || fail "idle network stopped finalizing"
+# A guard against polling loops, with room for CI noise (node_bench reports the
+# < 2 % figure; ~1 % measured here): wakeups cost several times more on some
+# VMs, and ASan/UBSan multiply every instruction.
+limit=300
 [ "${TC_SANITIZED:-0}" = 1 ] && limit=2000
 [ "$pct" -lt "$limit" ] || fail "idle CPU too high ($pct/100 % >= $((limit / 100)) %): a polling loop?"
 pass "idle network keeps finalizing with low CPU"

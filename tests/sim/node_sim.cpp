@@ -241,7 +241,7 @@ void world::start_node(sim_node& n) {
     for (auto& b : h.v) b = static_cast<uint8_t>((*rng)());
     return h;
   };
-  s.detach_chain = false;
+  s.own_threads = false;
   s.spawn_peer_io = sim_io_factory(net_, n.idx);
   for (const auto& f : n.faults)
     if (fault::parse(f.name)->k != fault::kind::chain_crash_restart) s.faults.push_back(f.name);
