@@ -258,6 +258,8 @@ using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using bans_atom = caf::atom_constant<caf::atom("bans")>;
 using go_atom = caf::atom_constant<caf::atom("go")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
+// Flow control: the manager returns credit for inbound messages it handled.
+using credit_atom = caf::atom_constant<caf::atom("credit")>;
 
 using peer_manager_actor = peer_out_actor::extend<
     caf::reacts_to<open_atom, caf::actor, session_open>,

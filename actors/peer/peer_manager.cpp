@@ -14,6 +14,10 @@ using self_ptr = peer_manager_actor::stateful_pointer<manager_state>;
 constexpr size_t max_tx_queue = 50'000;
 constexpr size_t tx_batch_size = 512;
 constexpr size_t max_tx_batches_in_flight = 4;
+// Proposals and votes waiting for consensus's verdict. Above it new ones are
+// dropped unseen (another peer's copy is taken later): a slow consensus
+// actor cannot make its own mailbox grow.
+constexpr size_t max_consensus_in_flight = 1024;
 constexpr uint32_t max_blocks_served = 100;
 constexpr uint64_t max_blocks_bytes = 12u << 20;  // leaves room under the 16 MiB frame cap
 constexpr uint64_t save_book_every_ticks = 60;
@@ -154,10 +158,19 @@ void flush_txs(self_ptr self) {
 template <class T>
 void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& payload) {
   auto& st = self->state;
-  if (!st.consensus || !st.book->first_seen(sha256(*payload))) return;
+  if (!st.consensus) return;
+  if (st.consensus_in_flight >= max_consensus_in_flight) {
+    if (++st.gossip_dropped % 1'000 == 1)
+      spdlog::warn("consensus is behind ({} messages waiting): dropped {} so far",
+                   max_consensus_in_flight, st.gossip_dropped);
+    return;
+  }
+  if (!st.book->first_seen(sha256(*payload))) return;
+  ++st.consensus_in_flight;
   self->request<caf::message_priority::high>(st.consensus, caf::infinite, gossip_atom::value, msg)
       .then(
           [=](const consensus::relay_decision& d) {
+            --self->state.consensus_in_flight;
             if (d.relay)
               send_all(self, std::make_shared<const bytes>(peer::make_frame(*payload)), from);
             if (d.penalty > 0) {
@@ -166,7 +179,19 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
               punish(self, from, d.penalty, d.why);
             }
           },
-          [](caf::error&) {});  // consensus is gone (shutdown): nothing to relay
+          [=](caf::error&) {  // consensus is gone (shutdown): nothing to relay
+            --self->state.consensus_in_flight;
+          });
+}
+
+// Returns credit for handled messages in steps, so a session's window
+// (peer_session.hpp) bounds how many of its messages can wait here.
+void credit(self_ptr self, const caf::actor& s, uint32_t n) {
+  auto it = self->state.sessions.find(s.id());
+  if (it == self->state.sessions.end()) return;
+  it->second.handled += n;
+  if (it->second.handled < peer::flow_credit_step) return;
+  caf::anon_send(it->second.act, credit_atom::value, std::exchange(it->second.handled, 0));
 }
 
 void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
@@ -363,10 +388,12 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       },
       [self](inbound_atom, const caf::actor& s, const peer_inbound& in) {
         if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
+        credit(self, s, 1);
       },
       [self](inbound_atom, const caf::actor& s, const peer_inbound_batch& batch) {
         for (const auto& in : batch)
           if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
+        credit(self, s, static_cast<uint32_t>(batch.size()));
       },
       [self](stats_atom, const caf::actor& s, const peer::session_stats& stats) {
         auto it = self->state.sessions.find(s.id());

@@ -34,6 +34,7 @@ struct manager_state {
     session_open info;
     std::optional<peer::hello> hello;
     peer::session_stats stats;
+    uint32_t handled = 0;  // inbound messages not yet credited back
   };
   struct queued_tx {
     uint64_t from;
@@ -54,6 +55,8 @@ struct manager_state {
   std::set<uint64_t> serving;      // peers with a get_blocks at the chain (one each)
   std::deque<queued_tx> tx_queue;  // peer txs waiting for the mempool
   size_t tx_in_flight = 0;         // batches at the mempool
+  size_t consensus_in_flight = 0;  // gossip questions at consensus
+  uint64_t gossip_dropped = 0;
   uint64_t txs_dropped = 0;
   uint64_t ticks = 0;
   uint64_t tip_sent_ms = 0;  // last tip announcement

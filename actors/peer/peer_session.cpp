@@ -41,10 +41,15 @@ void write(session_ptr self, const bytes& frame) {
 
 void exec(session_ptr self, peer::session_actions acts) {
   auto& st = self->state;
-  run_session_actions(
+  size_t delivered = run_session_actions(
       self, st.setup, st.fault.get(), st.done, std::move(acts),
       [self](const frame_ptr& f) { write(self, *f); },
       [self](const std::string& why, uint32_t score, bool ban) { finish(self, why, score, ban); });
+  if (st.window->on_delivered(delivered) && !st.done) {
+    spdlog::debug("peer session {}: {} messages at the manager, reading paused", self->id(),
+                  st.window->outstanding());
+    self->halt(st.hdl);
+  }
 }
 
 }  // namespace
@@ -53,6 +58,7 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
                                 session_setup setup, peer::direction dir, std::string dialed_addr) {
   auto& st = self->state;
   st.setup = std::move(setup);
+  st.window.emplace(st.setup.window_messages);
   st.hdl = hdl;
   st.dir = dir;
   self->configure_read(hdl, caf::io::receive_policy::at_most(64 * 1024));
@@ -102,6 +108,10 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
       },
       [self](punish_atom, uint32_t points, const std::string& why) {
         if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
+      },
+      [self](credit_atom, uint32_t n) {
+        auto& st = self->state;
+        if (st.window->on_credit(n) && !st.done) self->trigger(st.hdl);
       },
       [self](close_atom, uint32_t code, const std::string& reason) {
         auto& st = self->state;

@@ -20,7 +20,11 @@ struct session_setup {
   std::function<uint64_t()> now_ms;
   std::function<hash256()> random32;  // handshake and ping nonces
   size_t max_write_buffer_bytes = 64u << 20;
-  uint64_t tick_ms = 2'000;           // timeouts are checked this often (pings are 10 s apart)
+  uint64_t tick_ms = 2'000;  // timeouts are checked this often (pings are 10 s apart)
+  // Flow control: with this many inbound messages not yet credited back by
+  // the manager, the session stops reading its socket (TCP then pushes back
+  // on the peer) until the manager has caught up to half of it.
+  uint32_t window_messages = 1024;
   peer::session_fault_factory fault;  // fault injection only: null on an honest node
 };
 
@@ -31,23 +35,28 @@ struct session_state {
   caf::io::connection_handle hdl;
   peer::direction dir = peer::direction::inbound;
   bool done = false;
-  bytes early;  // received before the manager admitted us
+  bytes early;                              // received before the manager admitted us
+  std::optional<peer::flow_window> window;  // set with the session's setup
   std::unique_ptr<peer::session_fault> fault;
 };
 
 // What a session shell does with session_core's actions, shared by the
 // socket broker below and the whole-node simulator's session: deliveries and
 // readiness go to the manager; writing and closing are the shell's own.
+// Returns how many messages went to the manager.
 template <class Self, class Write, class Finish>
-void run_session_actions(Self* self, const session_setup& setup, peer::session_fault* fault,
-                         const bool& done, peer::session_actions acts, Write write, Finish finish) {
+size_t run_session_actions(Self* self, const session_setup& setup, peer::session_fault* fault,
+                           const bool& done, peer::session_actions acts, Write write,
+                           Finish finish) {
   auto me = caf::actor_cast<caf::actor>(self);
   // Transactions go to the manager as one message per read, at normal
   // priority; everything else (proposals, votes, tips, sync) overtakes them
   // in the manager's mailbox, so a tx flood cannot delay consensus. The
   // readiness notice travels at the same priority as what follows it.
   peer_inbound_batch inbound;
+  size_t delivered = 0;
   auto deliver_inbound = [&] {
+    delivered += inbound.size();
     if (inbound.size() == 1)
       self->send(setup.mgr, inbound_atom::value, me, std::move(inbound.front()));
     else if (!inbound.empty())
@@ -55,7 +64,7 @@ void run_session_actions(Self* self, const session_setup& setup, peer::session_f
     inbound.clear();
   };
   for (auto& a : acts) {
-    if (done) return;
+    if (done) return delivered;
     if (auto* d = std::get_if<peer::deliver>(&a)) {
       if (fault) fault->on_received(*d->payload);
       bool is_tx = std::holds_alternative<peer::tx>(d->msg);
@@ -63,9 +72,11 @@ void run_session_actions(Self* self, const session_setup& setup, peer::session_f
                       std::move(d->payload)};
       if (is_tx)
         inbound.push_back(std::move(in));
-      else
+      else {
         self->template send<caf::message_priority::high>(setup.mgr, inbound_atom::value, me,
                                                          std::move(in));
+        ++delivered;
+      }
       continue;
     }
     deliver_inbound();
@@ -78,6 +89,7 @@ void run_session_actions(Self* self, const session_setup& setup, peer::session_f
     }
   }
   if (!done) deliver_inbound();
+  return delivered;
 }
 
 // A ping nonce from the injected random source.

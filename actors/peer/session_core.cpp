@@ -268,4 +268,18 @@ session_actions session_core::on_tick(uint64_t now_ms, uint64_t ping_nonce) {
   return out;
 }
 
+bool flow_window::on_delivered(size_t n) {
+  outstanding_ += static_cast<uint32_t>(std::min<size_t>(n, UINT32_MAX - outstanding_));
+  if (paused_ || outstanding_ < window_) return false;
+  paused_ = true;
+  return true;
+}
+
+bool flow_window::on_credit(uint32_t n) {
+  outstanding_ -= std::min(n, outstanding_);  // a confused manager cannot underflow it
+  if (!paused_ || outstanding_ > window_ / 2) return false;
+  paused_ = false;
+  return true;
+}
+
 }  // namespace tc::peer

@@ -4,6 +4,7 @@
 // The peer_session broker feeds it bytes and a clock and carries out the
 // actions it returns. No CAF here, so tests drive two cores back to back.
 
+#include <algorithm>
 #include <array>
 #include <memory>
 
@@ -112,6 +113,31 @@ struct session_stats {
   uint64_t rtt_ms = 0;  // last measured; 0 = none yet
   uint64_t connected_ms = 0, last_recv_ms = 0;
   uint32_t score = 0;
+};
+
+// Receive-side flow control of one session: messages handed to the manager
+// count against a window; at the window the session stops reading its
+// socket (TCP pushes back on the peer), and reads again once the manager's
+// credit brings the count down to half of it. Bounds what one peer can
+// queue in the manager's mailbox, whatever it sends.
+// The manager returns credit in steps of this many handled messages, so a
+// window holds at least two steps (else credit could never come back).
+constexpr uint32_t flow_credit_step = 64;
+class flow_window {
+ public:
+  explicit flow_window(uint32_t window_messages)
+      : window_(std::max<uint32_t>(window_messages, 2 * flow_credit_step)) {}
+  // True when reading must stop now.
+  bool on_delivered(size_t n);
+  // True when reading may resume now.
+  bool on_credit(uint32_t n);
+  uint32_t outstanding() const { return outstanding_; }
+  bool paused() const { return paused_; }
+
+ private:
+  uint32_t window_;
+  uint32_t outstanding_ = 0;
+  bool paused_ = false;
 };
 
 class session_core {

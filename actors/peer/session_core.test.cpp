@@ -272,3 +272,22 @@ TEST_CASE("a large frame right behind the handshake-ack in one read is accepted"
   REQUIRE(b.delivered.size() == 1);
   CHECK(std::holds_alternative<peer::blocks>(b.delivered[0]));
 }
+
+TEST_CASE("flow window: reading stops at the window and resumes at half of it") {
+  peer::flow_window w(200);
+  CHECK_FALSE(w.on_delivered(160));
+  CHECK(w.on_delivered(40));  // 200 at the manager: stop reading
+  CHECK(w.paused());
+  CHECK_FALSE(w.on_delivered(30));  // what one read still carried; already paused
+  CHECK(w.outstanding() == 230);
+  CHECK_FALSE(w.on_credit(64));  // 166 left: above half
+  CHECK(w.on_credit(128));       // 38 left: read again
+  CHECK_FALSE(w.paused());
+  CHECK_FALSE(w.on_credit(64));  // more credit than outstanding: clamps at 0
+  CHECK(w.outstanding() == 0);
+  CHECK_FALSE(w.on_credit(1));  // not paused: nothing to resume
+  // A window below two credit steps could never be credited back: raised.
+  peer::flow_window tiny(10);
+  CHECK_FALSE(tiny.on_delivered(10));
+  CHECK(tiny.on_delivered(2 * peer::flow_credit_step - 10));
+}

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
+
 #include "messages/codec.hpp"
 
 namespace tc::sim {
@@ -50,6 +52,10 @@ struct sim_session_state {
   bool done = false;
   std::vector<frame_ptr> early;
   std::unique_ptr<peer::session_fault> fault;
+  // The broker's flow control, with the frames a paused socket would have
+  // left unread queued here instead.
+  std::optional<peer::flow_window> window;
+  std::deque<frame_ptr> unread;
 };
 using session_ptr = caf::stateful_actor<sim_session_state>*;
 
@@ -71,16 +77,27 @@ void write(session_ptr self, frame_ptr f) {
 
 void exec(session_ptr self, peer::session_actions acts) {
   auto& st = self->state;
-  run_session_actions(
+  size_t delivered = run_session_actions(
       self, st.setup, st.fault.get(), st.done, std::move(acts),
       [self](const frame_ptr& f) { write(self, f); },
       [self](const std::string& why, uint32_t score, bool ban) { finish(self, why, score, ban); });
+  st.window->on_delivered(delivered);
+}
+
+void read_unread(session_ptr self) {
+  auto& st = self->state;
+  while (!st.unread.empty() && !st.window->paused() && !st.done) {
+    frame_ptr f = std::move(st.unread.front());
+    st.unread.pop_front();
+    exec(self, st.core->on_bytes(st.setup.now_ms(), *f));
+  }
 }
 
 caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor net, uint64_t conn,
                                uint8_t side, peer::direction dir, session_open info) {
   auto& st = self->state;
   st.setup = std::move(setup);
+  st.window.emplace(st.setup.window_messages);
   st.net = std::move(net);
   st.conn = conn;
   st.side = side;
@@ -115,7 +132,8 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
           st.early.push_back(data);
           return;
         }
-        exec(self, st.core->on_bytes(st.setup.now_ms(), *data));
+        st.unread.push_back(data);
+        read_unread(self);
       },
       [self](send_atom, const frame_ptr& frame) {
         auto& st = self->state;
@@ -125,6 +143,9 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
       },
       [self](punish_atom, uint32_t points, const std::string& why) {
         if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
+      },
+      [self](credit_atom, uint32_t n) {
+        if (self->state.window->on_credit(n)) read_unread(self);
       },
       [self](close_atom, uint32_t code, const std::string& reason) {
         if (!self->state.done)
@@ -244,7 +265,10 @@ caf::behavior sim_net_impl(caf::event_based_actor* self, net_model* model, net_s
 
 std::function<caf::actor(caf::local_actor*, const io_setup&)> sim_io_factory(caf::actor net,
                                                                              uint32_t node) {
-  return [net, node](caf::local_actor* mgr, const io_setup& setup) {
+  return [net, node](caf::local_actor* mgr, io_setup setup) {
+    // The smallest window: floods pause and resume sessions often, and a
+    // manager that stopped returning credit would stall the run.
+    setup.session.window_messages = 2 * peer::flow_credit_step;
     return mgr->spawn(sim_io_impl, setup, net, node);
   };
 }
