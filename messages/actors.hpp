@@ -91,6 +91,12 @@ using chain_actor = caf::typed_actor<
     caf::replies_to<blocks_atom, uint64_t, uint32_t, uint64_t>::with<std::vector<block_with_cert>>,
     caf::reacts_to<trace_atom, tracer_actor>>;
 
+// Admission's chain questions alone: answered by the chain actor itself, or
+// by a reader actor on its own connection that keeps answering while the
+// chain actor writes a block.
+using prepare_actor =
+    caf::typed_actor<caf::replies_to<prepare_atom, tx_batch>::with<std::vector<prepared_tx>>>;
+
 // ---- mempool ----
 struct tx_admission {
   std::string error;  // empty: accepted

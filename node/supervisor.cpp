@@ -27,6 +27,17 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   chain_params params = s.store->params();
   hash256 genesis = s.store->genesis_hash();
   tip_info start_tip = s.store->tip();
+  // Admission reads through a second connection, so the chain actor writing
+  // a block never holds it up; without one (an in-memory database) the
+  // chain actor answers those questions itself.
+  prepare_actor reader;
+  if (auto r = s.store->open_reader()) {
+    std::shared_ptr<chain_store> ro = std::move(r).value();
+    reader = s.own_threads ? self->spawn<caf::detached + caf::linked>(chain_reader_impl, ro)
+                           : self->spawn<caf::linked>(chain_reader_impl, ro);
+  } else if (s.store->path() != ":memory:") {
+    spdlog::warn("admission reads go through the chain actor: {}", r.error_message());
+  }
   chain_actor chain =
       s.own_threads ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms)
                     : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms);
@@ -69,7 +80,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   }
 #endif
   auto mempool = self->spawn<caf::linked>(
-      mempool_actor_impl, mempool_limits{cfg.mempool_max_txs, cfg.mempool_max_bytes}, chain,
+      mempool_actor_impl, mempool_limits{cfg.mempool_max_txs, cfg.mempool_max_bytes}, chain, reader,
       params.chain_id, cfg.verifiers, s.own_threads);
   producer_actor producer =
       self->spawn<caf::linked>(producer_impl, chain, mempool, s.now_ms,

@@ -140,11 +140,9 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   if (!db) return make_error("cannot open database " + path + ": " + db.error_message());
   cs->db_ = std::move(db).value();
   auto& d = *cs->db_;
-  // This connection is the database's only user (the data dir's lock file
-  // keeps a second timed out): hold the file lock for the connection's life
-  // instead of taking and dropping it with fcntl() around every statement.
-  // Set before the first read, so WAL keeps its index in memory, not in -shm.
-  TC_TRY(d.exec("PRAGMA locking_mode = EXCLUSIVE"));
+  // Normal (not exclusive) locking: the admission path reads through a
+  // second connection (open_reader). The writer's hot work runs inside
+  // explicit transactions, so per-statement lock costs stay off it.
 
   int64_t version = 0;
   if (exists) {
@@ -197,11 +195,53 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
                       "). Nothing was changed. Check --network and the genesis file.");
   }
   gh = sql::statement();
-  auto get = d.prepare("SELECT value, owner, height FROM utxos WHERE outpoint = ?");
-  if (!get) return get.take_error();
-  cs->get_utxo_ = std::move(get).value();
+  TC_TRY(cs->prepare_statements());
   TC_TRY(cs->load());
   return cs;
+}
+
+status chain_store::prepare_statements() {
+  auto get = db_->prepare("SELECT value, owner, height FROM utxos WHERE outpoint = ?");
+  if (!get) return get.take_error();
+  get_utxo_ = std::move(get).value();
+  return ok_status();
+}
+
+result<std::unique_ptr<chain_store>> chain_store::open_reader() const {
+  if (path_ == ":memory:" || path_.empty())
+    return make_error("an in-memory database has no second connection");
+  std::unique_ptr<chain_store> cs(new chain_store());
+  cs->path_ = path_;
+  cs->reader_ = true;
+  cs->params_ = params_;
+  cs->genesis_hash_ = genesis_hash_;
+  auto db = sql::database::open(path_, SQLITE_OPEN_READONLY);
+  if (!db) return make_error("cannot open a reader on " + path_ + ": " + db.error_message());
+  cs->db_ = std::move(db).value();
+  // Admission reads random UTXO rows; the OS page cache holds the rest.
+  TC_TRY(cs->db_->exec("PRAGMA cache_size = -16384"));
+  TC_TRY(cs->prepare_statements());
+  TC_TRY(cs->load());
+  return cs;
+}
+
+status chain_store::begin_snapshot() {
+  TC_ASSERT(reader_);
+  TC_TRY(db_->exec("BEGIN"));
+  auto t = db_->prepare("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1");
+  if (!t) return t.take_error();
+  auto row = t->step();
+  if (!row) return make_error(corrupt_advice(path_, row.error_message()));
+  if (!*row || t->col_blob(0).size != 32) return make_error(corrupt_advice(path_, "no tip block"));
+  if (hash256::from_view(t->col_blob(0)) == tip_.hash) return ok_status();
+  t = sql::statement();
+  locked_cache_.reset();
+  return load();  // same read transaction: tip and registry agree
+}
+
+void chain_store::end_snapshot() {
+  TC_ASSERT(reader_);
+  (void)db_->exec("COMMIT");
 }
 
 status chain_store::init_new(const genesis_spec& g) {

@@ -71,6 +71,7 @@ class chain_store {
 
   const chain_params& params() const { return params_; }
   const hash256& genesis_hash() const { return genesis_hash_; }
+  const std::string& path() const { return path_; }
   tip_info tip() const { return tip_; }
 
   // Validates `b` against the tip and the UTXO set and applies it atomically.
@@ -84,6 +85,14 @@ class chain_store {
   result<std::pair<amount, std::vector<tx_output>>> check_tx(const transaction& tx,
                                                              const hash256& id,
                                                              bool check_signatures);
+  // A second, read-only store on the same file for the admission path: its
+  // reads run on another thread while this one writes a block (WAL gives
+  // each read transaction the last committed state). Fails for ":memory:".
+  result<std::unique_ptr<chain_store>> open_reader() const;
+  // Reader stores only: check_tx calls between these see one committed
+  // state; begin re-reads the tip and, when it moved, the registry.
+  status begin_snapshot();
+  void end_snapshot();
   // Undoes the tip block (not genesis) atomically.
   status disconnect_tip();
 
@@ -120,9 +129,11 @@ class chain_store {
   chain_store() = default;
   status init_new(const genesis_spec& g);
   status load();
+  status prepare_statements();
   status apply_genesis(const block& g, const genesis_spec& spec);
 
   std::string path_;
+  bool reader_ = false;
   std::unique_ptr<sql::database> db_;
   chain_params params_;
   hash256 genesis_hash_;

@@ -477,3 +477,61 @@ TEST_CASE("a corrupt UTXO row is a database error, not a missing input") {
   REQUIRE_FALSE(c.ok());
   CHECK(c.error_message().find("owner of the wrong size") != std::string::npos);
 }
+
+TEST_CASE("a reader sees each committed block from its next snapshot, registry included") {
+  chain_builder cb;
+  auto& p = cb.genesis.params;
+  p.validator_set_delay = 2;
+  CHECK_FALSE(cb.open_memory()->open_reader().ok());  // no second connection to ":memory:"
+  std::string path = test::temp_path("reader.db");
+  remove_db(path);
+  auto w = chain_store::open(path, cb.genesis);
+  REQUIRE_MESSAGE(w.ok(), w.error_message());
+  chain_store& cs = **w;
+  auto r = cs.open_reader();
+  REQUIRE_MESSAGE(r.ok(), r.error_message());
+  chain_store& reader = **r;
+  CHECK_FALSE(reader.put_state("k", byte_view::of(std::string("v"))).ok());  // read-only
+
+  const secret_key& owner = cb.owners[1];
+  secret_key op = test::key_from_seed(5000);
+  amount fee = p.min_tx_fee;
+  auto u = cs.utxos_of(owner.public_key(), 1).at(0);
+  transaction split =
+      test::make_transfer(cb.chain_id(), u.first, u.second.out, owner,
+                          {{1'000 * coin, owner.public_key()},
+                           {u.second.out.value - 1'000 * coin - fee, owner.public_key()}});
+  // A snapshot taken before the block keeps its view while the block commits.
+  REQUIRE(reader.begin_snapshot().ok());
+  CHECK(reader.check_tx(split, txid(split), false).ok());
+  REQUIRE(cb.connect(cs, cb.make_block(cs, {split}, fee)).ok());
+  CHECK(reader.check_tx(split, txid(split), false).ok());
+  CHECK(reader.tip().height == 0);
+  reader.end_snapshot();
+  // The next one sees it: the input is spent.
+  REQUIRE(reader.begin_snapshot().ok());
+  CHECK(reader.tip().height == 1);
+  CHECK(reader.tip().hash == cs.tip().hash);
+  auto again = reader.check_tx(split, txid(split), false);
+  CHECK_FALSE(again.ok());
+  reader.end_snapshot();
+
+  // A registration changes the registry: the reader reloads it and refuses
+  // to let the locked collateral be spent.
+  outpoint collateral{txid(split), 0}, funding{txid(split), 1};
+  tx_output coll_out{1'000 * coin, owner.public_key()};
+  transaction reg = cb.make_registration({funding, cs.get_utxo(funding)->out}, owner,
+                                         mn_tier::bronze, collateral, coll_out, owner, op, fee);
+  REQUIRE(cb.connect(cs, cb.make_block(cs, {reg}, fee)).ok());
+  transaction spend = test::make_transfer(cb.chain_id(), collateral, coll_out, owner,
+                                          {{1'000 * coin - fee, owner.public_key()}});
+  REQUIRE(reader.begin_snapshot().ok());
+  CHECK(reader.masternodes().count(op.public_key()) == 1);
+  auto locked = reader.check_tx(spend, txid(spend), false);
+  REQUIRE_FALSE(locked.ok());
+  CHECK(locked.error_message().find("locked") != std::string::npos);
+  reader.end_snapshot();
+  r = result<std::unique_ptr<chain_store>>(make_error("closed"));
+  w = result<std::unique_ptr<chain_store>>(make_error("closed"));
+  remove_db(path);
+}

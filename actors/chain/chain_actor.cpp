@@ -15,6 +15,42 @@ chain_actor_state::~chain_actor_state() {
   spdlog::info("🛑 Chain store closed cleanly at height {}", h);
 }
 
+std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs) {
+  std::vector<prepared_tx> out(txs.size());
+  for (size_t i = 0; i < txs.size(); ++i) {
+    const transaction& tx = *txs[i];
+    bool registry_tx = tx.registration || tx.deregistration;
+    // Registry transactions are rare: the chain checks their payload
+    // signatures itself; plain transfers leave input signatures to the
+    // verifier pool.
+    auto r = store.check_tx(tx, txid(tx), registry_tx);
+    if (!r) {
+      out[i].error = r.error_message();
+      continue;
+    }
+    out[i].fee = r->first;
+    out[i].spent = std::move(r->second);
+    out[i].needs_full_check = registry_tx;
+  }
+  return out;
+}
+
+prepare_actor::behavior_type chain_reader_impl(prepare_actor::pointer,
+                                               std::shared_ptr<chain_store> reader) {
+  return {[reader](prepare_atom, const tx_batch& txs) {
+    auto s = reader->begin_snapshot();
+    std::vector<prepared_tx> out;
+    if (s) {
+      out = prepare_txs(*reader, txs);
+    } else {
+      out.resize(txs.size());
+      for (auto& p : out) p.error = "chain unavailable: " + s.error_message();
+    }
+    reader->end_snapshot();
+    return out;
+  }};
+}
+
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
                                             std::shared_ptr<chain_store> store,
                                             std::function<uint64_t()> now_ms) {
@@ -50,25 +86,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         tip_info t = self->state.store->tip();
         return chain_tip{t.height, t.hash, t.timestamp_ms};
       },
-      [self](prepare_atom, const tx_batch& txs) {
-        std::vector<prepared_tx> out(txs.size());
-        for (size_t i = 0; i < txs.size(); ++i) {
-          const transaction& tx = *txs[i];
-          bool registry_tx = tx.registration || tx.deregistration;
-          // Registry transactions are rare: the chain checks their payload
-          // signatures itself; plain transfers leave input signatures to the
-          // verifier pool.
-          auto r = self->state.store->check_tx(tx, txid(tx), registry_tx);
-          if (!r) {
-            out[i].error = r.error_message();
-            continue;
-          }
-          out[i].fee = r->first;
-          out[i].spent = std::move(r->second);
-          out[i].needs_full_check = registry_tx;
-        }
-        return out;
-      },
+      [self](prepare_atom, const tx_batch& txs) { return prepare_txs(*self->state.store, txs); },
       [self](persist_atom, const std::string& key, const bytes& value) {
         return self->state.store->put_state(key, value).ok();
       },

@@ -41,8 +41,8 @@ struct node_fixture {
   explicit node_fixture(uint64_t empty_block_interval_ms = 0)
       : sys(testing(cfg)), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
     chain = sys.spawn(chain_actor_impl, store, clock);
-    mempool =
-        sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain, chain_id, 1u, false);
+    mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain, prepare_actor{},
+                        chain_id, 1u, false);
     producer = sys.spawn(producer_impl, chain, mempool, clock, uint64_t{limits::max_block_txs},
                          uint64_t{limits::max_block_bytes});
     consensus_setup setup;

@@ -77,7 +77,7 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
   for (size_t i : cand) to_check.push_back(txs[i]);
   uint64_t gen = st.generation;
   trace(st.tracer, "mempool", "chain", "prepare", 0, 0, std::to_string(cand.size()) + " txs");
-  self->request(st.chain, caf::infinite, prepare_atom::value, to_check)
+  self->request(st.preparer, caf::infinite, prepare_atom::value, to_check)
       .then(
           [=](const std::vector<prepared_tx>& preps) {
             auto& st = self->state;
@@ -171,11 +171,13 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
 }  // namespace
 
 mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits limits,
-                                                chain_actor chain, std::string chain_id,
-                                                uint32_t verifiers, bool detach_verifiers) {
+                                                chain_actor chain, prepare_actor preparer,
+                                                std::string chain_id, uint32_t verifiers,
+                                                bool detach_verifiers) {
   auto& st = self->state;
   st.core = mempool_core(limits);
   st.chain = std::move(chain);
+  st.preparer = preparer ? std::move(preparer) : prepare_actor(st.chain);
   for (uint32_t i = 0; i < std::max<uint32_t>(verifiers, 1); ++i)
     st.verifiers.push_back(detach_verifiers
                                ? self->spawn<caf::linked + caf::detached>(verifier_impl, chain_id)

@@ -2,7 +2,7 @@
 
 #include <deque>
 // The mempool actor owns a mempool_core. Admission: stateless rules and
-// conflicts here, UTXO rules on the chain actor, input signatures on a pool
+// conflicts here, UTXO rules on a chain reader, input signatures on a pool
 // of verifier actors (in parallel); each signature is checked once per node
 // and blocks reuse the result through the verified-wtxid query.
 
@@ -15,6 +15,7 @@ struct mempool_actor_state {
   mempool_actor_state() : core(mempool_limits{}) {}
   mempool_core core;
   chain_actor chain;
+  prepare_actor preparer;  // a chain reader, or the chain actor itself
   std::vector<verifier_actor> verifiers;
   size_t next_verifier = 0;
   uint64_t generation = 0;  // bumped by every committed block
@@ -33,7 +34,8 @@ struct mempool_actor_state {
 
 mempool_actor::behavior_type mempool_actor_impl(
     mempool_actor::stateful_pointer<mempool_actor_state> self, mempool_limits limits,
-    chain_actor chain, std::string chain_id, uint32_t verifiers, bool detach_verifiers);
+    chain_actor chain, prepare_actor preparer, std::string chain_id, uint32_t verifiers,
+    bool detach_verifiers);
 
 verifier_actor::behavior_type verifier_impl(verifier_actor::pointer self, std::string chain_id);
 
