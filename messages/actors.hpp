@@ -91,11 +91,14 @@ using chain_actor = caf::typed_actor<
     caf::replies_to<blocks_atom, uint64_t, uint32_t, uint64_t>::with<std::vector<block_with_cert>>,
     caf::reacts_to<trace_atom, tracer_actor>>;
 
-// Admission's chain questions alone: answered by the chain actor itself, or
-// by a reader actor on its own connection that keeps answering while the
-// chain actor writes a block.
-using prepare_actor =
-    caf::typed_actor<caf::replies_to<prepare_atom, tx_batch>::with<std::vector<prepared_tx>>>;
+// The chain's read-only questions: answered by a reader actor on a second
+// SQLite connection, which keeps answering while the chain actor validates
+// or writes a block, or (no reader: an in-memory database) by the chain
+// actor itself. The RPC server and admission ask it; writers never do.
+using chain_reader_actor =
+    caf::typed_actor<caf::replies_to<prepare_atom, tx_batch>::with<std::vector<prepared_tx>>,
+                     caf::replies_to<read_atom, chain_read>::with<std::string>,
+                     caf::replies_to<tip_atom>::with<chain_tip>>;
 
 // ---- mempool ----
 struct tx_admission {
@@ -125,6 +128,7 @@ using await_txs_atom = caf::atom_constant<caf::atom("awaittxs")>;
 
 struct selected_txs {
   std::vector<tx_ptr> txs;
+  std::vector<hash256> wtxids;  // of txs, as admission computed them
   amount fees = 0;
 };
 

@@ -134,7 +134,7 @@ struct rpc_server::impl {
   }
   json read(std::function<json(chain_store&)> fn) {
     chain_read r = [fn](chain_store& cs) -> std::string {
-      // Runs on the chain actor: an exception escaping here would kill it.
+      // Runs on a chain actor: an exception escaping here would kill it.
       try {
         return fn(cs).dump(-1, ' ', false, json::error_handler_t::replace);
       } catch (const rpc_error& e) {
@@ -144,12 +144,20 @@ struct rpc_server::impl {
             -1, ' ', false, json::error_handler_t::replace);
       }
     };
-    json j = json::parse(ask<std::string>(ctx.chain, read_atom::value, r));
+    std::string text = ask<std::string>(reader(), read_atom::value, r);
+    if (text.rfind("error: ", 0) == 0) throw_rpc(internal_error, text.substr(7));
+    json j = json::parse(text);
     if (j.is_object() && j.contains("__error"))
       throw_rpc(j["__error"].get<int>(), j["message"].get<std::string>());
     return j;
   }
   network net() const { return ctx.cfg.net; }
+  // Reads go to the chain reader (never queued behind a block being written)
+  // when the node has one.
+  chain_reader_actor reader() const {
+    return ctx.reader ? ctx.reader : chain_reader_actor(ctx.chain);
+  }
+  chain_tip tip() { return ask<chain_tip>(reader(), tip_atom::value); }
 
   void register_methods();
   json call(const json& req);
@@ -206,14 +214,10 @@ std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
 
 void rpc_server::impl::register_methods() {
   auto& m = methods;
-  m["getblockcount"] = [this](const json&) {
-    return json(ask<chain_tip>(ctx.chain, tip_atom::value).height);
-  };
-  m["getbestblockhash"] = [this](const json&) {
-    return json(ask<chain_tip>(ctx.chain, tip_atom::value).hash.hex());
-  };
+  m["getblockcount"] = [this](const json&) { return json(tip().height); };
+  m["getbestblockhash"] = [this](const json&) { return json(tip().hash.hex()); };
   m["getblockchaininfo"] = [this](const json&) {
-    auto t = ask<chain_tip>(ctx.chain, tip_atom::value);
+    auto t = tip();
     return json{{"chain", network_name(net())},
                 {"chain_id", ctx.params.chain_id},
                 {"blocks", t.height},
@@ -513,7 +517,7 @@ void rpc_server::impl::register_methods() {
     return json("timed stopping");
   };
   m["getinfo"] = [this](const json&) {
-    auto t = ask<chain_tip>(ctx.chain, tip_atom::value);
+    auto t = tip();
     auto mp = ask<mempool_info>(ctx.mempool, info_atom::value);
     auto s = ask<consensus_status>(ctx.consensus, status_atom::value);
     return json{{"version", TC_VERSION},

@@ -16,6 +16,7 @@ namespace tc {
 struct rpc_context {
   caf::actor_system* sys = nullptr;
   chain_actor chain;
+  chain_reader_actor reader;  // null: the chain actor answers reads
   mempool_actor mempool;
   consensus_actor consensus;
   peer_manager_actor peers;  // null when P2P is off
@@ -53,6 +54,5 @@ struct rpc_actor_state {
 };
 rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_state> self,
                                         std::shared_ptr<rpc_server> server);
-
 
 }  // namespace tc

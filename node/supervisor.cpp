@@ -30,7 +30,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   // Admission reads through a second connection, so the chain actor writing
   // a block never holds it up; without one (an in-memory database) the
   // chain actor answers those questions itself.
-  prepare_actor reader;
+  chain_reader_actor reader;
   if (auto r = s.store->open_reader()) {
     std::shared_ptr<chain_store> ro = std::move(r).value();
     reader = s.own_threads ? self->spawn<caf::detached + caf::linked>(chain_reader_impl, ro)
@@ -157,6 +157,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     rpc_context ctx;
     ctx.sys = &self->system();
     ctx.chain = chain;
+    ctx.reader = reader;
     ctx.mempool = mempool;
     ctx.consensus = consensus;
     ctx.peers = peers;

@@ -35,20 +35,45 @@ std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs) {
   return out;
 }
 
-prepare_actor::behavior_type chain_reader_impl(prepare_actor::pointer,
-                                               std::shared_ptr<chain_store> reader) {
-  return {[reader](prepare_atom, const tx_batch& txs) {
+chain_reader_actor::behavior_type chain_reader_impl(chain_reader_actor::pointer,
+                                                    std::shared_ptr<chain_store> reader) {
+  // Each question is answered from one snapshot: the last committed block.
+  auto snapshot = [reader](auto&& fn, auto&& on_error) {
     auto s = reader->begin_snapshot();
-    std::vector<prepared_tx> out;
-    if (s) {
-      out = prepare_txs(*reader, txs);
-    } else {
-      out.resize(txs.size());
-      for (auto& p : out) p.error = "chain unavailable: " + s.error_message();
-    }
+    auto out = s ? fn(*reader) : on_error(s.error_message());
     reader->end_snapshot();
     return out;
-  }};
+  };
+  return {
+      [=](prepare_atom, const tx_batch& txs) {
+        return snapshot([&](chain_store& cs) { return prepare_txs(cs, txs); },
+                        [&](const std::string& err) {
+                          std::vector<prepared_tx> out(txs.size());
+                          for (auto& p : out) p.error = "chain unavailable: " + err;
+                          return out;
+                        });
+      },
+      [=](read_atom, const chain_read& fn) -> std::string {
+        return snapshot(
+            [&](chain_store& cs) {
+              try {
+                return fn(cs);
+              } catch (const std::exception& e) {
+                spdlog::error("a query on the chain reader failed: {}", e.what());
+                return std::string("error: ") + e.what();
+              }
+            },
+            [](const std::string& err) { return "error: chain unavailable: " + err; });
+      },
+      [=](tip_atom) {
+        return snapshot(
+            [](chain_store& cs) {
+              tip_info t = cs.tip();
+              return chain_tip{t.height, t.hash, t.timestamp_ms};
+            },
+            [](const std::string&) { return chain_tip{}; });
+      },
+  };
 }
 
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,

@@ -25,10 +25,10 @@ struct chain_actor_state {
 // outputs of each tx, or why it cannot go in the next block.
 std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs);
 
-// A reader store (chain_store::open_reader) answering prepare questions on
-// its own thread, one read snapshot per batch.
-prepare_actor::behavior_type chain_reader_impl(prepare_actor::pointer self,
-                                               std::shared_ptr<chain_store> reader);
+// A reader store (chain_store::open_reader) answering read-only questions
+// on its own thread, each from one read snapshot.
+chain_reader_actor::behavior_type chain_reader_impl(chain_reader_actor::pointer self,
+                                                    std::shared_ptr<chain_store> reader);
 
 // Takes ownership of `store`; `now_ms` is the injected wall clock.
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,

@@ -41,8 +41,8 @@ struct node_fixture {
   explicit node_fixture(uint64_t empty_block_interval_ms = 0)
       : sys(testing(cfg)), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
     chain = sys.spawn(chain_actor_impl, store, clock);
-    mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain, prepare_actor{},
-                        chain_id, 1u, false);
+    mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain,
+                        chain_reader_actor{}, chain_id, 1u, false);
     producer = sys.spawn(producer_impl, chain, mempool, clock, uint64_t{limits::max_block_txs},
                          uint64_t{limits::max_block_bytes});
     consensus_setup setup;
@@ -216,4 +216,73 @@ TEST_CASE("an idle node makes empty blocks at the empty-block interval; a tx end
   n.sched.run();
   collect(2);
   CHECK(answers == std::vector<bool>{false});
+}
+
+TEST_CASE("a chain reader answers admission, tips and reads without the chain actor") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys(node_fixture::testing(cfg));
+  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  test::chain_builder cb{8, 1};
+  std::string path = test::temp_path("reader_actor.db");
+  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
+  auto opened = chain_store::open(path, cb.genesis);
+  REQUIRE_MESSAGE(opened.ok(), opened.error_message());
+  std::shared_ptr<chain_store> store = std::move(opened).value();
+  auto ro = store->open_reader();
+  REQUIRE_MESSAGE(ro.ok(), ro.error_message());
+  auto reader = sys.spawn(chain_reader_impl, std::shared_ptr<chain_store>(std::move(ro).value()));
+  // No chain actor at all: a question sent to it would fail the admission.
+  auto mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain_actor{}, reader,
+                           cb.chain_id(), 1u, false);
+  caf::scoped_actor self{sys};
+  auto ask_tip = [&] {
+    self->send(reader, tip_atom::value);
+    sched.run();
+    chain_tip t;
+    self->receive([&](const chain_tip& x) { t = x; }, caf::after(std::chrono::seconds(0)) >> [] {});
+    return t;
+  };
+  CHECK(ask_tip().hash == store->tip().hash);
+
+  amount fee = cb.genesis.params.min_tx_fee;
+  auto u = store->utxos_of(cb.owners[0].public_key(), 2);
+  REQUIRE(u.size() == 2);
+  auto pay = [&](size_t k) {
+    return std::make_shared<const transaction>(
+        test::make_transfer(cb.chain_id(), u[k].first, u[k].second.out, cb.owners[0],
+                            {{u[k].second.out.value - fee, cb.owners[1].public_key()}}));
+  };
+  auto submit = [&](tx_ptr tx) {
+    self->send(mempool, submit_atom::value, tx_batch{tx});
+    sched.run();
+    std::string verdict = "no reply";
+    self->receive([&](const std::vector<tx_admission>& v) { verdict = v.at(0).error; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return verdict;
+  };
+  CHECK(submit(pay(0)) == "");
+
+  // The writer commits a block spending the other output: the reader's next
+  // answers come from it.
+  transaction spent_elsewhere = *pay(1);
+  REQUIRE(cb.connect(*store, cb.make_block(*store, {spent_elsewhere}, fee)).ok());
+  CHECK(ask_tip().height == 1);
+  CHECK(ask_tip().hash == store->tip().hash);
+  CHECK(submit(pay(1)).find("missing") != std::string::npos);
+  hash256 id = txid(spent_elsewhere);
+  chain_read where = [id](chain_store& cs) {
+    auto at = cs.find_tx(id);
+    return at ? std::to_string(at->first) : std::string("missing");
+  };
+  self->send(reader, read_atom::value, where);
+  sched.run();
+  std::string height = "no reply";
+  self->receive([&](const std::string& s) { height = s; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(height == "1");
+
+  for (auto a : {caf::actor_cast<caf::actor>(mempool), caf::actor_cast<caf::actor>(reader)})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  sched.run();
+  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
 }

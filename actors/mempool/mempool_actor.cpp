@@ -76,7 +76,8 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
   tx_batch to_check;
   for (size_t i : cand) to_check.push_back(txs[i]);
   uint64_t gen = st.generation;
-  trace(st.tracer, "mempool", "chain", "prepare", 0, 0, std::to_string(cand.size()) + " txs");
+  trace(st.tracer, "mempool", st.preparer_name, "prepare", 0, 0,
+        std::to_string(cand.size()) + " txs");
   self->request(st.preparer, caf::infinite, prepare_atom::value, to_check)
       .then(
           [=](const std::vector<prepared_tx>& preps) {
@@ -171,13 +172,14 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
 }  // namespace
 
 mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits limits,
-                                                chain_actor chain, prepare_actor preparer,
+                                                chain_actor chain, chain_reader_actor preparer,
                                                 std::string chain_id, uint32_t verifiers,
                                                 bool detach_verifiers) {
   auto& st = self->state;
   st.core = mempool_core(limits);
   st.chain = std::move(chain);
-  st.preparer = preparer ? std::move(preparer) : prepare_actor(st.chain);
+  st.preparer_name = preparer ? "chain-reader" : "chain";
+  st.preparer = preparer ? std::move(preparer) : chain_reader_actor(st.chain);
   for (uint32_t i = 0; i < std::max<uint32_t>(verifiers, 1); ++i)
     st.verifiers.push_back(detach_verifiers
                                ? self->spawn<caf::linked + caf::detached>(verifier_impl, chain_id)
@@ -205,6 +207,7 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
         selected_txs out;
         for (const pool_entry* e : self->state.core.select(max_txs, max_bytes)) {
           out.txs.push_back(e->tx);
+          out.wtxids.push_back(e->digest.wtxid);
           out.fees += e->fee;
         }
         return out;

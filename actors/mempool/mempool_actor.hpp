@@ -15,7 +15,8 @@ struct mempool_actor_state {
   mempool_actor_state() : core(mempool_limits{}) {}
   mempool_core core;
   chain_actor chain;
-  prepare_actor preparer;  // a chain reader, or the chain actor itself
+  chain_reader_actor preparer;          // a chain reader, or the chain actor itself
+  const char* preparer_name = "chain";  // in traces
   std::vector<verifier_actor> verifiers;
   size_t next_verifier = 0;
   uint64_t generation = 0;  // bumped by every committed block
@@ -34,7 +35,7 @@ struct mempool_actor_state {
 
 mempool_actor::behavior_type mempool_actor_impl(
     mempool_actor::stateful_pointer<mempool_actor_state> self, mempool_limits limits,
-    chain_actor chain, prepare_actor preparer, std::string chain_id, uint32_t verifiers,
+    chain_actor chain, chain_reader_actor preparer, std::string chain_id, uint32_t verifiers,
     bool detach_verifiers);
 
 verifier_actor::behavior_type verifier_impl(verifier_actor::pointer self, std::string chain_id);

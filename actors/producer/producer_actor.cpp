@@ -9,9 +9,12 @@ namespace tc {
 namespace {
 using self_ptr = producer_actor::stateful_pointer<producer_state>;
 
+// `wtxids` are those of `txs` (the mempool hashed each tx once, at
+// admission); the reward tx is hashed here.
 block assemble(const chain_tip& tip, uint64_t height, const pubkey& proposer, uint64_t now_ms,
-               const std::vector<tx_ptr>& txs, std::vector<tx_output> reward_outs,
-               const std::map<pubkey, evidence>& ev = {}) {
+               const std::vector<tx_ptr>& txs, const std::vector<hash256>& wtxids,
+               std::vector<tx_output> reward_outs, const std::map<pubkey, evidence>& ev = {}) {
+  TC_ASSERT(wtxids.size() == txs.size());
   block b;
   b.header.height = height;
   b.header.timestamp_ms = std::max(now_ms, tip.timestamp_ms + 1);
@@ -21,10 +24,15 @@ block assemble(const chain_tip& tip, uint64_t height, const pubkey& proposer, ui
   reward.kind = tx_kind::reward;
   reward.height = height;
   reward.outputs = std::move(reward_outs);
+  std::vector<hash256> leaves;
+  leaves.reserve(txs.size() + 1);
+  leaves.push_back(wtxid(reward));
+  leaves.insert(leaves.end(), wtxids.begin(), wtxids.end());
+  b.txs.reserve(txs.size() + 1);
   b.txs.push_back(std::move(reward));
   for (const auto& t : txs) b.txs.push_back(*t);
   for (const auto& [key, e] : ev) b.evidence_list.push_back(e);
-  b.header.merkle_root = tx_merkle_root(b.txs);
+  b.header.merkle_root = merkle_root(leaves);
   b.header.evidence_hash = evidence_hash(b.evidence_list);
   return b;
 }
@@ -38,7 +46,7 @@ void build_empty(self_ptr self, chain_tip tip, uint64_t height, pubkey proposer,
                                              height, amount{0}, proposer)
       .then([=](const std::vector<tx_output>& outs) mutable {
         rp.deliver(std::make_shared<const block>(
-            assemble(tip, height, proposer, self->state.now_ms(), {}, outs)));
+            assemble(tip, height, proposer, self->state.now_ms(), {}, {}, outs)));
       });
 }
 }  // namespace
@@ -83,10 +91,9 @@ producer_actor::behavior_type producer_impl(self_ptr self, chain_actor chain, me
                         .then([=](const std::vector<tx_output>& outs) mutable {
                           auto& st = self->state;
                           auto blk = std::make_shared<const block>(
-                              assemble(tip, height, proposer, st.now_ms(), sel.txs, outs,
-                                       st.pending_evidence));
-                          std::vector<hash256> wtxids;
-                          for (const auto& t : sel.txs) wtxids.push_back(wtxid(*t));
+                              assemble(tip, height, proposer, st.now_ms(), sel.txs, sel.wtxids,
+                                       outs, st.pending_evidence));
+                          const std::vector<hash256>& wtxids = sel.wtxids;
                           trace(st.tracer, "producer", "chain", "validate", height, round,
                                 std::to_string(sel.txs.size()) + " txs");
                           trace(st.tracer, "producer", "mempool", "verified", height, round);
