@@ -99,6 +99,13 @@ using chain_reader_actor =
     caf::typed_actor<caf::replies_to<prepare_atom, tx_batch>::with<std::vector<prepared_tx>>,
                      caf::replies_to<read_atom, chain_read>::with<std::string>,
                      caf::replies_to<tip_atom>::with<chain_tip>>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+// The reader as its owner (the chain actor) sees it: `pause` replies once no
+// snapshot is open and holds later questions until `resume`, so the chain
+// actor can restart the WAL.
+using chain_reader_ctl_actor = chain_reader_actor::extend<caf::replies_to<pause_atom>::with<bool>,
+                                                          caf::reacts_to<resume_atom>>;
 
 // ---- mempool ----
 struct tx_admission {

@@ -30,7 +30,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   // Admission reads through a second connection, so the chain actor writing
   // a block never holds it up; without one (an in-memory database) the
   // chain actor answers those questions itself.
-  chain_reader_actor reader;
+  chain_reader_ctl_actor reader;
   if (auto r = s.store->open_reader()) {
     std::shared_ptr<chain_store> ro = std::move(r).value();
     reader = s.own_threads ? self->spawn<caf::detached + caf::linked>(chain_reader_impl, ro)
@@ -39,8 +39,9 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     spdlog::warn("admission reads go through the chain actor: {}", r.error_message());
   }
   chain_actor chain =
-      s.own_threads ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms)
-                    : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms);
+      s.own_threads
+          ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms, reader)
+          : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms, reader);
   s.store.reset();  // the chain actor is now its only owner
 #if TC_FAULT_INJECTION
   std::vector<fault::spec> faults;

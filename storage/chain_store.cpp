@@ -169,9 +169,12 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   // (only takes effect when the file is created).
   if (!exists) TC_TRY(d.exec("PRAGMA page_size = 16384"));
   // FULL: a committed block survives power loss, not just a process crash.
-  TC_TRY(d.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-      "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 16384"));
+  TC_TRY(
+      d.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
+             "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY"));
+  // Replaces SQLite's automatic checkpoint (see checkpoint_wal).
+  cs->wal_checkpoint_frames_ = opt.wal_checkpoint_frames;
+  sqlite3_wal_hook(d.raw(), &chain_store::wal_commit_hook, cs.get());
   for (int64_t v = version; v < opt.migrate_to; ++v) {
     sql::transaction_guard tx(d);
     TC_TRY(tx.begin());
@@ -198,6 +201,26 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   TC_TRY(cs->prepare_statements());
   TC_TRY(cs->load());
   return cs;
+}
+
+int chain_store::wal_commit_hook(void* self, sqlite3*, const char*, int frames) {
+  static_cast<chain_store*>(self)->wal_frames_ = frames;
+  return SQLITE_OK;
+}
+
+status chain_store::checkpoint_wal() {
+  TC_ASSERT(!reader_);
+  sqlite3* db = db_->raw();
+  sqlite3_busy_timeout(db, 0);  // a reader in the way: fail now, retry later
+  int log = 0, done = 0;
+  int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &log, &done);
+  sqlite3_busy_timeout(db, 5000);
+  if (rc == SQLITE_OK) {
+    wal_frames_ = 0;
+    return ok_status();
+  }
+  return make_error("WAL checkpoint of " + path_ + ": " + sqlite3_errstr(rc) + " (" +
+                    std::to_string(done) + " of " + std::to_string(log) + " frames copied)");
 }
 
 status chain_store::prepare_statements() {

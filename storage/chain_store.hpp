@@ -22,6 +22,8 @@ struct open_options {
   bool create_if_missing = true;
   bool quick_check = true;              // PRAGMA quick_check at open
   int64_t migrate_to = schema_version;  // tests open older schemas
+  // WAL frames (16 KiB pages) after which a checkpoint is due.
+  int wal_checkpoint_frames = 16384;
 };
 
 struct tip_info {
@@ -93,6 +95,15 @@ class chain_store {
   // state; begin re-reads the tip and, when it moved, the registry.
   status begin_snapshot();
   void end_snapshot();
+  // The writer checkpoints the WAL itself (SQLite's automatic checkpoint is
+  // passive: it never moves a reader off the WAL, so with a reader busy
+  // most of the time the WAL would grow block after block). Due once the
+  // WAL holds wal_checkpoint_frames; checkpoint_wal copies the WAL into
+  // the database and restarts it from its beginning, and fails at once
+  // (busy, nothing lost) if some reader still has a snapshot open.
+  bool wal_checkpoint_due() const { return wal_frames_ >= wal_checkpoint_frames_; }
+  int wal_frames() const { return wal_frames_; }
+  status checkpoint_wal();
   // Undoes the tip block (not genesis) atomically.
   status disconnect_tip();
 
@@ -132,8 +143,12 @@ class chain_store {
   status prepare_statements();
   status apply_genesis(const block& g, const genesis_spec& spec);
 
+  static int wal_commit_hook(void* self, sqlite3* db, const char* schema, int frames);
+
   std::string path_;
   bool reader_ = false;
+  int wal_frames_ = 0;
+  int wal_checkpoint_frames_ = 16384;
   std::unique_ptr<sql::database> db_;
   chain_params params_;
   hash256 genesis_hash_;

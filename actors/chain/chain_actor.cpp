@@ -35,52 +35,110 @@ std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs) {
   return out;
 }
 
-chain_reader_actor::behavior_type chain_reader_impl(chain_reader_actor::pointer,
-                                                    std::shared_ptr<chain_store> reader) {
+namespace {
+// Answers at once, or (paused) once resumed; refuses past the hold bound.
+template <class T, class F>
+caf::result<T> answer(chain_reader_ctl_actor::stateful_pointer<chain_reader_state> self, F fn) {
+  auto& st = self->state;
+  if (!st.paused) return fn();
+  if (st.held.size() >= chain_reader_state::max_held)
+    return caf::make_error(caf::sec::runtime_error, "the chain reader is paused and full");
+  auto rp = self->template make_response_promise<T>();
+  st.held.push_back([rp, fn]() mutable { rp.deliver(fn()); });
+  return rp;
+}
+}  // namespace
+
+chain_reader_ctl_actor::behavior_type chain_reader_impl(
+    chain_reader_ctl_actor::stateful_pointer<chain_reader_state> self,
+    std::shared_ptr<chain_store> reader) {
+  self->state.store = std::move(reader);
   // Each question is answered from one snapshot: the last committed block.
-  auto snapshot = [reader](auto&& fn, auto&& on_error) {
-    auto s = reader->begin_snapshot();
-    auto out = s ? fn(*reader) : on_error(s.error_message());
-    reader->end_snapshot();
+  // No snapshot outlives a message, so a pause needs no waiting.
+  auto snapshot = [self](auto&& fn, auto&& on_error) {
+    chain_store& cs = *self->state.store;
+    auto s = cs.begin_snapshot();
+    auto out = s ? fn(cs) : on_error(s.error_message());
+    cs.end_snapshot();
     return out;
   };
   return {
       [=](prepare_atom, const tx_batch& txs) {
-        return snapshot([&](chain_store& cs) { return prepare_txs(cs, txs); },
-                        [&](const std::string& err) {
-                          std::vector<prepared_tx> out(txs.size());
-                          for (auto& p : out) p.error = "chain unavailable: " + err;
-                          return out;
-                        });
+        return answer<std::vector<prepared_tx>>(self, [=] {
+          return snapshot([&](chain_store& cs) { return prepare_txs(cs, txs); },
+                          [&](const std::string& err) {
+                            std::vector<prepared_tx> out(txs.size());
+                            for (auto& p : out) p.error = "chain unavailable: " + err;
+                            return out;
+                          });
+        });
       },
-      [=](read_atom, const chain_read& fn) -> std::string {
-        return snapshot(
-            [&](chain_store& cs) {
-              try {
-                return fn(cs);
-              } catch (const std::exception& e) {
-                spdlog::error("a query on the chain reader failed: {}", e.what());
-                return std::string("error: ") + e.what();
-              }
-            },
-            [](const std::string& err) { return "error: chain unavailable: " + err; });
+      [=](read_atom, const chain_read& fn) {
+        return answer<std::string>(self, [=] {
+          return snapshot(
+              [&](chain_store& cs) {
+                try {
+                  return fn(cs);
+                } catch (const std::exception& e) {
+                  spdlog::error("a query on the chain reader failed: {}", e.what());
+                  return std::string("error: ") + e.what();
+                }
+              },
+              [](const std::string& err) { return "error: chain unavailable: " + err; });
+        });
       },
       [=](tip_atom) {
-        return snapshot(
-            [](chain_store& cs) {
-              tip_info t = cs.tip();
-              return chain_tip{t.height, t.hash, t.timestamp_ms};
-            },
-            [](const std::string&) { return chain_tip{}; });
+        return answer<chain_tip>(self, [=] {
+          return snapshot(
+              [](chain_store& cs) {
+                tip_info t = cs.tip();
+                return chain_tip{t.height, t.hash, t.timestamp_ms};
+              },
+              [](const std::string&) { return chain_tip{}; });
+        });
+      },
+      [self](pause_atom) {
+        self->state.paused = true;
+        return true;
+      },
+      [self](resume_atom) {
+        auto& st = self->state;
+        st.paused = false;
+        for (auto& f : std::exchange(st.held, {})) f();
       },
   };
 }
 
+namespace {
+// After a commit: restart the WAL once it is due, with the reader paused so
+// that no snapshot holds the WAL in place (see chain_store::checkpoint_wal).
+void maybe_checkpoint(chain_actor::stateful_pointer<chain_actor_state> self) {
+  auto& st = self->state;
+  if (!st.store->wal_checkpoint_due() || st.checkpointing) return;
+  auto run = [self] {
+    if (auto s = self->state.store->checkpoint_wal(); !s)
+      spdlog::debug("{}; retrying after the next block", s.error_message());
+  };
+  if (!st.reader) return run();
+  st.checkpointing = true;
+  self->request(st.reader, caf::infinite, pause_atom::value)
+      .then(
+          [self, run](bool) {
+            run();
+            self->send(self->state.reader, resume_atom::value);
+            self->state.checkpointing = false;
+          },
+          [self](caf::error&) { self->state.checkpointing = false; });
+}
+}  // namespace
+
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
                                             std::shared_ptr<chain_store> store,
-                                            std::function<uint64_t()> now_ms) {
+                                            std::function<uint64_t()> now_ms,
+                                            chain_reader_ctl_actor reader) {
   self->state.store = std::move(store);
   self->state.now_ms = std::move(now_ms);
+  self->state.reader = std::move(reader);
   return {
       [self](connect_atom, const block_ptr& b, const commit_certificate& cert,
              const verified_ptr& verified) -> std::string {
@@ -93,6 +151,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         auto s = st.store->connect_block(*b, cert, opt);
         st.planned_block.reset();
         st.plan = connect_plan{};
+        if (s) maybe_checkpoint(self);
         return s ? std::string() : s.error_message();
       },
       [self](validate_atom, const block_ptr& b, const verified_ptr& verified) -> std::string {

@@ -2,6 +2,8 @@
 // The chain actor: sole owner of the SQLite chain store. Spawned detached
 // (its own thread) because every request may block on disk.
 
+#include <deque>
+
 #include "messages/actors.hpp"
 #include "storage/chain_store.hpp"
 
@@ -19,6 +21,18 @@ struct chain_actor_state {
   // commit of that same object only writes. One plan at a time (bounded).
   block_ptr planned_block;
   connect_plan plan;
+  chain_reader_ctl_actor reader;  // paused while the WAL restarts; may be null
+  bool checkpointing = false;
+};
+
+struct chain_reader_state {
+  chain_reader_state() = default;
+  std::shared_ptr<chain_store> store;
+  bool paused = false;
+  // Questions that came during a pause, answered on resume (bounded: past
+  // the bound a question is refused, and admission or the RPC says so).
+  std::deque<std::function<void()>> held;
+  static constexpr size_t max_held = 256;
 };
 
 // The UTXO checks of admission on `store`'s current tip: the fee and spent
@@ -27,12 +41,15 @@ std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs);
 
 // A reader store (chain_store::open_reader) answering read-only questions
 // on its own thread, each from one read snapshot.
-chain_reader_actor::behavior_type chain_reader_impl(chain_reader_actor::pointer self,
-                                                    std::shared_ptr<chain_store> reader);
+chain_reader_ctl_actor::behavior_type chain_reader_impl(
+    chain_reader_ctl_actor::stateful_pointer<chain_reader_state> self,
+    std::shared_ptr<chain_store> reader);
 
-// Takes ownership of `store`; `now_ms` is the injected wall clock.
+// Takes ownership of `store`; `now_ms` is the injected wall clock; `reader`
+// (may be null) is paused around each WAL checkpoint.
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
                                             std::shared_ptr<chain_store> store,
-                                            std::function<uint64_t()> now_ms);
+                                            std::function<uint64_t()> now_ms,
+                                            chain_reader_ctl_actor reader);
 
 }  // namespace tc

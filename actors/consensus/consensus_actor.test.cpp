@@ -40,7 +40,7 @@ struct node_fixture {
   }
   explicit node_fixture(uint64_t empty_block_interval_ms = 0)
       : sys(testing(cfg)), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
-    chain = sys.spawn(chain_actor_impl, store, clock);
+    chain = sys.spawn(chain_actor_impl, store, clock, chain_reader_ctl_actor{});
     mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain,
                         chain_reader_actor{}, chain_id, 1u, false);
     producer = sys.spawn(producer_impl, chain, mempool, clock, uint64_t{limits::max_block_txs},
@@ -284,5 +284,73 @@ TEST_CASE("a chain reader answers admission, tips and reads without the chain ac
   for (auto a : {caf::actor_cast<caf::actor>(mempool), caf::actor_cast<caf::actor>(reader)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   sched.run();
+  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
+}
+
+TEST_CASE("the chain actor restarts the WAL with the reader paused; held questions wait") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys(node_fixture::testing(cfg));
+  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  test::chain_builder cb{8, 1};
+  std::string path = test::temp_path("reader_pause.db");
+  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
+  open_options opt;
+  opt.wal_checkpoint_frames = 4;
+  auto opened = chain_store::open(path, cb.genesis, opt);
+  REQUIRE_MESSAGE(opened.ok(), opened.error_message());
+  std::shared_ptr<chain_store> store = std::move(opened).value();
+  auto ro = store->open_reader();
+  REQUIRE_MESSAGE(ro.ok(), ro.error_message());
+  auto reader = sys.spawn(chain_reader_impl, std::shared_ptr<chain_store>(std::move(ro).value()));
+  uint64_t now = cb.genesis.params.genesis_time_ms + 1'000'000;
+  auto chain = sys.spawn(
+      chain_actor_impl, store, [now] { return now; }, reader);
+  caf::scoped_actor self{sys};
+  auto reply = [&]() -> std::optional<chain_tip> {
+    std::optional<chain_tip> t;
+    self->receive([&](const chain_tip& x) { t = x; }, caf::after(std::chrono::seconds(0)) >> [] {});
+    return t;
+  };
+
+  // Paused: a question waits (no reply) until resume, then is answered.
+  self->send(reader, pause_atom::value);
+  sched.run();
+  bool paused = false;
+  self->receive([&](bool b) { paused = b; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(paused);
+  self->send(reader, tip_atom::value);
+  sched.run();
+  CHECK_FALSE(reply().has_value());
+  self->send(reader, resume_atom::value);
+  sched.run();
+  auto t = reply();
+  REQUIRE(t.has_value());
+  CHECK(t->hash == store->tip().hash);
+
+  // Blocks committed through the chain actor: each time the WAL is due the
+  // chain actor pauses the reader, restarts the WAL and resumes it.
+  int restarts = 0;
+  for (int i = 0; i < 12; ++i) {
+    auto b = std::make_shared<const block>(cb.make_block(*store, {}, 0));
+    self->send(chain, connect_atom::value, block_ptr(b), cb.certify(*store, *b), verified_ptr{});
+    sched.run();
+    std::string err = "no reply";
+    self->receive([&](const std::string& e) { err = e; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    REQUIRE_MESSAGE(err.empty(), err);
+    if (store->wal_frames() == 0) ++restarts;
+    CHECK_FALSE(store->wal_checkpoint_due());
+    self->send(reader, tip_atom::value);
+    sched.run();
+    t = reply();
+    REQUIRE(t.has_value());
+    CHECK(t->height == store->tip().height);  // never stuck paused
+  }
+  CHECK(restarts >= 2);
+
+  for (auto a : {caf::actor_cast<caf::actor>(chain), caf::actor_cast<caf::actor>(reader)})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  sched.run();
+  store.reset();
   for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
 }
