@@ -208,13 +208,17 @@ int chain_store::wal_commit_hook(void* self, sqlite3*, const char*, int frames) 
   return SQLITE_OK;
 }
 
-status chain_store::checkpoint_wal() {
+status chain_store::checkpoint_wal(checkpoint_mode mode) {
   TC_ASSERT(!reader_);
   sqlite3* db = db_->raw();
   sqlite3_busy_timeout(db, 0);  // a reader in the way: fail now, retry later
   int log = 0, done = 0;
-  int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, &log, &done);
+  int how = mode == checkpoint_mode::passive   ? SQLITE_CHECKPOINT_PASSIVE
+            : mode == checkpoint_mode::restart ? SQLITE_CHECKPOINT_RESTART
+                                               : SQLITE_CHECKPOINT_TRUNCATE;
+  int rc = sqlite3_wal_checkpoint_v2(db, nullptr, how, &log, &done);
   sqlite3_busy_timeout(db, 5000);
+  if (rc == SQLITE_OK && mode == checkpoint_mode::passive) return ok_status();
   if (rc == SQLITE_OK) {
     wal_frames_ = 0;
     return ok_status();

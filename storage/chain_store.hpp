@@ -103,7 +103,12 @@ class chain_store {
   // (busy, nothing lost) if some reader still has a snapshot open.
   bool wal_checkpoint_due() const { return wal_frames_ >= wal_checkpoint_frames_; }
   int wal_frames() const { return wal_frames_; }
-  status checkpoint_wal();
+  // passive: copy what no snapshot needs, never wait and never restart (the
+  // bulk of the work, done before pausing the reader); restart: the above;
+  // truncate: also cut the file to zero bytes (at close, when a reader
+  // connection may outlive this one and keep SQLite from deleting it).
+  enum class checkpoint_mode { passive, restart, truncate };
+  status checkpoint_wal(checkpoint_mode mode = checkpoint_mode::restart);
   // Undoes the tip block (not genesis) atomically.
   status disconnect_tip();
 

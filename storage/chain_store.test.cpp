@@ -579,6 +579,9 @@ TEST_CASE("a WAL checkpoint restarts the WAL once no reader holds a snapshot") {
   }
   CHECK(largest <= after_first + 16 * (16384 + 24));  // unchecked: ~40 blocks of frames
   tip_info last = cs.tip();
+  REQUIRE(cs.checkpoint_wal(chain_store::checkpoint_mode::truncate)
+              .ok());  // at close: the file is cut to nothing
+  CHECK(wal_bytes() == 0);
   r = result<std::unique_ptr<chain_store>>(make_error("closed"));
   w = result<std::unique_ptr<chain_store>>(make_error("closed"));
   // The data is all there after a reopen.

@@ -11,6 +11,8 @@ namespace tc {
 chain_actor_state::~chain_actor_state() {
   if (!store) return;
   uint64_t h = store->tip().height;
+  if (store->path() != ":memory:")
+    (void)store->checkpoint_wal(chain_store::checkpoint_mode::truncate);
   store.reset();  // closes SQLite: the WAL is checkpointed, the file is clean
   spdlog::info("🛑 Chain store closed cleanly at height {}", h);
 }
@@ -120,6 +122,9 @@ void maybe_checkpoint(chain_actor::stateful_pointer<chain_actor_state> self) {
       spdlog::debug("{}; retrying after the next block", s.error_message());
   };
   if (!st.reader) return run();
+  // The copy first, with the reader running; the pause then only covers
+  // what its snapshots kept back, and the restart.
+  (void)st.store->checkpoint_wal(chain_store::checkpoint_mode::passive);
   st.checkpointing = true;
   self->request(st.reader, caf::infinite, pause_atom::value)
       .then(
