@@ -98,6 +98,40 @@ struct node_fixture {
   }
 };
 
+// A file-backed store (a reader needs a second connection, which ":memory:"
+// cannot give) and a chain reader on it, on the test coordinator.
+struct reader_fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+  caf::scheduler::test_coordinator& sched;
+  test::chain_builder cb{8, 1};
+  std::string path;
+  std::shared_ptr<chain_store> store;
+  chain_reader_ctl_actor reader;
+
+  reader_fixture(const std::string& name, open_options opt = {})
+      : sys(node_fixture::testing(cfg)),
+        sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())),
+        path(test::temp_path(name)) {
+    remove_files();
+    auto opened = chain_store::open(path, cb.genesis, opt);
+    REQUIRE_MESSAGE(opened.ok(), opened.error_message());
+    store = std::move(opened).value();
+    auto ro = store->open_reader();
+    REQUIRE_MESSAGE(ro.ok(), ro.error_message());
+    reader = sys.spawn(chain_reader_impl, std::shared_ptr<chain_store>(std::move(ro).value()));
+  }
+  ~reader_fixture() {
+    caf::anon_send_exit(reader, caf::exit_reason::user_shutdown);
+    sched.run();
+    store.reset();
+    remove_files();
+  }
+  void remove_files() {
+    for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
+  }
+};
+
 }  // namespace
 
 TEST_CASE("actors on the deterministic scheduler commit blocks and finalize a tx") {
@@ -219,22 +253,15 @@ TEST_CASE("an idle node makes empty blocks at the empty-block interval; a tx end
 }
 
 TEST_CASE("a chain reader answers admission, tips and reads without the chain actor") {
-  caf::actor_system_config cfg;
-  caf::actor_system sys(node_fixture::testing(cfg));
-  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  test::chain_builder cb{8, 1};
-  std::string path = test::temp_path("reader_actor.db");
-  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
-  auto opened = chain_store::open(path, cb.genesis);
-  REQUIRE_MESSAGE(opened.ok(), opened.error_message());
-  std::shared_ptr<chain_store> store = std::move(opened).value();
-  auto ro = store->open_reader();
-  REQUIRE_MESSAGE(ro.ok(), ro.error_message());
-  auto reader = sys.spawn(chain_reader_impl, std::shared_ptr<chain_store>(std::move(ro).value()));
+  reader_fixture f("reader_actor.db");
+  auto& sched = f.sched;
+  auto& cb = f.cb;
+  auto& store = f.store;
+  auto& reader = f.reader;
   // No chain actor at all: a question sent to it would fail the admission.
-  auto mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain_actor{}, reader,
-                           cb.chain_id(), 1u, false);
-  caf::scoped_actor self{sys};
+  auto mempool = f.sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain_actor{},
+                             chain_reader_actor(reader), cb.chain_id(), 1u, false);
+  caf::scoped_actor self{f.sys};
   auto ask_tip = [&] {
     self->send(reader, tip_atom::value);
     sched.run();
@@ -281,31 +308,22 @@ TEST_CASE("a chain reader answers admission, tips and reads without the chain ac
                 caf::after(std::chrono::seconds(0)) >> [] {});
   CHECK(height == "1");
 
-  for (auto a : {caf::actor_cast<caf::actor>(mempool), caf::actor_cast<caf::actor>(reader)})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(mempool, caf::exit_reason::user_shutdown);
   sched.run();
-  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
 }
 
 TEST_CASE("the chain actor restarts the WAL with the reader paused; held questions wait") {
-  caf::actor_system_config cfg;
-  caf::actor_system sys(node_fixture::testing(cfg));
-  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
-  test::chain_builder cb{8, 1};
-  std::string path = test::temp_path("reader_pause.db");
-  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
   open_options opt;
   opt.wal_checkpoint_frames = 4;
-  auto opened = chain_store::open(path, cb.genesis, opt);
-  REQUIRE_MESSAGE(opened.ok(), opened.error_message());
-  std::shared_ptr<chain_store> store = std::move(opened).value();
-  auto ro = store->open_reader();
-  REQUIRE_MESSAGE(ro.ok(), ro.error_message());
-  auto reader = sys.spawn(chain_reader_impl, std::shared_ptr<chain_store>(std::move(ro).value()));
+  reader_fixture f("reader_pause.db", opt);
+  auto& sched = f.sched;
+  auto& cb = f.cb;
+  auto& store = f.store;
+  auto& reader = f.reader;
   uint64_t now = cb.genesis.params.genesis_time_ms + 1'000'000;
-  auto chain = sys.spawn(
+  auto chain = f.sys.spawn(
       chain_actor_impl, store, [now] { return now; }, reader);
-  caf::scoped_actor self{sys};
+  caf::scoped_actor self{f.sys};
   auto reply = [&]() -> std::optional<chain_tip> {
     std::optional<chain_tip> t;
     self->receive([&](const chain_tip& x) { t = x; }, caf::after(std::chrono::seconds(0)) >> [] {});
@@ -348,9 +366,6 @@ TEST_CASE("the chain actor restarts the WAL with the reader paused; held questio
   }
   CHECK(restarts >= 2);
 
-  for (auto a : {caf::actor_cast<caf::actor>(chain), caf::actor_cast<caf::actor>(reader)})
-    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(chain, caf::exit_reason::user_shutdown);
   sched.run();
-  store.reset();
-  for (const char* s : {"", "-wal", "-shm"}) std::remove((path + s).c_str());
 }
