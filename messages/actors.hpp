@@ -79,7 +79,7 @@ using chain_actor = caf::typed_actor<
     // Validate against the tip without committing.
     caf::replies_to<validate_atom, block_ptr, verified_ptr>::with<std::string>,
     caf::replies_to<tip_atom>::with<chain_tip>,
-    caf::replies_to<prepare_atom, tx_batch>::with<std::vector<prepared_tx>>,
+    caf::replies_to<prepare_atom, tx_batch, std::vector<hash256>>::with<std::vector<prepared_tx>>,
     // Durably store a key/value of node state (the consensus signed record).
     caf::replies_to<persist_atom, std::string, bytes>::with<bool>,
     caf::replies_to<read_atom, chain_read>::with<std::string>,
@@ -95,10 +95,10 @@ using chain_actor = caf::typed_actor<
 // SQLite connection, which keeps answering while the chain actor validates
 // or writes a block, or (no reader: an in-memory database) by the chain
 // actor itself. The RPC server and admission ask it; writers never do.
-using chain_reader_actor =
-    caf::typed_actor<caf::replies_to<prepare_atom, tx_batch>::with<std::vector<prepared_tx>>,
-                     caf::replies_to<read_atom, chain_read>::with<std::string>,
-                     caf::replies_to<tip_atom>::with<chain_tip>>;
+using chain_reader_actor = caf::typed_actor<
+    caf::replies_to<prepare_atom, tx_batch, std::vector<hash256>>::with<std::vector<prepared_tx>>,
+    caf::replies_to<read_atom, chain_read>::with<std::string>,
+    caf::replies_to<tip_atom>::with<chain_tip>>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 // The reader as its owner (the chain actor) sees it: `pause` replies once no

@@ -17,15 +17,20 @@ chain_actor_state::~chain_actor_state() {
   spdlog::info("🛑 Chain store closed cleanly at height {}", h);
 }
 
-std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs) {
+std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs,
+                                     const std::vector<hash256>& ids) {
   std::vector<prepared_tx> out(txs.size());
   for (size_t i = 0; i < txs.size(); ++i) {
+    if (i >= ids.size()) {
+      out[i].error = "no txid given";
+      continue;
+    }
     const transaction& tx = *txs[i];
     bool registry_tx = tx.registration || tx.deregistration;
     // Registry transactions are rare: the chain checks their payload
     // signatures itself; plain transfers leave input signatures to the
     // verifier pool.
-    auto r = store.check_tx(tx, txid(tx), registry_tx);
+    auto r = store.check_tx(tx, ids[i], registry_tx);
     if (!r) {
       out[i].error = r.error_message();
       continue;
@@ -37,16 +42,37 @@ std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs) {
   return out;
 }
 
+std::string run_read(chain_store& store, const chain_read& fn) {
+  try {
+    return fn(store);
+  } catch (const std::exception& e) {
+    spdlog::error("a query on the chain store failed: {}", e.what());
+    return std::string("error: ") + e.what();
+  }
+}
+
 namespace {
 // Answers at once, or (paused) once resumed; refuses past the hold bound.
+// `fn` returns caf::expected<T>: an unreadable database is an error to the
+// asker, never a made-up answer.
 template <class T, class F>
 caf::result<T> answer(chain_reader_ctl_actor::stateful_pointer<chain_reader_state> self, F fn) {
   auto& st = self->state;
-  if (!st.paused) return fn();
+  if (!st.paused) {
+    caf::expected<T> r = fn();
+    if (!r) return std::move(r.error());
+    return std::move(*r);
+  }
   if (st.held.size() >= chain_reader_state::max_held)
     return caf::make_error(caf::sec::runtime_error, "the chain reader is paused and full");
   auto rp = self->template make_response_promise<T>();
-  st.held.push_back([rp, fn]() mutable { rp.deliver(fn()); });
+  st.held.push_back([rp, fn]() mutable {
+    caf::expected<T> r = fn();
+    if (r)
+      rp.deliver(std::move(*r));
+    else
+      rp.deliver(std::move(r.error()));
+  });
   return rp;
 }
 }  // namespace
@@ -57,46 +83,33 @@ chain_reader_ctl_actor::behavior_type chain_reader_impl(
   self->state.store = std::move(reader);
   // Each question is answered from one snapshot: the last committed block.
   // No snapshot outlives a message, so a pause needs no waiting.
-  auto snapshot = [self](auto&& fn, auto&& on_error) {
+  auto snapshot = [self](auto&& fn) -> caf::expected<decltype(fn(*self->state.store))> {
     chain_store& cs = *self->state.store;
     auto s = cs.begin_snapshot();
-    auto out = s ? fn(cs) : on_error(s.error_message());
+    if (!s) {
+      cs.end_snapshot();
+      return caf::make_error(caf::sec::runtime_error, "chain unavailable: " + s.error_message());
+    }
+    auto out = fn(cs);
     cs.end_snapshot();
     return out;
   };
   return {
-      [=](prepare_atom, const tx_batch& txs) {
+      [=](prepare_atom, const tx_batch& txs, const std::vector<hash256>& ids) {
         return answer<std::vector<prepared_tx>>(self, [=] {
-          return snapshot([&](chain_store& cs) { return prepare_txs(cs, txs); },
-                          [&](const std::string& err) {
-                            std::vector<prepared_tx> out(txs.size());
-                            for (auto& p : out) p.error = "chain unavailable: " + err;
-                            return out;
-                          });
+          return snapshot([&](chain_store& cs) { return prepare_txs(cs, txs, ids); });
         });
       },
       [=](read_atom, const chain_read& fn) {
-        return answer<std::string>(self, [=] {
-          return snapshot(
-              [&](chain_store& cs) {
-                try {
-                  return fn(cs);
-                } catch (const std::exception& e) {
-                  spdlog::error("a query on the chain reader failed: {}", e.what());
-                  return std::string("error: ") + e.what();
-                }
-              },
-              [](const std::string& err) { return "error: chain unavailable: " + err; });
-        });
+        return answer<std::string>(
+            self, [=] { return snapshot([&](chain_store& cs) { return run_read(cs, fn); }); });
       },
       [=](tip_atom) {
         return answer<chain_tip>(self, [=] {
-          return snapshot(
-              [](chain_store& cs) {
-                tip_info t = cs.tip();
-                return chain_tip{t.height, t.hash, t.timestamp_ms};
-              },
-              [](const std::string&) { return chain_tip{}; });
+          return snapshot([](chain_store& cs) {
+            tip_info t = cs.tip();
+            return chain_tip{t.height, t.hash, t.timestamp_ms};
+          });
         });
       },
       [self](pause_atom) {
@@ -175,21 +188,17 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         tip_info t = self->state.store->tip();
         return chain_tip{t.height, t.hash, t.timestamp_ms};
       },
-      [self](prepare_atom, const tx_batch& txs) { return prepare_txs(*self->state.store, txs); },
+      [self](prepare_atom, const tx_batch& txs, const std::vector<hash256>& ids) {
+        return prepare_txs(*self->state.store, txs, ids);
+      },
       [self](persist_atom, const std::string& key, const bytes& value) {
         return self->state.store->put_state(key, value).ok();
       },
       [self](read_atom, const chain_read& fn) -> std::string {
         trace(self->state.tracer, "reader", "chain", "read");
         // Callers (RPC, the peer manager's book keeping) handle their own
-        // errors; this is the backstop, because an exception escaping a
-        // handler would kill the only owner of the database.
-        try {
-          return fn(*self->state.store);
-        } catch (const std::exception& e) {
-          spdlog::error("a query on the chain actor failed: {}", e.what());
-          return std::string("error: ") + e.what();
-        }
+        // errors; run_read is the backstop.
+        return run_read(*self->state.store, fn);
       },
       [self](vset_atom, uint64_t height) { return self->state.store->validators_at(height); },
       [self](reward_atom, uint64_t height, amount fees, const pubkey& proposer) {

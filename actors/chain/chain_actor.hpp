@@ -36,8 +36,14 @@ struct chain_reader_state {
 };
 
 // The UTXO checks of admission on `store`'s current tip: the fee and spent
-// outputs of each tx, or why it cannot go in the next block.
-std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs);
+// outputs of each tx, or why it cannot go in the next block. `ids` are the
+// txids admission already computed (one per tx; a shorter list is refused).
+std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs,
+                                     const std::vector<hash256>& ids);
+
+// A read-only query on `store`; an exception becomes an "error: ..." answer,
+// since one escaping a handler would kill the actor that owns the store.
+std::string run_read(chain_store& store, const chain_read& fn);
 
 // A reader store (chain_store::open_reader) answering read-only questions
 // on its own thread, each from one read snapshot.

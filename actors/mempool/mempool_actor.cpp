@@ -74,11 +74,15 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
   }
   if (cand.empty()) return done(*results);
   tx_batch to_check;
-  for (size_t i : cand) to_check.push_back(txs[i]);
+  std::vector<hash256> ids;
+  for (size_t i : cand) {
+    to_check.push_back(txs[i]);
+    ids.push_back(digests[i].txid);
+  }
   uint64_t gen = st.generation;
   trace(st.tracer, "mempool", st.preparer_name, "prepare", 0, 0,
         std::to_string(cand.size()) + " txs");
-  self->request(st.preparer, caf::infinite, prepare_atom::value, to_check)
+  self->request(st.preparer, caf::infinite, prepare_atom::value, to_check, ids)
       .then(
           [=](const std::vector<prepared_tx>& preps) {
             auto& st = self->state;
