@@ -102,6 +102,7 @@ void apply(const toml::table& root, node_config& c) {
     c.net = *n;
     s.get("datadir", c.datadir);
     s.get("genesis", c.genesis_file);
+    s.get<int>("background_nice", c.background_nice, 0, 19);
   }
   {
     section s(root, "network");
@@ -131,6 +132,7 @@ void apply(const toml::table& root, node_config& c) {
   {
     section s(root, "storage");
     s.get("db_file", c.db_file);
+    s.get("address_index", c.address_index);
     if (c.db_file.empty()) fail("storage.db_file: must not be empty");
   }
   {
@@ -223,7 +225,9 @@ std::string default_config_text(network n, const std::string& home) {
   o << "# timed configuration (" << network_name(n) << "). Every key is shown at its default.\n\n"
     << "[node]\nnetwork = \"" << network_name(n) << "\"\n"
     << "datadir = \"" << c.datadir << "\"   # database, logs, cookie, lock file\n"
-    << "# genesis = \"genesis.toml\"         # default: <datadir>/genesis.toml\n\n"
+    << "# genesis = \"genesis.toml\"         # default: <datadir>/genesis.toml\n"
+    << "background_nice = " << c.background_nice
+    << "                 # 0-19: admission threads yield to the block pipeline\n\n"
     << "[network]\nlisten_host = \"" << c.listen_host << "\"\nport = " << c.p2p_port << "\n"
     << "addnode = []                        # \"host:port\" peers to dial\n"
     << "max_inbound = " << c.max_inbound << "\nmax_outbound = " << c.max_outbound
@@ -236,7 +240,9 @@ std::string default_config_text(network n, const std::string& home) {
     << "port = " << c.rpc_port << "\n"
     << "# user = \"\"                         # default: cookie auth (<datadir>/.cookie)\n"
     << "# password = \"\"\nthreads = " << c.rpc_threads
-    << "\nmax_body_bytes = " << c.rpc_max_body_bytes << "\n\n[storage]\ndb_file = \"chain.db\"\n\n"
+    << "\nmax_body_bytes = " << c.rpc_max_body_bytes << "\n\n[storage]\ndb_file = \"chain.db\"\n"
+    << "address_index = false               # true: fast listunspent/getbalance by address;\n"
+    << "                                    # costs block throughput (see README)\n\n"
     << "[consensus]\nblock_interval_ms = " << c.block_interval_ms
     << "\nempty_block_interval_ms = " << c.empty_block_interval_ms
     << "   # with an empty mempool; 0 or <= block_interval_ms: off"

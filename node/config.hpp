@@ -16,6 +16,9 @@ struct node_config {
   network net = network::localnet;
   std::string datadir;       // default ~/.timecoin/<network>
   std::string genesis_file;  // default: <datadir>/genesis.toml
+  // Niceness of admission threads (verifiers, RPC, chain reader): the block
+  // pipeline gets the cores first when all are busy (crypto/thread_priority).
+  int background_nice = 5;
   // [network]
   std::string listen_host = "127.0.0.1";
   uint16_t p2p_port = 24200;
@@ -37,6 +40,7 @@ struct node_config {
   uint64_t rpc_max_body_bytes = 16u << 20;
   // [storage]
   std::string db_file = "chain.db";
+  bool address_index = false;  // see open_options::address_index
   // [consensus]
   uint64_t block_interval_ms = 1000;
   uint64_t empty_block_interval_ms = 0;  // idle pacing; see consensus_config

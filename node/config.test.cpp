@@ -42,6 +42,8 @@ TEST_CASE("bad configs name the key and the reason") {
   expect("[rcp]\n", "rcp: unknown section");
   expect("[node]\nnetwork = \"moon\"\n", "node.network");
   expect("[mempool]\nmax_txs = 0\n", "mempool.max_txs: out of range");
+  expect("[node]\nbackground_nice = 20\n", "node.background_nice: out of range");
+  expect("[storage]\naddress_index = 1\n", "storage.address_index: wrong type");
   expect("[masternode]\nenabled = true\n", "masternode.key_file: required");
   expect("[logging]\nlevel = \"loud\"\n", "logging.level");
   expect("[rpc]\nuser = \"a\"\n", "set both or neither");

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "crypto/random.hpp"
+#include "crypto/thread_priority.hpp"
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
 #include "messages/validation.hpp"
@@ -133,10 +134,16 @@ struct rpc_server::impl {
     return std::move(*out);
   }
   json read(std::function<json(chain_store&)> fn) {
-    chain_read r = [fn](chain_store& cs) -> std::string {
+    // The answer is handed over in `out` (the reply orders the write before
+    // our read), not as text: a 20k-tx getblock would otherwise be
+    // serialized and parsed once more. A late answer after a timeout only
+    // writes to `out`, which it co-owns.
+    auto out = std::make_shared<json>();
+    chain_read r = [fn, out](chain_store& cs) -> std::string {
       // Runs on a chain actor: an exception escaping here would kill it.
       try {
-        return fn(cs).dump(-1, ' ', false, json::error_handler_t::replace);
+        *out = fn(cs);
+        return std::string();
       } catch (const rpc_error& e) {
         return json{{"__error", e.code}, {"message", e.message}}.dump();
       } catch (const std::exception& e) {
@@ -145,11 +152,12 @@ struct rpc_server::impl {
       }
     };
     std::string text = ask<std::string>(reader(), read_atom::value, r);
+    if (text.empty()) return std::move(*out);
     if (text.rfind("error: ", 0) == 0) throw_rpc(internal_error, text.substr(7));
-    json j = json::parse(text);
+    json j = json::parse(text, nullptr, false);
     if (j.is_object() && j.contains("__error"))
       throw_rpc(j["__error"].get<int>(), j["message"].get<std::string>());
-    return j;
+    throw_rpc(internal_error, "unreadable answer from the chain reader");
   }
   network net() const { return ctx.cfg.net; }
   // Reads go to the chain reader (never queued behind a block being written)
@@ -226,7 +234,8 @@ void rpc_server::impl::register_methods() {
                 {"genesis_hash", ctx.genesis_hash.hex()},
                 {"block_reward", amount_str(ctx.params.block_reward)},
                 {"min_tx_fee", amount_str(ctx.params.min_tx_fee)},
-                {"min_validators", ctx.params.min_validators}};
+                {"min_validators", ctx.params.min_validators},
+                {"address_index", ctx.cfg.address_index}};
   };
   m["getblockhash"] = [this](const json& p) {
     const json& h = param(p, 0, "height");
@@ -634,6 +643,7 @@ result<std::unique_ptr<rpc_server>> rpc_server::start(rpc_context ctx) {
   auto server = std::unique_ptr<rpc_server>(new rpc_server(std::move(p)));
   rpc_server* srv = server.get();
   srv->impl_->http.Post("/", [srv](const httplib::Request& req, httplib::Response& res) {
+    run_in_background();
     if (req.get_header_value("Authorization") != srv->impl_->auth_header) {
       res.status = 401;
       res.set_header("WWW-Authenticate", "Basic realm=\"timed\"");

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <malloc.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -22,6 +23,7 @@
 
 #include "crypto/keyfile.hpp"
 #include "crypto/random.hpp"
+#include "crypto/thread_priority.hpp"
 #include "messages/encoding.hpp"
 #include "node/config.hpp"
 #include "node/supervisor.hpp"
@@ -91,6 +93,13 @@ status reindex(const std::string& db_path, const genesis_spec& g) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Blocks of 20k+ txs need buffers of several MB (block encoding, undo,
+  // RPC answers). Above glibc's default threshold each one is a fresh mmap
+  // whose pages fault in one by one, which on a VM cost as much as the
+  // work itself; from the heap they are reused. Up to 64 MB of freed heap
+  // is kept rather than returned at once.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
   CLI::App app{"timed — TimeCoin validator node"};
   std::string config_file, datadir, net_name;
   int verbosity = 0;
@@ -145,6 +154,7 @@ int main(int argc, char** argv) {
       cfg.datadir = default_config(cfg.net, home).datadir;
   }
   if (!datadir.empty()) cfg.datadir = datadir;
+  set_background_nice(cfg.background_nice);
   if (!make_dirs(cfg.datadir)) return fail("cannot create data directory " + cfg.datadir);
 
   // One timed per data directory.
@@ -212,7 +222,10 @@ int main(int argc, char** argv) {
   // The database and the consensus record in it; again after each
   // (fault-injected) crash.
   auto open_node = [&](supervisor_setup& setup) -> status {
-    auto store = chain_store::open(db_path, *genesis);
+    open_options oo;
+    oo.address_index = cfg.address_index;
+    if (oo.address_index) spdlog::info("Address index on (listunspent/getbalance by address)");
+    auto store = chain_store::open(db_path, *genesis, oo);
     if (!store) return store.take_error();
     consensus_setup c = cs;
     if (auto rec = (*store)->get_state("last_signed")) {

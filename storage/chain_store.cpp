@@ -198,9 +198,24 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
                       "). Nothing was changed. Check --network and the genesis file.");
   }
   gh = sql::statement();
+  // Schema 2 added the index; the tests that open older schemas keep theirs.
+  if (opt.migrate_to >= 2) TC_TRY(cs->set_address_index(opt.address_index));
   TC_TRY(cs->prepare_statements());
   TC_TRY(cs->load());
   return cs;
+}
+
+status chain_store::set_address_index(bool on) {
+  auto has = db_->query_int(
+      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'utxos_by_owner'");
+  if (!has) return make_error(corrupt_advice(path_, has.error_message()));
+  if (on && *has == 0) {
+    auto s = db_->exec("CREATE INDEX utxos_by_owner ON utxos (owner_tag)");
+    if (!s) return make_error("building the address index failed: " + s.error_message());
+  }
+  if (!on && *has != 0) TC_TRY(db_->exec("DROP INDEX utxos_by_owner"));
+  address_index_ = on;
+  return ok_status();
 }
 
 int chain_store::wal_commit_hook(void* self, sqlite3*, const char*, int frames) {
@@ -240,6 +255,7 @@ result<std::unique_ptr<chain_store>> chain_store::open_reader() const {
   std::unique_ptr<chain_store> cs(new chain_store());
   cs->path_ = path_;
   cs->reader_ = true;
+  cs->address_index_ = address_index_;
   cs->params_ = params_;
   cs->genesis_hash_ = genesis_hash_;
   auto db = sql::database::open(path_, SQLITE_OPEN_READONLY);

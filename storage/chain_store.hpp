@@ -24,6 +24,12 @@ struct open_options {
   int64_t migrate_to = schema_version;  // tests open older schemas
   // WAL frames (16 KiB pages) after which a checkpoint is due.
   int wal_checkpoint_frames = 16384;
+  // The address index (utxos_by_owner) serves listunspent and getbalance by
+  // address; without it they scan the UTXO set. It costs a random B-tree
+  // write per output created or spent, about a third of connect_block's
+  // writes, so it is the operator's choice ([storage] address_index). It is
+  // built or dropped at open to match.
+  bool address_index = false;
 };
 
 struct tip_info {
@@ -120,7 +126,9 @@ class chain_store {
   std::optional<uint64_t> height_of(const hash256& block_hash);
   // (height, position) of a committed tx.
   std::optional<std::pair<uint64_t, uint32_t>> find_tx(const hash256& txid);
+  // By the address index when there is one, else by a scan of the UTXO set.
   std::vector<std::pair<outpoint, utxo_entry>> utxos_of(const pubkey& owner, size_t limit);
+  bool has_address_index() const { return address_index_; }
   // Sum and count of an owner's unspent outputs (all of them, in SQL).
   result<std::pair<amount, uint64_t>> balance_of(const pubkey& owner);
 
@@ -147,6 +155,7 @@ class chain_store {
   status load();
   status prepare_statements();
   status apply_genesis(const block& g, const genesis_spec& spec);
+  status set_address_index(bool on);
 
   static int wal_commit_hook(void* self, sqlite3* db, const char* schema, int frames);
 
@@ -154,6 +163,7 @@ class chain_store {
   bool reader_ = false;
   int wal_frames_ = 0;
   int wal_checkpoint_frames_ = 16384;
+  bool address_index_ = false;
   std::unique_ptr<sql::database> db_;
   chain_params params_;
   hash256 genesis_hash_;

@@ -426,7 +426,9 @@ TEST_CASE("forward migration from schema 1 keeps the data") {
     REQUIRE(cs.ok());
     CHECK(*(*cs)->db().query_int("PRAGMA user_version") == 1);
   }
-  auto cs = chain_store::open(path, cb.genesis);
+  open_options o;
+  o.address_index = true;
+  auto cs = chain_store::open(path, cb.genesis, o);
   REQUIRE(cs.ok());
   CHECK(*(*cs)->db().query_int("PRAGMA user_version") == schema_version);
   CHECK(*(*cs)->db().query_int(
@@ -460,6 +462,58 @@ TEST_CASE("balance_of sums every unspent output of an owner") {
   REQUIRE(none.ok());
   CHECK(none->first == 0);
   CHECK(none->second == 0);
+}
+
+TEST_CASE("the address index follows the setting at each open; answers are the same either way") {
+  chain_builder cb(4, 4, 3);
+  std::string path = test::temp_path("address_index.db");
+  remove_db(path);
+  using listing = std::vector<std::pair<outpoint, utxo_entry>>;
+  auto answers = [&](chain_store& cs) {
+    std::vector<std::pair<listing, amount>> out;
+    for (const auto& owner : cb.owners)
+      out.push_back(
+          {cs.utxos_of(owner.public_key(), 1000), cs.balance_of(owner.public_key())->first});
+    return out;
+  };
+  auto index_rows = [](chain_store& cs) {
+    return *cs.db().query_int("SELECT COUNT(*) FROM sqlite_master WHERE name = 'utxos_by_owner'");
+  };
+  auto plan_uses_index = [&](chain_store& cs) {
+    auto st = cs.db().prepare(
+        "EXPLAIN QUERY PLAN SELECT outpoint FROM utxos WHERE owner_tag = 1 AND owner = x'00'");
+    REQUIRE(st.ok());
+    std::string detail;
+    while (*st->step()) detail += st->col_text(3);
+    return detail.find("utxos_by_owner") != std::string::npos;
+  };
+  std::vector<std::pair<listing, amount>> with_index;
+  {
+    open_options o;
+    o.address_index = true;
+    auto cs = chain_store::open(path, cb.genesis, o);
+    REQUIRE(cs.ok());
+    CHECK((*cs)->has_address_index());
+    CHECK(index_rows(**cs) == 1);
+    CHECK(plan_uses_index(**cs));
+    std::mt19937_64 rng(3);
+    for (int i = 0; i < 4; ++i) REQUIRE(cb.connect(**cs, cb.next_block(**cs, rng, 5)).ok());
+    with_index = answers(**cs);
+    CHECK(with_index[0].second > 0);
+  }
+  for (bool on : {false, true, false}) {
+    CAPTURE(on);
+    open_options o;
+    o.address_index = on;
+    auto cs = chain_store::open(path, cb.genesis, o);
+    REQUIRE(cs.ok());
+    CHECK((*cs)->has_address_index() == on);
+    CHECK(index_rows(**cs) == (on ? 1 : 0));
+    CHECK(plan_uses_index(**cs) == on);
+    CHECK(answers(**cs) == with_index);
+    CHECK((*cs)->check_integrity().ok());
+  }
+  remove_db(path);
 }
 
 TEST_CASE("a corrupt UTXO row is a database error, not a missing input") {

@@ -1,5 +1,6 @@
 #include "actors/chain/chain_actor.hpp"
 
+#include "crypto/thread_priority.hpp"
 #include "storage/peer_store.hpp"
 
 #include <spdlog/spdlog.h>
@@ -58,6 +59,7 @@ namespace {
 template <class T, class F>
 caf::result<T> answer(chain_reader_ctl_actor::stateful_pointer<chain_reader_state> self, F fn) {
   auto& st = self->state;
+  run_in_background();  // admission and RPC reads, not the block pipeline
   if (!st.paused) {
     caf::expected<T> r = fn();
     if (!r) return std::move(r.error());

@@ -1,5 +1,7 @@
 #include "actors/mempool/mempool_actor.hpp"
 
+#include "crypto/thread_priority.hpp"
+
 #include "messages/validation.hpp"
 #include "storage/chain_store.hpp"
 
@@ -9,6 +11,7 @@ verifier_actor::behavior_type verifier_impl(verifier_actor::pointer, std::string
   auto keys = std::make_shared<verifier_with_key_cache>();  // this verifier's own
   return {[chain_id, keys](verify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
                            const spent_lists& spent) {
+    run_in_background();
     std::vector<bool> ok(txs.size(), false);
     for (size_t t = 0; t < txs.size() && t < ids.size() && t < spent.size(); ++t) {
       const auto& tx = *txs[t];
