@@ -523,11 +523,10 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
     if (e) created.push_back({o, &*e});  // skips outputs created and spent in this block
   std::sort(created.begin(), created.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  {
-    auto del = db_->prepare("DELETE FROM utxos WHERE outpoint = ?");
-    if (!del) return del.take_error();
-    for (const auto& [o, e] : undo.spent) TC_TRY(del->bind(1, outpoint_key(o)).run());
-  }
+  // 256 keys per statement: one statement run instead of one per input.
+  TC_TRY(run_batched(
+      *db_, "DELETE FROM utxos WHERE outpoint IN (", "?", ")", undo.spent.size(), 1,
+      [&](sql::statement& st, int p, size_t i) { st.bind(p, outpoint_key(undo.spent[i].first)); }));
   TC_TRY(run_batched(*db_, "INSERT INTO utxos (outpoint, owner_tag, value, owner, height) VALUES ",
                      "(?,?,?,?,?)", "", created.size(), 5,
                      [&](sql::statement& st, int p, size_t i) {
