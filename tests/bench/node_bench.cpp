@@ -12,6 +12,7 @@
 //                                [--duration-s 0] [--rate 5000] [--lane-s 10]
 //                                [--empty-block-ms E]  (idle pacing; default: the node's, 3000)
 //                                [--verifiers 2] [--rpc-threads 4] [--validators 1]
+//                                [--address-index 0|1] [--background-nice 5]  (node settings)
 //                                [--log warn|info|debug] [--keep 1]  (keeps the data dirs)
 //                                [--trace 1]  (each node writes trace.json; implies --keep 1)
 
@@ -106,6 +107,8 @@ int main(int argc, char** argv) {
   std::string build = ec ? "build" : self.parent_path().parent_path().parent_path().string();
   std::string log_level = "warn";
   bool keep = false, trace = false;
+  bool address_index = false;  // the node's defaults
+  int background_nice = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--txs") n = std::stoul(argv[i + 1]);
@@ -117,6 +120,8 @@ int main(int argc, char** argv) {
     if (a == "--log") log_level = argv[i + 1];
     if (a == "--keep") keep = std::string(argv[i + 1]) == "1";
     if (a == "--trace") keep = trace = std::string(argv[i + 1]) == "1";
+    if (a == "--address-index") address_index = std::string(argv[i + 1]) == "1";
+    if (a == "--background-nice") background_nice = std::stoi(argv[i + 1]);
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
     if (a == "--rpc-threads") rpc_threads = std::stoul(argv[i + 1]);
     if (a == "--validators") validators = std::max<size_t>(1, std::stoul(argv[i + 1]));
@@ -163,7 +168,9 @@ int main(int argc, char** argv) {
                  std::to_string(port + 2 * w + 1) + "\"";
     std::ofstream c(d + "/timed.toml");
     c << "[node]\nnetwork = \"localnet\"\ndatadir = \"" << d
-      << "\"\n[network]\nport = " << port + 2 * v + 1 << "\naddnode = [" << peers
+      << "\"\nbackground_nice = " << background_nice
+      << "\n[storage]\naddress_index = " << (address_index ? "true" : "false")
+      << "\n[network]\nport = " << port + 2 * v + 1 << "\naddnode = [" << peers
       << "]\n[rpc]\nport = " << port + 2 * v << "\nthreads = " << rpc_threads
       << "\n[mempool]\nverifiers = " << verifiers
       << "\n[consensus]\nblock_interval_ms = " << interval_ms
