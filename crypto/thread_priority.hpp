@@ -14,6 +14,9 @@ int background_nice();
 
 // Moves the calling thread to the background class, once per thread; a
 // cheap check after the first call, so hot handlers may call it each time.
+// Only for threads that do nothing else: detached actors and the RPC
+// pool's workers, never a shared scheduler thread (the simulators run
+// everything on one thread and leave the level at 0).
 void run_in_background();
 
 }  // namespace tc
