@@ -28,12 +28,17 @@ std::string file_bytes(const std::string& path) {
 void remove_db(const std::string& p) {
   for (const char* s : {"", "-wal", "-shm"}) std::remove((p + s).c_str());
 }
+// A path for a test database with no file (nor WAL) left from an earlier run.
+std::string fresh_db(const char* name) {
+  std::string p = test::temp_path(name);
+  remove_db(p);
+  return p;
+}
 }  // namespace
 
 TEST_CASE("a new store holds the genesis state and reopens to it") {
   chain_builder cb;
-  std::string path = test::temp_path("genesis.db");
-  remove_db(path);
+  std::string path = fresh_db("genesis.db");
   {
     auto cs = chain_store::open(path, cb.genesis);
     REQUIRE_MESSAGE(cs.ok(), cs.error_message());
@@ -417,8 +422,7 @@ TEST_CASE("foreign, truncated, corrupt, newer and other-chain databases are refu
 
 TEST_CASE("forward migration from schema 1 keeps the data") {
   chain_builder cb;
-  std::string path = test::temp_path("migrate.db");
-  remove_db(path);
+  std::string path = fresh_db("migrate.db");
   {
     open_options o;
     o.migrate_to = 1;
@@ -466,8 +470,7 @@ TEST_CASE("balance_of sums every unspent output of an owner") {
 
 TEST_CASE("the address index follows the setting at each open; answers are the same either way") {
   chain_builder cb(4, 4, 3);
-  std::string path = test::temp_path("address_index.db");
-  remove_db(path);
+  std::string path = fresh_db("address_index.db");
   using listing = std::vector<std::pair<outpoint, utxo_entry>>;
   auto answers = [&](chain_store& cs) {
     std::vector<std::pair<listing, amount>> out;
@@ -539,8 +542,7 @@ TEST_CASE("a reader sees each committed block from its next snapshot, registry i
   auto& p = cb.genesis.params;
   p.validator_set_delay = 2;
   CHECK_FALSE(cb.open_memory()->open_reader().ok());  // no second connection to ":memory:"
-  std::string path = test::temp_path("reader.db");
-  remove_db(path);
+  std::string path = fresh_db("reader.db");
   auto w = chain_store::open(path, cb.genesis);
   REQUIRE_MESSAGE(w.ok(), w.error_message());
   chain_store& cs = **w;
@@ -594,8 +596,7 @@ TEST_CASE("a reader sees each committed block from its next snapshot, registry i
 
 TEST_CASE("a WAL checkpoint restarts the WAL once no reader holds a snapshot") {
   chain_builder cb;
-  std::string path = test::temp_path("wal_restart.db");
-  remove_db(path);
+  std::string path = fresh_db("wal_restart.db");
   open_options opt;
   opt.wal_checkpoint_frames = 8;
   auto w = chain_store::open(path, cb.genesis, opt);
