@@ -295,6 +295,24 @@ using peer_manager_actor = peer_out_actor::extend<
     caf::replies_to<peers_atom>::with<std::vector<peer_status>>,
     caf::replies_to<bans_atom>::with<std::vector<stored_ban>>>;
 
+// ---- why a node stops by itself ----
+// The exit reason of an actor that found the node cannot go on safely. It
+// travels the links to the supervisor, which stops with it, and timed turns
+// it into its exit code (node/exit_codes.hpp), so that a service manager
+// does not restart a node that must not run unattended.
+enum class halt_reason : uint8_t {
+  consensus_fatal = 1,  // a decided block this node's chain refuses
+  fork_detected = 2,    // two valid commit certificates for one height
+};
+inline caf::error make_halt(halt_reason r) {
+  return caf::error(static_cast<uint8_t>(r), caf::atom("halt"));
+}
+inline std::optional<halt_reason> halt_of(const caf::error& e) {
+  if (!e || e.category() != caf::atom("halt")) return std::nullopt;
+  if (e.code() < 1 || e.code() > 2) return std::nullopt;
+  return static_cast<halt_reason>(e.code());
+}
+
 // ---- the node as a whole ----
 // What the supervisor answers to (get_atom): the handles of its actors, for
 // an embedding that drives the node directly (the whole-node simulator).

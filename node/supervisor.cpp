@@ -256,4 +256,17 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   };
 }
 
+int exit_status_for(const caf::error& reason) {
+  if (!reason || reason == caf::exit_reason::user_shutdown) return exit_status::ok;
+  if (auto h = halt_of(reason)) {
+    switch (*h) {
+      case halt_reason::consensus_fatal:
+        return exit_status::consensus_fatal;
+      case halt_reason::fork_detected:
+        return exit_status::fork_detected;
+    }
+  }
+  return exit_status::failure;
+}
+
 }  // namespace tc

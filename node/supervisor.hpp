@@ -35,4 +35,16 @@ struct supervisor_setup {
 
 caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup setup);
 
+// timed's exit status. A node that halted for a reason a restart cannot
+// mend (halt_reason) has a code of its own: the systemd unit lists them in
+// RestartPreventExitStatus= so the node is not restarted into the same state.
+namespace exit_status {
+constexpr int ok = 0;
+constexpr int failure = 1;  // start-up errors, an actor that failed
+constexpr int consensus_fatal = 5;
+constexpr int fork_detected = 6;
+}  // namespace exit_status
+// The status for a supervisor that stopped with `reason`.
+int exit_status_for(const caf::error& reason);
+
 }  // namespace tc

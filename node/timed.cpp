@@ -316,10 +316,9 @@ int main(int argc, char** argv) {
       bool crash_now = false;
       auto on_down = [&](const caf::down_msg& d) {
         done = true;
-        if (d.reason && d.reason != caf::exit_reason::user_shutdown) {
-          spdlog::error("node stopped: {}", to_string(d.reason));
-          exit_code = 1;
-        }
+        exit_code = exit_status_for(d.reason);
+        if (exit_code != exit_status::ok)
+          spdlog::error("node stopped: {} (exit status {})", to_string(d.reason), exit_code);
       };
       auto on_stop = [&](stop_atom) {
         stopping = true;

@@ -101,10 +101,14 @@ void commit(self_ptr self, const decided& d) {
           }
           if (!err.empty()) {
             // A decided block that our chain refuses means this node's state
-            // diverged from the quorum's: stop rather than guess.
-            spdlog::critical("decided block {} at height {} was refused by the chain: {}", h.hex(),
-                             cert.height, err);
-            return self->quit(caf::exit_reason::user_shutdown);
+            // diverged from the quorum's: stop rather than guess, and with a
+            // code that tells the service manager not to restart blindly.
+            spdlog::critical(
+                "FATAL: decided block {} at height {} (round {}) was refused by this node's chain: "
+                "{}. This node's state differs from the quorum's; it stops and must not be "
+                "restarted before the database is checked (timed --reindex) or re-synced.",
+                h.hex(), cert.height, cert.round, err);
+            return self->quit(make_halt(halt_reason::consensus_fatal));
           }
           spdlog::info("✅ Block {} committed at height {} ({} txs, round {}, {} signatures)",
                        short_hash(h), cert.height, blk->txs.size() - 1, cert.round,

@@ -18,6 +18,35 @@ using namespace tc;
 
 namespace {
 
+// The real chain actor behind a proxy that refuses every commit: the node's
+// state has diverged from the quorum's.
+chain_actor::behavior_type refusing_chain(chain_actor::pointer self, chain_actor inner) {
+  return {
+      [](connect_atom, const block_ptr&, const commit_certificate&, const verified_ptr&) {
+        return std::string("refused by the test's chain");
+      },
+      [=](validate_atom a, const block_ptr& b, const verified_ptr& v) {
+        return self->delegate(inner, a, b, v);
+      },
+      [=](tip_atom a) { return self->delegate(inner, a); },
+      [=](prepare_atom a, const tx_batch& t, const std::vector<hash256>& ids) {
+        return self->delegate(inner, a, t, ids);
+      },
+      [=](persist_atom a, const std::string& k, const bytes& v) {
+        return self->delegate(inner, a, k, v);
+      },
+      [=](read_atom a, const chain_read& r) { return self->delegate(inner, a, r); },
+      [=](vset_atom a, uint64_t h) { return self->delegate(inner, a, h); },
+      [=](reward_atom a, uint64_t h, amount f, const pubkey& p) {
+        return self->delegate(inner, a, h, f, p);
+      },
+      [=](blocks_atom a, uint64_t f, uint32_t c, uint64_t m) {
+        return self->delegate(inner, a, f, c, m);
+      },
+      [=](trace_atom a, const tracer_actor& t) { self->send(inner, a, t); },
+  };
+}
+
 // chain, mempool (one verifier), producer and consensus for one validator,
 // on the test coordinator; `now` is the virtual clock they all read.
 struct node_fixture {
@@ -38,9 +67,10 @@ struct node_fixture {
     c.set("scheduler.policy", caf::atom("testing"));
     return c;
   }
-  explicit node_fixture(uint64_t empty_block_interval_ms = 0)
+  explicit node_fixture(uint64_t empty_block_interval_ms = 0, bool refuse_commits = false)
       : sys(testing(cfg)), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
     chain = sys.spawn(chain_actor_impl, store, clock, chain_reader_ctl_actor{});
+    if (refuse_commits) chain = sys.spawn(refusing_chain, chain);
     mempool = sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain,
                         chain_reader_actor{}, chain_id, 1u, false);
     producer = sys.spawn(producer_impl, chain, mempool, clock, uint64_t{limits::max_block_txs},
@@ -368,4 +398,17 @@ TEST_CASE("the chain actor restarts the WAL with the reader paused; held questio
 
   caf::anon_send_exit(chain, caf::exit_reason::user_shutdown);
   sched.run();
+}
+
+TEST_CASE("finding 1: a decided block the chain refuses halts the node with the fatal reason") {
+  node_fixture n(0, true);
+  caf::scoped_actor self{n.sys};
+  self->monitor(n.consensus);
+  n.run_for(500);
+  std::optional<caf::error> reason;
+  self->receive([&](const caf::down_msg& d) { reason = d.reason; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(reason);
+  CHECK(halt_of(*reason) == halt_reason::consensus_fatal);
+  CHECK(n.tip_height() == 0);
 }

@@ -125,8 +125,7 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
   locked_round_ = valid_round_ = -1;
   locked_block_ = valid_block_ = nullptr;
   rounds_.clear();
-  validity_.clear();
-  validation_requested_.clear();
+  checked_.clear();
   auto buffered = std::move(next_height_);
   next_height_.clear();
   // Asked now, so that under load the answer is back before the interval ends.
@@ -192,7 +191,7 @@ actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
       for (const auto& v : votes)
         if (v.block_hash == h) out.push_back(broadcast_vote{v});
   }
-  validity_[h] = true;  // our own producer built it against our tip
+  checked_[h] = checked_block{b, verdict::valid};  // our own producer built it against our tip
   actions mine = accept_proposal(p);
   out.insert(out.end(), mine.begin(), mine.end());
   return out;
@@ -258,7 +257,7 @@ actions core::accept_proposal(const proposal& p) {
   if (!signed_by_proposer(p, h)) return {rejected{"proposal signature is invalid", true}};
   rs.prop = p;
   rs.prop_hash = h;
-  if (!validity_.count(h) && validation_requested_.insert(h).second)
+  if (checked_.emplace(h, checked_block{rs.prop->blk, verdict::unknown}).second)
     out.push_back(request_validation{rs.prop->blk, h});
   end_pause(out);  // the proposer had something to propose
   evaluate(out);
@@ -267,8 +266,9 @@ actions core::accept_proposal(const proposal& p) {
 
 actions core::on_block_validated(const hash256& h, bool valid) {
   actions out;
-  if (!validation_requested_.count(h)) return out;  // stale (another height)
-  validity_[h] = valid;
+  auto it = checked_.find(h);
+  if (it == checked_.end() || it->second.valid != verdict::unknown) return out;  // stale
+  it->second.valid = valid ? verdict::valid : verdict::invalid;
   evaluate(out);
   return out;
 }
@@ -319,25 +319,24 @@ void core::add_vote(const vote& v, bool verified, actions& out) {
   }
 }
 
-std::optional<bool> core::validity(const hash256& h) const {
-  auto it = validity_.find(h);
-  if (it == validity_.end()) return std::nullopt;
-  return it->second;
+core::verdict core::validity(const hash256& h) const {
+  auto it = checked_.find(h);
+  return it == checked_.end() ? verdict::unknown : it->second.valid;
 }
 
-block_ptr core::block_for(const hash256& h) const {
-  for (const auto& [r, rs] : rounds_)
-    if (rs.prop && rs.prop_hash == h) return rs.prop->blk;
-  return nullptr;
+block_ptr core::validated_block(const hash256& h) const {
+  auto it = checked_.find(h);
+  if (it == checked_.end() || it->second.valid != verdict::valid) return nullptr;
+  TC_ASSERT(it->second.blk != nullptr && block_hash(it->second.blk->header) == h);
+  return it->second.blk;
 }
 
 bool core::try_commit(actions& out) {
   for (const auto& [r, rs] : rounds_) {
     for (const auto& [h, power] : rs.precommits.power_by_hash) {
       if (h.is_zero() || !set_.is_quorum(power)) continue;
-      block_ptr blk = block_for(h);
-      auto ok = validity(h);
-      if (!blk || !ok || !*ok) continue;  // wait for the block (or sync)
+      block_ptr blk = validated_block(h);
+      if (!blk) continue;  // wait for the block and its validation (or sync)
       decide(r, h, blk, out);
       return true;
     }
@@ -396,11 +395,11 @@ void core::evaluate(actions& out) {
     if (skipped) continue;
 
     round_state& rs = rounds_[round_];
-    auto valid = rs.prop ? validity(rs.prop_hash) : std::nullopt;
-    if (step_ == step::propose && rs.prop && valid) {
+    verdict valid = rs.prop ? validity(rs.prop_hash) : verdict::unknown;
+    if (step_ == step::propose && valid != verdict::unknown) {
       int32_t pol = rs.prop->pol_round;
       if (pol < 0) {
-        bool ok = *valid && (locked_round_ < 0 || locked_hash_ == rs.prop_hash);
+        bool ok = valid == verdict::valid && (locked_round_ < 0 || locked_hash_ == rs.prop_hash);
         do_prevote(ok ? rs.prop_hash : hash256{}, out);
         continue;
       }
@@ -408,7 +407,8 @@ void core::evaluate(actions& out) {
       if (pol_rs != rounds_.end()) {
         auto p = pol_rs->second.prevotes.power_by_hash.find(rs.prop_hash);
         if (p != pol_rs->second.prevotes.power_by_hash.end() && set_.is_quorum(p->second)) {
-          bool ok = *valid && (locked_round_ <= pol || locked_hash_ == rs.prop_hash);
+          bool ok =
+              valid == verdict::valid && (locked_round_ <= pol || locked_hash_ == rs.prop_hash);
           do_prevote(ok ? rs.prop_hash : hash256{}, out);
           continue;
         }
@@ -416,17 +416,17 @@ void core::evaluate(actions& out) {
     }
     if (step_ == step::prevote && set_.is_quorum(rs.prevotes.power))
       arm_timer(timeout_kind::prevote, out);
-    if (step_ >= step::prevote && !rs.polka_acted && rs.prop && valid && *valid) {
+    if (step_ >= step::prevote && !rs.polka_acted && valid == verdict::valid) {
       auto p = rs.prevotes.power_by_hash.find(rs.prop_hash);
       if (p != rs.prevotes.power_by_hash.end() && set_.is_quorum(p->second)) {
         rs.polka_acted = true;
         valid_hash_ = rs.prop_hash;
         valid_round_ = round_;
-        valid_block_ = rs.prop->blk;
+        valid_block_ = validated_block(rs.prop_hash);
         if (step_ == step::prevote) {
           locked_hash_ = rs.prop_hash;
           locked_round_ = round_;
-          locked_block_ = rs.prop->blk;
+          locked_block_ = valid_block_;
           do_precommit(rs.prop_hash, out);
         }
         continue;

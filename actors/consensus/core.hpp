@@ -208,9 +208,12 @@ class core {
   void decide(uint32_t r, const hash256& h, block_ptr blk, actions& out);
   // on_proposal once the proposal is known to carry a block.
   actions accept_proposal(const proposal& p);
-  std::optional<bool> validity(const hash256& h) const;
-  block_ptr block_for(const hash256& h) const;
-  bool proposed_somewhere(const hash256& h) const { return block_for(h) != nullptr; }
+  enum class verdict : uint8_t { unknown, invalid, valid };
+  verdict validity(const hash256& h) const;
+  // The body that validation accepted for `h`; null while it is unknown or
+  // refused. Only this body is ever locked on, re-proposed or decided.
+  block_ptr validated_block(const hash256& h) const;
+  bool proposed_somewhere(const hash256& h) const { return checked_.count(h) > 0; }
   uint64_t timeout_ms(timeout_kind k, uint32_t r) const;
   bool am_validator() const;
   bool pacing() const { return cfg_.empty_block_interval_ms > cfg_.block_interval_ms; }
@@ -239,8 +242,16 @@ class core {
   int64_t valid_round_ = -1;
   block_ptr valid_block_;
   std::map<uint32_t, round_state> rounds_;
-  std::map<hash256, bool> validity_;
-  std::set<hash256> validation_requested_;
+  // Per block hash: the one body sent to validation (the first proposal
+  // seen for that hash, or our own block) and the verdict, once known.
+  // Validity belongs to that exact body: another body under the same hash
+  // (which the peer layer's header check should already have refused) can
+  // never be decided.
+  struct checked_block {
+    block_ptr blk;
+    verdict valid = verdict::unknown;
+  };
+  std::map<hash256, checked_block> checked_;
   std::vector<std::variant<proposal, vote>> next_height_;
   std::optional<decided> last_decision_;
 };

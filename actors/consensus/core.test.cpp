@@ -227,6 +227,38 @@ TEST_CASE("re-proposal with a proof-of-lock round is accepted once its polka is 
   CHECK(sent_vote(acts)->block_hash == hash_of(a));
 }
 
+TEST_CASE(
+    "finding 1: a decided block is the body that was validated, never another under its hash") {
+  // Round 1 re-proposes round 0's block; its body is validated. A copy of
+  // round 0's proposal then arrives late with the same header and signature
+  // but another body (anyone can make one: the signature covers the header
+  // only). The commit must use the validated body.
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  t.c->on_timeout(timeout_kind::propose, 1, 0);
+  t.votes({o[0], o[1], o[2]}, vote_type::prevote, 0, hash_of(a));
+  t.votes({o[0], o[1], o[2]}, vote_type::precommit, 0, hash256{});
+  t.c->on_timeout(timeout_kind::precommit, 1, 0);
+  REQUIRE(t.c->round() == 1);
+  proposal good = t.make_proposal(1, a, 0);
+  actions acts = t.propose(good);
+  REQUIRE(all<request_validation>(acts).size() == 1);
+  CHECK(all<request_validation>(acts)[0].blk.get() == good.blk.get());
+  block swapped = a;
+  transaction extra;
+  extra.outputs.push_back({coin, t.keys[0].public_key()});
+  swapped.txs.push_back(extra);  // header unchanged
+  proposal bad = t.make_proposal(0, a);
+  bad.blk = std::make_shared<const block>(swapped);
+  acts = t.c->on_proposal(bad);
+  CHECK_FALSE(has<request_validation>(acts));  // validity belongs to the first body
+  acts = t.votes({o[0], o[1], o[2]}, vote_type::precommit, 1, hash_of(a));
+  REQUIRE(all<decided>(acts).size() == 1);
+  CHECK(all<decided>(acts)[0].blk.get() == good.blk.get());
+  CHECK(*all<decided>(acts)[0].blk == a);
+}
+
 TEST_CASE("late proposal: the polka arrives first, the block after the timeout") {
   harness t;
   auto o = t.others();

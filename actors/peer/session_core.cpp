@@ -6,6 +6,7 @@
 #include "crypto/schnorr.hpp"
 #include "messages/codec.hpp"
 #include "messages/limits.hpp"
+#include "messages/validation.hpp"
 
 namespace tc::peer {
 
@@ -189,6 +190,16 @@ void session_core::handle(uint64_t now_ms, message&& m, std::shared_ptr<const by
   }
   if (std::holds_alternative<handshake>(m) || std::holds_alternative<handshake_ack>(m))
     return misbehave(20, "handshake repeated after it completed", out);
+  if (auto* p = std::get_if<proposal>(&m)) {
+    // The signature covers the header only: a body that does not match it
+    // (merkle root, evidence hash, counts, size) is refused here, before it
+    // is deduplicated, stored or relayed, so a tampered copy can neither
+    // stand in for the honest proposal nor shut it out. Honest nodes relay
+    // only proposals that passed this check: the sender is to blame.
+    if (auto s = check_block_stateless(*p->blk); !s)
+      return misbehave(proposal_body_penalty,
+                       "proposal's body does not match its header: " + s.error_message(), out);
+  }
   out.push_back(deliver{std::move(m), std::move(payload)});
 }
 

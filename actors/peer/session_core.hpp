@@ -44,6 +44,9 @@ enum class reject_code : uint32_t {
 // a 16 MiB frame.
 constexpr size_t max_handshake_frame_bytes = 8 * 1024;
 
+// Misbehaviour points for a proposal whose body does not match its header.
+constexpr uint32_t proposal_body_penalty = 25;
+
 struct bucket_config {
   double rate_per_s = 0;
   double burst = 0;

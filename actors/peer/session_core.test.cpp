@@ -291,3 +291,37 @@ TEST_CASE("flow window: reading stops at the window and resumes at half of it") 
   CHECK_FALSE(tiny.on_delivered(10));
   CHECK(tiny.on_delivered(2 * peer::flow_credit_step - 10));
 }
+
+TEST_CASE("finding 2: a proposal whose body does not match its header is refused and charged") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  REQUIRE(b.core.ready());
+  auto key = test::key_from_seed(9);
+  block blk;
+  blk.header.height = 4;
+  transaction reward;
+  reward.kind = tx_kind::reward;
+  reward.height = 4;
+  reward.outputs.push_back({coin, key.public_key()});
+  blk.txs.push_back(reward);
+  test::seal(blk);
+  proposal honest{4, 0, -1, std::make_shared<const block>(blk), key.public_key(), {}};
+  honest.sig = key.sign(proposal_sign_bytes("c", 4, 0, -1, block_hash(blk.header)), hash256{});
+  // A keyless relay keeps the header and signature and changes the body.
+  block tampered = blk;
+  tampered.txs[0].outputs[0].value += 1;
+  proposal poisoned = honest;
+  poisoned.blk = std::make_shared<const block>(tampered);
+
+  b.take(b.core.on_bytes(2, frame_of(poisoned)));
+  CHECK(b.delivered.empty());
+  CHECK(b.core.stats().score == proposal_body_penalty);
+  CHECK_FALSE(b.closed);
+  // The honest copy behind it still gets through.
+  b.take(b.core.on_bytes(3, frame_of(honest)));
+  REQUIRE(b.delivered.size() == 1);
+  CHECK(std::get<proposal>(b.delivered[0]) == honest);
+  CHECK(b.core.stats().score == proposal_body_penalty);
+}
