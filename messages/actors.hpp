@@ -72,6 +72,7 @@ using read_atom = caf::atom_constant<caf::atom("read")>;
 using vset_atom = caf::atom_constant<caf::atom("vset")>;
 using reward_atom = caf::atom_constant<caf::atom("reward")>;
 using blocks_atom = caf::atom_constant<caf::atom("blocks")>;
+using filter_atom = caf::atom_constant<caf::atom("filter")>;
 
 using chain_actor = caf::typed_actor<
     // Validate and commit; replies with an error text, empty on success.
@@ -87,6 +88,9 @@ using chain_actor = caf::typed_actor<
     caf::replies_to<vset_atom, uint64_t>::with<std::vector<masternode>>,
     // Reward outputs for a block at `height` with `fees` and `proposer`.
     caf::replies_to<reward_atom, uint64_t, amount, pubkey>::with<std::vector<tx_output>>,
+    // The producer's fallback when a filled block does not validate: which
+    // of these mempool txs fit together into the next block, in order.
+    caf::replies_to<filter_atom, tx_batch>::with<tx_selection>,
     // Blocks with certificates for a syncing peer: from, count, byte budget.
     caf::replies_to<blocks_atom, uint64_t, uint32_t, uint64_t>::with<std::vector<block_with_cert>>,
     caf::reacts_to<trace_atom, tracer_actor>>;
@@ -132,6 +136,7 @@ using list_atom = caf::atom_constant<caf::atom("list")>;
 using check_atom = caf::atom_constant<caf::atom("check")>;
 using has_atom = caf::atom_constant<caf::atom("has")>;
 using await_txs_atom = caf::atom_constant<caf::atom("awaittxs")>;
+using evict_atom = caf::atom_constant<caf::atom("evict")>;
 
 struct selected_txs {
   std::vector<tx_ptr> txs;
@@ -153,7 +158,10 @@ using mempool_actor = caf::typed_actor<
     caf::replies_to<has_atom, hash256>::with<bool>,  // is this txid in the pool?
     // Answers true once the pool holds a tx (at once if it does). At most 4
     // wait: a fifth call answers the oldest false (consensus asks once per height).
-    caf::replies_to<await_txs_atom>::with<bool>, caf::reacts_to<trace_atom, tracer_actor>>;
+    caf::replies_to<await_txs_atom>::with<bool>,
+    // Txs that no longer fit the chain (the producer found them invalid at
+    // the tip): they leave the pool.
+    caf::reacts_to<evict_atom, std::vector<hash256>>, caf::reacts_to<trace_atom, tracer_actor>>;
 
 // A signature checker: verifies every input signature of each prepared tx
 // (txs, their txids, the outputs they spend); one verdict per tx.
@@ -341,6 +349,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::prepared_tx)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::masternode>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::tx_output>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_selection)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::pubkey)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::hash256)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::hash256>)

@@ -71,6 +71,14 @@ struct tx_context {
 result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
                                    const utxo_lookup& lookup, const tx_context& ctx);
 
+// Which of a list of transactions fit together into the next block, in
+// order: kept (indices, with their fees summed) and dropped (with why).
+struct tx_selection {
+  std::vector<size_t> kept;
+  amount fees = 0;
+  std::vector<std::pair<size_t, std::string>> dropped;
+};
+
 // Applies a committed registration / deregistration to the registry.
 void apply_registry_change(registry& reg, const transaction& tx, const utxo_lookup& lookup,
                            uint64_t height);

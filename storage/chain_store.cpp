@@ -384,6 +384,72 @@ std::optional<utxo_entry> chain_store::get_utxo(const outpoint& o) {
   return u ? *u : std::nullopt;
 }
 
+// The state a block's transactions are checked against, one after another:
+// the registry as they change it, the outputs they create and spend over the
+// UTXO set (one read transaction: every lookup sees the same snapshot), and
+// the collateral locked at the block's height. plan_block applies every tx
+// and fails on the first invalid one; select_valid leaves invalid ones out.
+class chain_store::tx_applier {
+ public:
+  tx_applier(chain_store& store, connect_plan& plan, uint64_t height, size_t n_in, size_t n_out)
+      : store_(store), plan_(plan), height_(height) {
+    plan_.working = store_.registry_;
+    plan_.overlay.reserve(n_in + n_out);
+    fetched_.reserve(n_in);
+    plan_.undo.spent.reserve(n_in);
+    locked_ = locked_collateral(plan_.working, height_, store_.params_.validator_set_delay);
+    lookup_ = [this](const outpoint& o) -> std::optional<utxo_entry> {
+      auto it = plan_.overlay.find(o);
+      if (it != plan_.overlay.end()) return it->second;
+      auto f = fetched_.find(o);
+      if (f != fetched_.end()) return f->second;
+      auto u = store_.find_utxo(o);
+      if (!u) {
+        db_error_ = u.error_message();  // reported instead of "missing input"
+        return std::optional<utxo_entry>{};
+      }
+      if (*u) fetched_.emplace(o, **u);
+      return *u;
+    };
+  }
+
+  // Checks `tx` against the state so far and, when it is valid, applies it.
+  // A database error is an error of its own (db_error()), never a verdict.
+  result<amount> apply(const transaction& tx, const hash256& id, bool check_signatures) {
+    const uint32_t delay = store_.params_.validator_set_delay;
+    auto fee = check_tx_contextual(
+        tx, id, lookup_, {store_.params_, plan_.working, locked_, height_, check_signatures});
+    if (db_error_ || !fee) return fee;
+    apply_registry_change(plan_.working, tx, lookup_, height_);
+    // A registration adds its own lock (no registry walk per registration:
+    // free-tier ones are cheap to send); a deregistration recomputes.
+    if (tx.registration) {
+      const masternode& m = plan_.working.at(tx.registration->operator_key);
+      if (m.collateral_locked_at(height_, delay)) locked_.insert(m.collateral);
+    } else if (tx.deregistration) {
+      locked_ = locked_collateral(plan_.working, height_, delay);
+    }
+    for (const auto& in : tx.inputs) {
+      auto it = plan_.overlay.find(in.prev);
+      if (it == plan_.overlay.end()) plan_.undo.spent.push_back({in.prev, fetched_.at(in.prev)});
+      plan_.overlay[in.prev] = std::nullopt;
+    }
+    for (uint32_t j = 0; j < tx.outputs.size(); ++j)
+      plan_.overlay[{id, j}] = utxo_entry{tx.outputs[j], height_};
+    return fee;
+  }
+  const std::optional<std::string>& db_error() const { return db_error_; }
+
+ private:
+  chain_store& store_;
+  connect_plan& plan_;
+  uint64_t height_;
+  std::unordered_map<outpoint, utxo_entry, outpoint_hasher> fetched_;  // from SQLite
+  std::set<outpoint> locked_;
+  std::optional<std::string> db_error_;
+  utxo_lookup lookup_;
+};
+
 result<connect_plan> chain_store::plan_block(const block& b, const connect_options& opt) {
   const block_header& h = b.header;
   if (h.height != tip_.height + 1)
@@ -404,66 +470,33 @@ result<connect_plan> chain_store::plan_block(const block& b, const connect_optio
   TC_TRY(check_block_stateless(b, &digests));
   std::vector<masternode> active = validators_at(h.height);
 
-  // One read transaction: every lookup sees the same snapshot.
   sql::transaction_guard txn(*db_);
   TC_TRY(txn.begin());
-  registry& working = plan.working;
-  working = registry_;
-  auto& overlay = plan.overlay;
-  std::unordered_map<outpoint, utxo_entry, outpoint_hasher> fetched;  // from SQLite
   size_t n_in = 0, n_out = 0;
   for (const auto& tx : b.txs) n_in += tx.inputs.size(), n_out += tx.outputs.size();
-  overlay.reserve(n_in + n_out);
-  fetched.reserve(n_in);
-  block_undo& undo = plan.undo;
-  undo.spent.reserve(n_in);
-  std::optional<std::string> db_error;  // a failed read is not a missing input
-  utxo_lookup lookup = [&](const outpoint& o) -> std::optional<utxo_entry> {
-    auto it = overlay.find(o);
-    if (it != overlay.end()) return it->second;
-    auto f = fetched.find(o);
-    if (f != fetched.end()) return f->second;
-    auto u = find_utxo(o);
-    if (!u) {
-      db_error = u.error_message();  // reported instead of "missing input" below
-      return std::optional<utxo_entry>{};
-    }
-    if (*u) fetched.emplace(o, **u);
-    return *u;
-  };
-
+  tx_applier state(*this, plan, h.height, n_in, n_out);
   amount fees = 0;
-  const uint32_t delay = params_.validator_set_delay;
-  std::set<outpoint> locked = locked_collateral(working, h.height, delay);
   for (size_t i = 1; i < b.txs.size(); ++i) {
-    const transaction& tx = b.txs[i];
     bool cached = opt.signatures_checked || (opt.verified && opt.verified->count(digests[i].wtxid));
-    auto fee = check_tx_contextual(tx, digests[i].txid, lookup,
-                                   {params_, working, locked, h.height, !cached});
-    if (db_error) return make_error(*db_error);
+    auto fee = state.apply(b.txs[i], digests[i].txid, !cached);
+    if (state.db_error()) return make_error(*state.db_error());
     if (!fee)
       return make_error("tx " + std::to_string(i) + " (" + digests[i].txid.hex() +
                         "): " + fee.error_message());
     auto sum = checked_add(fees, *fee);
     if (!sum) return make_error("block fees overflow");
     fees = *sum;
-    apply_registry_change(working, tx, lookup, h.height);
-    // A registration adds its own lock (no registry walk per registration:
-    // free-tier ones are cheap to send); a deregistration recomputes.
-    if (tx.registration) {
-      const masternode& m = working.at(tx.registration->operator_key);
-      if (m.collateral_locked_at(h.height, delay)) locked.insert(m.collateral);
-    } else if (tx.deregistration) {
-      locked = locked_collateral(working, h.height, delay);
-    }
-    for (const auto& in : tx.inputs) {
-      auto it = overlay.find(in.prev);
-      if (it == overlay.end()) undo.spent.push_back({in.prev, fetched.at(in.prev)});
-      overlay[in.prev] = std::nullopt;
-    }
-    for (uint32_t j = 0; j < tx.outputs.size(); ++j)
-      overlay[{digests[i].txid, j}] = utxo_entry{tx.outputs[j], h.height};
   }
+  TC_TRY(finish_plan(b, fees, active, plan));
+  return plan;  // the guard rolls the read transaction back
+}
+
+// Evidence, the reward and the registry's undo: the parts of a block's
+// validation that come after its transactions.
+status chain_store::finish_plan(const block& b, amount fees, const std::vector<masternode>& active,
+                                connect_plan& plan) {
+  const block_header& h = b.header;
+  registry& working = plan.working;
   for (const auto& e : b.evidence_list) {
     auto s = verify_evidence(params_.chain_id, e, working);
     if (!s) return make_error("evidence: " + s.error_message());
@@ -480,16 +513,41 @@ result<connect_plan> chain_store::plan_block(const block& b, const connect_optio
                       format_amount(params_.block_reward + fees) +
                       ") as the proposer/masternode split requires");
   for (uint32_t j = 0; j < b.txs[0].outputs.size(); ++j)
-    overlay[{digests[0].txid, j}] = utxo_entry{b.txs[0].outputs[j], h.height};
+    plan.overlay[{plan.digests[0].txid, j}] = utxo_entry{b.txs[0].outputs[j], h.height};
   for (const auto& [key, m] : working) {
     auto old = registry_.find(key);
     if (old == registry_.end())
-      undo.registry_before.push_back({key, std::nullopt});
+      plan.undo.registry_before.push_back({key, std::nullopt});
     else if (!(old->second == m))
-      undo.registry_before.push_back({key, old->second});
+      plan.undo.registry_before.push_back({key, old->second});
   }
+  return ok_status();
+}
 
-  return plan;  // the guard rolls the read transaction back
+result<tx_selection> chain_store::select_valid(const std::vector<const transaction*>& txs,
+                                               const std::vector<hash256>& ids) {
+  TC_ASSERT(txs.size() == ids.size());
+  connect_plan scratch;
+  sql::transaction_guard txn(*db_);
+  TC_TRY(txn.begin());
+  size_t n_in = 0, n_out = 0;
+  for (const auto* tx : txs) n_in += tx->inputs.size(), n_out += tx->outputs.size();
+  tx_applier state(*this, scratch, tip_.height + 1, n_in, n_out);
+  tx_selection out;
+  for (size_t i = 0; i < txs.size(); ++i) {
+    auto fee = txs[i]->kind == tx_kind::reward || txs[i]->kind == tx_kind::genesis
+                   ? result<amount>(make_error("reward and genesis txs only come in blocks"))
+                   : state.apply(*txs[i], ids[i], false);
+    if (state.db_error()) return make_error(*state.db_error());
+    auto sum = fee ? checked_add(out.fees, *fee) : std::nullopt;
+    if (!sum) {
+      out.dropped.push_back({i, fee ? "fees overflow" : fee.error_message()});
+      continue;
+    }
+    out.fees = *sum;
+    out.kept.push_back(i);
+  }
+  return out;
 }
 
 status chain_store::connect_block(const block& b, const commit_certificate& cert,

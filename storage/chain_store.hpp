@@ -88,6 +88,13 @@ class chain_store {
   status connect_block(const block& b, const commit_certificate& cert, const connect_options& opt);
   // The validation half of connect_block: every check, no writes.
   result<connect_plan> plan_block(const block& b, const connect_options& opt);
+  // The block producer's filter: applies `txs` (ids: their txids) in order
+  // against the tip as the next block would, leaving out each one that is
+  // invalid where it stands (a pair valid alone but not together, a spend
+  // of collateral locked meanwhile, ...). Signatures are not checked: the
+  // txs come from the mempool, which verified them.
+  result<tx_selection> select_valid(const std::vector<const transaction*>& txs,
+                                    const std::vector<hash256>& ids);
   // Contextual checks of a transaction for the next block (mempool
   // admission): returns the fee and the outputs it spends.
   result<std::pair<amount, std::vector<tx_output>>> check_tx(const transaction& tx,
@@ -158,6 +165,9 @@ class chain_store {
   status set_address_index(bool on);
 
   static int wal_commit_hook(void* self, sqlite3* db, const char* schema, int frames);
+  class tx_applier;
+  status finish_plan(const block& b, amount fees, const std::vector<masternode>& active,
+                     connect_plan& plan);
 
   std::string path_;
   bool reader_ = false;

@@ -321,6 +321,59 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   CHECK(cs->masternodes().count(op.public_key()) == 0);
 }
 
+TEST_CASE(
+    "finding 3: the producer's filter keeps the first of a pair valid alone but not together") {
+  chain_builder cb;
+  auto& p = cb.genesis.params;
+  auto cs = cb.open_memory();
+  const secret_key& owner = cb.owners[1];
+  amount fee = p.min_tx_fee;
+  auto u = cs->utxos_of(owner.public_key(), 1).at(0);
+  transaction split =
+      test::make_transfer(cb.chain_id(), u.first, u.second.out, owner,
+                          {{1'000 * coin, owner.public_key()},
+                           {100 * coin, owner.public_key()},
+                           {100 * coin, owner.public_key()},
+                           {u.second.out.value - 1'200 * coin - fee, owner.public_key()}});
+  hash256 split_id = txid(split);
+  REQUIRE(cb.connect(*cs, cb.make_block(*cs, {split}, fee)).ok());
+  outpoint coll{split_id, 0};
+  tx_output coll_out{1'000 * coin, owner.public_key()};
+  std::pair<outpoint, tx_output> fund1{{split_id, 1}, {100 * coin, owner.public_key()}};
+  std::pair<outpoint, tx_output> fund2{{split_id, 2}, {100 * coin, owner.public_key()}};
+  secret_key op = test::key_from_seed(6000), op2 = test::key_from_seed(6001);
+  transaction reg =
+      cb.make_registration(fund1, owner, mn_tier::bronze, coll, coll_out, owner, op, fee);
+  transaction spend_coll = test::make_transfer(cb.chain_id(), coll, coll_out, owner,
+                                               {{1'000 * coin - fee, owner.public_key()}});
+  transaction reg_same_coll =
+      cb.make_registration(fund2, owner, mn_tier::bronze, coll, coll_out, owner, op2, fee);
+  // Each alone is valid at the tip ...
+  for (const auto* t : {&reg, &spend_coll, &reg_same_coll})
+    CHECK_MESSAGE(cs->check_tx(*t, txid(*t), true).ok(),
+                  cs->check_tx(*t, txid(*t), true).error_message());
+  // ... and a block of the three is not.
+  CHECK_FALSE(cb.connect(*cs, cb.make_block(*cs, {reg, spend_coll, reg_same_coll}, 3 * fee)).ok());
+  std::vector<const transaction*> list{&reg, &spend_coll, &reg_same_coll};
+  std::vector<hash256> ids{txid(reg), txid(spend_coll), txid(reg_same_coll)};
+  auto sel = cs->select_valid(list, ids);
+  REQUIRE(sel.ok());
+  CHECK(sel->kept == std::vector<size_t>{0});
+  CHECK(sel->fees == fee);
+  REQUIRE(sel->dropped.size() == 2);
+  CHECK(sel->dropped[0].first == 1);
+  CHECK(sel->dropped[0].second.find("locked") != std::string::npos);
+  CHECK(sel->dropped[1].first == 2);
+  // The other order keeps the spend instead.
+  auto other = cs->select_valid({&spend_coll, &reg}, {txid(spend_coll), txid(reg)});
+  REQUIRE(other.ok());
+  CHECK(other->kept == std::vector<size_t>{0});
+  // What it keeps makes a valid block; the store is unchanged by filtering.
+  uint64_t h = cs->tip().height;
+  REQUIRE(cb.connect(*cs, cb.make_block(*cs, {reg}, fee)).ok());
+  CHECK(cs->tip().height == h + 1);
+}
+
 TEST_CASE("undo data round-trips and rejects truncation") {
   block_undo u;
   u.spent.push_back({{hash256{}, 3}, {{5, pubkey{}}, 9}});

@@ -208,6 +208,17 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
                                 self->state.store->validators_at(height));
         return r ? *r : std::vector<tx_output>{};
       },
+      [self](filter_atom, const tx_batch& txs) -> caf::result<tx_selection> {
+        std::vector<const transaction*> list;
+        std::vector<hash256> ids;
+        for (const auto& t : txs) {
+          list.push_back(t.get());
+          ids.push_back(txid(*t));
+        }
+        auto sel = self->state.store->select_valid(list, ids);
+        if (!sel) return caf::make_error(caf::sec::runtime_error, sel.error_message());
+        return std::move(*sel);
+      },
       [self](blocks_atom, uint64_t from, uint32_t count, uint64_t max_bytes) {
         trace(self->state.tracer, "peers", "chain", "blocks", from);
         return load_blocks(*self->state.store, from, count, max_bytes);

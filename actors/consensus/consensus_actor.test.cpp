@@ -40,6 +40,7 @@ chain_actor::behavior_type refusing_chain(chain_actor::pointer self, chain_actor
       [=](reward_atom a, uint64_t h, amount f, const pubkey& p) {
         return self->delegate(inner, a, h, f, p);
       },
+      [=](filter_atom a, const tx_batch& t) { return self->delegate(inner, a, t); },
       [=](blocks_atom a, uint64_t f, uint32_t c, uint64_t m) {
         return self->delegate(inner, a, f, c, m);
       },
@@ -411,4 +412,86 @@ TEST_CASE("finding 1: a decided block the chain refuses halts the node with the 
   REQUIRE(reason);
   CHECK(halt_of(*reason) == halt_reason::consensus_fatal);
   CHECK(n.tip_height() == 0);
+}
+
+namespace {
+// A mempool that offers a fixed selection (a pair the real pool would now
+// refuse to hold together) and records what the producer evicts.
+struct stub_pool_state {
+  selected_txs offer;
+  std::vector<hash256> evicted;
+};
+mempool_actor::behavior_type stub_pool(mempool_actor::stateful_pointer<stub_pool_state> self,
+                                       selected_txs offer, std::shared_ptr<stub_pool_state> seen) {
+  self->state.offer = std::move(offer);
+  return {
+      [](submit_atom, const tx_batch&) { return std::vector<tx_admission>{}; },
+      [](check_atom, const tx_batch&) { return std::vector<tx_admission>{}; },
+      [self](select_atom, uint64_t, uint64_t) { return self->state.offer; },
+      [](verified_atom, const std::vector<hash256>& w) {
+        return verified_ptr(std::make_shared<wtxid_set>(w.begin(), w.end()));
+      },
+      [](committed_atom, const block_ptr&) {},
+      [](info_atom) { return mempool_info{}; },
+      [](list_atom) { return std::vector<hash256>{}; },
+      [](has_atom, const hash256&) { return false; },
+      [](await_txs_atom) { return true; },
+      [seen](evict_atom, const std::vector<hash256>& ids) {
+        seen->evicted.insert(seen->evicted.end(), ids.begin(), ids.end());
+      },
+      [](trace_atom, const tracer_actor&) {},
+  };
+}
+}  // namespace
+
+TEST_CASE("finding 3: the producer drops and evicts a tx that fails with another, not the block") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{node_fixture::testing(cfg)};
+  auto& sched = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
+  test::chain_builder cb{8, 1};
+  std::shared_ptr<chain_store> store = cb.open_memory();
+  const secret_key& owner = cb.owners[1];
+  amount fee = cb.genesis.params.min_tx_fee;
+  auto u = store->utxos_of(owner.public_key(), 1).at(0);
+  transaction split =
+      test::make_transfer(cb.chain_id(), u.first, u.second.out, owner,
+                          {{1'000 * coin, owner.public_key()},
+                           {100 * coin, owner.public_key()},
+                           {u.second.out.value - 1'100 * coin - fee, owner.public_key()}});
+  REQUIRE(cb.connect(*store, cb.make_block(*store, {split}, fee)).ok());
+  outpoint coll{txid(split), 0};
+  tx_output coll_out{1'000 * coin, owner.public_key()};
+  transaction reg =
+      cb.make_registration({{txid(split), 1}, {100 * coin, owner.public_key()}}, owner,
+                           mn_tier::bronze, coll, coll_out, owner, test::key_from_seed(7000), fee);
+  transaction spend_coll = test::make_transfer(cb.chain_id(), coll, coll_out, owner,
+                                               {{1'000 * coin - fee, owner.public_key()}});
+  selected_txs offer;
+  for (const auto* t : {&reg, &spend_coll}) {
+    offer.txs.push_back(std::make_shared<const transaction>(*t));
+    offer.wtxids.push_back(wtxid(*t));
+  }
+  offer.fees = 2 * fee;
+  uint64_t now = cb.genesis.params.genesis_time_ms + 10'000;
+  std::function<uint64_t()> clock = [&] { return now; };
+  auto seen = std::make_shared<stub_pool_state>();
+  chain_actor chain = sys.spawn(chain_actor_impl, store, clock, chain_reader_ctl_actor{});
+  mempool_actor pool = sys.spawn(stub_pool, offer, seen);
+  producer_actor producer =
+      sys.spawn(producer_impl, chain, pool, clock, uint64_t{limits::max_block_txs},
+                uint64_t{limits::max_block_bytes});
+  caf::scoped_actor self{sys};
+  self->send(producer, build_atom::value, uint64_t{2}, uint32_t{0}, cb.operators[0].public_key());
+  sched.run();
+  block_ptr built;
+  self->receive([&](const block_ptr& b) { built = b; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(built);
+  REQUIRE(built->txs.size() == 2);  // reward + the registration, not an empty block
+  CHECK(built->txs[1] == reg);
+  CHECK(seen->evicted == std::vector<hash256>{txid(spend_coll)});
+  for (auto a : {caf::actor_cast<caf::actor>(producer), caf::actor_cast<caf::actor>(pool),
+                 caf::actor_cast<caf::actor>(chain)})
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  sched.run();
 }

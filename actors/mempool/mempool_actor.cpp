@@ -55,7 +55,7 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
   auto results = std::make_shared<verdicts>(txs.size());
   std::vector<tx_digest> digests(txs.size());
   std::vector<size_t> cand;
-  std::unordered_set<outpoint, outpoint_hasher> batch_spends;
+  std::unordered_set<claim, claim_hasher> batch_claims;
   for (size_t i = 0; i < txs.size(); ++i) {
     digests[i] = digest_tx(*txs[i]);
     (*results)[i].txid = digests[i].txid;
@@ -65,14 +65,15 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
       (*results)[i].fault = true;
     } else if (auto p = st.core.pre_check(*txs[i], digests[i]); !p)
       err = p.error_message();
-    for (const auto& in : txs[i]->inputs)
-      if (err.empty() && batch_spends.count(in.prev))
+    std::vector<claim> claims = claims_of(*txs[i]);
+    for (const auto& c : claims)
+      if (err.empty() && batch_claims.count(c))
         err = "conflicts with an earlier transaction in the same batch";
     if (!err.empty()) {
       (*results)[i].error = err;
       continue;
     }
-    for (const auto& in : txs[i]->inputs) batch_spends.insert(in.prev);
+    batch_claims.insert(claims.begin(), claims.end());
     cand.push_back(i);
   }
   if (cand.empty()) return done(*results);
@@ -279,6 +280,9 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
         }
         st.tx_waiters.push_back(self->make_response_promise<bool>());
         return st.tx_waiters.back();
+      },
+      [self](evict_atom, const std::vector<hash256>& txids) {
+        for (const auto& id : txids) self->state.core.remove(id);
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };

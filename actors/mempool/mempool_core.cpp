@@ -2,11 +2,33 @@
 
 namespace tc {
 
+namespace {
+hash256 key_id(const pubkey& k) {
+  return hash256::from_view(k);
+}
+}  // namespace
+
+std::vector<claim> claims_of(const transaction& tx) {
+  std::vector<claim> out;
+  out.reserve(tx.inputs.size() + 2);
+  for (const auto& in : tx.inputs)
+    out.push_back({claim::kind::output, in.prev.txid, in.prev.index});
+  if (tx.registration) {
+    const auto& r = *tx.registration;
+    if (r.tier != mn_tier::free)
+      out.push_back({claim::kind::output, r.collateral.txid, r.collateral.index});
+    out.push_back({claim::kind::operator_key, key_id(r.operator_key), 0});
+  }
+  if (tx.deregistration)
+    out.push_back({claim::kind::masternode, key_id(tx.deregistration->operator_key), 0});
+  return out;
+}
+
 status mempool_core::pre_check(const transaction& tx, const tx_digest& d) const {
   if (entries_.count(d.txid)) return make_error("transaction already in the mempool");
-  for (const auto& in : tx.inputs) {
-    auto it = spent_by_.find(in.prev);
-    if (it != spent_by_.end())
+  for (const auto& c : claims_of(tx)) {
+    auto it = claimed_by_.find(c);
+    if (it != claimed_by_.end())
       return make_error("conflicts with mempool transaction " + it->second.hex() +
                         " (first seen wins)");
   }
@@ -18,17 +40,20 @@ result<std::vector<hash256>> mempool_core::insert(std::shared_ptr<const transact
                                                   const tx_digest& d, amount fee) {
   TC_TRY(pre_check(*tx, d));
   pool_entry e{std::move(tx), d, fee, next_seq_++};
+  // Decide before changing anything: the txs that would make room are the
+  // lowest fee-rate ones, and all of them must rank below the newcomer.
   std::vector<hash256> evicted;
-  // Make room first, never below the newcomer's own fee-rate.
-  while (entries_.size() + 1 > limits_.max_txs || bytes_ + d.size > limits_.max_bytes) {
-    auto worst = std::prev(order_.end());
-    if (!(key_of(e) < *worst))
+  size_t count = entries_.size() + 1, used = bytes_ + d.size;
+  for (auto worst = order_.rbegin(); count > limits_.max_txs || used > limits_.max_bytes; ++worst) {
+    if (worst == order_.rend() || !(key_of(e) < *worst))
       return make_error("mempool full: fee-rate " + std::to_string(e.feerate()) +
                         " per kB is below the lowest accepted");
     evicted.push_back(worst->txid);
-    remove(worst->txid);
+    count -= 1;
+    used -= entries_.at(worst->txid).digest.size;
   }
-  for (const auto& in : e.tx->inputs) spent_by_[in.prev] = d.txid;
+  for (const auto& id : evicted) remove(id);
+  for (const auto& c : claims_of(*e.tx)) claimed_by_[c] = d.txid;
   by_wtxid_[d.wtxid] = d.txid;
   order_.insert(key_of(e));
   bytes_ += d.size;
@@ -40,9 +65,9 @@ void mempool_core::remove(const hash256& txid) {
   auto it = entries_.find(txid);
   if (it == entries_.end()) return;
   const pool_entry& e = it->second;
-  for (const auto& in : e.tx->inputs) {
-    auto s = spent_by_.find(in.prev);
-    if (s != spent_by_.end() && s->second == txid) spent_by_.erase(s);
+  for (const auto& c : claims_of(*e.tx)) {
+    auto s = claimed_by_.find(c);
+    if (s != claimed_by_.end() && s->second == txid) claimed_by_.erase(s);
   }
   by_wtxid_.erase(e.digest.wtxid);
   order_.erase(key_of(e));
@@ -51,17 +76,19 @@ void mempool_core::remove(const hash256& txid) {
 }
 
 size_t mempool_core::on_block(const block& b) {
-  // Every pool tx has inputs (a stateless rule), so the spent-outpoint index
-  // finds the block's own txs as well as those conflicting with them,
-  // without hashing the block's txs (tens of thousands per block).
+  // Every pool tx claims its inputs (a stateless rule: no tx without one),
+  // so the claim index finds the block's own txs as well as those that
+  // conflict with them, without hashing the block's txs (tens of thousands
+  // per block).
   size_t before = entries_.size();
   for (const auto& tx : b.txs)
-    for (const auto& in : tx.inputs) {
-      auto s = spent_by_.find(in.prev);
-      if (s == spent_by_.end()) continue;
+    for (const auto& c : claims_of(tx)) {
+      auto s = claimed_by_.find(c);
+      if (s == claimed_by_.end()) continue;
       hash256 id = s->second;  // a copy: remove() erases the index entry
       remove(id);
     }
+  TC_ASSERT(by_wtxid_.size() == entries_.size() && order_.size() == entries_.size());
   return before - entries_.size();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Mempool policy, pure: bounded by count and bytes, ordered by fee-rate,
-// first-seen wins on conflicts (a spent-outpoint index), lowest fee-rate
-// evicted when full. Admission's UTXO and signature checks happen outside
+// first-seen wins on conflicts (an index of what each tx claims), lowest
+// fee-rate evicted when full. Admission's UTXO and signature checks happen outside
 // (chain and verifier actors); this class decides what the pool holds.
 
 #include <map>
@@ -12,6 +12,32 @@
 #include "messages/encoding.hpp"
 
 namespace tc {
+
+// What a transaction takes for itself in the block that includes it: the
+// outputs it spends, the collateral a registration locks, the operator key
+// a registration takes, the masternode a deregistration removes. Two txs
+// that take the same thing may each be valid alone but are never valid
+// together (the chain rules refuse such a pair in one block), so the pool
+// holds at most one of them: first seen wins. This covers every pair the
+// rules refuse together: spend + spend, spend + registration locking that
+// output, two registrations on one collateral or of one operator key, two
+// deregistrations of one masternode.
+struct claim {
+  enum class kind : uint8_t { output = 0, operator_key = 1, masternode = 2 };
+  kind k = kind::output;
+  hash256 id;          // the output's txid, or the operator key
+  uint32_t index = 0;  // the output's index; 0 for keys
+  friend bool operator==(const claim& a, const claim& b) {
+    return a.k == b.k && a.id == b.id && a.index == b.index;
+  }
+};
+struct claim_hasher {
+  size_t operator()(const claim& c) const {
+    return fixed_bytes_hasher{}(c.id) ^ (static_cast<size_t>(c.index) * 0x9e3779b97f4a7c15ULL) ^
+           static_cast<size_t>(c.k);
+  }
+};
+std::vector<claim> claims_of(const transaction& tx);
 
 struct mempool_limits {
   size_t max_txs = 200'000;
@@ -33,16 +59,16 @@ class mempool_core {
  public:
   explicit mempool_core(mempool_limits limits) : limits_(limits) {}
 
-  // Cheap checks before the expensive ones: not already here, no input
-  // already spent by a pool tx (first seen wins).
+  // Cheap checks before the expensive ones: not already here, nothing it
+  // claims already claimed by a pool tx (first seen wins).
   status pre_check(const transaction& tx, const tx_digest& d) const;
   // Adds a fully validated tx. When the pool is over its limits the lowest
-  // fee-rate txs leave; if that would be the new tx itself it is refused.
-  // Returns the txids evicted.
+  // fee-rate txs leave; if that would be the new tx itself it is refused
+  // and the pool is left as it was. Returns the txids evicted.
   result<std::vector<hash256>> insert(std::shared_ptr<const transaction> tx, const tx_digest& d,
                                       amount fee);
-  // After a committed block: drops its txs and every pool tx spending an
-  // output the block spent. Returns how many left.
+  // After a committed block: drops its txs and every pool tx claiming what
+  // one of them claimed. Returns how many left.
   size_t on_block(const block& b);
   void remove(const hash256& txid);
 
@@ -69,7 +95,9 @@ class mempool_core {
 
   mempool_limits limits_;
   std::unordered_map<hash256, pool_entry, fixed_bytes_hasher> entries_;
-  std::unordered_map<outpoint, hash256, outpoint_hasher> spent_by_;
+  // Who holds each claim; used with claims_of, which is a function of the
+  // tx alone, so insert and remove agree on the keys.
+  std::unordered_map<claim, hash256, claim_hasher> claimed_by_;
   std::unordered_map<hash256, hash256, fixed_bytes_hasher> by_wtxid_;  // wtxid -> txid
   std::set<order_key> order_;
   size_t bytes_ = 0;

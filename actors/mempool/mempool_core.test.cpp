@@ -78,3 +78,86 @@ TEST_CASE("a committed block removes its txs and conflicting ones") {
   CHECK(m.find(txid(*c)) != nullptr);
   CHECK_FALSE(m.verified(digest_tx(*a).wtxid));
 }
+
+namespace {
+std::shared_ptr<const transaction> registration(uint32_t fee_input, mn_tier tier,
+                                                const outpoint& collateral, uint64_t op_seed) {
+  transaction t = *tx_spending(fee_input);
+  t.kind = tx_kind::mn_register;
+  mn_registration r;
+  r.tier = tier;
+  r.collateral = collateral;
+  r.operator_key = test::key_from_seed(op_seed).public_key();
+  r.net_address = "127.0.0.1:1";
+  t.registration = r;
+  return std::make_shared<const transaction>(t);
+}
+std::shared_ptr<const transaction> deregistration(uint32_t fee_input, uint64_t op_seed) {
+  transaction t = *tx_spending(fee_input);
+  t.kind = tx_kind::mn_deregister;
+  t.deregistration = mn_deregistration{test::key_from_seed(op_seed).public_key(), {}};
+  return std::make_shared<const transaction>(t);
+}
+// Inserts `first`, then `second`: the second must be refused as a conflict.
+void check_pair(const std::shared_ptr<const transaction>& first,
+                const std::shared_ptr<const transaction>& second) {
+  mempool_core m({100, 1 << 20});
+  REQUIRE(m.insert(first, digest_tx(*first), 1000).ok());
+  CHECK_FALSE(m.pre_check(*second, digest_tx(*second)).ok());
+  auto r = m.insert(second, digest_tx(*second), 1'000'000);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error_message().find("first seen wins") != std::string::npos);
+  CHECK(m.size() == 1);
+  // A block carrying the second (another node saw it first) evicts the first.
+  block b;
+  b.txs.push_back(*second);
+  CHECK(m.on_block(b) == 1);
+  CHECK(m.size() == 0);
+}
+}  // namespace
+
+TEST_CASE("finding 3: pairs valid alone but not together never share the pool") {
+  outpoint c{txid(*tx_spending(500)), 0};
+  SUBCASE("a registration locking C, and a transfer spending C") {
+    auto spend_c = std::make_shared<const transaction>(
+        test::make_transfer("c", c, {10 * coin, {}}, test::key_from_seed(1), {{coin, {}}}));
+    check_pair(registration(1, mn_tier::bronze, c, 77), spend_c);
+    check_pair(spend_c, registration(1, mn_tier::bronze, c, 77));
+  }
+  SUBCASE("two registrations on one collateral") {
+    check_pair(registration(1, mn_tier::bronze, c, 77), registration(2, mn_tier::bronze, c, 78));
+  }
+  SUBCASE("two free-tier registrations of one operator key") {
+    check_pair(registration(1, mn_tier::free, {}, 77), registration(2, mn_tier::free, {}, 77));
+  }
+  SUBCASE("two deregistrations of one masternode") {
+    check_pair(deregistration(1, 77), deregistration(2, 77));
+  }
+  SUBCASE("unrelated registrations and deregistrations coexist") {
+    mempool_core m({100, 1 << 20});
+    for (auto& t : {registration(1, mn_tier::free, {}, 77), registration(2, mn_tier::free, {}, 78),
+                    deregistration(3, 79), deregistration(4, 80)})
+      CHECK(m.insert(t, digest_tx(*t), 1000).ok());
+    CHECK(m.size() == 4);
+  }
+}
+
+TEST_CASE("a newcomer the pool cannot make room for leaves the pool as it was") {
+  auto small = tx_spending(1);
+  size_t one = digest_tx(*small).size;
+  mempool_core m({1000, one * 2 + one / 2});
+  auto cheap = tx_spending(2), dear = tx_spending(3);
+  REQUIRE(m.insert(cheap, digest_tx(*cheap), 100).ok());
+  REQUIRE(m.insert(dear, digest_tx(*dear), 100'000).ok());
+  // Needs both out, but outbids only the cheap one: refused, nothing evicted.
+  transaction big = *tx_spending(4);
+  big.outputs.assign(5, big.outputs[0]);
+  for (auto& o : big.outputs) o.value = coin / 8;
+  auto bigp = std::make_shared<const transaction>(big);
+  size_t big_size = digest_tx(big).size;
+  REQUIRE(big_size > one + one / 2);
+  auto r = m.insert(bigp, digest_tx(big), static_cast<amount>(big_size) * 10);
+  CHECK_FALSE(r.ok());
+  CHECK(m.size() == 2);
+  CHECK(m.find(txid(*cheap)) != nullptr);
+}
