@@ -258,7 +258,8 @@ struct session_closed {
 };
 struct peer_inbound {
   msg_ptr msg;
-  frame_ptr payload;  // the raw payload (dedup hash, relayed unchanged)
+  frame_ptr payload;           // the payload (canonical: relayed unchanged)
+  std::optional<hash256> key;  // gossip_key, for dedup (gossiped kinds only)
 };
 // The messages one read of a socket carried, in order: one mailbox message
 // instead of one per frame.

@@ -117,6 +117,21 @@ bytes to_bytes(capnp::MessageBuilder& mb) {
   return bytes(chars.begin(), chars.end());
 }
 
+// The Cap'n Proto canonical form (one segment, objects in pre-order, no
+// padding, no far pointers, trailing zero words cut), with its segment
+// table: the one encoding of a message's content that peers accept, so a
+// re-encoded copy can never pass for something new.
+bytes to_canonical_bytes(capnp::MessageBuilder& mb) {
+  auto words = capnp::canonicalize(mb.getRoot<wire::Message>().asReader());
+  auto body = words.asBytes();
+  bytes out(8 + body.size());
+  uint32_t n = static_cast<uint32_t>(words.size());
+  // Segment table: (segment count - 1) = 0, then the segment's size in words.
+  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<uint8_t>(n >> (8 * i));
+  std::memcpy(out.data() + 8, body.begin(), body.size());
+  return out;
+}
+
 // ---- reading ----
 
 template <class Fixed>
@@ -381,108 +396,118 @@ bytes encode_message(const peer::message& m) {
         }
       },
       m);
-  return to_bytes(mb);
+  return to_canonical_bytes(mb);
 }
 
+namespace {
+// The content of a decoded root, kind by kind, every field checked.
+peer::message read_message(wire::Message::Reader root) {
+  switch (root.which()) {
+    case wire::Message::HANDSHAKE: {
+      auto h = root.getHandshake();
+      peer::handshake v;
+      v.protocol_version = h.getProtocolVersion();
+      v.chain_id = get_text(h.getChainId(), limits::max_text_len, "chain id");
+      v.genesis_hash = get_fixed<hash256>(h.getGenesisHash(), "genesis hash");
+      v.node_key = get_fixed<pubkey>(h.getNodeKey(), "node key");
+      v.listen_addr = get_text(h.getListenAddr(), limits::max_net_address_len, "listen address");
+      v.nonce = get_fixed<hash256>(h.getNonce(), "nonce");
+      v.best_height = h.getBestHeight();
+      v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
+      return v;
+    }
+    case wire::Message::HANDSHAKE_ACK:
+      return peer::handshake_ack{
+          get_fixed<signature>(root.getHandshakeAck().getNonceSig(), "nonce signature")};
+    case wire::Message::PING:
+      return peer::ping{root.getPing()};
+    case wire::Message::PONG:
+      return peer::pong{root.getPong()};
+    case wire::Message::GET_PEERS:
+      return peer::get_peers{};
+    case wire::Message::PEERS: {
+      auto l = root.getPeers();
+      check_count(l.size(), limits::max_peers_per_msg, "peers");
+      peer::peers v;
+      for (auto p : l)
+        v.list.push_back({get_text(p.getAddr(), limits::max_net_address_len, "peer address"),
+                          get_fixed<pubkey>(p.getNodeKey(), "peer key"), p.getLastSeenMs()});
+      return v;
+    }
+    case wire::Message::TX:
+      return peer::tx{get(root.getTx())};
+    case wire::Message::GET_TXS: {
+      auto l = root.getGetTxs();
+      check_count(l.size(), limits::max_get_txs, "get-txs");
+      peer::get_txs v;
+      for (auto d : l) v.txids.push_back(get_fixed<hash256>(d, "txid"));
+      return v;
+    }
+    case wire::Message::PROPOSAL: {
+      auto p = root.getProposal();
+      proposal v;
+      v.height = p.getHeight();
+      v.round = p.getRound();
+      v.pol_round = p.getPolRound();
+      v.blk = std::make_shared<const block>(get(p.getBlock()));
+      v.proposer = get_fixed<pubkey>(p.getProposer(), "proposer");
+      v.sig = get_fixed<signature>(p.getSignature(), "proposal signature");
+      return v;
+    }
+    case wire::Message::PREVOTE:
+      return peer::prevote{get(root.getPrevote())};
+    case wire::Message::PRECOMMIT:
+      return peer::precommit{get(root.getPrecommit())};
+    case wire::Message::COMMIT_CERT:
+      return get(root.getCommitCert());
+    case wire::Message::BLOCK:
+      return get(root.getBlock());
+    case wire::Message::GET_BLOCKS: {
+      auto g = root.getGetBlocks();
+      return peer::get_blocks{g.getFromHeight(), g.getCount()};
+    }
+    case wire::Message::BLOCKS: {
+      auto l = root.getBlocks();
+      check_count(l.size(), limits::max_blocks_per_msg, "blocks");
+      peer::blocks v;
+      for (auto b : l) v.list.push_back(get(b));
+      return v;
+    }
+    case wire::Message::GET_TIP:
+      return peer::get_tip{};
+    case wire::Message::TIP: {
+      auto t = root.getTip();
+      return peer::tip{t.getHeight(), get_fixed<hash256>(t.getHash(), "tip hash")};
+    }
+    case wire::Message::EVIDENCE:
+      return get(root.getEvidence());
+    case wire::Message::REJECT: {
+      auto r = root.getReject();
+      return peer::reject{r.getCode(), get_text(r.getReason(), limits::max_text_len, "reason")};
+    }
+  }
+  fail("unknown message kind");
+}
+}  // namespace
+
 result<peer::message> decode_message(byte_view payload) {
-  return with_reader(
-      payload, limits::max_frame_bytes,
-      [](capnp::FlatArrayMessageReader& reader, size_t size) -> peer::message {
-        auto root = reader.getRoot<wire::Message>();
-        auto which = static_cast<size_t>(root.which());
-        if (which >= std::variant_size_v<peer::message>)
-          fail("unknown message kind " + std::to_string(which));
-        if (size > max_payload_bytes(which))
-          fail("message kind " + std::to_string(which) + " of " + std::to_string(size) +
-               " bytes exceeds its limit " + std::to_string(max_payload_bytes(which)));
-        switch (root.which()) {
-          case wire::Message::HANDSHAKE: {
-            auto h = root.getHandshake();
-            peer::handshake v;
-            v.protocol_version = h.getProtocolVersion();
-            v.chain_id = get_text(h.getChainId(), limits::max_text_len, "chain id");
-            v.genesis_hash = get_fixed<hash256>(h.getGenesisHash(), "genesis hash");
-            v.node_key = get_fixed<pubkey>(h.getNodeKey(), "node key");
-            v.listen_addr =
-                get_text(h.getListenAddr(), limits::max_net_address_len, "listen address");
-            v.nonce = get_fixed<hash256>(h.getNonce(), "nonce");
-            v.best_height = h.getBestHeight();
-            v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
-            return v;
-          }
-          case wire::Message::HANDSHAKE_ACK:
-            return peer::handshake_ack{
-                get_fixed<signature>(root.getHandshakeAck().getNonceSig(), "nonce signature")};
-          case wire::Message::PING:
-            return peer::ping{root.getPing()};
-          case wire::Message::PONG:
-            return peer::pong{root.getPong()};
-          case wire::Message::GET_PEERS:
-            return peer::get_peers{};
-          case wire::Message::PEERS: {
-            auto l = root.getPeers();
-            check_count(l.size(), limits::max_peers_per_msg, "peers");
-            peer::peers v;
-            for (auto p : l)
-              v.list.push_back({get_text(p.getAddr(), limits::max_net_address_len, "peer address"),
-                                get_fixed<pubkey>(p.getNodeKey(), "peer key"), p.getLastSeenMs()});
-            return v;
-          }
-          case wire::Message::TX:
-            return peer::tx{get(root.getTx())};
-          case wire::Message::GET_TXS: {
-            auto l = root.getGetTxs();
-            check_count(l.size(), limits::max_get_txs, "get-txs");
-            peer::get_txs v;
-            for (auto d : l) v.txids.push_back(get_fixed<hash256>(d, "txid"));
-            return v;
-          }
-          case wire::Message::PROPOSAL: {
-            auto p = root.getProposal();
-            proposal v;
-            v.height = p.getHeight();
-            v.round = p.getRound();
-            v.pol_round = p.getPolRound();
-            v.blk = std::make_shared<const block>(get(p.getBlock()));
-            v.proposer = get_fixed<pubkey>(p.getProposer(), "proposer");
-            v.sig = get_fixed<signature>(p.getSignature(), "proposal signature");
-            return v;
-          }
-          case wire::Message::PREVOTE:
-            return peer::prevote{get(root.getPrevote())};
-          case wire::Message::PRECOMMIT:
-            return peer::precommit{get(root.getPrecommit())};
-          case wire::Message::COMMIT_CERT:
-            return get(root.getCommitCert());
-          case wire::Message::BLOCK:
-            return get(root.getBlock());
-          case wire::Message::GET_BLOCKS: {
-            auto g = root.getGetBlocks();
-            return peer::get_blocks{g.getFromHeight(), g.getCount()};
-          }
-          case wire::Message::BLOCKS: {
-            auto l = root.getBlocks();
-            check_count(l.size(), limits::max_blocks_per_msg, "blocks");
-            peer::blocks v;
-            for (auto b : l) v.list.push_back(get(b));
-            return v;
-          }
-          case wire::Message::GET_TIP:
-            return peer::get_tip{};
-          case wire::Message::TIP: {
-            auto t = root.getTip();
-            return peer::tip{t.getHeight(), get_fixed<hash256>(t.getHash(), "tip hash")};
-          }
-          case wire::Message::EVIDENCE:
-            return get(root.getEvidence());
-          case wire::Message::REJECT: {
-            auto r = root.getReject();
-            return peer::reject{r.getCode(),
-                                get_text(r.getReason(), limits::max_text_len, "reason")};
-          }
-        }
-        fail("unknown message kind");
-      });
+  return with_reader(payload, limits::max_frame_bytes,
+                     [](capnp::FlatArrayMessageReader& reader, size_t size) -> peer::message {
+                       auto root = reader.getRoot<wire::Message>();
+                       auto which = static_cast<size_t>(root.which());
+                       if (which >= std::variant_size_v<peer::message>)
+                         fail("unknown message kind " + std::to_string(which));
+                       if (size > max_payload_bytes(which))
+                         fail("message kind " + std::to_string(which) + " of " +
+                              std::to_string(size) + " bytes exceeds its limit " +
+                              std::to_string(max_payload_bytes(which)));
+                       peer::message m = read_message(root);
+                       // Any other layout of the same content (padding, extra segments,
+                       // far pointers, unused words) passes every check above: only the
+                       // canonical one is accepted, so a copy cannot pass for new content.
+                       if (!reader.isCanonical()) fail("not in Cap'n Proto canonical form");
+                       return m;
+                     });
 }
 
 namespace {

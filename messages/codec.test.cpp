@@ -222,3 +222,51 @@ TEST_CASE("a transaction without outputs does not decode") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error_message().find("no outputs") != std::string::npos);
 }
+
+namespace {
+// The same content in another legal Cap'n Proto layout: many one-word
+// segments joined by far pointers.
+bytes fragmented(const bytes& canonical) {
+  auto words = kj::heapArray<capnp::word>(canonical.size() / 8);
+  std::memcpy(words.begin(), canonical.data(), canonical.size());
+  capnp::FlatArrayMessageReader in(words);
+  capnp::MallocMessageBuilder out(1, capnp::AllocationStrategy::FIXED_SIZE);
+  out.setRoot(in.getRoot<wire::Message>());
+  auto flat = capnp::messageToFlatArray(out);
+  auto chars = flat.asBytes();
+  return bytes(chars.begin(), chars.end());
+}
+// The same content with one unused word after it inside the segment.
+bytes padded(bytes canonical) {
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i) n |= uint32_t(canonical[4 + i]) << (8 * i);
+  n += 1;
+  for (int i = 0; i < 4; ++i) canonical[4 + i] = static_cast<uint8_t>(n >> (8 * i));
+  canonical.insert(canonical.end(), 8, 0);
+  return canonical;
+}
+}  // namespace
+
+TEST_CASE("finding 4: only the canonical encoding decodes; padded and fragmented copies do not") {
+  auto key = test::key_from_seed(3);
+  transaction tx = test::make_transfer("c", {h(9), 1}, {5 * coin, key.public_key()}, key,
+                                       {{coin, key.public_key()}});
+  block b = sample_block();
+  std::vector<peer::message> msgs = {
+      peer::tx{tx}, peer::prevote{sample_vote()}, peer::precommit{sample_vote()},
+      proposal{7, 1, -1, std::make_shared<const block>(b), pk(5), sg(6)}, peer::tip{3, h(2)}};
+  for (const auto& m : msgs) {
+    CAPTURE(peer::kind_name(m));
+    bytes canonical = encode_message(m);
+    auto back = decode_message(canonical);
+    REQUIRE(back.ok());
+    CHECK(*back == m);
+    CHECK(encode_message(*back) == canonical);  // one content, one encoding
+    for (const bytes& copy : {fragmented(canonical), padded(canonical)}) {
+      CHECK(copy != canonical);
+      auto r = decode_message(copy);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.error_message().find("canonical") != std::string::npos);
+    }
+  }
+}

@@ -128,6 +128,7 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
   checked_.clear();
   auto buffered = std::move(next_height_);
   next_height_.clear();
+  next_height_share_.clear();
   // Asked now, so that under load the answer is back before the interval ends.
   if (pacing()) out.push_back(await_txs{height});
   if (delay_ms == 0)
@@ -198,18 +199,27 @@ actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
 }
 
 actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
-  if (height == height_ + 1 && next_height_.size() < cfg_.max_buffered_next) {
+  if (height == height_ + 1) {
     // Checked against this height's set before it is kept (and relayed): a
     // set rarely changes between heights, and a new validator's early message
     // lost here only costs it that message.
     const pubkey& key = std::holds_alternative<vote>(msg) ? std::get<vote>(msg).validator
                                                           : std::get<proposal>(msg).proposer;
     if (!set_.index_of(key)) return {rejected{"next-height message from a non-validator"}};
+    // Each validator gets an equal share of the buffer: one that signs
+    // message after message for the next height (all valid) fills only its
+    // own share. An honest validator needs a few per round, and one lost
+    // here is sent again when its round ends.
+    size_t share = std::max<size_t>(8, cfg_.max_buffered_next / std::max<size_t>(set_.size(), 1));
+    size_t& used = next_height_share_[key];
+    if (used >= share || next_height_.size() >= cfg_.max_buffered_next)
+      return {rejected{"next-height buffer full for this validator"}};
     bool ok = std::holds_alternative<vote>(msg)
                   ? signed_by_validator(std::get<vote>(msg))
                   : signed_by_proposer(std::get<proposal>(msg),
                                        block_hash(std::get<proposal>(msg).blk->header));
     if (!ok) return {rejected{"next-height message with an invalid signature", true}};
+    ++used;
     next_height_.push_back(std::move(msg));  // replayed by start_height
     return {};
   }
@@ -251,8 +261,11 @@ actions core::accept_proposal(const proposal& p) {
   hash256 h = block_hash(p.blk->header);
   round_state& rs = rounds_[p.round];
   if (rs.prop) {
-    if (rs.prop_hash != h) out.push_back(rejected{"second, different proposal for one round"});
-    return out;  // duplicate or equivocating proposer: the first one stands
+    // A duplicate (another signature over the same proposal) or an
+    // equivocating proposer: the first one stands, and neither is relayed.
+    out.push_back(rejected{rs.prop_hash != h ? "second, different proposal for one round"
+                                             : "proposal already known"});
+    return out;
   }
   if (!signed_by_proposer(p, h)) return {rejected{"proposal signature is invalid", true}};
   rs.prop = p;
@@ -301,8 +314,8 @@ void core::add_vote(const vote& v, bool verified, actions& out) {
     return;
   }
   std::vector<vote>& mine = it->second;
-  for (const auto& seen : mine)
-    if (seen.block_hash == v.block_hash) return;  // duplicate: counted once
+  for (const auto& seen : mine)  // a copy (perhaps signed again): counted once, not relayed
+    if (seen.block_hash == v.block_hash) return out.push_back(rejected{"vote already counted"});
   // Two signed votes for different blocks in one slot: equivocation.
   // The first conflict is evidence and is relayed, so every node can prove
   // it; later ones are not.

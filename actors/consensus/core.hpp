@@ -253,6 +253,7 @@ class core {
   };
   std::map<hash256, checked_block> checked_;
   std::vector<std::variant<proposal, vote>> next_height_;
+  std::map<pubkey, size_t> next_height_share_;  // buffered per validator
   std::optional<decided> last_decision_;
 };
 

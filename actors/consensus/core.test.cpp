@@ -307,6 +307,45 @@ TEST_CASE("votes from unknown keys, bad signatures, other heights, duplicates ne
   CHECK(has<peer_behind>(acts));
 }
 
+TEST_CASE("finding 4: copies of counted content, even signed again, are never relayed") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  proposal p = t.make_proposal(0, a);
+  CHECK(judge_gossip(t.propose(p)).relay);
+  proposal resigned = p;  // the same proposal under another valid signature
+  resigned.sig =
+      t.key_of(p.proposer).sign(proposal_sign_bytes("c", 1, 0, -1, hash_of(a)), hash256{{9}});
+  REQUIRE(resigned.sig != p.sig);
+  relay_decision d = judge_gossip(t.c->on_proposal(resigned));
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty == 0);
+  vote v = t.make_vote(o[0], vote_type::prevote, 0, hash_of(a));
+  CHECK(judge_gossip(t.c->on_vote(v)).relay);
+  vote again = v;
+  again.sig = t.keys[o[0]].sign(vote_sign_bytes("c", v), hash256{{9}});
+  REQUIRE(again.sig != v.sig);
+  d = judge_gossip(t.c->on_vote(again));
+  CHECK_FALSE(d.relay);
+  CHECK(d.penalty == 0);
+}
+
+TEST_CASE("the next height's buffer gives each validator a share: one cannot crowd out the rest") {
+  harness t;
+  auto o = t.others();
+  t.cfg.max_buffered_next = 64;  // 4 validators: 16 each
+  t.c = std::make_unique<core>("c", t.cfg, t.my_signer.get(), &t.ver);
+  t.c->start_height(1, t.set, 0);
+  size_t kept = 0;
+  for (uint32_t r = 0; r < 40; ++r)  // all valid, all for height 2
+    kept +=
+        judge_gossip(t.c->on_vote(t.make_vote(o[0], vote_type::prevote, r, hash256{}, 2))).relay;
+  CHECK(kept == 16);
+  // The others still have room.
+  CHECK(judge_gossip(t.c->on_vote(t.make_vote(o[1], vote_type::prevote, 0, hash256{}, 2))).relay);
+  CHECK(judge_gossip(t.c->on_vote(t.make_vote(o[2], vote_type::prevote, 0, hash256{}, 2))).relay);
+}
+
 TEST_CASE("gossip is relayed only when accepted; provably bad input blames the sender") {
   harness t;
   auto o = t.others();

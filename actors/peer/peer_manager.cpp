@@ -2,8 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "crypto/hash.hpp"
 #include "messages/codec.hpp"
+#include "messages/encoding.hpp"
+#include "messages/gossip.hpp"
 #include "messages/limits.hpp"
 
 namespace tc {
@@ -156,7 +157,8 @@ void flush_txs(self_ptr self) {
 // stale message is not amplified, and its sender is blamed when no honest
 // node could have passed it on.
 template <class T>
-void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& payload) {
+void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& payload,
+                  const hash256& key) {
   auto& st = self->state;
   if (!st.consensus) return;
   if (st.consensus_in_flight >= max_consensus_in_flight) {
@@ -165,7 +167,7 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
                    max_consensus_in_flight, st.gossip_dropped);
     return;
   }
-  if (!st.book->first_seen(sha256(*payload))) return;
+  if (!st.book->first_seen(key)) return;
   ++st.consensus_in_flight;
   self->request<caf::message_priority::high>(st.consensus, caf::infinite, gossip_atom::value, msg)
       .then(
@@ -206,14 +208,17 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
                      st.txs_dropped);
       return;
     }
-    if (!st.book->first_seen(sha256(*in.payload))) return;
+    if (!in.key || !st.book->first_seen(*in.key)) return;
     st.tx_queue.push_back({from, std::make_shared<const transaction>(t->t),
                            std::make_shared<const bytes>(peer::make_frame(*in.payload))});
     return flush_txs(self);
   }
-  if (auto* p = std::get_if<proposal>(&m)) return to_consensus(self, from, *p, in.payload);
-  if (auto* v = std::get_if<peer::prevote>(&m)) return to_consensus(self, from, v->v, in.payload);
-  if (auto* v = std::get_if<peer::precommit>(&m)) return to_consensus(self, from, v->v, in.payload);
+  if (auto* p = std::get_if<proposal>(&m); p && in.key)
+    return to_consensus(self, from, *p, in.payload, *in.key);
+  if (auto* v = std::get_if<peer::prevote>(&m); v && in.key)
+    return to_consensus(self, from, v->v, in.payload, *in.key);
+  if (auto* v = std::get_if<peer::precommit>(&m); v && in.key)
+    return to_consensus(self, from, v->v, in.payload, *in.key);
   if (auto* g = std::get_if<peer::get_blocks>(&m)) {
     // One request per peer at the chain actor at a time: a peer cannot queue
     // disk reads in front of our own commits. Honest sync never overlaps.
@@ -409,7 +414,8 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       },
       [self](bcast_atom, const msg_ptr& m) {
         bytes payload = encode_message(*m);
-        self->state.book->first_seen(sha256(payload));  // don't take it back from a peer
+        if (auto key = gossip_key(*m))
+          self->state.book->first_seen(*key);  // don't take it back from a peer
         send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
       },
       [self](localtip_atom, uint64_t height, const hash256& h) {
@@ -423,9 +429,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         if (std::none_of(ss.begin(), ss.end(), [](auto& s) { return s.second.hello; })) return;
         std::vector<outgoing> out;
         for (auto& t : txs) {
-          bytes payload = encode_message(peer::tx{*t});
-          if (self->state.book->first_seen(sha256(payload)))
-            out.push_back({std::make_shared<const bytes>(peer::make_frame(payload)), 0});
+          if (self->state.book->first_seen(wtxid(*t))) out.push_back({frame_of(peer::tx{*t}), 0});
         }
         send_all_coalesced(self, out);
       },

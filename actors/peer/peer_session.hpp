@@ -69,7 +69,7 @@ size_t run_session_actions(Self* self, const session_setup& setup, peer::session
       if (fault) fault->on_received(*d->payload);
       bool is_tx = std::holds_alternative<peer::tx>(d->msg);
       peer_inbound in{std::make_shared<const peer::message>(std::move(d->msg)),
-                      std::move(d->payload)};
+                      std::move(d->payload), d->key};
       if (is_tx)
         inbound.push_back(std::move(in));
       else {

@@ -5,6 +5,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/schnorr.hpp"
 #include "messages/codec.hpp"
+#include "messages/gossip.hpp"
 #include "messages/limits.hpp"
 #include "messages/validation.hpp"
 
@@ -200,7 +201,10 @@ void session_core::handle(uint64_t now_ms, message&& m, std::shared_ptr<const by
       return misbehave(proposal_body_penalty,
                        "proposal's body does not match its header: " + s.error_message(), out);
   }
-  out.push_back(deliver{std::move(m), std::move(payload)});
+  std::optional<hash256> key = gossip_key(m);
+  if (key && recent_.note(*key) > 1 + free_repeats)
+    return misbehave(repeat_penalty, std::string("repeated the same ") + kind_name(m), out);
+  out.push_back(deliver{std::move(m), std::move(payload), key});
 }
 
 void session_core::on_handshake(const handshake& h, session_actions& out) {
@@ -277,6 +281,20 @@ session_actions session_core::on_tick(uint64_t now_ms, uint64_t ping_nonce) {
     emit(ping{ping_nonce}, out);
   }
   return out;
+}
+
+uint32_t recent_keys::note(const hash256& key) {
+  auto [it, fresh] = counts_.try_emplace(key, 0);
+  if (it->second < UINT32_MAX) ++it->second;
+  uint32_t n = it->second;
+  if (fresh) {
+    order_.push_back(key);
+    if (order_.size() > capacity_) {
+      counts_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  return n;
 }
 
 bool flow_window::on_delivered(size_t n) {

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <deque>
 #include <memory>
+#include <unordered_map>
 
 #include "actors/consensus/crypto_iface.hpp"
 #include "actors/peer/frame.hpp"
@@ -46,6 +48,27 @@ constexpr size_t max_handshake_frame_bytes = 8 * 1024;
 
 // Misbehaviour points for a proposal whose body does not match its header.
 constexpr uint32_t proposal_body_penalty = 25;
+// A peer repeating one proposal, vote or tx: the first copies are passed on
+// (a node re-sends its own votes when a round ends and a polka's prevotes
+// with a re-proposal, so an honest peer may repeat a few times); each copy
+// past free_repeats is dropped and costs repeat_penalty points.
+constexpr uint32_t free_repeats = 2;
+constexpr uint32_t repeat_penalty = 5;
+
+// The gossip keys (messages/gossip.hpp) one peer sent lately and how often,
+// the oldest forgotten first past `capacity`.
+class recent_keys {
+ public:
+  explicit recent_keys(size_t capacity) : capacity_(capacity) {}
+  // How many times `key` has now been seen (1 the first time).
+  uint32_t note(const hash256& key);
+  size_t size() const { return counts_.size(); }
+
+ private:
+  size_t capacity_;
+  std::unordered_map<hash256, uint32_t, fixed_bytes_hasher> counts_;
+  std::deque<hash256> order_;
+};
 
 struct bucket_config {
   double rate_per_s = 0;
@@ -93,7 +116,8 @@ struct send_frame {
 };
 struct deliver {  // a well-formed message, within its rate, after the handshake
   message msg;
-  std::shared_ptr<const bytes> payload;  // the frame's payload, for dedup and relay
+  std::shared_ptr<const bytes> payload;  // the frame's payload (canonical), relayed as is
+  std::optional<hash256> key;            // gossip_key: what dedup goes by (gossiped kinds)
 };
 struct became_ready {
   hello peer;
@@ -197,6 +221,7 @@ class session_core {
   uint64_t last_ping_ms_ = 0;
   bool pinged_ = false;
   std::array<token_bucket, msg_class_count> buckets_;
+  recent_keys recent_{8192};
   session_stats stats_;
 };
 

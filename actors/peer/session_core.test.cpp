@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "messages/codec.hpp"
+#include "messages/gossip.hpp"
 #include "messages/limits.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -324,4 +325,44 @@ TEST_CASE("finding 2: a proposal whose body does not match its header is refused
   REQUIRE(b.delivered.size() == 1);
   CHECK(std::get<proposal>(b.delivered[0]) == honest);
   CHECK(b.core.stats().score == proposal_body_penalty);
+}
+
+TEST_CASE("finding 4: a peer repeating one vote is passed on a few times, then charged") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  REQUIRE(b.core.ready());
+  auto key = test::key_from_seed(9);
+  vote v{vote_type::prevote, 4, 0, hash256{}, key.public_key(), {}};
+  v.sig = key.sign(vote_sign_bytes("c", v), hash256{});
+  bytes f = frame_of(prevote{v});
+  for (uint32_t i = 0; i < 1 + free_repeats; ++i) {
+    session_actions acts = b.core.on_bytes(2 + i, f);
+    // Every delivered copy carries the content key the manager dedups by.
+    for (auto& x : acts)
+      if (auto* d = std::get_if<deliver>(&x)) CHECK(d->key == gossip_key(prevote{v}));
+    b.take(acts);
+  }
+  CHECK(b.delivered.size() == 1 + free_repeats);
+  CHECK(b.core.stats().score == 0);
+  b.take(b.core.on_bytes(10, f));
+  CHECK(b.delivered.size() == 1 + free_repeats);  // dropped
+  CHECK(b.core.stats().score == repeat_penalty);
+  // A different vote is new content.
+  vote w = v;
+  w.round = 1;
+  w.sig = key.sign(vote_sign_bytes("c", w), hash256{});
+  b.take(b.core.on_bytes(11, frame_of(prevote{w})));
+  CHECK(b.delivered.size() == 2 + free_repeats);
+}
+
+TEST_CASE("recent keys forget the oldest past their capacity") {
+  recent_keys r(2);
+  CHECK(r.note(hash256{{1}}) == 1);
+  CHECK(r.note(hash256{{1}}) == 2);
+  CHECK(r.note(hash256{{2}}) == 1);
+  CHECK(r.note(hash256{{3}}) == 1);  // forgets {1}
+  CHECK(r.size() == 2);
+  CHECK(r.note(hash256{{1}}) == 1);
 }
