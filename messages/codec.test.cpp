@@ -249,8 +249,9 @@ bytes padded(bytes canonical) {
 
 TEST_CASE("finding 4: only the canonical encoding decodes; padded and fragmented copies do not") {
   auto key = test::key_from_seed(3);
-  transaction tx = test::make_transfer("c", {h(9), 1}, {5 * coin, key.public_key()}, key,
-                                       {{coin, key.public_key()}});
+  transaction tx =
+      test::make_transfer(test::domain_of("c"), {h(9), 1}, {5 * coin, key.public_key()}, key,
+                          {{coin, key.public_key()}});
   block b = sample_block();
   std::vector<peer::message> msgs = {
       peer::tx{tx}, peer::prevote{sample_vote()}, peer::precommit{sample_vote()},

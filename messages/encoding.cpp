@@ -168,10 +168,17 @@ size_t block_size(const block& b, const std::vector<tx_digest>& digests) {
   return total + e.data().size();
 }
 
-hash256 tx_sighash(std::string_view chain_id, const hash256& id, uint32_t index,
-                   const tx_output& spent) {
+sign_domain signing_domain(std::string_view chain_id, const hash256& genesis_hash) {
   byte_writer w;
   w.str(chain_id);
+  w.fixed(genesis_hash);
+  return sign_domain::from_view(tagged_hash("TimeCoin/domain", w.data()));
+}
+
+hash256 tx_sighash(const sign_domain& domain, const hash256& id, uint32_t index,
+                   const tx_output& spent) {
+  byte_writer w;
+  w.fixed(domain);
   w.fixed(id);
   w.u32(index);
   w.i64(spent.value);
@@ -179,9 +186,9 @@ hash256 tx_sighash(std::string_view chain_id, const hash256& id, uint32_t index,
   return tagged_hash("TimeCoin/sighash", w.data());
 }
 
-hash256 vote_sign_bytes(std::string_view chain_id, const vote& v) {
+hash256 vote_sign_bytes(const sign_domain& domain, const vote& v) {
   byte_writer w;
-  w.str(chain_id);
+  w.fixed(domain);
   w.u8(static_cast<uint8_t>(v.type));
   w.u64(v.height);
   w.u32(v.round);
@@ -189,10 +196,10 @@ hash256 vote_sign_bytes(std::string_view chain_id, const vote& v) {
   return tagged_hash("TimeCoin/vote", w.data());
 }
 
-hash256 proposal_sign_bytes(std::string_view chain_id, uint64_t height, uint32_t round,
+hash256 proposal_sign_bytes(const sign_domain& domain, uint64_t height, uint32_t round,
                             int32_t pol_round, const hash256& bh) {
   byte_writer w;
-  w.str(chain_id);
+  w.fixed(domain);
   w.u64(height);
   w.u32(round);
   w.u32(static_cast<uint32_t>(pol_round));

@@ -56,15 +56,22 @@ hash256 block_hash(const block_header& h);
 size_t block_size(const block& b);  // header + every tx + evidence, canonical
 size_t block_size(const block& b, const std::vector<tx_digest>& digests);
 
+// What every signature of one chain is bound to: the chain id and the
+// genesis hash. Every localnet shares a chain id but not a genesis, so a
+// vote, proposal or tx signed for one chain never verifies on another.
+struct sign_domain_tag {};
+using sign_domain = fixed_bytes<32, sign_domain_tag>;
+sign_domain signing_domain(std::string_view chain_id, const hash256& genesis_hash);
+
 // What a spender signs for input `index` (registrations use index
 // sighash_owner / sighash_operator for their payload signatures).
 constexpr uint32_t sighash_owner = 0xffffffffu;
 constexpr uint32_t sighash_operator = 0xfffffffeu;
-hash256 tx_sighash(std::string_view chain_id, const hash256& txid, uint32_t index,
+hash256 tx_sighash(const sign_domain& domain, const hash256& txid, uint32_t index,
                    const tx_output& spent);
 
-hash256 vote_sign_bytes(std::string_view chain_id, const vote& v);
-hash256 proposal_sign_bytes(std::string_view chain_id, uint64_t height, uint32_t round,
+hash256 vote_sign_bytes(const sign_domain& domain, const vote& v);
+hash256 proposal_sign_bytes(const sign_domain& domain, uint64_t height, uint32_t round,
                             int32_t pol_round, const hash256& block_hash);
 
 }  // namespace tc

@@ -34,17 +34,40 @@ TEST_CASE("golden hashes are pinned") {
   CHECK(wtxid(tx).hex() == "25c008954c5379804c544f2a824fd6f5b44bf12a8b5b69d5ada679697993f7ce");
   CHECK(block_hash(golden_header()).hex() ==
         "40904c9e173677d01bcdeca5327987fb0496cea658a0bf4457cd8b87c0ef3bef");
+  // Values from an independent implementation of ENCODING.md (Python
+  // hashlib + struct), with genesis hash dd..dd.
+  sign_domain domain =
+      signing_domain("timecoin-test", hash256::from_hex(std::string(64, 'd')).value());
+  CHECK(domain.hex() == "dddebf5f2b1eadcf7e3e358d9863bd8fde359954b9fa04c5c066892e56f68738");
   vote v;
   v.type = vote_type::precommit;
   v.height = 42;
   v.round = 3;
   v.block_hash = block_hash(golden_header());
-  CHECK(vote_sign_bytes("timecoin-test", v).hex() ==
-        "97f94bd1f52434d0dfb74ccaf829744c8ac8b776e35df1b92158445a9b0c3a6d");
+  CHECK(vote_sign_bytes(domain, v).hex() ==
+        "78910e5e691332dbefdbd60d8f78b73e9f2100ae6b9ecd80ec3962e05b87d35a");
+  CHECK(proposal_sign_bytes(domain, 42, 3, -1, v.block_hash).hex() ==
+        "64c1a5392ff184eac06c30dd7a43f91f3a0f2c6f8f8795a393e8cd0007156359");
   CHECK(merkle_root({txid(tx), wtxid(tx), block_hash(golden_header())}).hex() ==
         "f327a4390d0be63332377e27dba1eb49adb68bda1d9b4ba9e330f56b17de1c40");
-  CHECK(tx_sighash("timecoin-test", txid(tx), 0, tx.outputs[0]).hex() ==
-        "f2955ebbccbd6f5a3981ea30ec16247a6a94b6f6aa421ff01cc71d23f2edd69c");
+  CHECK(tx_sighash(domain, txid(tx), 0, tx.outputs[0]).hex() ==
+        "0f23ab32a63fef559188f1784704411479eb6c966c639f64a8b3f4f2760104a6");
+}
+
+TEST_CASE("finding 7: signatures are bound to the genesis hash, not only the chain id") {
+  // Two localnets share a chain id; their genesis hashes differ.
+  hash256 g1 = hash256::from_hex(std::string(64, '1')).value();
+  hash256 g2 = hash256::from_hex(std::string(64, '2')).value();
+  vote v{vote_type::prevote, 5, 0, hash256{}, {}, {}};
+  CHECK(vote_sign_bytes(signing_domain("timecoin-localnet", g1), v) !=
+        vote_sign_bytes(signing_domain("timecoin-localnet", g2), v));
+  CHECK(proposal_sign_bytes(signing_domain("timecoin-localnet", g1), 5, 0, -1, hash256{}) !=
+        proposal_sign_bytes(signing_domain("timecoin-localnet", g2), 5, 0, -1, hash256{}));
+  tx_output out{coin, {}};
+  CHECK(tx_sighash(signing_domain("timecoin-localnet", g1), hash256{}, 0, out) !=
+        tx_sighash(signing_domain("timecoin-localnet", g2), hash256{}, 0, out));
+  // The chain id still counts, and cannot run into the genesis bytes.
+  CHECK(signing_domain("a", g1) != signing_domain("b", g1));
 }
 
 TEST_CASE("txid ignores signatures, wtxid does not") {
@@ -60,20 +83,20 @@ TEST_CASE("txid ignores signatures, wtxid does not") {
 TEST_CASE("sign-bytes commit to every voted field and the chain id") {
   vote v;
   v.height = 5;
-  hash256 base = vote_sign_bytes("a", v);
-  CHECK(vote_sign_bytes("b", v) != base);
+  hash256 base = vote_sign_bytes(signing_domain("a", hash256{}), v);
+  CHECK(vote_sign_bytes(signing_domain("b", hash256{}), v) != base);
   vote w = v;
   w.round = 1;
-  CHECK(vote_sign_bytes("a", w) != base);
+  CHECK(vote_sign_bytes(signing_domain("a", hash256{}), w) != base);
   w = v;
   w.type = vote_type::precommit;
-  CHECK(vote_sign_bytes("a", w) != base);
+  CHECK(vote_sign_bytes(signing_domain("a", hash256{}), w) != base);
   w = v;
   w.block_hash.v[31] = 1;
-  CHECK(vote_sign_bytes("a", w) != base);
+  CHECK(vote_sign_bytes(signing_domain("a", hash256{}), w) != base);
   w = v;
   w.sig.v[0] = 9;  // the signature itself is not signed
-  CHECK(vote_sign_bytes("a", w) == base);
+  CHECK(vote_sign_bytes(signing_domain("a", hash256{}), w) == base);
 }
 
 TEST_CASE("merkle root: order matters, no duplication ambiguity") {

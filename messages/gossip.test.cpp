@@ -13,13 +13,14 @@ TEST_CASE(
     "it") {
   auto key = test::key_from_seed(4);
   vote v{vote_type::prevote, 5, 1, hash256{}, key.public_key(), {}};
-  v.sig = key.sign(vote_sign_bytes("c", v), hash256{});
+  v.sig = key.sign(vote_sign_bytes(test::domain_of("c"), v), hash256{});
   peer::message pv = peer::prevote{v};
   auto k = gossip_key(pv);
   REQUIRE(k);
   CHECK(gossip_key(*decode_message(encode_message(pv))) == k);
   vote other_sig = v;
-  other_sig.sig = key.sign(vote_sign_bytes("c", v), hash256{{1}});  // the same vote signed again
+  other_sig.sig = key.sign(vote_sign_bytes(test::domain_of("c"), v),
+                           hash256{{1}});  // the same vote signed again
   CHECK(gossip_key(peer::prevote{other_sig}) != k);
   CHECK(gossip_key(peer::precommit{v}) !=
         gossip_key(peer::prevote{vote{vote_type::precommit, 5, 1, {}, v.validator, v.sig}}));
@@ -27,8 +28,9 @@ TEST_CASE(
   later.round = 2;
   CHECK(gossip_key(peer::prevote{later}) != k);
 
-  transaction tx = test::make_transfer("c", {hash256{{7}}, 0}, {coin, key.public_key()}, key,
-                                       {{coin / 2, key.public_key()}});
+  transaction tx =
+      test::make_transfer(test::domain_of("c"), {hash256{{7}}, 0}, {coin, key.public_key()}, key,
+                          {{coin / 2, key.public_key()}});
   CHECK(gossip_key(peer::tx{tx}) == wtxid(tx));
 
   block b;

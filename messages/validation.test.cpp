@@ -7,7 +7,7 @@
 using namespace tc;
 
 namespace {
-const std::string chain = "timecoin-test";
+const sign_domain chain = test::domain_of("timecoin-test");
 transaction valid_tx() {
   auto key = test::key_from_seed(1);
   outpoint prev{test::key_from_seed(99).public_key().v == hash256{}.v

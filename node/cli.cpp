@@ -151,7 +151,10 @@ int main(int argc, char** argv) {
       if (!k) die(k.error_message());
       std::string from = encode_address(net, k->public_key());
       json info = rpc.call("getblockchaininfo");
-      std::string chain_id = info["chain_id"].get<std::string>();
+      auto genesis = hash256::from_hex(info["genesis_hash"].get<std::string>());
+      if (!genesis) die("the node sent a bad genesis hash: " + genesis.error_message());
+      // Signatures are bound to the chain id and the genesis hash.
+      sign_domain domain = signing_domain(info["chain_id"].get<std::string>(), *genesis);
       amount fee = *parse_amount(info["min_tx_fee"].get<std::string>());
       if (!fee_text.empty()) {
         auto f = parse_amount(fee_text);
@@ -215,12 +218,12 @@ int main(int argc, char** argv) {
       if (have > target) tx.outputs.push_back({have - target, k->public_key()});
       hash256 id = txid(tx);
       for (size_t i = 0; i < tx.inputs.size(); ++i)
-        tx.inputs[i].sig = k->sign(tx_sighash(chain_id, id, static_cast<uint32_t>(i), spent[i]));
+        tx.inputs[i].sig = k->sign(tx_sighash(domain, id, static_cast<uint32_t>(i), spent[i]));
       if (tx.registration) {
         auto op = secret_key::from_hex(operator_key_file);
         tx.registration->operator_sig =
-            op->sign(tx_sighash(chain_id, id, sighash_operator, {0, op->public_key()}));
-        tx.registration->owner_sig = k->sign(tx_sighash(chain_id, id, sighash_owner, coll_out));
+            op->sign(tx_sighash(domain, id, sighash_operator, {0, op->public_key()}));
+        tx.registration->owner_sig = k->sign(tx_sighash(domain, id, sighash_owner, coll_out));
       }
       if (dry_run) {
         std::cout << to_hex(encode_transaction(tx)) << "\n";

@@ -55,7 +55,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     faults.push_back(*spec);
   }
   fault::context fctx;
-  fctx.chain_id = params.chain_id;
+  fctx.domain = params.domain;
   if (s.consensus.key)
     fctx.key = std::make_shared<consensus::key_signer>(*s.consensus.key,
                                                        s.consensus.deterministic_signatures);
@@ -82,7 +82,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
 #endif
   auto mempool = self->spawn<caf::linked>(
       mempool_actor_impl, mempool_limits{cfg.mempool_max_txs, cfg.mempool_max_bytes}, chain, reader,
-      params.chain_id, cfg.verifiers, s.own_threads);
+      params.domain, cfg.verifiers, s.own_threads);
   producer_actor producer =
       self->spawn<caf::linked>(producer_impl, chain, mempool, s.now_ms,
                                uint64_t{limits::max_block_txs}, uint64_t{limits::max_block_bytes});

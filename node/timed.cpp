@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
   if (do_reindex)
     if (auto s = reindex(db_path, *genesis); !s) return fail(s.error_message());
   consensus_setup cs;
-  cs.chain_id = genesis->params.chain_id;
+  cs.domain = genesis_domain(*genesis);
   cs.cfg.block_interval_ms = cfg.block_interval_ms;
   cs.cfg.empty_block_interval_ms = cfg.empty_block_interval_ms;
   cs.cfg.propose_timeout_ms = cfg.propose_timeout_ms;

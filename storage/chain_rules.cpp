@@ -96,7 +96,7 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
     if (!s) return make_error("input values overflow");
     in_total = *s;
     if (ctx.check_signatures &&
-        !verify(u->out.owner, tx_sighash(p.chain_id, id, static_cast<uint32_t>(i), u->out), in.sig))
+        !verify(u->out.owner, tx_sighash(p.domain, id, static_cast<uint32_t>(i), u->out), in.sig))
       return make_error("input " + std::to_string(i) + " has an invalid signature");
   }
   for (const auto& o : tx.outputs) out_total += o.value;  // range-checked statelessly
@@ -128,12 +128,11 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
       owner_out = c->out;
     }
     if (ctx.check_signatures) {
-      if (!verify(r.operator_key, tx_sighash(p.chain_id, id, sighash_operator, {0, r.operator_key}),
+      if (!verify(r.operator_key, tx_sighash(p.domain, id, sighash_operator, {0, r.operator_key}),
                   r.operator_sig))
         return make_error("invalid operator signature");
       if (r.tier != mn_tier::free &&
-          !verify(owner_out.owner, tx_sighash(p.chain_id, id, sighash_owner, owner_out),
-                  r.owner_sig))
+          !verify(owner_out.owner, tx_sighash(p.domain, id, sighash_owner, owner_out), r.owner_sig))
         return make_error("invalid collateral owner signature");
     }
   }
@@ -144,8 +143,7 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
     tx_output signed_out = m->tier == mn_tier::free ? tx_output{0, m->operator_key}
                                                     : tx_output{tier_collateral(m->tier), m->owner};
     if (ctx.check_signatures &&
-        !verify(signed_out.owner, tx_sighash(p.chain_id, id, sighash_owner, signed_out),
-                d.owner_sig))
+        !verify(signed_out.owner, tx_sighash(p.domain, id, sighash_owner, signed_out), d.owner_sig))
       return make_error("invalid deregistration signature");
   }
   return fee;
@@ -177,15 +175,15 @@ void apply_registry_change(registry& reg, const transaction& tx, const utxo_look
   }
 }
 
-status verify_evidence(std::string_view chain_id, const evidence& e, const registry& reg) {
+status verify_evidence(const sign_domain& domain, const evidence& e, const registry& reg) {
   const vote &a = e.a, &b = e.b;
   if (a.validator != b.validator) return make_error("evidence votes are by different validators");
   if (a.height != b.height || a.round != b.round || a.type != b.type)
     return make_error("evidence votes are for different height/round/type");
   if (a.block_hash == b.block_hash) return make_error("evidence votes do not conflict");
   if (!reg.count(a.validator)) return make_error("evidence names an unknown validator");
-  if (!verify(a.validator, vote_sign_bytes(chain_id, a), a.sig) ||
-      !verify(b.validator, vote_sign_bytes(chain_id, b), b.sig))
+  if (!verify(a.validator, vote_sign_bytes(domain, a), a.sig) ||
+      !verify(b.validator, vote_sign_bytes(domain, b), b.sig))
     return make_error("evidence carries an invalid signature");
   return ok_status();
 }

@@ -85,6 +85,6 @@ void apply_registry_change(registry& reg, const transaction& tx, const utxo_look
 
 // Two votes by one validator in the set, same height/round/type, different
 // blocks, both signatures valid.
-status verify_evidence(std::string_view chain_id, const evidence& e, const registry& reg);
+status verify_evidence(const sign_domain& domain, const evidence& e, const registry& reg);
 
 }  // namespace tc

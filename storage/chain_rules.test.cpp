@@ -19,7 +19,7 @@ std::vector<std::pair<outpoint, tx_output>> split(chain_builder& cb, chain_store
   amount rest = u.second.out.value - fee;
   for (amount a : amounts) outs.push_back({a, owner.public_key()}), rest -= a;
   outs.push_back({rest, owner.public_key()});
-  transaction tx = test::make_transfer(cb.chain_id(), u.first, u.second.out, owner, outs);
+  transaction tx = test::make_transfer(cb.domain(), u.first, u.second.out, owner, outs);
   REQUIRE(cb.connect(cs, cb.make_block(cs, {tx}, fee)).ok());
   std::vector<std::pair<outpoint, tx_output>> made;
   for (uint32_t i = 0; i < outs.size(); ++i) made.push_back({{txid(tx), i}, outs[i]});
@@ -28,7 +28,7 @@ std::vector<std::pair<outpoint, tx_output>> split(chain_builder& cb, chain_store
 vote signed_vote(const chain_builder& cb, const secret_key& k, uint64_t h, uint8_t fill) {
   vote v{vote_type::precommit, h, 0, {}, k.public_key(), {}};
   v.block_hash.v.fill(fill);
-  v.sig = k.sign(vote_sign_bytes(cb.chain_id(), v), hash256{});
+  v.sig = k.sign(vote_sign_bytes(cb.domain(), v), hash256{});
   return v;
 }
 }  // namespace
@@ -82,10 +82,10 @@ TEST_CASE("outputs may be spent later in the same block, not earlier") {
   const secret_key& k = cb.owners[0];
   amount fee = cs->params().min_tx_fee;
   auto u = cs->utxos_of(k.public_key(), 1).at(0);
-  transaction a = test::make_transfer(cb.chain_id(), u.first, u.second.out, k,
+  transaction a = test::make_transfer(cb.domain(), u.first, u.second.out, k,
                                       {{u.second.out.value - fee, k.public_key()}});
   tx_output a_out = a.outputs[0];
-  transaction b = test::make_transfer(cb.chain_id(), {txid(a), 0}, a_out, k,
+  transaction b = test::make_transfer(cb.domain(), {txid(a), 0}, a_out, k,
                                       {{a_out.value - fee, k.public_key()}});
   hash256 before = cs->utxo_digest()->first;
   CHECK_FALSE(cb.connect(*cs, cb.make_block(*cs, {b, a}, 2 * fee)).ok());

@@ -127,6 +127,7 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   cs->params_ = genesis.params;
   block gblock = make_genesis_block(genesis);
   cs->genesis_hash_ = block_hash(gblock.header);
+  cs->params_.domain = signing_domain(cs->params_.chain_id, cs->genesis_hash_);
 
   bool in_memory = path == ":memory:";
   struct stat st {};
@@ -498,7 +499,7 @@ status chain_store::finish_plan(const block& b, amount fees, const std::vector<m
   const block_header& h = b.header;
   registry& working = plan.working;
   for (const auto& e : b.evidence_list) {
-    auto s = verify_evidence(params_.chain_id, e, working);
+    auto s = verify_evidence(params_.domain, e, working);
     if (!s) return make_error("evidence: " + s.error_message());
     masternode& m = working[e.a.validator];
     if (!m.slashed) {

@@ -141,7 +141,7 @@ TEST_CASE("invalid blocks are refused and change nothing") {
   }
   // A tx spending an output the chain never had.
   b = good;
-  b.txs[1] = test::make_transfer(cb.chain_id(), {hash256{}, 0}, {coin, cb.owners[0].public_key()},
+  b.txs[1] = test::make_transfer(cb.domain(), {hash256{}, 0}, {coin, cb.owners[0].public_key()},
                                  cb.owners[0], {{coin / 2, cb.owners[1].public_key()}});
   refuse(b, "missing or spent");
   // The same output spent in two blocks: connect good, then replay its tx.
@@ -158,7 +158,7 @@ TEST_CASE("fee below the minimum is refused; verified-signature cache skips chec
   chain_builder cb;
   auto cs = cb.open_memory();
   auto u = cs->utxos_of(cb.owners[0].public_key(), 1).at(0);
-  transaction cheap = test::make_transfer(cb.chain_id(), u.first, u.second.out, cb.owners[0],
+  transaction cheap = test::make_transfer(cb.domain(), u.first, u.second.out, cb.owners[0],
                                           {{u.second.out.value - 1, cb.owners[1].public_key()}});
   block b = cb.make_block(*cs, {cheap}, 1);
   auto s = cb.connect(*cs, b);
@@ -166,7 +166,7 @@ TEST_CASE("fee below the minimum is refused; verified-signature cache skips chec
   CHECK(s.error_message().find("below the minimum") != std::string::npos);
 
   amount fee = cs->params().min_tx_fee;
-  transaction tx = test::make_transfer(cb.chain_id(), u.first, u.second.out, cb.owners[0],
+  transaction tx = test::make_transfer(cb.domain(), u.first, u.second.out, cb.owners[0],
                                        {{u.second.out.value - fee, cb.owners[1].public_key()}});
   tx.inputs[0].sig.v[0] ^= 1;  // bad signature, but claimed verified
   block bad = cb.make_block(*cs, {tx}, fee);
@@ -267,7 +267,7 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   // Block 1: make an output of exactly 1,000 TIME (bronze collateral).
   auto u = cs->utxos_of(owner.public_key(), 1).at(0);
   transaction split =
-      test::make_transfer(cb.chain_id(), u.first, u.second.out, owner,
+      test::make_transfer(cb.domain(), u.first, u.second.out, owner,
                           {{1'000 * coin, owner.public_key()},
                            {u.second.out.value - 1'000 * coin - fee, owner.public_key()}});
   hash256 split_id = txid(split);
@@ -297,7 +297,7 @@ TEST_CASE("masternode registration locks collateral; deregistration releases it"
   CHECK(cs->validators_at(4).size() == 5);
   // Spending locked collateral is invalid.
   transaction spend =
-      test::make_transfer(cb.chain_id(), collateral, {1'000 * coin, owner.public_key()}, owner,
+      test::make_transfer(cb.domain(), collateral, {1'000 * coin, owner.public_key()}, owner,
                           {{1'000 * coin - fee, owner.public_key()}});
   s = cb.connect(*cs, cb.make_block(*cs, {spend}, fee));
   REQUIRE_FALSE(s.ok());
@@ -330,7 +330,7 @@ TEST_CASE(
   amount fee = p.min_tx_fee;
   auto u = cs->utxos_of(owner.public_key(), 1).at(0);
   transaction split =
-      test::make_transfer(cb.chain_id(), u.first, u.second.out, owner,
+      test::make_transfer(cb.domain(), u.first, u.second.out, owner,
                           {{1'000 * coin, owner.public_key()},
                            {100 * coin, owner.public_key()},
                            {100 * coin, owner.public_key()},
@@ -344,7 +344,7 @@ TEST_CASE(
   secret_key op = test::key_from_seed(6000), op2 = test::key_from_seed(6001);
   transaction reg =
       cb.make_registration(fund1, owner, mn_tier::bronze, coll, coll_out, owner, op, fee);
-  transaction spend_coll = test::make_transfer(cb.chain_id(), coll, coll_out, owner,
+  transaction spend_coll = test::make_transfer(cb.domain(), coll, coll_out, owner,
                                                {{1'000 * coin - fee, owner.public_key()}});
   transaction reg_same_coll =
       cb.make_registration(fund2, owner, mn_tier::bronze, coll, coll_out, owner, op2, fee);
@@ -577,7 +577,7 @@ TEST_CASE("a corrupt UTXO row is a database error, not a missing input") {
   auto cs = cb.open_memory();
   auto u = cs->utxos_of(cb.owners[0].public_key(), 1).at(0);
   amount fee = cs->params().min_tx_fee;
-  transaction tx = test::make_transfer(cb.chain_id(), u.first, u.second.out, cb.owners[0],
+  transaction tx = test::make_transfer(cb.domain(), u.first, u.second.out, cb.owners[0],
                                        {{u.second.out.value - fee, cb.owners[1].public_key()}});
   block b = cb.make_block(*cs, {tx}, fee);
   REQUIRE(cs->db().exec("UPDATE utxos SET owner = x'00'").ok());
@@ -609,7 +609,7 @@ TEST_CASE("a reader sees each committed block from its next snapshot, registry i
   amount fee = p.min_tx_fee;
   auto u = cs.utxos_of(owner.public_key(), 1).at(0);
   transaction split =
-      test::make_transfer(cb.chain_id(), u.first, u.second.out, owner,
+      test::make_transfer(cb.domain(), u.first, u.second.out, owner,
                           {{1'000 * coin, owner.public_key()},
                            {u.second.out.value - 1'000 * coin - fee, owner.public_key()}});
   // A snapshot taken before the block keeps its view while the block commits.
@@ -634,7 +634,7 @@ TEST_CASE("a reader sees each committed block from its next snapshot, registry i
   transaction reg = cb.make_registration({funding, cs.get_utxo(funding)->out}, owner,
                                          mn_tier::bronze, collateral, coll_out, owner, op, fee);
   REQUIRE(cb.connect(cs, cb.make_block(cs, {reg}, fee)).ok());
-  transaction spend = test::make_transfer(cb.chain_id(), collateral, coll_out, owner,
+  transaction spend = test::make_transfer(cb.domain(), collateral, coll_out, owner,
                                           {{1'000 * coin - fee, owner.public_key()}});
   REQUIRE(reader.begin_snapshot().ok());
   CHECK(reader.masternodes().count(op.public_key()) == 1);
@@ -699,4 +699,34 @@ TEST_CASE("a WAL checkpoint restarts the WAL once no reader holds a snapshot") {
   CHECK((*again)->tip().height == last.height);
   again = result<std::unique_ptr<chain_store>>(make_error("closed"));
   remove_db(path);
+}
+
+TEST_CASE(
+    "finding 7: a tx signed on one localnet does not verify on another with the same chain id") {
+  chain_builder a, b;
+  b.genesis.params.genesis_time_ms += 1;  // another localnet: same chain id, same keys
+  REQUIRE(a.chain_id() == b.chain_id());
+  auto sa = a.open_memory(), sb = b.open_memory();
+  REQUIRE(sa->genesis_hash() != sb->genesis_hash());
+  const secret_key& owner = a.owners[0];
+  auto ua = sa->utxos_of(owner.public_key(), 1).at(0);
+  auto ub = sb->utxos_of(owner.public_key(), 1).at(0);
+  REQUIRE(ua.first.index == ub.first.index);
+  amount fee = a.genesis.params.min_tx_fee;
+  transaction on_a = test::make_transfer(a.domain(), ua.first, ua.second.out, owner,
+                                         {{ua.second.out.value - fee, owner.public_key()}});
+  CHECK(sa->check_tx(on_a, txid(on_a), true).ok());
+  // The same spend replayed on b (its genesis tx differs, so map the outpoint).
+  transaction replay = on_a;
+  replay.inputs[0].prev = ub.first;
+  transaction signed_for_b = test::make_transfer(b.domain(), ub.first, ub.second.out, owner,
+                                                 {{ub.second.out.value - fee, owner.public_key()}});
+  replay.inputs[0].sig = test::make_transfer(a.domain(), ub.first, ub.second.out, owner,
+                                             {{ub.second.out.value - fee, owner.public_key()}})
+                             .inputs[0]
+                             .sig;
+  auto r = sb->check_tx(replay, txid(replay), true);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error_message().find("signature") != std::string::npos);
+  CHECK(sb->check_tx(signed_for_b, txid(signed_for_b), true).ok());
 }

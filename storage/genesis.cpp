@@ -203,4 +203,12 @@ block make_genesis_block(const genesis_spec& g) {
   return b;
 }
 
+hash256 genesis_hash(const genesis_spec& g) {
+  return block_hash(make_genesis_block(g).header);
+}
+
+sign_domain genesis_domain(const genesis_spec& g) {
+  return signing_domain(g.params.chain_id, genesis_hash(g));
+}
+
 }  // namespace tc

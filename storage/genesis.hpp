@@ -6,7 +6,7 @@
 #include <string>
 
 #include "crypto/bech32m.hpp"
-#include "messages/types.hpp"
+#include "messages/encoding.hpp"
 
 namespace tc {
 
@@ -21,6 +21,10 @@ struct chain_params {
   uint32_t min_validators = 3;
   uint32_t validator_set_delay = 2;  // registry changes in block h take effect at h + delay
   uint64_t max_future_drift_ms = 15'000;
+  // signing_domain(chain_id, genesis hash): what every signature is bound
+  // to. Derived, not a parameter (params_hash leaves it out): set by
+  // chain_store::open and genesis_domain().
+  sign_domain domain;
 };
 
 struct genesis_masternode {
@@ -44,5 +48,7 @@ result<genesis_spec> parse_genesis(const std::string& toml_text, const std::stri
 // collateral output per non-free masternode (in listed order).
 block make_genesis_block(const genesis_spec& g);
 hash256 params_hash(const chain_params& p);
+hash256 genesis_hash(const genesis_spec& g);  // block_hash of make_genesis_block(g)
+sign_domain genesis_domain(const genesis_spec& g);
 
 }  // namespace tc

@@ -77,12 +77,17 @@ std::vector<stored_ban> load_bans(chain_store& s) {
 std::vector<block_with_cert> load_blocks(chain_store& s, uint64_t from, uint32_t count,
                                          size_t max_bytes) {
   std::vector<block_with_cert> out;
+  // Heights come from peers: range-checked before any arithmetic or cast
+  // (a huge `from` would wrap to block 0 and serve the chain's start).
+  uint64_t tip = s.tip().height;
+  if (from == 0 || from > tip || count == 0) return out;
+  uint64_t end = from + std::min<uint64_t>(count, tip - from + 1);  // <= tip + 1: no overflow
   // One range query; the budget counts the stored Cap'n Proto bytes, which
   // is what the blocks take again inside the reply frame.
   auto st = s.db().prepare(
       "SELECT data, cert FROM blocks WHERE height >= ? AND height < ? ORDER BY height");
   if (!st) return out;
-  st->bind(1, static_cast<int64_t>(from)).bind(2, static_cast<int64_t>(from + count));
+  st->bind(1, static_cast<int64_t>(from)).bind(2, static_cast<int64_t>(end));
   size_t total = 0;
   while (true) {
     auto row = st->step();

@@ -50,3 +50,16 @@ TEST_CASE("blocks are served with their certificates, bounded by count and bytes
   CHECK(load_blocks(*cs, 1, 100, 1).size() == 1);  // at least one, whatever the byte cap
   CHECK(load_blocks(*cs, 6, 10, 1u << 30).empty());
 }
+
+TEST_CASE("finding 7: heights from peers are range-checked before any arithmetic") {
+  test::chain_builder cb;
+  auto cs = cb.open_memory();
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 3; ++i) REQUIRE(cb.connect(*cs, cb.next_block(*cs, rng, 1)).ok());
+  // from + count would wrap around to the first blocks; from as int64 is negative.
+  CHECK(load_blocks(*cs, UINT64_MAX - 1, 100, 1u << 30).empty());
+  CHECK(load_blocks(*cs, uint64_t{1} << 63, 100, 1u << 30).empty());
+  CHECK(load_blocks(*cs, (uint64_t{1} << 63) - 1, UINT32_MAX, 1u << 30).empty());
+  CHECK(load_blocks(*cs, 0, 10, 1u << 30).empty());  // genesis is never served
+  CHECK(load_blocks(*cs, 3, UINT32_MAX, 1u << 30).size() == 1);
+}

@@ -253,7 +253,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
                                               producer_actor producer,
                                               std::function<uint64_t()> now_ms) {
   auto& st = self->state;
-  st.chain_id = setup.chain_id;
+  st.domain = setup.domain;
   st.cfg = setup.cfg;
   st.chain = std::move(chain);
   st.mempool = std::move(mempool);
@@ -263,7 +263,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
   st.verifier = std::make_unique<cached_verifier>(200'000);
   if (setup.key)
     st.signer = std::make_unique<key_signer>(*setup.key, setup.deterministic_signatures);
-  st.core = std::make_unique<core>(st.chain_id, st.cfg, st.signer.get(), st.verifier.get(),
+  st.core = std::make_unique<core>(st.domain, st.cfg, st.signer.get(), st.verifier.get(),
                                    setup.persisted);
   return {
       [self](start_atom) {

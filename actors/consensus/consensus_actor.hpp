@@ -15,7 +15,7 @@ struct consensus_actor_state {
   std::unique_ptr<consensus::signer> signer;  // null: observer
   std::unique_ptr<consensus::cached_verifier> verifier;
   consensus::consensus_config cfg;
-  std::string chain_id;
+  sign_domain domain;  // what signatures are bound to (chain id and genesis)
   chain_actor chain;
   mempool_actor mempool;
   producer_actor producer;
@@ -43,7 +43,7 @@ struct consensus_actor_state {
 };
 
 struct consensus_setup {
-  std::string chain_id;
+  sign_domain domain;  // what signatures are bound to (chain id and genesis)
   consensus::consensus_config cfg;
   std::optional<secret_key> key;  // the masternode key, when validating
   std::optional<consensus::signed_record> persisted;

@@ -58,7 +58,7 @@ struct node_fixture {
   std::shared_ptr<chain_store> store = cb.open_memory();
   uint64_t now = cb.genesis.params.genesis_time_ms;
   std::function<uint64_t()> clock = [this] { return now; };
-  std::string chain_id = cb.chain_id();
+  sign_domain chain_id = cb.domain();
   chain_actor chain;
   mempool_actor mempool;
   producer_actor producer;
@@ -77,7 +77,7 @@ struct node_fixture {
     producer = sys.spawn(producer_impl, chain, mempool, clock, uint64_t{limits::max_block_txs},
                          uint64_t{limits::max_block_bytes});
     consensus_setup setup;
-    setup.chain_id = chain_id;
+    setup.domain = chain_id;
     setup.cfg.block_interval_ms = 100;
     setup.cfg.empty_block_interval_ms = empty_block_interval_ms;
     setup.key = cb.operators[0];
@@ -291,7 +291,7 @@ TEST_CASE("a chain reader answers admission, tips and reads without the chain ac
   auto& reader = f.reader;
   // No chain actor at all: a question sent to it would fail the admission.
   auto mempool = f.sys.spawn(mempool_actor_impl, mempool_limits{1000, 1 << 20}, chain_actor{},
-                             chain_reader_actor(reader), cb.chain_id(), 1u, false);
+                             chain_reader_actor(reader), cb.domain(), 1u, false);
   caf::scoped_actor self{f.sys};
   auto ask_tip = [&] {
     self->send(reader, tip_atom::value);
@@ -307,7 +307,7 @@ TEST_CASE("a chain reader answers admission, tips and reads without the chain ac
   REQUIRE(u.size() == 2);
   auto pay = [&](size_t k) {
     return std::make_shared<const transaction>(
-        test::make_transfer(cb.chain_id(), u[k].first, u[k].second.out, cb.owners[0],
+        test::make_transfer(cb.domain(), u[k].first, u[k].second.out, cb.owners[0],
                             {{u[k].second.out.value - fee, cb.owners[1].public_key()}}));
   };
   auto submit = [&](tx_ptr tx) {
@@ -454,7 +454,7 @@ TEST_CASE("finding 3: the producer drops and evicts a tx that fails with another
   amount fee = cb.genesis.params.min_tx_fee;
   auto u = store->utxos_of(owner.public_key(), 1).at(0);
   transaction split =
-      test::make_transfer(cb.chain_id(), u.first, u.second.out, owner,
+      test::make_transfer(cb.domain(), u.first, u.second.out, owner,
                           {{1'000 * coin, owner.public_key()},
                            {100 * coin, owner.public_key()},
                            {u.second.out.value - 1'100 * coin - fee, owner.public_key()}});
@@ -464,7 +464,7 @@ TEST_CASE("finding 3: the producer drops and evicts a tx that fails with another
   transaction reg =
       cb.make_registration({{txid(split), 1}, {100 * coin, owner.public_key()}}, owner,
                            mn_tier::bronze, coll, coll_out, owner, test::key_from_seed(7000), fee);
-  transaction spend_coll = test::make_transfer(cb.chain_id(), coll, coll_out, owner,
+  transaction spend_coll = test::make_transfer(cb.domain(), coll, coll_out, owner,
                                                {{1'000 * coin - fee, owner.public_key()}});
   selected_txs offer;
   for (const auto* t : {&reg, &spend_coll}) {

@@ -74,13 +74,9 @@ result<signed_record> decode_signed_record(byte_view b) {
   return r;
 }
 
-core::core(std::string chain_id, consensus_config cfg, signer* me, sig_verifier* verifier,
+core::core(sign_domain domain, consensus_config cfg, signer* me, sig_verifier* verifier,
            std::optional<signed_record> persisted)
-    : chain_id_(std::move(chain_id)),
-      cfg_(cfg),
-      me_(me),
-      verifier_(verifier),
-      last_signed_(persisted) {
+    : domain_(domain), cfg_(cfg), me_(me), verifier_(verifier), last_signed_(persisted) {
   TC_ASSERT(verifier_ != nullptr);
 }
 
@@ -179,7 +175,7 @@ actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
   p.proposer = me_->key();
   signed_record rec{height, round, step::propose, h};
   if (!may_sign(rec, out)) return out;
-  p.sig = me_->sign(proposal_sign_bytes(chain_id_, height, round, p.pol_round, h));
+  p.sig = me_->sign(proposal_sign_bytes(domain_, height, round, p.pol_round, h));
   proposed_this_round_ = true;
   last_signed_ = rec;
   out.push_back(persist_signed{rec});
@@ -230,12 +226,11 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
 
 bool core::signed_by_proposer(const proposal& p, const hash256& block_hash) const {
   return verifier_->verify(
-      p.proposer, proposal_sign_bytes(chain_id_, p.height, p.round, p.pol_round, block_hash),
-      p.sig);
+      p.proposer, proposal_sign_bytes(domain_, p.height, p.round, p.pol_round, block_hash), p.sig);
 }
 
 bool core::signed_by_validator(const vote& v) const {
-  return verifier_->verify(v.validator, vote_sign_bytes(chain_id_, v), v.sig);
+  return verifier_->verify(v.validator, vote_sign_bytes(domain_, v), v.sig);
 }
 
 actions core::on_proposal(const proposal& p) {
@@ -376,7 +371,7 @@ actions core::on_certificate(const block& b, const commit_certificate& cert) {
   if (decided_ || cert.height != height_ || b.header.height != height_) return out;
   hash256 h = block_hash(b.header);
   if (cert.block_hash != h) return {rejected{"certificate does not name the block"}};
-  auto s = verify_certificate(chain_id_, cert, set_, *verifier_);
+  auto s = verify_certificate(domain_, cert, set_, *verifier_);
   if (!s) return {rejected{"certificate: " + s.error_message()}};
   decided_ = true;
   step_ = step::commit;
@@ -498,7 +493,7 @@ void core::sign_and_send_vote(vote_type t, const hash256& h, actions& out) {
   signed_record rec{height_, round_, t == vote_type::prevote ? step::prevote : step::precommit, h};
   if (!may_sign(rec, out)) return;
   vote v{t, height_, round_, h, me_->key(), {}};
-  v.sig = me_->sign(vote_sign_bytes(chain_id_, v));
+  v.sig = me_->sign(vote_sign_bytes(domain_, v));
   last_signed_ = rec;
   out.push_back(persist_signed{rec});
   out.push_back(broadcast_vote{v});

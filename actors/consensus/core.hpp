@@ -140,7 +140,7 @@ class core {
  public:
   // `me` may be null (an observer that follows but never signs). `persisted`
   // is the signed record from storage, if any.
-  core(std::string chain_id, consensus_config cfg, signer* me, sig_verifier* verifier,
+  core(sign_domain domain, consensus_config cfg, signer* me, sig_verifier* verifier,
        std::optional<signed_record> persisted = std::nullopt);
 
   // Begins `height` with its validator set; round 0 starts after `delay_ms`
@@ -220,7 +220,7 @@ class core {
   // Ends the idle pause: a tx arrived or another node started the height.
   void end_pause(actions& out);
 
-  std::string chain_id_;
+  sign_domain domain_;
   consensus_config cfg_;
   signer* me_;
   sig_verifier* verifier_;

@@ -61,7 +61,7 @@ struct harness {
     }
     my_signer = std::make_unique<key_signer>(keys[me], true);
     cfg.min_validators = 1;
-    c = std::make_unique<core>("c", cfg, my_signer.get(), &ver, persisted);
+    c = std::make_unique<core>(test::domain_of("c"), cfg, my_signer.get(), &ver, persisted);
     actions a = c->start_height(h, set, 0);
     CHECK(has<schedule_timeout>(a));
   }
@@ -88,13 +88,14 @@ struct harness {
   proposal make_proposal(uint32_t round, const block& b, int32_t pol = -1) const {
     proposal p{h, round, pol, std::make_shared<const block>(b), set.proposer(h, round), {}};
     hash256 bh = block_hash(b.header);
-    p.sig = key_of(p.proposer).sign(proposal_sign_bytes("c", h, round, pol, bh), hash256{});
+    p.sig = key_of(p.proposer)
+                .sign(proposal_sign_bytes(test::domain_of("c"), h, round, pol, bh), hash256{});
     return p;
   }
   vote make_vote(size_t i, vote_type t, uint32_t round, const hash256& bh,
                  uint64_t height = 1) const {
     vote v{t, height, round, bh, keys[i].public_key(), {}};
-    v.sig = keys[i].sign(vote_sign_bytes("c", v), hash256{});
+    v.sig = keys[i].sign(vote_sign_bytes(test::domain_of("c"), v), hash256{});
     return v;
   }
   // Delivers a proposal and answers its validation request.
@@ -158,7 +159,7 @@ TEST_CASE("happy path: prevote, polka, lock, precommit, commit with a certificat
   REQUIRE(d.size() == 1);
   CHECK(hash_of(*d[0].blk) == hash_of(a));
   CHECK(d[0].cert.sigs.size() == 3);
-  CHECK(verify_certificate("c", d[0].cert, t.set, t.ver).ok());
+  CHECK(verify_certificate(test::domain_of("c"), d[0].cert, t.set, t.ver).ok());
 }
 
 TEST_CASE("nil polka: propose timeout, nil prevotes, nil precommit, next round") {
@@ -286,7 +287,7 @@ TEST_CASE("votes from unknown keys, bad signatures, other heights, duplicates ne
   t.propose(t.make_proposal(0, a));
   secret_key stranger = test::key_from_seed(4242);
   vote sv{vote_type::prevote, 1, 0, hash_of(a), stranger.public_key(), {}};
-  sv.sig = stranger.sign(vote_sign_bytes("c", sv), hash256{});
+  sv.sig = stranger.sign(vote_sign_bytes(test::domain_of("c"), sv), hash256{});
   actions acts = t.c->on_vote(sv);
   CHECK(all<rejected>(acts).at(0).reason.find("not a validator") != std::string::npos);
   vote bad = t.make_vote(o[0], vote_type::prevote, 0, hash_of(a));
@@ -315,7 +316,8 @@ TEST_CASE("finding 4: copies of counted content, even signed again, are never re
   CHECK(judge_gossip(t.propose(p)).relay);
   proposal resigned = p;  // the same proposal under another valid signature
   resigned.sig =
-      t.key_of(p.proposer).sign(proposal_sign_bytes("c", 1, 0, -1, hash_of(a)), hash256{{9}});
+      t.key_of(p.proposer)
+          .sign(proposal_sign_bytes(test::domain_of("c"), 1, 0, -1, hash_of(a)), hash256{{9}});
   REQUIRE(resigned.sig != p.sig);
   relay_decision d = judge_gossip(t.c->on_proposal(resigned));
   CHECK_FALSE(d.relay);
@@ -323,7 +325,7 @@ TEST_CASE("finding 4: copies of counted content, even signed again, are never re
   vote v = t.make_vote(o[0], vote_type::prevote, 0, hash_of(a));
   CHECK(judge_gossip(t.c->on_vote(v)).relay);
   vote again = v;
-  again.sig = t.keys[o[0]].sign(vote_sign_bytes("c", v), hash256{{9}});
+  again.sig = t.keys[o[0]].sign(vote_sign_bytes(test::domain_of("c"), v), hash256{{9}});
   REQUIRE(again.sig != v.sig);
   d = judge_gossip(t.c->on_vote(again));
   CHECK_FALSE(d.relay);
@@ -334,7 +336,7 @@ TEST_CASE("the next height's buffer gives each validator a share: one cannot cro
   harness t;
   auto o = t.others();
   t.cfg.max_buffered_next = 64;  // 4 validators: 16 each
-  t.c = std::make_unique<core>("c", t.cfg, t.my_signer.get(), &t.ver);
+  t.c = std::make_unique<core>(test::domain_of("c"), t.cfg, t.my_signer.get(), &t.ver);
   t.c->start_height(1, t.set, 0);
   size_t kept = 0;
   for (uint32_t r = 0; r < 40; ++r)  // all valid, all for height 2
@@ -371,7 +373,7 @@ TEST_CASE("gossip is relayed only when accepted; provably bad input blames the s
   CHECK(d.penalty > 0);
   secret_key stranger = test::key_from_seed(4242);
   vote sv{vote_type::prevote, 1, 0, hash_of(a), stranger.public_key(), {}};
-  sv.sig = stranger.sign(vote_sign_bytes("c", sv), hash256{});
+  sv.sig = stranger.sign(vote_sign_bytes(test::domain_of("c"), sv), hash256{});
   d = judge(sv);  // set-dependent: dropped, not blamed
   CHECK_FALSE(d.relay);
   CHECK(d.penalty == 0);
@@ -388,7 +390,8 @@ TEST_CASE("gossip is relayed only when accepted; provably bad input blames the s
   CHECK_FALSE(d.relay);
   CHECK(d.penalty > 0);
   vote next_stranger{vote_type::prevote, 2, 0, hash_of(a), stranger.public_key(), {}};
-  next_stranger.sig = stranger.sign(vote_sign_bytes("c", next_stranger), hash256{});
+  next_stranger.sig =
+      stranger.sign(vote_sign_bytes(test::domain_of("c"), next_stranger), hash256{});
   d = judge(next_stranger);
   CHECK_FALSE(d.relay);
   CHECK(d.penalty == 0);
@@ -422,8 +425,8 @@ TEST_CASE("equivocation yields verifiable evidence and counts toward each value 
   const evidence& e = ev[0].e;
   CHECK(e.a.validator == e.b.validator);
   CHECK(e.a.block_hash != e.b.block_hash);
-  CHECK(verify(e.a.validator, vote_sign_bytes("c", e.a), e.a.sig));
-  CHECK(verify(e.b.validator, vote_sign_bytes("c", e.b), e.b.sig));
+  CHECK(verify(e.a.validator, vote_sign_bytes(test::domain_of("c"), e.a), e.a.sig));
+  CHECK(verify(e.b.validator, vote_sign_bytes(test::domain_of("c"), e.b), e.b.sig));
   // A third conflicting vote does not produce more evidence.
   acts = t.c->on_vote(t.make_vote(o[0], vote_type::prevote, 0, hash256{}));
   CHECK_FALSE(has<found_evidence>(acts));
@@ -478,7 +481,7 @@ TEST_CASE("below min_validators the core does not propose and says so") {
   cached_verifier ver;
   consensus_config cfg;
   cfg.min_validators = 3;
-  core c("c", cfg, &me, &ver);
+  core c(test::domain_of("c"), cfg, &me, &ver);
   actions acts = c.start_height(1, validator_set(v), 0);
   auto skip = all<skip_production>(acts);
   REQUIRE(skip.size() == 1);
@@ -491,7 +494,7 @@ TEST_CASE("the proposer asks for a block, signs and broadcasts the proposal") {
   std::vector<validator> v{{test::key_from_seed(1).public_key(), 10}};
   key_signer me(test::key_from_seed(1), true);
   cached_verifier ver;
-  core c("c", consensus_config{}, &me, &ver);
+  core c(test::domain_of("c"), consensus_config{}, &me, &ver);
   actions acts = c.start_height(1, validator_set(v), 0);
   auto req = all<request_block>(acts);
   REQUIRE(req.size() == 1);
@@ -545,7 +548,7 @@ struct paced : harness {
   paced(uint64_t empty_ms = 3000) {
     cfg.block_interval_ms = 1000;
     cfg.empty_block_interval_ms = empty_ms;
-    c = std::make_unique<core>("c", cfg, my_signer.get(), &ver);
+    c = std::make_unique<core>(test::domain_of("c"), cfg, my_signer.get(), &ver);
     first = c->start_height(h, set, 700);
   }
   actions first;

@@ -52,7 +52,7 @@ size_t validator_set::proposer_index(uint64_t height, uint32_t round) const {
   return (first + round) % v_.size();
 }
 
-status verify_certificate(std::string_view chain_id, const commit_certificate& cert,
+status verify_certificate(const sign_domain& domain, const commit_certificate& cert,
                           const validator_set& set, sig_verifier& verifier) {
   if (cert.block_hash.is_zero()) return make_error("certificate for a nil block");
   std::vector<bool> seen(set.size(), false);
@@ -63,7 +63,7 @@ status verify_certificate(std::string_view chain_id, const commit_certificate& c
     if (seen[*idx]) return make_error("certificate names a validator twice");
     seen[*idx] = true;
     vote v{vote_type::precommit, cert.height, cert.round, cert.block_hash, s.validator, s.sig};
-    if (!verifier.verify(s.validator, vote_sign_bytes(chain_id, v), s.sig))
+    if (!verifier.verify(s.validator, vote_sign_bytes(domain, v), s.sig))
       return make_error("certificate carries an invalid signature");
     power += set.at(*idx).power;
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "actors/consensus/crypto_iface.hpp"
+#include "messages/encoding.hpp"
 #include "messages/types.hpp"
 
 namespace tc {
@@ -54,7 +55,7 @@ class validator_set {
 
 // Precommit signatures by distinct members of `set` for cert's block at its
 // height and round, worth more than 2/3 of the power.
-status verify_certificate(std::string_view chain_id, const commit_certificate& cert,
+status verify_certificate(const sign_domain& domain, const commit_certificate& cert,
                           const validator_set& set, sig_verifier& verifier);
 
 }  // namespace tc::consensus

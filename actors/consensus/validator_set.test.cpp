@@ -25,7 +25,7 @@ struct fixture {
   }
   commit_sig precommit(size_t i, uint64_t h, uint32_t r, const hash256& bh) const {
     vote v{vote_type::precommit, h, r, bh, keys[i].public_key(), {}};
-    return {v.validator, keys[i].sign(vote_sign_bytes("c", v), hash256{})};
+    return {v.validator, keys[i].sign(vote_sign_bytes(test::domain_of("c"), v), hash256{})};
   }
 };
 hash256 some_hash() {
@@ -46,21 +46,21 @@ TEST_CASE("certificate with exactly 2/3 power is rejected, more is accepted") {
   cached_verifier ver;
   commit_certificate c{
       5, 2, some_hash(), {f.precommit(0, 5, 2, some_hash()), f.precommit(1, 5, 2, some_hash())}};
-  auto s = verify_certificate("c", c, f.set, ver);
+  auto s = verify_certificate(test::domain_of("c"), c, f.set, ver);
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("not more than 2/3") != std::string::npos);
   c.sigs.push_back(f.precommit(2, 5, 2, some_hash()));
-  CHECK(verify_certificate("c", c, f.set, ver).ok());
+  CHECK(verify_certificate(test::domain_of("c"), c, f.set, ver).ok());
   // Power, not head count: one gold outweighs three others.
   fixture w({1000, 100, 10, 1});
   commit_certificate g{5, 0, some_hash(), {w.precommit(0, 5, 0, some_hash())}};
-  CHECK(verify_certificate("c", g, w.set, ver).ok());
+  CHECK(verify_certificate(test::domain_of("c"), g, w.set, ver).ok());
   commit_certificate small{5,
                            0,
                            some_hash(),
                            {w.precommit(1, 5, 0, some_hash()), w.precommit(2, 5, 0, some_hash()),
                             w.precommit(3, 5, 0, some_hash())}};
-  CHECK_FALSE(verify_certificate("c", small, w.set, ver).ok());
+  CHECK_FALSE(verify_certificate(test::domain_of("c"), small, w.set, ver).ok());
 }
 
 TEST_CASE("certificate tampering is caught") {
@@ -69,22 +69,23 @@ TEST_CASE("certificate tampering is caught") {
   hash256 h = some_hash();
   commit_certificate good{
       5, 1, h, {f.precommit(0, 5, 1, h), f.precommit(1, 5, 1, h), f.precommit(2, 5, 1, h)}};
-  REQUIRE(verify_certificate("c", good, f.set, ver).ok());
+  REQUIRE(verify_certificate(test::domain_of("c"), good, f.set, ver).ok());
   auto bad = good;
   bad.sigs[2] = bad.sigs[1];  // the same validator twice
-  CHECK(verify_certificate("c", bad, f.set, ver).error_message().find("twice") !=
+  CHECK(verify_certificate(test::domain_of("c"), bad, f.set, ver).error_message().find("twice") !=
         std::string::npos);
   bad = good;
   bad.round = 2;  // signatures were for round 1
-  CHECK_FALSE(verify_certificate("c", bad, f.set, ver).ok());
-  CHECK_FALSE(verify_certificate("other-chain", good, f.set, ver).ok());
+  CHECK_FALSE(verify_certificate(test::domain_of("c"), bad, f.set, ver).ok());
+  CHECK_FALSE(verify_certificate(test::domain_of("other-chain"), good, f.set, ver).ok());
   bad = good;
   bad.sigs[0].validator = test::key_from_seed(9999).public_key();
-  CHECK(verify_certificate("c", bad, f.set, ver).error_message().find("not in the validator set") !=
-        std::string::npos);
+  CHECK(verify_certificate(test::domain_of("c"), bad, f.set, ver)
+            .error_message()
+            .find("not in the validator set") != std::string::npos);
   bad = good;
   bad.block_hash = hash256{};
-  CHECK_FALSE(verify_certificate("c", bad, f.set, ver).ok());
+  CHECK_FALSE(verify_certificate(test::domain_of("c"), bad, f.set, ver).ok());
 }
 
 TEST_CASE("proposer selection is deterministic and proportional to power") {

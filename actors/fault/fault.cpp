@@ -75,22 +75,22 @@ void break_signature(signature& s) {
   s.v[63] ^= 0x80;
 }
 
-vote conflicting_vote(std::string_view chain_id, const vote& v, const hash256& other,
+vote conflicting_vote(const sign_domain& domain, const vote& v, const hash256& other,
                       consensus::signer& key) {
   vote w = v;
   w.block_hash = other;
   w.validator = key.key();
-  w.sig = key.sign(vote_sign_bytes(chain_id, w));
+  w.sig = key.sign(vote_sign_bytes(domain, w));
   return w;
 }
 
-proposal second_proposal(std::string_view chain_id, const proposal& p, consensus::signer& key) {
+proposal second_proposal(const sign_domain& domain, const proposal& p, consensus::signer& key) {
   proposal q = p;
   auto other = std::make_shared<block>(*p.blk);  // blocks are shared: change a copy
   other->header.timestamp_ms += 1;
   q.blk = other;
   q.sig = key.sign(
-      proposal_sign_bytes(chain_id, q.height, q.round, q.pol_round, block_hash(q.blk->header)));
+      proposal_sign_bytes(domain, q.height, q.round, q.pol_round, block_hash(q.blk->header)));
   return q;
 }
 

@@ -78,24 +78,24 @@ TEST_CASE("equivocation helpers make provable conflicts; broken signatures fail"
   consensus::key_signer key(cb.operators[0], true);
   vote v{vote_type::prevote, 5, 1, {}, key.key(), {}};
   v.block_hash.v.fill(0x11);
-  v.sig = key.sign(vote_sign_bytes(cb.chain_id(), v));
+  v.sig = key.sign(vote_sign_bytes(cb.domain(), v));
   hash256 other;
   other.v.fill(0x22);
-  vote w = fault::conflicting_vote(cb.chain_id(), v, other, key);
+  vote w = fault::conflicting_vote(cb.domain(), v, other, key);
   CHECK(w.block_hash == other);
-  CHECK(verify_evidence(cb.chain_id(), evidence{v, w}, reg_store->masternodes()).ok());
+  CHECK(verify_evidence(cb.domain(), evidence{v, w}, reg_store->masternodes()).ok());
   fault::break_signature(w.sig);
-  CHECK_FALSE(verify(w.validator, vote_sign_bytes(cb.chain_id(), w), w.sig));
+  CHECK_FALSE(verify(w.validator, vote_sign_bytes(cb.domain(), w), w.sig));
 
   std::mt19937_64 rng(3);
   proposal p;
   p.height = 1;
   p.blk = std::make_shared<const block>(cb.next_block(*reg_store, rng, 2));
   p.proposer = key.key();
-  p.sig = key.sign(proposal_sign_bytes(cb.chain_id(), 1, 0, -1, block_hash(p.blk->header)));
-  proposal q = fault::second_proposal(cb.chain_id(), p, key);
+  p.sig = key.sign(proposal_sign_bytes(cb.domain(), 1, 0, -1, block_hash(p.blk->header)));
+  proposal q = fault::second_proposal(cb.domain(), p, key);
   CHECK(block_hash(q.blk->header) != block_hash(p.blk->header));
-  CHECK(verify(key.key(), proposal_sign_bytes(cb.chain_id(), 1, 0, -1, block_hash(q.blk->header)),
+  CHECK(verify(key.key(), proposal_sign_bytes(cb.domain(), 1, 0, -1, block_hash(q.blk->header)),
                q.sig));
   CHECK(check_block_stateless(*q.blk).ok());
 }

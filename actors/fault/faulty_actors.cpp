@@ -69,7 +69,7 @@ void out_vote(consensus_ptr self, const vote& v) {
       std::set<hash256> others = st.proposals[{v.height, v.round}];
       others.erase(v.block_hash);
       if (others.empty()) others.insert(sha256(v.block_hash));
-      for (const auto& h : others) send(conflicting_vote(st.ctx.chain_id, v, h, *st.ctx.key));
+      for (const auto& h : others) send(conflicting_vote(st.ctx.domain, v, h, *st.ctx.key));
       return note(self, "equivocated");
     }
     default:
@@ -90,7 +90,7 @@ void saw_proposal(consensus_ptr self, const proposal& p) {
   if (it == st.voted.end()) return;
   for (const vote& v : it->second) {
     if (v.block_hash == h) continue;
-    vote w = conflicting_vote(st.ctx.chain_id, v, h, *st.ctx.key);
+    vote w = conflicting_vote(st.ctx.domain, v, h, *st.ctx.key);
     self->send(st.peers, bcast_atom::value,
                w.type == vote_type::prevote ? wrap(peer::prevote{w}) : wrap(peer::precommit{w}));
   }
@@ -115,8 +115,7 @@ void out_proposal(consensus_ptr self, const proposal& p) {
       return;
     case kind::consensus_double_propose: {
       self->send(st.peers, bcast_atom::value, wrap(p));
-      self->send(st.peers, bcast_atom::value,
-                 wrap(second_proposal(st.ctx.chain_id, p, *st.ctx.key)));
+      self->send(st.peers, bcast_atom::value, wrap(second_proposal(st.ctx.domain, p, *st.ctx.key)));
       return note(self, "proposed two blocks");
     }
     default:

@@ -12,7 +12,7 @@
 namespace tc::fault {
 
 struct context {
-  std::string chain_id;
+  sign_domain domain;                      // what signatures are bound to (chain id and genesis)
   std::shared_ptr<consensus::signer> key;  // the validator's key (consensus faults)
   uint64_t seed = 0;                       // every random choice derives from it
   size_t max_block_bytes = 0;

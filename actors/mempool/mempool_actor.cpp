@@ -7,10 +7,10 @@
 
 namespace tc {
 
-verifier_actor::behavior_type verifier_impl(verifier_actor::pointer, std::string chain_id) {
+verifier_actor::behavior_type verifier_impl(verifier_actor::pointer, sign_domain domain) {
   auto keys = std::make_shared<verifier_with_key_cache>();  // this verifier's own
-  return {[chain_id, keys](verify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
-                           const spent_lists& spent) {
+  return {[domain, keys](verify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
+                         const spent_lists& spent) {
     run_in_background();
     std::vector<bool> ok(txs.size(), false);
     for (size_t t = 0; t < txs.size() && t < ids.size() && t < spent.size(); ++t) {
@@ -19,7 +19,7 @@ verifier_actor::behavior_type verifier_impl(verifier_actor::pointer, std::string
       bool good = true;
       for (size_t i = 0; i < spent[t].size() && good; ++i)
         good = keys->verify(spent[t][i].owner,
-                            tx_sighash(chain_id, ids[t], static_cast<uint32_t>(i), spent[t][i]),
+                            tx_sighash(domain, ids[t], static_cast<uint32_t>(i), spent[t][i]),
                             tx.inputs[i].sig);
       ok[t] = good;
     }
@@ -181,7 +181,7 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
 
 mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits limits,
                                                 chain_actor chain, chain_reader_actor preparer,
-                                                std::string chain_id, uint32_t verifiers,
+                                                sign_domain domain, uint32_t verifiers,
                                                 bool detach_verifiers) {
   auto& st = self->state;
   st.core = mempool_core(limits);
@@ -190,8 +190,8 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
   st.preparer = preparer ? std::move(preparer) : chain_reader_actor(st.chain);
   for (uint32_t i = 0; i < std::max<uint32_t>(verifiers, 1); ++i)
     st.verifiers.push_back(detach_verifiers
-                               ? self->spawn<caf::linked + caf::detached>(verifier_impl, chain_id)
-                               : self->spawn<caf::linked>(verifier_impl, chain_id));
+                               ? self->spawn<caf::linked + caf::detached>(verifier_impl, domain)
+                               : self->spawn<caf::linked>(verifier_impl, domain));
   return {
       [self](submit_atom, const tx_batch& txs) -> caf::result<verdicts> {
         trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0,

@@ -35,9 +35,9 @@ struct mempool_actor_state {
 
 mempool_actor::behavior_type mempool_actor_impl(
     mempool_actor::stateful_pointer<mempool_actor_state> self, mempool_limits limits,
-    chain_actor chain, chain_reader_actor preparer, std::string chain_id, uint32_t verifiers,
+    chain_actor chain, chain_reader_actor preparer, sign_domain domain, uint32_t verifiers,
     bool detach_verifiers);
 
-verifier_actor::behavior_type verifier_impl(verifier_actor::pointer self, std::string chain_id);
+verifier_actor::behavior_type verifier_impl(verifier_actor::pointer self, sign_domain domain);
 
 }  // namespace tc

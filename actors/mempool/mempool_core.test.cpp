@@ -12,8 +12,9 @@ std::shared_ptr<const transaction> tx_spending(uint32_t n, uint32_t index = 0, a
   hash256 prev;
   prev.v[0] = static_cast<uint8_t>(n);
   prev.v[1] = static_cast<uint8_t>(n >> 8);
-  return std::make_shared<const transaction>(test::make_transfer(
-      "c", {prev, index}, {10 * coin, key.public_key()}, key, {{out, key.public_key()}}));
+  return std::make_shared<const transaction>(
+      test::make_transfer(test::domain_of("c"), {prev, index}, {10 * coin, key.public_key()}, key,
+                          {{out, key.public_key()}}));
 }
 }  // namespace
 
@@ -119,8 +120,8 @@ void check_pair(const std::shared_ptr<const transaction>& first,
 TEST_CASE("finding 3: pairs valid alone but not together never share the pool") {
   outpoint c{txid(*tx_spending(500)), 0};
   SUBCASE("a registration locking C, and a transfer spending C") {
-    auto spend_c = std::make_shared<const transaction>(
-        test::make_transfer("c", c, {10 * coin, {}}, test::key_from_seed(1), {{coin, {}}}));
+    auto spend_c = std::make_shared<const transaction>(test::make_transfer(
+        test::domain_of("c"), c, {10 * coin, {}}, test::key_from_seed(1), {{coin, {}}}));
     check_pair(registration(1, mn_tier::bronze, c, 77), spend_c);
     check_pair(spend_c, registration(1, mn_tier::bronze, c, 77));
   }

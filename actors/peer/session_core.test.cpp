@@ -309,7 +309,8 @@ TEST_CASE("finding 2: a proposal whose body does not match its header is refused
   blk.txs.push_back(reward);
   test::seal(blk);
   proposal honest{4, 0, -1, std::make_shared<const block>(blk), key.public_key(), {}};
-  honest.sig = key.sign(proposal_sign_bytes("c", 4, 0, -1, block_hash(blk.header)), hash256{});
+  honest.sig = key.sign(proposal_sign_bytes(test::domain_of("c"), 4, 0, -1, block_hash(blk.header)),
+                        hash256{});
   // A keyless relay keeps the header and signature and changes the body.
   block tampered = blk;
   tampered.txs[0].outputs[0].value += 1;
@@ -335,7 +336,7 @@ TEST_CASE("finding 4: a peer repeating one vote is passed on a few times, then c
   REQUIRE(b.core.ready());
   auto key = test::key_from_seed(9);
   vote v{vote_type::prevote, 4, 0, hash256{}, key.public_key(), {}};
-  v.sig = key.sign(vote_sign_bytes("c", v), hash256{});
+  v.sig = key.sign(vote_sign_bytes(test::domain_of("c"), v), hash256{});
   bytes f = frame_of(prevote{v});
   for (uint32_t i = 0; i < 1 + free_repeats; ++i) {
     session_actions acts = b.core.on_bytes(2 + i, f);
@@ -352,7 +353,7 @@ TEST_CASE("finding 4: a peer repeating one vote is passed on a few times, then c
   // A different vote is new content.
   vote w = v;
   w.round = 1;
-  w.sig = key.sign(vote_sign_bytes("c", w), hash256{});
+  w.sig = key.sign(vote_sign_bytes(test::domain_of("c"), w), hash256{});
   b.take(b.core.on_bytes(11, frame_of(prevote{w})));
   CHECK(b.delivered.size() == 2 + free_repeats);
 }

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   // 1. Raw signature verification (parse key + verify), the physical ceiling.
   std::vector<hash256> sighashes;
   for (size_t i = 1; i < big.txs.size(); ++i)
-    sighashes.push_back(tx_sighash(cb.chain_id(), txid(big.txs[i]), 0, spent[i - 1].out));
+    sighashes.push_back(tx_sighash(cb.domain(), txid(big.txs[i]), 0, spent[i - 1].out));
   auto t0 = clock_type::now();
   size_t ok = 0;
   for (size_t i = 0; i < sighashes.size(); ++i)

@@ -183,6 +183,7 @@ int main(int argc, char** argv) {
   auto spec = load_genesis_file(dir + "/genesis.toml");
   if (!spec) return std::cerr << spec.error_message() << "\n", 1;
   hash256 gtxid = txid(make_genesis_block(*spec).txs[0]);
+  sign_domain domain = genesis_domain(*spec);
 
   std::cerr << "signing " << n << " transactions (" << lanes << " lanes)...\n";
   std::vector<std::string> hex(n);
@@ -196,7 +197,7 @@ int main(int argc, char** argv) {
         tx_output spent{10 * coin, wallet.public_key()};
         for (size_t i = l; i < n; i += lanes) {
           amount change = spent.value - coin / 100 - 10'000;
-          transaction tx = test::make_transfer("timecoin-bench", prev, spent, wallet,
+          transaction tx = test::make_transfer(domain, prev, spent, wallet,
                                                {{coin / 100, dest}, {change, wallet.public_key()}});
           ids[i] = txid(tx);
           hex[i] = to_hex(encode_transaction(tx));

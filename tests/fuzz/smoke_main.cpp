@@ -19,8 +19,9 @@ namespace {
 std::vector<tc::bytes> seeds() {
   using namespace tc;
   auto key = test::key_from_seed(1);
-  transaction tx = test::make_transfer("fuzz", {hash256{}, 1}, {5 * coin, key.public_key()}, key,
-                                       {{coin, key.public_key()}, {2 * coin, key.public_key()}});
+  transaction tx =
+      test::make_transfer(test::domain_of("fuzz"), {hash256{}, 1}, {5 * coin, key.public_key()},
+                          key, {{coin, key.public_key()}, {2 * coin, key.public_key()}});
   block b;
   b.header.height = 3;
   transaction reward;

@@ -59,7 +59,7 @@ result<replay_outcome> replay_chain(chain_store& cs, const genesis_spec& genesis
     auto set = consensus::validator_set::from_masternodes(r.validators_at(h));
     if (c->block_hash != block_hash(b->header))
       return make_error("certificate at height " + std::to_string(h) + " names another block");
-    if (auto s = consensus::verify_certificate(genesis.params.chain_id, *c, set, verifier); !s)
+    if (auto s = consensus::verify_certificate(genesis_domain(genesis), *c, set, verifier); !s)
       return make_error("certificate at height " + std::to_string(h) + ": " + s.error_message());
     connect_options o;
     o.now_ms = b->header.timestamp_ms;

@@ -52,7 +52,7 @@ std::string name_of(behaviour b) {
   return "honest";
 }
 
-const std::string chain_id = "timecoin-sim";
+const sign_domain chain_id = signing_domain("timecoin-sim", hash256{});
 
 // The fast stand-in signature: a keyed hash of (key, message). Anyone could
 // forge it, but no simulated behaviour tries; what the simulator tests is

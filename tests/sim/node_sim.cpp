@@ -213,7 +213,7 @@ void world::start_node(sim_node& n) {
     cfg.trace_file = opt_.trace_file + ".node" + std::to_string(n.idx) + ".json";
   }
   consensus_setup cs;
-  cs.chain_id = cb_.genesis.params.chain_id;
+  cs.domain = cb_.domain();
   cs.cfg.block_interval_ms = sc_.block_interval_ms;
   cs.cfg.propose_timeout_ms = 1000;
   cs.cfg.prevote_timeout_ms = cs.cfg.precommit_timeout_ms = 500;
@@ -312,7 +312,7 @@ void world::load_tick() {
             amount part = 1 + static_cast<amount>(rng_() % static_cast<uint64_t>(rest - 1));
             const pubkey& to = cb_.owners[rng_() % cb_.owners.size()].public_key();
             batch.push_back(std::make_shared<const transaction>(
-                test::make_transfer(cb_.chain_id(), prev, e.out, *cb_.key_of(e.out.owner),
+                test::make_transfer(cb_.domain(), prev, e.out, *cb_.key_of(e.out.owner),
                                     {{part, to}, {rest - part, e.out.owner}})));
           }
           sent_ += batch.size();

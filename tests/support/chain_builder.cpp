@@ -67,7 +67,7 @@ block chain_builder::next_block(chain_store& cs, std::mt19937_64& rng, size_t n_
     amount rest = entry.out.value - fee;
     amount part = 1 + static_cast<amount>(rng() % static_cast<uint64_t>(rest - 1));
     const pubkey& to = owners[rng() % owners.size()].public_key();
-    txs.push_back(make_transfer(chain_id(), prev, entry.out, *key_of(entry.out.owner),
+    txs.push_back(make_transfer(domain(), prev, entry.out, *key_of(entry.out.owner),
                                 {{part, to}, {rest - part, entry.out.owner}}));
     fees += fee;
   }
@@ -86,12 +86,12 @@ transaction chain_builder::make_registration(const std::pair<outpoint, tx_output
   reg.registration = mn_registration{
       tier, tier == mn_tier::free ? outpoint{} : coll, op.public_key(), "127.0.0.1:24999", {}, {}};
   hash256 id = txid(reg);
-  sign_inputs(chain_id(), reg, {funding.second}, {&payer});
+  sign_inputs(domain(), reg, {funding.second}, {&payer});
   reg.registration->operator_sig =
-      op.sign(tx_sighash(chain_id(), id, sighash_operator, {0, op.public_key()}), hash256{});
+      op.sign(tx_sighash(domain(), id, sighash_operator, {0, op.public_key()}), hash256{});
   if (tier != mn_tier::free)
     reg.registration->owner_sig =
-        owner.sign(tx_sighash(chain_id(), id, sighash_owner, coll_out), hash256{});
+        owner.sign(tx_sighash(domain(), id, sighash_owner, coll_out), hash256{});
   return reg;
 }
 
@@ -105,9 +105,9 @@ transaction chain_builder::make_deregistration(const std::pair<outpoint, tx_outp
   dereg.outputs.push_back({funding.second.value - fee, payer.public_key()});
   dereg.deregistration = mn_deregistration{op, {}};
   hash256 id = txid(dereg);
-  sign_inputs(chain_id(), dereg, {funding.second}, {&payer});
+  sign_inputs(domain(), dereg, {funding.second}, {&payer});
   dereg.deregistration->owner_sig =
-      signer.sign(tx_sighash(chain_id(), id, sighash_owner, signed_out), hash256{});
+      signer.sign(tx_sighash(domain(), id, sighash_owner, signed_out), hash256{});
   return dereg;
 }
 
@@ -129,7 +129,7 @@ commit_certificate chain_builder::certify(chain_store& cs, const block& b) const
     TC_ASSERT_MSG(key_of(m.operator_key), "certify: validator key unknown to the builder");
     vote v{vote_type::precommit, c.height, 0, c.block_hash, m.operator_key, {}};
     c.sigs.push_back(
-        {m.operator_key, key_of(m.operator_key)->sign(vote_sign_bytes(chain_id(), v), hash256{})});
+        {m.operator_key, key_of(m.operator_key)->sign(vote_sign_bytes(domain(), v), hash256{})});
   }
   return c;
 }

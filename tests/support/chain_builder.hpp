@@ -22,6 +22,8 @@ struct chain_builder {
 
   const secret_key* key_of(const pubkey& p) const;
   std::string chain_id() const { return genesis.params.chain_id; }
+  // What this chain's signatures are bound to (follows edits of `genesis`).
+  sign_domain domain() const { return genesis_domain(genesis); }
 
   // A block on top of cs's tip with up to `n_txs` random 1-in-2-out
   // transfers (fewer if not enough unlocked UTXOs), proposer picked from the

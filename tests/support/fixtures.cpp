@@ -16,22 +16,26 @@ secret_key key_from_seed(uint64_t seed) {
   }
 }
 
-void sign_inputs(std::string_view chain_id, transaction& tx, const std::vector<tx_output>& spent,
+sign_domain domain_of(std::string_view chain_id) {
+  return signing_domain(chain_id, hash256{});
+}
+
+void sign_inputs(const sign_domain& domain, transaction& tx, const std::vector<tx_output>& spent,
                  const std::vector<const secret_key*>& keys) {
   TC_ASSERT(spent.size() == tx.inputs.size() && keys.size() == tx.inputs.size());
   hash256 id = txid(tx);
   for (size_t i = 0; i < tx.inputs.size(); ++i)
     tx.inputs[i].sig =
-        keys[i]->sign(tx_sighash(chain_id, id, static_cast<uint32_t>(i), spent[i]), hash256{});
+        keys[i]->sign(tx_sighash(domain, id, static_cast<uint32_t>(i), spent[i]), hash256{});
 }
 
-transaction make_transfer(std::string_view chain_id, const outpoint& prev, const tx_output& spent,
+transaction make_transfer(const sign_domain& domain, const outpoint& prev, const tx_output& spent,
                           const secret_key& key, std::vector<tx_output> outputs) {
   transaction tx;
   tx.kind = tx_kind::transfer;
   tx.inputs.push_back({prev, {}});
   tx.outputs = std::move(outputs);
-  sign_inputs(chain_id, tx, {spent}, {&key});
+  sign_inputs(domain, tx, {spent}, {&key});
   return tx;
 }
 

@@ -10,12 +10,16 @@ namespace tc::test {
 // The same seed always gives the same key.
 secret_key key_from_seed(uint64_t seed);
 
+// The signing domain of a chain that exists only in a test: `chain_id` with
+// a zero genesis hash (chain_builder::domain() gives a real chain's).
+sign_domain domain_of(std::string_view chain_id);
+
 // Signs every input of `tx` against the output it spends; deterministic aux.
-void sign_inputs(std::string_view chain_id, transaction& tx, const std::vector<tx_output>& spent,
+void sign_inputs(const sign_domain& domain, transaction& tx, const std::vector<tx_output>& spent,
                  const std::vector<const secret_key*>& keys);
 
 // A 1-input transfer of `spent` (owned by `key`) into `outputs`.
-transaction make_transfer(std::string_view chain_id, const outpoint& prev, const tx_output& spent,
+transaction make_transfer(const sign_domain& domain, const outpoint& prev, const tx_output& spent,
                           const secret_key& key, std::vector<tx_output> outputs);
 
 // Fills merkle root and evidence hash so the block is well formed.
