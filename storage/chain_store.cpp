@@ -146,25 +146,12 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   // explicit transactions, so per-statement lock costs stay off it.
 
   int64_t version = 0;
+  bool initialized = false;
   if (exists) {
-    auto app = d.query_int("PRAGMA application_id");
-    if (!app) return make_error(corrupt_advice(path, app.error_message()));
-    auto ver = d.query_int("PRAGMA user_version");
-    if (!ver) return make_error(corrupt_advice(path, ver.error_message()));
-    version = *ver;
-    if (*app != application_id)
-      return make_error("database " + path + " belongs to another program (SQLite application_id " +
-                        std::to_string(*app) +
-                        "). Nothing was changed. Point --datadir at a timed data directory.");
-    if (version > schema_version)
-      return make_error("database " + path + " has schema version " + std::to_string(version) +
-                        ", newer than this timed understands (" + std::to_string(schema_version) +
-                        "). Nothing was changed. Upgrade timed, or use another --datadir.");
-    if (opt.quick_check) {
-      auto qc = d.query_text("PRAGMA quick_check");
-      if (!qc) return make_error(corrupt_advice(path, qc.error_message()));
-      if (*qc != "ok") return make_error(corrupt_advice(path, "integrity check: " + *qc));
-    }
+    auto f = cs->check_header(opt.quick_check);
+    if (!f) return f.take_error();
+    version = f->version;
+    initialized = f->initialized;
   }
   // Larger pages: fewer B-tree levels and splits for the UTXO and index trees
   // (only takes effect when the file is created).
@@ -186,24 +173,69 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
                         " failed: " + s.error_message());
     TC_TRY(tx.commit());
   }
-  auto gh = d.prepare("SELECT value FROM meta WHERE key = 'genesis_hash'");
-  if (!gh) return gh.take_error();
-  auto row = gh->step();
-  if (!row) return make_error(corrupt_advice(path, row.error_message()));
-  if (!*row) {
-    TC_TRY(cs->init_new(genesis));
-  } else if (gh->col_blob(0).size != 32 ||
-             hash256::from_view(gh->col_blob(0)) != cs->genesis_hash_) {
-    return make_error("database " + path + " belongs to another chain (its genesis is not " +
-                      cs->genesis_hash_.hex() +
-                      "). Nothing was changed. Check --network and the genesis file.");
-  }
-  gh = sql::statement();
+  if (!initialized) TC_TRY(cs->init_new(genesis));
   // Schema 2 added the index; the tests that open older schemas keep theirs.
   if (opt.migrate_to >= 2) TC_TRY(cs->set_address_index(opt.address_index));
   TC_TRY(cs->prepare_statements());
   TC_TRY(cs->load());
   return cs;
+}
+
+// Everything about an existing file that decides whether it is ours, in a
+// state this timed can use, and of this chain: read before anything is
+// written (no pragma that writes, no migration).
+result<chain_store::file_state> chain_store::check_header(bool quick_check) {
+  auto& d = *db_;
+  auto app = d.query_int("PRAGMA application_id");
+  if (!app) return make_error(corrupt_advice(path_, app.error_message()));
+  auto ver = d.query_int("PRAGMA user_version");
+  if (!ver) return make_error(corrupt_advice(path_, ver.error_message()));
+  auto enc = d.query_text("PRAGMA encoding");
+  if (!enc) return make_error(corrupt_advice(path_, enc.error_message()));
+  if (*app != application_id)
+    return make_error("database " + path_ + " belongs to another program (SQLite application_id " +
+                      std::to_string(*app) +
+                      "). Nothing was changed. Point --datadir at a timed data directory.");
+  if (*ver > schema_version)
+    return make_error("database " + path_ + " has schema version " + std::to_string(*ver) +
+                      ", newer than this timed understands (" + std::to_string(schema_version) +
+                      "). Nothing was changed. Upgrade timed, or use another --datadir.");
+  // Our application id is set by the first migration, in the same
+  // transaction that makes the version 1: anything below is not a state
+  // timed ever leaves a file in.
+  if (*ver < 1)
+    return make_error(corrupt_advice(
+        path_, "schema version " + std::to_string(*ver) + " with timed's application id"));
+  if (*enc != "UTF-8")
+    return make_error(corrupt_advice(path_, "text encoding " + *enc + ", not UTF-8"));
+  auto initialized = check_genesis();
+  if (!initialized) return initialized.take_error();
+  if (quick_check) {
+    auto qc = d.query_text("PRAGMA quick_check");
+    if (!qc) return make_error(corrupt_advice(path_, qc.error_message()));
+    if (*qc != "ok") return make_error(corrupt_advice(path_, "integrity check: " + *qc));
+  }
+  return file_state{*ver, *initialized};
+}
+
+result<bool> chain_store::check_genesis() {
+  auto gh = db_->prepare("SELECT value FROM meta WHERE key = 'genesis_hash'");
+  if (!gh) return make_error(corrupt_advice(path_, gh.error_message()));
+  auto row = gh->step();
+  if (!row) return make_error(corrupt_advice(path_, row.error_message()));
+  if (!*row) {
+    // The schema was made but the genesis never written (a first start
+    // that stopped between the two): new, unless it holds blocks.
+    auto blocks = db_->query_int("SELECT COUNT(*) FROM blocks");
+    if (!blocks || *blocks != 0)
+      return make_error(corrupt_advice(path_, "blocks but no genesis hash are recorded"));
+    return false;
+  }
+  if (gh->col_blob(0).size != 32 || hash256::from_view(gh->col_blob(0)) != genesis_hash_)
+    return make_error("database " + path_ + " belongs to another chain (its genesis is not " +
+                      genesis_hash_.hex() +
+                      "). Nothing was changed. Check --network and the genesis file.");
+  return true;
 }
 
 status chain_store::set_address_index(bool on) {

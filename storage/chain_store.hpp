@@ -163,6 +163,12 @@ class chain_store {
   status prepare_statements();
   status apply_genesis(const block& g, const genesis_spec& spec);
   status set_address_index(bool on);
+  struct file_state {
+    int64_t version = 0;       // schema version
+    bool initialized = false;  // the genesis is written (else a first start stopped early)
+  };
+  result<file_state> check_header(bool quick_check);
+  result<bool> check_genesis();
 
   static int wal_commit_hook(void* self, sqlite3* db, const char* schema, int frames);
   class tx_applier;

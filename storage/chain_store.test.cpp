@@ -730,3 +730,60 @@ TEST_CASE(
   CHECK(r.error_message().find("signature") != std::string::npos);
   CHECK(sb->check_tx(signed_for_b, txid(signed_for_b), true).ok());
 }
+
+TEST_CASE("finding 6: every header field is checked before anything is written") {
+  chain_builder cb;
+  std::string path = fresh_db("header.db");
+  auto expect_refused = [&](const char* needle) {
+    std::string before = file_bytes(path);
+    std::optional<result<std::unique_ptr<chain_store>>> cs;
+    CHECK_NOTHROW(cs.emplace(chain_store::open(path, cb.genesis)));
+    REQUIRE(cs);
+    REQUIRE_FALSE(cs->ok());
+    CAPTURE(cs->error_message());
+    CHECK(cs->error_message().find(needle) != std::string::npos);
+    CHECK(file_bytes(path) == before);
+  };
+  auto make_store = [&](int64_t migrate_to) {
+    remove_db(path);
+    open_options o;
+    o.migrate_to = migrate_to;
+    auto cs = chain_store::open(path, cb.genesis, o);
+    REQUIRE(cs.ok());
+    return std::move(cs).value();
+  };
+  // Our application id with a negative schema version (crashed startup with bad_alloc).
+  for (int64_t v : {int64_t{-1}, int64_t{0}, int64_t{INT32_MIN}}) {
+    auto cs = make_store(schema_version);
+    REQUIRE(cs->db().exec("PRAGMA user_version = " + std::to_string(v)).ok());
+    REQUIRE(cs->db().exec("PRAGMA wal_checkpoint(TRUNCATE)").ok());
+    cs.reset();
+    expect_refused("damaged");
+  }
+  // Another chain's store at an older schema: refused before it is migrated.
+  {
+    auto cs = make_store(1);
+    cs.reset();
+    chain_builder other;
+    other.genesis.params.chain_id = "timecoin-other";
+    std::string before = file_bytes(path);
+    auto r = chain_store::open(path, other.genesis);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error_message().find("another chain") != std::string::npos);
+    CHECK(file_bytes(path) == before);
+  }
+  // A first start that stopped after the schema and before the genesis: new.
+  {
+    auto cs = make_store(schema_version);
+    REQUIRE(cs->db()
+                .exec("DELETE FROM meta; DELETE FROM utxos; DELETE FROM blocks; "
+                      "DELETE FROM txindex; DELETE FROM undo; "
+                      "DELETE FROM masternodes")
+                .ok());
+    cs.reset();
+    auto again = chain_store::open(path, cb.genesis);
+    REQUIRE_MESSAGE(again.ok(), again.error_message());
+    CHECK((*again)->tip().height == 0);
+  }
+  remove_db(path);
+}
