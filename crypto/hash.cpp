@@ -1,5 +1,6 @@
 #include "crypto/hash.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <map>
@@ -73,6 +74,10 @@ hash256 hasher::finish() {
 
 hash256 tagged_hash(std::string_view tag, byte_view data) {
   return hasher(tag).write(data).finish();
+}
+
+bool equal_constant_time(byte_view a, byte_view b) {
+  return a.size == b.size && CRYPTO_memcmp(a.data, b.data, a.size) == 0;
 }
 
 }  // namespace tc

@@ -36,4 +36,9 @@ class hasher {
 
 hash256 tagged_hash(std::string_view tag, byte_view data);
 
+// Equal bytes, in time that depends only on the lengths (for secrets such as
+// RPC credentials: a byte-by-byte compare that stops early tells an
+// attacker, by its timing, how much of a guess was right).
+bool equal_constant_time(byte_view a, byte_view b);
+
 }  // namespace tc

@@ -28,3 +28,10 @@ TEST_CASE("tagged hash follows BIP340's definition") {
   CHECK(tagged_hash("A", byte_view::of("m")) != tagged_hash("B", byte_view::of("m")));
   CHECK(tagged_hash("A", byte_view::of("m")) == tagged_hash("A", byte_view::of("m")));
 }
+
+TEST_CASE("equal_constant_time compares contents and lengths") {
+  CHECK(equal_constant_time(byte_view::of("secret"), byte_view::of("secret")));
+  CHECK_FALSE(equal_constant_time(byte_view::of("secret"), byte_view::of("secreT")));
+  CHECK_FALSE(equal_constant_time(byte_view::of("secret"), byte_view::of("secret!")));
+  CHECK(equal_constant_time(byte_view::of(""), byte_view::of("")));
+}

@@ -10,6 +10,20 @@ namespace tc {
 
 namespace {
 
+// 127.0.0.0/8, ::1 or localhost: reachable from this machine only.
+bool is_loopback_host(const std::string& h) {
+  if (h == "localhost" || h == "::1" || h == "[::1]") return true;
+  if (h.rfind("127.", 0) != 0) return false;
+  int dots = 0;
+  for (char c : h) {
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
+  }
+  return dots == 3;
+}
+
 struct config_error {
   std::string what;
 };
@@ -126,8 +140,23 @@ void apply(const toml::table& root, node_config& c) {
     s.get("password", c.rpc_password);
     s.get<uint32_t>("threads", c.rpc_threads, 1, 64);
     s.get<uint64_t>("max_body_bytes", c.rpc_max_body_bytes, 1024, 256u << 20);
+    s.get("allow_remote", c.rpc_allow_remote);
     if (c.rpc_user.empty() != c.rpc_password.empty())
       fail("rpc.user/rpc.password: set both or neither");
+    // Plain HTTP with Basic auth: anyone on the path reads the password.
+    // Off loopback only when the operator says so, and never with the
+    // cookie (which would then be the only secret, readable by any local
+    // user who can read the data dir... and sent in the clear).
+    if (c.rpc_enabled && !is_loopback_host(c.rpc_bind)) {
+      if (!c.rpc_allow_remote)
+        fail("rpc.bind: " + c.rpc_bind +
+             " is not a loopback address; JSON-RPC is plain HTTP. Set rpc.allow_remote = true "
+             "(and rpc.user/rpc.password) to accept it, behind a tunnel or a trusted network");
+      if (c.rpc_password.size() < 16)
+        fail(
+            "rpc.password: a non-loopback bind needs rpc.user and a password of at least 16 "
+            "characters");
+    }
   }
   {
     section s(root, "storage");
@@ -239,8 +268,11 @@ std::string default_config_text(network n, const std::string& home) {
     << "[rpc]\nenabled = true\nbind = \"127.0.0.1\"                  # JSON-RPC stays on loopback\n"
     << "port = " << c.rpc_port << "\n"
     << "# user = \"\"                         # default: cookie auth (<datadir>/.cookie)\n"
-    << "# password = \"\"\nthreads = " << c.rpc_threads
-    << "\nmax_body_bytes = " << c.rpc_max_body_bytes << "\n\n[storage]\ndb_file = \"chain.db\"\n"
+    << "# password = \"\"\n"
+    << "allow_remote = false                # true: a non-loopback bind (plain HTTP!) with a "
+       "password\n"
+    << "threads = " << c.rpc_threads << "\nmax_body_bytes = " << c.rpc_max_body_bytes
+    << "\n\n[storage]\ndb_file = \"chain.db\"\n"
     << "address_index = false               # true: fast listunspent/getbalance by address;\n"
     << "                                    # costs block throughput (see README)\n\n"
     << "[consensus]\nblock_interval_ms = " << c.block_interval_ms

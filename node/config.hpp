@@ -38,6 +38,7 @@ struct node_config {
   std::string rpc_password;
   uint32_t rpc_threads = 4;
   uint64_t rpc_max_body_bytes = 16u << 20;
+  bool rpc_allow_remote = false;  // a bind off loopback, only with a password
   // [storage]
   std::string db_file = "chain.db";
   bool address_index = false;  // see open_options::address_index

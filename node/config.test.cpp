@@ -47,6 +47,18 @@ TEST_CASE("bad configs name the key and the reason") {
   expect("[masternode]\nenabled = true\n", "masternode.key_file: required");
   expect("[logging]\nlevel = \"loud\"\n", "logging.level");
   expect("[rpc]\nuser = \"a\"\n", "set both or neither");
+  // finding 5: plain HTTP off loopback only by choice, and with a password.
+  expect("[rpc]\nbind = \"0.0.0.0\"\n", "not a loopback address");
+  expect("[rpc]\nbind = \"10.1.2.3\"\nallow_remote = true\n", "at least 16");
+  expect("[rpc]\nbind = \"127.evil.com\"\n", "not a loopback address");
+  expect("[rpc]\nbind = \"0.0.0.0\"\nallow_remote = true\nuser = \"u\"\npassword = \"short\"\n",
+         "at least 16");
+  CHECK(parse_config("[rpc]\nbind = \"0.0.0.0\"\nallow_remote = true\nuser = \"u\"\n"
+                     "password = \"0123456789abcdef\"\n",
+                     "t", default_config(network::localnet, "/h"))
+            .ok());
+  CHECK(parse_config("[rpc]\nbind = \"127.0.0.2\"\n", "t", default_config(network::localnet, "/h"))
+            .ok());
   expect("[consensus\n", "line 1");
   expect("[trace]\nenabled = 1\n", "trace.enabled: wrong type");
 }

@@ -3,17 +3,19 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <httplib.h>
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <thread>
 
+#include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "crypto/thread_priority.hpp"
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
 #include "messages/validation.hpp"
+#include "node/jsonrpc.hpp"
 #include "storage/chain_store.hpp"
 
 namespace tc {
@@ -30,6 +32,7 @@ struct rpc_error {
   throw rpc_error{code, std::move(msg)};
 }
 constexpr int invalid_params = -32602, internal_error = -32603, not_found = -5, rejected_tx = -26;
+constexpr uint64_t max_wait_ms = 60'000;  // waittransactionfinality
 
 std::string amount_str(amount a) {
   return format_amount(a);
@@ -117,10 +120,13 @@ tx_ptr parse_tx_hex(const json& v) {
 
 struct rpc_server::impl {
   rpc_context ctx;
-  httplib::Server http;
-  std::thread thread;
-  std::string auth_header;  // expected "Basic ..."
+  hash256 auth_digest;  // sha256 of the expected "Basic ..." header value
   std::string cookie_path;
+  // Set when the node stops: waits end early.
+  std::atomic<bool> stopping{false};
+  // Calls that wait (waittransactionfinality) hold a worker each; at most
+  // half of the workers may wait, so the others always answer.
+  std::atomic<uint32_t> waiting{0};
   std::map<std::string, std::function<json(const json&)>> methods;
 
   template <class R, class Handle, class... Ts>
@@ -192,8 +198,8 @@ std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
   std::vector<size_t> where;
   for (size_t i = 0; i < batch.size(); ++i) {
     const json& r = batch[i];
-    if (!r.is_object() || r.value("method", "") != "sendrawtransaction") continue;
-    json id = r.contains("id") ? r["id"] : json(nullptr);
+    if (jsonrpc::invalid(r) || r["method"] != "sendrawtransaction") continue;
+    json id = jsonrpc::id_of(r);
     try {
       txs.push_back(parse_tx_hex(param(r.value("params", json::array()), 0, "hexstring")));
       where.push_back(i);
@@ -206,8 +212,7 @@ std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
   auto verdicts = ask<std::vector<tx_admission>>(ctx.mempool, submit_atom::value, txs);
   relay_accepted(txs, verdicts);
   for (size_t k = 0; k < where.size() && k < verdicts.size(); ++k) {
-    const json& r = batch[where[k]];
-    json id = r.contains("id") ? r["id"] : json(nullptr);
+    json id = jsonrpc::id_of(batch[where[k]]);
     if (verdicts[k].error.empty())
       out[where[k]] = json{{"jsonrpc", "2.0"}, {"result", verdicts[k].txid.hex()}, {"id", id}};
     else
@@ -506,11 +511,22 @@ void rpc_server::impl::register_methods() {
   m["waittransactionfinality"] = [this](const json& p) {
     const json& t = param(p, 1, "timeout_ms");
     uint64_t timeout = t.is_number_unsigned() ? t.get<uint64_t>() : 30'000;
-    if (timeout > 600'000) throw_rpc(invalid_params, "timeout_ms must be at most 600000");
+    if (timeout > max_wait_ms)
+      throw_rpc(invalid_params, "timeout_ms must be at most " + std::to_string(max_wait_ms));
+    uint32_t may_wait = ctx.cfg.rpc_threads / 2;
+    if (++waiting > may_wait) {
+      --waiting;
+      throw_rpc(-32000, "too many calls waiting (" + std::to_string(may_wait) +
+                            ", half of [rpc] threads); poll gettransactionfinality instead");
+    }
+    struct release {
+      std::atomic<uint32_t>& n;
+      ~release() { --n; }
+    } r{waiting};
     uint64_t deadline = ctx.now_ms() + timeout;
     for (;;) {
       json j = methods["gettransactionfinality"](p);
-      if (j["final"].get<bool>() || ctx.now_ms() >= deadline) return j;
+      if (j["final"].get<bool>() || ctx.now_ms() >= deadline || stopping) return j;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
   };
@@ -543,77 +559,90 @@ void rpc_server::impl::register_methods() {
 }
 
 json rpc_server::impl::call(const json& req) {
-  json id = req.is_object() && req.contains("id") ? req["id"] : json(nullptr);
-  auto error = [&](int code, const std::string& msg) {
-    return json{{"jsonrpc", "2.0"}, {"error", {{"code", code}, {"message", msg}}}, {"id", id}};
-  };
-  if (!req.is_object() || !req.contains("method") || !req["method"].is_string())
-    return error(-32600, "Invalid Request");
+  json id = jsonrpc::id_of(req);
+  if (auto why = jsonrpc::invalid(req)) return jsonrpc::error_response(-32600, *why, id);
   json params = req.value("params", json::array());
-  if (!params.is_array() && !params.is_object()) return error(-32600, "Invalid Request: params");
   auto it = methods.find(req["method"].get<std::string>());
-  if (it == methods.end()) return error(-32601, "Method not found");
+  if (it == methods.end()) return jsonrpc::error_response(-32601, "Method not found", id);
   try {
-    return json{{"jsonrpc", "2.0"}, {"result", it->second(params)}, {"id", id}};
+    return jsonrpc::result_response(it->second(params), id);
   } catch (const rpc_error& e) {
-    return error(e.code, e.message);
+    return jsonrpc::error_response(e.code, e.message, id);
   } catch (const std::exception& e) {
-    return error(internal_error, std::string("internal error: ") + e.what());
+    return jsonrpc::error_response(internal_error, std::string("internal error: ") + e.what(), id);
   }
 }
 
 rpc_server::rpc_server(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 
 rpc_server::~rpc_server() {
-  impl_->http.stop();
-  if (impl_->thread.joinable()) impl_->thread.join();
   if (!impl_->cookie_path.empty()) ::unlink(impl_->cookie_path.c_str());
+}
+
+void rpc_server::stop() {
+  if (impl_->stopping.exchange(true)) return;
   spdlog::info("🛑 JSON-RPC server stopped");
 }
 
+namespace {
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+}  // namespace
+
 std::string rpc_server::handle(const std::string& body) {
-  json req;
+  auto parsed = jsonrpc::parse_body(body);
+  if (!parsed.value) return dump(parsed.error);
+  const json& req = *parsed.value;
+  if (!req.is_array()) {
+    json res = impl_->call(req);
+    return jsonrpc::is_notification(req) ? "" : dump(res);
+  }
+  if (req.empty()) return dump(jsonrpc::error_response(-32600, "Invalid Request: empty batch"));
+  if (req.size() > jsonrpc::max_batch)
+    return dump(
+        jsonrpc::error_response(-32600, "batch larger than " + std::to_string(jsonrpc::max_batch)));
+  std::map<size_t, json> grouped;
   try {
-    req = json::parse(body);
-  } catch (const json::parse_error&) {
-    return json{{"jsonrpc", "2.0"},
-                {"error", {{"code", -32700}, {"message", "Parse error"}}},
-                {"id", nullptr}}
-        .dump();
+    grouped = impl_->submit_grouped(req);
+  } catch (const rpc_error& e) {
+    return dump(jsonrpc::error_response(e.code, e.message));
   }
-  if (req.is_array()) {
-    if (req.empty())
-      return json{{"jsonrpc", "2.0"},
-                  {"error", {{"code", -32600}, {"message", "Invalid Request"}}},
-                  {"id", nullptr}}
-          .dump();
-    if (req.size() > 1000)
-      return json{{"jsonrpc", "2.0"},
-                  {"error", {{"code", -32600}, {"message", "batch larger than 1000"}}},
-                  {"id", nullptr}}
-          .dump();
-    json out = json::array();
-    std::map<size_t, json> grouped;
-    try {
-      grouped = impl_->submit_grouped(req);
-    } catch (const rpc_error& e) {
-      return json{{"jsonrpc", "2.0"},
-                  {"error", {{"code", e.code}, {"message", e.message}}},
-                  {"id", nullptr}}
-          .dump();
-    }
-    for (size_t i = 0; i < req.size(); ++i) {
-      const json& r = req[i];
-      auto g = grouped.find(i);
-      json res = g != grouped.end() ? g->second : impl_->call(r);
-      if (r.is_object() && !r.contains("id")) continue;  // notification
-      out.push_back(std::move(res));
-    }
-    return out.empty() ? "" : out.dump(-1, ' ', false, json::error_handler_t::replace);
+  json out = json::array();
+  for (size_t i = 0; i < req.size(); ++i) {
+    auto g = grouped.find(i);
+    json res = g != grouped.end() ? g->second : impl_->call(req[i]);
+    if (!jsonrpc::is_notification(req[i])) out.push_back(std::move(res));
   }
-  json res = impl_->call(req);
-  if (req.is_object() && !req.contains("id")) return "";
-  return res.dump(-1, ' ', false, json::error_handler_t::replace);
+  return out.empty() ? "" : dump(out);
+}
+
+const node_config& rpc_server::config() const {
+  return impl_->ctx.cfg;
+}
+
+std::function<uint64_t()> rpc_server::clock() const {
+  return impl_->ctx.now_ms;
+}
+
+bool rpc_server::authorized(const std::string* authorization) const {
+  // Digests of both, compared in constant time: neither the compare nor
+  // its length tells how much of a guess matched.
+  hash256 got = sha256(byte_view::of(authorization ? *authorization : std::string()));
+  return equal_constant_time(got, impl_->auth_digest);
+}
+
+http::response rpc_server::serve(const http::request& req) {
+  run_in_background();
+  // Nothing a client sends may take the server down: anything unexpected
+  // becomes a JSON-RPC internal error.
+  try {
+    std::string out = handle(req.body);
+    if (out.empty()) return http::response{204, {}};
+    return http::response{200, std::move(out)};
+  } catch (const std::exception& e) {
+    return http::response{500, dump(jsonrpc::error_response(internal_error, e.what()))};
+  }
 }
 
 result<std::unique_ptr<rpc_server>> rpc_server::start(rpc_context ctx) {
@@ -633,48 +662,33 @@ result<std::unique_ptr<rpc_server>> rpc_server::start(rpc_context ctx) {
     ::close(fd);
     if (!ok) return make_error("cannot write RPC cookie " + p->cookie_path);
   }
-  p->auth_header = "Basic " + base64_encode(user + ":" + pass);
+  p->auth_digest = sha256(byte_view::of("Basic " + base64_encode(user + ":" + pass)));
   p->register_methods();
-  p->http.new_task_queue = [threads = cfg.rpc_threads] { return new httplib::ThreadPool(threads); };
-  p->http.set_payload_max_length(cfg.rpc_max_body_bytes);
-  if (!p->http.bind_to_port(cfg.rpc_bind.c_str(), cfg.rpc_port))
-    return make_error("cannot listen for RPC on " + cfg.rpc_bind + ":" +
-                      std::to_string(cfg.rpc_port) + " (port in use? set [rpc] port)");
-  auto server = std::unique_ptr<rpc_server>(new rpc_server(std::move(p)));
-  rpc_server* srv = server.get();
-  srv->impl_->http.Post("/", [srv](const httplib::Request& req, httplib::Response& res) {
-    run_in_background();
-    if (req.get_header_value("Authorization") != srv->impl_->auth_header) {
-      res.status = 401;
-      res.set_header("WWW-Authenticate", "Basic realm=\"timed\"");
-      res.set_content("{\"error\":\"unauthorized\"}", "application/json");
-      return;
-    }
-    // Nothing a client sends may take the server down: anything unexpected
-    // becomes a JSON-RPC internal error.
-    try {
-      std::string out = srv->handle(req.body);
-      if (out.empty())
-        res.status = 204;
-      else
-        res.set_content(out, "application/json");
-    } catch (const std::exception& e) {
-      res.status = 500;
-      json err{{"jsonrpc", "2.0"},
-               {"error", {{"code", internal_error}, {"message", e.what()}}},
-               {"id", nullptr}};
-      res.set_content(err.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
-    }
-  });
-  srv->impl_->thread = std::thread([srv] { srv->impl_->http.listen_after_bind(); });
-  spdlog::info("JSON-RPC listening on {}:{}", cfg.rpc_bind, cfg.rpc_port);
-  return server;
+  return std::unique_ptr<rpc_server>(new rpc_server(std::move(p)));
 }
 
 rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_state> self,
                                         std::shared_ptr<rpc_server> server) {
-  self->state.server = std::move(server);
+  auto& st = self->state;
+  st.server = server;
+  const node_config& cfg = server->config();
+  rpc_http_setup h;
+  h.bind = cfg.rpc_bind;
+  h.port = cfg.rpc_port;
+  h.limits.max_body_bytes = cfg.rpc_max_body_bytes;
+  h.workers = cfg.rpc_threads;
+  h.authorize = [server](const http::request& r) {
+    return server->authorized(r.header("authorization"));
+  };
+  h.serve = [server](const http::request& r) { return server->serve(r); };
+  h.now_ms = server->clock();
+  st.front = spawn_rpc_http(self->system(), std::move(h));
+  self->link_to(st.front);
   return {[](start_atom) {}};
+}
+
+rpc_actor_state::~rpc_actor_state() {
+  if (server) server->stop();
 }
 
 }  // namespace tc

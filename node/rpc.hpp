@@ -1,14 +1,16 @@
 #pragma once
-// JSON-RPC 2.0 over HTTP POST on loopback: batches, cookie or user/password
-// (HTTP Basic) auth, standard error codes. Handlers run on the HTTP server's
-// threads and talk to the actors with blocking requests; they share no
-// state with the actors.
+// JSON-RPC 2.0 over HTTP POST (loopback unless opted out): batches, cookie
+// or user/password (HTTP Basic) auth, standard error codes. Handlers run on
+// the HTTP front end's worker actors (their own threads) and talk to the
+// node's actors with blocking requests; they share no state with them.
 
 #include <memory>
 #include <string>
 
 #include "messages/actors.hpp"
 #include "node/config.hpp"
+#include "node/http_conn.hpp"
+#include "node/rpc_http.hpp"
 #include "storage/genesis.hpp"
 
 namespace tc {
@@ -31,14 +33,22 @@ struct rpc_context {
 
 class rpc_server {
  public:
-  // Binds, writes the cookie (unless user/password are configured) and
-  // serves on a background thread.
+  // Writes the cookie (unless user/password are configured) and sets up the
+  // methods; rpc_actor serves them over HTTP.
   static result<std::unique_ptr<rpc_server>> start(rpc_context ctx);
-  ~rpc_server();  // stops serving, joins, deletes the cookie
+  ~rpc_server();  // deletes the cookie
+  // Waits end early from now on (the node is stopping); logs once.
+  void stop();
 
-  // One HTTP body in, one out ("" for a notification): the JSON-RPC layer
-  // without HTTP, for tests.
+  // One HTTP body in, one out ("" when every request was a notification):
+  // the JSON-RPC layer without HTTP, for tests and the fuzzer.
   std::string handle(const std::string& body);
+  // The HTTP layer's two questions: may this Authorization header in (in
+  // constant time), and what is the answer to this request.
+  bool authorized(const std::string* authorization) const;
+  http::response serve(const http::request& req);
+  const node_config& config() const;
+  std::function<uint64_t()> clock() const;
 
  private:
   struct impl;
@@ -46,11 +56,14 @@ class rpc_server {
   std::unique_ptr<impl> impl_;
 };
 
-// rpc_server lives in an actor so its lifetime follows the supervisor.
+// rpc_server lives in an actor so its lifetime follows the supervisor; the
+// actor starts the HTTP front end (rpc_http.hpp), linked to it.
 using rpc_actor = caf::typed_actor<caf::reacts_to<start_atom>>;
 struct rpc_actor_state {
   rpc_actor_state() = default;
+  ~rpc_actor_state();  // stops the server's waits
   std::shared_ptr<rpc_server> server;
+  caf::actor front;
 };
 rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_state> self,
                                         std::shared_ptr<rpc_server> server);

@@ -1,0 +1,50 @@
+#pragma once
+// JSON-RPC 2.0 envelopes, without transport and without methods: parsing
+// with a nesting limit, request validation, error objects. Pure, so the
+// RPC fuzz target drives it with any body.
+//
+// The nesting limit is checked on the text before the parser sees it:
+// nlohmann's parser, copy and dump all recurse per level, so 100,000 nested
+// arrays (in an id, say) overflow the stack of whatever touches them.
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tc::jsonrpc {
+
+using json = nlohmann::json;
+
+constexpr size_t max_depth = 64;
+constexpr size_t max_batch = 1000;
+constexpr int parse_error = -32700, invalid_request = -32600, method_not_found = -32601,
+              invalid_params = -32602, internal_error = -32603;
+
+// How deeply arrays and objects nest in `text` (strings and their escapes
+// skipped); counting stops just past `limit`.
+size_t nesting_depth(std::string_view text, size_t limit = max_depth);
+
+// The body as JSON, or the error response to send instead (unparsable,
+// nested deeper than max_depth).
+struct parsed_body {
+  std::optional<json> value;
+  json error;  // set when value is not
+};
+parsed_body parse_body(std::string_view body);
+
+// {"jsonrpc":"2.0","error":{"code":..,"message":..},"id":id}
+json error_response(int code, const std::string& message, const json& id = nullptr);
+json result_response(json result, const json& id);
+
+// Why `r` is not a valid request object (a "method" string; "params", if
+// present, an array or object; "id", if present, a string, number or null),
+// or nullopt when it is.
+std::optional<std::string> invalid(const json& r);
+// A valid request without an id: it gets no response.
+bool is_notification(const json& r);
+// The id to answer with: the request's own when it is a valid id, else null.
+json id_of(const json& r);
+
+}  // namespace tc::jsonrpc
