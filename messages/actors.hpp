@@ -216,6 +216,7 @@ struct consensus_status {
   bool is_validator = false;
   std::optional<commit_certificate> last_certificate;
   uint64_t last_commit_ms = 0;
+  bool halted = false;  // a fork was proven: this node no longer follows the chain
 };
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
@@ -230,13 +231,22 @@ using block_cert_ptr = std::shared_ptr<const block_with_cert>;
 // A proposal or vote from a peer: the answer says whether to relay it and
 // whether to blame the peer (consensus::judge_gossip).
 using gossip_atom = caf::atom_constant<caf::atom("gossip")>;
+using forkcheck_atom = caf::atom_constant<caf::atom("forkcheck")>;
+using halt_atom = caf::atom_constant<caf::atom("halt")>;
 using consensus_actor = caf::typed_actor<
     caf::reacts_to<start_atom>, caf::reacts_to<timer_atom, uint8_t, uint64_t, uint32_t>,
     caf::replies_to<gossip_atom, proposal>::with<consensus::relay_decision>,
     caf::replies_to<gossip_atom, vote>::with<consensus::relay_decision>,
     caf::reacts_to<wire_atom, peer_out_actor, sync_actor>,
     caf::replies_to<sync_atom, block_cert_ptr>::with<sync_verdict>,
-    caf::replies_to<status_atom>::with<consensus_status>, caf::reacts_to<trace_atom, tracer_actor>>;
+    // A peer's block at a height this node already committed, fetched
+    // because the peer announced another hash there: a valid certificate
+    // for a different block proves a fork (ok: no fork; invalid: the
+    // peer's fault).
+    caf::replies_to<forkcheck_atom, block_cert_ptr>::with<sync_verdict>,
+    // After a proven fork, once the evidence has been on view long enough.
+    caf::reacts_to<halt_atom>, caf::replies_to<status_atom>::with<consensus_status>,
+    caf::reacts_to<trace_atom, tracer_actor>>;
 
 // ---- peer manager and sessions ----
 // A session (one CAF io broker per connection, untyped) reports to the

@@ -172,6 +172,7 @@ void apply(const toml::table& root, node_config& c) {
     s.get<uint64_t>("prevote_timeout_ms", c.prevote_timeout_ms, 10, 600'000);
     s.get<uint64_t>("precommit_timeout_ms", c.precommit_timeout_ms, 10, 600'000);
     s.get<uint64_t>("timeout_delta_ms", c.timeout_delta_ms, 0, 600'000);
+    s.get<uint64_t>("fork_linger_s", c.fork_linger_s, 0, 86'400);
   }
   {
     section s(root, "mempool");
@@ -281,7 +282,9 @@ std::string default_config_text(network n, const std::string& home) {
     << "\npropose_timeout_ms = " << c.propose_timeout_ms
     << "\nprevote_timeout_ms = " << c.prevote_timeout_ms
     << "\nprecommit_timeout_ms = " << c.precommit_timeout_ms
-    << "\ntimeout_delta_ms = " << c.timeout_delta_ms << "     # added per round\n\n"
+    << "\ntimeout_delta_ms = " << c.timeout_delta_ms << "     # added per round\n"
+    << "fork_linger_s = " << c.fork_linger_s
+    << "                   # after a proven fork: answer RPC this long, then exit 6\n\n"
     << "[mempool]\nmax_txs = " << c.mempool_max_txs << "\nmax_bytes = " << c.mempool_max_bytes
     << "\nverifiers = " << c.verifiers << "                       # signature-checking actors\n\n"
     << "[masternode]\nenabled = false\n# key_file = \"masternode.key\"      # from timecoin-cli "

@@ -46,6 +46,9 @@ struct response {
   std::string body;
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;  // extra ones
+  // Run once the client has taken the whole response (or the connection
+  // ended): the RPC `stop` answers before the node goes down.
+  std::function<void()> after_sent;
 };
 const char* reason_phrase(int status);
 // The bytes of `r` on the wire, with Content-Length and Connection headers.

@@ -33,6 +33,9 @@ struct rpc_error {
 }
 constexpr int invalid_params = -32602, internal_error = -32603, not_found = -5, rejected_tx = -26;
 constexpr uint64_t max_wait_ms = 60'000;  // waittransactionfinality
+// Set by `stop` on the worker's thread: the node stops once the client has
+// the answer (stopping at once would close the connection before it).
+thread_local bool stop_after_this_call = false;
 
 std::string amount_str(amount a) {
   return format_amount(a);
@@ -117,6 +120,19 @@ tx_ptr parse_tx_hex(const json& v) {
 }
 
 }  // namespace
+
+json fork_evidence_json(const consensus::fork_evidence& f) {
+  auto cert = [](const commit_certificate& c) {
+    json sigs = json::array();
+    for (const auto& s : c.sigs)
+      sigs.push_back({{"validator", s.validator.hex()}, {"signature", s.sig.hex()}});
+    return json{{"height", c.height},
+                {"round", c.round},
+                {"block_hash", c.block_hash.hex()},
+                {"signatures", sigs}};
+  };
+  return json{{"fork", true}, {"height", f.a.height}, {"certificates", {cert(f.a), cert(f.b)}}};
+}
 
 struct rpc_server::impl {
   rpc_context ctx;
@@ -478,13 +494,23 @@ void rpc_server::impl::register_methods() {
            {"step", s.step},
            {"validators", s.validators},
            {"total_power", s.total_power},
-           {"is_validator", s.is_validator}};
+           {"is_validator", s.is_validator},
+           {"halted", s.halted}};
     if (s.last_certificate)
       j["last_certificate"] = {{"height", s.last_certificate->height},
                                {"round", s.last_certificate->round},
                                {"block_hash", s.last_certificate->block_hash.hex()},
                                {"signatures", s.last_certificate->sigs.size()}};
     return j;
+  };
+  m["getforkevidence"] = [this](const json&) {
+    return read([](chain_store& cs) -> json {
+      auto raw = cs.get_state("fork_evidence");
+      if (!raw) return json{{"fork", false}};
+      auto f = consensus::decode_fork_evidence(*raw);
+      if (!f) throw_rpc(internal_error, "stored fork evidence: " + f.error_message());
+      return fork_evidence_json(*f);
+    });
   };
   m["masternodestatus"] = [this](const json&) {
     auto s = ask<consensus_status>(ctx.consensus, status_atom::value);
@@ -537,8 +563,8 @@ void rpc_server::impl::register_methods() {
     return json{{"trace", on.get<bool>()}, {"file", ctx.cfg.path_in_datadir(ctx.cfg.trace_file)}};
   };
   m["uptime"] = [this](const json&) { return json((ctx.now_ms() - ctx.started_ms) / 1000); };
-  m["stop"] = [this](const json&) {
-    ctx.request_stop();
+  m["stop"] = [](const json&) {
+    stop_after_this_call = true;  // serve() stops the node once the answer is out
     return json("timed stopping");
   };
   m["getinfo"] = [this](const json&) {
@@ -637,9 +663,11 @@ http::response rpc_server::serve(const http::request& req) {
   // Nothing a client sends may take the server down: anything unexpected
   // becomes a JSON-RPC internal error.
   try {
+    stop_after_this_call = false;
     std::string out = handle(req.body);
-    if (out.empty()) return http::response{204, {}};
-    return http::response{200, std::move(out)};
+    http::response r = out.empty() ? http::response{204, {}} : http::response{200, std::move(out)};
+    if (std::exchange(stop_after_this_call, false)) r.after_sent = impl_->ctx.request_stop;
+    return r;
   } catch (const std::exception& e) {
     return http::response{500, dump(jsonrpc::error_response(internal_error, e.what()))};
   }

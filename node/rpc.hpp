@@ -4,6 +4,8 @@
 // the HTTP front end's worker actors (their own threads) and talk to the
 // node's actors with blocking requests; they share no state with them.
 
+#include <nlohmann/json.hpp>
+
 #include <memory>
 #include <string>
 
@@ -30,6 +32,10 @@ struct rpc_context {
   std::function<void()> request_stop;
   std::function<void(bool)> set_trace;
 };
+
+// Stored fork evidence as getforkevidence answers it (and timed
+// --show-fork-evidence prints it).
+nlohmann::json fork_evidence_json(const consensus::fork_evidence& f);
 
 class rpc_server {
  public:

@@ -31,6 +31,7 @@ struct conn_state {
   std::unique_ptr<http::conn_core> core;
   bool reading = true;
   bool done = false;
+  std::function<void()> after_sent;  // of the response being written
   // Last reported to the listener.
   bool told_auth = false, told_evictable = true;
 };
@@ -40,6 +41,7 @@ void finish(conn_ptr self, const std::string& why) {
   auto& st = self->state;
   if (st.done) return;
   st.done = true;
+  if (auto f = std::exchange(st.after_sent, nullptr)) f();
   spdlog::debug("rpc connection {} closed: {}", self->id(), why);
   self->flush(st.hdl);
   self->close(st.hdl);  // after what was written
@@ -100,11 +102,18 @@ caf::behavior conn_impl(conn_ptr self, caf::io::connection_handle hdl, setup_ptr
         auto& st = self->state;
         if (st.done) return;
         st.core->on_written(st.setup->now_ms(), msg.remaining);
+        if (msg.remaining == 0)
+          if (auto f = std::exchange(st.after_sent, nullptr)) f();
         exec(self, {});
       },
       [self](answer_atom, const http::response& r) {
         auto& st = self->state;
-        if (!st.done) exec(self, st.core->on_response(st.setup->now_ms(), r));
+        if (st.done) {
+          if (r.after_sent) r.after_sent();
+          return;
+        }
+        st.after_sent = r.after_sent;
+        exec(self, st.core->on_response(st.setup->now_ms(), r));
       },
       [self](evict_atom) { finish(self, "evicted for a newer connection"); },
       [self](tick_atom) {

@@ -26,6 +26,7 @@
 #include "crypto/thread_priority.hpp"
 #include "messages/encoding.hpp"
 #include "node/config.hpp"
+#include "node/rpc.hpp"
 #include "node/supervisor.hpp"
 #if TC_FAULT_INJECTION
 #include "actors/fault/fault.hpp"
@@ -90,6 +91,25 @@ status reindex(const std::string& db_path, const genesis_spec& g) {
   return ok_status();
 }
 
+// timed --show-fork-evidence / --clear-fork-evidence: on the database, with
+// the node stopped (the lock is held).
+int fork_evidence_command(const std::string& db_path, const genesis_spec& g, bool clear) {
+  auto store = chain_store::open(db_path, g);
+  if (!store) return fail(store.error_message());
+  auto raw = (*store)->get_state("fork_evidence");
+  if (!raw) {
+    std::printf("no fork evidence is stored in %s\n", db_path.c_str());
+    return 0;
+  }
+  auto f = consensus::decode_fork_evidence(*raw);
+  if (!f) return fail("stored fork evidence: " + f.error_message());
+  std::printf("%s\n", fork_evidence_json(*f).dump(2).c_str());
+  if (!clear) return 0;
+  if (auto s = (*store)->erase_state("fork_evidence"); !s) return fail(s.error_message());
+  std::fprintf(stderr, "timed: fork evidence deleted from %s\n", db_path.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +124,7 @@ int main(int argc, char** argv) {
   std::string config_file, datadir, net_name;
   int verbosity = 0;
   bool gen_config = false, do_reindex = false, version = false;
+  bool show_fork = false, clear_fork = false;
   app.add_option("--config", config_file, "configuration file (TOML)");
   app.add_option("--datadir", datadir, "data directory (default ~/.timecoin/<network>)");
   app.add_option("--network", net_name, "mainnet, testnet or localnet (default localnet)");
@@ -111,6 +132,11 @@ int main(int argc, char** argv) {
   app.add_flag("--gen-config", gen_config, "print a commented default configuration and exit");
   app.add_flag("--reindex", do_reindex, "rebuild the UTXO set from the stored blocks");
   app.add_flag("--version", version, "print the version and exit");
+  app.add_flag("--show-fork-evidence", show_fork,
+               "print the stored proof of a fork (two certificates for one height) and exit");
+  app.add_flag("--clear-fork-evidence", clear_fork,
+               "delete the stored proof of a fork, so the node starts again (after the fork is "
+               "resolved: the proof stays in the log)");
   std::vector<std::string> faults;
 #if TC_FAULT_INJECTION
   app.add_option(
@@ -202,6 +228,7 @@ int main(int argc, char** argv) {
   cs.cfg.propose_timeout_delta_ms = cs.cfg.prevote_timeout_delta_ms =
       cs.cfg.precommit_timeout_delta_ms = cfg.timeout_delta_ms;
   cs.cfg.min_validators = genesis->params.min_validators;
+  cs.fork_linger_ms = cfg.fork_linger_s * 1000;
   if (cfg.masternode_enabled) {
     auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
     if (!key) return fail(key.error_message());
@@ -221,12 +248,22 @@ int main(int argc, char** argv) {
   }
   // The database and the consensus record in it; again after each
   // (fault-injected) crash.
+  bool fork_stored = false;
   auto open_node = [&](supervisor_setup& setup) -> status {
     open_options oo;
     oo.address_index = cfg.address_index;
     if (oo.address_index) spdlog::info("Address index on (listunspent/getbalance by address)");
     auto store = chain_store::open(db_path, *genesis, oo);
     if (!store) return store.take_error();
+    if ((*store)->get_state("fork_evidence")) {
+      fork_stored = true;
+      return make_error(
+          "a fork was proven on this node: two valid commit certificates for one height are "
+          "stored in " +
+          db_path +
+          ". It does not follow the chain until people have looked: timed --show-fork-evidence "
+          "prints them; once resolved, timed --clear-fork-evidence lets it start");
+    }
     consensus_setup c = cs;
     if (auto rec = (*store)->get_state("last_signed")) {
       auto r = consensus::decode_signed_record(*rec);
@@ -237,8 +274,12 @@ int main(int argc, char** argv) {
     setup.consensus = c;
     return ok_status();
   };
+  if (show_fork || clear_fork) return fork_evidence_command(db_path, *genesis, clear_fork);
   supervisor_setup setup;
-  if (auto st = open_node(setup); !st) return fail(st.error_message());
+  if (auto st = open_node(setup); !st) {
+    fail(st.error_message());
+    return fork_stored ? exit_status::fork_detected : exit_status::failure;
+  }
   spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
                network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
                setup.store->tip().height);

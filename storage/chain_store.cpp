@@ -852,6 +852,12 @@ status chain_store::put_state(const std::string& key, byte_view value) {
   return st->bind(1, key).bind(2, value).run();
 }
 
+status chain_store::erase_state(const std::string& key) {
+  auto st = db_->prepare("DELETE FROM node_state WHERE key = ?");
+  if (!st) return st.take_error();
+  return st->bind(1, key).run();
+}
+
 std::optional<bytes> chain_store::get_state(const std::string& key) {
   auto st = db_->prepare("SELECT value FROM node_state WHERE key = ?");
   if (!st) return std::nullopt;

@@ -153,6 +153,7 @@ class chain_store {
   // Small key-value node state (last signed vote, ...), stored atomically.
   status put_state(const std::string& key, byte_view value);
   std::optional<bytes> get_state(const std::string& key);
+  status erase_state(const std::string& key);
 
   sql::database& db() { return *db_; }
 

@@ -23,6 +23,38 @@ std::string short_hash(const hash256& h) {
 void run(self_ptr self, actions acts, size_t from = 0);
 void try_sync(self_ptr self);
 
+std::string describe(const commit_certificate& c) {
+  std::string signers;
+  for (const auto& s : c.sigs)
+    signers += (signers.empty() ? "" : ",") + short_hash(hash256::from_view(s.validator));
+  return "block " + c.block_hash.hex() + " (round " + std::to_string(c.round) + ", " +
+         std::to_string(c.sigs.size()) + " signatures by " + signers + ")";
+}
+
+// Two valid certificates for different blocks at one height: the node stops
+// signing, deciding and relaying at once, stores the proof (it survives a
+// restart, which timed then refuses), logs both certificates, leaves them on
+// view (getforkevidence) for fork_linger_ms and then stops with its own exit
+// status. It does not guess which branch is right: that takes people.
+void halt_on_fork(self_ptr self, const fork_evidence& ev) {
+  auto& st = self->state;
+  if (st.halted) return;
+  st.halted = true;
+  spdlog::critical(
+      "FORK at height {}: two valid commit certificates for different blocks. More than 1/3 of "
+      "the voting power signed both, so finality no longer holds; this node stops following the "
+      "chain. Certificate A: {}. Certificate B: {}. The evidence is stored in the database "
+      "(getforkevidence, timed --show-fork-evidence).",
+      ev.a.height, describe(ev.a), describe(ev.b));
+  self->request<caf::message_priority::high>(st.chain, caf::infinite, persist_atom::value,
+                                             std::string("fork_evidence"), encode_fork_evidence(ev))
+      .then([self](bool ok) {
+        if (!ok) spdlog::critical("cannot store the fork evidence; it is in this log only");
+        self->delayed_send(self, std::chrono::milliseconds(self->state.fork_linger_ms),
+                           halt_atom::value);
+      });
+}
+
 sync_verdict verdict(peer::apply_result r, std::string why = {}) {
   return sync_verdict{static_cast<uint8_t>(r), std::move(why)};
 }
@@ -110,6 +142,7 @@ void commit(self_ptr self, const decided& d) {
                 h.hex(), cert.height, cert.round, err);
             return self->quit(make_halt(halt_reason::consensus_fatal));
           }
+          if (st.halted) return;  // a fork was proven meanwhile: follow no further
           spdlog::info("✅ Block {} committed at height {} ({} txs, round {}, {} signatures)",
                        short_hash(h), cert.height, blk->txs.size() - 1, cert.round,
                        cert.sigs.size());
@@ -138,6 +171,7 @@ void run(self_ptr self, actions acts, size_t from) {
   auto& st = self->state;
   for (size_t i = from; i < acts.size(); ++i) {
     action& a = acts[i];
+    if (st.halted) return;  // a proven fork: nothing more leaves this node
     if (auto* x = std::get_if<persist_signed>(&a)) {
       // Nothing else happens until the record is durable: await blocks this
       // actor's mailbox, and the broadcast that follows waits too. Of several
@@ -230,6 +264,8 @@ void run(self_ptr self, actions acts, size_t from) {
     } else if (auto* x = std::get_if<skip_production>(&a)) {
       spdlog::warn("Skipping block production: only {} masternodes active (minimum {} required)",
                    x->active, x->minimum);
+    } else if (auto* x = std::get_if<fork_proven>(&a)) {
+      halt_on_fork(self, fork_evidence{x->decided, x->other});
     } else if (auto* x = std::get_if<refused_to_sign>(&a)) {
       spdlog::error(
           "refused to sign height {} round {}: conflicts with the persisted record "
@@ -239,6 +275,46 @@ void run(self_ptr self, actions acts, size_t from) {
       spdlog::debug("consensus input rejected: {}", x->reason);
     }
   }
+}
+
+// A block a peer serves for a height this node committed, after the peer
+// announced another hash there: its certificate, checked against the set
+// of that height, either names our block (no fork), is invalid (the peer's
+// fault) or proves a fork.
+caf::result<sync_verdict> check_peer_fork(self_ptr self, const block_cert_ptr& b) {
+  auto& st = self->state;
+  const commit_certificate& theirs = b->cert;
+  uint64_t h = theirs.height;
+  if (b->blk.header.height != h || theirs.block_hash != block_hash(b->blk.header))
+    return verdict(peer::apply_result::invalid, "certificate does not name the block");
+  if (h == 0 || h >= st.core->height() || st.halted)
+    return verdict(peer::apply_result::ok, "not a height this node committed");
+  auto ours = std::make_shared<std::optional<commit_certificate>>();
+  auto rp = self->make_response_promise<sync_verdict>();
+  chain_read read_ours = [ours, h](chain_store& cs) {
+    auto c = cs.get_certificate(h);
+    if (c) *ours = std::move(c).value();
+    return std::string();
+  };
+  self->request(st.chain, caf::infinite, read_atom::value, read_ours)
+      .then([=](const std::string&) mutable {
+        self->request(self->state.chain, caf::infinite, vset_atom::value, h)
+            .then([=](const std::vector<masternode>& active) mutable {
+              auto& st = self->state;
+              auto ok = verify_certificate(st.domain, theirs,
+                                           validator_set::from_masternodes(active), *st.verifier);
+              if (!ok) {
+                rp.deliver(verdict(
+                    peer::apply_result::invalid,
+                    "certificate at height " + std::to_string(h) + ": " + ok.error_message()));
+                return;
+              }
+              if (*ours && conflicting(**ours, theirs))
+                halt_on_fork(self, fork_evidence{**ours, theirs});
+              rp.deliver(verdict(peer::apply_result::ok));
+            });
+      });
+  return rp;
 }
 
 }  // namespace
@@ -263,6 +339,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
   st.verifier = std::make_unique<cached_verifier>(200'000);
   if (setup.key)
     st.signer = std::make_unique<key_signer>(*setup.key, setup.deterministic_signatures);
+  st.fork_linger_ms = setup.fork_linger_ms;
   st.core = std::make_unique<core>(st.domain, st.cfg, st.signer.get(), st.verifier.get(),
                                    setup.persisted);
   return {
@@ -272,10 +349,11 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
             .then([=](const chain_tip& t) { start_next(self, t.height + 1, 0); });
       },
       [self](timer_atom, uint8_t kind, uint64_t height, uint32_t round) {
-        if (kind > static_cast<uint8_t>(timeout_kind::empty_wait)) return;
+        if (kind > static_cast<uint8_t>(timeout_kind::empty_wait) || self->state.halted) return;
         run(self, self->state.core->on_timeout(static_cast<timeout_kind>(kind), height, round));
       },
       [self](gossip_atom, const proposal& p) {
+        if (self->state.halted) return relay_decision{false, 0, "halted"};
         auto acts = self->state.core->on_proposal(p);
         auto d = judge_gossip(acts);
         run(self, std::move(acts));
@@ -292,6 +370,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
             "consensus: synced block {} offered at height {} (ready {}, waiting {}, committing {})",
             h, st.core->height(), st.height_ready, st.sync_waiting.has_value(),
             st.sync_commit.has_value());
+        if (st.halted) return verdict(peer::apply_result::retry, "halted: a fork was proven");
         if (h < st.core->height()) return verdict(peer::apply_result::ok, "already committed");
         // The block after one being committed: held until the next height
         // starts (a retry would cost the sync a retry delay per block).
@@ -308,6 +387,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
       [self](gossip_atom, const vote& v) {
+        if (self->state.halted) return relay_decision{false, 0, "halted"};
         auto acts = self->state.core->on_vote(v);
         auto d = judge_gossip(acts);
         run(self, std::move(acts));
@@ -324,7 +404,16 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         s.is_validator = st.signer && st.core->validators().index_of(st.signer->key()).has_value();
         s.last_certificate = st.last_cert;
         s.last_commit_ms = st.last_commit_ms;
+        s.halted = st.halted;
+        if (st.halted) s.step = "halted (fork)";
         return s;
+      },
+      [self](forkcheck_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
+        return check_peer_fork(self, b);
+      },
+      [self](halt_atom) {
+        spdlog::critical("stopping: a fork was proven (exit status 6)");
+        self->quit(make_halt(halt_reason::fork_detected));
       },
   };
 }

@@ -38,7 +38,10 @@ struct consensus_actor_state {
     block_cert_ptr blk;
     caf::typed_response_promise<sync_verdict> rp;
   };
-  std::optional<pending_sync> sync_waiting;                              // until height_ready
+  std::optional<pending_sync> sync_waiting;  // until height_ready
+  // Set once a fork is proven: no more signing, deciding or relaying.
+  bool halted = false;
+  uint64_t fork_linger_ms = 0;
   std::optional<caf::typed_response_promise<sync_verdict>> sync_commit;  // decided by a certificate
 };
 
@@ -49,6 +52,9 @@ struct consensus_setup {
   std::optional<consensus::signed_record> persisted;
   // BIP340 aux randomness off: replayable runs (the simulator).
   bool deterministic_signatures = false;
+  // After a proven fork the node stops following the chain at once, keeps
+  // answering (getforkevidence) this long, then exits (halt_reason).
+  uint64_t fork_linger_ms = 30'000;
 };
 
 consensus_actor::behavior_type consensus_impl(

@@ -10,6 +10,7 @@
 #include "actors/chain/chain_actor.hpp"
 #include "actors/consensus/consensus_actor.hpp"
 #include "actors/mempool/mempool_actor.hpp"
+#include "actors/peer/sync_core.hpp"
 #include "actors/producer/producer_actor.hpp"
 #include "messages/limits.hpp"
 #include "tests/support/chain_builder.hpp"
@@ -81,6 +82,7 @@ struct node_fixture {
     setup.cfg.block_interval_ms = 100;
     setup.cfg.empty_block_interval_ms = empty_block_interval_ms;
     setup.key = cb.operators[0];
+    setup.fork_linger_ms = 100;
     consensus = sys.spawn(consensus_impl, setup, chain, mempool, producer, clock);
     caf::anon_send(consensus, start_atom::value);
   }
@@ -494,4 +496,50 @@ TEST_CASE("finding 3: the producer drops and evicts a tx that fails with another
                  caf::actor_cast<caf::actor>(chain)})
     caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   sched.run();
+}
+
+TEST_CASE("finding 8: a peer's valid certificate for another block at a committed height halts") {
+  node_fixture n;
+  n.run_for(500);
+  REQUIRE(n.tip_height() >= 2);
+  // The one (gold) validator signs a second block for height 1.
+  block other = *n.store->get_block(1);
+  other.header.timestamp_ms += 1;
+  vote pc{vote_type::precommit, 1, 5, block_hash(other.header), n.cb.operators[0].public_key(), {}};
+  pc.sig = n.cb.operators[0].sign(vote_sign_bytes(n.chain_id, pc), hash256{});
+  commit_certificate cert{1, 5, pc.block_hash, {{pc.validator, pc.sig}}};
+  caf::scoped_actor self{n.sys};
+  self->monitor(n.consensus);
+  auto check = [&](const block_with_cert& b) {
+    self->send(n.consensus, forkcheck_atom::value, std::make_shared<const block_with_cert>(b));
+    n.sched.run();
+    sync_verdict v{99, "no reply"};
+    self->receive([&](const sync_verdict& r) { v = r; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return v;
+  };
+  // A forged certificate is the peer's fault and changes nothing.
+  block_with_cert forged{other, cert};
+  forged.cert.sigs[0].sig.v[0] ^= 1;
+  CHECK(check(forged).result == static_cast<uint8_t>(peer::apply_result::invalid));
+  // Our own block is no news.
+  CHECK(check(block_with_cert{*n.store->get_block(1), *n.store->get_certificate(1)}).result ==
+        static_cast<uint8_t>(peer::apply_result::ok));
+  CHECK_FALSE(n.store->get_state("fork_evidence"));
+  // A valid one for another block: proof of a fork.
+  CHECK(check(block_with_cert{other, cert}).result == static_cast<uint8_t>(peer::apply_result::ok));
+  uint64_t h = n.tip_height();
+  n.run_for(300);
+  auto stored = n.store->get_state("fork_evidence");
+  REQUIRE(stored);
+  auto ev = consensus::decode_fork_evidence(*stored);
+  REQUIRE(ev.ok());
+  CHECK(ev->a.height == 1);
+  CHECK(ev->b.block_hash == block_hash(other.header));
+  CHECK(n.tip_height() <= h + 1);  // it stopped following the chain
+  std::optional<caf::error> reason;
+  self->receive([&](const caf::down_msg& d) { reason = d.reason; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(reason);
+  CHECK(halt_of(*reason) == halt_reason::fork_detected);
 }

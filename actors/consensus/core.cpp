@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "messages/codec.hpp"
 #include "messages/encoding.hpp"
 
 namespace tc::consensus {
@@ -62,6 +63,42 @@ bytes encode_signed_record(const signed_record& r) {
   return w.take();
 }
 
+bool conflicting(const commit_certificate& a, const commit_certificate& b) {
+  return a.height == b.height && a.block_hash != b.block_hash && !a.block_hash.is_zero() &&
+         !b.block_hash.is_zero();
+}
+
+bytes encode_fork_evidence(const fork_evidence& f) {
+  byte_writer w;
+  w.u8(1);  // format version
+  for (const auto* c : {&f.a, &f.b}) {
+    bytes e = encode_certificate(*c);
+    w.u32(static_cast<uint32_t>(e.size()));
+    w.fixed(e);
+  }
+  return w.take();
+}
+
+result<fork_evidence> decode_fork_evidence(byte_view b) {
+  if (b.size < 1 || b.data[0] != 1) return make_error("fork evidence has an unknown version");
+  size_t at = 1;
+  fork_evidence f;
+  for (auto* c : {&f.a, &f.b}) {
+    if (b.size - at < 4) return make_error("fork evidence is truncated");
+    uint32_t n = 0;
+    for (int i = 0; i < 4; ++i) n |= uint32_t(b.data[at + i]) << (8 * i);
+    at += 4;
+    if (b.size - at < n) return make_error("fork evidence is truncated");
+    auto cert = decode_certificate(byte_view(b.data + at, n));
+    if (!cert) return make_error("fork evidence: " + cert.error_message());
+    *c = std::move(cert).value();
+    at += n;
+  }
+  if (at != b.size) return make_error("fork evidence has trailing bytes");
+  if (!conflicting(f.a, f.b)) return make_error("fork evidence certificates do not conflict");
+  return f;
+}
+
 result<signed_record> decode_signed_record(byte_view b) {
   if (b.size != 1 + 8 + 4 + 1 + 32 || b.data[0] != 1)
     return make_error("signed record has the wrong size or version");
@@ -113,7 +150,7 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
   actions out;
   height_ = height;
   set_ = std::move(set);
-  started_ = decided_ = txs_waiting_ = paused_ = false;
+  started_ = decided_ = txs_waiting_ = paused_ = fork_reported_ = false;
   round_ = 0;
   step_ = step::propose;
   proposed_this_round_ = false;
@@ -285,6 +322,7 @@ actions core::on_vote(const vote& v) {
   actions out;
   if (v.height != height_) return other_height(v.height, v);
   add_vote(v, false, out);
+  check_fork(out);
   // A counted vote means some validator started the height: join it.
   if (out.empty() || !std::holds_alternative<rejected>(out.back())) end_pause(out);
   evaluate(out);
@@ -352,7 +390,7 @@ bool core::try_commit(actions& out) {
   return false;
 }
 
-void core::decide(uint32_t r, const hash256& h, block_ptr blk, actions& out) {
+commit_certificate core::certificate(uint32_t r, const hash256& h) {
   commit_certificate cert;
   cert.height = height_;
   cert.round = r;
@@ -360,10 +398,28 @@ void core::decide(uint32_t r, const hash256& h, block_ptr blk, actions& out) {
   for (const auto& [idx, votes] : rounds_[r].precommits.by_validator)
     for (const auto& v : votes)
       if (v.block_hash == h) cert.sigs.push_back({v.validator, v.sig});
+  return cert;
+}
+
+void core::check_fork(actions& out) {
+  if (!decided_ || fork_reported_ || !last_decision_) return;
+  const hash256& mine = last_decision_->cert.block_hash;
+  for (const auto& [r, rs] : rounds_)
+    for (const auto& [h, power] : rs.precommits.power_by_hash) {
+      if (h.is_zero() || h == mine || !set_.is_quorum(power)) continue;
+      fork_reported_ = true;
+      out.push_back(fork_proven{last_decision_->cert, certificate(r, h)});
+      return;
+    }
+}
+
+void core::decide(uint32_t r, const hash256& h, block_ptr blk, actions& out) {
+  commit_certificate cert = certificate(r, h);
   decided_ = true;
   step_ = step::commit;
   last_decision_ = decided{blk, cert};
   out.push_back(decided{blk, cert});
+  check_fork(out);  // a second quorum may already be in
 }
 
 actions core::on_certificate(const block& b, const commit_certificate& cert) {

@@ -66,6 +66,18 @@ struct signed_record {
 bytes encode_signed_record(const signed_record& r);
 result<signed_record> decode_signed_record(byte_view b);
 
+// Proof of a fork, as stored in the node state ("fork_evidence") and
+// served by getforkevidence: two certificates for one height, different
+// blocks, each valid for that height's validator set.
+struct fork_evidence {
+  commit_certificate a, b;
+};
+bytes encode_fork_evidence(const fork_evidence& f);
+result<fork_evidence> decode_fork_evidence(byte_view b);
+// Both certificates name one height and different blocks (signatures are
+// checked where the validator set is known).
+bool conflicting(const commit_certificate& a, const commit_certificate& b);
+
 // ---- actions ----
 struct persist_signed {  // must be durable before the next broadcast leaves
   signed_record record;
@@ -120,9 +132,16 @@ struct refused_to_sign {  // would conflict with the persisted signed record
   signed_record wanted;
   signed_record last;
 };
+// Two valid commit certificates for different blocks at one height: more
+// than 1/3 of the power signed both, so BFT's assumption is broken and the
+// chain may have forked. The shell must stop following the chain.
+struct fork_proven {
+  commit_certificate decided;  // the one this node went by
+  commit_certificate other;
+};
 using action = std::variant<persist_signed, broadcast_proposal, broadcast_vote, schedule_timeout,
                             request_block, request_validation, decided, found_evidence, peer_behind,
-                            await_txs, skip_production, rejected, refused_to_sign>;
+                            await_txs, skip_production, rejected, refused_to_sign, fork_proven>;
 using actions = std::vector<action>;
 
 // Whether a proposal or vote from a peer goes on to the other peers, read from
@@ -206,6 +225,9 @@ class core {
   bool signed_by_validator(const vote& v) const;
   void add_vote(const vote& v, bool verified, actions& out);
   void decide(uint32_t r, const hash256& h, block_ptr blk, actions& out);
+  commit_certificate certificate(uint32_t r, const hash256& h);
+  // After deciding: a precommit quorum for another block is a fork proof.
+  void check_fork(actions& out);
   // on_proposal once the proposal is known to carry a block.
   actions accept_proposal(const proposal& p);
   enum class verdict : uint8_t { unknown, invalid, valid };
@@ -232,6 +254,7 @@ class core {
   bool txs_waiting_ = false;  // the mempool said it holds a tx (this height)
   bool paused_ = false;       // idle: round 0 waits for a tx or empty_wait
   bool decided_ = false;
+  bool fork_reported_ = false;
   uint32_t round_ = 0;
   step step_ = step::propose;
   bool proposed_this_round_ = false;

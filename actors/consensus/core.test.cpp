@@ -260,6 +260,39 @@ TEST_CASE(
   CHECK(*all<decided>(acts)[0].blk == a);
 }
 
+TEST_CASE("finding 8: a second precommit quorum at a decided height proves a fork") {
+  harness t;
+  auto o = t.others();
+  block a = t.make_block(0, 1), b = t.make_block(0, 2);
+  t.propose(t.make_proposal(0, a));
+  actions acts = t.votes({o[0], o[1], o[2]}, vote_type::precommit, 0, hash_of(a));
+  REQUIRE(all<decided>(acts).size() == 1);
+  CHECK_FALSE(has<fork_proven>(acts));
+  // More than 1/3 of the power signs another block too (here in round 1).
+  acts = t.votes({o[0], o[1]}, vote_type::precommit, 1, hash_of(b));
+  CHECK_FALSE(has<fork_proven>(acts));  // 2 of 4: no quorum, no proof
+  acts = t.votes({o[2]}, vote_type::precommit, 1, hash_of(b));
+  auto f = all<fork_proven>(acts);
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].decided.block_hash == hash_of(a));
+  CHECK(f[0].other.block_hash == hash_of(b));
+  CHECK(f[0].other.sigs.size() == 3);
+  CHECK(conflicting(f[0].decided, f[0].other));
+  CHECK(verify_certificate(test::domain_of("c"), f[0].other, t.set, t.ver).ok());
+  // Reported once.
+  CHECK_FALSE(has<fork_proven>(t.votes({t.me}, vote_type::precommit, 1, hash_of(b))));
+  // The evidence round-trips through its stored form, and only conflicting pairs do.
+  fork_evidence ev{f[0].decided, f[0].other};
+  auto back = decode_fork_evidence(encode_fork_evidence(ev));
+  REQUIRE(back.ok());
+  CHECK(back->a == ev.a);
+  CHECK(back->b == ev.b);
+  CHECK_FALSE(decode_fork_evidence(encode_fork_evidence({ev.a, ev.a})).ok());
+  bytes cut = encode_fork_evidence(ev);
+  cut.pop_back();
+  CHECK_FALSE(decode_fork_evidence(cut).ok());
+}
+
 TEST_CASE("late proposal: the polka arrives first, the block after the timeout") {
   harness t;
   auto o = t.others();

@@ -186,6 +186,23 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
           });
 }
 
+// The block a peer served at a height where it announced another hash than
+// ours: consensus checks its certificate (a valid one proves a fork and
+// halts the node; an invalid one is the peer's fault).
+void check_fork(self_ptr self, uint64_t from, const std::vector<block_with_cert>& list) {
+  auto& st = self->state;
+  if (list.empty()) return punish(self, from, 5, "announced a block it does not serve");
+  if (!st.consensus) return;
+  auto b = std::make_shared<const block_with_cert>(list[0]);
+  self->request(st.consensus, caf::infinite, forkcheck_atom::value, b)
+      .then(
+          [=](const sync_verdict& v) {
+            if (v.result == static_cast<uint8_t>(peer::apply_result::invalid))
+              punish(self, from, 50, "served an invalid certificate: " + v.why);
+          },
+          [](caf::error&) {});
+}
+
 // Returns credit for handled messages in steps, so a session's window
 // (peer_session.hpp) bounds how many of its messages can wait here.
 void credit(self_ptr self, const caf::actor& s, uint32_t n) {
@@ -240,6 +257,7 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   }
   if (auto* b = std::get_if<peer::blocks>(&m)) {
     spdlog::debug("peer {} sent {} blocks", from, b->list.size());
+    if (st.forks.take_probe_answer(from, b->list)) return check_fork(self, from, b->list);
     if (st.sync) self->send(st.sync, blocks_atom::value, from, b->list);
     return;
   }
@@ -248,6 +266,13 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
     if (it != st.sessions.end() && it->second.hello)
       it->second.hello->best_height = std::max(it->second.hello->best_height, t->height);
     if (st.sync) self->send(st.sync, peertip_atom::value, from, t->height);
+    if (auto h = st.forks.on_peer_tip(from, t->height, t->hash, st.now_ms())) {
+      spdlog::warn(
+          "peer {} announces block {} at height {}, where this node has another; "
+          "fetching it to check its certificate",
+          from, t->hash.hex().substr(0, 16), *h);
+      send_to(self, from, frame_of(peer::get_blocks{*h, 1}));
+    }
     return;
   }
   if (std::holds_alternative<peer::get_tip>(m))
@@ -286,6 +311,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
   st.now_ms = setup.now_ms;
   st.tip_height = setup.tip_height;
   st.tip_hash = setup.tip_hash;
+  if (st.tip_height > 0) st.forks.on_local_tip(st.tip_height, st.tip_hash);
   setup.io.session.mgr = self;
   st.io = setup.spawn_io ? setup.spawn_io(self, setup.io)
                          : self->system().middleman().spawn_broker(peer_io_impl, setup.io);
@@ -317,6 +343,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
     for (auto it = st.sessions.begin(); it != st.sessions.end(); ++it) {
       if (it->second.act.address() != d.source) continue;
       st.book->on_closed(it->first, st.now_ms());
+      st.forks.on_peer_gone(it->first);
       if (it->second.hello && st.sync) self->send(st.sync, gone_atom::value, it->first);
       st.sessions.erase(it);
       return;
@@ -388,6 +415,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
                        c.reason);
         }
         st.book->on_closed(s.id(), now);
+        st.forks.on_peer_gone(s.id());
         self->demonitor(s);
         st.sessions.erase(it);
       },
@@ -419,6 +447,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
       },
       [self](localtip_atom, uint64_t height, const hash256& h) {
+        self->state.forks.on_local_tip(height, h);
         self->state.tip_height = height;
         self->state.tip_hash = h;
         self->state.tip_sent_ms = self->state.now_ms();

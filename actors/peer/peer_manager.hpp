@@ -6,8 +6,10 @@
 
 #include <set>
 
+#include "actors/peer/fork_watch.hpp"
 #include "actors/peer/peer_book.hpp"
 #include "actors/peer/peer_session.hpp"
+#include "actors/peer/sync_core.hpp"
 
 namespace tc {
 
@@ -42,6 +44,7 @@ struct manager_state {
     frame_ptr frame;
   };
   std::unique_ptr<peer::peer_book> book;
+  peer::fork_watch forks;
   std::map<uint64_t, session> sessions;
   pubkey me;
   caf::actor io;

@@ -26,6 +26,9 @@ namespace {
 
 using run_atom = caf::atom_constant<caf::atom("run")>;
 constexpr uint64_t sim_mempool_max_txs = 20'000;
+// A fork must be proven within this much virtual time (tips are announced
+// after each commit and every 2 s when idle; a probe takes a round trip).
+constexpr uint64_t fork_detection_grace_ms = 6'000;
 // AddressSanitizer keeps freed memory in quarantine (up to 256 MB) and adds
 // shadow memory: the memory bound is for the nodes, not for the sanitizer.
 #if defined(__SANITIZE_ADDRESS__)
@@ -130,6 +133,9 @@ class world {
   void sample_tick();
   bool fault_on(const sim_node& n, const std::string& name) const;
   void check(run_report& r);
+  void check_accountability(run_report& r,
+                            const std::map<uint32_t, std::unique_ptr<chain_store>>& stores,
+                            const std::vector<stored_chain>& chains, bool disagree);
 
   const scenario& sc_;
   run_options opt_;
@@ -222,6 +228,7 @@ void world::start_node(sim_node& n) {
   cs.cfg.min_validators = cb_.genesis.params.min_validators;
   cs.key = *n.key;
   cs.deterministic_signatures = true;
+  cs.fork_linger_ms = 0;
   if (auto rec = (*store)->get_state("last_signed")) {
     auto r = consensus::decode_signed_record(*rec);
     TC_ASSERT(r.ok());
@@ -444,6 +451,48 @@ run_report world::run() {
   return r;
 }
 
+// Fork accountability: what a node stored as proof of a fork must hold (two
+// certificates for one height, different blocks, each valid for that
+// height's set: a false proof would halt an honest node), and when honest
+// nodes finalized different blocks, one of them must have proven it, unless
+// the fork came too close to the end of the run for the tips to cross.
+void world::check_accountability(run_report& r,
+                                 const std::map<uint32_t, std::unique_ptr<chain_store>>& stores,
+                                 const std::vector<stored_chain>& chains, bool disagree) {
+  for (const auto& [idx, cs] : stores) {
+    auto raw = cs->get_state("fork_evidence");
+    if (!raw) continue;
+    auto ev = consensus::decode_fork_evidence(*raw);
+    std::string why = ev ? "" : ev.error_message();
+    if (ev) {
+      auto set = consensus::validator_set::from_masternodes(cs->validators_at(ev->a.height));
+      consensus::cached_verifier v(1000);
+      for (const auto* c : {&ev->a, &ev->b})
+        if (auto s = consensus::verify_certificate(cb_.domain(), *c, set, v); !s)
+          why = s.error_message();
+    }
+    if (why.empty())
+      ++r.forks_detected;
+    else
+      r.violations.push_back({"accountability", "node " + std::to_string(idx) +
+                                                    " stored a false proof of a fork: " + why});
+  }
+  if (!disagree || r.forks_detected) return;
+  // When the first conflicting blocks were made, by their timestamps.
+  uint64_t fork_ms = UINT64_MAX;
+  for (const auto& c : chains)
+    for (const auto& d : chains)
+      for (size_t h = 0; h < std::min(c.hashes.size(), d.hashes.size()); ++h)
+        if (c.hashes[h] != d.hashes[h]) {
+          if (auto b = stores.at(c.node)->get_block(h + 1))
+            fork_ms = std::min(fork_ms, b->header.timestamp_ms);
+          break;
+        }
+  if (fork_ms + fork_detection_grace_ms <= base_ms_ + sc_.duration_ms)
+    r.violations.push_back(
+        {"accountability", "honest nodes finalized different blocks and none proved the fork"});
+}
+
 void world::check(run_report& r) {
   std::vector<stored_chain> chains;
   std::map<uint32_t, std::unique_ptr<chain_store>> stores;
@@ -485,7 +534,9 @@ void world::check(run_report& r) {
     if (n.safety) chains.push_back(std::move(*c));
     stores[n.idx] = std::move(cs).value();
   }
-  for (auto& v : check_agreement(chains)) r.violations.push_back(v);
+  auto disagreements = check_agreement(chains);
+  for (auto& v : disagreements) r.violations.push_back(v);
+  check_accountability(r, stores, chains, !disagreements.empty());
   if (chains.empty()) return;
   // validity and identical UTXO sets, by replay, at the lowest common height.
   uint64_t common = UINT64_MAX;
@@ -578,7 +629,8 @@ std::string run_report::summary() const {
   s += "\n  txs sent " + std::to_string(txs_sent) + ", acknowledged " +
        std::to_string(txs_acknowledged) + ", final " + std::to_string(txs_final) + "; faults " +
        std::to_string(faults_injected) + ", crashes " + std::to_string(crashes) +
-       ", evidence against " + std::to_string(evidence_committed) + " validator(s)";
+       ", evidence against " + std::to_string(evidence_committed) + " validator(s)" +
+       (forks_detected ? ", fork proven by " + std::to_string(forks_detected) + " node(s)" : "");
   s += "\n  network: " + std::to_string(frames) + " frames, " + std::to_string(frames_lost) +
        " lost, " + std::to_string(frames_duplicated) + " duplicated, " +
        std::to_string(connections) + " connections; max mempool " + std::to_string(max_mempool) +

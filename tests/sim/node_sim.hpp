@@ -37,6 +37,7 @@ struct run_report {
   uint64_t txs_sent = 0, txs_acknowledged = 0, txs_final = 0;
   uint64_t frames = 0, frames_lost = 0, frames_duplicated = 0, connections = 0;
   uint64_t faults_injected = 0, crashes = 0, evidence_committed = 0;
+  uint64_t forks_detected = 0;  // nodes that stored valid proof of a fork
   uint64_t max_mempool = 0, peak_rss_mb = 0;
   uint64_t wall_ms = 0;
   bool has(const std::string& checker) const;

@@ -19,7 +19,8 @@ namespace {
 // %V: the simulation's virtual time, so node logs line up with the schedule.
 class virtual_time_flag final : public spdlog::custom_flag_formatter {
  public:
-  void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
     std::string t = fmt::format("{:9.3f}s", static_cast<double>(sim::virtual_now_ms()) / 1000.0);
     dest.append(t.data(), t.data() + t.size());
   }
@@ -86,7 +87,10 @@ int main(int argc, char** argv) {
     // A scenario that expects a violation proves a checker can fail: some
     // run must show it (not every schedule of a Byzantine attack succeeds).
     bool expecting = !sc.expect_violation.empty();
-    bool ok = expecting ? r.has(sc.expect_violation) : r.violations.empty();
+    // A false or missing proof of a fork fails even a run that expects
+    // another violation: over-f runs must show the fork being caught.
+    bool ok =
+        expecting ? r.has(sc.expect_violation) && !r.has("accountability") : r.violations.empty();
     if (expecting && ok) ++expected_seen;
     if (!ok && !expecting) ++failed;
     if (!quiet || (!ok && !expecting)) {
