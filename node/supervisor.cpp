@@ -61,6 +61,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
                                                        s.consensus.deterministic_signatures);
   fctx.seed = s.fault_seed;
   fctx.max_block_bytes = limits::max_block_bytes;
+  fctx.wallet = s.fault_wallet;
+  fctx.min_tx_fee = params.min_tx_fee;
   auto with_fault = [&](auto pred) -> const fault::spec* {
     for (const auto& f : faults)
       if (pred(f.k)) return &f;
@@ -86,7 +88,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   producer_actor producer =
       self->spawn<caf::linked>(producer_impl, chain, mempool, s.now_ms,
                                uint64_t{limits::max_block_txs}, uint64_t{limits::max_block_bytes});
-  caf::actor flooder;  // fault injection only
+  caf::actor flooder, poisoner;  // fault injection only
 #if TC_FAULT_INJECTION
   if (auto f = with_fault([](fault::kind k) {
         return k == fault::kind::producer_invalid_block || k == fault::kind::producer_oversized;
@@ -99,7 +101,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   // Consensus faults stack: each wraps the previous one (double-propose
   // inside equivocate makes the strongest equivocator).
   for (const auto& f : faults) {
-    if (f.k > fault::kind::consensus_delay) continue;
+    if (!fault::is_consensus(f.k)) continue;
     if (!fctx.key) {
       spdlog::critical("fault {} needs a validator (masternode.enabled)", f.name);
       self->quit(caf::make_error(caf::sec::runtime_error, "consensus fault on a non-validator"));
@@ -140,7 +142,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     ms.spawn_io = s.spawn_peer_io;
 #if TC_FAULT_INJECTION
     if (auto f = with_fault([](fault::kind k) {
-          return k == fault::kind::peer_garbage || k == fault::kind::peer_replay;
+          return k == fault::kind::peer_garbage || k == fault::kind::peer_replay ||
+                 k == fault::kind::peer_padded_duplicates;
         }))
       ms.io.session.fault = fault::session_faults(*f, ctx_for(*f));
 #endif
@@ -148,6 +151,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
 #if TC_FAULT_INJECTION
     if (auto f = with_fault([](fault::kind k) { return k == fault::kind::mempool_flood; }))
       flooder = fault::start_flooder(self, peers, *f, ctx_for(*f));
+    if (auto f = with_fault([](fault::kind k) { return k == fault::kind::mempool_poison_pairs; }))
+      poisoner = fault::start_poisoner(self, peers, chain, *f, ctx_for(*f));
 #endif
     sync = self->spawn<caf::linked>(sync_impl, peers, consensus, start_tip.height, s.now_ms);
     self->send(consensus, wire_atom::value, peer_out_actor{peers}, sync);
@@ -229,6 +234,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
         (void)rpc;
         (void)sync;
         (void)flooder;
+        (void)poisoner;
         trace(*tracer, "supervisor", "chain", "tip");
         trace(*tracer, "supervisor", "mempool", "info");
         trace(*tracer, "supervisor", "consensus", "status");

@@ -29,6 +29,8 @@ struct supervisor_setup {
   // in actors/fault/fault.hpp). Empty: an honest node.
   std::vector<std::string> faults;
   uint64_t fault_seed = 0;
+  // Funds a faulty node may spend (mempool:poison-pairs).
+  std::optional<secret_key> fault_wallet;
   // Whether a fault (by its name as given) is on now; unset: always.
   std::function<bool(const std::string&)> fault_active;
 };

@@ -312,6 +312,7 @@ int main(int argc, char** argv) {
     setup.cfg = cfg;
     setup.faults = faults;
     setup.fault_seed = wall_ms();
+    setup.fault_wallet = cs.key;  // a masternode key owns its rewards
     setup.now_ms = wall_ms;
     setup.now_us = [] {
       return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(

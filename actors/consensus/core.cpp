@@ -442,6 +442,7 @@ void core::evaluate(actions& out) {
   for (int guard = 0; guard < 1000; ++guard) {
     if (decided_ || try_commit(out)) return;
     if (!started_) return;
+    adopt_late_polka();
     // Round skip: > 1/3 of the power is already in a later round.
     bool skipped = false;
     for (auto it = rounds_.rbegin(); it != rounds_.rend() && it->first > round_; ++it) {
@@ -507,6 +508,38 @@ void core::evaluate(actions& out) {
     return;
   }
   TC_ASSERT_MSG(false, "consensus rules did not settle");
+}
+
+void core::resend_proof_of_lock(actions& out) {
+  // The polka behind our valid value, which others may have lost (a
+  // partition, a dropped frame): without it, a validator locked on that
+  // value and the rest, who never saw the polka, wait on each other until
+  // the locked one proposes. Each vote once per round change.
+  if (valid_round_ < 0) return;
+  auto it = rounds_.find(static_cast<uint32_t>(valid_round_));
+  if (it == rounds_.end()) return;
+  for (const auto& [idx, votes] : it->second.prevotes.by_validator)
+    for (const auto& v : votes)
+      if (v.block_hash == valid_hash_) out.push_back(broadcast_vote{v});
+}
+
+void core::adopt_late_polka() {
+  // A polka of an earlier round that reached us late is a valid value too:
+  // this node then re-proposes it (with that proof of lock) when it is the
+  // proposer, which a validator locked on it prevotes. The lock is not
+  // touched: safety rests on the lock rule of whoever receives a proposal,
+  // never on what a proposer chose to propose.
+  for (auto it = rounds_.begin(); it != rounds_.end() && it->first < round_; ++it) {
+    if (static_cast<int64_t>(it->first) <= valid_round_) continue;
+    for (const auto& [h, power] : it->second.prevotes.power_by_hash) {
+      if (h.is_zero() || !set_.is_quorum(power)) continue;
+      if (block_ptr b = validated_block(h)) {
+        valid_round_ = it->first;
+        valid_hash_ = h;
+        valid_block_ = b;
+      }
+    }
+  }
 }
 
 void core::arm_timer(timeout_kind k, actions& out) {
@@ -590,6 +623,7 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
               if (it != t->by_validator.end()) out.push_back(broadcast_vote{it->second[0]});
             }
           }
+        resend_proof_of_lock(out);
         start_round(round_ + 1, out);
       }
       break;

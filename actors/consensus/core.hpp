@@ -214,6 +214,8 @@ class core {
   bool try_commit(actions& out);
   void start_round(uint32_t r, actions& out);
   void arm_timer(timeout_kind k, actions& out);  // once per round and kind
+  void resend_proof_of_lock(actions& out);
+  void adopt_late_polka();
   void do_prevote(const hash256& h, actions& out);
   void do_precommit(const hash256& h, actions& out);
   void sign_and_send_vote(vote_type t, const hash256& h, actions& out);

@@ -16,13 +16,23 @@ const std::vector<entry>& catalogue() {
       {"consensus:bad-sig", kind::consensus_bad_sig, "",
        "proposals and votes carry broken signatures"},
       {"consensus:delay", kind::consensus_delay, "MS", "proposals and votes leave MS late"},
+      {"consensus:body-swap", kind::consensus_body_swap, "",
+       "each proposal also goes out with another body under the same header and signature"},
+      {"consensus:replay-proposals", kind::consensus_replay_proposals, "",
+       "re-sends the proposals (and re-proposals) it saw from others, as they were and with "
+       "swapped bodies"},
       {"producer:invalid-block", kind::producer_invalid_block, "double-spend|bad-reward|bad-merkle",
        "its blocks break one rule (default: a different one each time)"},
       {"producer:oversized", kind::producer_oversized, "", "its blocks are over the size cap"},
       {"mempool:flood", kind::mempool_flood, "TX_PER_S",
        "floods peers with junk transactions (default 5000/s)"},
+      {"mempool:poison-pairs", kind::mempool_poison_pairs, "",
+       "gossips pairs of transactions each valid alone but never together (two registrations "
+       "of one operator key), paid from its own outputs"},
       {"peer:garbage", kind::peer_garbage, "", "writes random bytes to every peer"},
       {"peer:replay", kind::peer_replay, "", "sends peers' own messages back to them, repeatedly"},
+      {"peer:padded-duplicates", kind::peer_padded_duplicates, "",
+       "sends peers' own messages back, as they were and in non-canonical encodings"},
       {"chain:crash-restart", kind::chain_crash_restart, "MS",
        "the node's actors die and come back from its database (real timed: every MS, default "
        "20000)"},
@@ -68,6 +78,21 @@ result<spec> parse(const std::string& text) {
 bool is_byzantine(kind k) {
   return k != kind::chain_crash_restart && k != kind::consensus_silent &&
          k != kind::consensus_delay;
+}
+
+bool is_consensus(kind k) {
+  switch (k) {
+    case kind::consensus_silent:
+    case kind::consensus_equivocate:
+    case kind::consensus_double_propose:
+    case kind::consensus_bad_sig:
+    case kind::consensus_delay:
+    case kind::consensus_body_swap:
+    case kind::consensus_replay_proposals:
+      return true;
+    default:
+      return false;
+  }
 }
 
 void break_signature(signature& s) {
@@ -151,6 +176,67 @@ transaction junk_tx(std::mt19937_64& rng) {
   return t;
 }
 
+block swap_body(const block& b, std::mt19937_64& rng) {
+  block s = b;  // the header, merkle root included, stays as it was
+  if (!s.txs.empty() && !s.txs[0].outputs.empty()) s.txs[0].outputs[0].value += 1;
+  s.txs.push_back(junk_tx(rng));
+  return s;
+}
+
+bytes padded_copy(const bytes& payload) {
+  bytes out = payload;
+  if (out.size() < 8) return out;
+  uint32_t words = 0;
+  for (int i = 0; i < 4; ++i) words |= uint32_t(out[4 + i]) << (8 * i);
+  ++words;  // a single-segment message: its one size grows by the unused word
+  for (int i = 0; i < 4; ++i) out[4 + i] = static_cast<uint8_t>(words >> (8 * i));
+  out.insert(out.end(), 8, 0);
+  return out;
+}
+
+secret_key random_key(std::mt19937_64& rng) {
+  hash256 seed;
+  for (auto& x : seed.v) x = static_cast<uint8_t>(rng());
+  auto k = secret_key::from_bytes(seed);
+  for (uint8_t i = 1; !k; ++i) {  // a zero or too large scalar: about 2^-128
+    seed.v[0] ^= i;
+    k = secret_key::from_bytes(seed);
+  }
+  return std::move(k).value();
+}
+
+std::pair<transaction, transaction> poison_pair(const sign_domain& domain, const secret_key& wallet,
+                                                const funding& a, const funding& b, amount fee,
+                                                const secret_key& op, bool registering) {
+  auto make = [&](const funding& f) {
+    transaction t;
+    t.inputs.push_back({f.first, {}});
+    t.outputs.push_back({f.second.value - fee, wallet.public_key()});
+    if (registering) {
+      t.kind = tx_kind::mn_register;
+      mn_registration r;
+      r.tier = mn_tier::free;
+      r.operator_key = op.public_key();
+      r.net_address = "127.0.0.1:1";
+      t.registration = r;
+    } else {
+      t.kind = tx_kind::mn_deregister;
+      t.deregistration = mn_deregistration{op.public_key(), {}};
+    }
+    hash256 id = txid(t);
+    // Deterministic aux: a simulated run replays byte for byte.
+    t.inputs[0].sig = wallet.sign(tx_sighash(domain, id, 0, f.second), hash256{});
+    if (registering)
+      t.registration->operator_sig =
+          op.sign(tx_sighash(domain, id, sighash_operator, {0, op.public_key()}), hash256{});
+    else  // a free-tier masternode's owner is its operator key
+      t.deregistration->owner_sig =
+          op.sign(tx_sighash(domain, id, sighash_owner, {0, op.public_key()}), hash256{});
+    return t;
+  };
+  return {make(a), make(b)};
+}
+
 std::vector<bytes> garbage_fault::on_tick(uint64_t) {
   bytes junk(64 + rng_() % 512);
   for (auto& x : junk) x = static_cast<uint8_t>(rng_());
@@ -168,7 +254,10 @@ void replay_fault::on_received(const bytes& payload) {
 
 std::vector<bytes> replay_fault::on_tick(uint64_t) {
   std::vector<bytes> out;
-  for (const auto& p : kept_) out.push_back(peer::make_frame(p));
+  for (const auto& p : kept_) {
+    out.push_back(peer::make_frame(p));
+    if (padded_) out.push_back(peer::make_frame(padded_copy(p)));
+  }
   return out;
 }
 

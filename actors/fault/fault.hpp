@@ -20,17 +20,21 @@
 namespace tc::fault {
 
 enum class kind : uint8_t {
-  consensus_silent,          // sends no proposal and no vote
-  consensus_equivocate,      // every vote also goes out for a conflicting block
-  consensus_double_propose,  // two different valid blocks per proposal
-  consensus_bad_sig,         // proposals and votes carry broken signatures
-  consensus_delay,           // proposals and votes leave ARG ms late
-  producer_invalid_block,    // ARG: double-spend | bad-reward | bad-merkle (default: rotate)
-  producer_oversized,        // blocks over the size cap
-  mempool_flood,             // floods peers with junk txs (ARG per second, default 5000)
-  peer_garbage,              // writes random bytes to every peer
-  peer_replay,               // re-sends what peers sent it, again and again
-  chain_crash_restart,       // the node's actors die and come back from its database
+  consensus_silent,            // sends no proposal and no vote
+  consensus_equivocate,        // every vote also goes out for a conflicting block
+  consensus_double_propose,    // two different valid blocks per proposal
+  consensus_bad_sig,           // proposals and votes carry broken signatures
+  consensus_delay,             // proposals and votes leave ARG ms late
+  consensus_body_swap,         // each proposal also goes out with another body under its header
+  consensus_replay_proposals,  // re-sends others' proposals, as they were and with swapped bodies
+  producer_invalid_block,      // ARG: double-spend | bad-reward | bad-merkle (default: rotate)
+  producer_oversized,          // blocks over the size cap
+  mempool_flood,               // floods peers with junk txs (ARG per second, default 5000)
+  mempool_poison_pairs,        // gossips pairs of txs each valid alone, never together
+  peer_garbage,                // writes random bytes to every peer
+  peer_replay,                 // re-sends what peers sent it, again and again
+  peer_padded_duplicates,      // re-sends what peers sent it in non-canonical encodings
+  chain_crash_restart,         // the node's actors die and come back from its database
 };
 
 struct spec {
@@ -55,6 +59,8 @@ std::string describe_all();
 
 // Does this behaviour make a node Byzantine (as opposed to merely crashing)?
 bool is_byzantine(kind k);
+// Is it carried out by a faulty consensus actor (needs a validator key)?
+bool is_consensus(kind k);
 
 // ---- pure tampering ----
 void break_signature(signature& s);
@@ -71,6 +77,21 @@ std::string break_block(block& b, const std::string& how);
 void oversize_block(block& b, size_t max_block_bytes);
 // A well-formed transfer spending an output that does not exist.
 transaction junk_tx(std::mt19937_64& rng);
+// The same header (and so the same signature) over another body: the
+// reward tx pays one unit more and a junk tx is appended.
+block swap_body(const block& b, std::mt19937_64& rng);
+// The same message content in another legal Cap'n Proto layout: one unused
+// word inside the segment (non-canonical).
+bytes padded_copy(const bytes& payload);
+// Pairs of txs each valid alone but never together, each paying its fee
+// from its own output of `wallet`: two free-tier registrations of `op`
+// (registering), or two deregistrations of the free-tier masternode `op`.
+using funding = std::pair<outpoint, tx_output>;
+std::pair<transaction, transaction> poison_pair(const sign_domain& domain, const secret_key& wallet,
+                                                const funding& a, const funding& b, amount fee,
+                                                const secret_key& op, bool registering);
+// A fresh key from the fault's random source.
+secret_key random_key(std::mt19937_64& rng);
 
 // peer:garbage: random bytes each tick.
 class garbage_fault final : public peer::session_fault {
@@ -84,14 +105,17 @@ class garbage_fault final : public peer::session_fault {
 };
 
 // peer:replay: keeps the last messages the peer sent and sends them all back
-// (re-framed) on every tick.
+// (re-framed) on every tick. With `padded`, each goes back in a
+// non-canonical encoding as well (peer:padded-duplicates).
 class replay_fault final : public peer::session_fault {
  public:
   static constexpr size_t max_kept = 64;
+  explicit replay_fault(bool padded = false) : padded_(padded) {}
   void on_received(const bytes& payload) override;
   std::vector<bytes> on_tick(uint64_t now_ms) override;
 
  private:
+  bool padded_;
   std::vector<bytes> kept_;
   size_t next_ = 0;
 };

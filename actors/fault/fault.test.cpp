@@ -4,9 +4,10 @@
 
 #include "actors/peer/frame.hpp"
 #include "crypto/schnorr.hpp"
+#include "messages/codec.hpp"
 #include "messages/limits.hpp"
 #include "messages/validation.hpp"
-#include "storage/chain_rules.hpp"
+#include "storage/chain_store.hpp"
 #include "tests/support/chain_builder.hpp"
 
 using namespace tc;
@@ -118,4 +119,64 @@ TEST_CASE("wire faults: garbage is not a frame; replay re-frames what was receiv
   CHECK((*f)->size() == 3);
   std::mt19937_64 rng(4);
   CHECK(check_tx_stateless(fault::junk_tx(rng)).ok());
+}
+
+TEST_CASE("body swap keeps header and signature, and the body no longer matches the header") {
+  chain_builder cb;
+  auto cs = cb.open_memory();
+  std::mt19937_64 rng(5);
+  block b = cb.next_block(*cs, rng, 3);
+  REQUIRE(check_block_stateless(b).ok());
+  block s = fault::swap_body(b, rng);
+  CHECK(s.header == b.header);
+  CHECK_FALSE(s == b);
+  auto r = check_block_stateless(s);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error_message().find("merkle") != std::string::npos);
+}
+
+TEST_CASE("a padded copy carries the same content in a layout peers refuse") {
+  vote v{vote_type::prevote, 3, 0, hash256{}, test::key_from_seed(1).public_key(), {}};
+  bytes canonical = encode_message(peer::prevote{v});
+  bytes padded = fault::padded_copy(canonical);
+  CHECK(padded.size() == canonical.size() + 8);
+  auto r = decode_message(padded);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error_message().find("canonical") != std::string::npos);
+  fault::replay_fault replay(true);
+  replay.on_received(canonical);
+  CHECK(replay.on_tick(0).size() == 2);  // as it was, and padded
+}
+
+TEST_CASE("a poison pair: each valid alone at the tip, the chain keeps one of the two") {
+  chain_builder cb;
+  auto cs = cb.open_memory();
+  const secret_key& w = cb.owners[0];
+  auto utxos = cs->utxos_of(w.public_key(), 2);
+  REQUIRE(utxos.size() == 2);
+  std::mt19937_64 rng(6);
+  amount fee = cb.genesis.params.min_tx_fee;
+  secret_key op = fault::random_key(rng);
+  fault::funding fa{utxos[0].first, utxos[0].second.out}, fb{utxos[1].first, utxos[1].second.out};
+  auto [a, b] = fault::poison_pair(cb.domain(), w, fa, fb, fee, op, true);
+  CHECK(a.registration->operator_key == b.registration->operator_key);
+  CHECK(cs->check_tx(a, txid(a), true).ok());
+  CHECK(cs->check_tx(b, txid(b), true).ok());
+  auto sel = cs->select_valid({&a, &b}, {txid(a), txid(b)});
+  REQUIRE(sel.ok());
+  CHECK(sel->kept == std::vector<size_t>{0});
+  CHECK(sel->dropped.size() == 1);
+  // Once registered, two deregistrations of it: the same again.
+  REQUIRE(cb.connect(*cs, cb.make_block(*cs, {a}, fee)).ok());
+  auto more = cs->utxos_of(w.public_key(), 4);
+  std::vector<fault::funding> fresh;
+  for (auto& [o, u] : more)
+    if (o != utxos[1].first && o.txid != txid(a)) fresh.push_back({o, u.out});
+  REQUIRE(fresh.size() >= 2);
+  auto [c, d] = fault::poison_pair(cb.domain(), w, fresh[0], fresh[1], fee, op, false);
+  CHECK(cs->check_tx(c, txid(c), true).ok());
+  CHECK(cs->check_tx(d, txid(d), true).ok());
+  auto sel2 = cs->select_valid({&c, &d}, {txid(c), txid(d)});
+  REQUIRE(sel2.ok());
+  CHECK(sel2->kept.size() == 1);
 }

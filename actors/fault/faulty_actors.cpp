@@ -2,8 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <deque>
+#include <set>
+
 #include "crypto/hash.hpp"
 #include "messages/encoding.hpp"
+#include "storage/chain_store.hpp"
 
 namespace tc::fault {
 
@@ -24,6 +28,9 @@ struct consensus_state {
   // The honest votes this node cast per (height, round): a proposal that
   // shows up later gets a conflicting vote too.
   std::map<std::pair<uint64_t, uint32_t>, std::vector<vote>> voted;
+  // Others' proposals, for consensus:replay-proposals (the last few).
+  std::deque<proposal> seen;
+  std::mt19937_64 rng;
   uint64_t tampered = 0;
 };
 using consensus_ptr = faulty_consensus_actor::stateful_pointer<consensus_state>;
@@ -77,6 +84,29 @@ void out_vote(consensus_ptr self, const vote& v) {
   }
 }
 
+// The same proposal (header, signature) with another body.
+proposal swapped(consensus_ptr self, const proposal& p) {
+  proposal q = p;
+  q.blk = std::make_shared<const block>(swap_body(*p.blk, self->state.rng));
+  return q;
+}
+
+// consensus:replay-proposals: every proposal from another node is kept (the
+// last few) and, with each new one, all kept ones go out again as they were
+// and with swapped bodies: stale copies, replayed re-proposals, bodies that
+// do not match their headers.
+void replay_seen(consensus_ptr self, const proposal& p) {
+  auto& st = self->state;
+  st.seen.push_back(p);
+  while (st.seen.size() > 8) st.seen.pop_front();
+  if (!st.ctx.on() || !st.peers) return;
+  for (const auto& old : st.seen) {
+    self->send(st.peers, bcast_atom::value, wrap(old));
+    self->send(st.peers, bcast_atom::value, wrap(swapped(self, old)));
+  }
+  note(self, "replayed proposals, with swapped bodies");
+}
+
 // A proposal seen (received, or sent by this node): with equivocation on,
 // every vote already cast in that round gets a twin for it.
 void saw_proposal(consensus_ptr self, const proposal& p) {
@@ -118,6 +148,15 @@ void out_proposal(consensus_ptr self, const proposal& p) {
       self->send(st.peers, bcast_atom::value, wrap(second_proposal(st.ctx.domain, p, *st.ctx.key)));
       return note(self, "proposed two blocks");
     }
+    case kind::consensus_body_swap: {
+      // Half the time the swapped copy goes first, so a peer sees it before
+      // the real one.
+      proposal q = swapped(self, p);
+      bool first = st.rng() & 1;
+      self->send(st.peers, bcast_atom::value, wrap(first ? q : p));
+      self->send(st.peers, bcast_atom::value, wrap(first ? p : q));
+      return note(self, "proposal also sent with another body under its header");
+    }
     default:
       self->send(st.peers, bcast_atom::value, wrap(p));
   }
@@ -129,6 +168,7 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
   st.inner = std::move(inner);
   st.s = std::move(s);
   st.ctx = std::move(ctx);
+  st.rng.seed(st.ctx.seed);
   spdlog::warn("[fault {}] this node's consensus is faulty", st.s.name);
   return {
       [self](start_atom) { self->send(self->state.inner, start_atom::value); },
@@ -137,6 +177,7 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
       },
       [self](gossip_atom, const proposal& p) -> caf::result<consensus::relay_decision> {
         saw_proposal(self, p);
+        if (self->state.s.k == kind::consensus_replay_proposals) replay_seen(self, p);
         return self->delegate(self->state.inner, gossip_atom::value, p);
       },
       [self](gossip_atom, const vote& v) -> caf::result<consensus::relay_decision> {
@@ -251,6 +292,83 @@ caf::behavior flooder(caf::event_based_actor* self, peer_manager_actor peers, sp
   };
 }
 
+// ---- mempool:poison-pairs ----
+
+using poison_atom = caf::atom_constant<caf::atom("poison")>;
+constexpr uint64_t poison_tick_ms = 500;
+
+// Every tick: two unused outputs of the wallet pay for a pair of txs each
+// valid alone, never together, gossiped together: two free-tier
+// registrations of a new operator key or, once one of those is registered,
+// two deregistrations of it (so the run does not pile up masternodes that
+// never vote). A pool that held both would make every block invalid;
+// honest pools keep the first of each pair.
+struct poison_state {
+  std::mt19937_64 rng;
+  std::set<outpoint> used;
+  std::vector<secret_key> keys;  // registered by our pairs (or on their way)
+};
+
+void poison_tick(caf::event_based_actor* self, peer_manager_actor peers, chain_actor chain,
+                 const context& ctx, std::shared_ptr<poison_state> ps) {
+  struct view {
+    std::vector<std::pair<outpoint, utxo_entry>> utxos;
+    std::set<pubkey> live;  // our keys that are registered and not removed
+  };
+  auto found = std::make_shared<view>();
+  pubkey owner = ctx.wallet->public_key();
+  std::vector<pubkey> ours;
+  for (const auto& k : ps->keys) ours.push_back(k.public_key());
+  chain_read look = [found, owner, ours](chain_store& cs) {
+    found->utxos = cs.utxos_of(owner, 64);
+    for (const auto& k : ours) {
+      auto it = cs.masternodes().find(k);
+      if (it != cs.masternodes().end() && !it->second.removed_height) found->live.insert(k);
+    }
+    return std::string();
+  };
+  self->request(chain, caf::infinite, read_atom::value, look).then([=](const std::string&) {
+    std::vector<funding> fresh;
+    for (const auto& [o, u] : found->utxos)
+      if (!ps->used.count(o) && u.out.value > 2 * ctx.min_tx_fee) fresh.push_back({o, u.out});
+    if (fresh.size() < 2) return;
+    ps->used.insert(fresh[0].first);
+    ps->used.insert(fresh[1].first);
+    const secret_key* op = nullptr;
+    for (const auto& k : ps->keys)
+      if (found->live.count(k.public_key())) op = &k;
+    bool registering = op == nullptr;
+    if (registering) {
+      if (ps->keys.size() >= 4) ps->keys.erase(ps->keys.begin());  // never made it: let go
+      ps->keys.push_back(random_key(ps->rng));
+      op = &ps->keys.back();
+    }
+    auto pair =
+        poison_pair(ctx.domain, *ctx.wallet, fresh[0], fresh[1], ctx.min_tx_fee, *op, registering);
+    self->send(peers, relay_atom::value,
+               tx_batch{std::make_shared<const transaction>(pair.first),
+                        std::make_shared<const transaction>(pair.second)});
+  });
+}
+
+caf::behavior poisoner(caf::event_based_actor* self, peer_manager_actor peers, chain_actor chain,
+                       spec s, context ctx) {
+  auto ps = std::make_shared<poison_state>();
+  ps->rng.seed(ctx.seed);
+  if (!ctx.wallet) {
+    spdlog::error("[fault {}] no wallet to pay from: doing nothing", s.name);
+    return {[](poison_atom) {}};
+  }
+  spdlog::warn("[fault {}] gossiping pairs of txs valid alone, not together", s.name);
+  self->send(self, poison_atom::value);
+  return {
+      [=](poison_atom) {
+        self->delayed_send(self, std::chrono::milliseconds(poison_tick_ms), poison_atom::value);
+        if (ctx.on()) poison_tick(self, peers, chain, ctx, ps);
+      },
+  };
+}
+
 }  // namespace
 
 consensus_actor wrap_consensus(caf::event_based_actor* parent, consensus_actor honest,
@@ -286,6 +404,11 @@ class gated_fault final : public peer::session_fault {
 };
 }  // namespace
 
+caf::actor start_poisoner(caf::event_based_actor* parent, peer_manager_actor peers,
+                          chain_actor chain, const spec& s, const context& ctx) {
+  return parent->spawn<caf::linked>(poisoner, std::move(peers), std::move(chain), s, ctx);
+}
+
 peer::session_fault_factory session_faults(const spec& s, const context& ctx) {
   auto next = std::make_shared<uint64_t>(ctx.seed);
   auto active = ctx.active;
@@ -293,9 +416,9 @@ peer::session_fault_factory session_faults(const spec& s, const context& ctx) {
     return [next, active] {
       return std::make_unique<gated_fault>(std::make_unique<garbage_fault>((*next)++), active);
     };
-  if (s.k == kind::peer_replay)
-    return [active] {
-      return std::make_unique<gated_fault>(std::make_unique<replay_fault>(), active);
+  if (s.k == kind::peer_replay || s.k == kind::peer_padded_duplicates)
+    return [active, padded = s.k == kind::peer_padded_duplicates] {
+      return std::make_unique<gated_fault>(std::make_unique<replay_fault>(padded), active);
     };
   return {};
 }

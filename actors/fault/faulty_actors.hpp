@@ -16,6 +16,10 @@ struct context {
   std::shared_ptr<consensus::signer> key;  // the validator's key (consensus faults)
   uint64_t seed = 0;                       // every random choice derives from it
   size_t max_block_bytes = 0;
+  // Funds the node may spend (mempool:poison-pairs): in timed the masternode
+  // key, which owns its rewards; in the simulator its masternode's owner.
+  std::optional<secret_key> wallet;
+  amount min_tx_fee = 0;
   // Whether the behaviour is on right now (the simulator switches faults on
   // and off on a schedule); null: always.
   std::function<bool()> active;
@@ -30,6 +34,9 @@ producer_actor wrap_producer(caf::event_based_actor* parent, producer_actor hone
 // mempool:flood: an actor that hands the peer manager junk txs to gossip.
 caf::actor start_flooder(caf::event_based_actor* parent, peer_manager_actor peers, const spec& s,
                          const context& ctx);
+// mempool:poison-pairs: an actor that gossips pairs valid alone, not together.
+caf::actor start_poisoner(caf::event_based_actor* parent, peer_manager_actor peers,
+                          chain_actor chain, const spec& s, const context& ctx);
 // peer:* faults: what each session of the node installs (null: none).
 peer::session_fault_factory session_faults(const spec& s, const context& ctx);
 

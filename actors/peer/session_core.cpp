@@ -202,7 +202,7 @@ void session_core::handle(uint64_t now_ms, message&& m, std::shared_ptr<const by
                        "proposal's body does not match its header: " + s.error_message(), out);
   }
   std::optional<hash256> key = gossip_key(m);
-  if (key && recent_.note(*key) > 1 + free_repeats)
+  if (key && recent_.note(*key, now_ms) > 1 + free_repeats)
     return misbehave(repeat_penalty, std::string("repeated the same ") + kind_name(m), out);
   out.push_back(deliver{std::move(m), std::move(payload), key});
 }
@@ -283,14 +283,19 @@ session_actions session_core::on_tick(uint64_t now_ms, uint64_t ping_nonce) {
   return out;
 }
 
-uint32_t recent_keys::note(const hash256& key) {
-  auto [it, fresh] = counts_.try_emplace(key, 0);
-  if (it->second < UINT32_MAX) ++it->second;
-  uint32_t n = it->second;
+uint32_t recent_keys::note(const hash256& key, uint64_t now_ms) {
+  auto [it, fresh] = seen_.try_emplace(key);
+  entry& e = it->second;
+  if (fresh || now_ms >= e.last_ms + repeat_window_ms)
+    e.burst = 1;
+  else if (e.burst < UINT32_MAX)
+    ++e.burst;
+  e.last_ms = now_ms;
+  uint32_t n = e.burst;
   if (fresh) {
     order_.push_back(key);
     if (order_.size() > capacity_) {
-      counts_.erase(order_.front());
+      seen_.erase(order_.front());
       order_.pop_front();
     }
   }

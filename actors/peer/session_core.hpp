@@ -48,25 +48,33 @@ constexpr size_t max_handshake_frame_bytes = 8 * 1024;
 
 // Misbehaviour points for a proposal whose body does not match its header.
 constexpr uint32_t proposal_body_penalty = 25;
-// A peer repeating one proposal, vote or tx: the first copies are passed on
-// (a node re-sends its own votes when a round ends and a polka's prevotes
-// with a re-proposal, so an honest peer may repeat a few times); each copy
-// past free_repeats is dropped and costs repeat_penalty points.
+// A peer repeating one proposal, vote or tx in a burst: the first copies
+// are passed on, each copy past free_repeats within repeat_window_ms of the
+// one before is dropped and costs repeat_penalty points. Honest nodes do
+// repeat content, but a round apart (their own votes when a round ends, a
+// polka's prevotes with each re-proposal and round change), never in bursts.
 constexpr uint32_t free_repeats = 2;
 constexpr uint32_t repeat_penalty = 5;
+constexpr uint64_t repeat_window_ms = 250;
 
-// The gossip keys (messages/gossip.hpp) one peer sent lately and how often,
-// the oldest forgotten first past `capacity`.
+// The gossip keys (messages/gossip.hpp) one peer sent lately: when last, and
+// how many copies in the current burst; the oldest forgotten first past
+// `capacity`.
 class recent_keys {
  public:
   explicit recent_keys(size_t capacity) : capacity_(capacity) {}
-  // How many times `key` has now been seen (1 the first time).
-  uint32_t note(const hash256& key);
-  size_t size() const { return counts_.size(); }
+  // Copies of `key` in its current burst, this one included (1: the first,
+  // or the first after a quiet repeat_window_ms).
+  uint32_t note(const hash256& key, uint64_t now_ms);
+  size_t size() const { return seen_.size(); }
 
  private:
+  struct entry {
+    uint64_t last_ms = 0;
+    uint32_t burst = 0;
+  };
   size_t capacity_;
-  std::unordered_map<hash256, uint32_t, fixed_bytes_hasher> counts_;
+  std::unordered_map<hash256, entry, fixed_bytes_hasher> seen_;
   std::deque<hash256> order_;
 };
 

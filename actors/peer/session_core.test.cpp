@@ -339,7 +339,7 @@ TEST_CASE("finding 4: a peer repeating one vote is passed on a few times, then c
   v.sig = key.sign(vote_sign_bytes(test::domain_of("c"), v), hash256{});
   bytes f = frame_of(prevote{v});
   for (uint32_t i = 0; i < 1 + free_repeats; ++i) {
-    session_actions acts = b.core.on_bytes(2 + i, f);
+    session_actions acts = b.core.on_bytes(2 + i, f);  // a burst, 1 ms apart
     // Every delivered copy carries the content key the manager dedups by.
     for (auto& x : acts)
       if (auto* d = std::get_if<deliver>(&x)) CHECK(d->key == gossip_key(prevote{v}));
@@ -350,20 +350,25 @@ TEST_CASE("finding 4: a peer repeating one vote is passed on a few times, then c
   b.take(b.core.on_bytes(10, f));
   CHECK(b.delivered.size() == 1 + free_repeats);  // dropped
   CHECK(b.core.stats().score == repeat_penalty);
+  // The same again a round later (an honest node re-sending its vote) is free.
+  b.take(b.core.on_bytes(10 + repeat_window_ms, f));
+  CHECK(b.delivered.size() == 2 + free_repeats);
+  CHECK(b.core.stats().score == repeat_penalty);
   // A different vote is new content.
   vote w = v;
   w.round = 1;
   w.sig = key.sign(vote_sign_bytes(test::domain_of("c"), w), hash256{});
-  b.take(b.core.on_bytes(11, frame_of(prevote{w})));
-  CHECK(b.delivered.size() == 2 + free_repeats);
+  b.take(b.core.on_bytes(11 + repeat_window_ms, frame_of(prevote{w})));
+  CHECK(b.delivered.size() == 3 + free_repeats);
 }
 
-TEST_CASE("recent keys forget the oldest past their capacity") {
+TEST_CASE("recent keys count bursts and forget the oldest past their capacity") {
   recent_keys r(2);
-  CHECK(r.note(hash256{{1}}) == 1);
-  CHECK(r.note(hash256{{1}}) == 2);
-  CHECK(r.note(hash256{{2}}) == 1);
-  CHECK(r.note(hash256{{3}}) == 1);  // forgets {1}
+  CHECK(r.note(hash256{{1}}, 0) == 1);
+  CHECK(r.note(hash256{{1}}, 10) == 2);
+  CHECK(r.note(hash256{{1}}, 10 + repeat_window_ms) == 1);  // a quiet window: a new burst
+  CHECK(r.note(hash256{{2}}, 0) == 1);
+  CHECK(r.note(hash256{{3}}, 0) == 1);  // forgets {1}
   CHECK(r.size() == 2);
-  CHECK(r.note(hash256{{1}}) == 1);
+  CHECK(r.note(hash256{{1}}, 1) == 1);
 }

@@ -131,6 +131,10 @@ same_utxos() {  # node0 and node $1 report the same height, tip and UTXO digest
   return 1
 }
 kill -9 "$(cat "$N5/pid")"
+# kill -9 is asynchronous: the process (and its lock on the data dir) is
+# gone only once it has been reaped.
+for _ in $(seq 1 100); do kill -0 "$(cat "$N5/pid")" 2>/dev/null || break; sleep 0.05; done
+wait "$(cat "$N5/pid")" 2>/dev/null || true
 rm -f "$N5"/chain.db*
 "$TIMED" --config "$N5/timed.toml" >> "$N5/out.log" 2>&1 &
 echo $! > "$N5/pid"

@@ -87,6 +87,10 @@ class world {
       : sc_(s), opt_(o), model_(s, o.seed * 7919 + 1), cb_(8, s.nodes, 8), rng_(o.seed) {
     for (uint32_t i = 0; i < s.nodes; ++i) cb_.genesis.masternodes[i].tier = s.tiers[i];
     for (uint32_t i = 0; i < s.nodes; ++i) cb_.genesis.masternodes[i].net_address = node_addr(i);
+    // Funds only faulty nodes spend (mempool:poison-pairs), apart from what
+    // the load generator spends: a client's tx is never undercut by a fault.
+    for (int i = 0; i < 32; ++i)
+      cb_.genesis.allocations.push_back({1'000 * coin, fault_wallet_.public_key()});
     cfg_.set("scheduler.policy", caf::atom("testing"));
     cfg_.set("logger.verbosity", caf::atom("quiet"));
     sys_ = std::make_unique<caf::actor_system>(cfg_);
@@ -153,6 +157,7 @@ class world {
   std::vector<sim_node> nodes_;
   std::set<outpoint> used_;  // spent by a tx the load generator sent (a run sends < 10^5)
   std::vector<acked_tx> acked_;
+  secret_key fault_wallet_ = test::key_from_seed(9'999);
   uint64_t sent_ = 0, faults_injected_ = 0, crashes_ = 0, max_mempool_ = 0;
   double load_carry_ = 0;
   uint64_t start_rss_mb_ = 0, peak_rss_mb_ = 0;
@@ -253,6 +258,7 @@ void world::start_node(sim_node& n) {
   for (const auto& f : n.faults)
     if (fault::parse(f.name)->k != fault::kind::chain_crash_restart) s.faults.push_back(f.name);
   s.fault_seed = opt_.seed * 131 + n.idx * 17 + n.restarts;
+  s.fault_wallet = fault_wallet_;
   uint32_t idx = n.idx;
   s.fault_active = [this, idx](const std::string& name) { return fault_on(nodes_[idx], name); };
   n.sup = sys_->spawn(node_supervisor, s);
