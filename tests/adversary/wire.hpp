@@ -1,0 +1,85 @@
+#pragma once
+// The adversary's transport: a TCP connection to a node, an authenticated
+// peer session on top of it (the project's own session_core, codec and
+// keys: the adversary speaks the protocol exactly, then abuses it), and a
+// raw HTTP client for the RPC attacks. Blocking and single-threaded: an
+// attack is a script, not a node.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/peer/session_core.hpp"
+
+namespace tc::adversary {
+
+uint64_t now_ms();
+
+// A blocking TCP connection with a receive timeout.
+class tcp {
+ public:
+  explicit tcp(const std::string& host_port, int recv_timeout_ms = 200);
+  ~tcp();
+  tcp(const tcp&) = delete;
+  tcp& operator=(const tcp&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  bool send(const bytes& b);
+  bool send(const std::string& s) { return send(bytes(s.begin(), s.end())); }
+  // Bytes that arrived within the receive timeout; nullopt once closed.
+  std::optional<bytes> recv();
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_ = -1;
+  bool closed_ = false;
+};
+
+struct chain_identity {
+  std::string chain_id = "timecoin-localnet";
+  hash256 genesis;
+};
+
+// An authenticated session with a fresh key (every attack is a newcomer:
+// bans of earlier attacks do not carry over).
+class peer_link {
+ public:
+  peer_link(const std::string& target, const chain_identity& id);
+  // Completes the handshake; false if the node refused or was silent.
+  bool handshake(uint64_t timeout_ms = 5'000);
+  // Messages that arrived within `ms` (answering pings meanwhile).
+  std::vector<peer::message> poll(uint64_t ms);
+  // Waits up to `ms` for a message of kind T.
+  template <class T>
+  std::optional<T> wait_for(uint64_t ms) {
+    uint64_t end = now_ms() + ms;
+    while (now_ms() < end && !closed()) {
+      for (auto& m : poll(100))
+        if (auto* x = std::get_if<T>(&m)) return *x;
+    }
+    return std::nullopt;
+  }
+  bool send(const peer::message& m);
+  bool send_payload(const bytes& payload);  // a frame around any payload
+  bool send_raw(const bytes& b) { return conn_.send(b); }
+  // Closed by the node (its reason, when it sent a reject).
+  bool closed() const { return conn_.closed() || core_.closed(); }
+  const std::string& close_reason() const { return close_reason_; }
+  uint64_t node_height() const { return node_height_; }
+
+ private:
+  void run(peer::session_actions acts);
+  tcp conn_;
+  consensus::key_signer me_;
+  peer::session_core core_;
+  std::vector<peer::message> inbox_;
+  std::string close_reason_;
+  uint64_t node_height_ = 0;
+};
+
+// One HTTP exchange on its own connection; the whole response, or empty.
+std::string http_exchange(const std::string& target, const std::string& request,
+                          uint64_t timeout_ms);
+// A JSON-RPC POST with HTTP Basic credentials ("user:password").
+std::string http_post(const std::string& credentials, const std::string& body);
+
+}  // namespace tc::adversary
