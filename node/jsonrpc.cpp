@@ -78,4 +78,32 @@ json id_of(const json& r) {
   return *id;
 }
 
+namespace {
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+}  // namespace
+
+std::string handle(std::string_view body, const handlers& h) {
+  auto parsed = parse_body(body);
+  if (!parsed.value) return dump(parsed.error);
+  const json& req = *parsed.value;
+  if (!req.is_array()) {
+    json res = h.call(req);
+    return is_notification(req) ? "" : dump(res);
+  }
+  if (req.empty()) return dump(error_response(invalid_request, "Invalid Request: empty batch"));
+  if (req.size() > max_batch)
+    return dump(error_response(invalid_request, "batch larger than " + std::to_string(max_batch)));
+  std::map<size_t, json> grouped;
+  if (h.group) grouped = h.group(req);
+  json out = json::array();
+  for (size_t i = 0; i < req.size(); ++i) {
+    auto g = grouped.find(i);
+    json res = g != grouped.end() ? g->second : h.call(req[i]);
+    if (!is_notification(req[i])) out.push_back(std::move(res));
+  }
+  return out.empty() ? "" : dump(out);
+}
+
 }  // namespace tc::jsonrpc

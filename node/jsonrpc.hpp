@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -46,5 +48,18 @@ std::optional<std::string> invalid(const json& r);
 bool is_notification(const json& r);
 // The id to answer with: the request's own when it is a valid id, else null.
 json id_of(const json& r);
+
+// The methods, as the envelope layer sees them.
+struct handlers {
+  // One request object (valid or not) to its response object.
+  std::function<json(const json& request)> call;
+  // Optional: answers some members of a batch at once (by index), e.g. all
+  // sendrawtransaction calls in one mempool round trip.
+  std::function<std::map<size_t, json>(const json& batch)> group;
+};
+// One HTTP body in, one out: "" when nothing is to be answered (only
+// notifications). Parse errors, invalid requests, empty and oversized
+// batches get their standard errors; a notification gets no answer.
+std::string handle(std::string_view body, const handlers& h);
 
 }  // namespace tc::jsonrpc

@@ -617,30 +617,17 @@ std::string dump(const json& j) {
 }  // namespace
 
 std::string rpc_server::handle(const std::string& body) {
-  auto parsed = jsonrpc::parse_body(body);
-  if (!parsed.value) return dump(parsed.error);
-  const json& req = *parsed.value;
-  if (!req.is_array()) {
-    json res = impl_->call(req);
-    return jsonrpc::is_notification(req) ? "" : dump(res);
-  }
-  if (req.empty()) return dump(jsonrpc::error_response(-32600, "Invalid Request: empty batch"));
-  if (req.size() > jsonrpc::max_batch)
-    return dump(
-        jsonrpc::error_response(-32600, "batch larger than " + std::to_string(jsonrpc::max_batch)));
-  std::map<size_t, json> grouped;
-  try {
-    grouped = impl_->submit_grouped(req);
-  } catch (const rpc_error& e) {
-    return dump(jsonrpc::error_response(e.code, e.message));
-  }
-  json out = json::array();
-  for (size_t i = 0; i < req.size(); ++i) {
-    auto g = grouped.find(i);
-    json res = g != grouped.end() ? g->second : impl_->call(req[i]);
-    if (!jsonrpc::is_notification(req[i])) out.push_back(std::move(res));
-  }
-  return out.empty() ? "" : dump(out);
+  jsonrpc::handlers h;
+  h.call = [this](const json& req) { return impl_->call(req); };
+  h.group = [this](const json& batch) {
+    try {
+      return impl_->submit_grouped(batch);
+    } catch (const rpc_error& e) {  // the node is unavailable: each answers for itself
+      std::map<size_t, json> none;
+      return none;
+    }
+  };
+  return jsonrpc::handle(body, h);
 }
 
 const node_config& rpc_server::config() const {
