@@ -1,6 +1,7 @@
 #include "storage/chain_rules.hpp"
 
 #include "messages/encoding.hpp"
+#include "messages/limits.hpp"
 
 namespace tc {
 
@@ -12,6 +13,8 @@ bool masternode::active_at(uint64_t h, uint32_t delay) const {
 
 bool masternode::collateral_locked_at(uint64_t h, uint32_t delay) const {
   if (tier == mn_tier::free) return false;
+  // Slashing costs the collateral: it stays locked for good.
+  if (slashed) return true;
   return !removed_height || h < *removed_height + delay;
 }
 
@@ -42,10 +45,19 @@ uint64_t total_weight(const std::vector<masternode>& set) {
   return w;
 }
 
-result<std::vector<tx_output>> reward_outputs(const chain_params& p, amount fees,
+amount block_subsidy(const chain_params& p, uint64_t height) {
+  using wide = __int128;
+  if (height == 0) return 0;
+  wide before = wide(p.block_reward) * wide(height - 1);  // what earlier blocks created
+  wide left = wide(max_money) - wide(p.genesis_supply) - before;
+  if (left <= 0) return 0;
+  return static_cast<amount>(std::min<wide>(left, p.block_reward));
+}
+
+result<std::vector<tx_output>> reward_outputs(const chain_params& p, uint64_t height, amount fees,
                                               const pubkey& proposer,
                                               const std::vector<masternode>& active) {
-  auto total = checked_add(p.block_reward, fees);
+  auto total = checked_add(block_subsidy(p, height), fees);
   if (!total) return make_error("reward plus fees overflow");
   const masternode* prop = nullptr;
   for (const auto& m : active)
@@ -72,6 +84,12 @@ result<std::vector<tx_output>> reward_outputs(const chain_params& p, amount fees
 }
 
 namespace {
+size_t live_count(const registry& reg) {
+  size_t n = 0;
+  for (const auto& [k, m] : reg) n += !m.removed_height;
+  return n;
+}
+
 const masternode* find_live(const registry& reg, const pubkey& key) {
   auto it = reg.find(key);
   if (it == reg.end() || it->second.removed_height) return nullptr;
@@ -114,6 +132,12 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
       return make_error(find_live(ctx.reg, r.operator_key)
                             ? "operator key is already a registered masternode"
                             : "operator key was a masternode before; register a new key");
+    // A certificate carries at most max_validators signatures and the
+    // reward tx an output per masternode: a larger set could never finish
+    // a block again.
+    if (live_count(ctx.reg) >= limits::max_validators)
+      return make_error("the masternode limit (" + std::to_string(limits::max_validators) +
+                        ") is reached");
     tx_output owner_out{0, r.operator_key};
     if (r.tier == mn_tier::free) {
       if (!p.allow_free_tier) return make_error("free tier is not allowed on this network");
@@ -140,6 +164,11 @@ result<amount> check_tx_contextual(const transaction& tx, const hash256& id,
     const auto& d = *tx.deregistration;
     const masternode* m = find_live(ctx.reg, d.operator_key);
     if (!m) return make_error("no registered masternode with that operator key");
+    // Below min_validators nothing can be produced, so nothing could ever
+    // be registered again: the last ones cannot leave.
+    if (live_count(ctx.reg) <= p.min_validators)
+      return make_error("deregistering would leave fewer than min_validators (" +
+                        std::to_string(p.min_validators) + ") masternodes");
     tx_output signed_out = m->tier == mn_tier::free ? tx_output{0, m->operator_key}
                                                     : tx_output{tier_collateral(m->tier), m->owner};
     if (ctx.check_signatures &&

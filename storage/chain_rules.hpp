@@ -43,11 +43,16 @@ using registry = std::map<pubkey, masternode>;
 std::vector<masternode> active_set(const registry& reg, uint64_t height, uint32_t delay);
 uint64_t total_weight(const std::vector<masternode>& set);
 
-// The exact reward outputs of a block: block_reward + fees; proposer_share
+// The new coins a block at `height` may create: block_reward, until what
+// genesis created plus every earlier block's subsidy reaches the supply cap
+// (max_money); then less, then nothing (fees still go to the validators).
+amount block_subsidy(const chain_params& p, uint64_t height);
+
+// The exact reward outputs of a block: its subsidy + fees; proposer_share
 // percent (plus rounding dust) to the proposer's owner, the rest to every
 // active masternode's owner in proportion to tier weight, in set order; zero
 // amounts are left out. Fails when the proposer is not in the set.
-result<std::vector<tx_output>> reward_outputs(const chain_params& p, amount fees,
+result<std::vector<tx_output>> reward_outputs(const chain_params& p, uint64_t height, amount fees,
                                               const pubkey& proposer,
                                               const std::vector<masternode>& active);
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "messages/encoding.hpp"
+#include "messages/limits.hpp"
 #include "tests/support/chain_builder.hpp"
 
 using namespace tc;
@@ -135,7 +136,7 @@ TEST_CASE("reward split follows tier weights; dust goes to the proposer") {
     set[i].owner.v.fill(static_cast<uint8_t>(i + 10));
     set[i].tier = tiers[i];
   }
-  auto outs = reward_outputs(p, 7, set[1].operator_key, set);
+  auto outs = reward_outputs(p, 5, 7, set[1].operator_key, set);
   REQUIRE(outs.ok());
   amount total = 0;
   for (auto& o : *outs) total += o.value;
@@ -148,7 +149,34 @@ TEST_CASE("reward split follows tier weights; dust goes to the proposer") {
   CHECK((*outs)[0].owner == set[1].owner);
   pubkey stranger;
   stranger.v.fill(99);
-  CHECK_FALSE(reward_outputs(p, 0, stranger, set).ok());
+  CHECK_FALSE(reward_outputs(p, 5, 0, stranger, set).ok());
+}
+
+TEST_CASE("review: the subsidy stops at the supply cap; fees still pay") {
+  chain_params p;
+  p.block_reward = 100 * coin;
+  p.genesis_supply = max_money - 250 * coin;  // room for two and a half blocks
+  CHECK(block_subsidy(p, 1) == 100 * coin);
+  CHECK(block_subsidy(p, 2) == 100 * coin);
+  CHECK(block_subsidy(p, 3) == 50 * coin);
+  CHECK(block_subsidy(p, 4) == 0);
+  CHECK(block_subsidy(p, UINT64_MAX) == 0);  // no overflow at any height
+  amount issued = p.genesis_supply;
+  for (uint64_t h = 1; h <= 10; ++h) issued += block_subsidy(p, h);
+  CHECK(issued == max_money);
+  std::vector<masternode> set(1);
+  set[0].operator_key.v.fill(1);
+  auto outs = reward_outputs(p, 9, 7, set[0].operator_key, set);
+  REQUIRE(outs.ok());
+  REQUIRE(outs->size() == 1);
+  CHECK((*outs)[0].value == 7);  // fees only
+  // Mainnet's parameters reach the cap too: at 100 TIME a block it once
+  // would have passed 1e9 TIME within months.
+  chain_params m;
+  m.block_reward = 100 * coin;
+  m.genesis_supply = 0;
+  CHECK(block_subsidy(m, 10'000'000) == 100 * coin);
+  CHECK(block_subsidy(m, 10'000'001) == 0);
 }
 
 TEST_CASE("an operator key registers once, ever: a removed masternode cannot come back") {
@@ -171,4 +199,68 @@ TEST_CASE("an operator key registers once, ever: a removed masternode cannot com
   s = cb.connect(*cs, cb.make_block(*cs, {again}, fee));
   REQUIRE_FALSE(s.ok());
   CHECK(s.error_message().find("was a masternode before") != std::string::npos);
+}
+
+TEST_CASE(
+    "review: slashing costs the collateral; the set never outgrows certificates or drops below its "
+    "minimum") {
+  chain_params p;
+  p.min_validators = 2;
+  p.allow_free_tier = true;
+  p.min_tx_fee = 1;
+  registry reg;
+  auto add = [&](uint8_t i, mn_tier t) {
+    masternode m;
+    m.operator_key.v.fill(i);
+    m.tier = t;
+    m.collateral = {hash256{{i}}, 0};
+    reg[m.operator_key] = m;
+  };
+  add(1, mn_tier::bronze);
+  add(2, mn_tier::free);
+  // A slashed masternode's collateral stays locked, whatever the height.
+  masternode& slashed = reg.begin()->second;
+  slashed.slashed = true;
+  slashed.removed_height = 5;
+  CHECK(slashed.collateral_locked_at(5 + 1000, 2));
+  CHECK(locked_collateral(reg, 1'000'000, 2).count(slashed.collateral));
+  slashed.slashed = false;
+  slashed.removed_height.reset();
+
+  tx_output funds{10 * coin, {}};
+  utxo_lookup lookup = [&](const outpoint&) { return std::optional<utxo_entry>{{funds, 0}}; };
+  std::set<outpoint> none;
+  auto check = [&](const transaction& tx) {
+    return check_tx_contextual(tx, txid(tx), lookup, {p, reg, none, 10, false});
+  };
+  transaction dereg;
+  dereg.kind = tx_kind::mn_deregister;
+  dereg.inputs.push_back({{hash256{{9}}, 0}, {}});
+  dereg.outputs.push_back({coin, {}});
+  dereg.deregistration = mn_deregistration{reg.begin()->first, {}};
+  auto r = check(dereg);
+  REQUIRE_FALSE(r.ok());  // 2 live, min 2: the last ones cannot leave
+  CHECK(r.error_message().find("min_validators") != std::string::npos);
+  add(3, mn_tier::free);
+  CHECK(check(dereg).ok());
+
+  transaction reg_tx;
+  reg_tx.kind = tx_kind::mn_register;
+  reg_tx.inputs.push_back({{hash256{{9}}, 1}, {}});
+  reg_tx.outputs.push_back({coin, {}});
+  mn_registration mr;
+  mr.operator_key.v.fill(0xee);
+  reg_tx.registration = mr;
+  CHECK(check(reg_tx).ok());
+  for (size_t i = reg.size(); i < limits::max_validators; ++i) {
+    masternode m;
+    m.operator_key.v.fill(0x77);
+    m.operator_key.v[0] = static_cast<uint8_t>(i);
+    m.operator_key.v[1] = static_cast<uint8_t>(i >> 8);
+    reg[m.operator_key] = m;
+  }
+  REQUIRE(reg.size() == limits::max_validators);
+  r = check(reg_tx);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error_message().find("masternode limit") != std::string::npos);
 }

@@ -128,6 +128,8 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   block gblock = make_genesis_block(genesis);
   cs->genesis_hash_ = block_hash(gblock.header);
   cs->params_.domain = signing_domain(cs->params_.chain_id, cs->genesis_hash_);
+  for (const auto& tx : gblock.txs)
+    for (const auto& o : tx.outputs) cs->params_.genesis_supply += o.value;
 
   bool in_memory = path == ":memory:";
   struct stat st {};
@@ -539,11 +541,11 @@ status chain_store::finish_plan(const block& b, amount fees, const std::vector<m
       m.removed_height = h.height;
     }
   }
-  auto expected = reward_outputs(params_, fees, h.proposer, active);
+  auto expected = reward_outputs(params_, h.height, fees, h.proposer, active);
   if (!expected) return make_error("reward: " + expected.error_message());
   if (b.txs[0].outputs != *expected)
     return make_error("reward outputs do not pay block reward + fees (" +
-                      format_amount(params_.block_reward + fees) +
+                      format_amount(block_subsidy(params_, h.height) + fees) +
                       ") as the proposer/masternode split requires");
   for (uint32_t j = 0; j < b.txs[0].outputs.size(); ++j)
     plan.overlay[{plan.digests[0].txid, j}] = utxo_entry{b.txs[0].outputs[j], h.height};

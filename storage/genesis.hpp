@@ -25,6 +25,9 @@ struct chain_params {
   // to. Derived, not a parameter (params_hash leaves it out): set by
   // chain_store::open and genesis_domain().
   sign_domain domain;
+  // What the genesis block created (allocations and collateral outputs).
+  // Derived like `domain`: set by chain_store::open.
+  amount genesis_supply = 0;
 };
 
 struct genesis_masternode {

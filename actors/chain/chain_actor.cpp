@@ -204,7 +204,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
       },
       [self](vset_atom, uint64_t height) { return self->state.store->validators_at(height); },
       [self](reward_atom, uint64_t height, amount fees, const pubkey& proposer) {
-        auto r = reward_outputs(self->state.store->params(), fees, proposer,
+        auto r = reward_outputs(self->state.store->params(), height, fees, proposer,
                                 self->state.store->validators_at(height));
         return r ? *r : std::vector<tx_output>{};
       },

@@ -55,12 +55,38 @@ const char* timeout_name(timeout_kind k) {
 
 bytes encode_signed_record(const signed_record& r) {
   byte_writer w;
-  w.u8(1);  // format version
+  w.u8(2);  // format version (1: without the lock)
   w.u64(r.height);
   w.u32(r.round);
   w.u8(static_cast<uint8_t>(r.stage));
   w.fixed(r.block_hash);
+  w.i64(r.locked_round);
+  w.fixed(r.locked_hash);
   return w.take();
+}
+
+result<signed_record> decode_signed_record(byte_view b) {
+  constexpr size_t v1 = 1 + 8 + 4 + 1 + 32, v2 = v1 + 8 + 32;
+  if (b.size < 1 || !((b.data[0] == 1 && b.size == v1) || (b.data[0] == 2 && b.size == v2)))
+    return make_error("signed record has the wrong size or version");
+  auto le = [&](size_t at, int n) {
+    uint64_t v = 0;
+    for (int i = 0; i < n; ++i) v |= uint64_t(b.data[at + i]) << (8 * i);
+    return v;
+  };
+  signed_record r;
+  r.height = le(1, 8);
+  r.round = static_cast<uint32_t>(le(9, 4));
+  if (b.data[13] > 2) return make_error("signed record has an unknown step");
+  r.stage = static_cast<step>(b.data[13]);
+  r.block_hash = hash256::from_view(byte_view(b.data + 14, 32));
+  if (b.data[0] == 2) {
+    r.locked_round = static_cast<int64_t>(le(v1, 8));
+    r.locked_hash = hash256::from_view(byte_view(b.data + v1 + 8, 32));
+    if (r.locked_round < -1 || r.locked_round > int64_t(r.round))
+      return make_error("signed record has an impossible lock");
+  }
+  return r;
 }
 
 bool conflicting(const commit_certificate& a, const commit_certificate& b) {
@@ -97,18 +123,6 @@ result<fork_evidence> decode_fork_evidence(byte_view b) {
   if (at != b.size) return make_error("fork evidence has trailing bytes");
   if (!conflicting(f.a, f.b)) return make_error("fork evidence certificates do not conflict");
   return f;
-}
-
-result<signed_record> decode_signed_record(byte_view b) {
-  if (b.size != 1 + 8 + 4 + 1 + 32 || b.data[0] != 1)
-    return make_error("signed record has the wrong size or version");
-  signed_record r;
-  for (int i = 0; i < 8; ++i) r.height |= uint64_t(b.data[1 + i]) << (8 * i);
-  for (int i = 0; i < 4; ++i) r.round |= uint32_t(b.data[9 + i]) << (8 * i);
-  if (b.data[13] > 2) return make_error("signed record has an unknown step");
-  r.stage = static_cast<step>(b.data[13]);
-  r.block_hash = hash256::from_view(byte_view(b.data + 14, 32));
-  return r;
 }
 
 core::core(sign_domain domain, consensus_config cfg, signer* me, sig_verifier* verifier,
@@ -157,6 +171,12 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
   locked_hash_ = valid_hash_ = hash256{};
   locked_round_ = valid_round_ = -1;
   locked_block_ = valid_block_ = nullptr;
+  if (last_signed_ && last_signed_->height == height && last_signed_->locked_round >= 0) {
+    // Restarted mid-height: the lock this node held stands (its block body
+    // is gone, so it cannot re-propose it, but it prevotes nothing else).
+    locked_round_ = last_signed_->locked_round;
+    locked_hash_ = last_signed_->locked_hash;
+  }
   rounds_.clear();
   checked_.clear();
   auto buffered = std::move(next_height_);
@@ -210,7 +230,7 @@ actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
   p.pol_round = reproposal ? static_cast<int32_t>(valid_round_) : -1;
   p.blk = b;
   p.proposer = me_->key();
-  signed_record rec{height, round, step::propose, h};
+  signed_record rec{height, round, step::propose, h, locked_round_, locked_hash_};
   if (!may_sign(rec, out)) return out;
   p.sig = me_->sign(proposal_sign_bytes(domain_, height, round, p.pol_round, h));
   proposed_this_round_ = true;
@@ -579,7 +599,9 @@ bool core::may_sign(const signed_record& rec, actions& out) {
 
 void core::sign_and_send_vote(vote_type t, const hash256& h, actions& out) {
   if (!am_validator()) return;
-  signed_record rec{height_, round_, t == vote_type::prevote ? step::prevote : step::precommit, h};
+  signed_record rec{
+      height_, round_,        t == vote_type::prevote ? step::prevote : step::precommit,
+      h,       locked_round_, locked_hash_};
   if (!may_sign(rec, out)) return;
   vote v{t, height_, round_, h, me_->key(), {}};
   v.sig = me_->sign(vote_sign_bytes(domain_, v));

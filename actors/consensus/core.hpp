@@ -50,17 +50,23 @@ struct consensus_config {
 // interval.
 uint64_t next_height_delay_ms(uint64_t block_timestamp_ms, uint64_t now_ms, uint64_t interval_ms);
 
-// What this node last signed. Persisted before the signature leaves the
-// node; after a restart the core never signs anything at or below it that
-// conflicts with it.
+// What this node last signed, and the lock it held then. Persisted before
+// the signature leaves the node; after a restart the core never signs
+// anything at or below it that conflicts with it, and keeps the lock: a
+// validator that precommitted a block and forgot it on restart could
+// prevote another in a later round, which counts against the Byzantine
+// budget like any amnesia.
 struct signed_record {
   uint64_t height = 0;
   uint32_t round = 0;
   step stage = step::propose;  // propose, prevote or precommit
   hash256 block_hash;
+  int64_t locked_round = -1;  // at `height`; -1: no lock
+  hash256 locked_hash;
   friend bool operator==(const signed_record& a, const signed_record& b) {
     return a.height == b.height && a.round == b.round && a.stage == b.stage &&
-           a.block_hash == b.block_hash;
+           a.block_hash == b.block_hash && a.locked_round == b.locked_round &&
+           a.locked_hash == b.locked_hash;
   }
 };
 bytes encode_signed_record(const signed_record& r);

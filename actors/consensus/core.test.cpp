@@ -498,6 +498,43 @@ TEST_CASE("restart after signing a prevote never signs a conflicting one") {
   CHECK(sent_vote(acts)->block_hash == hash_of(a));
 }
 
+TEST_CASE("review: a restart keeps the lock, not only the last signature") {
+  // Locked on a in round 0 (a polka, our precommit), then restarted.
+  harness first;
+  auto o = first.others();
+  block a = first.make_block(0, 1);
+  first.propose(first.make_proposal(0, a));
+  first.votes({o[0], o[1]}, vote_type::prevote, 0, hash_of(a));
+  REQUIRE(first.c->locked());
+  auto record = first.c->last_signed();
+  REQUIRE(record);
+  CHECK(record->stage == step::precommit);
+  CHECK(record->locked_round == 0);
+  CHECK(record->locked_hash == hash_of(a));
+  auto decoded = decode_signed_record(encode_signed_record(*record));
+  REQUIRE(decoded.ok());
+  CHECK(*decoded == *record);
+  // Round 1 after the restart proposes another block b (no proof of lock):
+  // the restarted validator must prevote nil, as it would have unrestarted.
+  harness again(4, *decoded);
+  CHECK(again.c->locked() == std::make_pair(hash_of(a), uint32_t{0}));
+  again.c->on_timeout(timeout_kind::propose, 1, 0);  // refused (already signed round 0)
+  again.votes({o[0], o[1], o[2]}, vote_type::precommit, 0, hash256{});
+  again.c->on_timeout(timeout_kind::precommit, 1, 0);
+  REQUIRE(again.c->round() == 1);
+  block b = again.make_block(1, 2);
+  actions acts = again.propose(again.make_proposal(1, b));
+  REQUIRE(sent_vote(acts));
+  CHECK(sent_vote(acts)->is_nil());
+  // Records of the earlier format (no lock) still read.
+  bytes v1 = encode_signed_record(*record);
+  v1.resize(1 + 8 + 4 + 1 + 32);
+  v1[0] = 1;
+  auto old = decode_signed_record(v1);
+  REQUIRE(old.ok());
+  CHECK(old->locked_round == -1);
+}
+
 TEST_CASE("round skip: more than 1/3 of the power in a later round") {
   harness t;
   auto o = t.others();

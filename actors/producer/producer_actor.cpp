@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "messages/encoding.hpp"
+#include "messages/limits.hpp"
 
 namespace tc {
 
@@ -31,7 +32,10 @@ block assemble(const chain_tip& tip, uint64_t height, const pubkey& proposer, ui
   b.txs.reserve(txs.size() + 1);
   b.txs.push_back(std::move(reward));
   for (const auto& t : txs) b.txs.push_back(*t);
-  for (const auto& [key, e] : ev) b.evidence_list.push_back(e);
+  for (const auto& [key, e] : ev) {
+    if (b.evidence_list.size() >= limits::max_block_evidence) break;  // the rest: later blocks
+    b.evidence_list.push_back(e);
+  }
   b.header.merkle_root = merkle_root(leaves);
   b.header.evidence_hash = evidence_hash(b.evidence_list);
   return b;

@@ -42,7 +42,7 @@ block chain_builder::make_block(chain_store& cs, std::vector<transaction> txs, a
   transaction reward;
   reward.kind = tx_kind::reward;
   reward.height = b.header.height;
-  auto outs = reward_outputs(cs.params(), fees, b.header.proposer, active);
+  auto outs = reward_outputs(cs.params(), b.header.height, fees, b.header.proposer, active);
   reward.outputs =
       outs ? *outs : std::vector<tx_output>{{cs.params().block_reward, b.header.proposer}};
   b.txs.push_back(reward);
