@@ -258,7 +258,8 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
     // lost here only costs it that message.
     const pubkey& key = std::holds_alternative<vote>(msg) ? std::get<vote>(msg).validator
                                                           : std::get<proposal>(msg).proposer;
-    if (!set_.index_of(key)) return {rejected{"next-height message from a non-validator"}};
+    if (!set_.index_of(key))
+      return {rejected{"next-height message from a non-validator", false, true}};
     // Each validator gets an equal share of the buffer: one that signs
     // message after message for the next height (all valid) fills only its
     // own share. An honest validator needs a few per round, and one lost
@@ -266,7 +267,7 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
     size_t share = std::max<size_t>(8, cfg_.max_buffered_next / std::max<size_t>(set_.size(), 1));
     size_t& used = next_height_share_[key];
     if (used >= share || next_height_.size() >= cfg_.max_buffered_next)
-      return {rejected{"next-height buffer full for this validator"}};
+      return {rejected{"next-height buffer full for this validator", false, true}};
     bool ok = std::holds_alternative<vote>(msg)
                   ? signed_by_validator(std::get<vote>(msg))
                   : signed_by_proposer(std::get<proposal>(msg),
@@ -277,8 +278,9 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
     return {};
   }
   if (height < height_) return {peer_behind{height}};
-  return {rejected{"message for height " + std::to_string(height) + " at height " +
-                   std::to_string(height_)}};
+  return {rejected{
+      "message for height " + std::to_string(height) + " at height " + std::to_string(height_),
+      false, true}};
 }
 
 bool core::signed_by_proposer(const proposal& p, const hash256& block_hash) const {
@@ -298,7 +300,8 @@ actions core::on_proposal(const proposal& p) {
 actions core::accept_proposal(const proposal& p) {
   actions out;
   if (p.height != height_) return other_height(p.height, p);
-  if (p.round > round_ + cfg_.max_future_rounds) return {rejected{"proposal round too far ahead"}};
+  if (p.round > round_ + cfg_.max_future_rounds)
+    return {rejected{"proposal round too far ahead", false, true}};
   if (set_.empty() || p.proposer != set_.proposer(p.height, p.round))
     return {rejected{"proposal from a validator that is not this round's proposer"}};
   if (p.blk->header.height != p.height)
@@ -353,7 +356,7 @@ void core::add_vote(const vote& v, bool verified, actions& out) {
   auto idx = set_.index_of(v.validator);
   if (!idx) return out.push_back(rejected{"vote from a key that is not a validator"});
   if (v.round > round_ + cfg_.max_future_rounds)
-    return out.push_back(rejected{"vote round too far ahead"});
+    return out.push_back(rejected{"vote round too far ahead", false, true});
   if (!verified && !signed_by_validator(v))
     return out.push_back(rejected{"vote signature is invalid", true});
   round_state& rs = rounds_[v.round];
@@ -675,6 +678,7 @@ relay_decision judge_gossip(const actions& acts) {
     if (std::holds_alternative<peer_behind>(a)) d.relay = false;
     if (auto* r = std::get_if<rejected>(&a)) {
       d.relay = false;
+      d.later |= r->later;
       if (r->fault) {
         d.penalty = 25;  // four in a row reach the ban threshold
         d.why = r->reason;

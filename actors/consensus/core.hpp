@@ -133,6 +133,11 @@ struct rejected {  // input refused; not relayed
   // the round's proposer) are not faults: a relay checked a next-height
   // message against the set before a registration changed it.
   bool fault = false;
+  // Refused for now only (a height or round this node has not reached, a
+  // full next-height share): the same message may be accepted later, so the
+  // peer layer must not remember it as seen (honest nodes re-send lost
+  // votes; a copy dropped as "seen" would make the re-send useless).
+  bool later = false;
 };
 struct refused_to_sign {  // would conflict with the persisted signed record
   signed_record wanted;
@@ -158,6 +163,7 @@ struct relay_decision {
   bool relay = true;
   uint32_t penalty = 0;
   std::string why;
+  bool later = false;  // refused for now only: do not remember it as seen
 };
 relay_decision judge_gossip(const actions& acts);
 

@@ -96,7 +96,9 @@ class peer_book {
   const std::map<std::string, book_address>& addresses() const { return addrs_; }
 
   // Gossip dedup: true the first time a hash is seen (bounded, FIFO).
-  bool first_seen(const hash256& h);
+  bool first_seen(const hash256& h);  // seen(h) before; marks it seen
+  bool seen(const hash256& h) const { return seen_.count(h) > 0; }
+  void mark_seen(const hash256& h) { (void)first_seen(h); }
 
  private:
   struct conn {

@@ -167,12 +167,17 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
                    max_consensus_in_flight, st.gossip_dropped);
     return;
   }
-  if (!st.book->first_seen(key)) return;
+  // Remembered as seen once consensus has judged it (not before: a copy
+  // refused for now, say for a height this node has not reached, must not
+  // shut out a later re-send); a copy arriving meanwhile is dropped.
+  if (st.book->seen(key) || !st.consensus_keys.insert(key).second) return;
   ++st.consensus_in_flight;
   self->request<caf::message_priority::high>(st.consensus, caf::infinite, gossip_atom::value, msg)
       .then(
           [=](const consensus::relay_decision& d) {
             --self->state.consensus_in_flight;
+            self->state.consensus_keys.erase(key);
+            if (!d.later) self->state.book->mark_seen(key);
             if (d.relay)
               send_all(self, std::make_shared<const bytes>(peer::make_frame(*payload)), from);
             if (d.penalty > 0) {
@@ -183,6 +188,7 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
           },
           [=](caf::error&) {  // consensus is gone (shutdown): nothing to relay
             --self->state.consensus_in_flight;
+            self->state.consensus_keys.erase(key);
           });
 }
 

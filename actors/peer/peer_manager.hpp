@@ -59,6 +59,7 @@ struct manager_state {
   std::deque<queued_tx> tx_queue;  // peer txs waiting for the mempool
   size_t tx_in_flight = 0;         // batches at the mempool
   size_t consensus_in_flight = 0;  // gossip questions at consensus
+  std::unordered_set<hash256, fixed_bytes_hasher> consensus_keys;  // their content keys
   uint64_t gossip_dropped = 0;
   uint64_t txs_dropped = 0;
   uint64_t ticks = 0;
