@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
   bool keep = false, trace = false;
   bool address_index = false;  // the node's defaults
   int background_nice = 5;
+  std::vector<std::string> faults;  // for one validator (a fault-injection build)
+  size_t fault_node = SIZE_MAX;     // default: the last validator
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--txs") n = std::stoul(argv[i + 1]);
@@ -128,6 +130,8 @@ int main(int argc, char** argv) {
     if (a == "--duration-s") duration_s = std::stod(argv[i + 1]);
     if (a == "--rate") rate = std::max(1.0, std::stod(argv[i + 1]));
     if (a == "--lane-s") lane_s = std::max(1.0, std::stod(argv[i + 1]));
+    if (a == "--fault") faults.push_back(argv[i + 1]);
+    if (a == "--fault-node") fault_node = std::stoul(argv[i + 1]);
   }
   batch = std::max<size_t>(batch, 1);
   clients = std::max<size_t>(clients, 1);
@@ -239,7 +243,13 @@ int main(int argc, char** argv) {
       freopen(out.c_str(), "w", stdout);
       freopen(out.c_str(), "a", stderr);
       std::string timed = build + "/node/timed", cfg = node_dir(v) + "/timed.toml";
-      execl(timed.c_str(), timed.c_str(), "--config", cfg.c_str(), nullptr);
+      std::vector<std::string> args{timed, "--config", cfg};
+      if (v == std::min(fault_node, validators - 1))
+        for (const auto& f : faults) args.insert(args.end(), {"--fault", f});
+      std::vector<char*> argp;
+      for (auto& s : args) argp.push_back(s.data());
+      argp.push_back(nullptr);
+      execv(timed.c_str(), argp.data());
       _exit(127);
     }
     pids.push_back(pid);
