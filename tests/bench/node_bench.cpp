@@ -264,7 +264,13 @@ int main(int argc, char** argv) {
     if (c.auth.empty()) return std::cerr << "timed did not start (see " << node_dir(v) << ")\n", 1;
     rpcs.push_back(c);
   }
-  client rpc = rpcs[0];
+  // Clients submit to the honest validators: a faulty one may be banned by
+  // its peers, and what it was sent would then never spread.
+  std::vector<client> submit_to;
+  for (size_t v = 0; v < rpcs.size(); ++v)
+    if (faults.empty() || v != std::min(fault_node, validators - 1)) submit_to.push_back(rpcs[v]);
+  if (submit_to.empty()) submit_to = rpcs;
+  client rpc = submit_to[0];
   // Wait for the first blocks, then measure idle CPU and RSS over 10 s.
   for (int i = 0; i < 600 && rpc.rpc("getblockcount").get<uint64_t>() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -353,7 +359,7 @@ int main(int argc, char** argv) {
   std::vector<std::thread> senders;
   for (size_t k = 0; k < clients; ++k)
     senders.emplace_back([&, k] {
-      client c = rpcs[k % rpcs.size()];
+      client c = submit_to[k % submit_to.size()];
       for (size_t b = k; b < bodies.size(); b += clients) {
         const batch_body& bb = bodies[b];
         if (sustained) {
