@@ -28,6 +28,7 @@
 #include "node/config.hpp"
 #include "node/rpc.hpp"
 #include "node/supervisor.hpp"
+#include "storage/reindex.hpp"
 #if TC_FAULT_INJECTION
 #include "actors/fault/fault.hpp"
 #endif
@@ -60,41 +61,16 @@ bool make_dirs(const std::string& path) {
   return true;
 }
 
-// Rebuilds the UTXO set by replaying every stored block (with its
-// certificate) into a fresh database, then swaps it in; the old file is
-// kept as chain.db.pre-reindex. Nothing is deleted.
-status reindex(const std::string& db_path, const genesis_spec& g) {
-  auto old_store = chain_store::open(db_path, g);
-  if (!old_store) return old_store.take_error();
-  std::string fresh = db_path + ".reindex";
-  for (const char* sfx : {"", "-wal", "-shm"}) ::unlink((fresh + sfx).c_str());
-  auto next = chain_store::open(fresh, g);
-  if (!next) return next.take_error();
-  uint64_t tip = (*old_store)->tip().height;
-  for (uint64_t h = 1; h <= tip; ++h) {
-    auto b = (*old_store)->get_block(h);
-    auto c = (*old_store)->get_certificate(h);
-    if (!b || !c) return make_error("reindex: cannot read block " + std::to_string(h));
-    connect_options o;
-    o.now_ms = b->header.timestamp_ms;
-    auto s = (*next)->connect_block(*b, *c, o);
-    if (!s) return make_error("reindex: block " + std::to_string(h) + ": " + s.error_message());
-    if (h % 1000 == 0) spdlog::info("reindex: {}/{}", h, tip);
-  }
-  old_store->reset();
-  next->reset();
-  if (std::rename(db_path.c_str(), (db_path + ".pre-reindex").c_str()) != 0 ||
-      std::rename(fresh.c_str(), db_path.c_str()) != 0)
-    return make_error("reindex: cannot swap database files");
-  for (const char* sfx : {"-wal", "-shm"}) ::unlink((db_path + ".pre-reindex" + sfx).c_str());
-  spdlog::info("reindex: rebuilt {} blocks; the previous file is {}.pre-reindex", tip, db_path);
-  return ok_status();
-}
-
 // timed --show-fork-evidence / --clear-fork-evidence: on the database, with
 // the node stopped (the lock is held).
-int fork_evidence_command(const std::string& db_path, const genesis_spec& g, bool clear) {
-  auto store = chain_store::open(db_path, g);
+// Opens what is there as the node would (no new file; the address index as
+// configured, so an inspection never builds or drops it).
+int fork_evidence_command(const std::string& db_path, const genesis_spec& g, bool address_index,
+                          bool clear) {
+  open_options oo;
+  oo.create_if_missing = false;
+  oo.address_index = address_index;
+  auto store = chain_store::open(db_path, g, oo);
   if (!store) return fail(store.error_message());
   auto raw = (*store)->get_state("fork_evidence");
   if (!raw) {
@@ -216,8 +192,16 @@ int main(int argc, char** argv) {
     return fail("genesis " + genesis_path + " is for " + network_name(genesis->params.net) +
                 ", but this node runs " + network_name(cfg.net));
   std::string db_path = cfg.path_in_datadir(cfg.db_file);
-  if (do_reindex)
-    if (auto s = reindex(db_path, *genesis); !s) return fail(s.error_message());
+  if (do_reindex) {
+    open_options oo;
+    oo.address_index = cfg.address_index;
+    auto rebuilt = reindex(db_path, *genesis, oo, [](uint64_t h, uint64_t tip) {
+      spdlog::info("reindex: {}/{}", h, tip);
+    });
+    if (!rebuilt) return fail(rebuilt.error_message());
+    spdlog::info("reindex: rebuilt {} blocks; the previous file is {}.pre-reindex", *rebuilt,
+                 db_path);
+  }
   consensus_setup cs;
   cs.domain = genesis_domain(*genesis);
   cs.cfg.block_interval_ms = cfg.block_interval_ms;
@@ -274,7 +258,8 @@ int main(int argc, char** argv) {
     setup.consensus = c;
     return ok_status();
   };
-  if (show_fork || clear_fork) return fork_evidence_command(db_path, *genesis, clear_fork);
+  if (show_fork || clear_fork)
+    return fork_evidence_command(db_path, *genesis, cfg.address_index, clear_fork);
   supervisor_setup setup;
   if (auto st = open_node(setup); !st) {
     fail(st.error_message());

@@ -870,4 +870,17 @@ std::optional<bytes> chain_store::get_state(const std::string& key) {
   return bytes(b.data, b.data + b.size);
 }
 
+std::vector<std::pair<std::string, bytes>> chain_store::state_entries() {
+  std::vector<std::pair<std::string, bytes>> out;
+  auto st = db_->prepare("SELECT key, value FROM node_state ORDER BY key");
+  if (!st) return out;
+  while (true) {
+    auto row = st->step();
+    if (!row || !*row) break;
+    auto b = st->col_blob(1);
+    out.emplace_back(st->col_text(0), bytes(b.data, b.data + b.size));
+  }
+  return out;
+}
+
 }  // namespace tc

@@ -154,6 +154,7 @@ class chain_store {
   status put_state(const std::string& key, byte_view value);
   std::optional<bytes> get_state(const std::string& key);
   status erase_state(const std::string& key);
+  std::vector<std::pair<std::string, bytes>> state_entries();
 
   sql::database& db() { return *db_; }
 
