@@ -217,4 +217,17 @@ status verify_evidence(const sign_domain& domain, const evidence& e, const regis
   return ok_status();
 }
 
+void apply_evidence(registry& reg, const pubkey& key, uint64_t height, const chain_params& p) {
+  auto it = reg.find(key);
+  if (it == reg.end()) return;
+  masternode& m = it->second;
+  if (!m.active_at(height, p.validator_set_delay)) return;
+  m.slashed = true;
+  // A pending deregistration no longer counts as live, so cutting its exit
+  // short never shrinks the live set; for the others the minimum holds.
+  // Either way removed_height = height keeps every past height's set: the
+  // slashed entry ends at height + 1.
+  if (m.removed_height || live_count(reg) > p.min_validators) m.removed_height = height;
+}
+
 }  // namespace tc

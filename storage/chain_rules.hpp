@@ -92,4 +92,14 @@ void apply_registry_change(registry& reg, const transaction& tx, const utxo_look
 // blocks, both signatures valid.
 status verify_evidence(const sign_domain& domain, const evidence& e, const registry& reg);
 
+// Verified evidence against `key` in the block at `height`. A validator in
+// the set at `height` is slashed: its collateral stays locked for good and
+// it leaves the set from height + 1, unless that would leave fewer than
+// min_validators live masternodes (then no block could ever be produced
+// again, so nothing could register): it stays, slashed, and later evidence
+// removes it once there is room. A key not in the set at `height` (long
+// gone, or not in yet) is left as it is: its record is history that the
+// active sets of past heights are computed from.
+void apply_evidence(registry& reg, const pubkey& key, uint64_t height, const chain_params& p);
+
 }  // namespace tc

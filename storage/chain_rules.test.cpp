@@ -125,6 +125,66 @@ TEST_CASE("equivocation evidence removes the validator from the next height on")
   CHECK_FALSE(cs->masternodes().at(bad.public_key()).slashed);
 }
 
+// Review finding: slashing removed the validator whatever was left, so with
+// the set at min_validators one equivocation halted the chain for good.
+TEST_CASE("review: evidence never takes the set below min_validators") {
+  chain_builder cb;
+  cb.genesis.params.min_validators = 4;
+  auto cs = cb.open_memory();
+  const secret_key& bad = cb.operators[2];
+  block b = cb.make_block(*cs, {}, 0);
+  b.evidence_list.push_back({signed_vote(cb, bad, 1, 0xaa), signed_vote(cb, bad, 1, 0xbb)});
+  test::seal(b);
+  auto s = cb.connect(*cs, b);
+  REQUIRE_MESSAGE(s.ok(), s.error_message());
+  const masternode& m = cs->masternodes().at(bad.public_key());
+  CHECK(m.slashed);  // the collateral is forfeit
+  CHECK(m.collateral_locked_at(1'000'000, cs->params().validator_set_delay));
+  CHECK(cs->validators_at(3).size() == 4);  // but it stays: 3 could never produce a block
+}
+
+// Review finding: evidence against a key that left long ago rewrote its
+// removed_height, which put it back into the sets of past heights.
+TEST_CASE("review: evidence rewrites no past height's validator set") {
+  chain_params p;
+  p.min_validators = 1;
+  p.validator_set_delay = 2;
+  registry reg;
+  auto add = [&](uint8_t i) -> masternode& {
+    masternode m;
+    m.operator_key.v.fill(i);
+    m.tier = mn_tier::bronze;
+    return reg[m.operator_key] = m;
+  };
+  add(1);
+  add(2);
+  add(3);
+  masternode& gone = add(4);
+  gone.removed_height = 3;  // deregistered at 3: in the set up to height 4
+  apply_evidence(reg, gone.operator_key, 50, p);
+  CHECK_FALSE(gone.slashed);
+  CHECK(gone.removed_height == 3u);
+  CHECK_FALSE(gone.active_at(20, 2));
+
+  masternode& leaving = add(5);
+  leaving.removed_height = 49;  // in the set up to height 50
+  apply_evidence(reg, leaving.operator_key, 50, p);
+  CHECK(leaving.slashed);
+  CHECK(leaving.active_at(50, 2));
+  CHECK_FALSE(leaving.active_at(51, 2));
+
+  p.min_validators = 3;
+  masternode& kept = reg.begin()->second;  // live: 1, 2, 3 (= min)
+  apply_evidence(reg, kept.operator_key, 60, p);
+  CHECK(kept.slashed);
+  CHECK_FALSE(kept.removed_height);
+  CHECK(kept.active_at(61, 2));
+  add(6);  // room again: the next evidence removes it
+  apply_evidence(reg, kept.operator_key, 70, p);
+  CHECK(kept.removed_height == 70u);
+  CHECK_FALSE(kept.active_at(71, 2));
+}
+
 TEST_CASE("reward split follows tier weights; dust goes to the proposer") {
   chain_params p;
   p.block_reward = 100 * coin;

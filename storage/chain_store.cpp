@@ -535,11 +535,7 @@ status chain_store::finish_plan(const block& b, amount fees, const std::vector<m
   for (const auto& e : b.evidence_list) {
     auto s = verify_evidence(params_.domain, e, working);
     if (!s) return make_error("evidence: " + s.error_message());
-    masternode& m = working[e.a.validator];
-    if (!m.slashed) {
-      m.slashed = true;
-      m.removed_height = h.height;
-    }
+    apply_evidence(working, e.a.validator, h.height, params_);
   }
   auto expected = reward_outputs(params_, h.height, fees, h.proposer, active);
   if (!expected) return make_error("reward: " + expected.error_message());
