@@ -13,8 +13,11 @@ std::optional<uint64_t> fork_watch::on_peer_tip(uint64_t peer, uint64_t height, 
   if (it == ours_.end() || it->second == h) return std::nullopt;
   auto p = probes_.find(peer);
   if (p != probes_.end()) {
-    if (!p->second.answered) return std::nullopt;  // one at a time
-    if (p->second.height == height && now_ms < p->second.sent_ms + reprobe_ms_) return std::nullopt;
+    bool waiting = !p->second.answered && now_ms < p->second.sent_ms + probe_timeout_ms_;
+    if (waiting) return std::nullopt;  // one at a time
+    if (p->second.answered && p->second.height == height &&
+        now_ms < p->second.sent_ms + reprobe_ms_)
+      return std::nullopt;
   }
   probes_[peer] = probe{height, now_ms, false};
   return height;
@@ -22,8 +25,8 @@ std::optional<uint64_t> fork_watch::on_peer_tip(uint64_t peer, uint64_t height, 
 
 bool fork_watch::take_probe_answer(uint64_t peer, const std::vector<block_with_cert>& list) {
   auto p = probes_.find(peer);
-  if (p == probes_.end() || p->second.answered || list.size() > 1) return false;
-  if (!list.empty() && list[0].blk.header.height != p->second.height) return false;
+  if (p == probes_.end() || p->second.answered || list.size() != 1) return false;
+  if (list[0].blk.header.height != p->second.height) return false;
   p->second.answered = true;
   return true;
 }

@@ -34,9 +34,25 @@ TEST_CASE("finding 8: a peer's other hash at a committed height is fetched once,
   CHECK_FALSE(w.take_probe_answer(7, {at(5)}));  // answered already: sync's blocks
   CHECK_FALSE(w.on_peer_tip(7, 5, h(6), 1000));  // the same height again, within a minute
   CHECK(w.on_peer_tip(7, 4, h(6), 1000) == 4u);  // another height
-  CHECK(w.take_probe_answer(7, {}));             // nothing served: still the answer
+  CHECK_FALSE(w.take_probe_answer(7, {}));       // nothing served: sync's, not the probe's
+  CHECK(w.take_probe_answer(7, {at(4)}));
   CHECK(w.on_peer_tip(7, 4, h(6), 61'001) == 4u);
   w.on_peer_gone(7);
   w.on_peer_gone(8);
   CHECK(w.pending() == 0);
+}
+
+// Review finding: a peer drops a get_blocks that overlaps one it is still
+// serving (sync's), so a probe could go unanswered; the peer was then never
+// probed again. And an empty sync reply was taken for the probe's answer.
+TEST_CASE("review: an unanswered probe times out; an empty list is no answer") {
+  fork_watch w(8, 60'000, 10'000);
+  w.on_local_tip(5, h(5));
+  CHECK(w.on_peer_tip(7, 5, h(6), 0) == 5u);
+  CHECK_FALSE(w.take_probe_answer(7, {}));
+  CHECK(w.pending() == 1);
+  CHECK_FALSE(w.on_peer_tip(7, 5, h(6), 9'999));   // still waiting
+  CHECK(w.on_peer_tip(7, 5, h(6), 10'000) == 5u);  // given up: asked again
+  CHECK(w.take_probe_answer(7, {at(5)}));
+  CHECK_FALSE(w.on_peer_tip(7, 5, h(6), 20'000));  // answered: once a minute
 }
