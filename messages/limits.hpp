@@ -7,7 +7,9 @@
 
 namespace tc::limits {
 
-constexpr uint32_t protocol_version = 1;
+// 2: canonical Cap'n Proto only, and signatures over the genesis-bound
+// domain (a version-1 node's votes would not verify here anyway).
+constexpr uint32_t protocol_version = 2;
 
 constexpr size_t max_frame_bytes = 16u << 20;  // one peer frame, any kind
 constexpr size_t max_block_bytes = 8u << 20;   // canonical size of a block

@@ -136,6 +136,16 @@ TEST_CASE("wrong chain, genesis or version is rejected with a reason and scored"
   pump(e, f);
   REQUIRE(f.closed);
   CHECK(f.closed->reason.find("protocol version 99") != std::string::npos);
+
+  // Version 1 took non-canonical encodings and another signing domain.
+  CHECK(limits::protocol_version == 2);
+  ver.protocol_version = 1;
+  side g(7, direction::outbound, ver), k(8, direction::inbound);
+  g.take(g.core.on_open());
+  k.take(k.core.on_open());
+  pump(g, k);
+  REQUIRE(k.closed);
+  CHECK(k.closed->reason.find("protocol version 1 is not 2") != std::string::npos);
 }
 
 TEST_CASE("a handshake-ack that does not sign our nonce is a bad signature") {
