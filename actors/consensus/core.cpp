@@ -264,10 +264,15 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
     // message after message for the next height (all valid) fills only its
     // own share. An honest validator needs a few per round, and one lost
     // here is sent again when its round ends.
-    size_t share = std::max<size_t>(8, cfg_.max_buffered_next / std::max<size_t>(set_.size(), 1));
+    // The buffer grows with the set so that the floor of 8 each holds.
+    size_t n = std::max<size_t>(set_.size(), 1);
+    size_t capacity = std::max(cfg_.max_buffered_next, 8 * n);
     size_t& used = next_height_share_[key];
-    if (used >= share || next_height_.size() >= cfg_.max_buffered_next)
+    if (used >= capacity / n || next_height_.size() >= capacity)
       return {rejected{"next-height buffer full for this validator", false, true}};
+    if (auto* p = std::get_if<proposal>(&msg))
+      if (auto why = next_height_proposal_refused(*p))
+        return {rejected{std::string(why), false, true}};
     bool ok = std::holds_alternative<vote>(msg)
                   ? signed_by_validator(std::get<vote>(msg))
                   : signed_by_proposer(std::get<proposal>(msg),
@@ -281,6 +286,19 @@ actions core::other_height(uint64_t height, std::variant<proposal, vote> msg) {
   return {rejected{
       "message for height " + std::to_string(height) + " at height " + std::to_string(height_),
       false, true}};
+}
+
+// A proposal carries up to 8 MiB of block: the buffer keeps only the
+// current set's proposer of one of the next height's first rounds, one
+// proposal per round, which bounds its bytes whatever validators sign.
+const char* core::next_height_proposal_refused(const proposal& p) const {
+  if (p.round >= cfg_.max_buffered_next_rounds) return "next-height proposal for a later round";
+  if (set_.proposer(p.height, p.round) != p.proposer)
+    return "next-height proposal not from its round's proposer";
+  for (const auto& m : next_height_)
+    if (auto* q = std::get_if<proposal>(&m); q && q->round == p.round)
+      return "next-height proposal for a round already buffered";
+  return nullptr;
 }
 
 bool core::signed_by_proposer(const proposal& p, const hash256& block_hash) const {

@@ -39,7 +39,10 @@ struct consensus_config {
   uint64_t precommit_timeout_delta_ms = 500;
   uint32_t min_validators = 1;
   uint32_t max_future_rounds = 64;  // votes further ahead are dropped
-  size_t max_buffered_next = 4096;  // messages kept for height + 1
+  // Messages kept for height + 1: at least 8 per validator, whatever this
+  // says; proposals only for its first max_buffered_next_rounds rounds.
+  size_t max_buffered_next = 4096;
+  uint32_t max_buffered_next_rounds = 4;
 };
 
 // How long after committing a block stamped `block_timestamp_ms` the next
@@ -236,6 +239,7 @@ class core {
   // height's buffer (the shell's verifier caches results, so a buffered
   // message is not verified twice).
   bool signed_by_proposer(const proposal& p, const hash256& block_hash) const;
+  const char* next_height_proposal_refused(const proposal& p) const;
   bool signed_by_validator(const vote& v) const;
   void add_vote(const vote& v, bool verified, actions& out);
   void decide(uint32_t r, const hash256& h, block_ptr blk, actions& out);

@@ -38,7 +38,7 @@ struct harness {
   cached_verifier ver;
   consensus_config cfg;
   std::unique_ptr<core> c;
-  const uint64_t h = 1;
+  uint64_t h = 1;  // the height make_block/make_proposal build for
 
   explicit harness(size_t n = 4, std::optional<signed_record> persisted = std::nullopt) {
     // Deterministic search for a key set where some validator proposes none
@@ -379,6 +379,40 @@ TEST_CASE("the next height's buffer gives each validator a share: one cannot cro
   // The others still have room.
   CHECK(judge_gossip(t.c->on_vote(t.make_vote(o[1], vote_type::prevote, 0, hash256{}, 2))).relay);
   CHECK(judge_gossip(t.c->on_vote(t.make_vote(o[2], vote_type::prevote, 0, hash256{}, 2))).relay);
+}
+
+// Review finding: the floor of 8 per validator could exceed the buffer
+// (8 x 1000 validators > 4096), so the first validators' messages filled it
+// and the rest got nothing; and every validator could park proposals of up
+// to 8 MiB each there, bounded by count alone.
+TEST_CASE(
+    "review: the next height's buffer keeps 8 per validator; proposals only as its proposer") {
+  harness t;
+  auto o = t.others();
+  t.cfg.max_buffered_next = 16;  // less than 8 x 4
+  t.c = std::make_unique<core>(test::domain_of("c"), t.cfg, t.my_signer.get(), &t.ver);
+  t.c->start_height(1, t.set, 0);
+  auto relayed = [&](const proposal& p) { return judge_gossip(t.c->on_proposal(p)).relay; };
+  t.h = 2;
+  block b0 = t.make_block(0, 1);
+  CHECK(relayed(t.make_proposal(0, b0)));
+  CHECK_FALSE(relayed(t.make_proposal(0, t.make_block(0, 2))));  // round 0 is taken
+  proposal impostor = t.make_proposal(1, t.make_block(1, 1));
+  impostor.proposer = t.set.proposer(2, 0);  // not round 1's proposer
+  hash256 ih = block_hash(impostor.blk->header);
+  impostor.sig = t.key_of(impostor.proposer)
+                     .sign(proposal_sign_bytes(test::domain_of("c"), 2, 1, -1, ih), hash256{});
+  CHECK_FALSE(relayed(impostor));
+  CHECK(relayed(t.make_proposal(1, t.make_block(1, 1))));
+  CHECK_FALSE(relayed(t.make_proposal(4, t.make_block(4, 1))));  // beyond the first rounds
+  t.h = 1;
+  size_t kept = 0;
+  for (size_t i : o)
+    for (uint32_t r = 0; r < 12; ++r)
+      kept += judge_gossip(t.c->on_vote(t.make_vote(i, vote_type::prevote, r, hash256{}, 2))).relay;
+  size_t proposals_of_others = (t.set.proposer(2, 0) != t.keys[t.me].public_key()) +
+                               (t.set.proposer(2, 1) != t.keys[t.me].public_key());
+  CHECK(kept == 3 * 8 - proposals_of_others);
 }
 
 TEST_CASE("gossip is relayed only when accepted; provably bad input blames the sender") {
