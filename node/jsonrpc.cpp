@@ -82,6 +82,14 @@ namespace {
 std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
+json call_in_batch(const json& r, const handlers& h) {
+  if (!invalid(r) && r["method"].is_string() &&
+      h.not_in_batch.count(r["method"].get<std::string>()))
+    return error_response(invalid_request,
+                          r["method"].get<std::string>() + " cannot be batched: send it alone",
+                          id_of(r));
+  return h.call(r);
+}
 }  // namespace
 
 std::string handle(std::string_view body, const handlers& h) {
@@ -100,7 +108,7 @@ std::string handle(std::string_view body, const handlers& h) {
   json out = json::array();
   for (size_t i = 0; i < req.size(); ++i) {
     auto g = grouped.find(i);
-    json res = g != grouped.end() ? g->second : h.call(req[i]);
+    json res = g != grouped.end() ? g->second : call_in_batch(req[i], h);
     if (!is_notification(req[i])) out.push_back(std::move(res));
   }
   return out.empty() ? "" : dump(out);

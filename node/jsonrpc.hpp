@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,10 @@ struct handlers {
   // Optional: answers some members of a batch at once (by index), e.g. all
   // sendrawtransaction calls in one mempool round trip.
   std::function<std::map<size_t, json>(const json& batch)> group;
+  // Methods refused inside a batch: ones that wait. A batch runs on one
+  // worker, so 1,000 waits of a minute each would hold it for hours, and the
+  // limit on waiting calls counts one at a time.
+  std::set<std::string> not_in_batch;
 };
 // One HTTP body in, one out: "" when nothing is to be answered (only
 // notifications). Parse errors, invalid requests, empty and oversized

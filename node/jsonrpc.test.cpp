@@ -44,3 +44,25 @@ TEST_CASE("unparsable bodies are -32700 with a null id") {
     CHECK(p.error["error"]["code"] == parse_error);
   }
 }
+
+// Review finding: a batch of 1,000 waittransactionfinality calls ran one
+// after another on one worker (a minute each), and the limit on waiting
+// calls saw only one at a time.
+TEST_CASE("review: methods that wait are refused inside a batch, answered alone") {
+  handlers h;
+  size_t calls = 0;
+  h.call = [&](const json& r) {
+    ++calls;
+    return json{{"jsonrpc", "2.0"}, {"result", r["method"]}, {"id", id_of(r)}};
+  };
+  h.not_in_batch = {"wait"};
+  json out = json::parse(handle(
+      R"([{"jsonrpc":"2.0","method":"wait","id":1},{"jsonrpc":"2.0","method":"get","id":2}])", h));
+  REQUIRE(out.size() == 2);
+  CHECK(out[0]["error"]["code"] == invalid_request);
+  CHECK(out[0]["id"] == 1);
+  CHECK(out[1]["result"] == "get");
+  CHECK(calls == 1);
+  json alone = json::parse(handle(R"({"jsonrpc":"2.0","method":"wait","id":3})", h));
+  CHECK(alone["result"] == "wait");
+}

@@ -627,6 +627,7 @@ std::string rpc_server::handle(const std::string& body) {
       return none;
     }
   };
+  h.not_in_batch = {"waittransactionfinality"};
   return jsonrpc::handle(body, h);
 }
 

@@ -4,7 +4,9 @@
 
 #include <caf/all.hpp>
 
+#include <atomic>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +21,7 @@ using conn_state_atom = caf::atom_constant<caf::atom("rpcstate")>;
 using evict_atom = caf::atom_constant<caf::atom("rpcevict")>;
 using tick_atom = caf::atom_constant<caf::atom("rpctick")>;
 constexpr auto tick = std::chrono::milliseconds(250);
+constexpr uint64_t drain_limit_ms = 5'000;
 
 using setup_ptr = std::shared_ptr<const rpc_http_setup>;
 
@@ -32,6 +35,11 @@ struct conn_state {
   bool reading = true;
   bool done = false;
   std::function<void()> after_sent;  // of the response being written
+  bool all_sent = true;              // no written byte awaits its ack
+  // Closing once the answer is out (Connection: close with an after_sent,
+  // e.g. `stop`): since when, and why.
+  std::optional<uint64_t> draining_since_ms;
+  std::string drain_why;
   // Last reported to the listener.
   bool told_auth = false, told_evictable = true;
 };
@@ -57,12 +65,19 @@ void exec(conn_ptr self, http::actions acts) {
     if (auto* w = std::get_if<http::write>(&a)) {
       auto& buf = self->wr_buf(st.hdl);
       buf.insert(buf.end(), w->bytes.begin(), w->bytes.end());
+      st.all_sent = false;
       self->flush(st.hdl);
     } else if (auto* d = std::get_if<http::dispatch>(&a)) {
       self->send(st.listener, job_atom::value, caf::actor_cast<caf::actor>(self),
                  std::move(d->req));
     } else if (auto* c = std::get_if<http::close>(&a)) {
-      return finish(self, c->why);
+      // An after_sent (stop) must not run before its answer is out: the
+      // close waits for the write's ack (or drain_limit_ms).
+      if (!st.after_sent || st.all_sent) return finish(self, c->why);
+      st.draining_since_ms = st.setup->now_ms();
+      st.drain_why = c->why;
+      self->halt(st.hdl);
+      return;
     }
   }
   if (st.core->wants_read() != st.reading) {
@@ -102,8 +117,14 @@ caf::behavior conn_impl(conn_ptr self, caf::io::connection_handle hdl, setup_ptr
         auto& st = self->state;
         if (st.done) return;
         st.core->on_written(st.setup->now_ms(), msg.remaining);
-        if (msg.remaining == 0)
+        if (msg.remaining == 0) {
+          st.all_sent = true;
           if (auto f = std::exchange(st.after_sent, nullptr)) f();
+        }
+        if (st.draining_since_ms) {
+          if (st.all_sent) finish(self, st.drain_why);
+          return;
+        }
         exec(self, {});
       },
       [self](answer_atom, const http::response& r) {
@@ -119,6 +140,13 @@ caf::behavior conn_impl(conn_ptr self, caf::io::connection_handle hdl, setup_ptr
       [self](tick_atom) {
         auto& st = self->state;
         if (st.done) return;
+        if (st.draining_since_ms) {
+          if (st.setup->now_ms() >= *st.draining_since_ms + drain_limit_ms)
+            finish(self, st.drain_why + " (the answer was not read in time)");
+          else
+            self->delayed_send(self, tick, tick_atom::value);
+          return;
+        }
         exec(self, st.core->on_tick(st.setup->now_ms()));
         if (!st.done) self->delayed_send(self, tick, tick_atom::value);
       },
@@ -149,6 +177,9 @@ struct listener_state {
     bool authenticated = false;
     bool evictable = true;
     uint64_t seq = 0;  // arrival order: the oldest goes first
+    // The after_sent of an answer sent to it: run here if the connection
+    // ends without running it (it may be gone before the answer arrives).
+    std::function<void()> after_sent;
   };
   std::map<caf::actor, conn> conns;
   uint64_t next_seq = 0;
@@ -180,6 +211,19 @@ void pump(listener_ptr self) {
     self->request(worker, caf::infinite, job_atom::value, std::move(req))
         .then(
             [self, conn, worker](http::response& r) {
+              auto& conns = self->state.conns;
+              if (r.after_sent) {
+                auto c = conns.find(conn);
+                if (c == conns.end()) {
+                  std::exchange(r.after_sent, nullptr)();  // nobody left to answer
+                } else {
+                  auto once = std::make_shared<std::atomic<bool>>(false);
+                  r.after_sent = [once, f = std::move(r.after_sent)] {
+                    if (!once->exchange(true)) f();
+                  };
+                  c->second.after_sent = r.after_sent;
+                }
+              }
               self->send(conn, answer_atom::value, std::move(r));
               self->state.idle_workers.push_back(worker);
               pump(self);
@@ -212,7 +256,9 @@ caf::behavior listener_impl(listener_ptr self, setup_ptr setup) {
     auto& st = self->state;
     for (auto it = st.conns.begin(); it != st.conns.end(); ++it)
       if (it->first.address() == d.source) {
+        auto after_sent = std::move(it->second.after_sent);
         st.conns.erase(it);
+        if (after_sent) after_sent();
         break;
       }
   });
@@ -232,7 +278,7 @@ caf::behavior listener_impl(listener_ptr self, setup_ptr setup) {
         auto conn = self->fork(conn_impl, msg.handle, st.setup, caf::actor_cast<caf::actor>(self));
         self->monitor(conn);
         self->link_to(conn);
-        st.conns[conn] = listener_state::conn{false, true, st.next_seq++};
+        st.conns[conn] = listener_state::conn{false, true, st.next_seq++, {}};
       },
       [self](conn_state_atom, const caf::actor& conn, bool authenticated, bool evictable) {
         auto it = self->state.conns.find(conn);

@@ -10,7 +10,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -60,7 +62,9 @@ struct front {
   caf::actor_system sys;
   caf::actor listener;
   uint16_t port = 0;
-  explicit front(size_t max_connections) : sys((cfg.load<caf::io::middleman>(), cfg)) {
+  explicit front(size_t max_connections,
+                 std::function<http::response(const http::request&)> serve = {})
+      : sys((cfg.load<caf::io::middleman>(), cfg)) {
     auto bound = std::make_shared<std::promise<uint16_t>>();
     rpc_http_setup s;
     s.bind = "127.0.0.1";
@@ -72,7 +76,7 @@ struct front {
       const std::string* a = r.header("authorization");
       return a && *a == "Basic ok";
     };
-    s.serve = [](const http::request&) { return http::response{200, "\"ok\""}; };
+    s.serve = serve ? serve : [](const http::request&) { return http::response{200, "\"ok\""}; };
     s.now_ms = [] {
       return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                        std::chrono::steady_clock::now().time_since_epoch())
@@ -125,4 +129,36 @@ TEST_CASE("at the connection cap, a newcomer takes the slot of a client that hol
     ::close(fd);
   }
   CHECK(closed >= 12);
+}
+
+// Review finding: `stop` runs once its answer is out (after_sent). It was
+// lost when the client hung up before the answer came (the node never
+// stopped), and with Connection: close it ran before the answer was sent.
+TEST_CASE("review: an answer's after_sent runs once, even when the client is gone") {
+  auto ran = std::make_shared<std::atomic<int>>(0);
+  front f(8, [ran](const http::request&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    http::response r{200, "\"ok\""};
+    r.after_sent = [ran] { ++*ran; };
+    return r;
+  });
+  auto wait_for_run = [&](int n) {
+    for (int i = 0; i < 100 && *ran < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return ran->load();
+  };
+  int fd = connect_to(f.port);
+  REQUIRE(fd >= 0);
+  (void)!::write(fd, good.data(), good.size());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::close(fd);  // gone before the answer
+  CHECK(wait_for_run(1) == 1);
+
+  std::string closing =
+      "POST / HTTP/1.1\r\nAuthorization: Basic ok\r\nConnection: close\r\n"
+      "Content-Length: 2\r\n\r\n{}";
+  CHECK(call(f.port, closing, 3000).find("200 OK") != std::string::npos);
+  CHECK(wait_for_run(2) == 2);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  CHECK(ran->load() == 2);  // once each
 }
