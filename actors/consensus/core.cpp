@@ -1,6 +1,7 @@
 #include "actors/consensus/core.hpp"
 
 #include <algorithm>
+#include <tuple>
 
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
@@ -551,6 +552,18 @@ void core::evaluate(actions& out) {
   TC_ASSERT_MSG(false, "consensus rules did not settle");
 }
 
+void core::drop_repeated_votes(actions& out, size_t first) {
+  std::set<std::tuple<vote_type, uint32_t, pubkey, hash256>> seen;
+  size_t kept = first;
+  for (size_t i = first; i < out.size(); ++i) {
+    if (auto* b = std::get_if<broadcast_vote>(&out[i]))
+      if (!seen.insert({b->v.type, b->v.round, b->v.validator, b->v.block_hash}).second) continue;
+    if (kept != i) out[kept] = std::move(out[i]);
+    ++kept;
+  }
+  out.resize(kept);
+}
+
 void core::resend_proof_of_lock(actions& out) {
   // The polka behind our valid value, which others may have lost (a
   // partition, a dropped frame): without it, a validator locked on that
@@ -658,6 +671,7 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
     case timeout_kind::precommit:
       if (round == round_) {
         // Others may have missed our votes; resend them (same signatures).
+        size_t first = out.size();
         round_state& rs = rounds_[round_];
         if (me_)
           if (auto idx = set_.index_of(me_->key())) {
@@ -668,6 +682,8 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
           }
         resend_proof_of_lock(out);
         start_round(round_ + 1, out);
+        // A re-proposal carries the proof of lock again.
+        drop_repeated_votes(out, first);
       }
       break;
   }

@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+#include <tuple>
+
 #include "messages/encoding.hpp"
 #include "tests/support/fixtures.hpp"
 
@@ -211,6 +214,34 @@ TEST_CASE("lock on a polka; prevote nil for other values; unlock only on a later
   acts = t.propose(t.make_proposal(2, a, 0));
   REQUIRE(sent_vote(acts));
   CHECK(sent_vote(acts)->is_nil());
+}
+
+// Review finding: at a precommit timeout the proof of lock was resent, and
+// then the re-proposal of the next round (when this node proposes it) sent
+// the same prevotes again in the same batch.
+TEST_CASE("review: a round change sends each vote once") {
+  harness t;
+  size_t p1 = 0;
+  while (t.keys[p1].public_key() != t.set.proposer(1, 1)) ++p1;
+  REQUIRE(t.set.proposer(1, 0) != t.set.proposer(1, 1));
+  t.me = p1;  // this node proposes round 1
+  t.my_signer = std::make_unique<key_signer>(t.keys[p1], true);
+  t.c = std::make_unique<core>(test::domain_of("c"), t.cfg, t.my_signer.get(), &t.ver);
+  t.c->start_height(1, t.set, 0);
+  auto o = t.others();
+  block a = t.make_block(0, 1);
+  t.propose(t.make_proposal(0, a));
+  t.votes({o[0], o[1]}, vote_type::prevote, 0, hash_of(a));
+  REQUIRE(t.c->locked());
+  t.votes({o[0], o[1], o[2]}, vote_type::precommit, 0, hash256{});
+  actions acts = t.c->on_timeout(timeout_kind::precommit, 1, 0);
+  REQUIRE(t.c->round() == 1);
+  REQUIRE(all<broadcast_proposal>(acts).size() == 1);  // the re-proposal
+  auto sent = all<broadcast_vote>(acts);
+  CHECK(sent.size() >= 3);  // the polka (3 prevotes) and our precommit
+  std::set<std::tuple<vote_type, uint32_t, pubkey, hash256>> distinct;
+  for (const auto& b : sent) distinct.insert({b.v.type, b.v.round, b.v.validator, b.v.block_hash});
+  CHECK(distinct.size() == sent.size());
 }
 
 TEST_CASE("re-proposal with a proof-of-lock round is accepted once its polka is known") {
