@@ -169,6 +169,7 @@ void apply(const toml::table& root, node_config& c) {
     s.get<uint64_t>("block_interval_ms", c.block_interval_ms, 10, 3'600'000);
     s.get<uint64_t>("empty_block_interval_ms", c.empty_block_interval_ms, 0, 3'600'000);
     s.get<uint64_t>("propose_timeout_ms", c.propose_timeout_ms, 10, 600'000);
+    s.get<uint64_t>("propose_timeout_missed_ms", c.propose_timeout_missed_ms, 10, 600'000);
     s.get<uint64_t>("prevote_timeout_ms", c.prevote_timeout_ms, 10, 600'000);
     s.get<uint64_t>("precommit_timeout_ms", c.precommit_timeout_ms, 10, 600'000);
     s.get<uint64_t>("timeout_delta_ms", c.timeout_delta_ms, 0, 600'000);
@@ -280,6 +281,8 @@ std::string default_config_text(network n, const std::string& home) {
     << "\nempty_block_interval_ms = " << c.empty_block_interval_ms
     << "   # with an empty mempool; 0 or <= block_interval_ms: off"
     << "\npropose_timeout_ms = " << c.propose_timeout_ms
+    << "\npropose_timeout_missed_ms = " << c.propose_timeout_missed_ms
+    << "  # a proposer that missed its last turn, until it proposes again"
     << "\nprevote_timeout_ms = " << c.prevote_timeout_ms
     << "\nprecommit_timeout_ms = " << c.precommit_timeout_ms
     << "\ntimeout_delta_ms = " << c.timeout_delta_ms << "     # added per round\n"

@@ -46,6 +46,7 @@ struct node_config {
   uint64_t block_interval_ms = 1000;
   uint64_t empty_block_interval_ms = 0;  // idle pacing; see consensus_config
   uint64_t propose_timeout_ms = 3000;
+  uint64_t propose_timeout_missed_ms = 500;  // for a proposer that missed its last turn
   uint64_t prevote_timeout_ms = 1000;
   uint64_t precommit_timeout_ms = 1000;
   uint64_t timeout_delta_ms = 500;

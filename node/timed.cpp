@@ -207,6 +207,7 @@ int main(int argc, char** argv) {
   cs.cfg.block_interval_ms = cfg.block_interval_ms;
   cs.cfg.empty_block_interval_ms = cfg.empty_block_interval_ms;
   cs.cfg.propose_timeout_ms = cfg.propose_timeout_ms;
+  cs.cfg.missed_propose_timeout_ms = cfg.propose_timeout_missed_ms;
   cs.cfg.prevote_timeout_ms = cfg.prevote_timeout_ms;
   cs.cfg.precommit_timeout_ms = cfg.precommit_timeout_ms;
   cs.cfg.propose_timeout_delta_ms = cs.cfg.prevote_timeout_delta_ms =

@@ -145,8 +145,12 @@ uint64_t core::timeout_ms(timeout_kind k, uint32_t r) const {
   switch (k) {
     case timeout_kind::new_height:
       return cfg_.block_interval_ms;
-    case timeout_kind::propose:
-      return cfg_.propose_timeout_ms + r * cfg_.propose_timeout_delta_ms;
+    case timeout_kind::propose: {
+      uint64_t base = cfg_.propose_timeout_ms;
+      if (set_.size() && missed_turn_.count(set_.proposer(height_, r)))
+        base = std::min(base, cfg_.missed_propose_timeout_ms);
+      return base + r * cfg_.propose_timeout_delta_ms;
+    }
     case timeout_kind::prevote:
       return cfg_.prevote_timeout_ms + r * cfg_.prevote_timeout_delta_ms;
     case timeout_kind::precommit:
@@ -166,6 +170,9 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
   height_ = height;
   set_ = std::move(set);
   started_ = decided_ = txs_waiting_ = paused_ = fork_reported_ = false;
+  // Bounded by the set: validators that left are forgotten.
+  for (auto it = missed_turn_.begin(); it != missed_turn_.end();)
+    it = set_.index_of(*it) ? std::next(it) : missed_turn_.erase(it);
   round_ = 0;
   step_ = step::propose;
   proposed_this_round_ = false;
@@ -344,6 +351,7 @@ actions core::accept_proposal(const proposal& p) {
   if (!signed_by_proposer(p, h)) return {rejected{"proposal signature is invalid", true}};
   rs.prop = p;
   rs.prop_hash = h;
+  missed_turn_.erase(p.proposer);
   if (checked_.emplace(h, checked_block{rs.prop->blk, verdict::unknown}).second)
     out.push_back(request_validation{rs.prop->blk, h});
   end_pause(out);  // the proposer had something to propose
@@ -663,7 +671,10 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
       end_pause(out);
       break;
     case timeout_kind::propose:
-      if (round == round_ && step_ == step::propose) do_prevote(hash256{}, out);
+      if (round == round_ && step_ == step::propose) {
+        if (!rounds_[round_].prop) missed_turn_.insert(set_.proposer(height_, round_));
+        do_prevote(hash256{}, out);
+      }
       break;
     case timeout_kind::prevote:
       if (round == round_ && step_ == step::prevote) do_precommit(hash256{}, out);

@@ -33,6 +33,11 @@ struct consensus_config {
   uint64_t empty_block_interval_ms = 0;
   uint64_t propose_timeout_ms = 3000;
   uint64_t propose_timeout_delta_ms = 500;  // added per round
+  // The propose timeout for a proposer that missed its last turn (no
+  // proposal of it arrived before our timeout) until one of its proposals
+  // arrives again: a crashed or banned validator then costs each of its
+  // turns this, not the full timeout. Capped at propose_timeout_ms.
+  uint64_t missed_propose_timeout_ms = 500;
   uint64_t prevote_timeout_ms = 1000;
   uint64_t prevote_timeout_delta_ms = 500;
   uint64_t precommit_timeout_ms = 1000;
@@ -296,6 +301,7 @@ class core {
   std::map<hash256, checked_block> checked_;
   std::vector<std::variant<proposal, vote>> next_height_;
   std::map<pubkey, size_t> next_height_share_;  // buffered per validator
+  std::set<pubkey> missed_turn_;  // proposers whose last turn passed without a proposal
   std::optional<decided> last_decision_;
 };
 
