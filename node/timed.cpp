@@ -61,6 +61,18 @@ bool make_dirs(const std::string& path) {
   return true;
 }
 
+// timed --reindex, before the node starts (see storage/reindex.hpp).
+status run_reindex(const std::string& db_path, const genesis_spec& g, bool address_index) {
+  open_options oo;
+  oo.address_index = address_index;
+  auto rebuilt = reindex(db_path, g, oo,
+                         [](uint64_t h, uint64_t tip) { spdlog::info("reindex: {}/{}", h, tip); });
+  if (!rebuilt) return rebuilt.take_error();
+  spdlog::info("reindex: rebuilt {} blocks; the previous file is {}.pre-reindex", *rebuilt,
+               db_path);
+  return ok_status();
+}
+
 // timed --show-fork-evidence / --clear-fork-evidence: on the database, with
 // the node stopped (the lock is held).
 // Opens what is there as the node would (no new file; the address index as
@@ -192,16 +204,9 @@ int main(int argc, char** argv) {
     return fail("genesis " + genesis_path + " is for " + network_name(genesis->params.net) +
                 ", but this node runs " + network_name(cfg.net));
   std::string db_path = cfg.path_in_datadir(cfg.db_file);
-  if (do_reindex) {
-    open_options oo;
-    oo.address_index = cfg.address_index;
-    auto rebuilt = reindex(db_path, *genesis, oo, [](uint64_t h, uint64_t tip) {
-      spdlog::info("reindex: {}/{}", h, tip);
-    });
-    if (!rebuilt) return fail(rebuilt.error_message());
-    spdlog::info("reindex: rebuilt {} blocks; the previous file is {}.pre-reindex", *rebuilt,
-                 db_path);
-  }
+  if (do_reindex)
+    if (auto s = run_reindex(db_path, *genesis, cfg.address_index); !s)
+      return fail(s.error_message());
   consensus_setup cs;
   cs.domain = genesis_domain(*genesis);
   cs.cfg.block_interval_ms = cfg.block_interval_ms;
