@@ -19,6 +19,7 @@
 #include "actors/consensus/core.hpp"
 #include "crypto/hash.hpp"
 #include "messages/encoding.hpp"
+#include "tests/support/fake_signer.hpp"
 
 using namespace tc;
 using namespace tc::consensus;
@@ -27,28 +28,9 @@ namespace {
 
 // Keyed-hash signatures: the protocol logic is what is fuzzed (the
 // Byzantine validator signs with its own key only; nobody forges).
-signature fake_sign(const pubkey& k, const hash256& msg) {
-  hasher h("fuzz/consensus-sig");
-  hash256 d = h.write(k).write(msg).finish();
-  signature s;
-  std::copy(d.v.begin(), d.v.end(), s.v.begin());
-  return s;
-}
-class fake_signer final : public signer {
- public:
-  explicit fake_signer(pubkey k) : k_(k) {}
-  const pubkey& key() const override { return k_; }
-  signature sign(const hash256& msg) override { return fake_sign(k_, msg); }
-
- private:
-  pubkey k_;
-};
-class fake_verifier final : public sig_verifier {
- public:
-  bool verify(const pubkey& k, const hash256& msg, const signature& s) override {
-    return fake_sign(k, msg) == s;
-  }
-};
+using test::fake_sign;
+using test::fake_signer;
+using test::fake_verifier;
 
 // Whether the chain would accept a block: a fixed function of the block,
 // the same for every core (Byzantine blocks may fail it).

@@ -13,6 +13,7 @@
 #include "crypto/hash.hpp"
 #include "messages/encoding.hpp"
 #include "messages/validation.hpp"
+#include "tests/support/fake_signer.hpp"
 #include "tests/support/fixtures.hpp"
 
 namespace tc::sim {
@@ -57,29 +58,9 @@ const sign_domain chain_id = signing_domain("timecoin-sim", hash256{});
 // The fast stand-in signature: a keyed hash of (key, message). Anyone could
 // forge it, but no simulated behaviour tries; what the simulator tests is
 // the protocol, and bad-signature still has to be caught.
-signature fake_sign(const pubkey& k, const hash256& msg) {
-  hash256 a = hasher("sim/sig-a").write(k).write(msg).finish();
-  hash256 b = hasher("sim/sig-b").write(k).write(msg).finish();
-  signature s;
-  std::memcpy(s.data(), a.data(), 32);
-  std::memcpy(s.data() + 32, b.data(), 32);
-  return s;
-}
-class fake_signer final : public signer {
- public:
-  explicit fake_signer(pubkey k) : k_(k) {}
-  const pubkey& key() const override { return k_; }
-  signature sign(const hash256& msg) override { return fake_sign(k_, msg); }
-
- private:
-  pubkey k_;
-};
-class fake_verifier final : public sig_verifier {
- public:
-  bool verify(const pubkey& k, const hash256& msg, const signature& sig) override {
-    return fake_sign(k, msg) == sig;
-  }
-};
+using test::fake_sign;
+using test::fake_signer;
+using test::fake_verifier;
 
 struct sync_msg {
   block blk;
