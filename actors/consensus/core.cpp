@@ -604,6 +604,15 @@ void core::adopt_late_polka() {
   }
 }
 
+bool core::heard_nobody_else(const round_state& rs) const {
+  std::optional<size_t> mine = me_ ? set_.index_of(me_->key()) : std::nullopt;
+  if (rs.prop && (!me_ || rs.prop->proposer != me_->key())) return false;
+  for (const auto* t : {&rs.prevotes, &rs.precommits})
+    for (const auto& [idx, votes] : t->by_validator)
+      if (idx != mine) return false;
+  return true;
+}
+
 void core::arm_timer(timeout_kind k, actions& out) {
   round_state& rs = rounds_[round_];
   bool& armed = k == timeout_kind::prevote ? rs.prevote_timer : rs.precommit_timer;
@@ -691,6 +700,16 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
               if (it != t->by_validator.end()) out.push_back(broadcast_vote{it->second[0]});
             }
           }
+        if (heard_nobody_else(rs) && !set_.is_quorum(rs.precommits.power)) {
+          // Alone in this round (everyone else is still on the last height,
+          // or cut off): wait here, resending, rather than run rounds ahead
+          // by ourselves. Otherwise, when the others arrive, we would be
+          // rounds ahead, prevoting nil before their proposers propose (a
+          // single node ahead is too little power for them to skip to).
+          rs.precommit_timer = false;
+          arm_timer(timeout_kind::precommit, out);
+          break;
+        }
         resend_proof_of_lock(out);
         start_round(round_ + 1, out);
         // A re-proposal carries the proof of lock again.

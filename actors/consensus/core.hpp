@@ -246,6 +246,7 @@ class core {
   bool signed_by_proposer(const proposal& p, const hash256& block_hash) const;
   const char* next_height_proposal_refused(const proposal& p) const;
   static void drop_repeated_votes(actions& out, size_t first);
+  bool heard_nobody_else(const round_state& rs) const;
   bool signed_by_validator(const vote& v) const;
   void add_vote(const vote& v, bool verified, actions& out);
   void decide(uint32_t r, const hash256& h, block_ptr blk, actions& out);

@@ -283,6 +283,26 @@ TEST_CASE("a proposer that missed its last turn gets the short propose timeout u
   CHECK(next == 3000 + r * 100);  // back to the full timeout
 }
 
+// Random #588: one validator committed a height the others only synced
+// 5 s later; alone at the next height, it ran four rounds ahead and then
+// prevoted nil before each of their proposals arrived.
+TEST_CASE("a validator that hears nobody in its round waits there instead of running ahead") {
+  harness t;
+  auto o = t.others();
+  t.c->on_timeout(timeout_kind::propose, 1, 0);
+  t.c->on_timeout(timeout_kind::prevote, 1, 0);
+  actions acts = t.c->on_timeout(timeout_kind::precommit, 1, 0);
+  CHECK(t.c->round() == 0);
+  auto again = all<schedule_timeout>(acts);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].kind == timeout_kind::precommit);
+  CHECK(all<broadcast_vote>(acts).size() == 2);  // its prevote and precommit, resent
+  // Someone else shows up in this round: the next timeout moves on.
+  t.votes({o[0]}, vote_type::prevote, 0, hash256{});
+  t.c->on_timeout(timeout_kind::precommit, 1, 0);
+  CHECK(t.c->round() == 1);
+}
+
 TEST_CASE("re-proposal with a proof-of-lock round is accepted once its polka is known") {
   harness t;
   auto o = t.others();
