@@ -190,6 +190,13 @@ struct rpc_server::impl {
   chain_tip tip() { return ask<chain_tip>(reader(), tip_atom::value); }
 
   void register_methods();
+  void register_chain_methods();
+  void register_rawtx_methods();
+  void register_masternode_methods();
+  void register_tx_methods();
+  void register_address_methods();
+  void register_network_methods();
+  void register_node_methods();
   json call(const json& req);
   // Submits every sendrawtransaction of a batch in one mempool call, so the
   // chain and verifier actors see them together; returns responses by index.
@@ -242,6 +249,17 @@ std::map<size_t, json> rpc_server::impl::submit_grouped(const json& batch) {
 }
 
 void rpc_server::impl::register_methods() {
+  register_chain_methods();
+  register_rawtx_methods();
+  register_tx_methods();
+  register_address_methods();
+  register_network_methods();
+  register_masternode_methods();
+  register_node_methods();
+}
+
+// Blocks, headers and raw transactions.
+void rpc_server::impl::register_chain_methods() {
   auto& m = methods;
   m["getblockcount"] = [this](const json&) { return json(tip().height); };
   m["getbestblockhash"] = [this](const json&) { return json(tip().hash.hex()); };
@@ -308,6 +326,11 @@ void rpc_server::impl::register_methods() {
       return j;
     });
   };
+}
+
+// Raw transactions by id, and decoding.
+void rpc_server::impl::register_rawtx_methods() {
+  auto& m = methods;
   m["getrawtransaction"] = [this](const json& p) {
     hash256 id = parse_hash(param(p, 0, "txid"), "txid");
     bool verbose = param(p, 1, "verbose").is_boolean() && param(p, 1, "verbose").get<bool>();
@@ -331,6 +354,11 @@ void rpc_server::impl::register_methods() {
   m["decoderawtransaction"] = [this](const json& p) {
     return tx_json(*parse_tx_hex(param(p, 0, "hexstring")), net());
   };
+}
+
+// Submitting, the mempool and the UTXO set.
+void rpc_server::impl::register_tx_methods() {
+  auto& m = methods;
   m["sendrawtransaction"] = [this](const json& p) {
     tx_ptr tx = parse_tx_hex(param(p, 0, "hexstring"));
     auto v = ask<std::vector<tx_admission>>(ctx.mempool, submit_atom::value, tx_batch{tx});
@@ -390,6 +418,11 @@ void rpc_server::impl::register_methods() {
                   {"hash_serialized", d->first.hex()}};
     });
   };
+}
+
+// Queries by address.
+void rpc_server::impl::register_address_methods() {
+  auto& m = methods;
   auto address_param = [this](const json& p) {
     const json& a = param(p, 0, "address");
     if (!a.is_string()) throw_rpc(invalid_params, "address must be a string");
@@ -432,6 +465,11 @@ void rpc_server::impl::register_methods() {
       j["error"] = k.error_message();
     return j;
   };
+}
+
+// Peers, masternodes and consensus.
+void rpc_server::impl::register_network_methods() {
+  auto& m = methods;
   m["getnetworkinfo"] = [this](const json&) {
     return json{{"version", TC_VERSION},
                 {"network", network_name(net())},
@@ -471,6 +509,11 @@ void rpc_server::impl::register_methods() {
                      {"reason", b.reason}});
     return out;
   };
+}
+
+// The masternode registry, consensus state and fork evidence.
+void rpc_server::impl::register_masternode_methods() {
+  auto& m = methods;
   m["masternodelist"] = [this](const json&) {
     network nw = net();
     return read([nw](chain_store& cs) -> json {
@@ -519,6 +562,11 @@ void rpc_server::impl::register_methods() {
                 {"height", s.height},
                 {"validators", s.validators}};
   };
+}
+
+// Finality, tracing and the node itself.
+void rpc_server::impl::register_node_methods() {
+  auto& m = methods;
   m["gettransactionfinality"] = [this](const json& p) {
     hash256 id = parse_hash(param(p, 0, "txid"), "txid");
     json j = read([id](chain_store& cs) -> json {
