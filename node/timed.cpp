@@ -98,6 +98,65 @@ int fork_evidence_command(const std::string& db_path, const genesis_spec& g, boo
   return 0;
 }
 
+// Console and a rotating timed.log in the data dir.
+status setup_logging(const node_config& cfg, int verbosity) {
+  try {
+    auto console = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
+    auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+        cfg.datadir + "/timed.log", cfg.log_file_max_bytes, cfg.log_files);
+    auto logger = std::make_shared<spdlog::logger>("timed", spdlog::sinks_init_list{console, file});
+    spdlog::set_default_logger(logger);
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    auto level = spdlog::level::from_str(cfg.log_level);
+    if (verbosity == 1) level = spdlog::level::debug;
+    if (verbosity >= 2) level = spdlog::level::trace;
+    spdlog::set_level(level);
+    spdlog::flush_on(spdlog::level::info);
+  } catch (const spdlog::spdlog_ex& e) {
+    return make_error(std::string("cannot open the log: ") + e.what());
+  }
+  return ok_status();
+}
+
+// What the config and the genesis say about consensus (no key yet).
+consensus_setup consensus_setup_of(const node_config& cfg, const genesis_spec& g) {
+  consensus_setup cs;
+  cs.domain = genesis_domain(g);
+  cs.cfg.block_interval_ms = cfg.block_interval_ms;
+  cs.cfg.empty_block_interval_ms = cfg.empty_block_interval_ms;
+  cs.cfg.propose_timeout_ms = cfg.propose_timeout_ms;
+  cs.cfg.missed_propose_timeout_ms = cfg.propose_timeout_missed_ms;
+  cs.cfg.prevote_timeout_ms = cfg.prevote_timeout_ms;
+  cs.cfg.precommit_timeout_ms = cfg.precommit_timeout_ms;
+  cs.cfg.propose_timeout_delta_ms = cs.cfg.prevote_timeout_delta_ms =
+      cs.cfg.precommit_timeout_delta_ms = cfg.timeout_delta_ms;
+  cs.cfg.min_validators = g.params.min_validators;
+  cs.fork_linger_ms = cfg.fork_linger_s * 1000;
+  return cs;
+}
+
+// Signals are taken by this one thread: the first asks `front` to stop,
+// a second one, or 10 s without a clean stop, ends the process.
+void start_signal_thread(caf::actor front, sigset_t sigs) {
+  std::thread([front, sigs] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    spdlog::info("🛑 Shutdown signal received ({})", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    caf::anon_send(front, stop_atom::value);
+    // A second signal, or 10 s without a clean stop, ends the process.
+    std::thread([] {
+      std::this_thread::sleep_for(std::chrono::seconds(10));
+      spdlog::critical("shutdown took longer than 10 s; forcing exit");
+      spdlog::shutdown();
+      std::_Exit(1);
+    }).detach();
+    sigwait(&sigs, &sig);
+    spdlog::warn("second signal: forcing exit");
+    spdlog::shutdown();
+    std::_Exit(130);
+  }).detach();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -178,21 +237,7 @@ int main(int argc, char** argv) {
     return fail("another timed is already running on " + cfg.datadir + " (lock " + lock_path + ")");
 
   // Logging: console and a rotating timed.log in the data dir.
-  try {
-    auto console = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
-    auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        cfg.datadir + "/timed.log", cfg.log_file_max_bytes, cfg.log_files);
-    auto logger = std::make_shared<spdlog::logger>("timed", spdlog::sinks_init_list{console, file});
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-    auto level = spdlog::level::from_str(cfg.log_level);
-    if (verbosity == 1) level = spdlog::level::debug;
-    if (verbosity >= 2) level = spdlog::level::trace;
-    spdlog::set_level(level);
-    spdlog::flush_on(spdlog::level::info);
-  } catch (const spdlog::spdlog_ex& e) {
-    return fail(std::string("cannot open the log: ") + e.what());
-  }
+  if (auto st = setup_logging(cfg, verbosity); !st) return fail(st.error_message());
 
   std::string genesis_path = cfg.genesis_file.empty() ? cfg.datadir + "/genesis.toml"
                                                       : cfg.path_in_datadir(cfg.genesis_file);
@@ -207,18 +252,7 @@ int main(int argc, char** argv) {
   if (do_reindex)
     if (auto s = run_reindex(db_path, *genesis, cfg.address_index); !s)
       return fail(s.error_message());
-  consensus_setup cs;
-  cs.domain = genesis_domain(*genesis);
-  cs.cfg.block_interval_ms = cfg.block_interval_ms;
-  cs.cfg.empty_block_interval_ms = cfg.empty_block_interval_ms;
-  cs.cfg.propose_timeout_ms = cfg.propose_timeout_ms;
-  cs.cfg.missed_propose_timeout_ms = cfg.propose_timeout_missed_ms;
-  cs.cfg.prevote_timeout_ms = cfg.prevote_timeout_ms;
-  cs.cfg.precommit_timeout_ms = cfg.precommit_timeout_ms;
-  cs.cfg.propose_timeout_delta_ms = cs.cfg.prevote_timeout_delta_ms =
-      cs.cfg.precommit_timeout_delta_ms = cfg.timeout_delta_ms;
-  cs.cfg.min_validators = genesis->params.min_validators;
-  cs.fork_linger_ms = cfg.fork_linger_s * 1000;
+  consensus_setup cs = consensus_setup_of(cfg, *genesis);
   if (cfg.masternode_enabled) {
     auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
     if (!key) return fail(key.error_message());
@@ -325,24 +359,7 @@ int main(int argc, char** argv) {
     // a fault-injected restart, this actor never is).
     caf::scoped_actor self{sys};
     caf::actor front = caf::actor_cast<caf::actor>(self.ptr());
-    std::thread signals([front, sigs] {
-      int sig = 0;
-      sigwait(&sigs, &sig);
-      spdlog::info("🛑 Shutdown signal received ({})", sig == SIGINT ? "SIGINT" : "SIGTERM");
-      caf::anon_send(front, stop_atom::value);
-      // A second signal, or 10 s without a clean stop, ends the process.
-      std::thread([] {
-        std::this_thread::sleep_for(std::chrono::seconds(10));
-        spdlog::critical("shutdown took longer than 10 s; forcing exit");
-        spdlog::shutdown();
-        std::_Exit(1);
-      }).detach();
-      sigwait(&sigs, &sig);
-      spdlog::warn("second signal: forcing exit");
-      spdlog::shutdown();
-      std::_Exit(130);
-    });
-    signals.detach();
+    start_signal_thread(front, sigs);
 
     for (bool done = false, stopping = false; !done;) {
       self->monitor(sup);
