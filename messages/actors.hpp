@@ -265,6 +265,7 @@ struct session_closed {
   std::string reason;
   uint32_t score = 0;
   bool ban = false;
+  uint32_t peer_reject = 0;  // the peer closed us with this reject code (0: it did not)
 };
 struct peer_inbound {
   msg_ptr msg;

@@ -9,7 +9,9 @@ namespace tc::limits {
 
 // 2: canonical Cap'n Proto only, and signatures over the genesis-bound
 // domain (a version-1 node's votes would not verify here anyway).
-constexpr uint32_t protocol_version = 2;
+// 3: the encrypted transport (PROTOCOL.md §2) and handshake signatures over
+// the whole transcript; a version-2 node fails at the preamble already.
+constexpr uint32_t protocol_version = 3;
 
 constexpr size_t max_frame_bytes = 16u << 20;  // one peer frame, any kind
 constexpr size_t max_block_bytes = 8u << 20;   // canonical size of a block

@@ -16,19 +16,23 @@ caf::actor me(session_ptr self) {
   return caf::actor_cast<caf::actor>(self);
 }
 
-void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban) {
+void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban,
+            uint32_t peer_reject = 0) {
   auto& st = self->state;
   if (st.done) return;
   st.done = true;
-  self->send(st.setup.mgr, closed_atom::value, me(self), session_closed{reason, score, ban});
+  self->send(st.setup.mgr, closed_atom::value, me(self),
+             session_closed{reason, score, ban, peer_reject});
   self->flush(st.hdl);
   self->close(st.hdl);  // graceful: pending writes (a reject) still go out
   self->quit();
 }
 
-void write(session_ptr self, const bytes& frame) {
+// `wire`: bytes as they go on the socket (the preamble, sealed records).
+void write(session_ptr self, const bytes& wire) {
   auto& st = self->state;
   if (st.done) return;
+  const bytes& frame = wire;
   auto& buf = self->wr_buf(st.hdl);
   if (buf.size() + frame.size() > st.setup.max_write_buffer_bytes)
     return finish(self,
@@ -39,12 +43,19 @@ void write(session_ptr self, const bytes& frame) {
   self->flush(st.hdl);
 }
 
+// Plaintext frames the node sends: sealed into this connection's records.
+void write_frames(session_ptr self, const bytes& frames) {
+  auto& st = self->state;
+  if (st.done || !st.core || !st.core->can_seal()) return;
+  write(self, st.core->seal(frames));
+}
+
 void exec(session_ptr self, peer::session_actions acts) {
   auto& st = self->state;
   size_t delivered = run_session_actions(
       self, st.setup, st.fault.get(), st.done, std::move(acts),
       [self](const frame_ptr& f) { write(self, *f); },
-      [self](const std::string& why, uint32_t score, bool ban) { finish(self, why, score, ban); });
+      [self](const peer::close_session& c) { finish(self, c.reason, c.score, c.ban, c.peer_reject); });
   if (st.window->on_delivered(delivered) && !st.done) {
     spdlog::debug("peer session {}: {} messages at the manager, reading paused", self->id(),
                   st.window->outstanding());
@@ -104,7 +115,7 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         auto& st = self->state;
         if (!st.core || !st.core->ready() || st.done) return;
         st.core->on_sent(frame->size());
-        write(self, *frame);
+        write_frames(self, *frame);
       },
       [self](punish_atom, uint32_t points, const std::string& why) {
         if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
@@ -115,11 +126,9 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
       },
       [self](close_atom, uint32_t code, const std::string& reason) {
         auto& st = self->state;
-        if (!st.done) {
-          // Tell the peer why, then go.
-          peer::reject r{code, reason};
-          write(self, peer::make_frame(encode_message(r)));
-        }
+        // Tell the peer why (once the channel is up there is a way to), then go.
+        if (st.core && !st.done)
+          exec(self, st.core->on_close(static_cast<peer::reject_code>(code), reason));
         finish(self, reason, 0, false);
       },
       [self](tick_atom) {
@@ -128,7 +137,7 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         exec(self, st.core->on_tick(st.setup.now_ms(), nonce64(st.setup.random32())));
         if (st.done) return;
         if (st.fault && st.core->ready())
-          for (auto& junk : st.fault->on_tick(st.setup.now_ms())) write(self, junk);
+          for (auto& junk : st.fault->on_tick(st.setup.now_ms())) write_frames(self, junk);
         self->send(st.setup.mgr, stats_atom::value, me(self), st.core->stats());
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
       },

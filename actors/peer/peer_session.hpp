@@ -85,7 +85,7 @@ size_t run_session_actions(Self* self, const session_setup& setup, peer::session
     } else if (auto* r = std::get_if<peer::became_ready>(&a)) {
       self->template send<caf::message_priority::high>(setup.mgr, ready_atom::value, me, r->peer);
     } else if (auto* c = std::get_if<peer::close_session>(&a)) {
-      finish(c->reason, c->score, c->ban);
+      finish(*c);
     }
   }
   if (!done) deliver_inbound();

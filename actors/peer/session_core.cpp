@@ -70,22 +70,37 @@ bool token_bucket::take(uint64_t now_ms) {
   return true;
 }
 
-hash256 handshake_sign_bytes(std::string_view chain_id, const hash256& genesis,
-                             const hash256& nonce, const pubkey& signer_key) {
-  bytes m(chain_id.begin(), chain_id.end());
+namespace {
+x25519_key ephemeral_of(const hash256& seed) {
+  x25519_key k;
+  k.v = tagged_hash("TimeCoin/session-ephemeral", seed.v).v;
+  return k;
+}
+}  // namespace
+
+hash256 handshake_sign_bytes(const handshake_transcript& t, bool signer_is_initiator) {
+  bytes m(t.chain_id.begin(), t.chain_id.end());
   m.push_back(0);  // the chain id is text without NULs: the separator is unambiguous
-  m.insert(m.end(), genesis.v.begin(), genesis.v.end());
-  m.insert(m.end(), nonce.v.begin(), nonce.v.end());
-  m.insert(m.end(), signer_key.v.begin(), signer_key.v.end());
+  auto add = [&m](const auto& fixed) { m.insert(m.end(), fixed.v.begin(), fixed.v.end()); };
+  add(t.genesis);
+  add(t.session_id);
+  add(t.initiator_ephemeral);
+  add(t.responder_ephemeral);
+  add(t.initiator_key);
+  add(t.responder_key);
+  add(t.initiator_nonce);
+  add(t.responder_nonce);
+  m.push_back(signer_is_initiator ? 'I' : 'R');
   return tagged_hash("TimeCoin/handshake", m);
 }
 
-session_core::session_core(session_config cfg, consensus::signer& me, direction dir, hash256 nonce,
+session_core::session_core(session_config cfg, consensus::signer& me, direction dir, hash256 seed,
                            uint64_t best_height, uint64_t now_ms)
     : cfg_(std::move(cfg)),
       me_(me),
       dir_(dir),
-      nonce_(nonce),
+      nonce_(tagged_hash("TimeCoin/session-nonce", seed.v)),
+      channel_(dir == direction::outbound, ephemeral_of(seed)),
       best_height_(best_height),
       reader_(max_handshake_frame_bytes) {
   stats_.connected_ms = now_ms;
@@ -94,7 +109,8 @@ session_core::session_core(session_config cfg, consensus::signer& me, direction 
 }
 
 void session_core::emit(const message& m, session_actions& out) {
-  auto f = std::make_shared<const bytes>(make_frame(encode_message(m)));
+  TC_ASSERT(channel_.established());
+  auto f = std::make_shared<const bytes>(channel_.seal(make_frame(encode_message(m))));
   on_sent(f->size());
   out.push_back(send_frame{std::move(f)});
 }
@@ -103,6 +119,13 @@ session_actions session_core::on_open() {
   session_actions out;
   if (state_ != state::connecting) return out;
   state_ = state::handshaking;
+  auto pre = std::make_shared<const bytes>(channel_.preamble());
+  stats_.bytes_out += pre->size();
+  out.push_back(send_frame{std::move(pre)});
+  return out;
+}
+
+void session_core::send_handshake(session_actions& out) {
   handshake h;
   h.protocol_version = cfg_.protocol_version;
   h.chain_id = cfg_.chain_id;
@@ -113,13 +136,27 @@ session_actions session_core::on_open() {
   h.best_height = best_height_;
   h.user_agent = cfg_.user_agent;
   emit(h, out);
-  return out;
+}
+
+hash256 session_core::sign_bytes(bool signer_is_me) const {
+  bool i_dialed = channel_.initiator();
+  handshake_transcript t;
+  t.chain_id = cfg_.chain_id;
+  t.genesis = cfg_.genesis_hash;
+  t.session_id = channel_.keys().session_id;
+  t.initiator_ephemeral = channel_.ephemeral(true);
+  t.responder_ephemeral = channel_.ephemeral(false);
+  t.initiator_key = i_dialed ? me_.key() : peer_->key;
+  t.responder_key = i_dialed ? peer_->key : me_.key();
+  t.initiator_nonce = i_dialed ? nonce_ : peer_nonce_;
+  t.responder_nonce = i_dialed ? peer_nonce_ : nonce_;
+  return handshake_sign_bytes(t, signer_is_me == i_dialed);
 }
 
 void session_core::fail(reject_code code, const std::string& why, uint32_t points,
                         session_actions& out) {
   if (state_ == state::closed) return;
-  emit(reject{static_cast<uint32_t>(code), why}, out);
+  if (channel_.established()) emit(reject{static_cast<uint32_t>(code), why}, out);
   stats_.score += points;
   state_ = state::closed;
   out.push_back(close_session{why, stats_.score, stats_.score >= cfg_.ban_score});
@@ -137,12 +174,30 @@ session_actions session_core::on_penalty(uint32_t points, const std::string& why
   return out;
 }
 
+session_actions session_core::on_close(reject_code code, const std::string& why) {
+  session_actions out;
+  fail(code, why, 0, out);
+  return out;
+}
+
 session_actions session_core::on_bytes(uint64_t now_ms, byte_view data) {
   session_actions out;
   if (state_ == state::closed) return out;
   stats_.bytes_in += data.size;
   stats_.last_recv_ms = now_ms;
-  reader_.append(data);
+  bool was_up = channel_.established();
+  bytes plain;
+  if (auto s = channel_.on_bytes(data, plain); !s) {
+    // Before the channel: not our protocol, charged to the address. After:
+    // a record that fails authentication may be forged on the path, so it
+    // proves nothing against the peer; the connection just ends.
+    state_ = state::closed;
+    uint32_t points = was_up ? 0 : cfg_.ban_score;
+    out.push_back(close_session{"transport: " + s.error_message(), points, points >= cfg_.ban_score && points > 0});
+    return out;
+  }
+  if (!was_up && channel_.established()) send_handshake(out);
+  reader_.append(plain);
   while (state_ != state::closed) {
     auto p = reader_.next();
     if (!p) {
@@ -168,7 +223,7 @@ void session_core::handle(uint64_t now_ms, message&& m, std::shared_ptr<const by
     state_ = state::closed;
     out.push_back(
         close_session{"peer rejected us (code " + std::to_string(r->code) + "): " + r->reason,
-                      stats_.score, false});
+                      stats_.score, false, r->code});
     return;
   }
   if (state_ != state::ready) {
@@ -227,8 +282,7 @@ void session_core::on_handshake(const handshake& h, session_actions& out) {
   peer_ = hello{h.node_key, h.listen_addr, h.best_height, h.user_agent};
   peer_nonce_ = h.nonce;
   handshake_ack ack;
-  ack.nonce_sig =
-      me_.sign(handshake_sign_bytes(cfg_.chain_id, cfg_.genesis_hash, h.nonce, me_.key()));
+  ack.nonce_sig = me_.sign(sign_bytes(true));
   emit(ack, out);
   sent_ack_ = true;
   maybe_ready(out);
@@ -238,9 +292,7 @@ void session_core::on_ack(const handshake_ack& a, session_actions& out) {
   if (!peer_)
     return fail(reject_code::protocol_violation, "handshake-ack before handshake", 50, out);
   if (acked_by_peer_) return fail(reject_code::protocol_violation, "second handshake-ack", 50, out);
-  if (!verify(peer_->key,
-              handshake_sign_bytes(cfg_.chain_id, cfg_.genesis_hash, nonce_, peer_->key),
-              a.nonce_sig))
+  if (!verify(peer_->key, sign_bytes(false), a.nonce_sig))
     return fail(reject_code::bad_signature, "handshake signature does not verify", 50, out);
   acked_by_peer_ = true;
   maybe_ready(out);

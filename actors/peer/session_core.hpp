@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "actors/consensus/crypto_iface.hpp"
+#include "actors/peer/channel.hpp"
 #include "actors/peer/frame.hpp"
 #include "messages/peer.hpp"
 
@@ -120,7 +121,7 @@ struct hello {
 };
 
 struct send_frame {
-  std::shared_ptr<const bytes> frame;  // length prefix included
+  std::shared_ptr<const bytes> frame;  // wire bytes: the preamble or sealed records
 };
 struct deliver {  // a well-formed message, within its rate, after the handshake
   message msg;
@@ -134,14 +135,25 @@ struct close_session {  // send nothing more, close the connection
   std::string reason;
   uint32_t score = 0;  // misbehaviour points this session earned (the manager keeps the sum)
   bool ban = false;    // this session alone reached the ban score
+  uint32_t peer_reject = 0;  // the code of the peer's reject, when it closed us with one
 };
 using session_action = std::variant<send_frame, deliver, became_ready, close_session>;
 using session_actions = std::vector<session_action>;
 
-// The message the handshake-ack signs: the other side's nonce, bound to the
-// chain and to the signer's key so it cannot be replayed elsewhere.
-hash256 handshake_sign_bytes(std::string_view chain_id, const hash256& genesis,
-                             const hash256& nonce, const pubkey& signer_key);
+// What both handshake-acks sign (PROTOCOL.md §3): this connection's
+// channel (its session id and both ephemeral keys), both node keys, both
+// nonces and the chain, by role. An ack is valid on one connection only, so
+// a relay in the middle, which has a channel of its own with each side,
+// cannot pass one on.
+struct handshake_transcript {
+  std::string chain_id;
+  hash256 genesis;
+  hash256 session_id;
+  x25519_key initiator_ephemeral, responder_ephemeral;
+  pubkey initiator_key, responder_key;
+  hash256 initiator_nonce, responder_nonce;
+};
+hash256 handshake_sign_bytes(const handshake_transcript& t, bool signer_is_initiator);
 
 struct session_stats {
   uint64_t bytes_in = 0, bytes_out = 0, msgs_in = 0, msgs_out = 0;
@@ -177,18 +189,25 @@ class flow_window {
 
 class session_core {
  public:
-  // `nonce` must be fresh per connection (the shell draws it from the
-  // injected random source). `me` outlives the core.
-  session_core(session_config cfg, consensus::signer& me, direction dir, hash256 nonce,
+  // `seed` must be fresh and secret per connection (the shell draws it
+  // from the injected random source): the handshake nonce and the ephemeral
+  // X25519 secret are both derived from it. `me` outlives the core.
+  session_core(session_config cfg, consensus::signer& me, direction dir, hash256 seed,
                uint64_t best_height, uint64_t now_ms);
 
-  session_actions on_open();  // sends our handshake
+  session_actions on_open();  // sends our preamble; the handshake follows the peer's
   session_actions on_bytes(uint64_t now_ms, byte_view data);
   // Timers: handshake deadline, pings, idle and unresponsive peers.
   // `ping_nonce` is used if a ping goes out.
   session_actions on_tick(uint64_t now_ms, uint64_t ping_nonce);
   // Misbehaviour found above the session (invalid tx, bad block, ...).
   session_actions on_penalty(uint32_t points, const std::string& why);
+  // The node closes the session: a reject goes out if the channel is up.
+  session_actions on_close(reject_code code, const std::string& why);
+  // Frames the node sends (relayed gossip, answers) -> wire records. Only
+  // once ready() (or, for fault injection, once the channel is up).
+  bytes seal(byte_view frames) { return channel_.seal(frames); }
+  bool can_seal() const { return channel_.established() && state_ != state::closed; }
   // Accounts for a frame the shell wrote on the node's behalf.
   void on_sent(size_t frame_bytes) {
     stats_.bytes_out += frame_bytes;
@@ -205,6 +224,8 @@ class session_core {
   enum class state : uint8_t { connecting, handshaking, ready, closed };
   void handle(uint64_t now_ms, message&& m, std::shared_ptr<const bytes> payload,
               session_actions& out);
+  void send_handshake(session_actions& out);
+  hash256 sign_bytes(bool signer_is_me) const;
   void on_handshake(const handshake& h, session_actions& out);
   void on_ack(const handshake_ack& a, session_actions& out);
   void maybe_ready(session_actions& out);
@@ -217,6 +238,7 @@ class session_core {
   consensus::signer& me_;
   direction dir_;
   hash256 nonce_;
+  secure_channel channel_;
   uint64_t best_height_;
   state state_ = state::connecting;
   frame_reader reader_;

@@ -57,6 +57,30 @@ bytes frame_of(const message& m) {
   return make_frame(encode_message(m));
 }
 
+// A peer with no session logic: only the transport, so a test can send any
+// bytes inside a valid channel (what a hostile peer controls).
+struct raw_peer {
+  secure_channel ch;
+  bytes received;  // plaintext from the node
+  explicit raw_peer(uint8_t seed, bool initiator = true) : ch(initiator, secret_of(seed)) {}
+  static x25519_key secret_of(uint8_t seed) {
+    x25519_key k;
+    k.v[0] = seed;
+    k.v[1] = 0x55;
+    return k;
+  }
+  // Opens the channel to `s` (which has sent its preamble) and takes what
+  // it sends back.
+  void connect(side& s, uint64_t now = 1) {
+    s.take(s.core.on_bytes(now, ch.preamble()));
+    absorb(s);
+  }
+  void absorb(side& s) {
+    for (auto& f : std::exchange(s.to_peer, {})) REQUIRE(ch.on_bytes(f, received));
+  }
+  bytes seal(const message& m) { return ch.seal(frame_of(m)); }
+};
+
 }  // namespace
 
 TEST_CASE("two honest sides authenticate each other and exchange messages") {
@@ -71,7 +95,7 @@ TEST_CASE("two honest sides authenticate each other and exchange messages") {
   CHECK(a.ready_with->best_height == 5);
   CHECK(a.core.ready());
   // Application messages are delivered once ready.
-  b.take(b.core.on_bytes(2, frame_of(tip{9, hash256{}})));
+  b.take(b.core.on_bytes(2, a.core.seal(frame_of(tip{9, hash256{}}))));
   REQUIRE(b.delivered.size() == 1);
   CHECK(std::get<tip>(b.delivered[0]).height == 9);
 }
@@ -90,7 +114,7 @@ TEST_CASE("ping gets a pong and measures the round trip") {
   CHECK(a.core.stats().rtt_ms == 37);
   CHECK_FALSE(a.closed);
   // A pong nobody asked for costs score.
-  a.take(a.core.on_bytes(1040, frame_of(pong{99})));
+  a.take(a.core.on_bytes(1040, b.core.seal(frame_of(pong{99}))));
   CHECK(a.core.stats().score == 10);
 }
 
@@ -137,37 +161,138 @@ TEST_CASE("wrong chain, genesis or version is rejected with a reason and scored"
   REQUIRE(f.closed);
   CHECK(f.closed->reason.find("protocol version 99") != std::string::npos);
 
-  // Version 1 took non-canonical encodings and another signing domain.
-  CHECK(limits::protocol_version == 2);
-  ver.protocol_version = 1;
+  // Version 2 signed only a nonce (a relay could pass its ack on).
+  CHECK(limits::protocol_version == 3);
+  ver.protocol_version = 2;
   side g(7, direction::outbound, ver), k(8, direction::inbound);
   g.take(g.core.on_open());
   k.take(k.core.on_open());
   pump(g, k);
   REQUIRE(k.closed);
-  CHECK(k.closed->reason.find("protocol version 1 is not 2") != std::string::npos);
+  CHECK(k.closed->reason.find("protocol version 2 is not 3") != std::string::npos);
 }
 
-TEST_CASE("a handshake-ack that does not sign our nonce is a bad signature") {
-  side b(2, direction::inbound);
-  consensus::key_signer mallory(test::key_from_seed(9), true);
+namespace {
+// What a relay in the middle sees of one of its two channels: the node's
+// decrypted handshake and ack.
+struct relay_leg {
+  raw_peer wire;
+  std::vector<message> from_node;
+  relay_leg(uint8_t seed, bool initiator) : wire(seed, initiator) {}
+  void read() {
+    frame_reader r(1 << 20);
+    r.append(std::exchange(wire.received, {}));
+    while (true) {
+      auto p = r.next();
+      REQUIRE(p);
+      if (!*p) break;
+      auto m = decode_message(**p);
+      REQUIRE(m);
+      from_node.push_back(*m);
+    }
+  }
+  template <class T>
+  T take() {
+    for (auto& m : from_node)
+      if (auto* x = std::get_if<T>(&m)) return *x;
+    FAIL("no such message from the node");
+    return T{};
+  }
+};
+}  // namespace
+
+TEST_CASE("finding 1: a relayed handshake does not verify, so no key can be blamed through it") {
+  // Mallory sits between victim V and honest H: she dials both, claims to
+  // each to be the other, and passes their handshakes and acks across.
+  side v(2, direction::inbound), h(3, direction::inbound);
+  relay_leg to_v(20, true), to_h(30, true);
+  v.take(v.core.on_open());
+  h.take(h.core.on_open());
+  to_v.wire.connect(v);
+  to_h.wire.connect(h);
+  to_v.read();
+  to_h.read();
+  auto v_hello = to_v.take<handshake>();
+  auto h_hello = to_h.take<handshake>();
+  // To H she is V (V's own handshake); H acks it, signing its transcript.
+  h.take(h.core.on_bytes(2, to_h.wire.seal(v_hello)));
+  to_h.wire.absorb(h);
+  to_h.read();
+  auto h_ack = to_h.take<handshake_ack>();
+  // To V she is H: H's handshake and H's ack, word for word.
+  v.take(v.core.on_bytes(3, to_v.wire.seal(h_hello)));
+  v.take(v.core.on_bytes(4, to_v.wire.seal(h_ack)));
+  REQUIRE(v.closed);
+  CHECK(v.closed->reason.find("handshake signature does not verify") != std::string::npos);
+  CHECK_FALSE(v.ready_with);  // never authenticated as H: nothing lands on key H
+  CHECK_FALSE(v.core.ready());
+}
+
+TEST_CASE("finding 1: the handshake signature binds channel, both keys, both nonces and role") {
+  handshake_transcript t;
+  t.chain_id = "c";
+  t.genesis.v[0] = 1;
+  t.session_id.v[0] = 2;
+  t.initiator_ephemeral.v[0] = 3;
+  t.responder_ephemeral.v[0] = 4;
+  t.initiator_key.v[0] = 5;
+  t.responder_key.v[0] = 6;
+  t.initiator_nonce.v[0] = 7;
+  t.responder_nonce.v[0] = 8;
+  hash256 base = handshake_sign_bytes(t, true);
+  CHECK(handshake_sign_bytes(t, false) != base);  // a reflected ack is not the other role's
+  auto differs = [&](auto change) {
+    handshake_transcript u = t;
+    change(u);
+    return handshake_sign_bytes(u, true) != base;
+  };
+  CHECK(differs([](auto& u) { u.chain_id = "d"; }));
+  CHECK(differs([](auto& u) { u.genesis.v[1] = 1; }));
+  CHECK(differs([](auto& u) { u.session_id.v[1] = 1; }));
+  CHECK(differs([](auto& u) { u.initiator_ephemeral.v[1] = 1; }));
+  CHECK(differs([](auto& u) { u.responder_ephemeral.v[1] = 1; }));
+  CHECK(differs([](auto& u) { u.initiator_key.v[1] = 1; }));
+  CHECK(differs([](auto& u) { u.responder_key.v[1] = 1; }));
+  CHECK(differs([](auto& u) { u.initiator_nonce.v[1] = 1; }));
+  CHECK(differs([](auto& u) { u.responder_nonce.v[1] = 1; }));
+}
+
+TEST_CASE("finding 1: a frame injected on the path fails authentication and blames nobody") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
   b.take(b.core.on_open());
-  handshake h;
-  h.protocol_version = limits::protocol_version;
-  h.chain_id = "timecoin-test";
-  h.genesis_hash.v[0] = 7;
-  h.node_key = mallory.key();
-  b.take(b.core.on_bytes(1, frame_of(h)));
-  CHECK_FALSE(b.closed);
-  handshake_ack ack;
-  hash256 wrong_nonce;
-  wrong_nonce.v[5] = 1;  // not b's nonce
-  ack.nonce_sig = mallory.sign(
-      handshake_sign_bytes("timecoin-test", h.genesis_hash, wrong_nonce, mallory.key()));
-  b.take(b.core.on_bytes(2, frame_of(ack)));
+  pump(a, b);
+  REQUIRE(b.core.ready());
+  // Plaintext frames (the old transport) are not records of this channel.
+  b.take(b.core.on_bytes(2, frame_of(tip{1, hash256{}})));
   REQUIRE(b.closed);
-  CHECK(b.closed->reason.find("signature") != std::string::npos);
-  CHECK_FALSE(b.core.ready());
+  CHECK(b.closed->score == 0);
+  CHECK(b.delivered.empty());
+  // Nor is a real record with one bit changed, or one replayed.
+  side c(1, direction::outbound), d(2, direction::inbound);
+  c.take(c.core.on_open());
+  d.take(d.core.on_open());
+  pump(c, d);
+  bytes rec = c.core.seal(frame_of(tip{1, hash256{}}));
+  d.take(d.core.on_bytes(2, rec));
+  CHECK(d.delivered.size() == 1);
+  d.take(d.core.on_bytes(3, rec));  // the same record again: its counter is spent
+  REQUIRE(d.closed);
+  CHECK(d.closed->reason.find("fails authentication") != std::string::npos);
+  CHECK(d.closed->score == 0);
+  CHECK(d.delivered.size() == 1);
+}
+
+TEST_CASE("the preamble carries the magic and a fresh ephemeral key per connection") {
+  side a(1, direction::outbound);
+  auto p1 = std::get<send_frame>(a.core.on_open()[0]).frame;
+  REQUIRE(p1->size() == preamble_bytes);
+  CHECK(std::equal(transport_magic.begin(), transport_magic.end(), p1->begin()));
+  // Another seed, another ephemeral key (the side helper seeds by key seed).
+  consensus::key_signer k(test::key_from_seed(1), true);
+  session_core other(test_config(), k, direction::outbound, hash256{{9, 9}}, 0, 0);
+  auto p2 = std::get<send_frame>(other.on_open()[0]).frame;
+  CHECK(*p1 != *p2);
 }
 
 TEST_CASE("connecting to ourselves closes without a ban") {
@@ -180,17 +305,20 @@ TEST_CASE("connecting to ourselves closes without a ban") {
   CHECK(b.closed->score == 0);
 }
 
-TEST_CASE("garbage and oversized lengths are bannable at once") {
+TEST_CASE("garbage instead of a preamble, and undecodable frames, are bannable at once") {
   side b(2, direction::inbound);
   b.take(b.core.on_open());
   b.take(b.core.on_bytes(1, byte_view::of("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
   REQUIRE(b.closed);
-  CHECK(b.closed->ban);
+  CHECK(b.closed->score >= 100);
+  CHECK(b.closed->reason.find("not a TimeCoin transport") != std::string::npos);
 
   side c(3, direction::inbound);
   c.take(c.core.on_open());
-  bytes junk = make_frame(bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16});
-  c.take(c.core.on_bytes(1, junk));
+  raw_peer m(7);
+  m.connect(c);
+  c.take(c.core.on_bytes(
+      2, m.ch.seal(make_frame(bytes{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}))));
   REQUIRE(c.closed);
   CHECK(c.closed->ban);
   CHECK(c.closed->reason.find("undecodable") != std::string::npos);
@@ -199,7 +327,9 @@ TEST_CASE("garbage and oversized lengths are bannable at once") {
 TEST_CASE("messages before the handshake are a protocol violation") {
   side b(2, direction::inbound);
   b.take(b.core.on_open());
-  b.take(b.core.on_bytes(1, frame_of(tip{1, hash256{}})));
+  raw_peer m(7);
+  m.connect(b);
+  b.take(b.core.on_bytes(2, m.seal(tip{1, hash256{}})));
   REQUIRE(b.closed);
   CHECK(b.closed->reason.find("before the handshake") != std::string::npos);
   CHECK(b.delivered.empty());
@@ -221,7 +351,7 @@ TEST_CASE("a ping flood exhausts the control bucket and reaches the ban score") 
   b.take(b.core.on_open());
   pump(a, b);
   size_t pongs_before = b.to_peer.size();
-  for (uint64_t i = 0; i < 200 && !b.closed; ++i) b.take(b.core.on_bytes(2, frame_of(ping{i})));
+  for (uint64_t i = 0; i < 200 && !b.closed; ++i) b.take(b.core.on_bytes(2, a.core.seal(frame_of(ping{i}))));
   REQUIRE(b.closed);
   CHECK(b.closed->ban);
   CHECK(b.closed->reason.find("rate limit exceeded for control") != std::string::npos);
@@ -246,26 +376,40 @@ TEST_CASE("token bucket refills at its rate up to its burst") {
 TEST_CASE("before the handshake a large frame length is refused at once") {
   side b(2, direction::inbound);
   b.take(b.core.on_open());
+  raw_peer m(7);
+  m.connect(b);
   bytes header = {0x00, 0x01, 0x00, 0x00};  // 64 KiB: fine later, too big before authenticating
-  b.take(b.core.on_bytes(1, header));
+  b.take(b.core.on_bytes(2, m.ch.seal(header)));
   REQUIRE(b.closed);
   CHECK(b.closed->ban);
   CHECK(b.closed->reason.find("exceeds the cap of 8192") != std::string::npos);
+}
+
+TEST_CASE("a record longer than the cap is refused before it is buffered") {
+  side b(2, direction::inbound);
+  b.take(b.core.on_open());
+  raw_peer m(7);
+  m.connect(b);
+  b.take(b.core.on_bytes(2, bytes{0x00, 0x01, 0x00, 0x11}));  // 64 KiB + 17
+  REQUIRE(b.closed);
+  CHECK(b.closed->reason.find("record length") != std::string::npos);
 }
 
 TEST_CASE("a large frame right behind the handshake-ack in one read is accepted") {
   side a(1, direction::outbound), b(2, direction::inbound);
   a.take(a.core.on_open());
   b.take(b.core.on_open());
-  // a's handshake to b; b's handshake and ack back to a.
-  for (auto& f : a.to_peer) b.take(b.core.on_bytes(1, f));
-  a.to_peer.clear();
-  for (auto& f : b.to_peer) a.take(a.core.on_bytes(1, f));
-  b.to_peer.clear();
+  // Preambles both ways (b's handshake follows its preamble; a answers
+  // with its handshake and ack); a's handshake to b, b's ack back to a.
+  for (auto& f : std::exchange(a.to_peer, {})) b.take(b.core.on_bytes(1, f));
+  for (auto& f : std::exchange(b.to_peer, {})) a.take(a.core.on_bytes(1, f));
+  REQUIRE(a.to_peer.size() == 2);
+  b.take(b.core.on_bytes(1, a.to_peer[0]));
+  for (auto& f : std::exchange(b.to_peer, {})) a.take(a.core.on_bytes(1, f));
   REQUIRE(a.ready_with);
+  REQUIRE_FALSE(b.ready_with);
   // a's ack and a 100 KiB frame arrive at b together.
-  bytes stream;
-  for (auto& f : a.to_peer) stream.insert(stream.end(), f.begin(), f.end());
+  bytes stream = a.to_peer[1];
   a.to_peer.clear();
   peer::blocks big;
   block_with_cert bw;
@@ -276,6 +420,7 @@ TEST_CASE("a large frame right behind the handshake-ack in one read is accepted"
   big.list.push_back(bw);
   bytes f = frame_of(big);
   REQUIRE(f.size() > max_handshake_frame_bytes);
+  f = a.core.seal(f);
   stream.insert(stream.end(), f.begin(), f.end());
   b.take(b.core.on_bytes(2, stream));
   CHECK_FALSE(b.closed);
@@ -327,12 +472,12 @@ TEST_CASE("finding 2: a proposal whose body does not match its header is refused
   proposal poisoned = honest;
   poisoned.blk = std::make_shared<const block>(tampered);
 
-  b.take(b.core.on_bytes(2, frame_of(poisoned)));
+  b.take(b.core.on_bytes(2, a.core.seal(frame_of(poisoned))));
   CHECK(b.delivered.empty());
   CHECK(b.core.stats().score == proposal_body_penalty);
   CHECK_FALSE(b.closed);
   // The honest copy behind it still gets through.
-  b.take(b.core.on_bytes(3, frame_of(honest)));
+  b.take(b.core.on_bytes(3, a.core.seal(frame_of(honest))));
   REQUIRE(b.delivered.size() == 1);
   CHECK(std::get<proposal>(b.delivered[0]) == honest);
   CHECK(b.core.stats().score == proposal_body_penalty);
@@ -348,8 +493,9 @@ TEST_CASE("finding 4: a peer repeating one vote is passed on a few times, then c
   vote v{vote_type::prevote, 4, 0, hash256{}, key.public_key(), {}};
   v.sig = key.sign(vote_sign_bytes(test::domain_of("c"), v), hash256{});
   bytes f = frame_of(prevote{v});
+  auto sealed = [&] { return a.core.seal(f); };  // each copy in a record of its own
   for (uint32_t i = 0; i < 1 + free_repeats; ++i) {
-    session_actions acts = b.core.on_bytes(2 + i, f);  // a burst, 1 ms apart
+    session_actions acts = b.core.on_bytes(2 + i, sealed());  // a burst, 1 ms apart
     // Every delivered copy carries the content key the manager dedups by.
     for (auto& x : acts)
       if (auto* d = std::get_if<deliver>(&x)) CHECK(d->key == gossip_key(prevote{v}));
@@ -357,18 +503,18 @@ TEST_CASE("finding 4: a peer repeating one vote is passed on a few times, then c
   }
   CHECK(b.delivered.size() == 1 + free_repeats);
   CHECK(b.core.stats().score == 0);
-  b.take(b.core.on_bytes(10, f));
+  b.take(b.core.on_bytes(10, sealed()));
   CHECK(b.delivered.size() == 1 + free_repeats);  // dropped
   CHECK(b.core.stats().score == repeat_penalty);
   // The same again a round later (an honest node re-sending its vote) is free.
-  b.take(b.core.on_bytes(10 + repeat_window_ms, f));
+  b.take(b.core.on_bytes(10 + repeat_window_ms, sealed()));
   CHECK(b.delivered.size() == 2 + free_repeats);
   CHECK(b.core.stats().score == repeat_penalty);
   // A different vote is new content.
   vote w = v;
   w.round = 1;
   w.sig = key.sign(vote_sign_bytes(test::domain_of("c"), w), hash256{});
-  b.take(b.core.on_bytes(11 + repeat_window_ms, frame_of(prevote{w})));
+  b.take(b.core.on_bytes(11 + repeat_window_ms, a.core.seal(frame_of(prevote{w}))));
   CHECK(b.delivered.size() == 3 + free_repeats);
 }
 

@@ -83,7 +83,7 @@ outcome repeat_burst(const options& o) {
   if (!v) return fail("no vote to repeat");
   bytes burst, frame = peer::make_frame(encode_message(*v));
   for (int i = 0; i < 40; ++i) burst.insert(burst.end(), frame.begin(), frame.end());
-  l.send_raw(burst);
+  l.send_frames(burst);
   return expect_dropped(l, 3'000, "the same vote 40 times at once");
 }
 

@@ -119,7 +119,7 @@ bool peer_link::send(const peer::message& m) {
 }
 
 bool peer_link::send_payload(const bytes& payload) {
-  return conn_.send(peer::make_frame(payload));
+  return send_frames(peer::make_frame(payload));
 }
 
 std::string http_exchange(const std::string& target, const std::string& request,

@@ -60,7 +60,9 @@ class peer_link {
   }
   bool send(const peer::message& m);
   bool send_payload(const bytes& payload);  // a frame around any payload
-  bool send_raw(const bytes& b) { return conn_.send(b); }
+  // Plaintext frames, sealed into this connection's channel.
+  bool send_frames(const bytes& frames) { return conn_.send(core_.seal(frames)); }
+  bool send_raw(const bytes& b) { return conn_.send(b); }  // bytes as they are, on the socket
   // Closed by the node (its reason, when it sent a reject).
   bool closed() const { return conn_.closed() || core_.closed(); }
   const std::string& close_reason() const { return close_reason_; }

@@ -138,7 +138,7 @@ int main(int argc, char** argv) {
       bytes f = peer::make_frame(encode_message(peer::ping{i}));
       flood.insert(flood.end(), f.begin(), f.end());
     }
-    send_all(fd, flood);
+    send_all(fd, core.seal(flood));
     return until_closed(fd, nullptr) ? 0 : 1;
   }
   std::fprintf(stderr, "unknown mode %s\n", mode.c_str());

@@ -19,13 +19,24 @@ namespace {
 
 // ---- the network ----
 
+// What arrives at a session: wire bytes, always all of them and at once, in
+// order (the records of an encrypted stream cannot be lost, duplicated or
+// reordered without breaking it), and the network model's fate for the
+// messages they carry: one latency per copy that arrives (none: lost; two:
+// duplicated). The session applies it to the messages it decrypted, so
+// gossip and consensus still meet loss, duplicates and reordering, as a
+// real node does through full queues, relays and different paths.
+struct arriving {
+  frame_ptr wire;
+  std::vector<uint64_t> delays_ms;
+};
 struct endpoint {
   uint32_t node = 0;
-  caf::actor session;              // null until the session attached
-  std::vector<frame_ptr> waiting;  // arrived before it attached
-  uint64_t sent = 0;               // frames this side sent
+  caf::actor session;             // null until the session attached
+  std::vector<arriving> waiting;  // arrived before it attached
+  uint64_t sent = 0;              // frames this side sent
 };
-constexpr uint64_t handshake_frames = 2;  // hello and its ack, each way
+constexpr uint64_t handshake_frames = 3;  // preamble, hello and its ack, each way
 struct connection {
   endpoint side[2];
 };
@@ -50,21 +61,24 @@ struct sim_session_state {
   uint8_t side = 0;
   peer::direction dir = peer::direction::inbound;
   bool done = false;
-  std::vector<frame_ptr> early;
+  std::vector<arriving> early;
   std::unique_ptr<peer::session_fault> fault;
   // The broker's flow control, with the frames a paused socket would have
   // left unread queued here instead.
   std::optional<peer::flow_window> window;
-  std::deque<frame_ptr> unread;
+  std::deque<arriving> unread;
+  std::map<uint64_t, peer::deliver> pending;  // decrypted, on their simulated way
+  uint64_t next_pending = 0;
 };
 using session_ptr = caf::stateful_actor<sim_session_state>*;
 
-void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban) {
+void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban,
+            uint32_t peer_reject = 0) {
   auto& st = self->state;
   if (st.done) return;
   st.done = true;
   self->send(st.setup.mgr, closed_atom::value, caf::actor_cast<caf::actor>(self),
-             session_closed{reason, score, ban});
+             session_closed{reason, score, ban, peer_reject});
   self->send(st.net, netclose_atom::value, st.conn, st.side);
   self->quit();
 }
@@ -75,21 +89,48 @@ void write(session_ptr self, frame_ptr f) {
                std::move(f));
 }
 
+// Plaintext frames the node sends: sealed into this connection's records.
+void write_frames(session_ptr self, const bytes& frames) {
+  auto& st = self->state;
+  if (st.done || !st.core || !st.core->can_seal()) return;
+  write(self, std::make_shared<const bytes>(st.core->seal(frames)));
+}
+
 void exec(session_ptr self, peer::session_actions acts) {
   auto& st = self->state;
   size_t delivered = run_session_actions(
       self, st.setup, st.fault.get(), st.done, std::move(acts),
       [self](const frame_ptr& f) { write(self, f); },
-      [self](const std::string& why, uint32_t score, bool ban) { finish(self, why, score, ban); });
+      [self](const peer::close_session& c) { finish(self, c.reason, c.score, c.ban, c.peer_reject); });
   st.window->on_delivered(delivered);
+}
+
+// The session's own actions run now; the messages it decrypted reach the
+// manager after the network model's latency, once per copy.
+void exec_arrived(session_ptr self, peer::session_actions acts,
+                  const std::vector<uint64_t>& delays_ms) {
+  auto& st = self->state;
+  peer::session_actions now;
+  for (auto& a : acts) {
+    if (!std::holds_alternative<peer::deliver>(a)) {
+      now.push_back(std::move(a));
+      continue;
+    }
+    for (uint64_t d : delays_ms) {
+      uint64_t id = st.next_pending++;
+      st.pending.emplace(id, std::get<peer::deliver>(a));
+      self->delayed_send(self, std::chrono::milliseconds(d), simdeliver_atom::value, id);
+    }
+  }
+  exec(self, std::move(now));
 }
 
 void read_unread(session_ptr self) {
   auto& st = self->state;
   while (!st.unread.empty() && !st.window->paused() && !st.done) {
-    frame_ptr f = std::move(st.unread.front());
+    arriving a = std::move(st.unread.front());
     st.unread.pop_front();
-    exec(self, st.core->on_bytes(st.setup.now_ms(), *f));
+    exec_arrived(self, st.core->on_bytes(st.setup.now_ms(), *a.wire), a.delays_ms);
   }
 }
 
@@ -119,27 +160,35 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
                                                        st.setup.now_ms());
         if (st.setup.fault) st.fault = st.setup.fault();
         exec(self, st.core->on_open());
-        for (auto& f : std::exchange(st.early, {}))
-          if (!st.done) exec(self, st.core->on_bytes(st.setup.now_ms(), *f));
+        for (auto& a : std::exchange(st.early, {}))
+          if (!st.done) exec_arrived(self, st.core->on_bytes(st.setup.now_ms(), *a.wire), a.delays_ms);
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
       },
-      [self](simdata_atom, const frame_ptr& data) {
+      [self](simdeliver_atom, uint64_t id) {
+        auto& st = self->state;
+        auto it = st.pending.find(id);
+        if (it == st.pending.end()) return;
+        peer::session_actions acts{std::move(it->second)};
+        st.pending.erase(it);
+        if (!st.done) exec(self, std::move(acts));
+      },
+      [self](simdata_atom, const frame_ptr& data, const std::vector<uint64_t>& delays_ms) {
         auto& st = self->state;
         if (st.done) return;
         if (!st.core) {
           if (st.early.size() >= max_waiting_frames)
             return finish(self, "too much data before admission", 0, false);
-          st.early.push_back(data);
+          st.early.push_back({data, delays_ms});
           return;
         }
-        st.unread.push_back(data);
+        st.unread.push_back({data, delays_ms});
         read_unread(self);
       },
       [self](send_atom, const frame_ptr& frame) {
         auto& st = self->state;
         if (!st.core || !st.core->ready() || st.done) return;
         st.core->on_sent(frame->size());
-        write(self, frame);
+        write_frames(self, *frame);
       },
       [self](punish_atom, uint32_t points, const std::string& why) {
         if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
@@ -148,9 +197,9 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         if (self->state.window->on_credit(n)) read_unread(self);
       },
       [self](close_atom, uint32_t code, const std::string& reason) {
-        if (!self->state.done)
-          write(self, std::make_shared<const bytes>(
-                          peer::make_frame(encode_message(peer::reject{code, reason}))));
+        auto& st = self->state;
+        if (st.core && !st.done)
+          exec(self, st.core->on_close(static_cast<peer::reject_code>(code), reason));
         finish(self, reason, 0, false);
       },
       [self](tick_atom) {
@@ -159,8 +208,7 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         exec(self, st.core->on_tick(st.setup.now_ms(), nonce64(st.setup.random32())));
         if (st.done) return;
         if (st.fault && st.core->ready())
-          for (auto& junk : st.fault->on_tick(st.setup.now_ms()))
-            write(self, std::make_shared<const bytes>(std::move(junk)));
+          for (auto& junk : st.fault->on_tick(st.setup.now_ms())) write_frames(self, junk);
         self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self),
                    st.core->stats());
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
@@ -201,11 +249,10 @@ void deliver(caf::event_based_actor* self, net_model& model, net_stats& stats, u
   if (delays.empty()) ++stats.lost;
   if (delays.size() > 1) ++stats.duplicated;
   if (!to.session) {
-    if (!delays.empty() && to.waiting.size() < max_waiting_frames) to.waiting.push_back(f);
+    if (to.waiting.size() < max_waiting_frames) to.waiting.push_back({f, delays});
     return;
   }
-  for (uint64_t d : delays)
-    self->delayed_send(to.session, std::chrono::milliseconds(d), simdata_atom::value, f);
+  self->send(to.session, simdata_atom::value, f, delays);
 }
 
 }  // namespace
@@ -241,7 +288,8 @@ caf::behavior sim_net_impl(caf::event_based_actor* self, net_model* model, net_s
         }
         endpoint& e = it->second.side[side];
         e.session = session;
-        for (auto& f : std::exchange(e.waiting, {})) self->send(session, simdata_atom::value, f);
+        for (auto& a : std::exchange(e.waiting, {}))
+          self->send(session, simdata_atom::value, a.wire, a.delays_ms);
       },
       [=](netsend_atom, uint64_t conn, uint8_t side, const frame_ptr& f) {
         auto it = st->conns.find(conn);

@@ -16,6 +16,7 @@ using attach_atom = caf::atom_constant<caf::atom("attach")>;
 using netsend_atom = caf::atom_constant<caf::atom("netsend")>;
 using netclose_atom = caf::atom_constant<caf::atom("netclose")>;
 using simdata_atom = caf::atom_constant<caf::atom("simdata")>;
+using simdeliver_atom = caf::atom_constant<caf::atom("simdeliv")>;
 using simclosed_atom = caf::atom_constant<caf::atom("simclosed")>;
 
 struct net_stats {
