@@ -89,10 +89,10 @@ aead::aead(const hash256& key) : impl_(new impl) {
   impl_->enc = EVP_CIPHER_CTX_new();
   impl_->dec = EVP_CIPHER_CTX_new();
   TC_ASSERT(impl_->enc && impl_->dec);
-  TC_ASSERT(EVP_EncryptInit_ex(impl_->enc, EVP_chacha20_poly1305(), nullptr, key.data(),
-                               nullptr) == 1);
-  TC_ASSERT(EVP_DecryptInit_ex(impl_->dec, EVP_chacha20_poly1305(), nullptr, key.data(),
-                               nullptr) == 1);
+  TC_ASSERT(EVP_EncryptInit_ex(impl_->enc, EVP_chacha20_poly1305(), nullptr, key.data(), nullptr) ==
+            1);
+  TC_ASSERT(EVP_DecryptInit_ex(impl_->dec, EVP_chacha20_poly1305(), nullptr, key.data(), nullptr) ==
+            1);
 }
 aead::~aead() = default;
 aead::aead(aead&&) noexcept = default;

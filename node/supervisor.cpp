@@ -135,6 +135,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     ms.io.session.now_ms = s.now_ms;
     ms.io.session.random32 = s.random32;
     ms.chain = chain;
+    if (reader) ms.reader = caf::actor_cast<chain_reader_actor>(reader);
     ms.mempool = mempool;
     ms.tip_height = start_tip.height;
     ms.tip_hash = start_tip.hash;

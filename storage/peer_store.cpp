@@ -61,6 +61,18 @@ status remove_ban(chain_store& s, const std::string& subject) {
   return st->bind(1, subject).run();
 }
 
+status prune_bans(chain_store& s, uint64_t now_ms, size_t max_rows) {
+  auto expired = s.db().prepare("DELETE FROM bans WHERE until_ms != 0 AND until_ms <= ?");
+  if (!expired) return expired.take_error();
+  TC_TRY(expired->bind(1, static_cast<int64_t>(now_ms)).run());
+  auto over = s.db().prepare(
+      "DELETE FROM bans WHERE subject IN (SELECT subject FROM bans ORDER BY "
+      "CASE WHEN until_ms = 0 THEN 1 ELSE 0 END, until_ms LIMIT max(0, (SELECT count(*) FROM "
+      "bans) - ?))");
+  if (!over) return over.take_error();
+  return over->bind(1, static_cast<int64_t>(max_rows)).run();
+}
+
 std::vector<stored_ban> load_bans(chain_store& s) {
   std::vector<stored_ban> out;
   auto st = s.db().prepare("SELECT subject, until_ms, level, reason FROM bans");

@@ -27,6 +27,9 @@ std::vector<stored_peer> load_peers(chain_store& s, size_t limit);
 status save_ban(chain_store& s, const stored_ban& b);
 status remove_ban(chain_store& s, const std::string& subject);
 std::vector<stored_ban> load_bans(chain_store& s);
+// Deletes expired bans, then the soonest-ending ones past `max_rows`
+// (permanent bans last): the table stays bounded whatever peers do.
+status prune_bans(chain_store& s, uint64_t now_ms, size_t max_rows);
 
 // Blocks from `from` on with their certificates, at most `count` of them and
 // at most `max_bytes` of their stored (wire) encoding, but always at least

@@ -35,6 +35,25 @@ TEST_CASE("address book and bans survive in the database") {
   CHECK(load_bans(*cs).size() == 1);
 }
 
+TEST_CASE("finding 3: the bans table is pruned of expired rows and kept within its bound") {
+  test::chain_builder cb;
+  auto cs = cb.open_memory();
+  REQUIRE(save_ban(*cs, {"key:forever", 0, 3, "x"}).ok());
+  for (int i = 1; i <= 50; ++i)
+    REQUIRE(save_ban(*cs, {"ip:10.0.0." + std::to_string(i), uint64_t(i) * 100, 1, "x"}).ok());
+  REQUIRE(prune_bans(*cs, 1'000, 1'000).ok());  // rows ending at or before 1000 go
+  CHECK(load_bans(*cs).size() == 41);
+  REQUIRE(prune_bans(*cs, 1'000, 5).ok());  // then the soonest-ending past the bound
+  auto left = load_bans(*cs);
+  REQUIRE(left.size() == 5);
+  bool permanent_kept = false;
+  for (auto& b : left) {
+    permanent_kept |= b.subject == "key:forever";
+    CHECK((b.until_ms == 0 || b.until_ms >= 4'700));
+  }
+  CHECK(permanent_kept);
+}
+
 TEST_CASE("blocks are served with their certificates, bounded by count and bytes") {
   test::chain_builder cb;
   auto cs = cb.open_memory();

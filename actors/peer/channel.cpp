@@ -21,8 +21,8 @@ channel_keys derive_channel_keys(const x25519_key& initiator_ephemeral,
   t.insert(t.end(), initiator_ephemeral.v.begin(), initiator_ephemeral.v.end());
   t.insert(t.end(), responder_ephemeral.v.begin(), responder_ephemeral.v.end());
   k.transcript = tagged_hash("TimeCoin/transport", t);
-  bytes okm = hkdf_sha256(k.transcript.v, shared.v, byte_view::of("TimeCoin transport keys v1"),
-                          96);
+  bytes okm =
+      hkdf_sha256(k.transcript.v, shared.v, byte_view::of("TimeCoin transport keys v1"), 96);
   std::memcpy(k.initiator_to_responder.data(), okm.data(), 32);
   std::memcpy(k.responder_to_initiator.data(), okm.data() + 32, 32);
   std::memcpy(k.session_id.data(), okm.data() + 64, 32);
@@ -69,9 +69,11 @@ status secure_channel::on_bytes(byte_view data, bytes& plain) {
     // protocol (an HTTP request, an older node) is told at once.
     size_t have = std::min(buffered_bytes(), transport_magic.size());
     if (!std::equal(buf_.begin() + static_cast<std::ptrdiff_t>(pos_),
-                    buf_.begin() + static_cast<std::ptrdiff_t>(pos_ + have), transport_magic.begin()))
-      return fail(make_error("not a TimeCoin transport (its first bytes are not \"TCx1\": an "
-                             "older node, or not a node)"));
+                    buf_.begin() + static_cast<std::ptrdiff_t>(pos_ + have),
+                    transport_magic.begin()))
+      return fail(
+          make_error("not a TimeCoin transport (its first bytes are not \"TCx1\": an "
+                     "older node, or not a node)"));
     if (buffered_bytes() < preamble_bytes) return ok_status();
     if (auto s = on_preamble(); !s) return fail(s.take_error());
   }

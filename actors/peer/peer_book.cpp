@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "actors/peer/netaddr.hpp"
+
 namespace tc::peer {
 
 std::string key_subject(const pubkey& k) {
@@ -10,38 +12,92 @@ std::string key_subject(const pubkey& k) {
 std::string ip_subject(const std::string& ip) {
   return "ip:" + ip;
 }
-bool is_loopback(const std::string& ip) {
-  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip == "localhost";
-}
 
 peer_book::peer_book(book_config cfg, pubkey me, std::string my_listen_addr)
-    : cfg_(std::move(cfg)), me_(me), my_addr_(std::move(my_listen_addr)) {}
+    : cfg_(std::move(cfg)),
+      me_(me),
+      my_addr_(my_listen_addr),
+      addresses_(cfg_.addresses, std::move(my_listen_addr)) {}
 
-std::optional<peer_book::refusal> peer_book::admit_inbound(const std::string& ip, uint64_t now_ms) {
+peer_book::admission peer_book::admit_inbound(const std::string& ip, uint64_t now_ms) {
+  auto refuse = [](reject_code c, std::string why) {
+    return admission{false, std::nullopt, c, std::move(why)};
+  };
   if (banned(ip_subject(ip), now_ms))
-    return refusal{reject_code::banned, "address " + ip + " is banned"};
-  if (inbound_ >= cfg_.max_inbound)
-    return refusal{reject_code::too_many_peers,
-                   "inbound limit reached (" + std::to_string(cfg_.max_inbound) + ")"};
-  size_t same_ip = 0;
-  for (auto& [id, c] : conns_) same_ip += c.ip == ip;
+    return refuse(reject_code::banned, "address " + ip + " is banned");
+  std::string group = source_group(ip);
+  size_t same_ip = 0, same_group = 0;
+  for (auto& [id, c] : conns_) {
+    same_ip += c.ip == ip;
+    same_group += c.dir == direction::inbound && c.group == group;
+  }
   if (same_ip >= cfg_.max_per_ip)
-    return refusal{reject_code::too_many_peers, "too many connections from " + ip + " (" +
-                                                    std::to_string(cfg_.max_per_ip) + ")"};
-  while (!recent_inbound_ms_.empty() && recent_inbound_ms_.front() + 60'000 <= now_ms)
-    recent_inbound_ms_.pop_front();
-  if (recent_inbound_ms_.size() >= cfg_.max_new_per_minute)
-    return refusal{
-        reject_code::rate_limited,
-        "new-connection rate limit reached (" + std::to_string(cfg_.max_new_per_minute) + "/min)"};
-  recent_inbound_ms_.push_back(now_ms);
-  return std::nullopt;
+    return refuse(reject_code::too_many_peers,
+                  "too many connections from " + ip + " (" + std::to_string(cfg_.max_per_ip) + ")");
+  if (same_group >= cfg_.max_inbound_per_group)
+    return refuse(reject_code::too_many_peers,
+                  "too many inbound connections from network " + group + " (" +
+                      std::to_string(cfg_.max_inbound_per_group) + ")");
+  // The rate is per source group: one address opening connections as fast
+  // as it may uses up its own network's budget, nobody else's.
+  auto& recent = recent_inbound_ms_[group];
+  while (!recent.empty() && recent.front() + 60'000 <= now_ms) recent.pop_front();
+  if (recent.size() >= cfg_.max_new_per_minute)
+    return refuse(reject_code::rate_limited, "new-connection rate limit reached for network " +
+                                                 group + " (" +
+                                                 std::to_string(cfg_.max_new_per_minute) + "/min)");
+  admission a;
+  if (inbound_ >= cfg_.max_inbound) {
+    a.evict = eviction_candidate();
+    if (!a.evict)
+      return refuse(reject_code::too_many_peers,
+                    "inbound limit reached (" + std::to_string(cfg_.max_inbound) + ")");
+  }
+  recent.push_back(now_ms);
+  if (recent_inbound_ms_.size() > 4 * size_t(cfg_.max_inbound) + 64) {
+    for (auto it = recent_inbound_ms_.begin(); it != recent_inbound_ms_.end();)
+      it = it->second.empty() || it->second.back() + 60'000 <= now_ms ? recent_inbound_ms_.erase(it)
+                                                                      : std::next(it);
+  }
+  return a;
+}
+
+// Bitcoin's idea, simplified: the longest-connected inbound peers (which an
+// attacker cannot fake without having been connected as long) are
+// protected; among the rest, the network holding the most inbound
+// connections loses its newest, preferring one still in its handshake.
+std::optional<uint64_t> peer_book::eviction_candidate() const {
+  std::vector<std::pair<uint64_t, const conn*>> in;
+  for (auto& [id, c] : conns_)
+    if (c.dir == direction::inbound) in.push_back({id, &c});
+  std::sort(in.begin(), in.end(), [](auto& x, auto& y) {
+    if (x.second->opened_ms != y.second->opened_ms)
+      return x.second->opened_ms < y.second->opened_ms;
+    return x.first < y.first;
+  });
+  size_t keep = 0;
+  for (size_t i = 0; i < in.size() && keep < cfg_.protected_inbound; ++i)
+    if (in[i].second->key) in[i].second = nullptr, ++keep;  // oldest authenticated peers
+  std::map<std::string, size_t> per_group;
+  for (auto& [id, c] : in)
+    if (c) ++per_group[c->group];
+  if (per_group.empty()) return std::nullopt;
+  auto biggest = std::max_element(per_group.begin(), per_group.end(),
+                                  [](auto& x, auto& y) { return x.second < y.second; });
+  std::optional<uint64_t> pick;
+  bool pick_ready = true;
+  for (auto& [id, c] : in) {  // oldest first: the last match is the newest
+    if (!c || c->group != biggest->first) continue;
+    bool ready = c->key.has_value();
+    if (!pick || !ready || pick_ready) pick = id, pick_ready = ready;
+  }
+  return pick;
 }
 
 void peer_book::on_open(uint64_t id, direction d, const std::string& ip,
-                        const std::string& dialed_addr) {
+                        const std::string& dialed_addr, uint64_t now_ms) {
   TC_ASSERT(!conns_.count(id));
-  conns_[id] = conn{d, ip, dialed_addr, std::nullopt};
+  conns_[id] = conn{d, ip, source_group(ip), dialed_addr, std::nullopt, now_ms};
   (d == direction::inbound ? inbound_ : outbound_)++;
   if (d == direction::outbound) dialing_.erase(dialed_addr);
 }
@@ -65,25 +121,22 @@ peer_book::ready_verdict peer_book::on_ready(uint64_t id, const hello& h, uint64
     }
   }
   it->second.key = h.key;
-  if (it->second.dir == direction::outbound) {
-    auto a = addrs_.find(it->second.dialed_addr);
-    if (a != addrs_.end()) {
-      a->second.failures = 0;
-      a->second.key = h.key;
-      a->second.last_seen_ms = now_ms;
-    }
-  }
-  if (!h.listen_addr.empty()) learn(h.listen_addr, h.key, now_ms);
+  if (it->second.dir == direction::outbound)
+    addresses_.on_connected(it->second.dialed_addr, h.key, now_ms);
+  // What it says it listens on is a claim like any gossip, heard from its IP.
+  if (!h.listen_addr.empty()) addresses_.learn(h.listen_addr, it->second.ip, now_ms, now_ms);
   return v;
 }
 
-void peer_book::on_closed(uint64_t id, uint64_t now_ms) {
+void peer_book::on_closed(uint64_t id, uint64_t now_ms, uint32_t peer_reject) {
   auto it = conns_.find(id);
   if (it == conns_.end()) return;
   (it->second.dir == direction::inbound ? inbound_ : outbound_)--;
   if (it->second.dir == direction::outbound) {
-    auto a = addrs_.find(it->second.dialed_addr);
-    if (a != addrs_.end()) backoff(a->second, now_ms);
+    if (peer_reject == static_cast<uint32_t>(reject_code::banned))
+      addresses_.on_refused_banned(it->second.dialed_addr, now_ms);
+    else
+      addresses_.on_failed(it->second.dialed_addr, now_ms);
   }
   conns_.erase(it);
 }
@@ -95,10 +148,13 @@ size_t peer_book::ready_count() const {
 std::optional<ban_entry> peer_book::on_misbehaviour(const std::string& subject, uint32_t points,
                                                     const std::string& reason, uint64_t now_ms) {
   if (points == 0 || subject.empty()) return std::nullopt;
-  if (subject.rfind("ip:", 0) == 0 && is_loopback(subject.substr(3))) return std::nullopt;
+  if (subject.rfind("ip:", 0) == 0 && is_shared_loopback(subject.substr(3))) return std::nullopt;
   uint32_t& s = scores_[subject];
-  s += points;
-  if (s < cfg_.ban_score) return std::nullopt;
+  s = points >= cfg_.ban_score - std::min(s, cfg_.ban_score) ? cfg_.ban_score : s + points;
+  if (s < cfg_.ban_score) {
+    bound_scores();
+    return std::nullopt;
+  }
   scores_.erase(subject);
   uint32_t level = ++ban_levels_[subject];
   ban_entry e;
@@ -107,40 +163,48 @@ std::optional<ban_entry> peer_book::on_misbehaviour(const std::string& subject, 
   e.until_ms =
       level <= cfg_.ban_durations_ms.size() ? now_ms + cfg_.ban_durations_ms[level - 1] : 0;
   bans_[subject] = e;
+  prune(now_ms);
   return e;
+}
+
+void peer_book::bound_scores() {
+  // Full: the subject with the fewest points is forgotten (a peer that is
+  // near a ban keeps its points; a flood of one-point strangers does not
+  // grow the table).
+  while (scores_.size() > cfg_.max_scores) {
+    auto low = std::min_element(scores_.begin(), scores_.end(),
+                                [](auto& x, auto& y) { return x.second < y.second; });
+    scores_.erase(low);
+  }
+}
+
+void peer_book::restore_ban(const std::string& subject, ban_entry e) {
+  ban_levels_[subject] = std::max(ban_levels_[subject], e.level);
+  bans_[subject] = std::move(e);
+}
+
+void peer_book::prune(uint64_t now_ms) {
+  for (auto it = bans_.begin(); it != bans_.end();)
+    it =
+        it->second.until_ms != 0 && it->second.until_ms <= now_ms ? bans_.erase(it) : std::next(it);
+  // Still over: the bans that end soonest go first, permanent ones last.
+  while (bans_.size() > cfg_.max_bans) {
+    auto first = std::min_element(bans_.begin(), bans_.end(), [](auto& x, auto& y) {
+      uint64_t a = x.second.until_ms ? x.second.until_ms : UINT64_MAX;
+      uint64_t b = y.second.until_ms ? y.second.until_ms : UINT64_MAX;
+      return a < b;
+    });
+    bans_.erase(first);
+  }
+  for (auto it = ban_levels_.begin();
+       ban_levels_.size() > cfg_.max_bans && it != ban_levels_.end();)
+    it = bans_.count(it->first) ? std::next(it) : ban_levels_.erase(it);
+  bound_scores();
 }
 
 bool peer_book::banned(const std::string& subject, uint64_t now_ms) const {
   auto it = bans_.find(subject);
   return it != bans_.end() && (it->second.until_ms == 0 || it->second.until_ms > now_ms);
-}
-
-void peer_book::add_persistent(const std::string& addr) {
-  auto& a = addrs_[addr];
-  a.addr = addr;
-  a.persistent = true;
-}
-
-bool peer_book::learn(const std::string& addr, const pubkey& key, uint64_t seen_ms) {
-  if (addr.empty() || addr == my_addr_ || key == me_) return false;
-  auto it = addrs_.find(addr);
-  if (it != addrs_.end()) {
-    if (!key.is_zero()) it->second.key = key;
-    it->second.last_seen_ms = std::max(it->second.last_seen_ms, seen_ms);
-    return false;
-  }
-  if (addrs_.size() >= cfg_.max_addresses) {
-    // Evict the stalest non-persistent entry: the book stays bounded.
-    auto victim = addrs_.end();
-    for (auto i = addrs_.begin(); i != addrs_.end(); ++i)
-      if (!i->second.persistent &&
-          (victim == addrs_.end() || i->second.last_seen_ms < victim->second.last_seen_ms))
-        victim = i;
-    if (victim == addrs_.end()) return false;
-    addrs_.erase(victim);
-  }
-  addrs_[addr] = book_address{addr, key, seen_ms, 0, 0, false};
-  return true;
 }
 
 std::vector<std::string> peer_book::dial_candidates(uint64_t now_ms) {
@@ -154,14 +218,7 @@ std::vector<std::string> peer_book::dial_candidates(uint64_t now_ms) {
   size_t slots = cfg_.max_outbound > outbound_ + dialing_.size()
                      ? cfg_.max_outbound - outbound_ - dialing_.size()
                      : 0;
-  // Persistent addresses first, then the most recently seen.
-  std::vector<book_address*> order;
-  for (auto& [addr, a] : addrs_) order.push_back(&a);
-  std::stable_sort(order.begin(), order.end(), [](auto* x, auto* y) {
-    if (x->persistent != y->persistent) return x->persistent;
-    return x->last_seen_ms > y->last_seen_ms;
-  });
-  for (auto* a : order) {
+  for (const book_address* a : addresses_.dial_order()) {
     if (out.size() >= slots) break;
     if (a->addr == my_addr_ || busy_addrs.count(a->addr) || dialing_.count(a->addr)) continue;
     if (!a->key.is_zero() && (busy_keys.count(a->key) || banned(key_subject(a->key), now_ms)))
@@ -173,17 +230,9 @@ std::vector<std::string> peer_book::dial_candidates(uint64_t now_ms) {
   return out;
 }
 
-void peer_book::backoff(book_address& a, uint64_t now_ms) {
-  a.failures = std::min<uint32_t>(a.failures + 1, 30);
-  uint64_t delay = cfg_.backoff_min_ms;
-  for (uint32_t i = 1; i < a.failures && delay < cfg_.backoff_max_ms; ++i) delay *= 2;
-  a.next_try_ms = now_ms + std::min(delay, cfg_.backoff_max_ms);
-}
-
 void peer_book::on_dial_failed(const std::string& addr, uint64_t now_ms) {
   dialing_.erase(addr);
-  auto it = addrs_.find(addr);
-  if (it != addrs_.end()) backoff(it->second, now_ms);
+  addresses_.on_failed(addr, now_ms);
 }
 
 bool peer_book::first_seen(const hash256& h) {

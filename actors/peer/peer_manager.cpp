@@ -12,7 +12,6 @@ namespace tc {
 namespace {
 
 using self_ptr = peer_manager_actor::stateful_pointer<manager_state>;
-constexpr size_t max_tx_queue = 50'000;
 constexpr size_t tx_batch_size = 512;
 constexpr size_t max_tx_batches_in_flight = 4;
 // Proposals and votes waiting for consensus's verdict. Above it new ones are
@@ -20,7 +19,9 @@ constexpr size_t max_tx_batches_in_flight = 4;
 // actor cannot make its own mailbox grow.
 constexpr size_t max_consensus_in_flight = 1024;
 constexpr uint32_t max_blocks_served = 100;
-constexpr uint64_t max_blocks_bytes = 12u << 20;  // leaves room under the 16 MiB frame cap
+// An answer's size (one block is always sent, whatever its size): small
+// enough that the send budget can hold many peers' answers at once.
+constexpr uint64_t max_blocks_bytes = 4u << 20;
 constexpr uint64_t save_book_every_ticks = 60;
 // A tip announcement can be lost (a connection reset, a peer busy dropping
 // frames); a node that missed the only announcement of the block that would
@@ -36,18 +37,41 @@ frame_ptr frame_of(const peer::message& m) {
   return std::make_shared<const bytes>(peer::make_frame(encode_message(m)));
 }
 
+// Hands `f` to one session if the send budget allows (send_budget.hpp);
+// a peer too slow to take consensus traffic is closed. False: not sent.
+template <class Session>
+bool hand(self_ptr self, uint64_t id, Session& s, const frame_ptr& f, peer::send_kind kind,
+          bool high = false) {
+  switch (self->state.budget.ask(id, f->size(), kind)) {
+    case peer::send_verdict::send:
+      if (high)
+        caf::anon_send<caf::message_priority::high>(s.act, send_atom::value, f);
+      else
+        caf::anon_send(s.act, send_atom::value, f);
+      return true;
+    case peer::send_verdict::skip:
+      ++self->state.sends_skipped;
+      return false;
+    case peer::send_verdict::close_peer:
+      caf::anon_send(
+          s.act, close_atom::value, static_cast<uint32_t>(peer::reject_code::protocol_violation),
+          "not reading: " + std::to_string(self->state.budget.backlog(id) >> 20) + " MiB unsent");
+      return false;
+  }
+  return false;
+}
+
 // To every ready session but `except` (0: none), ahead of queued tx gossip.
 void send_all(self_ptr self, const frame_ptr& f, uint64_t except = 0) {
   for (auto& [id, s] : self->state.sessions)
-    if (s.hello && id != except)
-      caf::anon_send<caf::message_priority::high>(s.act, send_atom::value, f);
+    if (s.hello && id != except) hand(self, id, s, f, peer::send_kind::consensus, true);
 }
 
 // Many frames (a batch of relayed txs) to every ready session, each without
 // the frames from that session itself (`from`), as one write per session of
 // at most max_coalesced_bytes: the wire is a stream of length-prefixed
 // frames, so frames back to back need nothing more, and one message per peer
-// replaces one per frame and peer.
+// replaces one per frame and peer. Gossip: a peer with a backlog misses it.
 constexpr size_t max_coalesced_bytes = 1u << 20;
 struct outgoing {
   frame_ptr frame;
@@ -57,9 +81,9 @@ void send_all_coalesced(self_ptr self, const std::vector<outgoing>& frames) {
   for (auto& [id, s] : self->state.sessions) {
     if (!s.hello) continue;
     bytes buf;
-    auto flush = [&] {
+    auto flush = [&, id = id, &s = s] {
       if (buf.empty()) return;
-      caf::anon_send(s.act, send_atom::value, std::make_shared<const bytes>(std::move(buf)));
+      hand(self, id, s, std::make_shared<const bytes>(std::move(buf)), peer::send_kind::gossip);
       buf = bytes();
     };
     for (const auto& o : frames) {
@@ -71,10 +95,11 @@ void send_all_coalesced(self_ptr self, const std::vector<outgoing>& frames) {
   }
 }
 
-void send_to(self_ptr self, uint64_t id, const frame_ptr& f) {
+bool send_to(self_ptr self, uint64_t id, const frame_ptr& f,
+             peer::send_kind kind = peer::send_kind::consensus) {
   auto it = self->state.sessions.find(id);
-  if (it != self->state.sessions.end() && it->second.hello)
-    caf::anon_send(it->second.act, send_atom::value, f);
+  return it != self->state.sessions.end() && it->second.hello &&
+         hand(self, id, it->second, f, kind);
 }
 
 // Runs `write` (a status-returning store write) on the chain actor, the
@@ -96,10 +121,43 @@ void persist_ban(self_ptr self, const std::string& subject, const peer::ban_entr
   store_in_chain(self, "a ban", [sb](chain_store& cs) { return save_ban(cs, sb); });
 }
 
+void forget_session(manager_state& st, uint64_t id) {
+  st.forks.on_peer_gone(id);
+  st.budget.on_gone(id);
+  st.txs_in.on_gone(id);
+}
+
+void charge(self_ptr self, const std::string& subject, uint32_t points, const std::string& why,
+            uint64_t now) {
+  auto ban = self->state.book->on_misbehaviour(subject, points, why, now);
+  if (!ban) return;
+  spdlog::warn("⛔ Banned {} (level {}, {}): {}", subject, ban->level,
+               ban->until_ms ? "for " + std::to_string((ban->until_ms - now) / 60'000) + " min"
+                             : std::string("permanently"),
+               why);
+  persist_ban(self, subject, *ban);
+}
+
+// Inbound is full and a newcomer may take the slot of this connection
+// (peer_book's eviction rule); it is told why.
+void evict_inbound(self_ptr self, uint64_t id, const std::string& newcomer) {
+  auto it = self->state.sessions.find(id);
+  if (it == self->state.sessions.end()) return;
+  spdlog::info("inbound slots full: evicting {} for {}", it->second.info.remote, newcomer);
+  caf::anon_send(it->second.act, close_atom::value,
+                 static_cast<uint32_t>(peer::reject_code::too_many_peers),
+                 std::string("evicted to make room for another inbound peer"));
+  self->state.book->on_closed(id, self->state.now_ms());
+  forget_session(self->state, id);
+  if (it->second.hello && self->state.sync) self->send(self->state.sync, gone_atom::value, id);
+  self->demonitor(it->second.act);
+  self->state.sessions.erase(it);
+}
+
 void save_book(self_ptr self) {
-  std::vector<stored_peer> peers;
+  std::vector<stored_peer> peers;  // the verified entries: claims are not worth keeping
   for (auto& [addr, a] : self->state.book->addresses())
-    peers.push_back(stored_peer{addr, a.key, a.last_seen_ms, a.failures});
+    if (!a.key.is_zero()) peers.push_back(stored_peer{addr, a.key, a.last_seen_ms, a.failures});
   store_in_chain(self, "the address book",
                  [peers](chain_store& cs) { return save_peers(cs, peers); });
 }
@@ -117,14 +175,23 @@ void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why)
     caf::anon_send(it->second.act, punish_atom::value, points, why);
 }
 
+// Honest peers relay only txs their mempool took, so an invalid one is the
+// sender's doing (25 points). Missing inputs, double spends and low fees
+// can happen to an honest relay in a race, so they are free up to an
+// allowance (tx_intake.hpp); past it each costs points. A full pool is the
+// receiver's state, never the sender's fault.
+void charge_refused_tx(self_ptr self, uint64_t from, const tx_admission& r) {
+  if (r.fault) return punish(self, from, 25, "relayed an invalid tx: " + r.error);
+  if (r.error.rfind("mempool full", 0) == 0) return;
+  if (uint32_t points = self->state.txs_in.on_junk(from, self->state.now_ms()))
+    punish(self, from, points, "relays txs this node cannot use, past its allowance: " + r.error);
+}
+
 void flush_txs(self_ptr self) {
   auto& st = self->state;
-  while (!st.tx_queue.empty() && st.tx_in_flight < max_tx_batches_in_flight) {
-    size_t n = std::min(tx_batch_size, st.tx_queue.size());
-    auto batch = std::make_shared<std::vector<manager_state::queued_tx>>(
-        std::make_move_iterator(st.tx_queue.begin()),
-        std::make_move_iterator(st.tx_queue.begin() + static_cast<std::ptrdiff_t>(n)));
-    st.tx_queue.erase(st.tx_queue.begin(), st.tx_queue.begin() + static_cast<std::ptrdiff_t>(n));
+  while (st.txs_in.size() > 0 && st.tx_in_flight < max_tx_batches_in_flight) {
+    auto batch =
+        std::make_shared<std::vector<manager_state::queued_tx>>(st.txs_in.pop(tx_batch_size));
     tx_batch txs;
     for (auto& q : *batch) txs.push_back(q.tx);
     ++st.tx_in_flight;
@@ -135,12 +202,11 @@ void flush_txs(self_ptr self) {
               // Accepted: gossip on, never back to the peer it came from.
               std::vector<outgoing> out;
               for (size_t i = 0; i < res.size() && i < batch->size(); ++i) {
-                if (res[i].error.empty()) out.push_back({(*batch)[i].frame, (*batch)[i].from});
-                // Honest peers relay only txs their mempool took, so an
-                // invalid one is the sender's doing. Missing inputs, double
-                // spends, low fees and a full pool are not faults.
-                if (res[i].fault && (*batch)[i].from != 0)
-                  punish(self, (*batch)[i].from, 25, "relayed an invalid tx: " + res[i].error);
+                uint64_t from = (*batch)[i].from;
+                if (res[i].error.empty())
+                  out.push_back({(*batch)[i].frame, from});
+                else if (from != 0)
+                  charge_refused_tx(self, from, res[i]);
               }
               send_all_coalesced(self, out);
               flush_txs(self);
@@ -209,7 +275,7 @@ void check_fork(self_ptr self, uint64_t from, const std::vector<block_with_cert>
           [](caf::error&) {});
 }
 
-// Returns credit for handled messages in steps, so a session's window
+// Returns credit for handled bytes in steps, so a session's window
 // (peer_session.hpp) bounds how many of its messages can wait here.
 void credit(self_ptr self, const caf::actor& s, uint32_t n) {
   auto it = self->state.sessions.find(s.id());
@@ -219,21 +285,64 @@ void credit(self_ptr self, const caf::actor& s, uint32_t n) {
   caf::anon_send(it->second.act, credit_atom::value, std::exchange(it->second.handled, 0));
 }
 
+// The 100 most recently seen addresses whose key this node proved by dialing
+// them (tried entries and configured ones it reached): never a claim it
+// only heard.
+peer::peers peers_to_share(const manager_state& st) {
+  std::vector<const peer::book_address*> known;
+  for (auto& [addr, a] : st.book->addresses())
+    if (!a.key.is_zero()) known.push_back(&a);
+  std::sort(known.begin(), known.end(),
+            [](auto* x, auto* y) { return x->last_seen_ms > y->last_seen_ms; });
+  peer::peers out;
+  for (size_t i = 0; i < known.size() && i < 100; ++i)
+    out.list.push_back(peer::peer_address{known[i]->addr, known[i]->key, known[i]->last_seen_ms});
+  return out;
+}
+
+// Reads on the chain reader (a second connection), so serving peers never
+// waits on or delays the chain actor's commits; an in-memory node has no
+// reader and asks the chain actor.
+void serve_blocks(self_ptr self, uint64_t from, uint64_t height, uint32_t count) {
+  auto& st = self->state;
+  spdlog::debug("peer {} asks for blocks {}..+{}", from, height, count);
+  auto done = [=](std::vector<block_with_cert>& list) {
+    self->state.serving.erase(from);
+    send_to(self, from, frame_of(peer::blocks{std::move(list)}), peer::send_kind::served);
+  };
+  auto failed = [=](caf::error&) { self->state.serving.erase(from); };
+  if (!st.reader) {
+    self->request(st.chain, caf::infinite, blocks_atom::value, height, count, max_blocks_bytes)
+        .then(done, failed);
+    return;
+  }
+  auto out = std::make_shared<std::vector<block_with_cert>>();
+  self->request(st.reader, caf::infinite, read_atom::value,
+                chain_read([out, height, count](chain_store& cs) {
+                  *out = load_blocks(cs, height, count, max_blocks_bytes);
+                  return std::string();
+                }))
+      .then([=](const std::string&) { done(*out); }, failed);
+}
+
 void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   auto& st = self->state;
   const peer::message& m = *in.msg;
   if (auto* t = std::get_if<peer::tx>(&m)) {
-    if (st.tx_queue.size() >= max_tx_queue) {
-      // Back-pressure: the mempool is behind; drop rather than grow, and
-      // before marking it seen, so the tx is taken again from another peer.
+    if (!in.key || st.book->seen(*in.key)) return;
+    manager_state::queued_tx q{from, std::make_shared<const transaction>(t->t),
+                               std::make_shared<const bytes>(peer::make_frame(*in.payload))};
+    if (!st.txs_in.push(from, in.payload->size(), std::move(q))) {
+      // Back-pressure: the mempool is behind, or this peer sends more than
+      // its share; drop rather than grow, and before marking it seen, so
+      // the tx is taken again from another peer.
       if (++st.txs_dropped % 10'000 == 1)
-        spdlog::warn("peer tx queue full ({} txs): dropped {} so far", max_tx_queue,
-                     st.txs_dropped);
+        spdlog::warn("peer tx queue full ({} txs, {} MiB; peer {} holds {} KiB): dropped {} so far",
+                     st.txs_in.size(), st.txs_in.bytes() >> 20, from,
+                     st.txs_in.bytes_of(from) >> 10, st.txs_dropped);
       return;
     }
-    if (!in.key || !st.book->first_seen(*in.key)) return;
-    st.tx_queue.push_back({from, std::make_shared<const transaction>(t->t),
-                           std::make_shared<const bytes>(peer::make_frame(*in.payload))});
+    st.book->mark_seen(*in.key);
     return flush_txs(self);
   }
   if (auto* p = std::get_if<proposal>(&m); p && in.key)
@@ -249,16 +358,13 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
       spdlog::debug("peer {} asked for blocks while a request is being served", from);
       return;
     }
-    uint32_t count = std::min(g->count, max_blocks_served);
-    spdlog::debug("peer {} asks for blocks {}..+{}", from, g->from_height, count);
-    self->request(st.chain, caf::infinite, blocks_atom::value, g->from_height, count,
-                  max_blocks_bytes)
-        .then(
-            [=](std::vector<block_with_cert>& list) {
-              self->state.serving.erase(from);
-              send_to(self, from, frame_of(peer::blocks{std::move(list)}));
-            },
-            [=](caf::error&) { self->state.serving.erase(from); });
+    if (st.budget.backlog(from) > st.budget.config().gossip_backlog_bytes) {
+      // It has not read the last answer: it gets no other to hold.
+      st.serving.erase(from);
+      ++st.sends_skipped;
+      return;
+    }
+    serve_blocks(self, from, g->from_height, std::min(g->count, max_blocks_served));
     return;
   }
   if (auto* b = std::get_if<peer::blocks>(&m)) {
@@ -281,19 +387,21 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
     }
     return;
   }
-  if (std::holds_alternative<peer::get_tip>(m))
-    return send_to(self, from, frame_of(peer::tip{st.tip_height, st.tip_hash}));
+  if (std::holds_alternative<peer::get_tip>(m)) {
+    send_to(self, from, frame_of(peer::tip{st.tip_height, st.tip_hash}));
+    return;
+  }
   if (std::holds_alternative<peer::get_peers>(m)) {
-    peer::peers out;
-    for (auto& [addr, a] : st.book->addresses()) {
-      if (a.key.is_zero() || out.list.size() >= 100) continue;
-      out.list.push_back(peer::peer_address{addr, a.key, a.last_seen_ms});
-    }
-    return send_to(self, from, frame_of(out));
+    send_to(self, from, frame_of(peers_to_share(st)));
+    return;
   }
   if (auto* p = std::get_if<peer::peers>(&m)) {
+    auto it = st.sessions.find(from);
+    if (it == st.sessions.end()) return;
     size_t fresh = 0;
-    for (auto& a : p->list) fresh += st.book->learn(a.addr, a.node_key, a.last_seen_ms);
+    uint64_t now = st.now_ms();
+    for (auto& a : p->list)
+      fresh += st.book->learn(a.addr, it->second.info.ip, a.last_seen_ms, now);
     if (fresh) {
       spdlog::debug("learned {} new peer addresses", fresh);
       dial_more(self);
@@ -313,7 +421,10 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
   st.book = std::make_unique<peer::peer_book>(setup.book, st.me, setup.listen_addr);
   for (auto& a : setup.addnode) st.book->add_persistent(a);
   st.chain = setup.chain;
+  st.reader = setup.reader;
   st.mempool = setup.mempool;
+  st.budget = peer::send_budget(setup.send_budget);
+  st.txs_in = peer::tx_intake<manager_state::queued_tx>(setup.tx_intake);
   st.now_ms = setup.now_ms;
   st.tip_height = setup.tip_height;
   st.tip_hash = setup.tip_hash;
@@ -337,7 +448,8 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         for (auto& b : loaded->first)
           if (b.until_ms == 0 || b.until_ms > now)
             st.book->restore_ban(b.subject, peer::ban_entry{b.until_ms, b.level, b.reason});
-        for (auto& p : loaded->second) st.book->learn(p.addr, p.key, p.last_seen_ms);
+        for (auto& p : loaded->second)
+          st.book->restore_address(p.addr, p.key, p.last_seen_ms, p.failures, now);
         spdlog::info("peer book: {} addresses, {} bans, {} seed addresses",
                      st.book->addresses().size(), st.book->bans().size(), setup.addnode.size());
         dial_more(self);
@@ -349,7 +461,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
     for (auto it = st.sessions.begin(); it != st.sessions.end(); ++it) {
       if (it->second.act.address() != d.source) continue;
       st.book->on_closed(it->first, st.now_ms());
-      st.forks.on_peer_gone(it->first);
+      forget_session(st, it->first);
       if (it->second.hello && st.sync) self->send(st.sync, gone_atom::value, it->first);
       st.sessions.erase(it);
       return;
@@ -359,15 +471,17 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](open_atom, const caf::actor& s, const session_open& info) {
         auto& st = self->state;
         if (info.dir == peer::direction::inbound) {
-          if (auto refused = st.book->admit_inbound(info.ip, st.now_ms())) {
-            spdlog::info("refused connection from {}: {}", info.remote, refused->reason);
-            caf::anon_send(s, close_atom::value, static_cast<uint32_t>(refused->code),
-                           refused->reason);
+          auto a = st.book->admit_inbound(info.ip, st.now_ms());
+          if (!a.admit) {
+            // Closed before our preamble: no reject can travel yet.
+            spdlog::info("refused connection from {}: {}", info.remote, a.reason);
+            caf::anon_send(s, close_atom::value, static_cast<uint32_t>(a.code), a.reason);
             return;
           }
+          if (a.evict) evict_inbound(self, *a.evict, info.remote);
         }
-        st.book->on_open(s.id(), info.dir, info.ip, info.dialed_addr);
-        st.sessions[s.id()] = manager_state::session{s, info, std::nullopt, {}};
+        st.book->on_open(s.id(), info.dir, info.ip, info.dialed_addr, st.now_ms());
+        st.sessions[s.id()] = manager_state::session{s, info, std::nullopt, std::nullopt, {}};
         self->monitor(s);
         caf::anon_send(s, go_atom::value, st.tip_height);
       },
@@ -377,6 +491,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         if (it == st.sessions.end()) return;
         auto v = st.book->on_ready(s.id(), h, st.now_ms());
         if (!v.accept) {
+          it->second.proved = h.key;  // the ack verified: its points are the key's too
           spdlog::debug("closing connection to {}: {}", short_key(h.key), v.reason);
           caf::anon_send(s, close_atom::value, static_cast<uint32_t>(v.code), v.reason);
           return;
@@ -401,17 +516,13 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         auto it = st.sessions.find(s.id());
         if (it == st.sessions.end()) return;
         uint64_t now = st.now_ms();
-        std::string subject = it->second.hello ? peer::key_subject(it->second.hello->key)
-                                               : peer::ip_subject(it->second.info.ip);
         if (c.score > 0) {
-          if (auto ban = st.book->on_misbehaviour(subject, c.score, c.reason, now)) {
-            spdlog::warn("⛔ Banned {} (level {}, {}): {}", subject, ban->level,
-                         ban->until_ms
-                             ? "for " + std::to_string((ban->until_ms - now) / 60'000) + " min"
-                             : std::string("permanently"),
-                         c.reason);
-            persist_ban(self, subject, *ban);
-          }
+          // An authenticated peer's points go to its key and to its address
+          // alike: a fresh key per connection does not shed them.
+          auto key =
+              it->second.hello ? std::optional<pubkey>(it->second.hello->key) : it->second.proved;
+          if (key) charge(self, peer::key_subject(*key), c.score, c.reason, now);
+          charge(self, peer::ip_subject(it->second.info.ip), c.score, c.reason, now);
         }
         if (it->second.hello) {
           spdlog::info("peer {} disconnected: {}", short_key(it->second.hello->key), c.reason);
@@ -420,23 +531,31 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
           spdlog::info("connection {} closed before the handshake: {}", it->second.info.remote,
                        c.reason);
         }
-        st.book->on_closed(s.id(), now);
-        st.forks.on_peer_gone(s.id());
+        if (c.peer_reject == static_cast<uint32_t>(peer::reject_code::banned))
+          spdlog::warn("peer {} says this node is banned there; not redialing it for a while",
+                       it->second.info.remote);
+        st.book->on_closed(s.id(), now, c.peer_reject);
+        forget_session(st, s.id());
         self->demonitor(s);
         st.sessions.erase(it);
       },
       [self](inbound_atom, const caf::actor& s, const peer_inbound& in) {
         if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
-        credit(self, s, 1);
+        credit(self, s, static_cast<uint32_t>(in.payload->size()));
       },
       [self](inbound_atom, const caf::actor& s, const peer_inbound_batch& batch) {
-        for (const auto& in : batch)
+        uint32_t handled = 0;
+        for (const auto& in : batch) {
           if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
-        credit(self, s, static_cast<uint32_t>(batch.size()));
+          handled += static_cast<uint32_t>(in.payload->size());
+        }
+        credit(self, s, handled);
       },
       [self](stats_atom, const caf::actor& s, const peer::session_stats& stats) {
         auto it = self->state.sessions.find(s.id());
-        if (it != self->state.sessions.end()) it->second.stats = stats;
+        if (it == self->state.sessions.end()) return;
+        it->second.stats = stats;
+        self->state.budget.on_report(s.id(), stats.taken_bytes, stats.unsent_bytes);
       },
       [self](dialed_atom, const std::string& addr, const std::string& err) {
         spdlog::debug("cannot connect to {}: {}", addr, err);
@@ -479,7 +598,15 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
           st.tip_sent_ms = st.now_ms();
           send_all(self, frame_of(peer::tip{st.tip_height, st.tip_hash}));
         }
-        if (++st.ticks % save_book_every_ticks == 0) save_book(self);
+        if (++st.ticks % save_book_every_ticks == 0) {
+          st.book->prune(st.now_ms());
+          save_book(self);
+          uint64_t now = st.now_ms();
+          size_t max_rows = st.book->bans().size() + 1'000;
+          store_in_chain(self, "the ban table", [now, max_rows](chain_store& cs) {
+            return prune_bans(cs, now, max_rows);
+          });
+        }
         self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
       },
       [self](peers_atom) {

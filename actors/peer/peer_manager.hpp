@@ -9,7 +9,9 @@
 #include "actors/peer/fork_watch.hpp"
 #include "actors/peer/peer_book.hpp"
 #include "actors/peer/peer_session.hpp"
+#include "actors/peer/send_budget.hpp"
 #include "actors/peer/sync_core.hpp"
+#include "actors/peer/tx_intake.hpp"
 
 namespace tc {
 
@@ -19,10 +21,15 @@ struct manager_setup {
   std::string listen_addr;  // what peers should dial (host:port)
   io_setup io;
   chain_actor chain;
+  // Blocks for peers are read here (a second SQLite connection), never on
+  // the chain actor that writes; null (an in-memory database): the chain.
+  chain_reader_actor reader;
   mempool_actor mempool;
   uint64_t tip_height = 0;
   hash256 tip_hash;
   std::function<uint64_t()> now_ms;
+  peer::send_budget_config send_budget;
+  peer::tx_intake_config tx_intake;
   // Spawns the transport the manager dials through and sessions report
   // from; unset: CAF io brokers on real sockets (peer_io). The whole-node
   // simulator plugs in its simulated network here.
@@ -35,6 +42,7 @@ struct manager_state {
     caf::actor act;
     session_open info;
     std::optional<peer::hello> hello;
+    std::optional<pubkey> proved;  // its key verified, but the connection was refused
     peer::session_stats stats;
     uint32_t handled = 0;  // inbound messages not yet credited back
   };
@@ -44,11 +52,14 @@ struct manager_state {
     frame_ptr frame;
   };
   std::unique_ptr<peer::peer_book> book;
+  peer::send_budget budget;
+  peer::tx_intake<queued_tx> txs_in;  // peer txs waiting for the mempool, per peer
   peer::fork_watch forks;
   std::map<uint64_t, session> sessions;
   pubkey me;
   caf::actor io;
   chain_actor chain;
+  chain_reader_actor reader;
   mempool_actor mempool;
   consensus_actor consensus;
   sync_actor sync;
@@ -56,12 +67,12 @@ struct manager_state {
   uint64_t tip_height = 0;
   hash256 tip_hash;
   std::set<uint64_t> serving;      // peers with a get_blocks at the chain (one each)
-  std::deque<queued_tx> tx_queue;  // peer txs waiting for the mempool
   size_t tx_in_flight = 0;         // batches at the mempool
   size_t consensus_in_flight = 0;  // gossip questions at consensus
   std::unordered_set<hash256, fixed_bytes_hasher> consensus_keys;  // their content keys
   uint64_t gossip_dropped = 0;
   uint64_t txs_dropped = 0;
+  uint64_t sends_skipped = 0;  // gossip or answers held back by the send budget
   uint64_t ticks = 0;
   uint64_t tip_sent_ms = 0;  // last tip announcement
 };

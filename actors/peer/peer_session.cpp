@@ -1,7 +1,14 @@
 #include "actors/peer/peer_session.hpp"
 
+#include <netdb.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <caf/io/network/default_multiplexer.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "messages/codec.hpp"
 
@@ -55,12 +62,23 @@ void exec(session_ptr self, peer::session_actions acts) {
   size_t delivered = run_session_actions(
       self, st.setup, st.fault.get(), st.done, std::move(acts),
       [self](const frame_ptr& f) { write(self, *f); },
-      [self](const peer::close_session& c) { finish(self, c.reason, c.score, c.ban, c.peer_reject); });
+      [self](const peer::close_session& c) {
+        finish(self, c.reason, c.score, c.ban, c.peer_reject);
+      });
   if (st.window->on_delivered(delivered) && !st.done) {
-    spdlog::debug("peer session {}: {} messages at the manager, reading paused", self->id(),
+    spdlog::debug("peer session {}: {} bytes at the manager, reading paused", self->id(),
                   st.window->outstanding());
     self->halt(st.hdl);
   }
+}
+
+void report_stats(session_ptr self) {
+  auto& st = self->state;
+  peer::session_stats stats = st.core->stats();
+  stats.taken_bytes = st.taken_bytes;
+  stats.unsent_bytes = st.unsent_bytes;
+  st.reported_unsent = st.unsent_bytes;
+  self->send(st.setup.mgr, stats_atom::value, me(self), stats);
 }
 
 }  // namespace
@@ -69,10 +87,11 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
                                 session_setup setup, peer::direction dir, std::string dialed_addr) {
   auto& st = self->state;
   st.setup = std::move(setup);
-  st.window.emplace(st.setup.window_messages);
+  st.window.emplace(st.setup.window_bytes);
   st.hdl = hdl;
   st.dir = dir;
   self->configure_read(hdl, caf::io::receive_policy::at_most(64 * 1024));
+  self->ack_writes(hdl, true);  // unsent bytes are reported to the manager's send budget
   self->monitor(st.setup.mgr);
   std::string ip = self->remote_addr(hdl);
   std::string remote = ip + ":" + std::to_string(self->remote_port(hdl));
@@ -115,7 +134,21 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         auto& st = self->state;
         if (!st.core || !st.core->ready() || st.done) return;
         st.core->on_sent(frame->size());
+        st.taken_bytes += frame->size();
         write_frames(self, *frame);
+      },
+      [self](const caf::io::data_transferred_msg& msg) {
+        auto& st = self->state;
+        st.unsent_bytes = msg.remaining;
+        // Report a drained backlog promptly (the manager holds back block
+        // answers and gossip until it drains); small changes wait for a tick.
+        uint64_t delta = st.unsent_bytes > st.reported_unsent
+                             ? st.unsent_bytes - st.reported_unsent
+                             : st.reported_unsent - st.unsent_bytes;
+        if (st.done || !st.core ||
+            (delta < (512u << 10) && !(st.unsent_bytes == 0 && st.reported_unsent)))
+          return;
+        report_stats(self);
       },
       [self](punish_atom, uint32_t points, const std::string& why) {
         if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
@@ -138,7 +171,7 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         if (st.done) return;
         if (st.fault && st.core->ready())
           for (auto& junk : st.fault->on_tick(st.setup.now_ms())) write_frames(self, junk);
-        self->send(st.setup.mgr, stats_atom::value, me(self), st.core->stats());
+        report_stats(self);
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
       },
       [self](const caf::io::connection_closed_msg&) {
@@ -149,8 +182,45 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
 
 namespace {
 
-// Connecting blocks, so it happens here, on a thread of its own; the
-// result goes back to whoever asked (the io broker).
+constexpr int dial_timeout_ms = 5'000;
+
+// A TCP connect that gives up after dial_timeout_ms (an address that drops
+// SYNs would otherwise hold a dialer for the kernel's two minutes). Host
+// names resolve here too: only configured `addnode` entries have them.
+int64_t connect_with_timeout(const std::string& host, const std::string& port, std::string& err) {
+  addrinfo hints{}, *res = nullptr;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_family = AF_UNSPEC;
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
+    err = gai_strerror(rc);
+    return -1;
+  }
+  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> guard(res, freeaddrinfo);
+  for (addrinfo* ai = res; ai; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) continue;
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      rc = ::poll(&p, 1, dial_timeout_ms);
+      int so = 0;
+      socklen_t len = sizeof so;
+      if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &len) == 0 && so == 0)
+        rc = 0;
+      else
+        err = rc == 0 ? "timed out after " + std::to_string(dial_timeout_ms / 1000) + " s"
+                      : std::string(std::strerror(so ? so : errno)),
+        rc = -1;
+    } else if (rc != 0) {
+      err = std::strerror(errno);
+    }
+    if (rc == 0) return fd;
+    ::close(fd);
+  }
+  if (err.empty()) err = "no usable address";
+  return -1;
+}
+
 caf::message dial(const std::string& addr) {
   auto fail = [&](std::string err) {
     return caf::make_message(dialed_atom::value, addr, int64_t{-1}, std::move(err));
@@ -158,22 +228,28 @@ caf::message dial(const std::string& addr) {
   auto colon = addr.rfind(':');
   if (colon == std::string::npos || colon == 0) return fail("not host:port");
   std::string host = addr.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   int port = std::atoi(addr.c_str() + colon + 1);
   if (port <= 0 || port > 65535) return fail("bad port");
-  auto fd = caf::io::network::new_tcp_connection(host, static_cast<uint16_t>(port));
-  if (!fd) return fail(caf::to_string(fd.error()));
-  return caf::make_message(dialed_atom::value, addr, static_cast<int64_t>(*fd), std::string());
+  std::string err;
+  int64_t fd = connect_with_timeout(host, std::to_string(port), err);
+  if (fd < 0) return fail(err);
+  return caf::make_message(dialed_atom::value, addr, fd, std::string());
 }
 
-// `io` is weak: the dialer must not keep the broker alive. (The argument
-// also keeps CAF 0.17 away from its zero-argument spawn path, which binds a
-// reference to a null pointer: UBSan flags it.)
+// One detached dialer per dial: connecting blocks, so each dial has a
+// thread of its own and a slow or silent address never holds up another.
+// There are at most max_outbound of them (the book hands out one dial per
+// free outbound slot). `io` is weak: a dialer must not keep the broker
+// alive. (The argument also keeps CAF 0.17 away from its zero-argument
+// spawn path, which binds a reference to a null pointer: UBSan flags it.)
 caf::behavior dialer_impl(caf::event_based_actor* self, caf::actor_addr io) {
-  (void)self;
   return {
-      [io](dial_atom, const std::string& addr) {
+      [self, io](dial_atom, const std::string& addr) {
         caf::message result = dial(addr);
         if (auto to = caf::actor_cast<caf::actor>(io)) caf::anon_send(to, std::move(result));
+        self->quit();
       },
   };
 }
@@ -193,13 +269,13 @@ caf::behavior peer_io_impl(caf::io::broker* self, io_setup setup) {
     }
     spdlog::info("🌐 Listening for peers on {}:{}", setup.listen_host, setup.port);
   }
-  auto dialer = self->spawn<caf::detached + caf::linked>(dialer_impl, self->address());
   auto s = std::make_shared<const session_setup>(setup.session);
   return {
       [self, s](const caf::io::new_connection_msg& msg) {
         self->fork(peer_session_impl, msg.handle, *s, peer::direction::inbound, std::string());
       },
-      [self, dialer](dial_atom, const std::string& addr) {
+      [self](dial_atom, const std::string& addr) {
+        auto dialer = self->spawn<caf::detached>(dialer_impl, self->address());
         self->send(dialer, dial_atom::value, addr);
       },
       [self, s](dialed_atom, const std::string& addr, int64_t fd, const std::string& err) {

@@ -19,12 +19,14 @@ struct session_setup {
   peer_manager_actor mgr;
   std::function<uint64_t()> now_ms;
   std::function<hash256()> random32;  // handshake and ping nonces
-  size_t max_write_buffer_bytes = 64u << 20;
+  // A backstop above the manager's per-peer send budget (send_budget.hpp),
+  // which keeps a peer's backlog lower: a session never holds more unsent.
+  size_t max_write_buffer_bytes = 32u << 20;
   uint64_t tick_ms = 2'000;  // timeouts are checked this often (pings are 10 s apart)
-  // Flow control: with this many inbound messages not yet credited back by
-  // the manager, the session stops reading its socket (TCP then pushes back
-  // on the peer) until the manager has caught up to half of it.
-  uint32_t window_messages = 1024;
+  // Flow control: with this many inbound payload bytes not yet credited
+  // back by the manager, the session stops reading its socket (TCP then
+  // pushes back on the peer) until the manager has caught up to half of it.
+  uint32_t window_bytes = 4u << 20;
   peer::session_fault_factory fault;  // fault injection only: null on an honest node
 };
 
@@ -37,13 +39,15 @@ struct session_state {
   bool done = false;
   bytes early;                              // received before the manager admitted us
   std::optional<peer::flow_window> window;  // set with the session's setup
+  uint64_t taken_bytes = 0;                 // frames taken from the manager, in bytes
+  uint64_t unsent_bytes = 0, reported_unsent = 0;
   std::unique_ptr<peer::session_fault> fault;
 };
 
 // What a session shell does with session_core's actions, shared by the
 // socket broker below and the whole-node simulator's session: deliveries and
 // readiness go to the manager; writing and closing are the shell's own.
-// Returns how many messages went to the manager.
+// Returns how many payload bytes went to the manager.
 template <class Self, class Write, class Finish>
 size_t run_session_actions(Self* self, const session_setup& setup, peer::session_fault* fault,
                            const bool& done, peer::session_actions acts, Write write,
@@ -56,7 +60,7 @@ size_t run_session_actions(Self* self, const session_setup& setup, peer::session
   peer_inbound_batch inbound;
   size_t delivered = 0;
   auto deliver_inbound = [&] {
-    delivered += inbound.size();
+    for (auto& in : inbound) delivered += in.payload->size();
     if (inbound.size() == 1)
       self->send(setup.mgr, inbound_atom::value, me, std::move(inbound.front()));
     else if (!inbound.empty())
@@ -73,9 +77,9 @@ size_t run_session_actions(Self* self, const session_setup& setup, peer::session
       if (is_tx)
         inbound.push_back(std::move(in));
       else {
+        delivered += in.payload->size();
         self->template send<caf::message_priority::high>(setup.mgr, inbound_atom::value, me,
                                                          std::move(in));
-        ++delivered;
       }
       continue;
     }

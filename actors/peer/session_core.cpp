@@ -193,7 +193,8 @@ session_actions session_core::on_bytes(uint64_t now_ms, byte_view data) {
     // proves nothing against the peer; the connection just ends.
     state_ = state::closed;
     uint32_t points = was_up ? 0 : cfg_.ban_score;
-    out.push_back(close_session{"transport: " + s.error_message(), points, points >= cfg_.ban_score && points > 0});
+    out.push_back(close_session{"transport: " + s.error_message(), points,
+                                points >= cfg_.ban_score && points > 0});
     return out;
   }
   if (!was_up && channel_.established()) send_handshake(out);

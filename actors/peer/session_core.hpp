@@ -133,8 +133,8 @@ struct became_ready {
 };
 struct close_session {  // send nothing more, close the connection
   std::string reason;
-  uint32_t score = 0;  // misbehaviour points this session earned (the manager keeps the sum)
-  bool ban = false;    // this session alone reached the ban score
+  uint32_t score = 0;        // misbehaviour points this session earned (the manager keeps the sum)
+  bool ban = false;          // this session alone reached the ban score
   uint32_t peer_reject = 0;  // the code of the peer's reject, when it closed us with one
 };
 using session_action = std::variant<send_frame, deliver, became_ready, close_session>;
@@ -160,20 +160,24 @@ struct session_stats {
   uint64_t rtt_ms = 0;  // last measured; 0 = none yet
   uint64_t connected_ms = 0, last_recv_ms = 0;
   uint32_t score = 0;
+  // For the manager's send budget (send_budget.hpp): bytes the shell took
+  // from the manager so far, and bytes still unsent on the socket.
+  uint64_t taken_bytes = 0, unsent_bytes = 0;
 };
 
-// Receive-side flow control of one session: messages handed to the manager
-// count against a window; at the window the session stops reading its
-// socket (TCP pushes back on the peer), and reads again once the manager's
-// credit brings the count down to half of it. Bounds what one peer can
-// queue in the manager's mailbox, whatever it sends.
-// The manager returns credit in steps of this many handled messages, so a
+// Receive-side flow control of one session, in bytes: the payloads handed
+// to the manager count against a window; at the window the session stops
+// reading its socket (TCP pushes back on the peer), and reads again once the
+// manager's credit brings the count down to half of it. Bounds what one peer
+// can queue in the manager's mailbox, whatever it sends: the window plus one
+// read plus one frame.
+// The manager returns credit in steps of this many handled bytes, so a
 // window holds at least two steps (else credit could never come back).
-constexpr uint32_t flow_credit_step = 64;
+constexpr uint32_t flow_credit_step = 256 * 1024;
 class flow_window {
  public:
-  explicit flow_window(uint32_t window_messages)
-      : window_(std::max<uint32_t>(window_messages, 2 * flow_credit_step)) {}
+  explicit flow_window(uint32_t window_bytes)
+      : window_(std::max<uint32_t>(window_bytes, 2 * flow_credit_step)) {}
   // True when reading must stop now.
   bool on_delivered(size_t n);
   // True when reading may resume now.

@@ -351,7 +351,8 @@ TEST_CASE("a ping flood exhausts the control bucket and reaches the ban score") 
   b.take(b.core.on_open());
   pump(a, b);
   size_t pongs_before = b.to_peer.size();
-  for (uint64_t i = 0; i < 200 && !b.closed; ++i) b.take(b.core.on_bytes(2, a.core.seal(frame_of(ping{i}))));
+  for (uint64_t i = 0; i < 200 && !b.closed; ++i)
+    b.take(b.core.on_bytes(2, a.core.seal(frame_of(ping{i}))));
   REQUIRE(b.closed);
   CHECK(b.closed->ban);
   CHECK(b.closed->reason.find("rate limit exceeded for control") != std::string::npos);
@@ -429,19 +430,22 @@ TEST_CASE("a large frame right behind the handshake-ack in one read is accepted"
   CHECK(std::holds_alternative<peer::blocks>(b.delivered[0]));
 }
 
-TEST_CASE("flow window: reading stops at the window and resumes at half of it") {
-  peer::flow_window w(200);
-  CHECK_FALSE(w.on_delivered(160));
-  CHECK(w.on_delivered(40));  // 200 at the manager: stop reading
+TEST_CASE("flow window: reading stops at the window (in bytes) and resumes at half of it") {
+  const uint32_t k = peer::flow_credit_step / 4;  // a unit of bytes
+  peer::flow_window w(16 * k);
+  CHECK_FALSE(w.on_delivered(12 * k));
+  CHECK(w.on_delivered(4 * k));  // 16 units at the manager: stop reading
   CHECK(w.paused());
-  CHECK_FALSE(w.on_delivered(30));  // what one read still carried; already paused
-  CHECK(w.outstanding() == 230);
-  CHECK_FALSE(w.on_credit(64));  // 166 left: above half
-  CHECK(w.on_credit(128));       // 38 left: read again
+  CHECK_FALSE(w.on_delivered(3 * k));  // what one read still carried; already paused
+  CHECK(w.outstanding() == 19 * k);
+  CHECK_FALSE(w.on_credit(4 * k));  // 15 left: above half
+  CHECK(w.on_credit(8 * k));        // 7 left: read again
   CHECK_FALSE(w.paused());
-  CHECK_FALSE(w.on_credit(64));  // more credit than outstanding: clamps at 0
+  CHECK_FALSE(w.on_credit(16 * k));  // more credit than outstanding: clamps at 0
   CHECK(w.outstanding() == 0);
   CHECK_FALSE(w.on_credit(1));  // not paused: nothing to resume
+  // One frame larger than the window pauses at once (and is still whole).
+  CHECK(w.on_delivered(16u << 20));
   // A window below two credit steps could never be credited back: raised.
   peer::flow_window tiny(10);
   CHECK_FALSE(tiny.on_delivered(10));

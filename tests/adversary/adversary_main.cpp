@@ -29,11 +29,13 @@ int main(int argc, char** argv) {
   app.add_option("--cookie", cookie, "the node's RPC cookie file (or --rpc-credentials)");
   app.add_option("--rpc-credentials", o.credentials, "user:password");
   app.add_option("--wallet", o.wallet_file, "a funded key file (poison-pairs)");
+  app.add_option("--target2", o.target2, "another node's P2P address (handshake-relay)");
   app.add_option("--attack", name, "an attack's name, or all");
   app.add_flag("--list", list, "list the attacks");
   CLI11_PARSE(app, argc, argv);
   std::vector<attack> all = p2p_attacks();
   for (const auto& a : rpc_attacks()) all.push_back(a);
+  for (const auto& a : transport_attacks()) all.push_back(a);
   if (list) {
     for (const auto& a : all) std::printf("%-16s finding %-5s %s\n", a.name, a.finding, a.what);
     return 0;

@@ -18,6 +18,7 @@ struct options {
   std::string credentials;  // "user:password" (a cookie file's content)
   chain_identity id;
   std::string wallet_file;  // a funded key (poison-pairs)
+  std::string target2;      // another node's P2P address (handshake-relay)
 };
 
 struct outcome {
@@ -34,6 +35,7 @@ struct attack {
 
 const std::vector<attack>& p2p_attacks();
 const std::vector<attack>& rpc_attacks();
+const std::vector<attack>& transport_attacks();  // the transport and peer-layer issue
 
 // getblockchaininfo over RPC: the chain id and genesis hash to handshake with.
 outcome learn_identity(options& o);

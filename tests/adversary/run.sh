@@ -50,6 +50,7 @@ case "${1:-}" in
     [ -f "$LOCALNET_DIR/node0/.cookie" ] || fail "no localnet (adversary:setup)"
     "$ADV" --target "127.0.0.1:$LOCALNET_PORT" --rpc "127.0.0.1:$((LOCALNET_PORT + 1))" \
            --cookie "$LOCALNET_DIR/node0/.cookie" --wallet "$LOCALNET_DIR/wallet.key" \
+           --target2 "127.0.0.1:$((LOCALNET_PORT + 10))" \
            --attack "$2" || fail "attack $2: the node did not answer as it must"
     progress 3 30
     cli_n 0 getconsensusinfo | grep -q '"halted": false' || fail "node0 halted"

@@ -20,7 +20,7 @@ uint64_t now_ms() {
                                    .count());
 }
 
-tcp::tcp(const std::string& addr, int recv_timeout_ms) {
+tcp::tcp(const std::string& addr, int recv_timeout_ms, const std::string& bind_ip) {
   auto colon = addr.rfind(':');
   if (colon == std::string::npos) return;
   sockaddr_in sa{};
@@ -28,6 +28,16 @@ tcp::tcp(const std::string& addr, int recv_timeout_ms) {
   sa.sin_port = htons(static_cast<uint16_t>(std::stoi(addr.substr(colon + 1))));
   if (inet_pton(AF_INET, addr.substr(0, colon).c_str(), &sa.sin_addr) != 1) return;
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (!bind_ip.empty()) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (inet_pton(AF_INET, bind_ip.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+  }
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
     ::close(fd_);
     fd_ = -1;
@@ -74,8 +84,9 @@ peer::session_config config_for(const chain_identity& id) {
 }
 }  // namespace
 
-peer_link::peer_link(const std::string& target, const chain_identity& id)
-    : conn_(target),
+peer_link::peer_link(const std::string& target, const chain_identity& id,
+                     const std::string& bind_ip)
+    : conn_(target, 200, bind_ip),
       me_(secret_key::generate(), false),
       core_(config_for(id), me_, peer::direction::outbound, os_random32(), 0, now_ms()) {}
 
@@ -120,6 +131,54 @@ bool peer_link::send(const peer::message& m) {
 
 bool peer_link::send_payload(const bytes& payload) {
   return send_frames(peer::make_frame(payload));
+}
+
+namespace {
+x25519_key fresh_ephemeral() {
+  x25519_key k;
+  k.v = os_random32().v;
+  return k;
+}
+}  // namespace
+
+raw_link::raw_link(const std::string& target, const std::string& bind_ip)
+    : conn_(target, 100, bind_ip), ch_(true, fresh_ephemeral()) {}
+
+bool raw_link::open(uint64_t timeout_ms) {
+  if (!conn_.ok() || !conn_.send(ch_.preamble())) return false;
+  uint64_t end = now_ms() + timeout_ms;
+  while (!ch_.established() && !closed() && now_ms() < end) {
+    auto b = conn_.recv();
+    if (!b) break;
+    bytes plain;
+    if (!ch_.on_bytes(*b, plain)) failed_ = true;
+    reader_.append(plain);
+  }
+  return ch_.established();
+}
+
+std::optional<peer::message> raw_link::next(uint64_t ms) {
+  uint64_t end = now_ms() + ms;
+  while (!failed_) {
+    auto p = reader_.next();
+    if (!p) return failed_ = true, std::nullopt;
+    if (*p) {
+      auto m = decode_message(**p);
+      if (!m) return failed_ = true, std::nullopt;
+      return std::move(m).value();
+    }
+    if (closed() || now_ms() >= end) return std::nullopt;
+    auto b = conn_.recv();
+    if (!b) return std::nullopt;
+    bytes plain;
+    if (!ch_.on_bytes(*b, plain)) failed_ = true;
+    reader_.append(plain);
+  }
+  return std::nullopt;
+}
+
+bool raw_link::send(const peer::message& m) {
+  return !failed_ && conn_.send(ch_.seal(peer::make_frame(encode_message(m))));
 }
 
 std::string http_exchange(const std::string& target, const std::string& request,

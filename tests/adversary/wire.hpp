@@ -18,7 +18,10 @@ uint64_t now_ms();
 // A blocking TCP connection with a receive timeout.
 class tcp {
  public:
-  explicit tcp(const std::string& host_port, int recv_timeout_ms = 200);
+  // `bind_ip`: the local address to connect from (another 127.x.y.z stands
+  // for another host on loopback); empty: the kernel's choice.
+  explicit tcp(const std::string& host_port, int recv_timeout_ms = 200,
+               const std::string& bind_ip = {});
   ~tcp();
   tcp(const tcp&) = delete;
   tcp& operator=(const tcp&) = delete;
@@ -43,7 +46,7 @@ struct chain_identity {
 // bans of earlier attacks do not carry over).
 class peer_link {
  public:
-  peer_link(const std::string& target, const chain_identity& id);
+  peer_link(const std::string& target, const chain_identity& id, const std::string& bind_ip = {});
   // Completes the handshake; false if the node refused or was silent.
   bool handshake(uint64_t timeout_ms = 5'000);
   // Messages that arrived within `ms` (answering pings meanwhile).
@@ -76,6 +79,24 @@ class peer_link {
   std::vector<peer::message> inbox_;
   std::string close_reason_;
   uint64_t node_height_ = 0;
+};
+
+// The transport alone (PROTOCOL.md §1), no session logic: what a relay in
+// the middle holds, able to read and send any frame inside its channel.
+class raw_link {
+ public:
+  explicit raw_link(const std::string& target, const std::string& bind_ip = {});
+  bool open(uint64_t timeout_ms = 5'000);  // preambles exchanged
+  // The next message from the node within `ms`; nullopt on silence or close.
+  std::optional<peer::message> next(uint64_t ms);
+  bool send(const peer::message& m);
+  bool closed() const { return conn_.closed() || failed_; }
+
+ private:
+  tcp conn_;
+  peer::secure_channel ch_;
+  peer::frame_reader reader_{1u << 24};
+  bool failed_ = false;
 };
 
 // One HTTP exchange on its own connection; the whole response, or empty.

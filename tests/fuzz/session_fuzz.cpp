@@ -82,12 +82,23 @@ const opening& opening_for(bool handshake) {
     auto node_hello = std::get<peer::handshake>(decode_message(*r.next().value()).value());
     auto key = secret_key::from_bytes(hash256{{9}}).value();
     consensus::key_signer peer(key, true);
-    peer::handshake h{limits::protocol_version, "fuzz",      config().genesis_hash,
-                      key.public_key(),         "127.0.0.1:1", hash256{{3}},
-                      5,                        "fuzz"};
-    peer::handshake_transcript t{"fuzz",           config().genesis_hash, ch.keys().session_id,
-                                 ch.ephemeral(true), ch.ephemeral(false), key.public_key(),
-                                 me.key(),         h.nonce,              node_hello.nonce};
+    peer::handshake h{limits::protocol_version,
+                      "fuzz",
+                      config().genesis_hash,
+                      key.public_key(),
+                      "127.0.0.1:1",
+                      hash256{{3}},
+                      5,
+                      "fuzz"};
+    peer::handshake_transcript t{"fuzz",
+                                 config().genesis_hash,
+                                 ch.keys().session_id,
+                                 ch.ephemeral(true),
+                                 ch.ephemeral(false),
+                                 key.public_key(),
+                                 me.key(),
+                                 h.nonce,
+                                 node_hello.nonce};
     peer::handshake_ack a{peer.sign(peer::handshake_sign_bytes(t, true))};
     bytes frames = peer::make_frame(encode_message(h));
     bytes ack = peer::make_frame(encode_message(a));

@@ -67,6 +67,7 @@ struct sim_session_state {
   // left unread queued here instead.
   std::optional<peer::flow_window> window;
   std::deque<arriving> unread;
+  uint64_t taken_bytes = 0;
   std::map<uint64_t, peer::deliver> pending;  // decrypted, on their simulated way
   uint64_t next_pending = 0;
 };
@@ -101,7 +102,9 @@ void exec(session_ptr self, peer::session_actions acts) {
   size_t delivered = run_session_actions(
       self, st.setup, st.fault.get(), st.done, std::move(acts),
       [self](const frame_ptr& f) { write(self, f); },
-      [self](const peer::close_session& c) { finish(self, c.reason, c.score, c.ban, c.peer_reject); });
+      [self](const peer::close_session& c) {
+        finish(self, c.reason, c.score, c.ban, c.peer_reject);
+      });
   st.window->on_delivered(delivered);
 }
 
@@ -138,7 +141,7 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
                                uint8_t side, peer::direction dir, session_open info) {
   auto& st = self->state;
   st.setup = std::move(setup);
-  st.window.emplace(st.setup.window_messages);
+  st.window.emplace(st.setup.window_bytes);
   st.net = std::move(net);
   st.conn = conn;
   st.side = side;
@@ -161,7 +164,8 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         if (st.setup.fault) st.fault = st.setup.fault();
         exec(self, st.core->on_open());
         for (auto& a : std::exchange(st.early, {}))
-          if (!st.done) exec_arrived(self, st.core->on_bytes(st.setup.now_ms(), *a.wire), a.delays_ms);
+          if (!st.done)
+            exec_arrived(self, st.core->on_bytes(st.setup.now_ms(), *a.wire), a.delays_ms);
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
       },
       [self](simdeliver_atom, uint64_t id) {
@@ -188,6 +192,7 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         auto& st = self->state;
         if (!st.core || !st.core->ready() || st.done) return;
         st.core->on_sent(frame->size());
+        st.taken_bytes += frame->size();
         write_frames(self, *frame);
       },
       [self](punish_atom, uint32_t points, const std::string& why) {
@@ -209,8 +214,9 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         if (st.done) return;
         if (st.fault && st.core->ready())
           for (auto& junk : st.fault->on_tick(st.setup.now_ms())) write_frames(self, junk);
-        self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self),
-                   st.core->stats());
+        peer::session_stats stats = st.core->stats();
+        stats.taken_bytes = st.taken_bytes;  // the simulated socket writes at once
+        self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self), stats);
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
       },
       [self](simclosed_atom) { finish(self, "connection closed by the peer", 0, false); },
@@ -316,7 +322,7 @@ std::function<caf::actor(caf::local_actor*, const io_setup&)> sim_io_factory(caf
   return [net, node](caf::local_actor* mgr, io_setup setup) {
     // The smallest window: floods pause and resume sessions often, and a
     // manager that stopped returning credit would stall the run.
-    setup.session.window_messages = 2 * peer::flow_credit_step;
+    setup.session.window_bytes = 2 * peer::flow_credit_step;
     return mgr->spawn(sim_io_impl, setup, net, node);
   };
 }
