@@ -263,6 +263,7 @@ std::string default_config_text(network n, const std::string& home) {
     << "addnode = []                        # \"host:port\" peers to dial\n"
     << "max_inbound = " << c.max_inbound << "\nmax_outbound = " << c.max_outbound
     << "\nmax_per_ip = " << c.max_per_ip << "\nmax_new_per_minute = " << c.max_new_per_minute
+    << "              # new inbound connections, per source network (/16)"
     << "\nping_interval_s = " << c.ping_interval_s
     << "\nenabled = true                      # false: no P2P at all (a lone node)\n"
     << "node_key_file = \"" << c.node_key_file

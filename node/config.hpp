@@ -26,7 +26,7 @@ struct node_config {
   uint32_t max_inbound = 64;
   uint32_t max_outbound = 16;
   uint32_t max_per_ip = 8;
-  uint32_t max_new_per_minute = 60;  // inbound connections accepted
+  uint32_t max_new_per_minute = 60;  // inbound connections accepted, per source group (/16)
   uint32_t ping_interval_s = 10;
   bool p2p_enabled = true;                 // false: a node without peers (tests, benchmarks)
   std::string node_key_file = "node.key";  // non-validators; validators use the masternode key

@@ -177,12 +177,19 @@ void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why)
 
 // Honest peers relay only txs their mempool took, so an invalid one is the
 // sender's doing (25 points). Missing inputs, double spends and low fees
-// can happen to an honest relay in a race, so they are free up to an
-// allowance (tx_intake.hpp); past it each costs points. A full pool is the
+// can happen to an honest relay in a race (a block committed its tx before
+// our copy was checked), so they are free up to an allowance that grows
+// with the peer's useful txs (tx_intake.hpp); past it each costs points. A full pool is the
 // receiver's state, never the sender's fault.
 void charge_refused_tx(self_ptr self, uint64_t from, const tx_admission& r) {
   if (r.fault) return punish(self, from, 25, "relayed an invalid tx: " + r.error);
   if (r.error.rfind("mempool full", 0) == 0) return;
+  // A peer ahead of us relays txs that spend outputs of blocks we do not
+  // have yet: they look like junk here only because this node is behind.
+  auto it = self->state.sessions.find(from);
+  if (it == self->state.sessions.end() || !it->second.hello ||
+      it->second.hello->best_height > self->state.tip_height)
+    return;
   if (uint32_t points = self->state.txs_in.on_junk(from, self->state.now_ms()))
     punish(self, from, points, "relays txs this node cannot use, past its allowance: " + r.error);
 }
@@ -203,9 +210,10 @@ void flush_txs(self_ptr self) {
               std::vector<outgoing> out;
               for (size_t i = 0; i < res.size() && i < batch->size(); ++i) {
                 uint64_t from = (*batch)[i].from;
-                if (res[i].error.empty())
+                if (res[i].error.empty()) {
                   out.push_back({(*batch)[i].frame, from});
-                else if (from != 0)
+                  if (from != 0) self->state.txs_in.on_useful(from, self->state.now_ms());
+                } else if (from != 0)
                   charge_refused_tx(self, from, res[i]);
               }
               send_all_coalesced(self, out);

@@ -47,6 +47,9 @@ void write(session_ptr self, const bytes& wire) {
                       std::to_string(st.setup.max_write_buffer_bytes >> 20) + " MiB)",
                   0, false);
   buf.insert(buf.end(), frame.begin(), frame.end());
+  // Unsent until the socket says otherwise (data_transferred_msg): a peer
+  // that does not read produces no such message, and must not look drained.
+  st.unsent_bytes += frame.size();
   self->flush(st.hdl);
 }
 
@@ -78,6 +81,7 @@ void report_stats(session_ptr self) {
   stats.taken_bytes = st.taken_bytes;
   stats.unsent_bytes = st.unsent_bytes;
   st.reported_unsent = st.unsent_bytes;
+  st.reported_taken = st.taken_bytes;
   self->send(st.setup.mgr, stats_atom::value, me(self), stats);
 }
 
@@ -136,6 +140,9 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         st.core->on_sent(frame->size());
         st.taken_bytes += frame->size();
         write_frames(self, *frame);
+        // The manager counts what it handed us as backlog until we say we
+        // took it: say so often enough that relayed gossip is not held back.
+        if (st.taken_bytes - st.reported_taken >= report_taken_every_bytes) report_stats(self);
       },
       [self](const caf::io::data_transferred_msg& msg) {
         auto& st = self->state;

@@ -30,6 +30,10 @@ struct session_setup {
   peer::session_fault_factory fault;  // fault injection only: null on an honest node
 };
 
+// A session reports what it took from the manager at least this often (in
+// bytes taken), so the manager's send budget sees its backlog drain.
+constexpr uint64_t report_taken_every_bytes = 128u << 10;
+
 struct session_state {
   session_state() = default;  // never an aggregate (CAF state pitfall)
   std::unique_ptr<peer::session_core> core;
@@ -40,7 +44,7 @@ struct session_state {
   bytes early;                              // received before the manager admitted us
   std::optional<peer::flow_window> window;  // set with the session's setup
   uint64_t taken_bytes = 0;                 // frames taken from the manager, in bytes
-  uint64_t unsent_bytes = 0, reported_unsent = 0;
+  uint64_t unsent_bytes = 0, reported_unsent = 0, reported_taken = 0;
   std::unique_ptr<peer::session_fault> fault;
 };
 

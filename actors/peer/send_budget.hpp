@@ -22,7 +22,7 @@
 namespace tc::peer {
 
 struct send_budget_config {
-  uint64_t total_bytes = 256u << 20;
+  uint64_t total_bytes = 128u << 20;
   uint64_t per_peer_bytes = 24u << 20;  // above one full block answer (16 MiB frame cap)
   uint64_t gossip_backlog_bytes = 1u << 20;
 };

@@ -5,7 +5,10 @@
 // other peers relay. And the cost of junk: txs the mempool turned away
 // without proving fault (missing inputs, a double spend, a fee too low) are
 // free up to a per-peer allowance; past it each costs misbehaviour points,
-// so a flood of junk ends in a ban instead of costing nothing. Pure.
+// so a flood of junk ends in a ban instead of costing nothing. The
+// allowance grows with the peer's useful txs: under load an honest relay's
+// txs often lose a race (committed in a block before our copy is checked),
+// and that share must never add up to a ban. Pure.
 
 #include <algorithm>
 #include <cstddef>
@@ -22,9 +25,10 @@ struct tx_intake_config {
   uint64_t total_bytes = 64u << 20;
   size_t total_txs = 50'000;
   uint64_t min_share_bytes = 2u << 20;  // a peer may always queue this much
-  double junk_per_s = 20;               // honest races (a child before its parent) stay below
-  double junk_burst = 200;
-  uint32_t junk_points = 2;  // per junk tx past the allowance
+  double junk_per_s = 20;               // free junk per second, whatever the peer sends
+  double junk_burst = 1'000;            // the allowance's cap
+  double junk_per_useful = 1;  // allowance earned by each tx of the peer's the mempool took
+  uint32_t junk_points = 2;    // per junk tx past the allowance
 };
 
 template <class T>
@@ -67,17 +71,16 @@ class tx_intake {
     return out;
   }
 
+  // A tx from `peer` the mempool took: it earns allowance.
+  void on_useful(uint64_t peer, uint64_t now_ms) {
+    auto& b = bucket_of(peer, now_ms);
+    b.tokens = std::min(cfg_.junk_burst, b.tokens + cfg_.junk_per_useful);
+  }
+
   // A tx from `peer` the mempool refused without proof of fault. Returns
   // the points it costs (0 within the allowance).
   uint32_t on_junk(uint64_t peer, uint64_t now_ms) {
-    auto [it, fresh] = junk_.try_emplace(peer);
-    auto& b = it->second;
-    if (fresh) b = {cfg_.junk_burst, now_ms};
-    if (now_ms > b.last_ms) {
-      b.tokens = std::min(cfg_.junk_burst,
-                          b.tokens + cfg_.junk_per_s * double(now_ms - b.last_ms) / 1000.0);
-      b.last_ms = now_ms;
-    }
+    auto& b = bucket_of(peer, now_ms);
     if (b.tokens >= 1.0) {
       b.tokens -= 1.0;
       return 0;
@@ -114,6 +117,18 @@ class tx_intake {
     double tokens = 0;
     uint64_t last_ms = 0;
   };
+  bucket& bucket_of(uint64_t peer, uint64_t now_ms) {
+    auto [it, fresh] = junk_.try_emplace(peer);
+    auto& b = it->second;
+    if (fresh) b = {cfg_.junk_burst / 5, now_ms};
+    if (now_ms > b.last_ms) {
+      b.tokens = std::min(cfg_.junk_burst,
+                          b.tokens + cfg_.junk_per_s * double(now_ms - b.last_ms) / 1000.0);
+      b.last_ms = now_ms;
+    }
+    return b;
+  }
+
   tx_intake_config cfg_;
   std::map<uint64_t, queue> queues_;
   std::map<uint64_t, bucket> junk_;

@@ -4,7 +4,10 @@
 // trusts. Distinct hosts are played by distinct loopback addresses
 // (127.0.0.66 and up), which the node treats as separate networks.
 
+#include <chrono>
+#include <memory>
 #include <random>
+#include <thread>
 
 #include "messages/codec.hpp"
 #include "tests/adversary/attacks.hpp"
@@ -147,6 +150,31 @@ outcome junk_flood(const options& o) {
                     (l.close_reason().empty() ? "" : ": " + l.close_reason())};
 }
 
+// Finding 4: twenty peers ask for blocks again and again and never read.
+// The node answers a peer only once its last answer drained, so together
+// they hold at most one answer each, and the node keeps serving others.
+outcome blocks_hoard(const options& o) {
+  std::vector<std::unique_ptr<peer_link>> hoarders;
+  for (int i = 1; i <= 20; ++i) {
+    auto l = std::make_unique<peer_link>(o.target, o.id, "127.0.1." + std::to_string(i));
+    if (l->handshake()) hoarders.push_back(std::move(l));
+  }
+  if (hoarders.size() < 10)
+    return fail("only " + std::to_string(hoarders.size()) + " hoarders got in");
+  for (int round = 0; round < 50; ++round) {
+    for (auto& l : hoarders) l->send(peer::get_blocks{1, 100});  // never read
+    std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  }
+  peer_link honest(o.target, o.id, "127.0.0.72");
+  if (!honest.handshake()) return fail("an honest peer could not connect during the hoarding");
+  honest.send(peer::get_blocks{1, 1});
+  if (!honest.wait_for<peer::blocks>(5'000))
+    return fail("an honest peer was not served while " + std::to_string(hoarders.size()) +
+                " peers hoarded");
+  return {true, std::to_string(hoarders.size()) +
+                    " peers asked for blocks 50 times each without reading; others still served"};
+}
+
 }  // namespace
 
 const std::vector<attack>& transport_attacks() {
@@ -157,6 +185,7 @@ const std::vector<attack>& transport_attacks() {
       {"inbound-starve", "T3", "90 connections from one address, then another address",
        inbound_starve},
       {"fresh-key", "T3", "banned, then back with a fresh key from the same address", fresh_key},
+      {"blocks-hoard", "T4", "20 peers ask for blocks 50 times each and never read", blocks_hoard},
       {"junk-flood", "T5", "3000 txs spending outputs that do not exist", junk_flood},
   };
   return all;

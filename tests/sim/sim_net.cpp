@@ -67,7 +67,7 @@ struct sim_session_state {
   // left unread queued here instead.
   std::optional<peer::flow_window> window;
   std::deque<arriving> unread;
-  uint64_t taken_bytes = 0;
+  uint64_t taken_bytes = 0, reported_taken = 0;
   std::map<uint64_t, peer::deliver> pending;  // decrypted, on their simulated way
   uint64_t next_pending = 0;
 };
@@ -194,6 +194,11 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         st.core->on_sent(frame->size());
         st.taken_bytes += frame->size();
         write_frames(self, *frame);
+        if (st.taken_bytes - st.reported_taken >= report_taken_every_bytes) {
+          peer::session_stats stats = st.core->stats();
+          stats.taken_bytes = st.reported_taken = st.taken_bytes;
+          self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self), stats);
+        }
       },
       [self](punish_atom, uint32_t points, const std::string& why) {
         if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
@@ -215,7 +220,8 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         if (st.fault && st.core->ready())
           for (auto& junk : st.fault->on_tick(st.setup.now_ms())) write_frames(self, junk);
         peer::session_stats stats = st.core->stats();
-        stats.taken_bytes = st.taken_bytes;  // the simulated socket writes at once
+        stats.taken_bytes = st.reported_taken =
+            st.taken_bytes;  // the simulated socket writes at once
         self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self), stats);
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
       },
