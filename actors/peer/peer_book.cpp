@@ -107,6 +107,10 @@ peer_book::ready_verdict peer_book::on_ready(uint64_t id, const hello& h, uint64
   TC_ASSERT(it != conns_.end());
   if (banned(key_subject(h.key), now_ms))
     return {false, std::nullopt, reject_code::banned, "node key is banned"};
+  // We dialed this address and this key answered: the address is verified,
+  // even if the duplicate rule below drops this connection for another.
+  if (it->second.dir == direction::outbound)
+    addresses_.on_connected(it->second.dialed_addr, h.key, now_ms);
   ready_verdict v;
   // The node that dialed a connection; keep the one dialed by the smaller key.
   auto dialer = [&](const conn& c) { return c.dir == direction::outbound ? me_ : h.key; };
@@ -121,8 +125,6 @@ peer_book::ready_verdict peer_book::on_ready(uint64_t id, const hello& h, uint64
     }
   }
   it->second.key = h.key;
-  if (it->second.dir == direction::outbound)
-    addresses_.on_connected(it->second.dialed_addr, h.key, now_ms);
   // What it says it listens on is a claim like any gossip, heard from its IP.
   if (!h.listen_addr.empty()) addresses_.learn(h.listen_addr, it->second.ip, now_ms, now_ms);
   return v;

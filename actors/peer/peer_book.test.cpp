@@ -260,6 +260,19 @@ TEST_CASE("finding 2: one network cannot fill the new table or push out tried en
   CHECK(book.new_count() <= cfg.max_new);
 }
 
+TEST_CASE("an address we dialed is verified even when the duplicate rule drops that connection") {
+  pubkey me = key(1), other = key(2);
+  // `other` keeps the connection it dialed when its key is the smaller one.
+  if (me < other) std::swap(me, other);
+  peer_book book({}, me, "");
+  book.add_persistent("127.0.0.1:2");
+  book.on_open(1, direction::inbound, "127.0.0.1", "");
+  REQUIRE(book.on_ready(1, hello_from(other), 0).accept);
+  book.on_open(2, direction::outbound, "127.0.0.1", "127.0.0.1:2");
+  CHECK_FALSE(book.on_ready(2, hello_from(other), 5).accept);  // the duplicate loses
+  CHECK(book.addresses().at("127.0.0.1:2").key == other);      // shared in getPeers, saved
+}
+
 TEST_CASE("the address book stays bounded and keeps persistent entries") {
   address_config cfg;
   cfg.max_new = 3;
