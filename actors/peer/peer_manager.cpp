@@ -310,24 +310,45 @@ peer::peers peers_to_share(const manager_state& st) {
 
 // Reads on the chain reader (a second connection), so serving peers never
 // waits on or delays the chain actor's commits; an in-memory node has no
-// reader and asks the chain actor.
+// reader and asks the chain actor. The answer is reserved in the send budget
+// at its cap before it is read and encoded on the reader's thread, so what
+// crosses to the manager is one frame, and only as many are built at once
+// as the budget holds.
 void serve_blocks(self_ptr self, uint64_t from, uint64_t height, uint32_t count) {
   auto& st = self->state;
   spdlog::debug("peer {} asks for blocks {}..+{}", from, height, count);
-  auto done = [=](std::vector<block_with_cert>& list) {
-    self->state.serving.erase(from);
-    send_to(self, from, frame_of(peer::blocks{std::move(list)}), peer::send_kind::served);
-  };
-  auto failed = [=](caf::error&) { self->state.serving.erase(from); };
-  if (!st.reader) {
-    self->request(st.chain, caf::infinite, blocks_atom::value, height, count, max_blocks_bytes)
-        .then(done, failed);
+  if (!st.budget.reserve(from, max_blocks_bytes)) {
+    // It has not read its last answer, or the node holds all it may: it
+    // gets no other to hold (and asks again later).
+    ++st.sends_skipped;
     return;
   }
-  auto out = std::make_shared<std::vector<block_with_cert>>();
+  st.serving.insert(from);
+  auto done = [=](const frame_ptr& f) {
+    auto& st = self->state;
+    st.serving.erase(from);
+    auto it = st.sessions.find(from);
+    bool live = it != st.sessions.end() && it->second.hello;
+    st.budget.settle(from, max_blocks_bytes, live ? f->size() : 0);
+    if (live) caf::anon_send(it->second.act, send_atom::value, f);
+  };
+  auto failed = [=](caf::error&) {
+    self->state.serving.erase(from);
+    self->state.budget.settle(from, max_blocks_bytes, 0);
+  };
+  if (!st.reader) {
+    self->request(st.chain, caf::infinite, blocks_atom::value, height, count, max_blocks_bytes)
+        .then(
+            [=](std::vector<block_with_cert>& list) {
+              done(frame_of(peer::blocks{std::move(list)}));
+            },
+            failed);
+    return;
+  }
+  auto out = std::make_shared<frame_ptr>();
   self->request(st.reader, caf::infinite, read_atom::value,
                 chain_read([out, height, count](chain_store& cs) {
-                  *out = load_blocks(cs, height, count, max_blocks_bytes);
+                  *out = frame_of(peer::blocks{load_blocks(cs, height, count, max_blocks_bytes)});
                   return std::string();
                 }))
       .then([=](const std::string&) { done(*out); }, failed);
@@ -360,16 +381,10 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   if (auto* v = std::get_if<peer::precommit>(&m); v && in.key)
     return to_consensus(self, from, v->v, in.payload, *in.key);
   if (auto* g = std::get_if<peer::get_blocks>(&m)) {
-    // One request per peer at the chain actor at a time: a peer cannot queue
-    // disk reads in front of our own commits. Honest sync never overlaps.
-    if (!st.serving.insert(from).second) {
+    // One request per peer at the chain reader at a time: a peer cannot
+    // queue disk reads in front of others'. Honest sync never overlaps.
+    if (st.serving.count(from)) {
       spdlog::debug("peer {} asked for blocks while a request is being served", from);
-      return;
-    }
-    if (st.budget.backlog(from) > st.budget.config().gossip_backlog_bytes) {
-      // It has not read the last answer: it gets no other to hold.
-      st.serving.erase(from);
-      ++st.sends_skipped;
       return;
     }
     serve_blocks(self, from, g->from_height, std::min(g->count, max_blocks_served));

@@ -18,9 +18,20 @@ namespace {
 
 using session_ptr = caf::io::stateful_broker<session_state>*;
 constexpr size_t max_early_bytes = 1u << 20;
+constexpr uint64_t max_final_write_bytes = 256u << 10;
 
 caf::actor me(session_ptr self) {
   return caf::actor_cast<caf::actor>(self);
+}
+
+// Hands the socket the next chunks of the outbox (outbox.hpp): the socket
+// layer never holds more than a few chunks, so a slow reader pins only what
+// the send budget counts.
+void pump(session_ptr self, uint64_t limit = 0) {
+  auto& st = self->state;
+  auto& buf = self->wr_buf(st.hdl);
+  if (st.out.feed([&](const bytes& c) { buf.insert(buf.end(), c.begin(), c.end()); }, limit))
+    self->flush(st.hdl);
 }
 
 void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban,
@@ -28,6 +39,8 @@ void finish(session_ptr self, const std::string& reason, uint32_t score, bool ba
   auto& st = self->state;
   if (st.done) return;
   st.done = true;
+  // A last reject still goes out, unless the peer is too far behind to read it.
+  if (st.out.queued() <= max_final_write_bytes) pump(self, UINT64_MAX);
   self->send(st.setup.mgr, closed_atom::value, me(self),
              session_closed{reason, score, ban, peer_reject});
   self->flush(st.hdl);
@@ -36,28 +49,32 @@ void finish(session_ptr self, const std::string& reason, uint32_t score, bool ba
 }
 
 // `wire`: bytes as they go on the socket (the preamble, sealed records).
-void write(session_ptr self, const bytes& wire) {
+void write(session_ptr self, byte_view wire) {
   auto& st = self->state;
   if (st.done) return;
-  const bytes& frame = wire;
-  auto& buf = self->wr_buf(st.hdl);
-  if (buf.size() + frame.size() > st.setup.max_write_buffer_bytes)
+  if (st.out.unsent() + wire.size > st.setup.max_write_buffer_bytes)
     return finish(self,
                   "peer is not reading (write buffer over " +
                       std::to_string(st.setup.max_write_buffer_bytes >> 20) + " MiB)",
                   0, false);
-  buf.insert(buf.end(), frame.begin(), frame.end());
-  // Unsent until the socket says otherwise (data_transferred_msg): a peer
-  // that does not read produces no such message, and must not look drained.
-  st.unsent_bytes += frame.size();
-  self->flush(st.hdl);
+  // Unsent until the socket says it wrote them (data_transferred_msg): a
+  // peer that does not read produces no such message and never looks drained.
+  st.out.push(wire);
+  pump(self);
 }
 
-// Plaintext frames the node sends: sealed into this connection's records.
+// Plaintext frames the node sends: sealed into this connection's records,
+// a record at a time, so a block answer is never held twice in full.
 void write_frames(session_ptr self, const bytes& frames) {
   auto& st = self->state;
   if (st.done || !st.core || !st.core->can_seal()) return;
-  write(self, st.core->seal(frames));
+  bytes sealed;
+  for (size_t off = 0; off < frames.size() && !st.done; off += peer::max_record_plaintext_bytes) {
+    size_t n = std::min(peer::max_record_plaintext_bytes, frames.size() - off);
+    sealed.clear();
+    st.core->seal(byte_view(frames.data() + off, n), sealed);
+    write(self, sealed);
+  }
 }
 
 void exec(session_ptr self, peer::session_actions acts) {
@@ -79,8 +96,8 @@ void report_stats(session_ptr self) {
   auto& st = self->state;
   peer::session_stats stats = st.core->stats();
   stats.taken_bytes = st.taken_bytes;
-  stats.unsent_bytes = st.unsent_bytes;
-  st.reported_unsent = st.unsent_bytes;
+  stats.unsent_bytes = st.out.unsent();
+  st.reported_unsent = stats.unsent_bytes;
   st.reported_taken = st.taken_bytes;
   self->send(st.setup.mgr, stats_atom::value, me(self), stats);
 }
@@ -146,14 +163,14 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
       },
       [self](const caf::io::data_transferred_msg& msg) {
         auto& st = self->state;
-        st.unsent_bytes = msg.remaining;
+        st.out.on_written(msg.written);
+        if (!st.done) pump(self);
+        uint64_t unsent = st.out.unsent();
         // Report a drained backlog promptly (the manager holds back block
         // answers and gossip until it drains); small changes wait for a tick.
-        uint64_t delta = st.unsent_bytes > st.reported_unsent
-                             ? st.unsent_bytes - st.reported_unsent
-                             : st.reported_unsent - st.unsent_bytes;
-        if (st.done || !st.core ||
-            (delta < (512u << 10) && !(st.unsent_bytes == 0 && st.reported_unsent)))
+        uint64_t delta =
+            unsent > st.reported_unsent ? unsent - st.reported_unsent : st.reported_unsent - unsent;
+        if (st.done || !st.core || (delta < (512u << 10) && !(unsent == 0 && st.reported_unsent)))
           return;
         report_stats(self);
       },

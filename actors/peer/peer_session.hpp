@@ -8,6 +8,7 @@
 
 #include <cstring>
 
+#include "actors/peer/outbox.hpp"
 #include "actors/peer/session_fault.hpp"
 #include "messages/actors.hpp"
 
@@ -44,7 +45,8 @@ struct session_state {
   bytes early;                              // received before the manager admitted us
   std::optional<peer::flow_window> window;  // set with the session's setup
   uint64_t taken_bytes = 0;                 // frames taken from the manager, in bytes
-  uint64_t unsent_bytes = 0, reported_unsent = 0, reported_taken = 0;
+  peer::outbox out;                         // sealed bytes not yet written
+  uint64_t reported_unsent = 0, reported_taken = 0;
   std::unique_ptr<peer::session_fault> fault;
 };
 

@@ -37,6 +37,19 @@ send_verdict send_budget::ask(uint64_t peer, uint64_t bytes, send_kind kind) {
   return send_verdict::send;
 }
 
+bool send_budget::reserve(uint64_t peer, uint64_t bytes) {
+  return ask(peer, bytes, send_kind::served) == send_verdict::send;
+}
+
+void send_budget::settle(uint64_t peer, uint64_t reserved, uint64_t actual) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) return;
+  peer_state& p = it->second;
+  TC_ASSERT(p.handed >= reserved);
+  p.handed = p.handed - reserved + actual;
+  recount(p);
+}
+
 void send_budget::on_report(uint64_t peer, uint64_t taken_total, uint64_t unsent) {
   auto it = peers_.find(peer);
   if (it == peers_.end()) return;

@@ -12,7 +12,11 @@
 //  - served data (getBlocks answers): only to a peer whose earlier data
 //    has drained below gossip_backlog_bytes, and within the budget; else
 //    the request is declined (the peer asks again later), so peers that ask
-//    and never read cannot hold more than one answer each;
+//    and never read cannot hold more than one answer each. An answer is
+//    reserved at its size cap when the request is taken, before it is read
+//    from disk, and settled at its real size when it is handed over: answers
+//    being built count too, so many peers asking at once cannot make the
+//    node build more than the budget holds;
 //  - consensus and control: always queued, up to the per-peer cap; a peer
 //    over the cap is too slow to keep and the manager closes it.
 
@@ -36,6 +40,12 @@ class send_budget {
 
   // Before handing `bytes` to `peer`'s session; on `send` the bytes count.
   send_verdict ask(uint64_t peer, uint64_t bytes, send_kind kind);
+  // A served answer of at most `bytes`, before it is built: false if the
+  // policy above declines it. Counts as handed until settle().
+  bool reserve(uint64_t peer, uint64_t bytes);
+  // The answer reserved with `reserved` is `actual` bytes (0: it was not
+  // sent after all). A peer gone in between is ignored.
+  void settle(uint64_t peer, uint64_t reserved, uint64_t actual);
   // The session's report: all bytes it took from the manager so far, and
   // what is still unsent in its socket buffers.
   void on_report(uint64_t peer, uint64_t taken_total, uint64_t unsent);

@@ -1,6 +1,6 @@
 #include "actors/peer/send_budget.hpp"
-
 #include <doctest/doctest.h>
+#include <vector>
 
 using namespace tc::peer;
 
@@ -48,4 +48,31 @@ TEST_CASE("send budget: gossip skips slow readers, consensus closes a peer past 
   b.on_report(99, 5, 5);
   b.on_report(8, 0, 0);
   CHECK(b.backlog(8) == 1 << 10);
+}
+
+TEST_CASE("finding 4: answers are reserved before they are built, so a crowd asking at once fits") {
+  send_budget_config cfg;
+  cfg.total_bytes = 32u << 20;
+  send_budget b(cfg);
+  const uint64_t cap = 4u << 20;
+  // Twenty peers ask at once; none of the answers has been built yet.
+  std::vector<uint64_t> building;
+  for (uint64_t peer = 1; peer <= 20; ++peer)
+    if (b.reserve(peer, cap)) building.push_back(peer);
+  CHECK(building.size() == 8);  // 8 x 4 MiB = the budget; the rest are declined
+  CHECK(b.total() <= cfg.total_bytes);
+  // A second request from a peer whose answer is being built is declined.
+  CHECK_FALSE(b.reserve(building.front(), cap));
+  // Answers come out smaller than the cap: the difference is released.
+  for (uint64_t peer : building) b.settle(peer, cap, 1u << 20);
+  CHECK(b.total() == 8u << 20);
+  CHECK(b.reserve(20, cap));
+  // An answer that was not sent (its session closed) releases everything.
+  b.settle(20, cap, 0);
+  CHECK(b.backlog(20) == 0);
+  // A peer gone before its answer was settled changes nothing.
+  b.on_gone(1);
+  b.settle(1, cap, cap);
+  CHECK(b.backlog(1) == 0);
+  CHECK(b.total() == 7u << 20);
 }

@@ -211,6 +211,7 @@ class session_core {
   // Frames the node sends (relayed gossip, answers) -> wire records. Only
   // once ready() (or, for fault injection, once the channel is up).
   bytes seal(byte_view frames) { return channel_.seal(frames); }
+  void seal(byte_view frames, bytes& out) { channel_.seal(frames, out); }
   bool can_seal() const { return channel_.established() && state_ != state::closed; }
   // Accounts for a frame the shell wrote on the node's behalf.
   void on_sent(size_t frame_bytes) {

@@ -32,7 +32,12 @@ int main(int argc, char** argv) {
   app.add_option("--target2", o.target2, "another node's P2P address (handshake-relay)");
   app.add_option("--attack", name, "an attack's name, or all");
   app.add_flag("--list", list, "list the attacks");
+  bool legacy = false;
+  app.add_flag("--legacy-v2", legacy,
+               "speak protocol version 2 (plaintext): to run an attack against a node built "
+               "from the code before the encrypted transport");
   CLI11_PARSE(app, argc, argv);
+  set_legacy_v2(legacy);
   std::vector<attack> all = p2p_attacks();
   for (const auto& a : rpc_attacks()) all.push_back(a);
   for (const auto& a : transport_attacks()) all.push_back(a);

@@ -166,7 +166,9 @@ outcome blocks_hoard(const options& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(60));
   }
   peer_link honest(o.target, o.id, "127.0.0.72");
-  if (!honest.handshake()) return fail("an honest peer could not connect during the hoarding");
+  if (!honest.handshake())
+    return fail("an honest peer could not connect during the hoarding: " +
+                (honest.close_reason().empty() ? "no handshake" : honest.close_reason()));
   honest.send(peer::get_blocks{1, 1});
   if (!honest.wait_for<peer::blocks>(5'000))
     return fail("an honest peer was not served while " + std::to_string(hoarders.size()) +

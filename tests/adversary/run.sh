@@ -5,6 +5,10 @@
 # and agree, and node0 must not have halted.
 #
 #   bash tests/adversary/run.sh setup | attack NAME | cleanup
+#
+# To show an attack succeeding against the code before a fix: BUILD=<an old
+# build> ADV=<this build's adversary> ADVERSARY_ARGS=--legacy-v2 (the old
+# nodes speak protocol version 2); README "Adversary suite" has the steps.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD=${BUILD:-$PWD/build}
@@ -15,7 +19,7 @@ export LOCALNET_BLOCK_MS=500
 export LOCALNET_EMPTY_BLOCK_MS=0  # a block every 500 ms: progress is visible in seconds
 LN="bash deploy/localnet.sh"
 CLI=$BUILD/node/timecoin-cli
-ADV=$BUILD/tests/adversary/adversary
+ADV=${ADV:-$BUILD/tests/adversary/adversary}
 
 cli_n() { "$CLI" --datadir "$LOCALNET_DIR/node$1" --rpc-url "http://127.0.0.1:$((LOCALNET_PORT + 10 * $1 + 1))" "${@:2}"; }
 height() { cli_n "$1" getblockcount 2>/dev/null || echo -1; }
@@ -51,7 +55,7 @@ case "${1:-}" in
     "$ADV" --target "127.0.0.1:$LOCALNET_PORT" --rpc "127.0.0.1:$((LOCALNET_PORT + 1))" \
            --cookie "$LOCALNET_DIR/node0/.cookie" --wallet "$LOCALNET_DIR/wallet.key" \
            --target2 "127.0.0.1:$((LOCALNET_PORT + 10))" \
-           --attack "$2" || fail "attack $2: the node did not answer as it must"
+           --attack "$2" ${ADVERSARY_ARGS:-} || fail "attack $2: the node did not answer as it must"
     progress 3 30
     cli_n 0 getconsensusinfo | grep -q '"halted": false' || fail "node0 halted"
     echo "the honest network finalized and agreed after $2"

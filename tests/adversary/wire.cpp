@@ -8,6 +8,7 @@
 
 #include <chrono>
 
+#include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "messages/codec.hpp"
 #include "messages/limits.hpp"
@@ -74,6 +75,16 @@ std::optional<bytes> tcp::recv() {
 }
 
 namespace {
+bool legacy = false;
+}  // namespace
+void set_legacy_v2(bool on) {
+  legacy = on;
+}
+bool legacy_v2() {
+  return legacy;
+}
+
+namespace {
 peer::session_config config_for(const chain_identity& id) {
   peer::session_config cfg;
   cfg.chain_id = id.chain_id;
@@ -87,6 +98,7 @@ peer::session_config config_for(const chain_identity& id) {
 peer_link::peer_link(const std::string& target, const chain_identity& id,
                      const std::string& bind_ip)
     : conn_(target, 200, bind_ip),
+      id_(id),
       me_(secret_key::generate(), false),
       core_(config_for(id), me_, peer::direction::outbound, os_random32(), 0, now_ms()) {}
 
@@ -101,6 +113,7 @@ void peer_link::run(peer::session_actions acts) {
 
 bool peer_link::handshake(uint64_t timeout_ms) {
   if (!conn_.ok()) return false;
+  if (legacy) return legacy_handshake(timeout_ms);
   run(core_.on_open());
   uint64_t end = now_ms() + timeout_ms;
   while (!core_.ready() && !closed() && now_ms() < end) {
@@ -113,7 +126,8 @@ bool peer_link::handshake(uint64_t timeout_ms) {
 
 std::vector<peer::message> peer_link::poll(uint64_t ms) {
   uint64_t end = now_ms() + ms;
-  while (now_ms() < end && !closed()) {
+  while (legacy && now_ms() < end && !closed() && inbox_.empty()) legacy_read();
+  while (!legacy && now_ms() < end && !closed()) {
     auto b = conn_.recv();
     if (!b) break;
     if (!b->empty()) run(core_.on_bytes(now_ms(), *b));
@@ -123,6 +137,60 @@ std::vector<peer::message> peer_link::poll(uint64_t ms) {
     if (!inbox_.empty()) break;
   }
   return std::exchange(inbox_, {});
+}
+
+// Version 2's handshake: hellos in plaintext, and an ack that signs only the
+// peer's nonce with the chain and the signer's key.
+bool peer_link::legacy_handshake(uint64_t timeout_ms) {
+  peer::handshake hello{2, id_.chain_id, id_.genesis, me_.key(), "", os_random32(), 0, "adversary"};
+  conn_.send(peer::make_frame(encode_message(hello)));
+  bool acked = false, hello_seen = false;
+  uint64_t end = now_ms() + timeout_ms;
+  while (!(acked && hello_seen) && !closed() && now_ms() < end) {
+    legacy_read();
+    for (auto it = inbox_.begin(); it != inbox_.end();) {
+      if (auto* h = std::get_if<peer::handshake>(&*it)) {
+        bytes m(id_.chain_id.begin(), id_.chain_id.end());
+        m.push_back(0);
+        m.insert(m.end(), id_.genesis.v.begin(), id_.genesis.v.end());
+        m.insert(m.end(), h->nonce.v.begin(), h->nonce.v.end());
+        m.insert(m.end(), me_.key().v.begin(), me_.key().v.end());
+        peer::handshake_ack ack{me_.sign(tagged_hash("TimeCoin/handshake", m))};
+        conn_.send(peer::make_frame(encode_message(ack)));
+        node_height_ = h->best_height;
+        hello_seen = true;
+      } else if (std::holds_alternative<peer::handshake_ack>(*it)) {
+        acked = true;
+      } else {
+        ++it;
+        continue;
+      }
+      it = inbox_.erase(it);
+    }
+  }
+  return acked && hello_seen && !closed();
+}
+
+void peer_link::legacy_read() {
+  auto b = conn_.recv();
+  if (!b) return;
+  plain_.append(*b);
+  for (;;) {
+    auto p = plain_.next();
+    if (!p) return void(legacy_closed_ = true);
+    if (!*p) return;
+    auto m = decode_message(**p);
+    if (!m) return void(legacy_closed_ = true);
+    if (auto* ping = std::get_if<peer::ping>(&m.value())) {
+      conn_.send(peer::make_frame(encode_message(peer::pong{ping->nonce})));
+    } else if (auto* r = std::get_if<peer::reject>(&m.value())) {
+      close_reason_ = r->reason;
+      legacy_closed_ = true;
+      inbox_.push_back(std::move(m).value());
+    } else {
+      inbox_.push_back(std::move(m).value());
+    }
+  }
 }
 
 bool peer_link::send(const peer::message& m) {
@@ -144,7 +212,16 @@ x25519_key fresh_ephemeral() {
 raw_link::raw_link(const std::string& target, const std::string& bind_ip)
     : conn_(target, 100, bind_ip), ch_(true, fresh_ephemeral()) {}
 
+// Bytes from the node: opened by the channel, or as they are (version 2).
+void raw_link::take(const bytes& wire) {
+  if (legacy) return reader_.append(wire);
+  bytes plain;
+  if (!ch_.on_bytes(wire, plain)) failed_ = true;
+  reader_.append(plain);
+}
+
 bool raw_link::open(uint64_t timeout_ms) {
+  if (legacy) return conn_.ok();
   if (!conn_.ok() || !conn_.send(ch_.preamble())) return false;
   uint64_t end = now_ms() + timeout_ms;
   while (!ch_.established() && !closed() && now_ms() < end) {
@@ -170,15 +247,14 @@ std::optional<peer::message> raw_link::next(uint64_t ms) {
     if (closed() || now_ms() >= end) return std::nullopt;
     auto b = conn_.recv();
     if (!b) return std::nullopt;
-    bytes plain;
-    if (!ch_.on_bytes(*b, plain)) failed_ = true;
-    reader_.append(plain);
+    take(*b);
   }
   return std::nullopt;
 }
 
 bool raw_link::send(const peer::message& m) {
-  return !failed_ && conn_.send(ch_.seal(peer::make_frame(encode_message(m))));
+  bytes frame = peer::make_frame(encode_message(m));
+  return !failed_ && conn_.send(legacy ? frame : ch_.seal(frame));
 }
 
 std::string http_exchange(const std::string& target, const std::string& request,

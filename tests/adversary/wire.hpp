@@ -37,6 +37,13 @@ class tcp {
   bool closed_ = false;
 };
 
+// Protocol version 2, the one before the encrypted transport: plaintext
+// frames and the old handshake signature (chain, genesis, the peer's nonce,
+// the signer's key). Only for showing that an attack succeeds against a node
+// built from the code before the fix (adversary --legacy-v2).
+void set_legacy_v2(bool on);
+bool legacy_v2();
+
 struct chain_identity {
   std::string chain_id = "timecoin-localnet";
   hash256 genesis;
@@ -64,16 +71,23 @@ class peer_link {
   bool send(const peer::message& m);
   bool send_payload(const bytes& payload);  // a frame around any payload
   // Plaintext frames, sealed into this connection's channel.
-  bool send_frames(const bytes& frames) { return conn_.send(core_.seal(frames)); }
+  bool send_frames(const bytes& frames) {
+    return conn_.send(legacy_v2() ? frames : core_.seal(frames));
+  }
   bool send_raw(const bytes& b) { return conn_.send(b); }  // bytes as they are, on the socket
   // Closed by the node (its reason, when it sent a reject).
-  bool closed() const { return conn_.closed() || core_.closed(); }
+  bool closed() const { return conn_.closed() || core_.closed() || legacy_closed_; }
   const std::string& close_reason() const { return close_reason_; }
   uint64_t node_height() const { return node_height_; }
 
  private:
   void run(peer::session_actions acts);
+  bool legacy_handshake(uint64_t timeout_ms);
+  void legacy_read();  // one read's messages into inbox_, answering pings
   tcp conn_;
+  chain_identity id_;
+  peer::frame_reader plain_{1u << 24};
+  bool legacy_closed_ = false;
   consensus::key_signer me_;
   peer::session_core core_;
   std::vector<peer::message> inbox_;
@@ -93,6 +107,7 @@ class raw_link {
   bool closed() const { return conn_.closed() || failed_; }
 
  private:
+  void take(const bytes& wire);
   tcp conn_;
   peer::secure_channel ch_;
   peer::frame_reader reader_{1u << 24};
