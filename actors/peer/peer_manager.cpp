@@ -184,13 +184,11 @@ void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why)
 void charge_refused_tx(self_ptr self, uint64_t from, const tx_admission& r) {
   if (r.fault) return punish(self, from, 25, "relayed an invalid tx: " + r.error);
   if (r.error.rfind("mempool full", 0) == 0) return;
-  // A peer ahead of us relays txs that spend outputs of blocks we do not
-  // have yet: they look like junk here only because this node is behind.
   auto it = self->state.sessions.find(from);
-  if (it == self->state.sessions.end() || !it->second.hello ||
-      it->second.hello->best_height > self->state.tip_height)
-    return;
-  if (uint32_t points = self->state.txs_in.on_junk(from, self->state.now_ms()))
+  if (it == self->state.sessions.end() || !it->second.hello) return;
+  auto& st = self->state;
+  if (uint32_t points =
+          st.txs_in.on_unusable(from, it->second.hello->best_height, st.tip_height, st.now_ms()))
     punish(self, from, points, "relays txs this node cannot use, past its allowance: " + r.error);
 }
 

@@ -77,6 +77,15 @@ class tx_intake {
     b.tokens = std::min(cfg_.junk_burst, b.tokens + cfg_.junk_per_useful);
   }
 
+  // A tx from `peer` the mempool refused without proof of fault (missing
+  // inputs, a double spend, a low fee), with both sides' best heights.
+  // Returns the points it costs: none while the peer is ahead of us (its
+  // txs spend outputs of blocks we do not have yet, so they look like junk
+  // here only because this node is behind), else on_junk's.
+  uint32_t on_unusable(uint64_t peer, uint64_t peer_height, uint64_t our_height, uint64_t now_ms) {
+    return peer_height > our_height ? 0 : on_junk(peer, now_ms);
+  }
+
   // A tx from `peer` the mempool refused without proof of fault. Returns
   // the points it costs (0 within the allowance).
   uint32_t on_junk(uint64_t peer, uint64_t now_ms) {

@@ -63,6 +63,21 @@ TEST_CASE("finding 5: an honest relay under load, whose txs often lose a race, i
   CHECK(junk_points >= 100);
 }
 
+TEST_CASE("finding 5: a peer ahead of us is not charged for txs this node cannot use yet") {
+  tx_intake_config cfg;
+  cfg.junk_burst = 5;  // a newcomer starts with 1 free junk tx
+  tx_intake<int> in(cfg);
+  // Validators under load: the peer committed block 11 and relays txs
+  // spending its outputs while this node is still at 10.
+  uint32_t points = 0;
+  for (int i = 0; i < 10'000; ++i) points += in.on_unusable(7, 11, 10, 1'000);
+  CHECK(points == 0);
+  // Level with us, the same txs are junk: past the allowance they cost.
+  CHECK(in.on_unusable(7, 11, 11, 1'000) == 0);  // the one free
+  CHECK(in.on_unusable(7, 11, 11, 1'000) == cfg.junk_points);
+  CHECK(in.on_unusable(7, 9, 11, 1'000) == cfg.junk_points);  // behind us: no excuse
+}
+
 TEST_CASE("tx intake: bounded by count too, and forgets a peer's queue when it goes") {
   tx_intake_config cfg;
   cfg.total_txs = 3;
