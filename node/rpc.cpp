@@ -14,6 +14,7 @@
 #include "crypto/thread_priority.hpp"
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
+#include "messages/limits.hpp"
 #include "messages/validation.hpp"
 #include "node/jsonrpc.hpp"
 #include "storage/chain_store.hpp"
@@ -473,7 +474,7 @@ void rpc_server::impl::register_network_methods() {
   m["getnetworkinfo"] = [this](const json&) {
     return json{{"version", TC_VERSION},
                 {"network", network_name(net())},
-                {"protocolversion", 1},
+                {"protocolversion", limits::protocol_version},
                 {"connections", peer_list().size()},
                 {"listen", ctx.cfg.listen_host + ":" + std::to_string(ctx.cfg.p2p_port)}};
   };

@@ -44,6 +44,10 @@ done
 echo "$info" | grep -q '"direction": "outbound"' || echo "$info" | grep -q '"direction": "inbound"' ||
   fail "getpeerinfo: no direction"
 pass "getpeerinfo shows each peer's key, address, direction, RTT and ban score"
+netinfo=$(cli_n 0 getnetworkinfo)
+echo "$netinfo" | grep -q '"protocolversion": 3' || fail "getnetworkinfo: protocol version is not 3: $netinfo"
+echo "$netinfo" | grep -q '"connections": 3' || fail "getnetworkinfo: expected 3 connections: $netinfo"
+pass "getnetworkinfo names the protocol version spoken (3) and the connections"
 
 DEST=$("$CLI" keygen --out "$WORK/dest.key")
 TXID=$(cli_n 0 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 7 --wait 2>/dev/null) ||
