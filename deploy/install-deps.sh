@@ -12,6 +12,7 @@ packages=(
   libspdlog-dev libtomlplusplus-dev libcli11-dev
   nlohmann-json3-dev libcpp-httplib-dev
   doctest-dev libbenchmark-dev
+  python3-minimal                  # the layering check (tests/layers)
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #pragma once
 // Stateless ledger rules: everything that can be checked from a transaction or
 // block alone. Rules that need the UTXO set, the registry or the parent block
-// live in storage/chain_rules.hpp.
+// live in messages/ledger/chain_rules.hpp.
 
 #include "messages/encoding.hpp"
 

@@ -9,11 +9,14 @@
 #include <memory>
 #include <string>
 
-#include "messages/actors.hpp"
+#include "actors/chain/chain_interface.hpp"
+#include "actors/consensus/consensus_interface.hpp"
+#include "actors/mempool/mempool_interface.hpp"
+#include "actors/peer/peer_interface.hpp"
+#include "messages/ledger/genesis.hpp"
 #include "node/config.hpp"
 #include "node/http_conn.hpp"
 #include "node/rpc_http.hpp"
-#include "storage/genesis.hpp"
 
 namespace tc {
 

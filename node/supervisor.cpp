@@ -57,7 +57,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   fault::context fctx;
   fctx.domain = params.domain;
   if (s.consensus.key)
-    fctx.key = std::make_shared<consensus::key_signer>(*s.consensus.key,
+    fctx.key = std::make_shared<key_signer>(*s.consensus.key,
                                                        s.consensus.deterministic_signatures);
   fctx.seed = s.fault_seed;
   fctx.max_block_bytes = limits::max_block_bytes;
@@ -156,7 +156,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
       poisoner = fault::start_poisoner(self, peers, chain, *f, ctx_for(*f));
 #endif
     sync = self->spawn<caf::linked>(sync_impl, peers, consensus, start_tip.height, s.now_ms);
-    self->send(consensus, wire_atom::value, peer_out_actor{peers}, sync);
+    self->send(consensus, wire_atom::value, gossip_out_actor{peers}, tip_listener_actor{sync});
     self->send(peers, wire_atom::value, consensus, sync);
   }
   rpc_actor rpc;  // held by the behavior below: an unreferenced actor exits as unreachable

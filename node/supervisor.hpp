@@ -4,11 +4,23 @@
 // whole node stops in order; logs the periodic status line.
 
 #include "actors/consensus/consensus_actor.hpp"
+#include "actors/mempool/mempool_interface.hpp"
 #include "actors/peer/peer_session.hpp"
+#include "actors/producer/producer_interface.hpp"
 #include "node/config.hpp"
 #include "storage/chain_store.hpp"
 
 namespace tc {
+
+// What the supervisor answers to (get_atom): the handles of its actors, for
+// an embedding that drives the node directly (the whole-node simulator).
+struct node_handles {
+  chain_actor chain;
+  mempool_actor mempool;
+  producer_actor producer;
+  consensus_actor consensus;
+  peer_manager_actor peers;  // null when the network is off
+};
 
 struct supervisor_setup {
   node_config cfg;
@@ -17,8 +29,8 @@ struct supervisor_setup {
   std::function<uint64_t()> now_ms;
   std::function<uint64_t()> now_us;  // trace timestamps
   std::function<void()> request_stop;
-  std::shared_ptr<consensus::signer> node_key;  // peer handshakes (the masternode key if any)
-  std::function<hash256()> random32;            // handshake and ping nonces
+  std::shared_ptr<signer> node_key;   // peer handshakes (the masternode key if any)
+  std::function<hash256()> random32;  // handshake and ping nonces
   // The chain actor (SQLite blocks) and the signature verifiers (long CPU
   // jobs that would hold up consensus on a shared worker) get threads of
   // their own; the deterministic simulator runs everything on its one thread.
@@ -50,3 +62,5 @@ constexpr int fork_detected = 6;
 int exit_status_for(const caf::error& reason);
 
 }  // namespace tc
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::node_handles)

@@ -360,7 +360,7 @@ int main(int argc, char** argv) {
                                        .count());
     };
     setup.request_stop = [] { ::kill(::getpid(), SIGTERM); };
-    setup.node_key = std::make_shared<consensus::key_signer>(node_key, false);
+    setup.node_key = std::make_shared<key_signer>(node_key, false);
     setup.random32 = [] { return os_random32(); };
     const supervisor_setup base = [&] {
       supervisor_setup b = setup;

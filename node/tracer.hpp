@@ -4,7 +4,7 @@
 // message with its height, round and summary, and a flow arrow from sender
 // to receiver. Bounded by max_events; the file is valid JSON once closed.
 
-#include "messages/actors.hpp"
+#include "actors/common.hpp"
 
 namespace tc {
 

@@ -10,7 +10,7 @@
 #include <unordered_set>
 
 #include "messages/encoding.hpp"
-#include "storage/chain_rules.hpp"
+#include "messages/ledger/chain_rules.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/undo.hpp"
 

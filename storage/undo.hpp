@@ -2,7 +2,7 @@
 // Per-block undo data: the UTXOs a block spent and the registry entries it
 // changed (their state before the block), enough to disconnect it exactly.
 
-#include "storage/chain_rules.hpp"
+#include "messages/ledger/chain_rules.hpp"
 
 namespace tc {
 

@@ -4,7 +4,7 @@
 
 #include <deque>
 
-#include "messages/actors.hpp"
+#include "actors/chain/chain_interface.hpp"
 #include "storage/chain_store.hpp"
 
 namespace tc {

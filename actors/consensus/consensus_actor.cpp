@@ -4,9 +4,9 @@
 
 #include <tuple>
 
-#include "actors/peer/sync_core.hpp"
 #include "messages/encoding.hpp"
 #include "messages/validation.hpp"
+#include "storage/chain_store.hpp"
 
 namespace tc {
 
@@ -55,7 +55,7 @@ void halt_on_fork(self_ptr self, const fork_evidence& ev) {
       });
 }
 
-sync_verdict verdict(peer::apply_result r, std::string why = {}) {
+sync_verdict verdict(consensus::apply_result r, std::string why = {}) {
   return sync_verdict{static_cast<uint8_t>(r), std::move(why)};
 }
 
@@ -80,18 +80,19 @@ void try_sync(self_ptr self) {
   st.sync_waiting.reset();
   const block_with_cert& b = *p.blk;
   if (b.cert.height != st.core->height())
-    return (void)p.rp.deliver(verdict(
-        b.cert.height < st.core->height() ? peer::apply_result::ok : peer::apply_result::retry));
+    return (void)p.rp.deliver(verdict(b.cert.height < st.core->height()
+                                          ? consensus::apply_result::ok
+                                          : consensus::apply_result::retry));
   // A body that does not match its header is the serving peer's fault (the
   // certificate only covers the header); connect_block checks it again.
   if (auto s = check_block_stateless(b.blk); !s)
-    return (void)p.rp.deliver(verdict(peer::apply_result::invalid, s.error_message()));
+    return (void)p.rp.deliver(verdict(consensus::apply_result::invalid, s.error_message()));
   actions acts = st.core->on_certificate(b.blk, b.cert);
   for (auto& a : acts)
     if (auto* r = std::get_if<rejected>(&a))
-      return (void)p.rp.deliver(verdict(peer::apply_result::invalid, r->reason));
+      return (void)p.rp.deliver(verdict(consensus::apply_result::invalid, r->reason));
   if (acts.empty())
-    return (void)p.rp.deliver(verdict(peer::apply_result::retry, "deciding already"));
+    return (void)p.rp.deliver(verdict(consensus::apply_result::retry, "deciding already"));
   st.sync_commit = p.rp;
   run(self, std::move(acts));
 }
@@ -128,7 +129,7 @@ void commit(self_ptr self, const decided& d) {
                 "certified block {} at height {} refused by this node's chain: {} (check the "
                 "clock and the database); retrying",
                 short_hash(h), cert.height, err);
-            (void)synced->deliver(verdict(peer::apply_result::retry, err));
+            (void)synced->deliver(verdict(consensus::apply_result::retry, err));
             return start_next(self, cert.height, 0);
           }
           if (!err.empty()) {
@@ -148,7 +149,7 @@ void commit(self_ptr self, const decided& d) {
                        cert.sigs.size());
           spdlog::info("✓ Block {} finalized at height {}{}", short_hash(h), cert.height,
                        synced ? " (synced from peers)" : "");
-          if (synced) (void)synced->deliver(verdict(peer::apply_result::ok));
+          if (synced) (void)synced->deliver(verdict(consensus::apply_result::ok));
           if (st.peers) self->send(st.peers, localtip_atom::value, cert.height, h);
           if (st.sync) self->send(st.sync, localtip_atom::value, cert.height, h);
           st.last_cert = cert;
@@ -286,9 +287,9 @@ caf::result<sync_verdict> check_peer_fork(self_ptr self, const block_cert_ptr& b
   const commit_certificate& theirs = b->cert;
   uint64_t h = theirs.height;
   if (b->blk.header.height != h || theirs.block_hash != block_hash(b->blk.header))
-    return verdict(peer::apply_result::invalid, "certificate does not name the block");
+    return verdict(consensus::apply_result::invalid, "certificate does not name the block");
   if (h == 0 || h >= st.core->height() || st.halted)
-    return verdict(peer::apply_result::ok, "not a height this node committed");
+    return verdict(consensus::apply_result::ok, "not a height this node committed");
   auto ours = std::make_shared<std::optional<commit_certificate>>();
   auto rp = self->make_response_promise<sync_verdict>();
   chain_read read_ours = [ours, h](chain_store& cs) {
@@ -305,13 +306,13 @@ caf::result<sync_verdict> check_peer_fork(self_ptr self, const block_cert_ptr& b
                                            validator_set::from_masternodes(active), *st.verifier);
               if (!ok) {
                 rp.deliver(verdict(
-                    peer::apply_result::invalid,
+                    consensus::apply_result::invalid,
                     "certificate at height " + std::to_string(h) + ": " + ok.error_message()));
                 return;
               }
               if (*ours && conflicting(**ours, theirs))
                 halt_on_fork(self, fork_evidence{**ours, theirs});
-              rp.deliver(verdict(peer::apply_result::ok));
+              rp.deliver(verdict(consensus::apply_result::ok));
             });
       });
   return rp;
@@ -359,7 +360,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         run(self, std::move(acts));
         return d;
       },
-      [self](wire_atom, const peer_out_actor& peers, const sync_actor& sync) {
+      [self](wire_atom, const gossip_out_actor& peers, const tip_listener_actor& sync) {
         self->state.peers = peers;
         self->state.sync = sync;
       },
@@ -370,16 +371,16 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
             "consensus: synced block {} offered at height {} (ready {}, waiting {}, committing {})",
             h, st.core->height(), st.height_ready, st.sync_waiting.has_value(),
             st.sync_commit.has_value());
-        if (st.halted) return verdict(peer::apply_result::retry, "halted: a fork was proven");
-        if (h < st.core->height()) return verdict(peer::apply_result::ok, "already committed");
+        if (st.halted) return verdict(consensus::apply_result::retry, "halted: a fork was proven");
+        if (h < st.core->height()) return verdict(consensus::apply_result::ok, "already committed");
         // The block after one being committed: held until the next height
         // starts (a retry would cost the sync a retry delay per block).
         bool after_commit =
             h == st.core->height() + 1 && st.core->current_step() == consensus::step::commit;
         if ((h > st.core->height() && !after_commit) || st.sync_waiting)
-          return verdict(peer::apply_result::retry, "not at that height yet");
+          return verdict(consensus::apply_result::retry, "not at that height yet");
         if (st.sync_commit && !after_commit)
-          return verdict(peer::apply_result::retry, "committing a synced block");
+          return verdict(consensus::apply_result::retry, "committing a synced block");
         auto rp = self->make_response_promise<sync_verdict>();
         st.sync_waiting = consensus_actor_state::pending_sync{b, rp};
         if (st.height_ready && !after_commit) try_sync(self);

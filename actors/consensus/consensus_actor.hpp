@@ -3,8 +3,11 @@
 // producer for blocks and the chain for validation, commits decided blocks,
 // and persists the signed record before any vote or proposal leaves.
 
+#include "actors/chain/chain_interface.hpp"
+#include "actors/consensus/consensus_interface.hpp"
 #include "actors/consensus/core.hpp"
-#include "messages/actors.hpp"
+#include "actors/mempool/mempool_interface.hpp"
+#include "actors/producer/producer_interface.hpp"
 
 namespace tc {
 
@@ -12,8 +15,8 @@ struct consensus_actor_state {
   consensus_actor_state() = default;
   ~consensus_actor_state();
   std::unique_ptr<consensus::core> core;
-  std::unique_ptr<consensus::signer> signer;  // null: observer
-  std::unique_ptr<consensus::cached_verifier> verifier;
+  std::unique_ptr<tc::signer> signer;  // null: observer
+  std::unique_ptr<cached_verifier> verifier;
   consensus::consensus_config cfg;
   sign_domain domain;  // what signatures are bound to (chain id and genesis)
   chain_actor chain;
@@ -31,8 +34,8 @@ struct consensus_actor_state {
   std::optional<consensus::signed_record> durable_record;
   // Peers: gossip out, tips to announce; sync: blocks the network already
   // committed, fed one at a time through the core's certificate check.
-  peer_out_actor peers;
-  sync_actor sync;
+  gossip_out_actor peers;
+  tip_listener_actor sync;
   bool height_ready = false;  // the core runs core->height() (its validator set is loaded)
   struct pending_sync {
     block_cert_ptr blk;

@@ -521,13 +521,14 @@ TEST_CASE("finding 8: a peer's valid certificate for another block at a committe
   // A forged certificate is the peer's fault and changes nothing.
   block_with_cert forged{other, cert};
   forged.cert.sigs[0].sig.v[0] ^= 1;
-  CHECK(check(forged).result == static_cast<uint8_t>(peer::apply_result::invalid));
+  CHECK(check(forged).result == static_cast<uint8_t>(consensus::apply_result::invalid));
   // Our own block is no news.
   CHECK(check(block_with_cert{*n.store->get_block(1), *n.store->get_certificate(1)}).result ==
-        static_cast<uint8_t>(peer::apply_result::ok));
+        static_cast<uint8_t>(consensus::apply_result::ok));
   CHECK_FALSE(n.store->get_state("fork_evidence"));
   // A valid one for another block: proof of a fork.
-  CHECK(check(block_with_cert{other, cert}).result == static_cast<uint8_t>(peer::apply_result::ok));
+  CHECK(check(block_with_cert{other, cert}).result ==
+        static_cast<uint8_t>(consensus::apply_result::ok));
   uint64_t h = n.tip_height();
   n.run_for(300);
   auto stored = n.store->get_state("fork_evidence");

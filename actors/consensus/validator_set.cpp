@@ -4,7 +4,7 @@
 
 #include "crypto/hash.hpp"
 #include "messages/encoding.hpp"
-#include "storage/chain_rules.hpp"
+#include "messages/ledger/chain_rules.hpp"
 
 namespace tc::consensus {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/consensus/crypto_iface.hpp"
+#include "crypto/signer.hpp"
 #include "messages/encoding.hpp"
 #include "messages/types.hpp"
 

@@ -101,7 +101,7 @@ void break_signature(signature& s) {
 }
 
 vote conflicting_vote(const sign_domain& domain, const vote& v, const hash256& other,
-                      consensus::signer& key) {
+                      signer& key) {
   vote w = v;
   w.block_hash = other;
   w.validator = key.key();
@@ -109,7 +109,7 @@ vote conflicting_vote(const sign_domain& domain, const vote& v, const hash256& o
   return w;
 }
 
-proposal second_proposal(const sign_domain& domain, const proposal& p, consensus::signer& key) {
+proposal second_proposal(const sign_domain& domain, const proposal& p, signer& key) {
   proposal q = p;
   auto other = std::make_shared<block>(*p.blk);  // blocks are shared: change a copy
   other->header.timestamp_ms += 1;

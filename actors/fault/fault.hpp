@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "actors/consensus/crypto_iface.hpp"
+#include "crypto/signer.hpp"
 #include "actors/peer/session_fault.hpp"
 #include "crypto/result.hpp"
 #include "messages/encoding.hpp"
@@ -66,10 +66,10 @@ bool is_consensus(kind k);
 void break_signature(signature& s);
 // A vote like `v` for `other`, signed by `key`.
 vote conflicting_vote(const sign_domain& domain, const vote& v, const hash256& other,
-                      consensus::signer& key);
+                      signer& key);
 // A second valid proposal for the same height and round: same transactions,
 // one millisecond later timestamp, so a different block hash.
-proposal second_proposal(const sign_domain& domain, const proposal& p, consensus::signer& key);
+proposal second_proposal(const sign_domain& domain, const proposal& p, signer& key);
 // Breaks exactly one rule of `b` ("double-spend", "bad-reward",
 // "bad-merkle"), keeping the rest consistent; returns what it broke.
 std::string break_block(block& b, const std::string& how);

@@ -76,7 +76,7 @@ TEST_CASE("an oversized block is over the cap and nothing else is wrong with its
 TEST_CASE("equivocation helpers make provable conflicts; broken signatures fail") {
   chain_builder cb;
   auto reg_store = cb.open_memory();
-  consensus::key_signer key(cb.operators[0], true);
+  key_signer key(cb.operators[0], true);
   vote v{vote_type::prevote, 5, 1, {}, key.key(), {}};
   v.block_hash.v.fill(0x11);
   v.sig = key.sign(vote_sign_bytes(cb.domain(), v));

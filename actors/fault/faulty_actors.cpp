@@ -183,7 +183,7 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
       [self](gossip_atom, const vote& v) -> caf::result<consensus::relay_decision> {
         return self->delegate(self->state.inner, gossip_atom::value, v);
       },
-      [self](wire_atom, const peer_out_actor& peers, const sync_actor& sync) {
+      [self](wire_atom, const peer_out_actor& peers, const tip_listener_actor& sync) {
         self->state.peers = peers;
         self->send(self->state.inner, wire_atom::value, caf::actor_cast<peer_out_actor>(self),
                    sync);

@@ -6,15 +6,19 @@
 // tampers with what leaves it, which is exactly what a Byzantine validator
 // running our code with a patch would do.
 
+#include "actors/chain/chain_interface.hpp"
+#include "actors/consensus/consensus_interface.hpp"
 #include "actors/fault/fault.hpp"
-#include "messages/actors.hpp"
+#include "actors/mempool/mempool_interface.hpp"
+#include "actors/peer/peer_interface.hpp"
+#include "actors/producer/producer_interface.hpp"
 
 namespace tc::fault {
 
 struct context {
-  sign_domain domain;                      // what signatures are bound to (chain id and genesis)
-  std::shared_ptr<consensus::signer> key;  // the validator's key (consensus faults)
-  uint64_t seed = 0;                       // every random choice derives from it
+  sign_domain domain;           // what signatures are bound to (chain id and genesis)
+  std::shared_ptr<signer> key;  // the validator's key (consensus faults)
+  uint64_t seed = 0;            // every random choice derives from it
   size_t max_block_bytes = 0;
   // Funds the node may spend (mempool:poison-pairs): in timed the masternode
   // key, which owns its rewards; in the simulator its masternode's owner.

@@ -7,7 +7,8 @@
 // and blocks reuse the result through the verified-wtxid query.
 
 #include "actors/mempool/mempool_core.hpp"
-#include "messages/actors.hpp"
+#include "actors/chain/chain_interface.hpp"
+#include "actors/mempool/mempool_interface.hpp"
 
 namespace tc {
 

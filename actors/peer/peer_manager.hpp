@@ -6,6 +6,8 @@
 
 #include <set>
 
+#include "actors/chain/chain_interface.hpp"
+#include "actors/mempool/mempool_interface.hpp"
 #include "actors/peer/fork_watch.hpp"
 #include "actors/peer/peer_book.hpp"
 #include "actors/peer/peer_session.hpp"

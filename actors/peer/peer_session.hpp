@@ -10,13 +10,13 @@
 
 #include "actors/peer/outbox.hpp"
 #include "actors/peer/session_fault.hpp"
-#include "messages/actors.hpp"
+#include "actors/peer/peer_interface.hpp"
 
 namespace tc {
 
 struct session_setup {
   peer::session_config cfg;
-  std::shared_ptr<consensus::signer> signer;  // the node key
+  std::shared_ptr<tc::signer> signer;  // the node key
   peer_manager_actor mgr;
   std::function<uint64_t()> now_ms;
   std::function<hash256()> random32;  // handshake and ping nonces

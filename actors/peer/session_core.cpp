@@ -94,7 +94,7 @@ hash256 handshake_sign_bytes(const handshake_transcript& t, bool signer_is_initi
   return tagged_hash("TimeCoin/handshake", m);
 }
 
-session_core::session_core(session_config cfg, consensus::signer& me, direction dir, hash256 seed,
+session_core::session_core(session_config cfg, signer& me, direction dir, hash256 seed,
                            uint64_t best_height, uint64_t now_ms)
     : cfg_(std::move(cfg)),
       me_(me),

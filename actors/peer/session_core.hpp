@@ -10,7 +10,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "actors/consensus/crypto_iface.hpp"
+#include "crypto/signer.hpp"
 #include "actors/peer/channel.hpp"
 #include "actors/peer/frame.hpp"
 #include "messages/peer.hpp"
@@ -196,7 +196,7 @@ class session_core {
   // `seed` must be fresh and secret per connection (the shell draws it
   // from the injected random source): the handshake nonce and the ephemeral
   // X25519 secret are both derived from it. `me` outlives the core.
-  session_core(session_config cfg, consensus::signer& me, direction dir, hash256 seed,
+  session_core(session_config cfg, signer& me, direction dir, hash256 seed,
                uint64_t best_height, uint64_t now_ms);
 
   session_actions on_open();  // sends our preamble; the handshake follows the peer's
@@ -240,7 +240,7 @@ class session_core {
   void misbehave(uint32_t points, const std::string& why, session_actions& out);
 
   session_config cfg_;
-  consensus::signer& me_;
+  signer& me_;
   direction dir_;
   hash256 nonce_;
   secure_channel channel_;

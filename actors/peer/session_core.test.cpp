@@ -22,7 +22,7 @@ session_config test_config(std::string chain = "timecoin-test") {
 }
 
 struct side {
-  consensus::key_signer signer;
+  key_signer signer;
   session_core core;
   std::vector<bytes> to_peer;  // frames not yet delivered
   std::vector<message> delivered;
@@ -289,7 +289,7 @@ TEST_CASE("the preamble carries the magic and a fresh ephemeral key per connecti
   REQUIRE(p1->size() == preamble_bytes);
   CHECK(std::equal(transport_magic.begin(), transport_magic.end(), p1->begin()));
   // Another seed, another ephemeral key (the side helper seeds by key seed).
-  consensus::key_signer k(test::key_from_seed(1), true);
+  key_signer k(test::key_from_seed(1), true);
   session_core other(test_config(), k, direction::outbound, hash256{{9, 9}}, 0, 0);
   auto p2 = std::get<send_frame>(other.on_open()[0]).frame;
   CHECK(*p1 != *p2);

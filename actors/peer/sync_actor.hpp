@@ -3,7 +3,7 @@
 // batches arrive from the peer manager; blocks go to consensus one at a time.
 
 #include "actors/peer/sync_core.hpp"
-#include "messages/actors.hpp"
+#include "actors/peer/peer_interface.hpp"
 
 namespace tc {
 

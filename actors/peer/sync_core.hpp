@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 
+#include "actors/consensus/sync_verdict.hpp"
 #include "messages/peer.hpp"
 
 namespace tc::peer {
@@ -47,7 +48,7 @@ struct punish_peer {
 using sync_action = std::variant<request_blocks, apply_block, punish_peer>;
 using sync_actions = std::vector<sync_action>;
 
-enum class apply_result : uint8_t { ok, retry, invalid };
+using apply_result = consensus::apply_result;
 
 class sync_core {
  public:

@@ -5,7 +5,9 @@
 
 #include <map>
 
-#include "messages/actors.hpp"
+#include "actors/chain/chain_interface.hpp"
+#include "actors/mempool/mempool_interface.hpp"
+#include "actors/producer/producer_interface.hpp"
 
 namespace tc {
 

@@ -88,7 +88,7 @@ class peer_link {
   chain_identity id_;
   peer::frame_reader plain_{1u << 24};
   bool legacy_closed_ = false;
-  consensus::key_signer me_;
+  key_signer me_;
   peer::session_core core_;
   std::vector<peer::message> inbox_;
   std::string close_reason_;

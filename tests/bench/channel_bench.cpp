@@ -43,7 +43,7 @@ double handshake_us(double budget_s) {
   peer::session_config cfg;
   cfg.chain_id = "bench";
   cfg.protocol_version = limits::protocol_version;
-  consensus::key_signer ka(secret_key::generate(), true), kb(secret_key::generate(), true);
+  key_signer ka(secret_key::generate(), true), kb(secret_key::generate(), true);
   uint64_t seed = 0;
   return us_per(budget_s, [&] {
     peer::session_core a(cfg, ka, peer::direction::outbound, hash256{{uint8_t(++seed), 1}}, 0, 0);

@@ -36,7 +36,7 @@
 #include "crypto/keyfile.hpp"
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
-#include "storage/genesis.hpp"
+#include "messages/ledger/genesis.hpp"
 #include "tests/support/fixtures.hpp"
 
 using namespace tc;

@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
   }
   cfg.protocol_version = limits::protocol_version;
   cfg.user_agent = "peer_probe";
-  consensus::key_signer me(secret_key::generate(), false);
+  key_signer me(secret_key::generate(), false);
   peer::session_core core(cfg, me, peer::direction::outbound, os_random32(), 0, now_ms());
   for (auto& a : core.on_open())
     if (auto* f = std::get_if<peer::send_frame>(&a)) send_all(fd, *f->frame);

@@ -24,7 +24,7 @@ namespace {
 // A keyed hash for the node's own ack: signing with secp256k1 on every
 // input would cost most of the run. The peer's ack is a real signature,
 // made once.
-class fast_signer final : public consensus::signer {
+class fast_signer final : public signer {
  public:
   explicit fast_signer(pubkey k) : k_(k) {}
   const pubkey& key() const override { return k_; }
@@ -81,7 +81,7 @@ const opening& opening_for(bool handshake) {
     r.append(from_node);
     auto node_hello = std::get<peer::handshake>(decode_message(*r.next().value()).value());
     auto key = secret_key::from_bytes(hash256{{9}}).value();
-    consensus::key_signer peer(key, true);
+    key_signer peer(key, true);
     peer::handshake h{limits::protocol_version,
                       "fuzz",
                       config().genesis_hash,

@@ -8,7 +8,7 @@
 
 #include "crypto/assert.hpp"
 #include "node/config.hpp"
-#include "storage/genesis.hpp"
+#include "messages/ledger/genesis.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace tc;

@@ -49,7 +49,7 @@ result<replay_outcome> replay_chain(chain_store& cs, const genesis_spec& genesis
   auto fresh = chain_store::open(":memory:", genesis);
   if (!fresh) return fresh.take_error();
   chain_store& r = **fresh;
-  consensus::cached_verifier verifier(10'000);
+  cached_verifier verifier(10'000);
   replay_outcome out;
   if (at_height == 0) out.digest_at = r.utxo_digest()->first;
   for (uint64_t h = 1; h <= cs.tip().height; ++h) {

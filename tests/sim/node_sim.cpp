@@ -246,7 +246,7 @@ void world::start_node(sim_node& n) {
   s.now_ms = [this] { return base_ms_ + now(); };
   s.now_us = [this] { return (base_ms_ + now()) * 1000; };
   s.request_stop = [] {};
-  s.node_key = std::make_shared<consensus::key_signer>(*n.key, true);
+  s.node_key = std::make_shared<key_signer>(*n.key, true);
   auto rng = n.rng;
   s.random32 = [rng] {
     hash256 h;
@@ -472,7 +472,7 @@ void world::check_accountability(run_report& r,
     std::string why = ev ? "" : ev.error_message();
     if (ev) {
       auto set = consensus::validator_set::from_masternodes(cs->validators_at(ev->a.height));
-      consensus::cached_verifier v(1000);
+      cached_verifier v(1000);
       for (const auto* c : {&ev->a, &ev->b})
         if (auto s = consensus::verify_certificate(cb_.domain(), *c, set, v); !s)
           why = s.error_message();

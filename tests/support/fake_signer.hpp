@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "actors/consensus/crypto_iface.hpp"
+#include "crypto/signer.hpp"
 #include "crypto/hash.hpp"
 
 namespace tc::test {
@@ -19,7 +19,7 @@ inline signature fake_sign(const pubkey& k, const hash256& msg) {
   return s;
 }
 
-class fake_signer final : public consensus::signer {
+class fake_signer final : public signer {
  public:
   explicit fake_signer(pubkey k) : k_(k) {}
   const pubkey& key() const override { return k_; }
@@ -29,7 +29,7 @@ class fake_signer final : public consensus::signer {
   pubkey k_;
 };
 
-class fake_verifier final : public consensus::sig_verifier {
+class fake_verifier final : public sig_verifier {
  public:
   bool verify(const pubkey& k, const hash256& msg, const signature& sig) override {
     return fake_sign(k, msg) == sig;

@@ -1,4 +1,4 @@
-#include "storage/chain_rules.hpp"
+#include "messages/ledger/chain_rules.hpp"
 
 #include "messages/encoding.hpp"
 #include "messages/limits.hpp"

@@ -1,6 +1,6 @@
 #pragma once
-// Signing and verification as injected interfaces, so the core never holds
-// a global context and the simulator can share one verification cache
+// Signing and verification as injected interfaces, so no core holds a
+// global context and the simulator can share one verification cache
 // across all simulated nodes.
 
 #include <deque>
@@ -8,7 +8,7 @@
 
 #include "crypto/schnorr.hpp"
 
-namespace tc::consensus {
+namespace tc {
 
 class signer {
  public:
@@ -55,4 +55,4 @@ class cached_verifier final : public sig_verifier {
   size_t hits_ = 0, misses_ = 0;
 };
 
-}  // namespace tc::consensus
+}  // namespace tc

@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "storage/genesis.hpp"
+#include "messages/ledger/genesis.hpp"
 
 namespace tc {
 

@@ -1,8 +1,8 @@
-#include "actors/consensus/crypto_iface.hpp"
+#include "crypto/signer.hpp"
 
 #include "crypto/hash.hpp"
 
-namespace tc::consensus {
+namespace tc {
 
 bool cached_verifier::verify(const pubkey& key, const hash256& msg, const signature& sig) {
   hash256 id = hasher("TimeCoin/sigcache").write(key).write(msg).write(sig).finish();
@@ -21,4 +21,4 @@ bool cached_verifier::verify(const pubkey& key, const hash256& msg, const signat
   return true;
 }
 
-}  // namespace tc::consensus
+}  // namespace tc

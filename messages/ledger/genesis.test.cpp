@@ -1,4 +1,4 @@
-#include "storage/genesis.hpp"
+#include "messages/ledger/genesis.hpp"
 
 #include <doctest/doctest.h>
 

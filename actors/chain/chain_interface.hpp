@@ -1,0 +1,85 @@
+#pragma once
+// The chain actor's typed interface (the only writer of the database) and
+// its reader's (a second, read-only SQLite connection).
+
+#include <functional>
+
+#include "actors/common.hpp"
+#include "messages/ledger/chain_rules.hpp"
+
+namespace tc {
+
+class chain_store;  // storage/chain_store.hpp
+
+// ---- chain (sole owner of the database) ----
+struct chain_tip {
+  uint64_t height = 0;
+  hash256 hash;
+  uint64_t timestamp_ms = 0;
+};
+// What admission needs from the chain: the fee and the spent outputs, after
+// every contextual rule except input signatures (those go to a verifier).
+struct prepared_tx {
+  std::string error;  // empty when the tx is acceptable on the current tip
+  amount fee = 0;
+  std::vector<tx_output> spent;
+  bool needs_full_check = false;  // registrations: signatures checked by the chain itself
+};
+// A read-only query run on the chain actor's thread (RPC lookups).
+using chain_read = std::function<std::string(chain_store&)>;
+
+using connect_atom = caf::atom_constant<caf::atom("connect")>;
+using validate_atom = caf::atom_constant<caf::atom("validate")>;
+using tip_atom = caf::atom_constant<caf::atom("tip")>;
+using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
+using persist_atom = caf::atom_constant<caf::atom("persist")>;
+using read_atom = caf::atom_constant<caf::atom("read")>;
+using vset_atom = caf::atom_constant<caf::atom("vset")>;
+using reward_atom = caf::atom_constant<caf::atom("reward")>;
+using filter_atom = caf::atom_constant<caf::atom("filter")>;
+
+using chain_actor = caf::typed_actor<
+    // Validate and commit; replies with an error text, empty on success.
+    caf::replies_to<connect_atom, block_ptr, commit_certificate, verified_ptr>::with<std::string>,
+    // Validate against the tip without committing.
+    caf::replies_to<validate_atom, block_ptr, verified_ptr>::with<std::string>,
+    caf::replies_to<tip_atom>::with<chain_tip>,
+    caf::replies_to<prepare_atom, tx_batch, std::vector<hash256>>::with<std::vector<prepared_tx>>,
+    // Durably store a key/value of node state (the consensus signed record).
+    caf::replies_to<persist_atom, std::string, bytes>::with<bool>,
+    caf::replies_to<read_atom, chain_read>::with<std::string>,
+    // Active masternodes for a height.
+    caf::replies_to<vset_atom, uint64_t>::with<std::vector<masternode>>,
+    // Reward outputs for a block at `height` with `fees` and `proposer`.
+    caf::replies_to<reward_atom, uint64_t, amount, pubkey>::with<std::vector<tx_output>>,
+    // The producer's fallback when a filled block does not validate: which
+    // of these mempool txs fit together into the next block, in order.
+    caf::replies_to<filter_atom, tx_batch>::with<tx_selection>,
+    // Blocks with certificates for a syncing peer: from, count, byte budget.
+    caf::replies_to<blocks_atom, uint64_t, uint32_t, uint64_t>::with<std::vector<block_with_cert>>,
+    caf::reacts_to<trace_atom, tracer_actor>>;
+
+// The chain's read-only questions: answered by a reader actor on a second
+// SQLite connection, which keeps answering while the chain actor validates
+// or writes a block, or (no reader: an in-memory database) by the chain
+// actor itself. The RPC server and admission ask it; writers never do.
+using chain_reader_actor = caf::typed_actor<
+    caf::replies_to<prepare_atom, tx_batch, std::vector<hash256>>::with<std::vector<prepared_tx>>,
+    caf::replies_to<read_atom, chain_read>::with<std::string>,
+    caf::replies_to<tip_atom>::with<chain_tip>>;
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+// The reader as its owner (the chain actor) sees it: `pause` replies once no
+// snapshot is open and holds later questions until `resume`, so the chain
+// actor can restart the WAL.
+using chain_reader_ctl_actor = chain_reader_actor::extend<caf::replies_to<pause_atom>::with<bool>,
+                                                          caf::reacts_to<resume_atom>>;
+
+}  // namespace tc
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::prepared_tx>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_tip)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::prepared_tx)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::masternode>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_selection)

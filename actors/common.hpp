@@ -1,0 +1,95 @@
+#pragma once
+// What every actor shell shares: CAF, the payload handles that travel
+// between actors, the atoms more than one interface uses, message tracing,
+// and why a node stops by itself. Each actor's own typed interface sits
+// beside it (actors/<name>/<name>_interface.hpp). Large payloads travel as
+// shared_ptr<const T>: immutable, so sharing them between actors needs no
+// lock. Only shells include this (it pulls in CAF); cores never do.
+
+#include <caf/all.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "messages/peer.hpp"
+#include "messages/types.hpp"
+
+namespace tc {
+
+using tx_ptr = std::shared_ptr<const transaction>;
+using tx_batch = std::vector<tx_ptr>;
+using wtxid_set = std::unordered_set<hash256, fixed_bytes_hasher>;
+using verified_ptr = std::shared_ptr<const wtxid_set>;
+using msg_ptr = std::shared_ptr<const peer::message>;
+using frame_ptr = std::shared_ptr<const bytes>;  // a framed message, shared by every session
+using block_cert_ptr = std::shared_ptr<const block_with_cert>;
+
+// Atoms of more than one interface.
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using committed_atom = caf::atom_constant<caf::atom("committed")>;
+using blocks_atom = caf::atom_constant<caf::atom("blocks")>;
+using localtip_atom = caf::atom_constant<caf::atom("localtip")>;
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
+using wire_atom = caf::atom_constant<caf::atom("wire")>;
+
+// ---- tracing (message-flow recording for developers) ----
+struct trace_event {
+  std::string from;  // sending actor
+  std::string to;    // receiving actor
+  std::string kind;  // message kind
+  uint64_t height = 0;
+  uint32_t round = 0;
+  std::string summary;
+};
+using trace_atom = caf::atom_constant<caf::atom("trace")>;
+using tracer_actor = caf::typed_actor<caf::reacts_to<trace_event>>;
+
+// Records one message if tracing is on (a null tracer handle is off: one
+// branch, no message, when tracing is disabled).
+inline void trace(const tracer_actor& t, const char* from, const char* to, const char* kind,
+                  uint64_t height = 0, uint32_t round = 0, std::string summary = {}) {
+  if (t) caf::anon_send(t, trace_event{from, to, kind, height, round, std::move(summary)});
+}
+
+// ---- why a node stops by itself ----
+// The exit reason of an actor that found the node cannot go on safely. It
+// travels the links to the supervisor, which stops with it, and timed turns
+// it into its exit code (node/exit_codes.hpp), so that a service manager
+// does not restart a node that must not run unattended.
+enum class halt_reason : uint8_t {
+  consensus_fatal = 1,  // a decided block this node's chain refuses
+  fork_detected = 2,    // two valid commit certificates for one height
+};
+inline caf::error make_halt(halt_reason r) {
+  return caf::error(static_cast<uint8_t>(r), caf::atom("halt"));
+}
+inline std::optional<halt_reason> halt_of(const caf::error& e) {
+  if (!e || e.category() != caf::atom("halt")) return std::nullopt;
+  if (e.code() < 1 || e.code() > 2) return std::nullopt;
+  return static_cast<halt_reason>(e.code());
+}
+
+}  // namespace tc
+
+// These types only ever travel between actors of one process (peers get the
+// Cap'n Proto encoding), so they need no CAF serialization.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::block_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::verified_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::commit_certificate)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::pubkey)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::hash256)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::hash256>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::proposal)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::vote)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::evidence)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::trace_event)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::msg_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::frame_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::block_cert_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::block_with_cert>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::tx_output>)
