@@ -57,7 +57,7 @@ inline void trace(const tracer_actor& t, const char* from, const char* to, const
 // ---- why a node stops by itself ----
 // The exit reason of an actor that found the node cannot go on safely. It
 // travels the links to the supervisor, which stops with it, and timed turns
-// it into its exit code (node/exit_codes.hpp), so that a service manager
+// it into its exit code (exit_status_for, node/supervisor.hpp), so that a service manager
 // does not restart a node that must not run unattended.
 enum class halt_reason : uint8_t {
   consensus_fatal = 1,  // a decided block this node's chain refuses

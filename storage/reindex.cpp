@@ -1,13 +1,27 @@
 #include "storage/reindex.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 
 #include "storage/peer_store.hpp"
 
 namespace tc {
+
+namespace {
+void sync_dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+}  // namespace
 namespace {
 
 status copy_kept_state(chain_store& from, chain_store& to) {
@@ -47,10 +61,20 @@ result<uint64_t> reindex(const std::string& db_path, const genesis_spec& g, cons
     return make_error("reindex: copying the node state: " + s.error_message());
   old_store->reset();
   next->reset();
-  if (std::rename(db_path.c_str(), (db_path + ".pre-reindex").c_str()) != 0 ||
-      std::rename(fresh.c_str(), db_path.c_str()) != 0)
-    return make_error("reindex: cannot swap database files");
-  for (const char* sfx : {"-wal", "-shm"}) ::unlink((db_path + ".pre-reindex" + sfx).c_str());
+  // There is a chain.db at every instant: the old file gets a second name
+  // first, then the fresh one replaces it in one atomic rename (two renames
+  // left a window with no chain.db, where a crash made the next start build
+  // a new chain from genesis). The directory is synced so that the new names
+  // outlive a power cut.
+  std::string kept = db_path + ".pre-reindex";
+  ::unlink(kept.c_str());  // an earlier reindex's copy
+  if (::link(db_path.c_str(), kept.c_str()) != 0)
+    return make_error("reindex: cannot keep the old database as " + kept + ": " +
+                      std::strerror(errno));
+  if (std::rename(fresh.c_str(), db_path.c_str()) != 0)
+    return make_error("reindex: cannot move " + fresh + " to " + db_path + ": " +
+                      std::strerror(errno) + " (the old database is unchanged)");
+  sync_dir_of(db_path);
   return tip;
 }
 

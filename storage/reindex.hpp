@@ -12,7 +12,8 @@
 
 namespace tc {
 
-// The previous file is kept as `<db_path>.pre-reindex`; nothing is deleted.
+// The previous file is kept as `<db_path>.pre-reindex` (replacing the copy an
+// earlier reindex kept); there is a database at `db_path` at every instant.
 // Returns the tip height rebuilt. `progress` (height, tip) is called every
 // 1000 blocks.
 using reindex_progress = std::function<void(uint64_t, uint64_t)>;

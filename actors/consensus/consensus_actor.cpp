@@ -192,7 +192,9 @@ void run(self_ptr self, actions acts, size_t from) {
           .await([=](bool ok) {
             if (!ok) {
               spdlog::critical("cannot persist the signed-vote record; stopping to stay safe");
-              return self->quit(caf::exit_reason::user_shutdown);
+              // A failure, not a clean stop: the node exits 1, so a service
+              // manager sees it failed (user_shutdown exited 0).
+              return self->quit(caf::make_error(caf::sec::runtime_error));
             }
             self->state.durable_record = rec;
             run(self, acts, i + 1);
