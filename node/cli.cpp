@@ -13,6 +13,7 @@
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
 #include "node/config.hpp"
+#include "node/wallet.hpp"
 
 using namespace tc;
 using json = nlohmann::json;
@@ -60,6 +61,97 @@ void print(const json& j) {
     std::cout << j.get<std::string>() << "\n";
   else
     std::cout << j.dump(2) << "\n";
+}
+
+// What a wallet command needs from the command line.
+struct wallet_args {
+  bool send = false;  // a transfer; else a masternode registration
+  std::string key_file, to, amount_text, fee_text, address, collateral, operator_key_file;
+  bool wait = false, dry_run = false;
+};
+
+// `send` and `register-masternode`: ask the node for the chain's domain, the
+// fee and our coins, build and sign the tx (node/wallet.hpp), submit it.
+int run_wallet(wallet_args w, network net, rpc_client& rpc) {
+  auto k = load_key_file(w.key_file);
+  if (!k) die(k.error_message());
+  std::string from = encode_address(net, k->public_key());
+  json info = rpc.call("getblockchaininfo");
+  auto genesis = hash256::from_hex(info["genesis_hash"].get<std::string>());
+  if (!genesis) die("the node sent a bad genesis hash: " + genesis.error_message());
+  // Signatures are bound to the chain id and the genesis hash.
+  sign_domain domain = signing_domain(info["chain_id"].get<std::string>(), *genesis);
+  amount fee = *parse_amount(info["min_tx_fee"].get<std::string>());
+  if (!w.fee_text.empty()) {
+    auto f = parse_amount(w.fee_text);
+    if (!f) die("--fee: " + f.error_message());
+    fee = *f;
+  }
+  json utxos = rpc.call("listunspent", {from});
+  transaction tx;
+  amount target = fee;
+  std::optional<secret_key> op_key;  // a registration's operator
+  std::optional<outpoint> coll;
+  tx_output coll_out;
+  if (w.send) {
+    auto a = parse_amount(w.amount_text);
+    if (!a || *a <= 0)
+      die("--amount: " + (a ? std::string("must be positive") : a.error_message()));
+    auto dest = decode_address(net, w.to);
+    if (!dest) die("--to: " + dest.error_message());
+    target += *a;
+    tx.outputs.push_back({*a, *dest});
+  } else {
+    tx.kind = tx_kind::mn_register;
+    auto colon = w.collateral.find(':');
+    if (colon == std::string::npos) die("--collateral: expected TXID:VOUT");
+    auto cid = hash256::from_hex(w.collateral.substr(0, colon));
+    if (!cid) die("--collateral: " + cid.error_message());
+    std::string vout = w.collateral.substr(colon + 1);
+    if (vout.empty() || vout.size() > 9 ||
+        vout.find_first_not_of("0123456789") != std::string::npos)
+      die("--collateral: VOUT must be a number");
+    coll = outpoint{*cid, static_cast<uint32_t>(std::stoul(vout))};
+    json out = rpc.call("gettxout", {cid->hex(), coll->index});
+    if (out.is_null()) die("--collateral: no such unspent output");
+    coll_out = {out["value_units"].get<amount>(), k->public_key()};
+    if (out["address"].get<std::string>() != from) die("--collateral is not owned by --key");
+    mn_tier tier = mn_tier::free;
+    for (mn_tier t : {mn_tier::bronze, mn_tier::silver, mn_tier::gold})
+      if (tier_collateral(t) == coll_out.value) tier = t;
+    if (tier == mn_tier::free) die("--collateral must be exactly 1000, 10000 or 100000 TIME");
+    op_key = *k;
+    if (!w.operator_key_file.empty()) {
+      auto o = load_key_file(w.operator_key_file);
+      if (!o) die(o.error_message());
+      op_key = *o;
+    }
+    tx.registration = mn_registration{tier, *coll, op_key->public_key(), w.address, {}, {}};
+  }
+  std::vector<wallet::coin> coins;
+  for (const auto& u : utxos) {
+    auto id = hash256::from_hex(u["txid"].get<std::string>());
+    if (!id) die("the node sent a bad txid: " + id.error_message());
+    coins.push_back({outpoint{*id, u["vout"].get<uint32_t>()}, u["value_units"].get<amount>()});
+  }
+  auto chosen = wallet::select_coins(coins, target, coll);
+  if (!chosen) die(chosen.error_message());
+  wallet::fund(tx, *chosen, target, k->public_key());
+  std::vector<amount> values;
+  for (const auto& c : chosen->inputs) values.push_back(c.value);
+  wallet::sign(tx, domain, *k, values, op_key ? &*op_key : nullptr, &coll_out);
+  if (w.dry_run) {
+    std::cout << to_hex(encode_transaction(tx)) << "\n";
+    return 0;
+  }
+  json sent = rpc.call("sendrawtransaction", {to_hex(encode_transaction(tx))});
+  std::cout << sent.get<std::string>() << "\n";
+  if (w.wait) {
+    json fin = rpc.call("waittransactionfinality", {sent, 60000});
+    if (!fin["final"].get<bool>()) die("not final within 60 s");
+    std::cerr << "final at height " << fin["height"] << "\n";
+  }
+  return 0;
 }
 
 }  // namespace
@@ -147,96 +239,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*send || *reg) {
-      auto k = load_key_file(key_file);
-      if (!k) die(k.error_message());
-      std::string from = encode_address(net, k->public_key());
-      json info = rpc.call("getblockchaininfo");
-      auto genesis = hash256::from_hex(info["genesis_hash"].get<std::string>());
-      if (!genesis) die("the node sent a bad genesis hash: " + genesis.error_message());
-      // Signatures are bound to the chain id and the genesis hash.
-      sign_domain domain = signing_domain(info["chain_id"].get<std::string>(), *genesis);
-      amount fee = *parse_amount(info["min_tx_fee"].get<std::string>());
-      if (!fee_text.empty()) {
-        auto f = parse_amount(fee_text);
-        if (!f) die("--fee: " + f.error_message());
-        fee = *f;
-      }
-      json utxos = rpc.call("listunspent", {from});
-      transaction tx;
-      std::vector<tx_output> spent;
-      amount target = fee;
-      std::optional<outpoint> coll;
-      tx_output coll_out;
-      if (*send) {
-        auto a = parse_amount(amount_text);
-        if (!a || *a <= 0)
-          die("--amount: " + (a ? std::string("must be positive") : a.error_message()));
-        auto dest = decode_address(net, to);
-        if (!dest) die("--to: " + dest.error_message());
-        target += *a;
-        tx.outputs.push_back({*a, *dest});
-      } else {
-        tx.kind = tx_kind::mn_register;
-        auto colon = collateral.find(':');
-        if (colon == std::string::npos) die("--collateral: expected TXID:VOUT");
-        auto cid = hash256::from_hex(collateral.substr(0, colon));
-        if (!cid) die("--collateral: " + cid.error_message());
-        coll = outpoint{*cid, static_cast<uint32_t>(std::stoul(collateral.substr(colon + 1)))};
-        json out = rpc.call("gettxout", {cid->hex(), coll->index});
-        if (out.is_null()) die("--collateral: no such unspent output");
-        coll_out = {out["value_units"].get<amount>(), k->public_key()};
-        if (out["address"].get<std::string>() != from) die("--collateral is not owned by --key");
-        mn_tier tier = mn_tier::free;
-        for (mn_tier t : {mn_tier::bronze, mn_tier::silver, mn_tier::gold})
-          if (tier_collateral(t) == coll_out.value) tier = t;
-        if (tier == mn_tier::free) die("--collateral must be exactly 1000, 10000 or 100000 TIME");
-        secret_key op = *k;
-        if (!operator_key_file.empty()) {
-          auto o = load_key_file(operator_key_file);
-          if (!o) die(o.error_message());
-          op = *o;
-        }
-        tx.registration = mn_registration{tier, *coll, op.public_key(), address, {}, {}};
-        operator_key_file = op.hex();  // keep the operator key for signing below
-      }
-      // Largest outputs first until the target is covered.
-      std::vector<json> list(utxos.begin(), utxos.end());
-      std::sort(list.begin(), list.end(), [](const json& a, const json& b) {
-        return a["value_units"].get<amount>() > b["value_units"].get<amount>();
-      });
-      amount have = 0;
-      for (const auto& u : list) {
-        if (have >= target) break;
-        outpoint o{*hash256::from_hex(u["txid"].get<std::string>()), u["vout"].get<uint32_t>()};
-        if (coll && o == *coll) continue;
-        tx.inputs.push_back({o, {}});
-        spent.push_back({u["value_units"].get<amount>(), k->public_key()});
-        have += spent.back().value;
-      }
-      if (have < target)
-        die("insufficient funds: have " + format_amount(have) + ", need " + format_amount(target));
-      if (have > target) tx.outputs.push_back({have - target, k->public_key()});
-      hash256 id = txid(tx);
-      for (size_t i = 0; i < tx.inputs.size(); ++i)
-        tx.inputs[i].sig = k->sign(tx_sighash(domain, id, static_cast<uint32_t>(i), spent[i]));
-      if (tx.registration) {
-        auto op = secret_key::from_hex(operator_key_file);
-        tx.registration->operator_sig =
-            op->sign(tx_sighash(domain, id, sighash_operator, {0, op->public_key()}));
-        tx.registration->owner_sig = k->sign(tx_sighash(domain, id, sighash_owner, coll_out));
-      }
-      if (dry_run) {
-        std::cout << to_hex(encode_transaction(tx)) << "\n";
-        return 0;
-      }
-      json sent = rpc.call("sendrawtransaction", {to_hex(encode_transaction(tx))});
-      std::cout << sent.get<std::string>() << "\n";
-      if (wait) {
-        json fin = rpc.call("waittransactionfinality", {sent, 60000});
-        if (!fin["final"].get<bool>()) die("not final within 60 s");
-        std::cerr << "final at height " << fin["height"] << "\n";
-      }
-      return 0;
+      wallet_args w{bool(*send), key_file,          to,   amount_text, fee_text, address,
+                    collateral,  operator_key_file, wait, dry_run};
+      return run_wallet(std::move(w), net, rpc);
     }
     if (rpc_args.empty()) die("nothing to do: give a METHOD or a wallet command (--help)");
     json params = json::array();

@@ -98,6 +98,115 @@ class section {
   std::vector<std::string> seen_;
 };
 
+void apply_node(const toml::table& root, node_config& c) {
+  section s(root, "node");
+  std::string net = network_name(c.net);
+  s.get("network", net);
+  auto n = parse_network(net);
+  if (!n) fail("node.network: " + n.error_message());
+  c.net = *n;
+  s.get("datadir", c.datadir);
+  s.get("genesis", c.genesis_file);
+  s.get<int>("background_nice", c.background_nice, 0, 19);
+}
+
+void apply_network(const toml::table& root, node_config& c) {
+  section s(root, "network");
+  s.get("listen_host", c.listen_host);
+  s.get<uint16_t>("port", c.p2p_port, 1, 65535);
+  s.get("addnode", c.addnode);
+  s.get<uint32_t>("max_inbound", c.max_inbound, 0, 10'000);
+  s.get<uint32_t>("max_outbound", c.max_outbound, 0, 1'000);
+  s.get<uint32_t>("max_per_ip", c.max_per_ip, 1, 10'000);
+  s.get<uint32_t>("max_new_per_minute", c.max_new_per_minute, 1, 100'000);
+  s.get<uint32_t>("ping_interval_s", c.ping_interval_s, 1, 3'600);
+  s.get("enabled", c.p2p_enabled);
+  s.get("node_key_file", c.node_key_file);
+}
+
+void apply_rpc(const toml::table& root, node_config& c) {
+  section s(root, "rpc");
+  s.get("enabled", c.rpc_enabled);
+  s.get("bind", c.rpc_bind);
+  s.get<uint16_t>("port", c.rpc_port, 1, 65535);
+  s.get("user", c.rpc_user);
+  s.get("password", c.rpc_password);
+  s.get<uint32_t>("threads", c.rpc_threads, 1, 64);
+  s.get<uint64_t>("max_body_bytes", c.rpc_max_body_bytes, 1024, 256u << 20);
+  s.get("allow_remote", c.rpc_allow_remote);
+  if (c.rpc_user.empty() != c.rpc_password.empty())
+    fail("rpc.user/rpc.password: set both or neither");
+  // Plain HTTP with Basic auth: anyone on the path reads the password.
+  // Off loopback only when the operator says so, and never with the
+  // cookie (which would then be the only secret, readable by any local
+  // user who can read the data dir... and sent in the clear).
+  if (c.rpc_enabled && !is_loopback_host(c.rpc_bind)) {
+    if (!c.rpc_allow_remote)
+      fail("rpc.bind: " + c.rpc_bind +
+           " is not a loopback address; JSON-RPC is plain HTTP. Set rpc.allow_remote = true "
+           "(and rpc.user/rpc.password) to accept it, behind a tunnel or a trusted network");
+    if (c.rpc_password.size() < 16)
+      fail(
+          "rpc.password: a non-loopback bind needs rpc.user and a password of at least 16 "
+          "characters");
+  }
+}
+
+void apply_storage(const toml::table& root, node_config& c) {
+  section s(root, "storage");
+  s.get("db_file", c.db_file);
+  s.get("address_index", c.address_index);
+  if (c.db_file.empty()) fail("storage.db_file: must not be empty");
+}
+
+void apply_consensus(const toml::table& root, node_config& c) {
+  section s(root, "consensus");
+  s.get<uint64_t>("block_interval_ms", c.block_interval_ms, 10, 3'600'000);
+  s.get<uint64_t>("empty_block_interval_ms", c.empty_block_interval_ms, 0, 3'600'000);
+  s.get<uint64_t>("propose_timeout_ms", c.propose_timeout_ms, 10, 600'000);
+  s.get<uint64_t>("propose_timeout_missed_ms", c.propose_timeout_missed_ms, 10, 600'000);
+  s.get<uint64_t>("prevote_timeout_ms", c.prevote_timeout_ms, 10, 600'000);
+  s.get<uint64_t>("precommit_timeout_ms", c.precommit_timeout_ms, 10, 600'000);
+  s.get<uint64_t>("timeout_delta_ms", c.timeout_delta_ms, 0, 600'000);
+  s.get<uint64_t>("fork_linger_s", c.fork_linger_s, 0, 86'400);
+}
+
+void apply_mempool(const toml::table& root, node_config& c) {
+  section s(root, "mempool");
+  s.get<uint64_t>("max_txs", c.mempool_max_txs, 1, 10'000'000);
+  s.get<uint64_t>("max_bytes", c.mempool_max_bytes, 1u << 16, 16ull << 30);
+  s.get<uint32_t>("verifiers", c.verifiers, 1, 64);
+}
+
+void apply_masternode(const toml::table& root, node_config& c) {
+  section s(root, "masternode");
+  s.get("enabled", c.masternode_enabled);
+  s.get("key_file", c.masternode_key_file);
+  if (c.masternode_enabled && c.masternode_key_file.empty())
+    fail("masternode.key_file: required when masternode.enabled = true");
+}
+
+void apply_logging(const toml::table& root, node_config& c) {
+  section s(root, "logging");
+  s.get("level", c.log_level);
+  static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
+  bool ok = false;
+  for (auto* l : levels) ok |= c.log_level == l;
+  if (!ok) fail("logging.level: expected trace, debug, info, warn or error");
+  s.get<uint64_t>("file_max_bytes", c.log_file_max_bytes, 1u << 16, 1ull << 32);
+  s.get<uint32_t>("files", c.log_files, 1, 100);
+  s.get<uint32_t>("status_interval_s", c.status_interval_s, 1, 3600);
+}
+
+void apply_trace(const toml::table& root, node_config& c) {
+  section s(root, "trace");
+  s.get("enabled", c.trace_enabled);
+  s.get("file", c.trace_file);
+  s.get<uint64_t>("max_events", c.trace_max_events, 1, 100'000'000);
+}
+
+// One function per section; a section or key this version does not know is
+// an error (a typo would otherwise leave a default in force unnoticed).
 void apply(const toml::table& root, node_config& c) {
   for (auto& [k, v] : root) {
     (void)v;
@@ -107,104 +216,15 @@ void apply(const toml::table& root, node_config& c) {
     for (auto* s : known) ok |= k.str() == s;
     if (!ok) fail(std::string(k.str()) + ": unknown section");
   }
-  {
-    section s(root, "node");
-    std::string net = network_name(c.net);
-    s.get("network", net);
-    auto n = parse_network(net);
-    if (!n) fail("node.network: " + n.error_message());
-    c.net = *n;
-    s.get("datadir", c.datadir);
-    s.get("genesis", c.genesis_file);
-    s.get<int>("background_nice", c.background_nice, 0, 19);
-  }
-  {
-    section s(root, "network");
-    s.get("listen_host", c.listen_host);
-    s.get<uint16_t>("port", c.p2p_port, 1, 65535);
-    s.get("addnode", c.addnode);
-    s.get<uint32_t>("max_inbound", c.max_inbound, 0, 10'000);
-    s.get<uint32_t>("max_outbound", c.max_outbound, 0, 1'000);
-    s.get<uint32_t>("max_per_ip", c.max_per_ip, 1, 10'000);
-    s.get<uint32_t>("max_new_per_minute", c.max_new_per_minute, 1, 100'000);
-    s.get<uint32_t>("ping_interval_s", c.ping_interval_s, 1, 3'600);
-    s.get("enabled", c.p2p_enabled);
-    s.get("node_key_file", c.node_key_file);
-  }
-  {
-    section s(root, "rpc");
-    s.get("enabled", c.rpc_enabled);
-    s.get("bind", c.rpc_bind);
-    s.get<uint16_t>("port", c.rpc_port, 1, 65535);
-    s.get("user", c.rpc_user);
-    s.get("password", c.rpc_password);
-    s.get<uint32_t>("threads", c.rpc_threads, 1, 64);
-    s.get<uint64_t>("max_body_bytes", c.rpc_max_body_bytes, 1024, 256u << 20);
-    s.get("allow_remote", c.rpc_allow_remote);
-    if (c.rpc_user.empty() != c.rpc_password.empty())
-      fail("rpc.user/rpc.password: set both or neither");
-    // Plain HTTP with Basic auth: anyone on the path reads the password.
-    // Off loopback only when the operator says so, and never with the
-    // cookie (which would then be the only secret, readable by any local
-    // user who can read the data dir... and sent in the clear).
-    if (c.rpc_enabled && !is_loopback_host(c.rpc_bind)) {
-      if (!c.rpc_allow_remote)
-        fail("rpc.bind: " + c.rpc_bind +
-             " is not a loopback address; JSON-RPC is plain HTTP. Set rpc.allow_remote = true "
-             "(and rpc.user/rpc.password) to accept it, behind a tunnel or a trusted network");
-      if (c.rpc_password.size() < 16)
-        fail(
-            "rpc.password: a non-loopback bind needs rpc.user and a password of at least 16 "
-            "characters");
-    }
-  }
-  {
-    section s(root, "storage");
-    s.get("db_file", c.db_file);
-    s.get("address_index", c.address_index);
-    if (c.db_file.empty()) fail("storage.db_file: must not be empty");
-  }
-  {
-    section s(root, "consensus");
-    s.get<uint64_t>("block_interval_ms", c.block_interval_ms, 10, 3'600'000);
-    s.get<uint64_t>("empty_block_interval_ms", c.empty_block_interval_ms, 0, 3'600'000);
-    s.get<uint64_t>("propose_timeout_ms", c.propose_timeout_ms, 10, 600'000);
-    s.get<uint64_t>("propose_timeout_missed_ms", c.propose_timeout_missed_ms, 10, 600'000);
-    s.get<uint64_t>("prevote_timeout_ms", c.prevote_timeout_ms, 10, 600'000);
-    s.get<uint64_t>("precommit_timeout_ms", c.precommit_timeout_ms, 10, 600'000);
-    s.get<uint64_t>("timeout_delta_ms", c.timeout_delta_ms, 0, 600'000);
-    s.get<uint64_t>("fork_linger_s", c.fork_linger_s, 0, 86'400);
-  }
-  {
-    section s(root, "mempool");
-    s.get<uint64_t>("max_txs", c.mempool_max_txs, 1, 10'000'000);
-    s.get<uint64_t>("max_bytes", c.mempool_max_bytes, 1u << 16, 16ull << 30);
-    s.get<uint32_t>("verifiers", c.verifiers, 1, 64);
-  }
-  {
-    section s(root, "masternode");
-    s.get("enabled", c.masternode_enabled);
-    s.get("key_file", c.masternode_key_file);
-    if (c.masternode_enabled && c.masternode_key_file.empty())
-      fail("masternode.key_file: required when masternode.enabled = true");
-  }
-  {
-    section s(root, "logging");
-    s.get("level", c.log_level);
-    static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
-    bool ok = false;
-    for (auto* l : levels) ok |= c.log_level == l;
-    if (!ok) fail("logging.level: expected trace, debug, info, warn or error");
-    s.get<uint64_t>("file_max_bytes", c.log_file_max_bytes, 1u << 16, 1ull << 32);
-    s.get<uint32_t>("files", c.log_files, 1, 100);
-    s.get<uint32_t>("status_interval_s", c.status_interval_s, 1, 3600);
-  }
-  {
-    section s(root, "trace");
-    s.get("enabled", c.trace_enabled);
-    s.get("file", c.trace_file);
-    s.get<uint64_t>("max_events", c.trace_max_events, 1, 100'000'000);
-  }
+  apply_node(root, c);
+  apply_network(root, c);
+  apply_rpc(root, c);
+  apply_storage(root, c);
+  apply_consensus(root, c);
+  apply_mempool(root, c);
+  apply_masternode(root, c);
+  apply_logging(root, c);
+  apply_trace(root, c);
 }
 
 }  // namespace

@@ -168,115 +168,176 @@ void commit(self_ptr self, const decided& d) {
     with_verified(self, blk, connect);
 }
 
+// What the actor does with each of the core's actions. One overload per
+// action type (visit_action): each returns false when the rest of the batch
+// waits for an answer (the persisted record), true to go on.
+struct action_runner {
+  self_ptr self;
+  actions& acts;
+  size_t i;
+
+  bool operator()(const persist_signed& x) {
+    auto& st = self->state;
+    // Nothing else happens until the record is durable: await blocks this
+    // actor's mailbox, and the broadcast that follows waits too. Of several
+    // records in one batch only the last is written (one fsync): it is the
+    // latest, and the core refuses to sign anything before its record, so
+    // it guards the earlier signatures as well.
+    auto key = [](const signed_record& r) { return std::tie(r.height, r.round, r.stage); };
+    if (st.durable_record && key(x.record) <= key(*st.durable_record)) return true;
+    signed_record rec = x.record;
+    for (size_t j = i + 1; j < acts.size(); ++j)
+      if (auto* y = std::get_if<persist_signed>(&acts[j])) rec = y->record;
+    trace(st.tracer, "consensus", "chain", "persist-signed", rec.height, rec.round,
+          step_name(rec.stage));
+    auto self = this->self;
+    auto rest = acts;
+    size_t next = i + 1;
+    self->request<caf::message_priority::high>(st.chain, caf::infinite, persist_atom::value,
+                                               std::string("last_signed"),
+                                               encode_signed_record(rec))
+        .await([=](bool ok) {
+          if (!ok) {
+            spdlog::critical("cannot persist the signed-vote record; stopping to stay safe");
+            // A failure, not a clean stop: the node exits 1, so a service
+            // manager sees it failed (user_shutdown exited 0).
+            return self->quit(caf::make_error(caf::sec::runtime_error));
+          }
+          self->state.durable_record = rec;
+          run(self, rest, next);
+        });
+    return false;
+  }
+
+  bool operator()(const broadcast_proposal& x) {
+    auto& st = self->state;
+    trace(st.tracer, "consensus", "peers", "proposal", x.p.height, x.p.round,
+          short_hash(block_hash(x.p.blk->header)));
+    spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x.p.blk->header)),
+                 x.p.height);
+    if (st.peers)
+      self->send(st.peers, bcast_atom::value, std::make_shared<const peer::message>(x.p));
+    return true;
+  }
+
+  bool operator()(const broadcast_vote& x) {
+    auto& st = self->state;
+    const char* kind = x.v.type == vote_type::prevote ? "prevote" : "precommit";
+    std::string target = x.v.is_nil() ? "nil" : short_hash(x.v.block_hash);
+    trace(st.tracer, "consensus", "peers", kind, x.v.height, x.v.round, target);
+    spdlog::debug("{} h={} r={} {}", kind, x.v.height, x.v.round, target);
+    if (st.peers)
+      self->send(st.peers, bcast_atom::value,
+                 x.v.type == vote_type::prevote
+                     ? std::make_shared<const peer::message>(peer::prevote{x.v})
+                     : std::make_shared<const peer::message>(peer::precommit{x.v}));
+    return true;
+  }
+
+  bool operator()(const schedule_timeout& x) {
+    self->delayed_send(self, std::chrono::milliseconds(x.delay_ms), timer_atom::value,
+                       static_cast<uint8_t>(x.kind), x.height, x.round);
+    return true;
+  }
+
+  bool operator()(const request_block& x) {
+    auto self = this->self;
+    uint64_t h = x.height;
+    uint32_t r = x.round;
+    trace(self->state.tracer, "consensus", "producer", "build", h, r);
+    self->request<caf::message_priority::high>(self->state.producer, caf::infinite,
+                                               build_atom::value, h, r, self->state.signer->key())
+        .then([=](const block_ptr& blk) {
+          self->state.last_checked = blk;  // the producer had the chain validate it
+          run(self, self->state.core->on_block_built(h, r, blk));
+        });
+    return true;
+  }
+
+  bool operator()(const request_validation& x) {
+    auto self = this->self;
+    block_ptr blk = x.blk;
+    hash256 h = x.hash;
+    trace(self->state.tracer, "consensus", "chain", "validate", blk->header.height, 0,
+          short_hash(h));
+    with_verified(self, blk, [=](const verified_ptr& verified) {
+      self->request<caf::message_priority::high>(self->state.chain, caf::infinite,
+                                                 validate_atom::value, blk, verified)
+          .then([=](const std::string& err) {
+            if (!err.empty())
+              spdlog::warn("proposed block {} is invalid: {}", short_hash(h), err);
+            else
+              self->state.last_checked = blk;
+            run(self, self->state.core->on_block_validated(h, err.empty()));
+          });
+    });
+    return true;
+  }
+
+  bool operator()(const decided& x) {
+    commit(self, x);
+    return true;
+  }
+
+  bool operator()(const found_evidence& x) {
+    spdlog::warn("⚠ Equivocation by {} at height {} round {}: evidence goes into the next block",
+                 x.e.a.validator.hex().substr(0, 16), x.e.a.height, x.e.a.round);
+    self->send(self->state.producer, evidence_atom::value, x.e);
+    return true;
+  }
+
+  bool operator()(const peer_behind& x) {
+    // Nothing to send from here: the peer manager re-announces this node's
+    // tip to every peer while it stands still, and a peer behind fetches
+    // the blocks it lacks through its own sync actor (getBlocks).
+    spdlog::debug("input from a peer still at height {}", x.height);
+    return true;
+  }
+
+  bool operator()(const await_txs& x) {
+    auto self = this->self;
+    // The mempool answers once it holds a tx; a question from a height
+    // long past may be answered false (the mempool keeps a few).
+    uint64_t h = x.height;
+    trace(self->state.tracer, "consensus", "mempool", "await-txs", h);
+    self->request(self->state.mempool, caf::infinite, await_txs_atom::value)
+        .then(
+            [=](bool available) {
+              if (available) run(self, self->state.core->on_txs_available(h));
+            },
+            [](caf::error&) {});  // mempool gone (shutdown)
+    return true;
+  }
+
+  bool operator()(const skip_production& x) {
+    spdlog::warn("Skipping block production: only {} masternodes active (minimum {} required)",
+                 x.active, x.minimum);
+    return true;
+  }
+
+  bool operator()(const fork_proven& x) {
+    halt_on_fork(self, fork_evidence{x.decided, x.other});
+    return true;
+  }
+
+  bool operator()(const refused_to_sign& x) {
+    spdlog::error(
+        "refused to sign height {} round {}: conflicts with the persisted record "
+        "(height {} round {})",
+        x.wanted.height, x.wanted.round, x.last.height, x.last.round);
+    return true;
+  }
+
+  bool operator()(const rejected& x) {
+    spdlog::debug("consensus input rejected: {}", x.reason);
+    return true;
+  }
+};
+
 void run(self_ptr self, actions acts, size_t from) {
-  auto& st = self->state;
   for (size_t i = from; i < acts.size(); ++i) {
-    action& a = acts[i];
-    if (st.halted) return;  // a proven fork: nothing more leaves this node
-    if (auto* x = std::get_if<persist_signed>(&a)) {
-      // Nothing else happens until the record is durable: await blocks this
-      // actor's mailbox, and the broadcast that follows waits too. Of several
-      // records in one batch only the last is written (one fsync): it is the
-      // latest, and the core refuses to sign anything before its record, so
-      // it guards the earlier signatures as well.
-      auto key = [](const signed_record& r) { return std::tie(r.height, r.round, r.stage); };
-      if (st.durable_record && key(x->record) <= key(*st.durable_record)) continue;
-      signed_record rec = x->record;
-      for (size_t j = i + 1; j < acts.size(); ++j)
-        if (auto* y = std::get_if<persist_signed>(&acts[j])) rec = y->record;
-      trace(st.tracer, "consensus", "chain", "persist-signed", rec.height, rec.round,
-            step_name(rec.stage));
-      self->request<caf::message_priority::high>(st.chain, caf::infinite, persist_atom::value,
-                                                 std::string("last_signed"),
-                                                 encode_signed_record(rec))
-          .await([=](bool ok) {
-            if (!ok) {
-              spdlog::critical("cannot persist the signed-vote record; stopping to stay safe");
-              // A failure, not a clean stop: the node exits 1, so a service
-              // manager sees it failed (user_shutdown exited 0).
-              return self->quit(caf::make_error(caf::sec::runtime_error));
-            }
-            self->state.durable_record = rec;
-            run(self, acts, i + 1);
-          });
-      return;
-    }
-    if (auto* x = std::get_if<broadcast_proposal>(&a)) {
-      trace(st.tracer, "consensus", "peers", "proposal", x->p.height, x->p.round,
-            short_hash(block_hash(x->p.blk->header)));
-      spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x->p.blk->header)),
-                   x->p.height);
-      if (st.peers)
-        self->send(st.peers, bcast_atom::value, std::make_shared<const peer::message>(x->p));
-    } else if (auto* x = std::get_if<broadcast_vote>(&a)) {
-      trace(st.tracer, "consensus", "peers",
-            x->v.type == vote_type::prevote ? "prevote" : "precommit", x->v.height, x->v.round,
-            x->v.is_nil() ? "nil" : short_hash(x->v.block_hash));
-      spdlog::debug("{} h={} r={} {}", x->v.type == vote_type::prevote ? "prevote" : "precommit",
-                    x->v.height, x->v.round, x->v.is_nil() ? "nil" : short_hash(x->v.block_hash));
-      if (st.peers)
-        self->send(st.peers, bcast_atom::value,
-                   x->v.type == vote_type::prevote
-                       ? std::make_shared<const peer::message>(peer::prevote{x->v})
-                       : std::make_shared<const peer::message>(peer::precommit{x->v}));
-    } else if (auto* x = std::get_if<schedule_timeout>(&a)) {
-      self->delayed_send(self, std::chrono::milliseconds(x->delay_ms), timer_atom::value,
-                         static_cast<uint8_t>(x->kind), x->height, x->round);
-    } else if (auto* x = std::get_if<request_block>(&a)) {
-      uint64_t h = x->height;
-      uint32_t r = x->round;
-      trace(st.tracer, "consensus", "producer", "build", h, r);
-      self->request<caf::message_priority::high>(st.producer, caf::infinite, build_atom::value, h,
-                                                 r, st.signer->key())
-          .then([=](const block_ptr& blk) {
-            self->state.last_checked = blk;  // the producer had the chain validate it
-            run(self, self->state.core->on_block_built(h, r, blk));
-          });
-    } else if (auto* x = std::get_if<request_validation>(&a)) {
-      block_ptr blk = x->blk;
-      hash256 h = x->hash;
-      trace(st.tracer, "consensus", "chain", "validate", blk->header.height, 0, short_hash(h));
-      with_verified(self, blk, [=](const verified_ptr& verified) {
-        self->request<caf::message_priority::high>(self->state.chain, caf::infinite,
-                                                   validate_atom::value, blk, verified)
-            .then([=](const std::string& err) {
-              if (!err.empty())
-                spdlog::warn("proposed block {} is invalid: {}", short_hash(h), err);
-              else
-                self->state.last_checked = blk;
-              run(self, self->state.core->on_block_validated(h, err.empty()));
-            });
-      });
-    } else if (auto* x = std::get_if<decided>(&a)) {
-      commit(self, *x);
-    } else if (auto* x = std::get_if<found_evidence>(&a)) {
-      spdlog::warn("⚠ Equivocation by {} at height {} round {}: evidence goes into the next block",
-                   x->e.a.validator.hex().substr(0, 16), x->e.a.height, x->e.a.round);
-      self->send(st.producer, evidence_atom::value, x->e);
-    } else if (auto* x = std::get_if<await_txs>(&a)) {
-      // The mempool answers once it holds a tx; a question from a height
-      // long past may be answered false (the mempool keeps a few).
-      uint64_t h = x->height;
-      trace(st.tracer, "consensus", "mempool", "await-txs", h);
-      self->request(st.mempool, caf::infinite, await_txs_atom::value)
-          .then(
-              [=](bool available) {
-                if (available) run(self, self->state.core->on_txs_available(h));
-              },
-              [](caf::error&) {});  // mempool gone (shutdown)
-    } else if (auto* x = std::get_if<skip_production>(&a)) {
-      spdlog::warn("Skipping block production: only {} masternodes active (minimum {} required)",
-                   x->active, x->minimum);
-    } else if (auto* x = std::get_if<fork_proven>(&a)) {
-      halt_on_fork(self, fork_evidence{x->decided, x->other});
-    } else if (auto* x = std::get_if<refused_to_sign>(&a)) {
-      spdlog::error(
-          "refused to sign height {} round {}: conflicts with the persisted record "
-          "(height {} round {})",
-          x->wanted.height, x->wanted.round, x->last.height, x->last.round);
-    } else if (auto* x = std::get_if<rejected>(&a)) {
-      spdlog::debug("consensus input rejected: {}", x->reason);
-    }
+    if (self->state.halted) return;  // a proven fork: nothing more leaves this node
+    if (!visit_action(action_runner{self, acts, i}, acts[i])) return;
   }
 }
 

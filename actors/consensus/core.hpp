@@ -163,6 +163,17 @@ using action = std::variant<persist_signed, broadcast_proposal, broadcast_vote, 
                             await_txs, skip_production, rejected, refused_to_sign, fork_proven>;
 using actions = std::vector<action>;
 
+// How every driver of the core (the consensus actor, consensus-sim) hands
+// on an action: to a visitor with one overload per action type. std::visit
+// does not compile unless every alternative is handled, so a new action
+// cannot be dropped silently by one driver. Give visitors no catch-all
+// overload: an action a driver has nothing to do with is handled with a
+// comment that says why.
+template <class Visitor>
+decltype(auto) visit_action(Visitor&& v, action& a) {
+  return std::visit(std::forward<Visitor>(v), a);
+}
+
 // Whether a proposal or vote from a peer goes on to the other peers, read from
 // what the core made of it: only accepted input for the current height (or
 // checked input buffered for the next) is relayed, so a forged or stale

@@ -1,5 +1,7 @@
 #include "actors/mempool/mempool_actor.hpp"
 
+#include "actors/mempool/admission.hpp"
+
 #include "crypto/thread_priority.hpp"
 
 #include "messages/validation.hpp"
@@ -47,6 +49,46 @@ std::optional<std::vector<std::shared_ptr<const mempool_actor_state::spent_set>>
   return out;
 }
 
+// Signature work for plain transfers, split across the verifiers; `finish`
+// gets one flag per prepared tx once all have answered, and a verifier that
+// failed marks its txs in `unchecked` (not checked, rather than invalid).
+void verify_prepared(self_ptr self, const tx_batch& txs, const std::vector<tx_digest>& digests,
+                     const std::vector<size_t>& cand, const std::vector<prepared_tx>& preps,
+                     std::shared_ptr<std::vector<bool>> unchecked,
+                     std::function<void(const std::vector<bool>&)> finish) {
+  auto& st = self->state;
+  std::vector<size_t> need;
+  for (size_t k = 0; k < preps.size(); ++k)
+    if (preps[k].error.empty() && !preps[k].needs_full_check) need.push_back(k);
+  if (need.empty()) return finish(std::vector<bool>(preps.size(), true));
+  size_t chunks = std::min(st.verifiers.size(), need.size());
+  auto pending = std::make_shared<size_t>(chunks);
+  auto ok = std::make_shared<std::vector<bool>>(preps.size(), true);
+  for (size_t c = 0; c < chunks; ++c) {
+    std::vector<size_t> slice;
+    for (size_t j = c; j < need.size(); j += chunks) slice.push_back(need[j]);
+    tx_batch vt;
+    std::vector<hash256> ids;
+    spent_lists spent;
+    for (size_t k : slice) {
+      vt.push_back(txs[cand[k]]);
+      ids.push_back(digests[cand[k]].txid);
+      spent.push_back(preps[k].spent);
+    }
+    trace(st.tracer, "mempool", "verifier", "verify", 0, 0, std::to_string(slice.size()) + " txs");
+    auto on_result = [=](const std::vector<bool>& r) {
+      for (size_t j = 0; j < slice.size(); ++j) (*ok)[slice[j]] = j < r.size() && r[j];
+      if (--*pending == 0) finish(*ok);
+    };
+    self->request(st.verifiers[(st.next_verifier++) % st.verifiers.size()], caf::infinite,
+                  verify_atom::value, vt, ids, spent)
+        .then(on_result, [=](const caf::error&) {
+          for (size_t k : slice) (*unchecked)[k] = true;
+          on_result({});
+        });
+  }
+}
+
 // Admission of a batch; `done` receives one verdict per tx, in order. With
 // `add` false nothing is inserted (testmempoolaccept).
 void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> done,
@@ -89,92 +131,86 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
   self->request(st.preparer, caf::infinite, prepare_atom::value, to_check, ids)
       .then(
           [=](const std::vector<prepared_tx>& preps) {
-            auto& st = self->state;
             // A verifier that failed leaves its txs unchecked, not invalid.
             auto unchecked = std::make_shared<std::vector<bool>>(preps.size(), false);
             auto finish = [=](const std::vector<bool>& sigs_ok) {
               auto& st = self->state;
-              // A block landed meanwhile. An input it spent makes the chain's
-              // answer wrong; other answers still hold unless the block changed
-              // the registry (collateral locks): then ask the chain again
-              // (bounded). Never admit on answers about an old tip unchecked:
-              // the pool only checks conflicts within itself.
+              // Blocks that landed meanwhile (mempool/admission.hpp).
               std::optional<std::vector<std::shared_ptr<const mempool_actor_state::spent_set>>>
                   landed;
-              if (st.generation != gen) {
-                landed = spends_since(st, gen);
-                // A "missing input" may be one the block just created.
-                bool refused = std::any_of(preps.begin(), preps.end(),
-                                           [](const prepared_tx& p) { return !p.error.empty(); });
-                if ((!landed || refused) && attempt < 3)
-                  return admit(self, txs, add, done, attempt + 1);
-              }
-              bool stale = st.generation != gen && !landed;
-              auto spent_by_block = [&](const transaction& tx) {
+              if (st.generation != gen) landed = spends_since(st, gen);
+              bool refused = std::any_of(preps.begin(), preps.end(),
+                                         [](const prepared_tx& p) { return !p.error.empty(); });
+              auto race = mempool::judge_tip_race(st.generation != gen, landed.has_value(), refused,
+                                                  attempt);
+              if (race == mempool::tip_race::retry) return admit(self, txs, add, done, attempt + 1);
+              auto spent_by_block = [&](const outpoint& o) {
                 if (!landed) return false;
-                for (const auto& in : tx.inputs)
-                  for (const auto& set : *landed)
-                    if (set->count(in.prev)) return true;
+                for (const auto& set : *landed)
+                  if (set->count(o)) return true;
                 return false;
               };
               for (size_t k = 0; k < cand.size(); ++k) {
                 size_t i = cand[k];
+                auto v = mempool::judge_candidate(
+                    {txs[i].get(), preps[k].error, (*unchecked)[k], sigs_ok[k]},
+                    race == mempool::tip_race::stale, spent_by_block);
                 auto& r = (*results)[i];
-                if (stale)
-                  r.error = "the chain tip moved during admission; resubmit";
-                else if (spent_by_block(*txs[i]))
-                  r.error = "an input was spent by a block committed meanwhile";
-                else if (!preps[k].error.empty())
-                  r.error = preps[k].error;
-                else if ((*unchecked)[k])
-                  r.error = "signatures could not be checked now; resubmit";
-                else if (!sigs_ok[k]) {
-                  r.error = "invalid signature";
-                  r.fault = true;
-                } else if (add)
+                r.error = v.error;
+                r.fault = v.fault;
+                if (v.error.empty() && add)
                   if (auto ins = st.core.insert(txs[i], digests[i], preps[k].fee); !ins)
                     r.error = ins.error_message();
               }
               done(*results);
             };
-            // Signature work for plain transfers, split across the verifiers.
-            std::vector<size_t> need;
-            for (size_t k = 0; k < preps.size(); ++k)
-              if (preps[k].error.empty() && !preps[k].needs_full_check) need.push_back(k);
-            if (need.empty()) return finish(std::vector<bool>(preps.size(), true));
-            size_t chunks = std::min(st.verifiers.size(), need.size());
-            auto pending = std::make_shared<size_t>(chunks);
-            auto ok = std::make_shared<std::vector<bool>>(preps.size(), true);
-            for (size_t c = 0; c < chunks; ++c) {
-              std::vector<size_t> slice;
-              for (size_t j = c; j < need.size(); j += chunks) slice.push_back(need[j]);
-              tx_batch vt;
-              std::vector<hash256> ids;
-              spent_lists spent;
-              for (size_t k : slice) {
-                vt.push_back(txs[cand[k]]);
-                ids.push_back(digests[cand[k]].txid);
-                spent.push_back(preps[k].spent);
-              }
-              trace(st.tracer, "mempool", "verifier", "verify", 0, 0,
-                    std::to_string(slice.size()) + " txs");
-              auto on_result = [=](const std::vector<bool>& r) {
-                for (size_t j = 0; j < slice.size(); ++j) (*ok)[slice[j]] = j < r.size() && r[j];
-                if (--*pending == 0) finish(*ok);
-              };
-              self->request(st.verifiers[(st.next_verifier++) % st.verifiers.size()], caf::infinite,
-                            verify_atom::value, vt, ids, spent)
-                  .then(on_result, [=](const caf::error&) {
-                    for (size_t k : slice) (*unchecked)[k] = true;
-                    on_result({});
-                  });
-            }
+            verify_prepared(self, txs, digests, cand, preps, unchecked, finish);
           },
           [=](const caf::error& e) {
             for (auto& r : *results)
               if (r.error.empty()) r.error = "chain unavailable: " + to_string(e);
             done(*results);
           });
+}
+
+// A block was committed: its txs and their conflicts leave the pool; if it
+// changed the registry, what is left is checked again against the new tip.
+void on_committed(self_ptr self, const block_ptr& b) {
+  auto& st = self->state;
+  trace(st.tracer, "mempool", "mempool", "on-commit", b->header.height, 0,
+        std::to_string(b->txs.size() - 1) + " txs leave the pool");
+  ++st.generation;
+  st.core.on_block(*b);
+  bool registry_changed = !b->evidence_list.empty();
+  for (const auto& tx : b->txs) registry_changed |= tx.registration || tx.deregistration;
+  std::shared_ptr<mempool_actor_state::spent_set> spent;
+  if (!registry_changed) {
+    spent = std::make_shared<mempool_actor_state::spent_set>();
+    for (const auto& tx : b->txs)
+      for (const auto& in : tx.inputs) spent->insert(in.prev);
+  }
+  st.recent_spends.emplace_back(st.generation, std::move(spent));
+  if (st.recent_spends.size() > mempool_actor_state::max_recent_spends)
+    st.recent_spends.pop_front();
+  // What is left spends only confirmed outputs that the block did not
+  // spend (conflicts just left), so it stays valid unless the block
+  // changed the registry (a registration locks collateral a pool tx
+  // may spend): then re-check everything against the new tip, in one
+  // batch on the chain.
+  auto left = st.core.txids();
+  if (left.empty() || !registry_changed) return;
+  std::vector<tx_ptr> txs;
+  for (const auto& id : left) txs.push_back(st.core.find(id)->tx);
+  chain_read recheck = [txs](chain_store& cs) {
+    std::string verdict;
+    for (const auto& t : txs) verdict += cs.check_tx(*t, txid(*t), false).ok() ? '1' : '0';
+    return verdict;
+  };
+  self->request(st.chain, caf::infinite, read_atom::value, recheck)
+      .then([self, left](const std::string& verdict) {
+        for (size_t i = 0; i < left.size() && i < verdict.size(); ++i)
+          if (verdict[i] == '0') self->state.core.remove(left[i]);
+      });
 }
 
 }  // namespace
@@ -226,43 +262,7 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
           if (self->state.core.verified(w)) set->insert(w);
         return verified_ptr(std::move(set));
       },
-      [self](committed_atom, const block_ptr& b) {
-        auto& st = self->state;
-        trace(st.tracer, "mempool", "mempool", "on-commit", b->header.height, 0,
-              std::to_string(b->txs.size() - 1) + " txs leave the pool");
-        ++st.generation;
-        st.core.on_block(*b);
-        bool registry_changed = !b->evidence_list.empty();
-        for (const auto& tx : b->txs) registry_changed |= tx.registration || tx.deregistration;
-        std::shared_ptr<mempool_actor_state::spent_set> spent;
-        if (!registry_changed) {
-          spent = std::make_shared<mempool_actor_state::spent_set>();
-          for (const auto& tx : b->txs)
-            for (const auto& in : tx.inputs) spent->insert(in.prev);
-        }
-        st.recent_spends.emplace_back(st.generation, std::move(spent));
-        if (st.recent_spends.size() > mempool_actor_state::max_recent_spends)
-          st.recent_spends.pop_front();
-        // What is left spends only confirmed outputs that the block did not
-        // spend (conflicts just left), so it stays valid unless the block
-        // changed the registry (a registration locks collateral a pool tx
-        // may spend): then re-check everything against the new tip, in one
-        // batch on the chain.
-        auto left = st.core.txids();
-        if (left.empty() || !registry_changed) return;
-        std::vector<tx_ptr> txs;
-        for (const auto& id : left) txs.push_back(st.core.find(id)->tx);
-        chain_read recheck = [txs](chain_store& cs) {
-          std::string verdict;
-          for (const auto& t : txs) verdict += cs.check_tx(*t, txid(*t), false).ok() ? '1' : '0';
-          return verdict;
-        };
-        self->request(st.chain, caf::infinite, read_atom::value, recheck)
-            .then([self, left](const std::string& verdict) {
-              for (size_t i = 0; i < left.size() && i < verdict.size(); ++i)
-                if (verdict[i] == '0') self->state.core.remove(left[i]);
-            });
-      },
+      [self](committed_atom, const block_ptr& b) { on_committed(self, b); },
       [self](info_atom) {
         auto& st = self->state;
         return mempool_info{

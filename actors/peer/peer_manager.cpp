@@ -436,6 +436,142 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
 
 }  // namespace
 
+// Bans and the address book from the last run. The lambda runs on the
+// chain actor's thread and fills `loaded` before it replies; only then is
+// `loaded` read here: a hand-over, not shared state.
+void restore_book(self_ptr self, size_t seeds) {
+  auto& st = self->state;
+  auto loaded = std::make_shared<std::pair<std::vector<stored_ban>, std::vector<stored_peer>>>();
+  self->request(st.chain, caf::infinite, read_atom::value, chain_read([loaded](chain_store& cs) {
+                  loaded->first = load_bans(cs);
+                  loaded->second = load_peers(cs, 2'000);
+                  return std::string();
+                }))
+      .then([=](const std::string&) {
+        auto& st = self->state;
+        uint64_t now = st.now_ms();
+        for (auto& b : loaded->first)
+          if (b.until_ms == 0 || b.until_ms > now)
+            st.book->restore_ban(b.subject, peer::ban_entry{b.until_ms, b.level, b.reason});
+        for (auto& p : loaded->second)
+          st.book->restore_address(p.addr, p.key, p.last_seen_ms, p.failures, now);
+        spdlog::info("peer book: {} addresses, {} bans, {} seed addresses",
+                     st.book->addresses().size(), st.book->bans().size(), seeds);
+        dial_more(self);
+      });
+}
+
+// A session's socket is open: admission (inbound), then the handshake.
+void handle_open(self_ptr self, const caf::actor& s, const session_open& info) {
+  auto& st = self->state;
+  if (info.dir == peer::direction::inbound) {
+    auto a = st.book->admit_inbound(info.ip, st.now_ms());
+    if (!a.admit) {
+      // Closed before our preamble: no reject can travel yet.
+      spdlog::info("refused connection from {}: {}", info.remote, a.reason);
+      caf::anon_send(s, close_atom::value, static_cast<uint32_t>(a.code), a.reason);
+      return;
+    }
+    if (a.evict) evict_inbound(self, *a.evict, info.remote);
+  }
+  st.book->on_open(s.id(), info.dir, info.ip, info.dialed_addr, st.now_ms());
+  st.sessions[s.id()] = manager_state::session{s, info, std::nullopt, std::nullopt, {}};
+  self->monitor(s);
+  caf::anon_send(s, go_atom::value, st.tip_height);
+}
+
+// A session's handshake verified: keep it, or close it (duplicate, banned).
+void handle_ready(self_ptr self, const caf::actor& s, const peer::hello& h) {
+  auto& st = self->state;
+  auto it = st.sessions.find(s.id());
+  if (it == st.sessions.end()) return;
+  auto v = st.book->on_ready(s.id(), h, st.now_ms());
+  if (!v.accept) {
+    it->second.proved = h.key;  // the ack verified: its points are the key's too
+    spdlog::debug("closing connection to {}: {}", short_key(h.key), v.reason);
+    caf::anon_send(s, close_atom::value, static_cast<uint32_t>(v.code), v.reason);
+    return;
+  }
+  if (v.close_other) {
+    auto o = st.sessions.find(*v.close_other);
+    if (o != st.sessions.end())
+      caf::anon_send(o->second.act, close_atom::value,
+                     static_cast<uint32_t>(peer::reject_code::duplicate),
+                     std::string("duplicate connection (kept the one dialed by the smaller key)"));
+  }
+  it->second.hello = h;
+  spdlog::info("🤝 Peer {} connected ({} {}, height {})", short_key(h.key),
+               peer::direction_name(it->second.info.dir), it->second.info.remote, h.best_height);
+  if (st.sync) self->send(st.sync, peertip_atom::value, s.id(), h.best_height);
+  send_to(self, s.id(), frame_of(peer::get_peers{}));
+}
+
+// A session ended: its points go to its key and address, and it is forgotten.
+void handle_closed(self_ptr self, const caf::actor& s, const session_closed& c) {
+  auto& st = self->state;
+  auto it = st.sessions.find(s.id());
+  if (it == st.sessions.end()) return;
+  uint64_t now = st.now_ms();
+  if (c.score > 0) {
+    // An authenticated peer's points go to its key and to its address
+    // alike: a fresh key per connection does not shed them.
+    auto key = it->second.hello ? std::optional<pubkey>(it->second.hello->key) : it->second.proved;
+    if (key) charge(self, peer::key_subject(*key), c.score, c.reason, now);
+    charge(self, peer::ip_subject(it->second.info.ip), c.score, c.reason, now);
+  }
+  if (it->second.hello) {
+    spdlog::info("peer {} disconnected: {}", short_key(it->second.hello->key), c.reason);
+    if (st.sync) self->send(st.sync, gone_atom::value, s.id());
+  } else {
+    spdlog::info("connection {} closed before the handshake: {}", it->second.info.remote, c.reason);
+  }
+  if (c.peer_reject == static_cast<uint32_t>(peer::reject_code::banned))
+    spdlog::warn("peer {} says this node is banned there; not redialing it for a while",
+                 it->second.info.remote);
+  st.book->on_closed(s.id(), now, c.peer_reject);
+  forget_session(st, s.id());
+  self->demonitor(s);
+  st.sessions.erase(it);
+}
+
+// Once a second: dial, re-announce a still tip, now and then save the book.
+void handle_tick(self_ptr self) {
+  auto& st = self->state;
+  dial_more(self);
+  if (st.now_ms() - st.tip_sent_ms >= tip_reannounce_ms) {
+    st.tip_sent_ms = st.now_ms();
+    send_all(self, frame_of(peer::tip{st.tip_height, st.tip_hash}));
+  }
+  if (++st.ticks % save_book_every_ticks == 0) {
+    st.book->prune(st.now_ms());
+    save_book(self);
+    uint64_t now = st.now_ms();
+    size_t max_rows = st.book->bans().size() + 1'000;
+    store_in_chain(self, "the ban table",
+                   [now, max_rows](chain_store& cs) { return prune_bans(cs, now, max_rows); });
+  }
+  self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
+}
+
+std::vector<peer_status> peer_list(self_ptr self) {
+  std::vector<peer_status> out;
+  for (auto& [id, s] : self->state.sessions) {
+    if (!s.hello) continue;
+    out.push_back(
+        peer_status{id, peer::direction_name(s.info.dir), s.info.remote, *s.hello, s.stats});
+  }
+  return out;
+}
+
+std::vector<stored_ban> ban_list(self_ptr self) {
+  std::vector<stored_ban> out;
+  uint64_t now = self->state.now_ms();
+  for (auto& [subject, b] : self->state.book->bans())
+    if (b.until_ms == 0 || b.until_ms > now)
+      out.push_back(stored_ban{subject, b.until_ms, b.level, b.reason});
+  return out;
+}
+
 peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup setup) {
   auto& st = self->state;
   st.me = setup.io.session.signer->key();
@@ -454,27 +590,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
   st.io = setup.spawn_io ? setup.spawn_io(self, setup.io)
                          : self->system().middleman().spawn_broker(peer_io_impl, setup.io);
   self->link_to(st.io);
-  // Bans and the address book from the last run. The lambda runs on the
-  // chain actor's thread and fills `loaded` before it replies; only then is
-  // `loaded` read here: a hand-over, not shared state.
-  auto loaded = std::make_shared<std::pair<std::vector<stored_ban>, std::vector<stored_peer>>>();
-  self->request(st.chain, caf::infinite, read_atom::value, chain_read([loaded](chain_store& cs) {
-                  loaded->first = load_bans(cs);
-                  loaded->second = load_peers(cs, 2'000);
-                  return std::string();
-                }))
-      .then([=](const std::string&) {
-        auto& st = self->state;
-        uint64_t now = st.now_ms();
-        for (auto& b : loaded->first)
-          if (b.until_ms == 0 || b.until_ms > now)
-            st.book->restore_ban(b.subject, peer::ban_entry{b.until_ms, b.level, b.reason});
-        for (auto& p : loaded->second)
-          st.book->restore_address(p.addr, p.key, p.last_seen_ms, p.failures, now);
-        spdlog::info("peer book: {} addresses, {} bans, {} seed addresses",
-                     st.book->addresses().size(), st.book->bans().size(), setup.addnode.size());
-        dial_more(self);
-      });
+  restore_book(self, setup.addnode.size());
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   self->set_down_handler([self](const caf::down_msg& d) {
     // A session that died without saying goodbye.
@@ -490,75 +606,11 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
   });
   return {
       [self](open_atom, const caf::actor& s, const session_open& info) {
-        auto& st = self->state;
-        if (info.dir == peer::direction::inbound) {
-          auto a = st.book->admit_inbound(info.ip, st.now_ms());
-          if (!a.admit) {
-            // Closed before our preamble: no reject can travel yet.
-            spdlog::info("refused connection from {}: {}", info.remote, a.reason);
-            caf::anon_send(s, close_atom::value, static_cast<uint32_t>(a.code), a.reason);
-            return;
-          }
-          if (a.evict) evict_inbound(self, *a.evict, info.remote);
-        }
-        st.book->on_open(s.id(), info.dir, info.ip, info.dialed_addr, st.now_ms());
-        st.sessions[s.id()] = manager_state::session{s, info, std::nullopt, std::nullopt, {}};
-        self->monitor(s);
-        caf::anon_send(s, go_atom::value, st.tip_height);
+        handle_open(self, s, info);
       },
-      [self](ready_atom, const caf::actor& s, const peer::hello& h) {
-        auto& st = self->state;
-        auto it = st.sessions.find(s.id());
-        if (it == st.sessions.end()) return;
-        auto v = st.book->on_ready(s.id(), h, st.now_ms());
-        if (!v.accept) {
-          it->second.proved = h.key;  // the ack verified: its points are the key's too
-          spdlog::debug("closing connection to {}: {}", short_key(h.key), v.reason);
-          caf::anon_send(s, close_atom::value, static_cast<uint32_t>(v.code), v.reason);
-          return;
-        }
-        if (v.close_other) {
-          auto o = st.sessions.find(*v.close_other);
-          if (o != st.sessions.end())
-            caf::anon_send(
-                o->second.act, close_atom::value,
-                static_cast<uint32_t>(peer::reject_code::duplicate),
-                std::string("duplicate connection (kept the one dialed by the smaller key)"));
-        }
-        it->second.hello = h;
-        spdlog::info("🤝 Peer {} connected ({} {}, height {})", short_key(h.key),
-                     peer::direction_name(it->second.info.dir), it->second.info.remote,
-                     h.best_height);
-        if (st.sync) self->send(st.sync, peertip_atom::value, s.id(), h.best_height);
-        send_to(self, s.id(), frame_of(peer::get_peers{}));
-      },
+      [self](ready_atom, const caf::actor& s, const peer::hello& h) { handle_ready(self, s, h); },
       [self](closed_atom, const caf::actor& s, const session_closed& c) {
-        auto& st = self->state;
-        auto it = st.sessions.find(s.id());
-        if (it == st.sessions.end()) return;
-        uint64_t now = st.now_ms();
-        if (c.score > 0) {
-          // An authenticated peer's points go to its key and to its address
-          // alike: a fresh key per connection does not shed them.
-          auto key =
-              it->second.hello ? std::optional<pubkey>(it->second.hello->key) : it->second.proved;
-          if (key) charge(self, peer::key_subject(*key), c.score, c.reason, now);
-          charge(self, peer::ip_subject(it->second.info.ip), c.score, c.reason, now);
-        }
-        if (it->second.hello) {
-          spdlog::info("peer {} disconnected: {}", short_key(it->second.hello->key), c.reason);
-          if (st.sync) self->send(st.sync, gone_atom::value, s.id());
-        } else {
-          spdlog::info("connection {} closed before the handshake: {}", it->second.info.remote,
-                       c.reason);
-        }
-        if (c.peer_reject == static_cast<uint32_t>(peer::reject_code::banned))
-          spdlog::warn("peer {} says this node is banned there; not redialing it for a while",
-                       it->second.info.remote);
-        st.book->on_closed(s.id(), now, c.peer_reject);
-        forget_session(st, s.id());
-        self->demonitor(s);
-        st.sessions.erase(it);
+        handle_closed(self, s, c);
       },
       [self](inbound_atom, const caf::actor& s, const peer_inbound& in) {
         if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
@@ -612,41 +664,9 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](punish_atom, uint64_t id, uint32_t points, const std::string& why) {
         punish(self, id, points, why);
       },
-      [self](tick_atom) {
-        auto& st = self->state;
-        dial_more(self);
-        if (st.now_ms() - st.tip_sent_ms >= tip_reannounce_ms) {
-          st.tip_sent_ms = st.now_ms();
-          send_all(self, frame_of(peer::tip{st.tip_height, st.tip_hash}));
-        }
-        if (++st.ticks % save_book_every_ticks == 0) {
-          st.book->prune(st.now_ms());
-          save_book(self);
-          uint64_t now = st.now_ms();
-          size_t max_rows = st.book->bans().size() + 1'000;
-          store_in_chain(self, "the ban table", [now, max_rows](chain_store& cs) {
-            return prune_bans(cs, now, max_rows);
-          });
-        }
-        self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
-      },
-      [self](peers_atom) {
-        std::vector<peer_status> out;
-        for (auto& [id, s] : self->state.sessions) {
-          if (!s.hello) continue;
-          out.push_back(
-              peer_status{id, peer::direction_name(s.info.dir), s.info.remote, *s.hello, s.stats});
-        }
-        return out;
-      },
-      [self](bans_atom) {
-        std::vector<stored_ban> out;
-        uint64_t now = self->state.now_ms();
-        for (auto& [subject, b] : self->state.book->bans())
-          if (b.until_ms == 0 || b.until_ms > now)
-            out.push_back(stored_ban{subject, b.until_ms, b.level, b.reason});
-        return out;
-      },
+      [self](tick_atom) { handle_tick(self); },
+      [self](peers_atom) { return peer_list(self); },
+      [self](bans_atom) { return ban_list(self); },
   };
 }
 

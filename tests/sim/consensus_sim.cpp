@@ -454,64 +454,90 @@ void simulation::apply_decision(size_t i, const decided& d) {
 }
 
 void simulation::execute(size_t i, actions acts, std::optional<size_t> from) {
-  node_state& n = nodes_[i];
-  std::string who = "n" + std::to_string(i) + " ";
-  for (auto& a : acts) {
-    if (auto* x = std::get_if<persist_signed>(&a)) {
-      n.persisted = x->record;
-    } else if (auto* x = std::get_if<broadcast_proposal>(&a)) {
-      TRACE(who + "send " + describe(x->p));
-      send_all(i, x->p);
-    } else if (auto* x = std::get_if<broadcast_vote>(&a)) {
-      TRACE(who + "send " + describe(x->v));
-      send_all(i, x->v);
-    } else if (auto* x = std::get_if<schedule_timeout>(&a)) {
+  // One overload per action type (visit_action): an action this simulator
+  // did not handle would not compile. A local class may use everything the
+  // member function may.
+  struct executor {
+    simulation& s;
+    size_t i;
+    std::optional<size_t> from;
+    std::string who;
+    bool record_;  // for TRACE
+    void log(const std::string& line) { s.log(line); }
+    node_state& n() { return s.nodes_[i]; }
+
+    void operator()(const persist_signed& x) { n().persisted = x.record; }
+    void operator()(const broadcast_proposal& x) {
+      TRACE(who + "send " + s.describe(x.p));
+      s.send_all(i, x.p);
+    }
+    void operator()(const broadcast_vote& x) {
+      TRACE(who + "send " + s.describe(x.v));
+      s.send_all(i, x.v);
+    }
+    void operator()(const schedule_timeout& x) {
       event e;
-      e.time = now_ + x->delay_ms;
+      e.time = s.now_ + x.delay_ms;
       e.kind = ev_kind::timeout;
       e.node = i;
-      e.tk = x->kind;
-      e.h = x->height;
-      e.r = x->round;
-      e.epoch = n.epoch;
-      push(std::move(e));
-    } else if (auto* x = std::get_if<request_block>(&a)) {
-      execute(
-          i,
-          n.c->on_block_built(x->height, x->round,
-                              std::make_shared<const block>(build_block(i, x->height, x->round))),
-          std::nullopt);
-    } else if (auto* x = std::get_if<request_validation>(&a)) {
-      execute(i, n.c->on_block_validated(x->hash, validate(i, *x->blk)), std::nullopt);
-    } else if (auto* x = std::get_if<decided>(&a)) {
-      apply_decision(i, *x);
-      execute(i, n.c->start_height(n.tip() + 1, n.set, cfg_.block_interval_ms), std::nullopt);
-    } else if (auto* x = std::get_if<found_evidence>(&a)) {
-      ++result_.evidence_found;
-      TRACE(who + "evidence against " + x->e.a.validator.hex().substr(0, 6));
-      if (x->e.a.validator == n.key.public_key() &&
-          (honest(i) || n.beh == behaviour::crash_restart))
-        violation("self-evidence: n" + std::to_string(i) + " (" + name_of(n.beh) +
-                  ") signed conflicting votes at h=" + std::to_string(x->e.a.height));
-      if (n.evidence_pool.size() < 100) n.evidence_pool.push_back(x->e);
-    } else if (auto* x = std::get_if<peer_behind>(&a)) {
-      if (!from) continue;
-      auto d = n.decisions.find(x->height);
-      auto& last = n.sync_sent_ms[{*from, x->height}];
-      if (d == n.decisions.end() || (last && now_ < last + 500)) continue;
-      last = now_ + 1;
-      TRACE(who + "sync h=" + std::to_string(x->height) + " to n" + std::to_string(*from));
-      send(i, *from, std::make_shared<const net_msg>(sync_msg{*d->second.blk, d->second.cert}));
-    } else if (auto* x = std::get_if<refused_to_sign>(&a)) {
-      TRACE(who + "refused to sign h=" + std::to_string(x->wanted.height) +
-            " r=" + std::to_string(x->wanted.round));
-    } else if (auto* x = std::get_if<skip_production>(&a)) {
-      TRACE(who + "skipping block production: only " + std::to_string(x->active) +
-            " masternodes active (minimum " + std::to_string(x->minimum) + " required)");
-    } else if (auto* x = std::get_if<rejected>(&a)) {
-      TRACE(who + "rejected: " + x->reason);
+      e.tk = x.kind;
+      e.h = x.height;
+      e.r = x.round;
+      e.epoch = n().epoch;
+      s.push(std::move(e));
     }
-  }
+    void operator()(const request_block& x) {
+      auto blk = std::make_shared<const block>(s.build_block(i, x.height, x.round));
+      s.execute(i, n().c->on_block_built(x.height, x.round, blk), std::nullopt);
+    }
+    void operator()(const request_validation& x) {
+      s.execute(i, n().c->on_block_validated(x.hash, s.validate(i, *x.blk)), std::nullopt);
+    }
+    void operator()(const decided& x) {
+      s.apply_decision(i, x);
+      s.execute(i, n().c->start_height(n().tip() + 1, n().set, s.cfg_.block_interval_ms),
+                std::nullopt);
+    }
+    void operator()(const found_evidence& x) {
+      ++s.result_.evidence_found;
+      TRACE(who + "evidence against " + x.e.a.validator.hex().substr(0, 6));
+      if (x.e.a.validator == n().key.public_key() &&
+          (s.honest(i) || n().beh == behaviour::crash_restart))
+        s.violation("self-evidence: n" + std::to_string(i) + " (" + name_of(n().beh) +
+                    ") signed conflicting votes at h=" + std::to_string(x.e.a.height));
+      if (n().evidence_pool.size() < 100) n().evidence_pool.push_back(x.e);
+    }
+    void operator()(const peer_behind& x) {
+      if (!from) return;
+      auto d = n().decisions.find(x.height);
+      auto& last = n().sync_sent_ms[{*from, x.height}];
+      if (d == n().decisions.end() || (last && s.now_ < last + 500)) return;
+      last = s.now_ + 1;
+      TRACE(who + "sync h=" + std::to_string(x.height) + " to n" + std::to_string(*from));
+      s.send(i, *from, std::make_shared<const net_msg>(sync_msg{*d->second.blk, d->second.cert}));
+    }
+    void operator()(const await_txs& x) {
+      // The simulated mempool always holds txs: answer at once (only asked
+      // when idle pacing is on, which no scenario turns on yet).
+      s.execute(i, n().c->on_txs_available(x.height), std::nullopt);
+    }
+    void operator()(const refused_to_sign& x) {
+      TRACE(who + "refused to sign h=" + std::to_string(x.wanted.height) +
+            " r=" + std::to_string(x.wanted.round));
+    }
+    void operator()(const skip_production& x) {
+      TRACE(who + "skipping block production: only " + std::to_string(x.active) +
+            " masternodes active (minimum " + std::to_string(x.minimum) + " required)");
+    }
+    void operator()(const fork_proven& x) {
+      // The checkers judge safety from the decisions themselves; this is
+      // the node noticing, which the trace shows.
+      TRACE(who + "fork proven at h=" + std::to_string(x.other.height));
+    }
+    void operator()(const rejected& x) { TRACE(who + "rejected: " + x.reason); }
+  };
+  executor ex{*this, i, from, "n" + std::to_string(i) + " ", record_};
+  for (auto& a : acts) visit_action(ex, a);
 }
 
 void simulation::dispatch(const event& e) {
