@@ -26,7 +26,8 @@ LAYERS = ["base", "crypto", "messages", "ledger", "storage", "cores", "shells", 
 RANK = {name: i for i, name in enumerate(LAYERS)}
 PROD_DIRS = ["crypto", "messages", "storage", "actors", "node"]
 # Libraries of the layers below storage, and the cores: no CAF, no SQLite.
-PURE_LIBRARIES = ["tc_crypto", "tc_messages", "tc_consensus", "tc_peer", "tc_mempool", "tc_fault"]
+PURE_LIBRARIES = ["tc_crypto", "tc_messages", "tc_ledger", "tc_consensus", "tc_peer", "tc_mempool",
+                  "tc_fault", "tc_wallet"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+([<"])([^>"]+)[>"]', re.M)
 
 
