@@ -171,125 +171,92 @@ void start_trim_thread() {
   }).detach();
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  // Blocks of 20k+ txs need buffers of several MB (block encoding, undo,
-  // RPC answers). Above glibc's default threshold each one is a fresh mmap
-  // whose pages fault in one by one, which on a VM cost as much as the
-  // work itself; from the heap they are reused. Up to 64 MB of freed heap
-  // is kept rather than returned at once.
-  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
-  CLI::App app{"timed — TimeCoin validator node"};
+// The command line.
+struct flags {
   std::string config_file, datadir, net_name;
   int verbosity = 0;
   bool gen_config = false, do_reindex = false, version = false;
   bool show_fork = false, clear_fork = false;
-  app.add_option("--config", config_file, "configuration file (TOML)");
-  app.add_option("--datadir", datadir, "data directory (default ~/.timecoin/<network>)");
-  app.add_option("--network", net_name, "mainnet, testnet or localnet (default localnet)");
-  app.add_flag("-v", verbosity, "more logging (-v debug, -vv and more: trace)");
-  app.add_flag("--gen-config", gen_config, "print a commented default configuration and exit");
-  app.add_flag("--reindex", do_reindex, "rebuild the UTXO set from the stored blocks");
-  app.add_flag("--version", version, "print the version and exit");
-  app.add_flag("--show-fork-evidence", show_fork,
+  std::vector<std::string> faults;
+  uint64_t crash_every_ms = 0;  // chain:crash-restart (fault injection)
+};
+
+// Parses the flags; an exit code when the process is done (help, a bad
+// flag), nothing to go on.
+std::optional<int> parse_flags(int argc, char** argv, flags& f) {
+  CLI::App app{"timed — TimeCoin validator node"};
+  app.add_option("--config", f.config_file, "configuration file (TOML)");
+  app.add_option("--datadir", f.datadir, "data directory (default ~/.timecoin/<network>)");
+  app.add_option("--network", f.net_name, "mainnet, testnet or localnet (default localnet)");
+  app.add_flag("-v", f.verbosity, "more logging (-v debug, -vv and more: trace)");
+  app.add_flag("--gen-config", f.gen_config, "print a commented default configuration and exit");
+  app.add_flag("--reindex", f.do_reindex, "rebuild the UTXO set from the stored blocks");
+  app.add_flag("--version", f.version, "print the version and exit");
+  app.add_flag("--show-fork-evidence", f.show_fork,
                "print the stored proof of a fork (two certificates for one height) and exit");
-  app.add_flag("--clear-fork-evidence", clear_fork,
+  app.add_flag("--clear-fork-evidence", f.clear_fork,
                "delete the stored proof of a fork, so the node starts again (after the fork is "
                "resolved: the proof stays in the log)");
-  std::vector<std::string> faults;
 #if TC_FAULT_INJECTION
   app.add_option(
-      "--fault", faults,
+      "--fault", f.faults,
       "make this node faulty (testing builds only; repeatable):\n" + fault::describe_all());
 #endif
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
 #if TC_FAULT_INJECTION
-  uint64_t crash_every_ms = 0;
-  for (const auto& f : faults) {
-    auto spec = fault::parse(f);
+  for (const auto& x : f.faults) {
+    auto spec = fault::parse(x);
     if (!spec) return fail(spec.error_message());
     if (spec->k == fault::kind::chain_crash_restart)
-      crash_every_ms = spec->number ? spec->number : 20'000;
+      f.crash_every_ms = spec->number ? spec->number : 20'000;
   }
 #endif
-  if (version) {
-    std::printf("timed %s\n", TC_VERSION);
-    return 0;
-  }
-  const char* home_env = std::getenv("HOME");
-  std::string home = home_env ? home_env : ".";
-  network net = network::localnet;
-  if (!net_name.empty()) {
-    auto n = parse_network(net_name);
-    if (!n) return fail(n.error_message());
-    net = *n;
-  }
-  if (gen_config) {
-    std::cout << default_config_text(net, home);
-    return 0;
-  }
+  return std::nullopt;
+}
+
+// The defaults for the network, then the config file, then the flags.
+result<node_config> resolve_config(const flags& f, network net, const std::string& home) {
   node_config cfg = default_config(net, home);
-  if (!config_file.empty()) {
-    auto c = load_config_file(config_file, cfg);
-    if (!c) return fail(c.error_message());
+  if (!f.config_file.empty()) {
+    auto c = load_config_file(f.config_file, cfg);
+    if (!c) return c.take_error();
     cfg = *c;
-    if (!net_name.empty() && cfg.net != net)
-      return fail("--network " + net_name + " contradicts node.network in " + config_file);
+    if (!f.net_name.empty() && cfg.net != net)
+      return make_error("--network " + f.net_name + " contradicts node.network in " +
+                        f.config_file);
     if (cfg.datadir == default_config(net, home).datadir)
       cfg.datadir = default_config(cfg.net, home).datadir;
   }
-  if (!datadir.empty()) cfg.datadir = datadir;
-  set_background_nice(cfg.background_nice);
-  if (!make_dirs(cfg.datadir)) return fail("cannot create data directory " + cfg.datadir);
+  if (!f.datadir.empty()) cfg.datadir = f.datadir;
+  return cfg;
+}
 
-  // One timed per data directory.
-  std::string lock_path = cfg.datadir + "/.lock";
-  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-    return fail("another timed is already running on " + cfg.datadir + " (lock " + lock_path + ")");
+// The node key authenticates peer handshakes: a validator's is its
+// masternode key (peers then know who validates); others keep their own.
+result<secret_key> node_key_of(const node_config& cfg, const consensus_setup& cs) {
+  if (cs.key) return *cs.key;
+  std::string path = cfg.path_in_datadir(cfg.node_key_file);
+  if (::access(path.c_str(), F_OK) != 0)
+    if (auto w = write_key_file(path, secret_key::generate()); !w) return w.take_error();
+  return load_key_file(path);
+}
 
-  // Logging: console and a rotating timed.log in the data dir.
-  if (auto st = setup_logging(cfg, verbosity); !st) return fail(st.error_message());
-
-  std::string genesis_path = cfg.genesis_file.empty() ? cfg.datadir + "/genesis.toml"
-                                                      : cfg.path_in_datadir(cfg.genesis_file);
-  auto genesis = load_genesis_file(genesis_path);
-  if (!genesis)
-    return fail(genesis.error_message() + " (copy deploy/genesis/" + network_name(cfg.net) +
-                ".toml there, or set node.genesis)");
-  if (genesis->params.net != cfg.net)
-    return fail("genesis " + genesis_path + " is for " + network_name(genesis->params.net) +
-                ", but this node runs " + network_name(cfg.net));
-  std::string db_path = cfg.path_in_datadir(cfg.db_file);
-  if (do_reindex)
-    if (auto s = run_reindex(db_path, *genesis, cfg.address_index); !s)
-      return fail(s.error_message());
-  consensus_setup cs = consensus_setup_of(cfg, *genesis);
-  if (cfg.masternode_enabled) {
-    auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
-    if (!key) return fail(key.error_message());
-    cs.key = *key;
-    spdlog::info("masternode key {}", encode_address(cfg.net, key->public_key()));
-  }
-  // The node key authenticates peer handshakes: a validator's is its
-  // masternode key (peers then know who validates); others keep their own.
-  secret_key node_key = cs.key ? *cs.key : secret_key::generate();
-  if (!cs.key) {
-    std::string path = cfg.path_in_datadir(cfg.node_key_file);
-    if (::access(path.c_str(), F_OK) != 0)
-      if (auto w = write_key_file(path, node_key); !w) return fail(w.error_message());
-    auto k = load_key_file(path);
-    if (!k) return fail(k.error_message());
-    node_key = *k;
-  }
-  // The database and the consensus record in it; again after each
-  // (fault-injected) crash.
+// Opens the database and reads the consensus record in it; again after
+// each (fault-injected) crash. A stored proof of a fork refuses to start.
+struct node_opener {
+  std::string db_path;
+  const genesis_spec* genesis = nullptr;
+  bool address_index = false;
+  consensus_setup cs;
   bool fork_stored = false;
-  auto open_node = [&](supervisor_setup& setup) -> status {
+
+  status open(supervisor_setup& setup) {
     open_options oo;
-    oo.address_index = cfg.address_index;
+    oo.address_index = address_index;
     if (oo.address_index) spdlog::info("Address index on (listunspent/getbalance by address)");
     auto store = chain_store::open(db_path, *genesis, oo);
     if (!store) return store.take_error();
@@ -311,27 +278,14 @@ int main(int argc, char** argv) {
     setup.store = std::shared_ptr<chain_store>(std::move(store).value());
     setup.consensus = c;
     return ok_status();
-  };
-  if (show_fork || clear_fork)
-    return fork_evidence_command(db_path, *genesis, cfg.address_index, clear_fork);
-  supervisor_setup setup;
-  if (auto st = open_node(setup); !st) {
-    fail(st.error_message());
-    return fork_stored ? exit_status::fork_detected : exit_status::failure;
   }
-  spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
-               network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
-               setup.store->tip().height);
+};
 
-  // Signals are taken by one thread with sigwait; every other thread
-  // (CAF's, the RPC server's) inherits the blocked mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  start_trim_thread();
-
+// The actor system with the node's supervisor, until a signal, an RPC stop
+// or a failure ends it (and, with chain:crash-restart, through every
+// injected crash). Returns the exit code.
+int run_node(const flags& f, const node_config& cfg, supervisor_setup setup,
+             const secret_key& node_key, node_opener& opener, sigset_t sigs) {
   int exit_code = 0;
   {
     caf::actor_system_config caf_cfg;
@@ -350,9 +304,9 @@ int main(int argc, char** argv) {
     caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{1'000'000'000});
     caf::actor_system sys{caf_cfg};
     setup.cfg = cfg;
-    setup.faults = faults;
+    setup.faults = f.faults;
     setup.fault_seed = wall_ms();
-    setup.fault_wallet = cs.key;  // a masternode key owns its rewards
+    setup.fault_wallet = opener.cs.key;  // a masternode key owns its rewards
     setup.now_ms = wall_ms;
     setup.now_us = [] {
       return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
@@ -390,10 +344,10 @@ int main(int argc, char** argv) {
         caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
       };
 #if TC_FAULT_INJECTION
-      if (crash_every_ms && !stopping)
+      if (f.crash_every_ms && !stopping)
         self->receive(
             on_down, on_stop,
-            caf::after(std::chrono::milliseconds(crash_every_ms)) >> [&] { crash_now = true; });
+            caf::after(std::chrono::milliseconds(f.crash_every_ms)) >> [&] { crash_now = true; });
       else
 #endif
         self->receive(on_down, on_stop);
@@ -408,7 +362,7 @@ int main(int argc, char** argv) {
       if (stopping) break;  // asked to stop while it was down: stay down
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // sockets, the DB close
       supervisor_setup next = base;
-      if (auto st = open_node(next); !st) {
+      if (auto st = opener.open(next); !st) {
         spdlog::critical("[fault chain:crash-restart] cannot reopen: {}", st.error_message());
         exit_code = 1;
         break;
@@ -418,6 +372,95 @@ int main(int argc, char** argv) {
       sup = sys.spawn(node_supervisor, next);
     }
   }  // ~actor_system waits for every actor: the chain store is closed here
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Blocks of 20k+ txs need buffers of several MB (block encoding, undo,
+  // RPC answers). Above glibc's default threshold each one is a fresh mmap
+  // whose pages fault in one by one, which on a VM cost as much as the
+  // work itself; from the heap they are reused. Up to 64 MB of freed heap
+  // is kept rather than returned at once.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  flags f;
+  if (auto done = parse_flags(argc, argv, f)) return *done;
+  if (f.version) {
+    std::printf("timed %s\n", TC_VERSION);
+    return 0;
+  }
+  const char* home_env = std::getenv("HOME");
+  std::string home = home_env ? home_env : ".";
+  network net = network::localnet;
+  if (!f.net_name.empty()) {
+    auto n = parse_network(f.net_name);
+    if (!n) return fail(n.error_message());
+    net = *n;
+  }
+  if (f.gen_config) {
+    std::cout << default_config_text(net, home);
+    return 0;
+  }
+  auto resolved = resolve_config(f, net, home);
+  if (!resolved) return fail(resolved.error_message());
+  node_config cfg = *resolved;
+  set_background_nice(cfg.background_nice);
+  if (!make_dirs(cfg.datadir)) return fail("cannot create data directory " + cfg.datadir);
+
+  // One timed per data directory.
+  std::string lock_path = cfg.datadir + "/.lock";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return fail("another timed is already running on " + cfg.datadir + " (lock " + lock_path + ")");
+
+  // Logging: console and a rotating timed.log in the data dir.
+  if (auto st = setup_logging(cfg, f.verbosity); !st) return fail(st.error_message());
+
+  std::string genesis_path = cfg.genesis_file.empty() ? cfg.datadir + "/genesis.toml"
+                                                      : cfg.path_in_datadir(cfg.genesis_file);
+  auto genesis = load_genesis_file(genesis_path);
+  if (!genesis)
+    return fail(genesis.error_message() + " (copy deploy/genesis/" + network_name(cfg.net) +
+                ".toml there, or set node.genesis)");
+  if (genesis->params.net != cfg.net)
+    return fail("genesis " + genesis_path + " is for " + network_name(genesis->params.net) +
+                ", but this node runs " + network_name(cfg.net));
+  std::string db_path = cfg.path_in_datadir(cfg.db_file);
+  if (f.do_reindex)
+    if (auto s = run_reindex(db_path, *genesis, cfg.address_index); !s)
+      return fail(s.error_message());
+  node_opener opener{db_path, &*genesis, cfg.address_index, consensus_setup_of(cfg, *genesis)};
+  if (cfg.masternode_enabled) {
+    auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
+    if (!key) return fail(key.error_message());
+    opener.cs.key = *key;
+    spdlog::info("masternode key {}", encode_address(cfg.net, key->public_key()));
+  }
+  auto node_key = node_key_of(cfg, opener.cs);
+  if (!node_key) return fail(node_key.error_message());
+  if (f.show_fork || f.clear_fork)
+    return fork_evidence_command(db_path, *genesis, cfg.address_index, f.clear_fork);
+  supervisor_setup setup;
+  if (auto st = opener.open(setup); !st) {
+    fail(st.error_message());
+    return opener.fork_stored ? exit_status::fork_detected : exit_status::failure;
+  }
+  spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
+               network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
+               setup.store->tip().height);
+
+  // Signals are taken by one thread with sigwait; every other thread
+  // (CAF's, the RPC server's) inherits the blocked mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  start_trim_thread();
+
+  int exit_code = run_node(f, cfg, std::move(setup), *node_key, opener, sigs);
   spdlog::info("✓ All tasks shut down gracefully");
   spdlog::shutdown();
   ::flock(lock_fd, LOCK_UN);
