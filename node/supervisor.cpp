@@ -20,16 +20,186 @@ namespace tc {
 
 namespace {
 using settrace_atom = caf::atom_constant<caf::atom("settrace")>;
-}  // namespace
 
-caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) {
-  const node_config cfg = s.cfg;
-  chain_params params = s.store->params();
-  hash256 genesis = s.store->genesis_hash();
-  tip_info start_tip = s.store->tip();
-  // Admission reads through a second connection, so the chain actor writing
-  // a block never holds it up; without one (an in-memory database) the
-  // chain actor answers those questions itself.
+// The peer manager's settings, from the config and the chain.
+manager_setup peer_setup_of(const node_config& cfg, const chain_params& params,
+                            const hash256& genesis, const supervisor_setup& s,
+                            const chain_actor& chain, const chain_reader_ctl_actor& reader,
+                            const mempool_actor& mempool, const tip_info& start_tip) {
+  manager_setup ms;
+  ms.book.max_inbound = cfg.max_inbound;
+  ms.book.max_outbound = cfg.max_outbound;
+  ms.book.max_per_ip = cfg.max_per_ip;
+  ms.book.max_new_per_minute = cfg.max_new_per_minute;
+  ms.addnode = cfg.addnode;
+  ms.listen_addr = cfg.listen_host + ":" + std::to_string(cfg.p2p_port);
+  ms.io.listen_host = cfg.listen_host;
+  ms.io.port = cfg.p2p_port;
+  auto& sc = ms.io.session.cfg;
+  sc.chain_id = params.chain_id;
+  sc.genesis_hash = genesis;
+  sc.protocol_version = limits::protocol_version;
+  sc.listen_addr = ms.listen_addr;
+  sc.user_agent = std::string("timed/") + TC_VERSION;
+  sc.ping_interval_ms = uint64_t{cfg.ping_interval_s} * 1000;
+  sc.pong_timeout_ms = 2 * sc.ping_interval_ms;
+  sc.idle_timeout_ms = std::max<uint64_t>(90'000, 6 * sc.ping_interval_ms);
+  ms.io.session.signer = s.node_key;
+  ms.io.session.now_ms = s.now_ms;
+  ms.io.session.random32 = s.random32;
+  ms.chain = chain;
+  if (reader) ms.reader = caf::actor_cast<chain_reader_actor>(reader);
+  ms.mempool = mempool;
+  ms.tip_height = start_tip.height;
+  ms.tip_hash = start_tip.hash;
+  ms.now_ms = s.now_ms;
+  ms.spawn_io = s.spawn_peer_io;
+  return ms;
+}
+
+// What the RPC server may ask, and of whom.
+rpc_context rpc_context_of(caf::event_based_actor* self, const supervisor_setup& s,
+                           const node_config& cfg, const chain_params& params,
+                           const hash256& genesis, const chain_actor& chain,
+                           const chain_reader_ctl_actor& reader, const mempool_actor& mempool,
+                           const consensus_actor& consensus, const peer_manager_actor& peers) {
+  rpc_context ctx;
+  ctx.sys = &self->system();
+  ctx.chain = chain;
+  ctx.reader = reader;
+  ctx.mempool = mempool;
+  ctx.consensus = consensus;
+  ctx.peers = peers;
+  ctx.cfg = cfg;
+  ctx.params = params;
+  ctx.genesis_hash = genesis;
+  ctx.now_ms = s.now_ms;
+  ctx.started_ms = s.now_ms();
+  ctx.request_stop = s.request_stop;
+  caf::actor_addr sup_addr = self->address();  // weak: no cycle through the RPC server
+  ctx.set_trace = [sup_addr](bool on) {
+    if (auto sup = caf::actor_cast<caf::actor>(sup_addr))
+      caf::anon_send(sup, settrace_atom::value, on);
+  };
+  return ctx;
+}
+
+// The periodic status line. Its requests time out when an actor is busy
+// for long (a big commit): the line is then skipped (the error handler).
+void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const chain_actor& chain,
+                const mempool_actor& mempool, const consensus_actor& consensus,
+                const peer_manager_actor& peers) {
+  trace(tracer, "supervisor", "chain", "tip");
+  trace(tracer, "supervisor", "mempool", "info");
+  trace(tracer, "supervisor", "consensus", "status");
+  self->request(chain, std::chrono::seconds(10), tip_atom::value).then([=](const chain_tip& t) {
+    self->request(mempool, std::chrono::seconds(10), info_atom::value)
+        .then([=](const mempool_info& m) {
+          self->request(consensus, std::chrono::seconds(10), status_atom::value)
+              .then([=](const consensus_status& c) {
+                auto log = [=](size_t n_peers) {
+                  spdlog::info(
+                      "status: height {}, peers {}, mempool {} txs, active masternodes "
+                      "{}{}",
+                      t.height, n_peers, m.size, c.validators,
+                      c.is_validator ? " (validating)" : "");
+                };
+                if (!peers) return log(0);
+                self->request(peers, std::chrono::seconds(10), peers_atom::value)
+                    .then([=](const std::vector<peer_status>& p) { log(p.size()); });
+              });
+        });
+  });
+}
+
+#if TC_FAULT_INJECTION
+// This node's faulty behaviours (actors/fault), and the context each runs in.
+struct fault_plan {
+  std::vector<fault::spec> faults;
+  fault::context base;
+  std::function<bool(const std::string&)> active;  // per-fault schedule, if any
+
+  template <class Pred>
+  const fault::spec* find(Pred pred) const {
+    for (const auto& f : faults)
+      if (pred(f.k)) return &f;
+    return nullptr;
+  }
+  // The context of one fault: switched on and off by its own schedule.
+  fault::context ctx_for(const fault::spec& f) const {
+    fault::context c = base;
+    if (active) c.active = [a = active, name = f.name] { return a(name); };
+    return c;
+  }
+
+  producer_actor wrap_producer(caf::event_based_actor* self, producer_actor p) const {
+    if (auto f = find([](fault::kind k) {
+          return k == fault::kind::producer_invalid_block || k == fault::kind::producer_oversized;
+        }))
+      return fault::wrap_producer(self, p, *f, ctx_for(*f));
+    return p;
+  }
+
+  // Consensus faults stack: each wraps the previous one (double-propose
+  // inside equivocate makes the strongest equivocator).
+  result<consensus_actor> wrap_consensus(caf::event_based_actor* self, consensus_actor c) const {
+    for (const auto& f : faults) {
+      if (!fault::is_consensus(f.k)) continue;
+      if (!base.key)
+        return make_error("fault " + f.name + " needs a validator (masternode.enabled)");
+      c = fault::wrap_consensus(self, c, f, ctx_for(f));
+    }
+    return c;
+  }
+
+  peer::session_fault_factory session_faults() const {
+    if (auto f = find([](fault::kind k) {
+          return k == fault::kind::peer_garbage || k == fault::kind::peer_replay ||
+                 k == fault::kind::peer_padded_duplicates;
+        }))
+      return fault::session_faults(*f, ctx_for(*f));
+    return {};
+  }
+
+  // The flooder and the poisoner, when this node has those faults.
+  std::pair<caf::actor, caf::actor> start_mempool_faults(caf::event_based_actor* self,
+                                                         const peer_manager_actor& peers,
+                                                         const chain_actor& chain) const {
+    caf::actor flooder, poisoner;
+    if (auto f = find([](fault::kind k) { return k == fault::kind::mempool_flood; }))
+      flooder = fault::start_flooder(self, peers, *f, ctx_for(*f));
+    if (auto f = find([](fault::kind k) { return k == fault::kind::mempool_poison_pairs; }))
+      poisoner = fault::start_poisoner(self, peers, chain, *f, ctx_for(*f));
+    return {flooder, poisoner};
+  }
+};
+
+result<fault_plan> fault_plan_of(const supervisor_setup& s, const chain_params& params) {
+  fault_plan p;
+  for (const auto& f : s.faults) {
+    auto spec = fault::parse(f);
+    if (!spec) return spec.take_error();
+    p.faults.push_back(*spec);
+  }
+  p.base.domain = params.domain;
+  if (s.consensus.key)
+    p.base.key =
+        std::make_shared<key_signer>(*s.consensus.key, s.consensus.deterministic_signatures);
+  p.base.seed = s.fault_seed;
+  p.base.max_block_bytes = limits::max_block_bytes;
+  p.base.wallet = s.fault_wallet;
+  p.base.min_tx_fee = params.min_tx_fee;
+  p.active = s.fault_active;
+  return p;
+}
+#endif
+
+// The chain actor, the database's only writer, and its reader. Admission
+// reads through a second connection, so the chain actor writing a block
+// never holds it up; without one (an in-memory database) the chain actor
+// answers those questions itself.
+std::pair<chain_actor, chain_reader_ctl_actor> spawn_store_actors(caf::event_based_actor* self,
+                                                                  supervisor_setup& s) {
   chain_reader_ctl_actor reader;
   if (auto r = s.store->open_reader()) {
     std::shared_ptr<chain_store> ro = std::move(r).value();
@@ -43,37 +213,64 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
           ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms, reader)
           : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms, reader);
   s.store.reset();  // the chain actor is now its only owner
-#if TC_FAULT_INJECTION
-  std::vector<fault::spec> faults;
-  for (const auto& f : s.faults) {
-    auto spec = fault::parse(f);
-    if (!spec) {
-      spdlog::critical("{}", spec.error_message());
-      self->quit(caf::make_error(caf::sec::runtime_error, spec.error_message()));
-      return {};
+  return {chain, reader};
+}
+
+// A child's exit stops the node (with its reason); a status request that
+// times out is skipped, not fatal (CAF's default would stop the supervisor).
+void install_handlers(caf::event_based_actor* self) {
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    if (msg.source != self->address() && msg.reason == caf::exit_reason::user_shutdown)
+      spdlog::info("🛑 Shutting down: stopping consensus, mempool, RPC and the chain store");
+    else if (msg.reason != caf::exit_reason::user_shutdown && msg.reason)
+      spdlog::error("an actor failed ({}); stopping the node", to_string(msg.reason));
+    self->quit(msg.reason);
+  });
+  self->set_error_handler(
+      [](caf::error& e) { spdlog::debug("status line skipped: {}", caf::to_string(e)); });
+}
+
+// Switches tracing on or off: a tracer actor exists only while it is on,
+// and every traced actor is handed its handle (or a null one).
+std::function<void(bool)> trace_switch(caf::event_based_actor* self, const node_config& cfg,
+                                       std::function<uint64_t()> now_us,
+                                       std::shared_ptr<tracer_actor> tracer,
+                                       const chain_actor& chain, const mempool_actor& mempool,
+                                       const producer_actor& producer,
+                                       const consensus_actor& consensus) {
+  return [=](bool on) {
+    if (on && !*tracer) {
+      *tracer = self->spawn<caf::linked>(tracer_impl, cfg.path_in_datadir(cfg.trace_file),
+                                         cfg.trace_max_events, now_us);
+    } else if (!on && *tracer) {
+      self->unlink_from(*tracer);
+      self->send_exit(*tracer, caf::exit_reason::user_shutdown);
+      *tracer = tracer_actor{};
     }
-    faults.push_back(*spec);
+    self->send(chain, trace_atom::value, *tracer);
+    self->send(mempool, trace_atom::value, *tracer);
+    self->send(producer, trace_atom::value, *tracer);
+    self->send(consensus, trace_atom::value, *tracer);
+  };
+}
+
+}  // namespace
+
+caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) {
+  const node_config cfg = s.cfg;
+  chain_params params = s.store->params();
+  hash256 genesis = s.store->genesis_hash();
+  tip_info start_tip = s.store->tip();
+  chain_actor chain;
+  chain_reader_ctl_actor reader;
+  std::tie(chain, reader) = spawn_store_actors(self, s);
+#if TC_FAULT_INJECTION
+  auto plan = fault_plan_of(s, params);
+  if (!plan) {
+    spdlog::critical("{}", plan.error_message());
+    self->quit(caf::make_error(caf::sec::runtime_error, plan.error_message()));
+    return {};
   }
-  fault::context fctx;
-  fctx.domain = params.domain;
-  if (s.consensus.key)
-    fctx.key = std::make_shared<key_signer>(*s.consensus.key,
-                                                       s.consensus.deterministic_signatures);
-  fctx.seed = s.fault_seed;
-  fctx.max_block_bytes = limits::max_block_bytes;
-  fctx.wallet = s.fault_wallet;
-  fctx.min_tx_fee = params.min_tx_fee;
-  auto with_fault = [&](auto pred) -> const fault::spec* {
-    for (const auto& f : faults)
-      if (pred(f.k)) return &f;
-    return nullptr;
-  };
-  // The context of one fault: switched on and off by its own schedule.
-  auto ctx_for = [&](const fault::spec& f) {
-    fault::context c = fctx;
-    if (auto active = s.fault_active) c.active = [active, name = f.name] { return active(name); };
-    return c;
-  };
 #else
   if (!s.faults.empty()) {
     std::string err = "this build has no fault injection (configure with -DTC_FAULT_INJECTION=ON)";
@@ -90,70 +287,29 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
                                uint64_t{limits::max_block_txs}, uint64_t{limits::max_block_bytes});
   caf::actor flooder, poisoner;  // fault injection only
 #if TC_FAULT_INJECTION
-  if (auto f = with_fault([](fault::kind k) {
-        return k == fault::kind::producer_invalid_block || k == fault::kind::producer_oversized;
-      }))
-    producer = fault::wrap_producer(self, producer, *f, ctx_for(*f));
+  producer = plan->wrap_producer(self, producer);
 #endif
   consensus_actor consensus =
       self->spawn<caf::linked>(consensus_impl, s.consensus, chain, mempool, producer, s.now_ms);
 #if TC_FAULT_INJECTION
-  // Consensus faults stack: each wraps the previous one (double-propose
-  // inside equivocate makes the strongest equivocator).
-  for (const auto& f : faults) {
-    if (!fault::is_consensus(f.k)) continue;
-    if (!fctx.key) {
-      spdlog::critical("fault {} needs a validator (masternode.enabled)", f.name);
-      self->quit(caf::make_error(caf::sec::runtime_error, "consensus fault on a non-validator"));
-      return {};
-    }
-    consensus = fault::wrap_consensus(self, consensus, f, ctx_for(f));
+  if (auto c = plan->wrap_consensus(self, consensus); c) {
+    consensus = *c;
+  } else {
+    spdlog::critical("{}", c.error_message());
+    self->quit(caf::make_error(caf::sec::runtime_error, c.error_message()));
+    return {};
   }
 #endif
   peer_manager_actor peers;
   sync_actor sync;
   if (cfg.p2p_enabled) {
-    manager_setup ms;
-    ms.book.max_inbound = cfg.max_inbound;
-    ms.book.max_outbound = cfg.max_outbound;
-    ms.book.max_per_ip = cfg.max_per_ip;
-    ms.book.max_new_per_minute = cfg.max_new_per_minute;
-    ms.addnode = cfg.addnode;
-    ms.listen_addr = cfg.listen_host + ":" + std::to_string(cfg.p2p_port);
-    ms.io.listen_host = cfg.listen_host;
-    ms.io.port = cfg.p2p_port;
-    auto& sc = ms.io.session.cfg;
-    sc.chain_id = params.chain_id;
-    sc.genesis_hash = genesis;
-    sc.protocol_version = limits::protocol_version;
-    sc.listen_addr = ms.listen_addr;
-    sc.user_agent = std::string("timed/") + TC_VERSION;
-    sc.ping_interval_ms = uint64_t{cfg.ping_interval_s} * 1000;
-    sc.pong_timeout_ms = 2 * sc.ping_interval_ms;
-    sc.idle_timeout_ms = std::max<uint64_t>(90'000, 6 * sc.ping_interval_ms);
-    ms.io.session.signer = s.node_key;
-    ms.io.session.now_ms = s.now_ms;
-    ms.io.session.random32 = s.random32;
-    ms.chain = chain;
-    if (reader) ms.reader = caf::actor_cast<chain_reader_actor>(reader);
-    ms.mempool = mempool;
-    ms.tip_height = start_tip.height;
-    ms.tip_hash = start_tip.hash;
-    ms.now_ms = s.now_ms;
-    ms.spawn_io = s.spawn_peer_io;
+    manager_setup ms = peer_setup_of(cfg, params, genesis, s, chain, reader, mempool, start_tip);
 #if TC_FAULT_INJECTION
-    if (auto f = with_fault([](fault::kind k) {
-          return k == fault::kind::peer_garbage || k == fault::kind::peer_replay ||
-                 k == fault::kind::peer_padded_duplicates;
-        }))
-      ms.io.session.fault = fault::session_faults(*f, ctx_for(*f));
+    ms.io.session.fault = plan->session_faults();
 #endif
     peers = self->spawn<caf::linked>(peer_manager_impl, ms);
 #if TC_FAULT_INJECTION
-    if (auto f = with_fault([](fault::kind k) { return k == fault::kind::mempool_flood; }))
-      flooder = fault::start_flooder(self, peers, *f, ctx_for(*f));
-    if (auto f = with_fault([](fault::kind k) { return k == fault::kind::mempool_poison_pairs; }))
-      poisoner = fault::start_poisoner(self, peers, chain, *f, ctx_for(*f));
+    std::tie(flooder, poisoner) = plan->start_mempool_faults(self, peers, chain);
 #endif
     sync = self->spawn<caf::linked>(sync_impl, peers, consensus, start_tip.height, s.now_ms);
     self->send(consensus, wire_atom::value, gossip_out_actor{peers}, tip_listener_actor{sync});
@@ -161,25 +317,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   }
   rpc_actor rpc;  // held by the behavior below: an unreferenced actor exits as unreachable
   if (cfg.rpc_enabled) {
-    rpc_context ctx;
-    ctx.sys = &self->system();
-    ctx.chain = chain;
-    ctx.reader = reader;
-    ctx.mempool = mempool;
-    ctx.consensus = consensus;
-    ctx.peers = peers;
-    ctx.cfg = cfg;
-    ctx.params = params;
-    ctx.genesis_hash = genesis;
-    ctx.now_ms = s.now_ms;
-    ctx.started_ms = s.now_ms();
-    ctx.request_stop = s.request_stop;
-    caf::actor_addr sup_addr = self->address();  // weak: no cycle through the RPC server
-    ctx.set_trace = [sup_addr](bool on) {
-      if (auto sup = caf::actor_cast<caf::actor>(sup_addr))
-        caf::anon_send(sup, settrace_atom::value, on);
-    };
-    auto server = rpc_server::start(std::move(ctx));
+    auto server = rpc_server::start(
+        rpc_context_of(self, s, cfg, params, genesis, chain, reader, mempool, consensus, peers));
     if (!server) {
       spdlog::critical("{}", server.error_message());
       self->quit(caf::make_error(caf::sec::runtime_error, server.error_message()));
@@ -188,36 +327,11 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     rpc = self->spawn<caf::linked>(rpc_actor_impl,
                                    std::shared_ptr<rpc_server>(std::move(server).value()));
   }
-  // Tracing: a tracer actor exists only while tracing is on; every traced
-  // actor holds its handle (or a null one).
   auto tracer = std::make_shared<tracer_actor>();
-  auto set_trace = [=](bool on) {
-    if (on && !*tracer) {
-      *tracer = self->spawn<caf::linked>(tracer_impl, cfg.path_in_datadir(cfg.trace_file),
-                                         cfg.trace_max_events, s.now_us);
-    } else if (!on && *tracer) {
-      self->unlink_from(*tracer);
-      self->send_exit(*tracer, caf::exit_reason::user_shutdown);
-      *tracer = tracer_actor{};
-    }
-    self->send(chain, trace_atom::value, *tracer);
-    self->send(mempool, trace_atom::value, *tracer);
-    self->send(producer, trace_atom::value, *tracer);
-    self->send(consensus, trace_atom::value, *tracer);
-  };
+  auto set_trace = trace_switch(self, cfg, s.now_us, tracer, chain, mempool, producer, consensus);
   if (cfg.trace_enabled) set_trace(true);
   self->send(consensus, start_atom::value);
-  self->set_exit_handler([self](const caf::exit_msg& msg) {
-    if (msg.source != self->address() && msg.reason == caf::exit_reason::user_shutdown)
-      spdlog::info("🛑 Shutting down: stopping consensus, mempool, RPC and the chain store");
-    else if (msg.reason != caf::exit_reason::user_shutdown && msg.reason)
-      spdlog::error("an actor failed ({}); stopping the node", to_string(msg.reason));
-    self->quit(msg.reason);
-  });
-  // The status line's requests time out when an actor is busy for long
-  // (a big commit); CAF's default would stop the supervisor, and the node.
-  self->set_error_handler(
-      [](caf::error& e) { spdlog::debug("status line skipped: {}", caf::to_string(e)); });
+  install_handlers(self);
   self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
   return {
       [=](caf::get_atom) {
@@ -236,28 +350,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
         (void)sync;
         (void)flooder;
         (void)poisoner;
-        trace(*tracer, "supervisor", "chain", "tip");
-        trace(*tracer, "supervisor", "mempool", "info");
-        trace(*tracer, "supervisor", "consensus", "status");
-        self->request(chain, std::chrono::seconds(10), tip_atom::value)
-            .then([=](const chain_tip& t) {
-              self->request(mempool, std::chrono::seconds(10), info_atom::value)
-                  .then([=](const mempool_info& m) {
-                    self->request(consensus, std::chrono::seconds(10), status_atom::value)
-                        .then([=](const consensus_status& c) {
-                          auto log = [=](size_t n_peers) {
-                            spdlog::info(
-                                "status: height {}, peers {}, mempool {} txs, active masternodes "
-                                "{}{}",
-                                t.height, n_peers, m.size, c.validators,
-                                c.is_validator ? " (validating)" : "");
-                          };
-                          if (!peers) return log(0);
-                          self->request(peers, std::chrono::seconds(10), peers_atom::value)
-                              .then([=](const std::vector<peer_status>& p) { log(p.size()); });
-                        });
-                  });
-            });
+        log_status(self, *tracer, chain, mempool, consensus, peers);
         self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
       },
   };

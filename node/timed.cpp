@@ -157,20 +157,6 @@ void start_signal_thread(caf::actor front, sigset_t sigs) {
   }).detach();
 }
 
-// The heap keeps freed memory for reuse (the thresholds set in main), and
-// each allocating thread has an arena of its own: after a burst (peers that
-// ask for blocks and never read, a sync served, a flood dropped) pages freed
-// deep inside an arena would stay resident for good. Every 10 s their pages
-// go back to the OS; a buffer reused after that faults in once more.
-void start_trim_thread() {
-  std::thread([] {
-    for (;;) {
-      std::this_thread::sleep_for(std::chrono::seconds(10));
-      ::malloc_trim(0);
-    }
-  }).detach();
-}
-
 // The command line.
 struct flags {
   std::string config_file, datadir, net_name;
@@ -458,7 +444,6 @@ int main(int argc, char** argv) {
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  start_trim_thread();
 
   int exit_code = run_node(f, cfg, std::move(setup), *node_key, opener, sigs);
   spdlog::info("✓ All tasks shut down gracefully");
