@@ -237,7 +237,8 @@ std::function<void(bool)> trace_switch(caf::event_based_actor* self, const node_
                                        std::shared_ptr<tracer_actor> tracer,
                                        const chain_actor& chain, const mempool_actor& mempool,
                                        const producer_actor& producer,
-                                       const consensus_actor& consensus) {
+                                       const consensus_actor& consensus,
+                                       const peer_manager_actor& peers) {
   return [=](bool on) {
     if (on && !*tracer) {
       *tracer = self->spawn<caf::linked>(tracer_impl, cfg.path_in_datadir(cfg.trace_file),
@@ -251,6 +252,7 @@ std::function<void(bool)> trace_switch(caf::event_based_actor* self, const node_
     self->send(mempool, trace_atom::value, *tracer);
     self->send(producer, trace_atom::value, *tracer);
     self->send(consensus, trace_atom::value, *tracer);
+    if (peers) self->send(peers, trace_atom::value, *tracer);  // inbound peer traffic
   };
 }
 
@@ -328,7 +330,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
                                    std::shared_ptr<rpc_server>(std::move(server).value()));
   }
   auto tracer = std::make_shared<tracer_actor>();
-  auto set_trace = trace_switch(self, cfg, s.now_us, tracer, chain, mempool, producer, consensus);
+  auto set_trace =
+      trace_switch(self, cfg, s.now_us, tracer, chain, mempool, producer, consensus, peers);
   if (cfg.trace_enabled) set_trace(true);
   self->send(consensus, start_atom::value);
   install_handlers(self);

@@ -90,7 +90,8 @@ using peer_manager_actor = gossip_out_actor::extend<
     caf::reacts_to<send_atom, uint64_t, msg_ptr>,
     caf::reacts_to<punish_atom, uint64_t, uint32_t, std::string>, caf::reacts_to<tick_atom>,
     caf::replies_to<peers_atom>::with<std::vector<peer_status>>,
-    caf::replies_to<bans_atom>::with<std::vector<stored_ban>>>;
+    caf::replies_to<bans_atom>::with<std::vector<stored_ban>>,
+    caf::reacts_to<trace_atom, tracer_actor>>;
 
 }  // namespace tc
 

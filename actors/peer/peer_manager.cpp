@@ -200,6 +200,8 @@ void flush_txs(self_ptr self) {
     tx_batch txs;
     for (auto& q : *batch) txs.push_back(q.tx);
     ++st.tx_in_flight;
+    trace(st.tracer, "peers", "mempool", "submit", 0, 0,
+          std::to_string(txs.size()) + " txs from peers");
     self->request(st.mempool, caf::infinite, submit_atom::value, std::move(txs))
         .then(
             [=](const std::vector<tx_admission>& res) {
@@ -228,6 +230,18 @@ void flush_txs(self_ptr self) {
 // relayed to the other peers only if consensus accepted it, so a forged or
 // stale message is not amplified, and its sender is blamed when no honest
 // node could have passed it on.
+// Inbound traffic in the trace: what a peer's message became between actors.
+void trace_inbound(const tracer_actor& t, const proposal& p, uint64_t from) {
+  trace(t, "peers", "consensus", "proposal", p.height, p.round,
+        block_hash(p.blk->header).hex().substr(0, 16) + " from peer " + std::to_string(from));
+}
+void trace_inbound(const tracer_actor& t, const vote& v, uint64_t from) {
+  trace(t, "peers", "consensus", v.type == vote_type::prevote ? "prevote" : "precommit", v.height,
+        v.round,
+        (v.is_nil() ? std::string("nil") : v.block_hash.hex().substr(0, 16)) + " from peer " +
+            std::to_string(from));
+}
+
 template <class T>
 void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& payload,
                   const hash256& key) {
@@ -244,6 +258,7 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
   // shut out a later re-send); a copy arriving meanwhile is dropped.
   if (st.book->seen(key) || !st.consensus_keys.insert(key).second) return;
   ++st.consensus_in_flight;
+  trace_inbound(st.tracer, msg, from);
   self->request<caf::message_priority::high>(st.consensus, caf::infinite, gossip_atom::value, msg)
       .then(
           [=](const consensus::relay_decision& d) {
@@ -391,7 +406,11 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   if (auto* b = std::get_if<peer::blocks>(&m)) {
     spdlog::debug("peer {} sent {} blocks", from, b->list.size());
     if (st.forks.take_probe_answer(from, b->list)) return check_fork(self, from, b->list);
-    if (st.sync) self->send(st.sync, blocks_atom::value, from, b->list);
+    if (st.sync) {
+      trace(st.tracer, "peers", "sync", "blocks", b->list.empty() ? 0 : b->list.front().cert.height,
+            0, std::to_string(b->list.size()) + " blocks from peer " + std::to_string(from));
+      self->send(st.sync, blocks_atom::value, from, b->list);
+    }
     return;
   }
   if (auto* t = std::get_if<peer::tip>(&m)) {
@@ -667,6 +686,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](tick_atom) { handle_tick(self); },
       [self](peers_atom) { return peer_list(self); },
       [self](bans_atom) { return ban_list(self); },
+      [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };
 }
 

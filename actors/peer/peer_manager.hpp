@@ -65,6 +65,7 @@ struct manager_state {
   mempool_actor mempool;
   consensus_actor consensus;
   sync_actor sync;
+  tracer_actor tracer;  // null: tracing off
   std::function<uint64_t()> now_ms;
   uint64_t tip_height = 0;
   hash256 tip_hash;

@@ -49,6 +49,22 @@ echo "$netinfo" | grep -q '"protocolversion": 3' || fail "getnetworkinfo: protoc
 echo "$netinfo" | grep -q '"connections": 3' || fail "getnetworkinfo: expected 3 connections: $netinfo"
 pass "getnetworkinfo names the protocol version spoken (3) and the connections"
 
+# Inbound peer traffic is in the trace: node1 records the proposals and
+# votes that reach its consensus from the peer manager.
+cli_n 1 settrace true > /dev/null
+h0=$(height 1)
+end=$((SECONDS + 20))
+until [ "$(height 1)" -ge $((h0 + 3)) ]; do
+  [ $SECONDS -lt $end ] || node_fail "node1 stalled while tracing"
+  sleep 0.2
+done
+cli_n 1 settrace false > /dev/null
+flow=$("$BUILD/node/timed-trace" "$LOCALNET_DIR/node1/trace.json" --all) || fail "node1's trace is not valid trace-event JSON"
+for step in "peers -> consensus : prevote" "peers -> consensus : precommit" "consensus -> peers : prevote"; do
+  echo "$flow" | grep -q "$step" || fail "node1's trace lacks '$step'"
+done
+pass "a trace shows the votes arriving from peers as well as the node's own"
+
 DEST=$("$CLI" keygen --out "$WORK/dest.key")
 TXID=$(cli_n 0 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 7 --wait 2>/dev/null) ||
   node_fail "send on node0"
