@@ -8,6 +8,7 @@
 
 #include <caf/all.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,66 @@ inline void trace(const tracer_actor& t, const char* from, const char* to, const
                   uint64_t height = 0, uint32_t round = 0, std::string summary = {}) {
   if (t) caf::anon_send(t, trace_event{from, to, kind, height, round, std::move(summary)});
 }
+
+// ---- errors between actors ----
+// A request that cannot be answered replies with a caf::error of category
+// "tc", one of these codes and a text for people. What a request decides
+// (a block's or a transaction's verdict, a peer's sync verdict) is an
+// answer of its own type, not an error: only failures to answer are errors.
+enum class errc : uint8_t {
+  unavailable = 1,   // the database cannot be read now (no snapshot)
+  busy = 2,          // a bounded queue is full (the paused reader's hold queue)
+  store_failed = 3,  // a write did not reach the database
+  query_failed = 4,  // a query on the database threw
+  refused = 5,       // the request is not possible in this state
+};
+inline const char* errc_name(errc c) {
+  switch (c) {
+    case errc::unavailable:
+      return "unavailable";
+    case errc::busy:
+      return "busy";
+    case errc::store_failed:
+      return "store_failed";
+    case errc::query_failed:
+      return "query_failed";
+    case errc::refused:
+      return "refused";
+  }
+  return "unknown";
+}
+inline caf::error make_error(errc c, std::string text) {
+  return caf::error(static_cast<uint8_t>(c), caf::atom("tc"), caf::make_message(std::move(text)));
+}
+// The code of one of ours; nullopt for CAF's own (request_timeout,
+// request_receiver_down, ...).
+inline std::optional<errc> errc_of(const caf::error& e) {
+  if (!e || e.category() != caf::atom("tc")) return std::nullopt;
+  if (e.code() < 1 || e.code() > 5) return std::nullopt;
+  return static_cast<errc>(e.code());
+}
+// "store_failed: disk I/O error" for ours, CAF's rendering for the rest.
+inline std::string error_text(const caf::error& e) {
+  auto c = errc_of(e);
+  if (!c) return to_string(e);
+  std::string out = errc_name(*c);
+  if (e.context().match_elements<std::string>()) out += ": " + e.context().get_as<std::string>(0);
+  return out;
+}
+
+// ---- how long an actor waits for another ----
+// Every request between actors has a bound. No answer within it means the
+// other actor is wedged (a deadlock, a disk that hangs): a request without
+// an error handler of its own then stops the asking actor with
+// request_timeout, and the links stop the node with that reason, rather
+// than leave a node that hangs without a word.
+namespace wait_bound {
+// The block pipeline: validate, connect, persist, assemble. A full block
+// (8 MiB, 20k txs) on a slow disk takes seconds; minutes mean a hang.
+constexpr std::chrono::seconds pipeline{120};
+// Questions and hand-overs: tips, status, reads, admission batches, votes.
+constexpr std::chrono::seconds query{60};
+}  // namespace wait_bound
 
 // ---- why a node stops by itself ----
 // The exit reason of an actor that found the node cannot go on safely. It

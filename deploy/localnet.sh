@@ -93,7 +93,7 @@ start_node() {
   local d
   d=$(node_dir "$1")
   if [ -f "$d/pid" ] && kill -0 "$(cat "$d/pid")" 2>/dev/null; then return 0; fi
-  # nodeI/faults (fault-injection builds, see deploy/chaos.sh): one
+  # nodeI/faults (fault-injection builds, see tests/functional/chaos.sh): one
   # `--fault NAME[=ARG]` per line.
   local faults=()
   if [ -f "$d/faults" ]; then

@@ -151,36 +151,38 @@ struct rpc_server::impl {
     caf::scoped_actor self{*ctx.sys};
     std::optional<R> out;
     std::string err;
-    self->request(h, std::chrono::seconds(60), std::forward<Ts>(xs)...)
-        .receive([&](R r) { out = std::move(r); }, [&](caf::error& e) { err = to_string(e); });
-    if (!out) throw_rpc(internal_error, "node unavailable: " + err);
+    self->request(h, wait_bound::query, std::forward<Ts>(xs)...)
+        .receive([&](R r) { out = std::move(r); },
+                 [&](caf::error& e) {
+                   // Ours say what failed; CAF's (a timeout, an actor gone) mean
+                   // the node cannot answer now.
+                   err = errc_of(e) ? error_text(e) : "node unavailable: " + error_text(e);
+                 });
+    if (!out) throw_rpc(internal_error, err);
     return std::move(*out);
   }
   json read(std::function<json(chain_store&)> fn) {
-    // The answer is handed over in `out` (the reply orders the write before
-    // our read), not as text: a 20k-tx getblock would otherwise be
-    // serialized and parsed once more. A late answer after a timeout only
-    // writes to `out`, which it co-owns.
-    auto out = std::make_shared<json>();
-    chain_read r = [fn, out](chain_store& cs) -> std::string {
-      // Runs on a chain actor: an exception escaping here would kill it.
+    // The answer (or the method's own error) is handed over in `out`, which
+    // the query co-owns (the reply orders the write before our read), not
+    // as text: a 20k-tx getblock would otherwise be serialized and parsed
+    // once more, and a late answer after a timeout only writes to `out`.
+    struct answer {
+      json value;
+      std::optional<rpc_error> error;
+    };
+    auto out = std::make_shared<answer>();
+    chain_read r = [fn, out](chain_store& cs) {
+      // Runs on a chain actor: the method's own errors stay here; anything
+      // else escapes to run_read, which answers errc::query_failed.
       try {
-        *out = fn(cs);
-        return std::string();
+        out->value = fn(cs);
       } catch (const rpc_error& e) {
-        return json{{"__error", e.code}, {"message", e.message}}.dump();
-      } catch (const std::exception& e) {
-        return json{{"__error", internal_error}, {"message", e.what()}}.dump(
-            -1, ' ', false, json::error_handler_t::replace);
+        out->error = e;
       }
     };
-    std::string text = ask<std::string>(reader(), read_atom::value, r);
-    if (text.empty()) return std::move(*out);
-    if (text.rfind("error: ", 0) == 0) throw_rpc(internal_error, text.substr(7));
-    json j = json::parse(text, nullptr, false);
-    if (j.is_object() && j.contains("__error"))
-      throw_rpc(j["__error"].get<int>(), j["message"].get<std::string>());
-    throw_rpc(internal_error, "unreadable answer from the chain reader");
+    ask<bool>(reader(), read_atom::value, r);
+    if (out->error) throw *out->error;
+    return std::move(out->value);
   }
   network net() const { return ctx.cfg.net; }
   // Reads go to the chain reader (never queued behind a block being written)
@@ -678,6 +680,12 @@ std::string rpc_server::handle(const std::string& body) {
   };
   h.not_in_batch = {"waittransactionfinality"};
   return jsonrpc::handle(body, h);
+}
+
+std::vector<std::string> rpc_server::method_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, fn] : impl_->methods) out.push_back(name);
+  return out;
 }
 
 const node_config& rpc_server::config() const {

@@ -52,6 +52,8 @@ class rpc_server {
   // One HTTP body in, one out ("" when every request was a notification):
   // the JSON-RPC layer without HTTP, for tests and the fuzzer.
   std::string handle(const std::string& body);
+  // The registered methods, sorted.
+  std::vector<std::string> method_names() const;
   // The HTTP layer's two questions: may this Authorization header in (in
   // constant time), and what is the answer to this request.
   bool authorized(const std::string* authorization) const;

@@ -208,7 +208,10 @@ void pump(listener_ptr self) {
     st.queue.pop_front();
     caf::actor worker = st.idle_workers.back();
     st.idle_workers.pop_back();
-    self->request(worker, caf::infinite, job_atom::value, std::move(req))
+    // A job is one body: a batch of up to 1,000 calls, each with its own
+    // 60 s bound, or one wait of at most 60 s. Past this bound the client
+    // gets 504; the worker, still busy, serves its next job after this one.
+    self->request(worker, std::chrono::minutes(5), job_atom::value, std::move(req))
         .then(
             [self, conn, worker](http::response& r) {
               auto& conns = self->state.conns;
@@ -228,9 +231,11 @@ void pump(listener_ptr self) {
               self->state.idle_workers.push_back(worker);
               pump(self);
             },
-            [self, conn, worker](caf::error&) {
+            [self, conn, worker](caf::error& e) {
+              bool late = e == caf::sec::request_timeout;
               self->send(conn, answer_atom::value,
-                         http::response{503, std::string("{\"error\":\"stopping\"}")});
+                         late ? http::response{504, std::string("{\"error\":\"timed out\"}")}
+                              : http::response{503, std::string("{\"error\":\"stopping\"}")});
               self->state.idle_workers.push_back(worker);
             });
   }

@@ -54,6 +54,8 @@ class database {
   result<std::string> query_text(const std::string& sql);
   std::string last_error() const { return sqlite3_errmsg(db_); }
   sqlite3* raw() { return db_; }
+  // Rows changed through this connection since it opened.
+  int64_t total_changes() { return sqlite3_total_changes64(db_); }
 
  private:
   explicit database(sqlite3* db) : db_(db) {}

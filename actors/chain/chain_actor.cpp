@@ -1,5 +1,6 @@
 #include "actors/chain/chain_actor.hpp"
 
+#include "crypto/assert.hpp"
 #include "crypto/thread_priority.hpp"
 #include "storage/peer_store.hpp"
 
@@ -43,13 +44,27 @@ std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs,
   return out;
 }
 
-std::string run_read(chain_store& store, const chain_read& fn) {
+caf::error run_read(chain_store& store, const chain_read& fn) {
+  int64_t changes = store.db().total_changes();
   try {
-    return fn(store);
+    fn(store);
   } catch (const std::exception& e) {
     spdlog::error("a query on the chain store failed: {}", e.what());
-    return std::string("error: ") + e.what();
+    return make_error(errc::query_failed, e.what());
   }
+  // A read that wrote would bypass the chain actor's ordering of writes
+  // (and on the reader's connection it could not: that one is read-only).
+  TC_ASSERT(store.db().total_changes() == changes);
+  return caf::error{};
+}
+
+caf::error run_write(chain_store& store, const chain_write& fn) {
+  try {
+    if (auto s = fn(store); !s) return make_error(errc::store_failed, s.error_message());
+  } catch (const std::exception& e) {
+    return make_error(errc::store_failed, e.what());
+  }
+  return caf::error{};
 }
 
 namespace {
@@ -66,7 +81,7 @@ caf::result<T> answer(chain_reader_ctl_actor::stateful_pointer<chain_reader_stat
     return std::move(*r);
   }
   if (st.held.size() >= chain_reader_state::max_held)
-    return caf::make_error(caf::sec::runtime_error, "the chain reader is paused and full");
+    return make_error(errc::busy, "the chain reader is paused and its hold queue is full");
   auto rp = self->template make_response_promise<T>();
   st.held.push_back([rp, fn]() mutable {
     caf::expected<T> r = fn();
@@ -90,7 +105,7 @@ chain_reader_ctl_actor::behavior_type chain_reader_impl(
     auto s = cs.begin_snapshot();
     if (!s) {
       cs.end_snapshot();
-      return caf::make_error(caf::sec::runtime_error, "chain unavailable: " + s.error_message());
+      return make_error(errc::unavailable, "chain unavailable: " + s.error_message());
     }
     auto out = fn(cs);
     cs.end_snapshot();
@@ -103,8 +118,16 @@ chain_reader_ctl_actor::behavior_type chain_reader_impl(
         });
       },
       [=](read_atom, const chain_read& fn) {
-        return answer<std::string>(
-            self, [=] { return snapshot([&](chain_store& cs) { return run_read(cs, fn); }); });
+        return answer<bool>(self, [=]() -> caf::expected<bool> {
+          caf::error failed;
+          auto r = snapshot([&](chain_store& cs) {
+            failed = run_read(cs, fn);
+            return true;
+          });
+          if (!r) return std::move(r.error());
+          if (failed) return failed;
+          return true;
+        });
       },
       [=](tip_atom) {
         return answer<chain_tip>(self, [=] {
@@ -141,7 +164,7 @@ void maybe_checkpoint(chain_actor::stateful_pointer<chain_actor_state> self) {
   // what its snapshots kept back, and the restart.
   (void)st.store->checkpoint_wal(chain_store::checkpoint_mode::passive);
   st.checkpointing = true;
-  self->request(st.reader, caf::infinite, pause_atom::value)
+  self->request(st.reader, wait_bound::query, pause_atom::value)
       .then(
           [self, run](bool) {
             run();
@@ -193,14 +216,20 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
       [self](prepare_atom, const tx_batch& txs, const std::vector<hash256>& ids) {
         return prepare_txs(*self->state.store, txs, ids);
       },
-      [self](persist_atom, const std::string& key, const bytes& value) {
-        return self->state.store->put_state(key, value).ok();
+      [self](persist_atom, const std::string& key, const bytes& value) -> caf::result<bool> {
+        if (auto s = self->state.store->put_state(key, value); !s)
+          return make_error(errc::store_failed, key + ": " + s.error_message());
+        return true;
       },
-      [self](read_atom, const chain_read& fn) -> std::string {
+      [self](read_atom, const chain_read& fn) -> caf::result<bool> {
         trace(self->state.tracer, "reader", "chain", "read");
-        // Callers (RPC, the peer manager's book keeping) handle their own
-        // errors; run_read is the backstop.
-        return run_read(*self->state.store, fn);
+        if (auto e = run_read(*self->state.store, fn)) return e;
+        return true;
+      },
+      [self](write_atom, const chain_write& fn) -> caf::result<bool> {
+        trace(self->state.tracer, "peers", "chain", "write");
+        if (auto e = run_write(*self->state.store, fn)) return e;
+        return true;
       },
       [self](vset_atom, uint64_t height) { return self->state.store->validators_at(height); },
       [self](reward_atom, uint64_t height, amount fees, const pubkey& proposer) {
@@ -216,7 +245,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
           ids.push_back(txid(*t));
         }
         auto sel = self->state.store->select_valid(list, ids);
-        if (!sel) return caf::make_error(caf::sec::runtime_error, sel.error_message());
+        if (!sel) return make_error(errc::query_failed, sel.error_message());
         return std::move(*sel);
       },
       [self](blocks_atom, uint64_t from, uint32_t count, uint64_t max_bytes) {

@@ -41,9 +41,12 @@ struct chain_reader_state {
 std::vector<prepared_tx> prepare_txs(chain_store& store, const tx_batch& txs,
                                      const std::vector<hash256>& ids);
 
-// A read-only query on `store`; an exception becomes an "error: ..." answer,
-// since one escaping a handler would kill the actor that owns the store.
-std::string run_read(chain_store& store, const chain_read& fn);
+// A read-only query on `store`: an exception becomes errc::query_failed
+// (one escaping a handler would kill the actor that owns the store).
+caf::error run_read(chain_store& store, const chain_read& fn);
+// A write of node state: a failed status or an exception becomes
+// errc::store_failed.
+caf::error run_write(chain_store& store, const chain_write& fn);
 
 // A reader store (chain_store::open_reader) answering read-only questions
 // on its own thread, each from one read snapshot.

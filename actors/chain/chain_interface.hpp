@@ -25,8 +25,16 @@ struct prepared_tx {
   std::vector<tx_output> spent;
   bool needs_full_check = false;  // registrations: signatures checked by the chain itself
 };
-// A read-only query run on the chain actor's thread (RPC lookups).
-using chain_read = std::function<std::string(chain_store&)>;
+// A read-only query on the store, run on the reader's (or the chain
+// actor's) thread; it hands its answer over through state it co-owns with
+// the asker (the reply orders the write before the asker's read). It must
+// not write: the chain actor checks that SQLite counted no change. A throw
+// answers errc::query_failed.
+using chain_read = std::function<void(chain_store&)>;
+// A write of node state that is not the chain (bans, the address book):
+// only the chain actor, the database's one writer, runs it. A failed
+// status answers errc::store_failed.
+using chain_write = std::function<status(chain_store&)>;
 
 using connect_atom = caf::atom_constant<caf::atom("connect")>;
 using validate_atom = caf::atom_constant<caf::atom("validate")>;
@@ -34,6 +42,7 @@ using tip_atom = caf::atom_constant<caf::atom("tip")>;
 using prepare_atom = caf::atom_constant<caf::atom("prepare")>;
 using persist_atom = caf::atom_constant<caf::atom("persist")>;
 using read_atom = caf::atom_constant<caf::atom("read")>;
+using write_atom = caf::atom_constant<caf::atom("write")>;
 using vset_atom = caf::atom_constant<caf::atom("vset")>;
 using reward_atom = caf::atom_constant<caf::atom("reward")>;
 using filter_atom = caf::atom_constant<caf::atom("filter")>;
@@ -45,9 +54,12 @@ using chain_actor = caf::typed_actor<
     caf::replies_to<validate_atom, block_ptr, verified_ptr>::with<std::string>,
     caf::replies_to<tip_atom>::with<chain_tip>,
     caf::replies_to<prepare_atom, tx_batch, std::vector<hash256>>::with<std::vector<prepared_tx>>,
-    // Durably store a key/value of node state (the consensus signed record).
+    // Durably store a key/value of node state (the consensus signed record);
+    // true, or errc::store_failed.
     caf::replies_to<persist_atom, std::string, bytes>::with<bool>,
-    caf::replies_to<read_atom, chain_read>::with<std::string>,
+    // Reads answer true once the query ran, writes true once stored.
+    caf::replies_to<read_atom, chain_read>::with<bool>,
+    caf::replies_to<write_atom, chain_write>::with<bool>,
     // Active masternodes for a height.
     caf::replies_to<vset_atom, uint64_t>::with<std::vector<masternode>>,
     // Reward outputs for a block at `height` with `fees` and `proposer`.
@@ -65,8 +77,7 @@ using chain_actor = caf::typed_actor<
 // actor itself. The RPC server and admission ask it; writers never do.
 using chain_reader_actor = caf::typed_actor<
     caf::replies_to<prepare_atom, tx_batch, std::vector<hash256>>::with<std::vector<prepared_tx>>,
-    caf::replies_to<read_atom, chain_read>::with<std::string>,
-    caf::replies_to<tip_atom>::with<chain_tip>>;
+    caf::replies_to<read_atom, chain_read>::with<bool>, caf::replies_to<tip_atom>::with<chain_tip>>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 // The reader as its owner (the chain actor) sees it: `pause` replies once no
@@ -81,5 +92,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::prepared_tx>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_tip)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::prepared_tx)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_write)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::masternode>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_selection)

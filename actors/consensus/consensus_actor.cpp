@@ -46,13 +46,18 @@ void halt_on_fork(self_ptr self, const fork_evidence& ev) {
       "chain. Certificate A: {}. Certificate B: {}. The evidence is stored in the database "
       "(getforkevidence, timed --show-fork-evidence).",
       ev.a.height, describe(ev.a), describe(ev.b));
-  self->request<caf::message_priority::high>(st.chain, caf::infinite, persist_atom::value,
+  auto linger = [self] {
+    self->delayed_send(self, std::chrono::milliseconds(self->state.fork_linger_ms),
+                       halt_atom::value);
+  };
+  self->request<caf::message_priority::high>(st.chain, wait_bound::pipeline, persist_atom::value,
                                              std::string("fork_evidence"), encode_fork_evidence(ev))
-      .then([self](bool ok) {
-        if (!ok) spdlog::critical("cannot store the fork evidence; it is in this log only");
-        self->delayed_send(self, std::chrono::milliseconds(self->state.fork_linger_ms),
-                           halt_atom::value);
-      });
+      .then([linger](bool) { linger(); },
+            [linger](caf::error& e) {
+              spdlog::critical("cannot store the fork evidence ({}); it is in this log only",
+                               error_text(e));
+              linger();
+            });
 }
 
 sync_verdict verdict(consensus::apply_result r, std::string why = {}) {
@@ -62,8 +67,8 @@ sync_verdict verdict(consensus::apply_result r, std::string why = {}) {
 void start_next(self_ptr self, uint64_t height, uint64_t delay_ms) {
   trace(self->state.tracer, "consensus", "chain", "validator-set", height);
   self->state.height_ready = false;
-  self->request<caf::message_priority::high>(self->state.chain, caf::infinite, vset_atom::value,
-                                             height)
+  self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
+                                             vset_atom::value, height)
       .then([=](const std::vector<masternode>& active) {
         run(self, self->state.core->start_height(height, validator_set::from_masternodes(active),
                                                  delay_ms));
@@ -104,7 +109,7 @@ void with_verified(self_ptr self, const block_ptr& blk, Next next) {
   std::vector<hash256> wtxids;
   for (size_t i = 1; i < blk->txs.size(); ++i) wtxids.push_back(wtxid(blk->txs[i]));
   trace(self->state.tracer, "consensus", "mempool", "verified", blk->header.height);
-  self->request<caf::message_priority::high>(self->state.mempool, caf::infinite,
+  self->request<caf::message_priority::high>(self->state.mempool, wait_bound::pipeline,
                                              verified_atom::value, wtxids)
       .then(next);
 }
@@ -116,7 +121,7 @@ void commit(self_ptr self, const decided& d) {
   auto connect = [=](const verified_ptr& verified) mutable {
     trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
           short_hash(block_hash(blk->header)));
-    self->request<caf::message_priority::high>(self->state.chain, caf::infinite,
+    self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
                                                connect_atom::value, blk, cert, verified)
         .then([=](const std::string& err) mutable {
           auto& st = self->state;
@@ -171,6 +176,23 @@ void commit(self_ptr self, const decided& d) {
 // What the actor does with each of the core's actions. One overload per
 // action type (visit_action): each returns false when the rest of the batch
 // waits for an answer (the persisted record), true to go on.
+// The mempool answers once it holds a tx; a question from a height long
+// past may be answered false (the mempool keeps a few).
+void await_txs_of(self_ptr self, uint64_t h) {
+  self->request(self->state.mempool, wait_bound::pipeline, await_txs_atom::value)
+      .then(
+          [=](bool available) {
+            if (available) run(self, self->state.core->on_txs_available(h));
+          },
+          [=](caf::error& e) {
+            // An idle chain waits longer than any bound: ask again while
+            // this height still waits. Any other error: the mempool is gone
+            // (shutdown).
+            if (e == caf::sec::request_timeout && self->state.core->height() == h)
+              await_txs_of(self, h);
+          });
+}
+
 struct action_runner {
   self_ptr self;
   actions& acts;
@@ -193,19 +215,21 @@ struct action_runner {
     auto self = this->self;
     auto rest = acts;
     size_t next = i + 1;
-    self->request<caf::message_priority::high>(st.chain, caf::infinite, persist_atom::value,
+    self->request<caf::message_priority::high>(st.chain, wait_bound::pipeline, persist_atom::value,
                                                std::string("last_signed"),
                                                encode_signed_record(rec))
-        .await([=](bool ok) {
-          if (!ok) {
-            spdlog::critical("cannot persist the signed-vote record; stopping to stay safe");
-            // A failure, not a clean stop: the node exits 1, so a service
-            // manager sees it failed (user_shutdown exited 0).
-            return self->quit(caf::make_error(caf::sec::runtime_error));
-          }
-          self->state.durable_record = rec;
-          run(self, rest, next);
-        });
+        .await(
+            [=](bool) {
+              self->state.durable_record = rec;
+              run(self, rest, next);
+            },
+            [=](caf::error& e) {
+              spdlog::critical("cannot persist the signed-vote record ({}); stopping to stay safe",
+                               error_text(e));
+              // A failure, not a clean stop: the node exits 1, so a service
+              // manager sees it failed (user_shutdown exited 0).
+              self->quit(std::move(e));
+            });
     return false;
   }
 
@@ -245,7 +269,7 @@ struct action_runner {
     uint64_t h = x.height;
     uint32_t r = x.round;
     trace(self->state.tracer, "consensus", "producer", "build", h, r);
-    self->request<caf::message_priority::high>(self->state.producer, caf::infinite,
+    self->request<caf::message_priority::high>(self->state.producer, wait_bound::pipeline,
                                                build_atom::value, h, r, self->state.signer->key())
         .then([=](const block_ptr& blk) {
           self->state.last_checked = blk;  // the producer had the chain validate it
@@ -261,7 +285,7 @@ struct action_runner {
     trace(self->state.tracer, "consensus", "chain", "validate", blk->header.height, 0,
           short_hash(h));
     with_verified(self, blk, [=](const verified_ptr& verified) {
-      self->request<caf::message_priority::high>(self->state.chain, caf::infinite,
+      self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
                                                  validate_atom::value, blk, verified)
           .then([=](const std::string& err) {
             if (!err.empty())
@@ -295,17 +319,8 @@ struct action_runner {
   }
 
   bool operator()(const await_txs& x) {
-    auto self = this->self;
-    // The mempool answers once it holds a tx; a question from a height
-    // long past may be answered false (the mempool keeps a few).
-    uint64_t h = x.height;
-    trace(self->state.tracer, "consensus", "mempool", "await-txs", h);
-    self->request(self->state.mempool, caf::infinite, await_txs_atom::value)
-        .then(
-            [=](bool available) {
-              if (available) run(self, self->state.core->on_txs_available(h));
-            },
-            [](caf::error&) {});  // mempool gone (shutdown)
+    trace(self->state.tracer, "consensus", "mempool", "await-txs", x.height);
+    await_txs_of(self, x.height);
     return true;
   }
 
@@ -358,26 +373,32 @@ caf::result<sync_verdict> check_peer_fork(self_ptr self, const block_cert_ptr& b
   chain_read read_ours = [ours, h](chain_store& cs) {
     auto c = cs.get_certificate(h);
     if (c) *ours = std::move(c).value();
-    return std::string();
   };
-  self->request(st.chain, caf::infinite, read_atom::value, read_ours)
-      .then([=](const std::string&) mutable {
-        self->request(self->state.chain, caf::infinite, vset_atom::value, h)
-            .then([=](const std::vector<masternode>& active) mutable {
-              auto& st = self->state;
-              auto ok = verify_certificate(st.domain, theirs,
-                                           validator_set::from_masternodes(active), *st.verifier);
-              if (!ok) {
-                rp.deliver(verdict(
-                    consensus::apply_result::invalid,
-                    "certificate at height " + std::to_string(h) + ": " + ok.error_message()));
-                return;
-              }
-              if (*ours && conflicting(**ours, theirs))
-                halt_on_fork(self, fork_evidence{**ours, theirs});
-              rp.deliver(verdict(consensus::apply_result::ok));
-            });
-      });
+  auto unanswered = [rp](caf::error& e) mutable {
+    rp.deliver(verdict(consensus::apply_result::retry, error_text(e)));
+  };
+  self->request(st.chain, wait_bound::pipeline, read_atom::value, read_ours)
+      .then(
+          [=](bool) mutable {
+            self->request(self->state.chain, wait_bound::pipeline, vset_atom::value, h)
+                .then(
+                    [=](const std::vector<masternode>& active) mutable {
+                      auto& st = self->state;
+                      auto ok = verify_certificate(
+                          st.domain, theirs, validator_set::from_masternodes(active), *st.verifier);
+                      if (!ok) {
+                        rp.deliver(verdict(consensus::apply_result::invalid,
+                                           "certificate at height " + std::to_string(h) + ": " +
+                                               ok.error_message()));
+                        return;
+                      }
+                      if (*ours && conflicting(**ours, theirs))
+                        halt_on_fork(self, fork_evidence{**ours, theirs});
+                      rp.deliver(verdict(consensus::apply_result::ok));
+                    },
+                    unanswered);
+          },
+          unanswered);
   return rp;
 }
 
@@ -408,7 +429,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
                                    setup.persisted);
   return {
       [self](start_atom) {
-        self->request<caf::message_priority::high>(self->state.chain, caf::infinite,
+        self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
                                                    tip_atom::value)
             .then([=](const chain_tip& t) { start_next(self, t.height + 1, 0); });
       },

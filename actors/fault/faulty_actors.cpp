@@ -234,7 +234,7 @@ producer_actor::behavior_type faulty_producer(producer_ptr self, producer_actor 
   return {
       [self](build_atom, uint64_t h, uint32_t r, const pubkey& proposer) -> caf::result<block_ptr> {
         auto rp = self->make_response_promise<block_ptr>();
-        self->request(self->state.inner, caf::infinite, build_atom::value, h, r, proposer)
+        self->request(self->state.inner, wait_bound::pipeline, build_atom::value, h, r, proposer)
             .then([=](const block_ptr& honest) mutable {
               auto& st = self->state;
               if (!st.ctx.on()) {
@@ -325,30 +325,33 @@ void poison_tick(caf::event_based_actor* self, peer_manager_actor peers, chain_a
       auto it = cs.masternodes().find(k);
       if (it != cs.masternodes().end() && !it->second.removed_height) found->live.insert(k);
     }
-    return std::string();
   };
-  self->request(chain, caf::infinite, read_atom::value, look).then([=](const std::string&) {
-    std::vector<funding> fresh;
-    for (const auto& [o, u] : found->utxos)
-      if (!ps->used.count(o) && u.out.value > 2 * ctx.min_tx_fee) fresh.push_back({o, u.out});
-    if (fresh.size() < 2) return;
-    ps->used.insert(fresh[0].first);
-    ps->used.insert(fresh[1].first);
-    const secret_key* op = nullptr;
-    for (const auto& k : ps->keys)
-      if (found->live.count(k.public_key())) op = &k;
-    bool registering = op == nullptr;
-    if (registering) {
-      if (ps->keys.size() >= 4) ps->keys.erase(ps->keys.begin());  // never made it: let go
-      ps->keys.push_back(random_key(ps->rng));
-      op = &ps->keys.back();
-    }
-    auto pair =
-        poison_pair(ctx.domain, *ctx.wallet, fresh[0], fresh[1], ctx.min_tx_fee, *op, registering);
-    self->send(peers, relay_atom::value,
-               tx_batch{std::make_shared<const transaction>(pair.first),
-                        std::make_shared<const transaction>(pair.second)});
-  });
+  self->request(chain, wait_bound::query, read_atom::value, look)
+      .then(
+          [=](bool) {
+            std::vector<funding> fresh;
+            for (const auto& [o, u] : found->utxos)
+              if (!ps->used.count(o) && u.out.value > 2 * ctx.min_tx_fee)
+                fresh.push_back({o, u.out});
+            if (fresh.size() < 2) return;
+            ps->used.insert(fresh[0].first);
+            ps->used.insert(fresh[1].first);
+            const secret_key* op = nullptr;
+            for (const auto& k : ps->keys)
+              if (found->live.count(k.public_key())) op = &k;
+            bool registering = op == nullptr;
+            if (registering) {
+              if (ps->keys.size() >= 4) ps->keys.erase(ps->keys.begin());  // never made it: let go
+              ps->keys.push_back(random_key(ps->rng));
+              op = &ps->keys.back();
+            }
+            auto pair = poison_pair(ctx.domain, *ctx.wallet, fresh[0], fresh[1], ctx.min_tx_fee,
+                                    *op, registering);
+            self->send(peers, relay_atom::value,
+                       tx_batch{std::make_shared<const transaction>(pair.first),
+                                std::make_shared<const transaction>(pair.second)});
+          },
+          [](caf::error&) {});  // the chain is busy or stopping: no pair this time
 }
 
 caf::behavior poisoner(caf::event_based_actor* self, peer_manager_actor peers, chain_actor chain,

@@ -7,6 +7,8 @@
 #include "messages/validation.hpp"
 #include "storage/chain_store.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace tc {
 
 verifier_actor::behavior_type verifier_impl(verifier_actor::pointer, sign_domain domain) {
@@ -80,7 +82,7 @@ void verify_prepared(self_ptr self, const tx_batch& txs, const std::vector<tx_di
       for (size_t j = 0; j < slice.size(); ++j) (*ok)[slice[j]] = j < r.size() && r[j];
       if (--*pending == 0) finish(*ok);
     };
-    self->request(st.verifiers[(st.next_verifier++) % st.verifiers.size()], caf::infinite,
+    self->request(st.verifiers[(st.next_verifier++) % st.verifiers.size()], wait_bound::query,
                   verify_atom::value, vt, ids, spent)
         .then(on_result, [=](const caf::error&) {
           for (size_t k : slice) (*unchecked)[k] = true;
@@ -128,7 +130,7 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
   uint64_t gen = st.generation;
   trace(st.tracer, "mempool", st.preparer_name, "prepare", 0, 0,
         std::to_string(cand.size()) + " txs");
-  self->request(st.preparer, caf::infinite, prepare_atom::value, to_check, ids)
+  self->request(st.preparer, wait_bound::query, prepare_atom::value, to_check, ids)
       .then(
           [=](const std::vector<prepared_tx>& preps) {
             // A verifier that failed leaves its txs unchecked, not invalid.
@@ -168,7 +170,7 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
           },
           [=](const caf::error& e) {
             for (auto& r : *results)
-              if (r.error.empty()) r.error = "chain unavailable: " + to_string(e);
+              if (r.error.empty()) r.error = "chain unavailable: " + error_text(e);
             done(*results);
           });
 }
@@ -201,16 +203,21 @@ void on_committed(self_ptr self, const block_ptr& b) {
   if (left.empty() || !registry_changed) return;
   std::vector<tx_ptr> txs;
   for (const auto& id : left) txs.push_back(st.core.find(id)->tx);
-  chain_read recheck = [txs](chain_store& cs) {
-    std::string verdict;
-    for (const auto& t : txs) verdict += cs.check_tx(*t, txid(*t), false).ok() ? '1' : '0';
-    return verdict;
+  auto still_valid = std::make_shared<std::vector<bool>>();
+  chain_read recheck = [txs, still_valid](chain_store& cs) {
+    for (const auto& t : txs) still_valid->push_back(cs.check_tx(*t, txid(*t), false).ok());
   };
-  self->request(st.chain, caf::infinite, read_atom::value, recheck)
-      .then([self, left](const std::string& verdict) {
-        for (size_t i = 0; i < left.size() && i < verdict.size(); ++i)
-          if (verdict[i] == '0') self->state.core.remove(left[i]);
-      });
+  self->request(st.chain, wait_bound::query, read_atom::value, recheck)
+      .then(
+          [self, left, still_valid](bool) {
+            for (size_t i = 0; i < left.size() && i < still_valid->size(); ++i)
+              if (!(*still_valid)[i]) self->state.core.remove(left[i]);
+          },
+          [](caf::error& e) {
+            // The pool keeps them; the producer's filter and the chain's own
+            // checks still refuse what no longer fits.
+            spdlog::warn("mempool re-check after a registry change failed: {}", error_text(e));
+          });
 }
 
 }  // namespace

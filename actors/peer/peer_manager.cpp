@@ -103,17 +103,12 @@ bool send_to(self_ptr self, uint64_t id, const frame_ptr& f,
 }
 
 // Runs `write` (a status-returning store write) on the chain actor, the
-// database's only owner; a failure is logged as "cannot store <what>".
-template <class Write>
-void store_in_chain(self_ptr self, const char* what, Write write) {
-  self->request(self->state.chain, caf::infinite, read_atom::value,
-                chain_read([write](chain_store& cs) {
-                  auto s = write(cs);
-                  return s ? std::string() : s.error_message();
-                }))
-      .then([what](const std::string& err) {
-        if (!err.empty()) spdlog::error("cannot store {}: {}", what, err);
-      });
+// database's only writer; a failure is logged as "cannot store <what>" and
+// the in-memory book goes on without it.
+void store_in_chain(self_ptr self, const char* what, chain_write write) {
+  self->request(self->state.chain, wait_bound::query, write_atom::value, std::move(write))
+      .then([](bool) {},
+            [what](caf::error& e) { spdlog::error("cannot store {}: {}", what, error_text(e)); });
 }
 
 void persist_ban(self_ptr self, const std::string& subject, const peer::ban_entry& b) {
@@ -202,7 +197,7 @@ void flush_txs(self_ptr self) {
     ++st.tx_in_flight;
     trace(st.tracer, "peers", "mempool", "submit", 0, 0,
           std::to_string(txs.size()) + " txs from peers");
-    self->request(st.mempool, caf::infinite, submit_atom::value, std::move(txs))
+    self->request(st.mempool, wait_bound::query, submit_atom::value, std::move(txs))
         .then(
             [=](const std::vector<tx_admission>& res) {
               --self->state.tx_in_flight;
@@ -259,7 +254,8 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
   if (st.book->seen(key) || !st.consensus_keys.insert(key).second) return;
   ++st.consensus_in_flight;
   trace_inbound(st.tracer, msg, from);
-  self->request<caf::message_priority::high>(st.consensus, caf::infinite, gossip_atom::value, msg)
+  self->request<caf::message_priority::high>(st.consensus, wait_bound::query, gossip_atom::value,
+                                             msg)
       .then(
           [=](const consensus::relay_decision& d) {
             --self->state.consensus_in_flight;
@@ -287,7 +283,7 @@ void check_fork(self_ptr self, uint64_t from, const std::vector<block_with_cert>
   if (list.empty()) return punish(self, from, 5, "announced a block it does not serve");
   if (!st.consensus) return;
   auto b = std::make_shared<const block_with_cert>(list[0]);
-  self->request(st.consensus, caf::infinite, forkcheck_atom::value, b)
+  self->request(st.consensus, wait_bound::query, forkcheck_atom::value, b)
       .then(
           [=](const sync_verdict& v) {
             if (v.result == static_cast<uint8_t>(peer::apply_result::invalid))
@@ -350,7 +346,8 @@ void serve_blocks(self_ptr self, uint64_t from, uint64_t height, uint32_t count)
     self->state.budget.settle(from, max_blocks_bytes, 0);
   };
   if (!st.reader) {
-    self->request(st.chain, caf::infinite, blocks_atom::value, height, count, max_blocks_bytes)
+    self->request(st.chain, wait_bound::pipeline, blocks_atom::value, height, count,
+                  max_blocks_bytes)
         .then(
             [=](std::vector<block_with_cert>& list) {
               done(frame_of(peer::blocks{std::move(list)}));
@@ -359,12 +356,11 @@ void serve_blocks(self_ptr self, uint64_t from, uint64_t height, uint32_t count)
     return;
   }
   auto out = std::make_shared<frame_ptr>();
-  self->request(st.reader, caf::infinite, read_atom::value,
+  self->request(st.reader, wait_bound::query, read_atom::value,
                 chain_read([out, height, count](chain_store& cs) {
                   *out = frame_of(peer::blocks{load_blocks(cs, height, count, max_blocks_bytes)});
-                  return std::string();
                 }))
-      .then([=](const std::string&) { done(*out); }, failed);
+      .then([=](bool) { done(*out); }, failed);
 }
 
 void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
@@ -461,23 +457,29 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
 void restore_book(self_ptr self, size_t seeds) {
   auto& st = self->state;
   auto loaded = std::make_shared<std::pair<std::vector<stored_ban>, std::vector<stored_peer>>>();
-  self->request(st.chain, caf::infinite, read_atom::value, chain_read([loaded](chain_store& cs) {
-                  loaded->first = load_bans(cs);
-                  loaded->second = load_peers(cs, 2'000);
-                  return std::string();
-                }))
-      .then([=](const std::string&) {
-        auto& st = self->state;
-        uint64_t now = st.now_ms();
-        for (auto& b : loaded->first)
-          if (b.until_ms == 0 || b.until_ms > now)
-            st.book->restore_ban(b.subject, peer::ban_entry{b.until_ms, b.level, b.reason});
-        for (auto& p : loaded->second)
-          st.book->restore_address(p.addr, p.key, p.last_seen_ms, p.failures, now);
-        spdlog::info("peer book: {} addresses, {} bans, {} seed addresses",
-                     st.book->addresses().size(), st.book->bans().size(), seeds);
-        dial_more(self);
-      });
+  chain_read load = [loaded](chain_store& cs) {
+    loaded->first = load_bans(cs);
+    loaded->second = load_peers(cs, 2'000);
+  };
+  self->request(st.chain, wait_bound::query, read_atom::value, std::move(load))
+      .then(
+          [=](bool) {
+            auto& st = self->state;
+            uint64_t now = st.now_ms();
+            for (auto& b : loaded->first)
+              if (b.until_ms == 0 || b.until_ms > now)
+                st.book->restore_ban(b.subject, peer::ban_entry{b.until_ms, b.level, b.reason});
+            for (auto& p : loaded->second)
+              st.book->restore_address(p.addr, p.key, p.last_seen_ms, p.failures, now);
+            spdlog::info("peer book: {} addresses, {} bans, {} seed addresses",
+                         st.book->addresses().size(), st.book->bans().size(), seeds);
+            dial_more(self);
+          },
+          [=](caf::error& e) {
+            // The node runs on with an empty book: seeds and addnode still dial.
+            spdlog::error("cannot load the peer book: {}", error_text(e));
+            dial_more(self);
+          });
 }
 
 // A session's socket is open: admission (inbound), then the handshake.

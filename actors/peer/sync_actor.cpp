@@ -19,15 +19,22 @@ void run(self_ptr self, peer::sync_actions acts) {
                  std::make_shared<const peer::message>(peer::get_blocks{r->from, r->count}));
     } else if (auto* b = std::get_if<peer::apply_block>(&a)) {
       uint64_t h = b->blk->cert.height;
-      self->request(st.consensus, caf::infinite, sync_atom::value, b->blk)
-          .then([=](const sync_verdict& v) {
-            auto r = static_cast<peer::apply_result>(v.result);
-            if (r == peer::apply_result::invalid)
-              spdlog::warn("sync: block {} from peer is invalid: {}", h, v.why);
-            else if (r == peer::apply_result::retry)
-              spdlog::debug("sync: block {} not applied yet: {}", h, v.why);
-            run(self, self->state.core->on_applied(h, r, v.why, self->state.now_ms()));
-          });
+      self->request(st.consensus, wait_bound::query, sync_atom::value, b->blk)
+          .then(
+              [=](const sync_verdict& v) {
+                auto r = static_cast<peer::apply_result>(v.result);
+                if (r == peer::apply_result::invalid)
+                  spdlog::warn("sync: block {} from peer is invalid: {}", h, v.why);
+                else if (r == peer::apply_result::retry)
+                  spdlog::debug("sync: block {} not applied yet: {}", h, v.why);
+                run(self, self->state.core->on_applied(h, r, v.why, self->state.now_ms()));
+              },
+              [=](caf::error& e) {
+                // Consensus busy past the bound, or stopping: not the peer's
+                // fault; the block is asked for again.
+                run(self, self->state.core->on_applied(h, peer::apply_result::retry, error_text(e),
+                                                       self->state.now_ms()));
+              });
     } else if (auto* p = std::get_if<peer::punish_peer>(&a)) {
       self->send(st.mgr, punish_atom::value, p->peer, p->points, p->why);
     }

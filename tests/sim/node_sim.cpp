@@ -265,9 +265,8 @@ void world::start_node(sim_node& n) {
   n.up = true;
   sim_node* np = &n;
   probe([np](caf::event_based_actor* self) {
-    self->request(np->sup, caf::infinite, caf::get_atom::value).then([np](const node_handles& h) {
-      np->h = h;
-    });
+    self->request(np->sup, wait_bound::query, caf::get_atom::value)
+        .then([np](const node_handles& h) { np->h = h; });
   });
 }
 
@@ -276,13 +275,14 @@ void world::crash_node(sim_node& n) {
   sim_node* np = &n;
   // What the node has finalized: it must still be there after the restart.
   probe([np, this](caf::event_based_actor* self) {
-    self->request(np->h.chain, caf::infinite, tip_atom::value).then([np, this](const chain_tip& t) {
-      np->finalized_before_crash = std::make_pair(t.height, t.hash);
-      caf::anon_send_exit(np->sup, caf::exit_reason::kill);
-      np->up = false;
-      np->h = node_handles{};
-      ++crashes_;
-    });
+    self->request(np->h.chain, wait_bound::query, tip_atom::value)
+        .then([np, this](const chain_tip& t) {
+          np->finalized_before_crash = std::make_pair(t.height, t.hash);
+          caf::anon_send_exit(np->sup, caf::exit_reason::kill);
+          np->up = false;
+          np->h = node_handles{};
+          ++crashes_;
+        });
   });
 }
 
@@ -301,16 +301,15 @@ void world::load_tick() {
   for (const auto& k : cb_.owners) owners->push_back(k.public_key());
   auto spendable = std::make_shared<std::vector<std::pair<outpoint, utxo_entry>>>();
   probe([=](caf::event_based_actor* self) {
-    self->request(n->h.chain, caf::infinite, read_atom::value,
+    self->request(n->h.chain, wait_bound::query, read_atom::value,
                   chain_read([owners, spendable](chain_store& cs) {
                     auto locked = locked_collateral(cs.masternodes(), cs.tip().height + 1,
                                                     cs.params().validator_set_delay);
                     for (const auto& o : *owners)
                       for (auto& u : cs.utxos_of(o, 64))
                         if (!locked.count(u.first)) spendable->push_back(u);
-                    return std::string();
                   }))
-        .then([=](const std::string&) {
+        .then([=](bool) {
           if (!n->up) return;
           // Never spend an outpoint twice, even one this node's (possibly
           // lagging) view shows unspent: a client double spend is not the
@@ -329,7 +328,7 @@ void world::load_tick() {
                                     {{part, to}, {rest - part, e.out.owner}})));
           }
           sent_ += batch.size();
-          self->request(n->h.mempool, caf::infinite, submit_atom::value, batch)
+          self->request(n->h.mempool, wait_bound::query, submit_atom::value, batch)
               .then([=](const std::vector<tx_admission>& res) {
                 tx_batch accepted;
                 for (size_t i = 0; i < res.size() && i < batch.size(); ++i)
@@ -361,9 +360,9 @@ void world::sample_tick() {
     if (!n.up || !n.h.mempool) continue;
     sim_node* np = &n;
     probe([np, this](caf::event_based_actor* self) {
-      self->request(np->h.mempool, caf::infinite, info_atom::value)
+      self->request(np->h.mempool, wait_bound::query, info_atom::value)
           .then([this](const mempool_info& m) { max_mempool_ = std::max(max_mempool_, m.size); });
-      self->request(np->h.chain, caf::infinite, tip_atom::value).then([np](const chain_tip& t) {
+      self->request(np->h.chain, wait_bound::query, tip_atom::value).then([np](const chain_tip& t) {
         np->tip_height = t.height;
       });
     });

@@ -6,14 +6,14 @@
 # acknowledged transaction must be final. Prints a summary; exit 1 on any
 # violation. Needs a build with -DTC_FAULT_INJECTION=ON (the test build).
 #
-#   bash deploy/chaos.sh [--fault NAME[=ARG]] [--faulty NODE] [--duration S] [--seed N]
+#   bash tests/functional/chaos.sh [--fault NAME[=ARG]] [--faulty NODE] [--duration S] [--seed N]
 #
 # Defaults: consensus:equivocate on node 3, 60 s of chaos, a seed from the
 # clock (printed; the same seed gives the same schedule of kills and pauses).
 # Environment: BUILD (default ./build), LOCALNET_DIR, LOCALNET_PORT, KEEP=1
 # keeps the network's directory.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 ROOT=$PWD
 FAULT=consensus:equivocate
 FAULTY=3
