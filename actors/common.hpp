@@ -15,6 +15,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "crypto/hash.hpp"
+#include "messages/encoding.hpp"
 #include "messages/peer.hpp"
 #include "messages/types.hpp"
 
@@ -53,6 +55,29 @@ using tracer_actor = caf::typed_actor<caf::reacts_to<trace_event>>;
 inline void trace(const tracer_actor& t, const char* from, const char* to, const char* kind,
                   uint64_t height = 0, uint32_t round = 0, std::string summary = {}) {
   if (t) caf::anon_send(t, trace_event{from, to, kind, height, round, std::move(summary)});
+}
+
+// The id of a proposal or vote in traces: the same on the node that sends it
+// and on every node that receives it (relayed or not), so timed-trace
+// --merge can draw the arrow between nodes. 16 hex digits of a hash over
+// what makes the message one message (a proposal: height, round, block,
+// proposer; a vote: type, height, round, target, validator).
+inline std::string trace_id(const proposal& p) {
+  byte_writer w;
+  w.u64(p.height);
+  w.u32(p.round);
+  w.fixed(byte_view(block_hash(p.blk->header).v));
+  w.fixed(byte_view(p.proposer.v));
+  return tagged_hash("TimeCoin/trace-id", w.data()).hex().substr(0, 16);
+}
+inline std::string trace_id(const vote& v) {
+  byte_writer w;
+  w.u8(static_cast<uint8_t>(v.type));
+  w.u64(v.height);
+  w.u32(v.round);
+  w.fixed(byte_view(v.block_hash.v));
+  w.fixed(byte_view(v.validator.v));
+  return tagged_hash("TimeCoin/trace-id", w.data()).hex().substr(0, 16);
 }
 
 // ---- errors between actors ----

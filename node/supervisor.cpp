@@ -230,15 +230,21 @@ void install_handlers(caf::event_based_actor* self) {
       [](caf::error& e) { spdlog::debug("status line skipped: {}", caf::to_string(e)); });
 }
 
+// The actors that record what they send (peers and sync: null with P2P off).
+struct traced_actors {
+  chain_actor chain;
+  mempool_actor mempool;
+  producer_actor producer;
+  consensus_actor consensus;
+  peer_manager_actor peers;
+  sync_actor sync;
+};
+
 // Switches tracing on or off: a tracer actor exists only while it is on,
 // and every traced actor is handed its handle (or a null one).
 std::function<void(bool)> trace_switch(caf::event_based_actor* self, const node_config& cfg,
                                        std::function<uint64_t()> now_us,
-                                       std::shared_ptr<tracer_actor> tracer,
-                                       const chain_actor& chain, const mempool_actor& mempool,
-                                       const producer_actor& producer,
-                                       const consensus_actor& consensus,
-                                       const peer_manager_actor& peers) {
+                                       std::shared_ptr<tracer_actor> tracer, traced_actors a) {
   return [=](bool on) {
     if (on && !*tracer) {
       *tracer = self->spawn<caf::linked>(tracer_impl, cfg.path_in_datadir(cfg.trace_file),
@@ -248,11 +254,12 @@ std::function<void(bool)> trace_switch(caf::event_based_actor* self, const node_
       self->send_exit(*tracer, caf::exit_reason::user_shutdown);
       *tracer = tracer_actor{};
     }
-    self->send(chain, trace_atom::value, *tracer);
-    self->send(mempool, trace_atom::value, *tracer);
-    self->send(producer, trace_atom::value, *tracer);
-    self->send(consensus, trace_atom::value, *tracer);
-    if (peers) self->send(peers, trace_atom::value, *tracer);  // inbound peer traffic
+    self->send(a.chain, trace_atom::value, *tracer);
+    self->send(a.mempool, trace_atom::value, *tracer);
+    self->send(a.producer, trace_atom::value, *tracer);
+    self->send(a.consensus, trace_atom::value, *tracer);
+    if (a.peers) self->send(a.peers, trace_atom::value, *tracer);  // inbound peer traffic
+    if (a.sync) self->send(a.sync, trace_atom::value, *tracer);
   };
 }
 
@@ -330,8 +337,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
                                    std::shared_ptr<rpc_server>(std::move(server).value()));
   }
   auto tracer = std::make_shared<tracer_actor>();
-  auto set_trace =
-      trace_switch(self, cfg, s.now_us, tracer, chain, mempool, producer, consensus, peers);
+  auto set_trace = trace_switch(self, cfg, s.now_us, tracer,
+                                traced_actors{chain, mempool, producer, consensus, peers, sync});
   if (cfg.trace_enabled) set_trace(true);
   self->send(consensus, start_atom::value);
   install_handlers(self);

@@ -235,8 +235,9 @@ struct action_runner {
 
   bool operator()(const broadcast_proposal& x) {
     auto& st = self->state;
-    trace(st.tracer, "consensus", "peers", "proposal", x.p.height, x.p.round,
-          short_hash(block_hash(x.p.blk->header)));
+    if (st.tracer)
+      trace(st.tracer, "consensus", "peers", "proposal", x.p.height, x.p.round,
+            short_hash(block_hash(x.p.blk->header)) + " id=" + trace_id(x.p));
     spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x.p.blk->header)),
                  x.p.height);
     if (st.peers)
@@ -248,7 +249,9 @@ struct action_runner {
     auto& st = self->state;
     const char* kind = x.v.type == vote_type::prevote ? "prevote" : "precommit";
     std::string target = x.v.is_nil() ? "nil" : short_hash(x.v.block_hash);
-    trace(st.tracer, "consensus", "peers", kind, x.v.height, x.v.round, target);
+    if (st.tracer)
+      trace(st.tracer, "consensus", "peers", kind, x.v.height, x.v.round,
+            target + " id=" + trace_id(x.v));
     spdlog::debug("{} h={} r={} {}", kind, x.v.height, x.v.round, target);
     if (st.peers)
       self->send(st.peers, bcast_atom::value,

@@ -9,6 +9,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstring>
+
 namespace tc {
 
 verifier_actor::behavior_type verifier_impl(verifier_actor::pointer, sign_domain domain) {
@@ -220,6 +222,14 @@ void on_committed(self_ptr self, const block_ptr& b) {
           });
 }
 
+// Whether the message being handled came from the peer manager (it names
+// itself "peers", manager_state::name).
+bool from_peer_manager(self_ptr self) {
+  const auto& s = self->current_sender();
+  auto* a = s ? dynamic_cast<const caf::monitorable_actor*>(s->get()) : nullptr;
+  return a && std::strcmp(a->name(), "peers") == 0;
+}
+
 }  // namespace
 
 mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits limits,
@@ -237,8 +247,11 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
                                : self->spawn<caf::linked>(verifier_impl, domain));
   return {
       [self](submit_atom, const tx_batch& txs) -> caf::result<verdicts> {
-        trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0,
-              std::to_string(txs.size()) + " txs");
+        // The peer manager records its own submits (peers -> mempool); the
+        // RPC's workers record nothing, so their submits are recorded here.
+        if (self->state.tracer && !from_peer_manager(self))
+          trace(self->state.tracer, "rpc", "mempool", "submit", 0, 0,
+                std::to_string(txs.size()) + " txs");
         auto rp = self->make_response_promise<verdicts>();
         admit(self, txs, true, [self, rp](verdicts v) mutable {
           auto& st = self->state;

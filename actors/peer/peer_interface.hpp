@@ -23,7 +23,7 @@ using sync_actor = tip_listener_actor::extend<
     caf::reacts_to<peertip_atom, uint64_t, uint64_t>,  // peer id, its height
     caf::reacts_to<gone_atom, uint64_t>,
     caf::reacts_to<blocks_atom, uint64_t, std::vector<block_with_cert>>, caf::reacts_to<tick_atom>,
-    caf::replies_to<status_atom>::with<sync_status>>;
+    caf::replies_to<status_atom>::with<sync_status>, caf::reacts_to<trace_atom, tracer_actor>>;
 
 // ---- peer manager and sessions ----
 // A session (one CAF io broker per connection, untyped) reports to the

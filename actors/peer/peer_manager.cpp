@@ -226,15 +226,19 @@ void flush_txs(self_ptr self) {
 // stale message is not amplified, and its sender is blamed when no honest
 // node could have passed it on.
 // Inbound traffic in the trace: what a peer's message became between actors.
+// The id (trace_id) is the sender's too: timed-trace --merge joins the two.
 void trace_inbound(const tracer_actor& t, const proposal& p, uint64_t from) {
+  if (!t) return;
   trace(t, "peers", "consensus", "proposal", p.height, p.round,
-        block_hash(p.blk->header).hex().substr(0, 16) + " from peer " + std::to_string(from));
+        block_hash(p.blk->header).hex().substr(0, 16) + " from peer " + std::to_string(from) +
+            " id=" + trace_id(p));
 }
 void trace_inbound(const tracer_actor& t, const vote& v, uint64_t from) {
+  if (!t) return;
   trace(t, "peers", "consensus", v.type == vote_type::prevote ? "prevote" : "precommit", v.height,
         v.round,
         (v.is_nil() ? std::string("nil") : v.block_hash.hex().substr(0, 16)) + " from peer " +
-            std::to_string(from));
+            std::to_string(from) + " id=" + trace_id(v));
 }
 
 template <class T>

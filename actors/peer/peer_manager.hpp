@@ -39,6 +39,9 @@ struct manager_setup {
 };
 
 struct manager_state {
+  // The actor's name (CAF's stateful_actor::name): the mempool tells a peer
+  // batch from an RPC one by it when tracing.
+  static inline const char* name = "peers";
   manager_state() = default;  // never an aggregate (CAF state pitfall)
   struct session {
     caf::actor act;

@@ -13,12 +13,16 @@ void run(self_ptr self, peer::sync_actions acts) {
   auto& st = self->state;
   for (auto& a : acts) {
     if (auto* r = std::get_if<peer::request_blocks>(&a)) {
+      if (st.tracer)
+        trace(st.tracer, "sync", "peers", "getblocks", r->from, 0,
+              std::to_string(r->count) + " from peer " + std::to_string(r->peer));
       spdlog::debug("sync: asking peer {} for blocks {}..{}", r->peer, r->from,
                     r->from + r->count - 1);
       self->send(st.mgr, send_atom::value, r->peer,
                  std::make_shared<const peer::message>(peer::get_blocks{r->from, r->count}));
     } else if (auto* b = std::get_if<peer::apply_block>(&a)) {
       uint64_t h = b->blk->cert.height;
+      trace(st.tracer, "sync", "consensus", "sync", h, b->blk->cert.round);
       self->request(st.consensus, wait_bound::query, sync_atom::value, b->blk)
           .then(
               [=](const sync_verdict& v) {
@@ -36,6 +40,9 @@ void run(self_ptr self, peer::sync_actions acts) {
                                                        self->state.now_ms()));
               });
     } else if (auto* p = std::get_if<peer::punish_peer>(&a)) {
+      if (st.tracer)
+        trace(st.tracer, "sync", "peers", "punish", 0, 0,
+              "peer " + std::to_string(p->peer) + ": " + p->why);
       self->send(st.mgr, punish_atom::value, p->peer, p->points, p->why);
     }
   }
@@ -78,6 +85,7 @@ sync_actor::behavior_type sync_impl(self_ptr self, peer_manager_actor mgr,
   st.core->on_local_tip(local_height, st.now_ms());
   self->delayed_send(self, std::chrono::milliseconds(250), tick_atom::value);
   return {
+      [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
       [self](peertip_atom, uint64_t peer, uint64_t height) {
         run(self, self->state.core->on_peer_tip(peer, height, self->state.now_ms()));
         log_progress(self);

@@ -2,8 +2,8 @@
 // The sync actor: a thin shell over sync_core. Peers' tips and block
 // batches arrive from the peer manager; blocks go to consensus one at a time.
 
-#include "actors/peer/sync_core.hpp"
 #include "actors/peer/peer_interface.hpp"
+#include "actors/peer/sync_core.hpp"
 
 namespace tc {
 
@@ -15,6 +15,7 @@ struct sync_actor_state {
   std::function<uint64_t()> now_ms;
   uint64_t last_log_ms = 0, log_height = 0;
   bool was_behind = false;
+  tracer_actor tracer;
 };
 
 sync_actor::behavior_type sync_impl(sync_actor::stateful_pointer<sync_actor_state> self,

@@ -50,20 +50,40 @@ echo "$netinfo" | grep -q '"connections": 3' || fail "getnetworkinfo: expected 3
 pass "getnetworkinfo names the protocol version spoken (3) and the connections"
 
 # Inbound peer traffic is in the trace: node1 records the proposals and
-# votes that reach its consensus from the peer manager.
-cli_n 1 settrace true > /dev/null
+# votes that reach its consensus from the peer manager. All four trace, so
+# timed-trace --merge can join them into one trace with arrows between nodes.
+for i in 0 1 2 3; do cli_n "$i" settrace true > /dev/null; done
 h0=$(height 1)
 end=$((SECONDS + 20))
-until [ "$(height 1)" -ge $((h0 + 3)) ]; do
+until [ "$(height 1)" -ge $((h0 + 4)) ]; do
   [ $SECONDS -lt $end ] || node_fail "node1 stalled while tracing"
   sleep 0.2
 done
-cli_n 1 settrace false > /dev/null
+for i in 0 1 2 3; do cli_n "$i" settrace false > /dev/null; done
 flow=$("$BUILD/node/timed-trace" "$LOCALNET_DIR/node1/trace.json" --all) || fail "node1's trace is not valid trace-event JSON"
 for step in "peers -> consensus : prevote" "peers -> consensus : precommit" "consensus -> peers : prevote"; do
   echo "$flow" | grep -q "$step" || fail "node1's trace lacks '$step'"
 done
 pass "a trace shows the votes arriving from peers as well as the node's own"
+
+# One height in the merged trace: its proposal leaves the proposer and
+# reaches the three others, and their prevotes come back to the proposer.
+H=$((h0 + 2))
+links=$("$BUILD/node/timed-trace" --merge "$WORK/merged.json" --height "$H" \
+  "$LOCALNET_DIR"/node{0,1,2,3}/trace.json 2> "$WORK/merge.err") ||
+  fail "timed-trace --merge: $(cat "$WORK/merge.err")"
+grep -q '"cat":"net"' "$WORK/merged.json" || fail "the merged trace has no arrows between nodes"
+proposer=$(echo "$links" | awk '/: proposal h='"$H"' r=0 /{print $1; exit}')
+[ -n "$proposer" ] || fail "no proposal of height $H crossed between nodes: $links"
+for n in node0 node1 node2 node3; do
+  [ "$n" = "$proposer" ] && continue
+  echo "$links" | grep -q "^$proposer -> $n : proposal h=$H r=0 " ||
+    fail "height $H: the proposal from $proposer did not reach $n: $links"
+  echo "$links" | grep -q "^$n -> $proposer : prevote h=$H " ||
+    fail "height $H: no prevote from $n reached $proposer: $links"
+done
+echo "$links" | sed 's/^/  /'
+pass "a merged trace shows height $H's proposal leaving $proposer for the other three and their prevotes coming back"
 
 DEST=$("$CLI" keygen --out "$WORK/dest.key")
 TXID=$(cli_n 0 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 7 --wait 2>/dev/null) ||
