@@ -394,6 +394,9 @@ void core::add_vote(const vote& v, bool verified, actions& out) {
     t.by_validator[*idx].push_back(v);
     t.power_by_hash[v.block_hash] += power;
     t.power += power;
+    // One count per validator: no tally exceeds the set's power.
+    TC_ASSERT(t.power <= set_.total_power());
+    TC_ASSERT(t.power_by_hash[v.block_hash] <= set_.total_power());
     return;
   }
   std::vector<vote>& mine = it->second;
@@ -538,7 +541,9 @@ void core::evaluate(actions& out) {
         valid_hash_ = rs.prop_hash;
         valid_round_ = round_;
         valid_block_ = validated_block(rs.prop_hash);
-        if (step_ == step::prevote) {
+        // A lock only moves forward: after a restart the lock restored from
+        // the signed record may be of a later round than this one.
+        if (step_ == step::prevote && locked_round_ <= static_cast<int64_t>(round_)) {
           locked_hash_ = rs.prop_hash;
           locked_round_ = round_;
           locked_block_ = valid_block_;

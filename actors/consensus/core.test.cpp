@@ -659,6 +659,29 @@ TEST_CASE("review: a restart keeps the lock, not only the last signature") {
   CHECK(old->locked_round == -1);
 }
 
+TEST_CASE("a restart keeps a lock of a later round: a polka of an earlier round does not move it") {
+  // Locked on a in round 2 before the restart; after it the node starts at
+  // round 0 again, where the others made a polka for b. Taking that lock
+  // (round 0 < 2) would let it prevote b later without a proof of lock above
+  // round 2, breaking the lock rule it signed under.
+  harness first;
+  auto o = first.others();
+  block a = first.make_block(0, 1);
+  first.propose(first.make_proposal(0, a));
+  first.votes({o[0], o[1]}, vote_type::prevote, 0, hash_of(a));
+  auto record = first.c->last_signed();
+  REQUIRE(record);
+  signed_record later = *record;
+  later.round = 2;
+  later.locked_round = 2;
+  harness again(4, later);
+  REQUIRE(again.c->locked() == std::make_pair(hash_of(a), uint32_t{2}));
+  block b = again.make_block(0, 2);
+  again.propose(again.make_proposal(0, b));
+  again.votes({o[0], o[1], o[2]}, vote_type::prevote, 0, hash_of(b));
+  CHECK(again.c->locked() == std::make_pair(hash_of(a), uint32_t{2}));
+}
+
 TEST_CASE("round skip: more than 1/3 of the power in a later round") {
   harness t;
   auto o = t.others();

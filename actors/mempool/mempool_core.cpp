@@ -58,7 +58,17 @@ result<std::vector<hash256>> mempool_core::insert(std::shared_ptr<const transact
   order_.insert(key_of(e));
   bytes_ += d.size;
   entries_.emplace(d.txid, std::move(e));
+  check_invariants();
   return evicted;
+}
+
+void mempool_core::check_invariants() const {
+  // The indexes hold one entry per pool tx, and the byte count stays
+  // within the bounds insert() enforces (O(1): no walk over the pool).
+  TC_ASSERT(by_wtxid_.size() == entries_.size() && order_.size() == entries_.size());
+  TC_ASSERT(claimed_by_.size() >= entries_.size());  // every pool tx claims an input
+  TC_ASSERT(entries_.size() <= limits_.max_txs && bytes_ <= limits_.max_bytes);
+  TC_ASSERT(entries_.empty() ? bytes_ == 0 : bytes_ > 0);
 }
 
 void mempool_core::remove(const hash256& txid) {
@@ -71,8 +81,10 @@ void mempool_core::remove(const hash256& txid) {
   }
   by_wtxid_.erase(e.digest.wtxid);
   order_.erase(key_of(e));
+  TC_ASSERT(bytes_ >= e.digest.size);
   bytes_ -= e.digest.size;
   entries_.erase(it);
+  check_invariants();
 }
 
 size_t mempool_core::on_block(const block& b) {
@@ -88,7 +100,7 @@ size_t mempool_core::on_block(const block& b) {
       hash256 id = s->second;  // a copy: remove() erases the index entry
       remove(id);
     }
-  TC_ASSERT(by_wtxid_.size() == entries_.size() && order_.size() == entries_.size());
+  check_invariants();
   return before - entries_.size();
 }
 

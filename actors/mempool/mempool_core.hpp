@@ -93,6 +93,8 @@ class mempool_core {
   };
   order_key key_of(const pool_entry& e) const { return {e.feerate(), e.seq, e.digest.txid}; }
 
+  void check_invariants() const;
+
   mempool_limits limits_;
   std::unordered_map<hash256, pool_entry, fixed_bytes_hasher> entries_;
   // Who holds each claim; used with claims_of, which is a function of the

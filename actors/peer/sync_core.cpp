@@ -140,6 +140,7 @@ void sync_core::fill(uint64_t now_ms, sync_actions& out) {
   }
   uint64_t last = std::min(target_, local_ + cfg_.window_blocks);
   uint64_t h = local_ + 1;
+  TC_ASSERT(buffer_.size() <= cfg_.window_blocks + cfg_.batch_blocks);
   while (inflight_.size() < cfg_.max_in_flight && h <= last) {
     if (covered(h)) {
       ++h;
@@ -162,6 +163,10 @@ void sync_core::fill(uint64_t now_ms, sync_actions& out) {
     uint64_t e = h;
     while (e < end && !covered(e + 1)) ++e;
     auto count = static_cast<uint32_t>(e - h + 1);
+    // A request starts above our tip, stays inside the window and the
+    // peer's tip, and overlaps nothing requested or buffered.
+    TC_ASSERT(h > local_ && e <= last && e <= tips_[*pick] && count <= cfg_.batch_blocks);
+    TC_ASSERT(!covered(h) && (count == 1 || !covered(e)));
     uint64_t timeout_ms = std::min(cfg_.request_timeout_ms,
                                    request_timeout_base_ms + request_timeout_per_block_ms * count);
     inflight_[h] = pending{*pick, count, now_ms + timeout_ms};
