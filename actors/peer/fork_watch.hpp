@@ -36,6 +36,7 @@ class fork_watch {
   // whose it is); an unanswered probe times out.
   bool take_probe_answer(uint64_t peer, const std::vector<block_with_cert>& list);
   void on_peer_gone(uint64_t peer) { probes_.erase(peer); }
+  bool expects(uint64_t peer) const { return probes_.count(peer) > 0; }
   size_t pending() const { return probes_.size(); }
 
  private:

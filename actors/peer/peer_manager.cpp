@@ -17,7 +17,6 @@ constexpr size_t max_tx_batches_in_flight = 4;
 // Proposals and votes waiting for consensus's verdict. Above it new ones are
 // dropped unseen (another peer's copy is taken later): a slow consensus
 // actor cannot make its own mailbox grow.
-constexpr size_t max_consensus_in_flight = 1024;
 constexpr uint32_t max_blocks_served = 100;
 // An answer's size (one block is always sent, whatever its size): small
 // enough that the send budget can hold many peers' answers at once.
@@ -78,20 +77,18 @@ struct outgoing {
   uint64_t from = 0;  // 0: local
 };
 void send_all_coalesced(self_ptr self, const std::vector<outgoing>& frames) {
-  for (auto& [id, s] : self->state.sessions) {
-    if (!s.hello) continue;
+  std::vector<uint64_t> ready;
+  for (auto& [id, s] : self->state.sessions)
+    if (s.hello) ready.push_back(id);
+  std::vector<peer::fanout_frame> sizes;
+  for (const auto& o : frames) sizes.push_back({o.frame->size(), o.from});
+  for (const auto& w : peer::plan_fanout(ready, sizes, max_coalesced_bytes)) {
     bytes buf;
-    auto flush = [&, id = id, &s = s] {
-      if (buf.empty()) return;
-      hand(self, id, s, std::make_shared<const bytes>(std::move(buf)), peer::send_kind::gossip);
-      buf = bytes();
-    };
-    for (const auto& o : frames) {
-      if (o.from == id) continue;
-      if (!buf.empty() && buf.size() + o.frame->size() > max_coalesced_bytes) flush();
-      buf.insert(buf.end(), o.frame->begin(), o.frame->end());
-    }
-    flush();
+    for (size_t i : w.frames)
+      buf.insert(buf.end(), frames[i].frame->begin(), frames[i].frame->end());
+    auto& s = self->state.sessions.at(w.session);
+    hand(self, w.session, s, std::make_shared<const bytes>(std::move(buf)),
+         peer::send_kind::gossip);
   }
 }
 
@@ -200,17 +197,18 @@ void flush_txs(self_ptr self) {
     self->request(st.mempool, wait_bound::query, submit_atom::value, std::move(txs))
         .then(
             [=](const std::vector<tx_admission>& res) {
-              --self->state.tx_in_flight;
+              auto& st = self->state;
+              --st.tx_in_flight;
+              std::vector<uint64_t> from;
+              std::vector<bool> accepted;
+              for (const auto& q : *batch) from.push_back(q.from);
+              for (const auto& r : res) accepted.push_back(r.error.empty());
+              auto o = peer::after_admission(from, accepted);
               // Accepted: gossip on, never back to the peer it came from.
               std::vector<outgoing> out;
-              for (size_t i = 0; i < res.size() && i < batch->size(); ++i) {
-                uint64_t from = (*batch)[i].from;
-                if (res[i].error.empty()) {
-                  out.push_back({(*batch)[i].frame, from});
-                  if (from != 0) self->state.txs_in.on_useful(from, self->state.now_ms());
-                } else if (from != 0)
-                  charge_refused_tx(self, from, res[i]);
-              }
+              for (size_t i : o.relay) out.push_back({(*batch)[i].frame, from[i]});
+              for (uint64_t p : o.useful) st.txs_in.on_useful(p, st.now_ms());
+              for (const auto& [p, i] : o.refused) charge_refused_tx(self, p, res[i]);
               send_all_coalesced(self, out);
               flush_txs(self);
             },
@@ -246,37 +244,34 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
                   const hash256& key) {
   auto& st = self->state;
   if (!st.consensus) return;
-  if (st.consensus_in_flight >= max_consensus_in_flight) {
-    if (++st.gossip_dropped % 1'000 == 1)
-      spdlog::warn("consensus is behind ({} messages waiting): dropped {} so far",
-                   max_consensus_in_flight, st.gossip_dropped);
-    return;
+  switch (st.gate.admit(key, st.book->seen(key))) {
+    case peer::consensus_gate::verdict::ask:
+      break;
+    case peer::consensus_gate::verdict::duplicate:
+      return;
+    case peer::consensus_gate::verdict::overloaded:
+      if (st.gate.dropped() % 1'000 == 1)
+        spdlog::warn("consensus is behind ({} messages waiting): dropped {} so far",
+                     st.gate.in_flight(), st.gate.dropped());
+      return;
   }
-  // Remembered as seen once consensus has judged it (not before: a copy
-  // refused for now, say for a height this node has not reached, must not
-  // shut out a later re-send); a copy arriving meanwhile is dropped.
-  if (st.book->seen(key) || !st.consensus_keys.insert(key).second) return;
-  ++st.consensus_in_flight;
   trace_inbound(st.tracer, msg, from);
   self->request<caf::message_priority::high>(st.consensus, wait_bound::query, gossip_atom::value,
                                              msg)
       .then(
           [=](const consensus::relay_decision& d) {
-            --self->state.consensus_in_flight;
-            self->state.consensus_keys.erase(key);
-            if (!d.later) self->state.book->mark_seen(key);
-            if (d.relay)
+            auto o = self->state.gate.judged(key, d);
+            if (o.remember) self->state.book->mark_seen(key);
+            if (o.relay)
               send_all(self, std::make_shared<const bytes>(peer::make_frame(*payload)), from);
-            if (d.penalty > 0) {
+            if (o.penalty > 0) {
               spdlog::debug("peer {} sent an invalid {}: {}", from,
                             std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
-              punish(self, from, d.penalty, d.why);
+              punish(self, from, o.penalty, d.why);
             }
           },
-          [=](caf::error&) {  // consensus is gone (shutdown): nothing to relay
-            --self->state.consensus_in_flight;
-            self->state.consensus_keys.erase(key);
-          });
+          // Consensus is gone (shutdown) or late: nothing to relay.
+          [=](caf::error&) { self->state.gate.failed(key); });
 }
 
 // The block a peer served at a height where it announced another hash than
@@ -367,90 +362,107 @@ void serve_blocks(self_ptr self, uint64_t from, uint64_t height, uint32_t count)
       .then([=](bool) { done(*out); }, failed);
 }
 
+// A tx from a peer: its intake queue (tx_intake), then the mempool.
+void take_tx(self_ptr self, uint64_t from, const peer_inbound& in, const peer::tx& t) {
+  auto& st = self->state;
+  if (st.book->seen(*in.key)) return;
+  manager_state::queued_tx q{from, std::make_shared<const transaction>(t.t),
+                             std::make_shared<const bytes>(peer::make_frame(*in.payload))};
+  if (!st.txs_in.push(from, in.payload->size(), std::move(q))) {
+    // Back-pressure: the mempool is behind, or this peer sends more than
+    // its share; drop rather than grow, and before marking it seen, so
+    // the tx is taken again from another peer.
+    if (++st.txs_dropped % 10'000 == 1)
+      spdlog::warn("peer tx queue full ({} txs, {} MiB; peer {} holds {} KiB): dropped {} so far",
+                   st.txs_in.size(), st.txs_in.bytes() >> 20, from, st.txs_in.bytes_of(from) >> 10,
+                   st.txs_dropped);
+    return;
+  }
+  st.book->mark_seen(*in.key);
+  flush_txs(self);
+}
+
+void take_tip(self_ptr self, uint64_t from, const peer::tip& t) {
+  auto& st = self->state;
+  auto it = st.sessions.find(from);
+  if (it != st.sessions.end() && it->second.hello)
+    it->second.hello->best_height = std::max(it->second.hello->best_height, t.height);
+  if (st.sync) self->send(st.sync, peertip_atom::value, from, t.height);
+  if (auto h = st.forks.on_peer_tip(from, t.height, t.hash, st.now_ms())) {
+    spdlog::warn(
+        "peer {} announces block {} at height {}, where this node has another; "
+        "fetching it to check its certificate",
+        from, t.hash.hex().substr(0, 16), *h);
+    send_to(self, from, frame_of(peer::get_blocks{*h, 1}));
+  }
+}
+
+void learn_peers(self_ptr self, uint64_t from, const peer::peers& p) {
+  auto& st = self->state;
+  auto it = st.sessions.find(from);
+  if (it == st.sessions.end()) return;
+  size_t fresh = 0;
+  uint64_t now = st.now_ms();
+  for (auto& a : p.list) fresh += st.book->learn(a.addr, it->second.info.ip, a.last_seen_ms, now);
+  if (fresh) {
+    spdlog::debug("learned {} new peer addresses", fresh);
+    dial_more(self);
+  }
+}
+
+void to_sync(self_ptr self, uint64_t from, const peer::blocks& b) {
+  auto& st = self->state;
+  if (!st.sync) return;
+  trace(st.tracer, "peers", "sync", "blocks", b.list.empty() ? 0 : b.list.front().cert.height, 0,
+        std::to_string(b.list.size()) + " blocks from peer " + std::to_string(from));
+  self->send(st.sync, blocks_atom::value, from, b.list);
+}
+
+// Carries out where peer::route_of sends a message.
 void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   auto& st = self->state;
   const peer::message& m = *in.msg;
-  if (auto* t = std::get_if<peer::tx>(&m)) {
-    if (!in.key || st.book->seen(*in.key)) return;
-    manager_state::queued_tx q{from, std::make_shared<const transaction>(t->t),
-                               std::make_shared<const bytes>(peer::make_frame(*in.payload))};
-    if (!st.txs_in.push(from, in.payload->size(), std::move(q))) {
-      // Back-pressure: the mempool is behind, or this peer sends more than
-      // its share; drop rather than grow, and before marking it seen, so
-      // the tx is taken again from another peer.
-      if (++st.txs_dropped % 10'000 == 1)
-        spdlog::warn("peer tx queue full ({} txs, {} MiB; peer {} holds {} KiB): dropped {} so far",
-                     st.txs_in.size(), st.txs_in.bytes() >> 20, from,
-                     st.txs_in.bytes_of(from) >> 10, st.txs_dropped);
-      return;
+  peer::inbound_facts facts{in.key.has_value(), st.serving.count(from) > 0,
+                            std::holds_alternative<peer::blocks>(m) && st.forks.expects(from)};
+  switch (peer::route_of(m, facts)) {
+    case peer::route::tx_intake:
+      return take_tx(self, from, in, std::get<peer::tx>(m));
+    case peer::route::consensus:
+      if (auto* p = std::get_if<proposal>(&m))
+        return to_consensus(self, from, *p, in.payload, *in.key);
+      if (auto* v = std::get_if<peer::prevote>(&m))
+        return to_consensus(self, from, v->v, in.payload, *in.key);
+      return to_consensus(self, from, std::get<peer::precommit>(m).v, in.payload, *in.key);
+    case peer::route::serve_blocks: {
+      const auto& g = std::get<peer::get_blocks>(m);
+      return serve_blocks(self, from, g.from_height, std::min(g.count, max_blocks_served));
     }
-    st.book->mark_seen(*in.key);
-    return flush_txs(self);
-  }
-  if (auto* p = std::get_if<proposal>(&m); p && in.key)
-    return to_consensus(self, from, *p, in.payload, *in.key);
-  if (auto* v = std::get_if<peer::prevote>(&m); v && in.key)
-    return to_consensus(self, from, v->v, in.payload, *in.key);
-  if (auto* v = std::get_if<peer::precommit>(&m); v && in.key)
-    return to_consensus(self, from, v->v, in.payload, *in.key);
-  if (auto* g = std::get_if<peer::get_blocks>(&m)) {
-    // One request per peer at the chain reader at a time: a peer cannot
-    // queue disk reads in front of others'. Honest sync never overlaps.
-    if (st.serving.count(from)) {
+    case peer::route::busy_serving:
       spdlog::debug("peer {} asked for blocks while a request is being served", from);
       return;
+    case peer::route::fork_probe: {
+      const auto& b = std::get<peer::blocks>(m);
+      if (st.forks.take_probe_answer(from, b.list)) return check_fork(self, from, b.list);
+      return to_sync(self, from, b);
     }
-    serve_blocks(self, from, g->from_height, std::min(g->count, max_blocks_served));
-    return;
+    case peer::route::to_sync:
+      return to_sync(self, from, std::get<peer::blocks>(m));
+    case peer::route::tip:
+      return take_tip(self, from, std::get<peer::tip>(m));
+    case peer::route::answer_tip:
+      send_to(self, from, frame_of(peer::tip{st.tip_height, st.tip_hash}));
+      return;
+    case peer::route::answer_peers:
+      send_to(self, from, frame_of(peers_to_share(st)));
+      return;
+    case peer::route::learn_peers:
+      return learn_peers(self, from, std::get<peer::peers>(m));
+    case peer::route::ignore:
+      // Certificates, standalone blocks, evidence and tx requests are not
+      // gossiped by this version: committed blocks travel through sync.
+      spdlog::debug("ignoring {} from peer {}", peer::kind_name(m), from);
+      return;
   }
-  if (auto* b = std::get_if<peer::blocks>(&m)) {
-    spdlog::debug("peer {} sent {} blocks", from, b->list.size());
-    if (st.forks.take_probe_answer(from, b->list)) return check_fork(self, from, b->list);
-    if (st.sync) {
-      trace(st.tracer, "peers", "sync", "blocks", b->list.empty() ? 0 : b->list.front().cert.height,
-            0, std::to_string(b->list.size()) + " blocks from peer " + std::to_string(from));
-      self->send(st.sync, blocks_atom::value, from, b->list);
-    }
-    return;
-  }
-  if (auto* t = std::get_if<peer::tip>(&m)) {
-    auto it = st.sessions.find(from);
-    if (it != st.sessions.end() && it->second.hello)
-      it->second.hello->best_height = std::max(it->second.hello->best_height, t->height);
-    if (st.sync) self->send(st.sync, peertip_atom::value, from, t->height);
-    if (auto h = st.forks.on_peer_tip(from, t->height, t->hash, st.now_ms())) {
-      spdlog::warn(
-          "peer {} announces block {} at height {}, where this node has another; "
-          "fetching it to check its certificate",
-          from, t->hash.hex().substr(0, 16), *h);
-      send_to(self, from, frame_of(peer::get_blocks{*h, 1}));
-    }
-    return;
-  }
-  if (std::holds_alternative<peer::get_tip>(m)) {
-    send_to(self, from, frame_of(peer::tip{st.tip_height, st.tip_hash}));
-    return;
-  }
-  if (std::holds_alternative<peer::get_peers>(m)) {
-    send_to(self, from, frame_of(peers_to_share(st)));
-    return;
-  }
-  if (auto* p = std::get_if<peer::peers>(&m)) {
-    auto it = st.sessions.find(from);
-    if (it == st.sessions.end()) return;
-    size_t fresh = 0;
-    uint64_t now = st.now_ms();
-    for (auto& a : p->list)
-      fresh += st.book->learn(a.addr, it->second.info.ip, a.last_seen_ms, now);
-    if (fresh) {
-      spdlog::debug("learned {} new peer addresses", fresh);
-      dial_more(self);
-    }
-    return;
-  }
-  // Certificates, standalone blocks, evidence and tx requests are not
-  // gossiped by this version: committed blocks travel through sync.
-  spdlog::debug("ignoring {} from peer {}", peer::kind_name(m), from);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "actors/chain/chain_interface.hpp"
 #include "actors/mempool/mempool_interface.hpp"
 #include "actors/peer/fork_watch.hpp"
+#include "actors/peer/gossip.hpp"
 #include "actors/peer/peer_book.hpp"
 #include "actors/peer/peer_session.hpp"
 #include "actors/peer/send_budget.hpp"
@@ -72,11 +73,9 @@ struct manager_state {
   std::function<uint64_t()> now_ms;
   uint64_t tip_height = 0;
   hash256 tip_hash;
-  std::set<uint64_t> serving;      // peers with a get_blocks at the chain (one each)
-  size_t tx_in_flight = 0;         // batches at the mempool
-  size_t consensus_in_flight = 0;  // gossip questions at consensus
-  std::unordered_set<hash256, fixed_bytes_hasher> consensus_keys;  // their content keys
-  uint64_t gossip_dropped = 0;
+  std::set<uint64_t> serving;       // peers with a get_blocks at the chain (one each)
+  size_t tx_in_flight = 0;          // batches at the mempool
+  peer::consensus_gate gate{1024};  // proposals and votes being judged by consensus
   uint64_t txs_dropped = 0;
   uint64_t sends_skipped = 0;  // gossip or answers held back by the send budget
   uint64_t ticks = 0;

@@ -1,0 +1,93 @@
+#pragma once
+// The peer manager's routing and gossip decisions, without CAF: where an
+// inbound message goes, the gate in front of consensus (dedup while a copy
+// is being judged, a bound on questions in flight), what a judged message
+// becomes (relay, remember, blame), which txs of a peer batch are gossiped
+// on and to whom, and how relayed frames are packed per session. The shell
+// (peer_manager.cpp) carries the decisions out; send_budget, tx_intake and
+// peer_book hold the rest of its policy.
+
+#include <cstdint>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/consensus/core.hpp"
+#include "messages/peer.hpp"
+
+namespace tc::peer {
+
+// ---- routing ----
+enum class route : uint8_t {
+  tx_intake,     // a tx: the per-peer intake queue, then the mempool
+  consensus,     // a proposal or vote: the consensus gate
+  serve_blocks,  // get_blocks: the chain reader
+  busy_serving,  // get_blocks while this peer's last one is being served: dropped
+  fork_probe,    // blocks answering our fork probe: consensus checks the certificate
+  to_sync,       // other blocks: the sync actor
+  tip,           // a peer's tip: sync and the fork watch
+  answer_tip,    // get_tip
+  answer_peers,  // get_peers
+  learn_peers,   // peers: the address book
+  ignore,        // not gossiped by this version (certificates, lone blocks, evidence, ...)
+};
+struct inbound_facts {
+  bool has_key = false;         // the session computed the content key (gossip dedup)
+  bool serving_peer = false;    // a get_blocks of this peer is being served
+  bool probe_expected = false;  // the fork watch awaits this peer's answer
+};
+route route_of(const message& m, const inbound_facts& f);
+
+// ---- the gate in front of consensus ----
+// A proposal or vote goes to consensus once: copies that arrive while it is
+// judged are dropped, and at most `max_in_flight` questions wait there
+// (beyond that consensus is behind: drop rather than queue).
+class consensus_gate {
+ public:
+  explicit consensus_gate(size_t max_in_flight = 1024) : max_(max_in_flight) {}
+  enum class verdict : uint8_t { ask, duplicate, overloaded };
+  // `seen`: the content key is already in the gossip dedup (judged before).
+  verdict admit(const hash256& key, bool seen);
+  // What to do once consensus judged the message.
+  struct outcome {
+    bool remember = false;  // mark the key seen (not when refused for now only)
+    bool relay = false;     // to every other ready peer
+    uint32_t penalty = 0;   // for the peer it came from
+  };
+  outcome judged(const hash256& key, const consensus::relay_decision& d);
+  void failed(const hash256& key);  // consensus did not answer: nothing to relay
+  size_t in_flight() const { return keys_.size(); }
+  uint64_t dropped() const { return dropped_; }
+
+ private:
+  std::unordered_set<hash256, fixed_bytes_hasher> keys_;
+  size_t max_;
+  uint64_t dropped_ = 0;
+};
+
+// ---- txs from peers, after the mempool judged them ----
+struct admission_outcome {
+  std::vector<size_t> relay;                         // batch indexes to gossip on
+  std::vector<uint64_t> useful;                      // a peer per accepted tx (0s left out)
+  std::vector<std::pair<uint64_t, size_t>> refused;  // (peer, batch index) to charge
+};
+// `from[i]`: the peer tx i came from (0: this node); `accepted[i]`: the
+// mempool's verdict. A missing verdict counts as not accepted.
+admission_outcome after_admission(const std::vector<uint64_t>& from,
+                                  const std::vector<bool>& accepted);
+
+// ---- fan-out ----
+// Relayed frames to every ready session, never back to the one a frame came
+// from, packed back to back into writes of at most `max_bytes` (a frame
+// larger than that goes alone).
+struct fanout_frame {
+  size_t bytes = 0;
+  uint64_t from = 0;  // 0: local
+};
+struct fanout_write {
+  uint64_t session = 0;
+  std::vector<size_t> frames;  // indexes, in order
+};
+std::vector<fanout_write> plan_fanout(const std::vector<uint64_t>& ready,
+                                      const std::vector<fanout_frame>& frames, size_t max_bytes);
+
+}  // namespace tc::peer
