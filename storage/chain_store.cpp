@@ -180,6 +180,7 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   if (opt.migrate_to >= 2) TC_TRY(cs->set_address_index(opt.address_index));
   TC_TRY(cs->prepare_statements());
   TC_TRY(cs->load());
+  TC_TRY(cs->check_rows_match_tip());
   return cs;
 }
 
@@ -233,10 +234,22 @@ result<bool> chain_store::check_genesis() {
       return make_error(corrupt_advice(path_, "blocks but no genesis hash are recorded"));
     return false;
   }
+  // The chain id is read back to name the chain the file holds: the genesis
+  // hash already commits to it, so a mismatch alone is corruption.
+  auto id = db_->prepare("SELECT value FROM meta WHERE key = 'chain_id'");
+  if (!id) return make_error(corrupt_advice(path_, id.error_message()));
+  auto id_row = id->step();
+  if (!id_row || !*id_row) return make_error(corrupt_advice(path_, "no chain id is recorded"));
+  auto raw = id->col_blob(0);
+  std::string stored(reinterpret_cast<const char*>(raw.data), raw.size);
   if (gh->col_blob(0).size != 32 || hash256::from_view(gh->col_blob(0)) != genesis_hash_)
-    return make_error("database " + path_ + " belongs to another chain (its genesis is not " +
-                      genesis_hash_.hex() +
-                      "). Nothing was changed. Check --network and the genesis file.");
+    return make_error("database " + path_ + " belongs to another chain (chain id '" + stored +
+                      "'; its genesis is not " + genesis_hash_.hex() + " of '" + params_.chain_id +
+                      "'). Nothing was changed. Check --network and the genesis file.");
+  if (stored != params_.chain_id)
+    return make_error(corrupt_advice(path_, "the recorded chain id '" + stored +
+                                                "' does not match its genesis ('" +
+                                                params_.chain_id + "')"));
   return true;
 }
 
@@ -830,6 +843,25 @@ result<std::pair<hash256, uint64_t>> chain_store::utxo_digest() {
     ++count;
   }
   return std::make_pair(hs.finish(), count);
+}
+
+status chain_store::check_rows_match_tip() {
+  // At every start: blocks run from the genesis to the tip and undo data
+  // from 1 to the tip (primary keys, so four lookups, not scans; the full
+  // count is check_integrity's). A file whose tip block outlived its undo
+  // row, or the reverse, cannot be written on safely.
+  auto lo = db_->query_int("SELECT MIN(height) FROM blocks");
+  auto ulo = db_->query_int("SELECT COALESCE(MIN(height), 0) FROM undo");
+  auto uhi = db_->query_int("SELECT COALESCE(MAX(height), 0) FROM undo");
+  if (!lo || !ulo || !uhi) return make_error(corrupt_advice(path_, "cannot read the height range"));
+  bool ok = *lo == 0 && uint64_t(*uhi) == tip_.height && (tip_.height == 0 ? *ulo == 0 : *ulo == 1);
+  if (!ok)
+    return make_error(corrupt_advice(
+        path_, "blocks from " + std::to_string(*lo) + " to " + std::to_string(tip_.height) +
+                   ", undo data from " + std::to_string(*ulo) + " to " + std::to_string(*uhi) +
+                   " (expected 0.." + std::to_string(tip_.height) + " and 1.." +
+                   std::to_string(tip_.height) + ")"));
+  return ok_status();
 }
 
 status chain_store::check_integrity() {

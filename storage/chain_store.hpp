@@ -171,6 +171,7 @@ class chain_store {
   };
   result<file_state> check_header(bool quick_check);
   result<bool> check_genesis();
+  status check_rows_match_tip();
 
   static int wal_commit_hook(void* self, sqlite3* db, const char* schema, int frames);
   class tx_applier;

@@ -469,7 +469,28 @@ TEST_CASE("foreign, truncated, corrupt, newer and other-chain databases are refu
   auto cs = chain_store::open(path, other.genesis);
   REQUIRE_FALSE(cs.ok());
   CHECK(cs.error_message().find("another chain") != std::string::npos);
+  // The chain id recorded in the file is read back to name that chain.
+  CHECK(cs.error_message().find("chain id 'timecoin-test'") != std::string::npos);
   CHECK(file_bytes(path) == before);
+  remove_db(path);
+}
+
+TEST_CASE("open refuses a file whose undo data does not reach its tip block") {
+  // As if the tip block's row outlived its undo row (a hand edit, a bad
+  // restore): disconnecting that block later would be impossible.
+  chain_builder cb;
+  std::string path = fresh_db("undo_gap.db");
+  std::mt19937_64 rng(3);
+  {
+    auto cs = chain_store::open(path, cb.genesis);
+    REQUIRE(cs.ok());
+    for (int i = 0; i < 2; ++i) REQUIRE(cb.connect(**cs, cb.next_block(**cs, rng, 3)).ok());
+    REQUIRE((*cs)->db().exec("DELETE FROM undo WHERE height = 2").ok());
+  }
+  auto cs = chain_store::open(path, cb.genesis);
+  REQUIRE_FALSE(cs.ok());
+  CHECK(cs.error_message().find("undo data from 1 to 1") != std::string::npos);
+  CHECK(cs.error_message().find("expected 0..2 and 1..2") != std::string::npos);
   remove_db(path);
 }
 
