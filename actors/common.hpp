@@ -90,7 +90,6 @@ enum class errc : uint8_t {
   busy = 2,          // a bounded queue is full (the paused reader's hold queue)
   store_failed = 3,  // a write did not reach the database
   query_failed = 4,  // a query on the database threw
-  refused = 5,       // the request is not possible in this state
 };
 inline const char* errc_name(errc c) {
   switch (c) {
@@ -102,8 +101,6 @@ inline const char* errc_name(errc c) {
       return "store_failed";
     case errc::query_failed:
       return "query_failed";
-    case errc::refused:
-      return "refused";
   }
   return "unknown";
 }
@@ -114,7 +111,7 @@ inline caf::error make_error(errc c, std::string text) {
 // request_receiver_down, ...).
 inline std::optional<errc> errc_of(const caf::error& e) {
   if (!e || e.category() != caf::atom("tc")) return std::nullopt;
-  if (e.code() < 1 || e.code() > 5) return std::nullopt;
+  if (e.code() < 1 || e.code() > 4) return std::nullopt;
   return static_cast<errc>(e.code());
 }
 // "store_failed: disk I/O error" for ours, CAF's rendering for the rest.

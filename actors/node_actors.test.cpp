@@ -544,3 +544,48 @@ TEST_CASE("finding 8: a peer's valid certificate for another block at a committe
   REQUIRE(reason);
   CHECK(halt_of(*reason) == halt_reason::fork_detected);
 }
+
+TEST_CASE("failures between actors are caf::errors of tc::errc, never made-up answers") {
+  reader_fixture f("reader_errors.db");
+  auto& sched = f.sched;
+  caf::scoped_actor self{f.sys};
+  auto error_of = [&](auto&& dest, auto&&... xs) {
+    self->send(dest, xs...);
+    sched.run();
+    caf::error got;
+    self->receive([&](bool) {}, [&](caf::error& e) { got = std::move(e); },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return got;
+  };
+  // A query that throws: query_failed, with its text.
+  chain_read throws = [](chain_store&) { throw std::runtime_error("disk gone"); };
+  caf::error e = error_of(f.reader, read_atom::value, throws);
+  CHECK(errc_of(e) == errc::query_failed);
+  CHECK(error_text(e) == "query_failed: disk gone");
+  // A write of node state that fails: store_failed (on the chain actor, the
+  // database's one writer).
+  auto chain = f.sys.spawn(
+      chain_actor_impl, f.store, [] { return uint64_t{0}; }, chain_reader_ctl_actor{});
+  chain_write fails = [](chain_store&) -> status { return make_error("no space left"); };
+  e = error_of(chain, write_atom::value, fails);
+  CHECK(errc_of(e) == errc::store_failed);
+  CHECK(error_text(e).find("no space left") != std::string::npos);
+  chain_write works = [](chain_store& cs) { return cs.put_state("test", bytes{1}); };
+  CHECK_FALSE(error_of(chain, write_atom::value, works));
+  // A paused reader holds questions up to its bound, then answers busy.
+  self->send(f.reader, pause_atom::value);
+  sched.run();
+  self->receive([](bool) {}, caf::after(std::chrono::seconds(0)) >> [] {});
+  chain_read nothing = [](chain_store&) {};
+  for (size_t i = 0; i < chain_reader_state::max_held; ++i)
+    self->send(f.reader, read_atom::value, nothing);
+  e = error_of(f.reader, read_atom::value, nothing);
+  CHECK(errc_of(e) == errc::busy);
+  // CAF's own errors are not ours.
+  CHECK_FALSE(errc_of(caf::make_error(caf::sec::request_timeout)));
+  CHECK(error_text(caf::make_error(caf::sec::request_timeout)).find("timeout") !=
+        std::string::npos);
+  caf::anon_send(f.reader, resume_atom::value);
+  caf::anon_send_exit(chain, caf::exit_reason::user_shutdown);
+  sched.run();
+}
