@@ -297,14 +297,13 @@ TEST_CASE("rpc: -32603 when an actor is gone, -32000 when too many calls wait") 
   n.wait_height(1);
   // A mempool that has exited: the server answers with an internal error
   // (and keeps answering everything else).
-  mempool_actor dead;
-  {
-    caf::scoped_actor self{n.sys};
-    dead = caf::actor_cast<mempool_actor>(self->spawn([](caf::event_based_actor* s) {
-      s->quit();
-      return caf::behavior{[](int) {}};
-    }));
-  }
+  // (An argument: CAF 0.17 dereferences a null tuple for an init function
+  // without one, which UBSan reports.)
+  auto quits_at_once = [](caf::event_based_actor* s, int) {
+    s->quit();
+    return caf::behavior{[](int) {}};
+  };
+  mempool_actor dead = caf::actor_cast<mempool_actor>(n.sys.spawn(quits_at_once, 0));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   auto broken = n.start_rpc(dead);
   json r = json::parse(broken->handle(R"({"jsonrpc":"2.0","id":1,"method":"getmempoolinfo"})"));

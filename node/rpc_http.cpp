@@ -208,10 +208,12 @@ void pump(listener_ptr self) {
     st.queue.pop_front();
     caf::actor worker = st.idle_workers.back();
     st.idle_workers.pop_back();
-    // A job is one body: a batch of up to 1,000 calls, each with its own
-    // 60 s bound, or one wait of at most 60 s. Past this bound the client
-    // gets 504; the worker, still busy, serves its next job after this one.
-    self->request(worker, std::chrono::minutes(5), job_atom::value, std::move(req))
+    // The one request between actors without a CAF timeout: a job is one
+    // body, and its own calls are bounded (each ask to the node 60 s, a wait
+    // 60 s, a batch 1,000 calls). A CAF request timeout here parks a timer
+    // message in the clock that outlives the listener at shutdown and keeps
+    // every connection it answered alive (LeakSanitizer shows them).
+    self->request(worker, caf::infinite, job_atom::value, std::move(req))
         .then(
             [self, conn, worker](http::response& r) {
               auto& conns = self->state.conns;

@@ -319,13 +319,16 @@ result<std::unique_ptr<chain_store>> chain_store::open_reader() const {
 status chain_store::begin_snapshot() {
   TC_ASSERT(reader_);
   TC_TRY(db_->exec("BEGIN"));
-  auto t = db_->prepare("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1");
-  if (!t) return t.take_error();
-  auto row = t->step();
-  if (!row) return make_error(corrupt_advice(path_, row.error_message()));
-  if (!*row || t->col_blob(0).size != 32) return make_error(corrupt_advice(path_, "no tip block"));
-  if (hash256::from_view(t->col_blob(0)) == tip_.hash) return ok_status();
-  t = sql::statement();
+  {
+    // Scoped: the statement is finalized before load() reads.
+    auto t = db_->prepare("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1");
+    if (!t) return t.take_error();
+    auto row = t->step();
+    if (!row) return make_error(corrupt_advice(path_, row.error_message()));
+    if (!*row || t->col_blob(0).size != 32)
+      return make_error(corrupt_advice(path_, "no tip block"));
+    if (hash256::from_view(t->col_blob(0)) == tip_.hash) return ok_status();
+  }
   locked_cache_.reset();
   return load();  // same read transaction: tip and registry agree
 }
