@@ -66,7 +66,6 @@ void mempool_core::check_invariants() const {
   // The indexes hold one entry per pool tx, and the byte count stays
   // within the bounds insert() enforces (O(1): no walk over the pool).
   TC_ASSERT(by_wtxid_.size() == entries_.size() && order_.size() == entries_.size());
-  TC_ASSERT(claimed_by_.size() >= entries_.size());  // every pool tx claims an input
   TC_ASSERT(entries_.size() <= limits_.max_txs && bytes_ <= limits_.max_bytes);
   TC_ASSERT(entries_.empty() ? bytes_ == 0 : bytes_ > 0);
 }
