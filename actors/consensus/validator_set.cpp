@@ -30,26 +30,52 @@ std::optional<size_t> validator_set::index_of(const pubkey& k) const {
   return static_cast<size_t>(it - v_.begin());
 }
 
-size_t validator_set::proposer_index(uint64_t height, uint32_t round) const {
-  TC_ASSERT(!v_.empty());
-  // Round 0: a draw weighted by power from tagged_hash(height), so block
-  // production (and its reward) follows the tiers. Later rounds rotate from
-  // there through every validator in key order, so a validator holding a
-  // lock gets to re-propose its value within n rounds: a purely random draw
-  // per round can starve it for a long time (the simulator found a seed).
+namespace {
+
+// A number in [0, total) from tagged_hash(height[, draw]): the first draw of
+// a height hashes the height alone, as the round-0 draw always has.
+uint64_t draw_below(uint64_t total, uint64_t height, uint32_t draw) {
   byte_writer w;
   w.u64(height);
+  if (draw > 0) w.u32(draw);
   hash256 h = tagged_hash("TimeCoin/proposer", w.data());
   uint64_t x = 0;
   for (int i = 0; i < 8; ++i) x = x << 8 | h.v[static_cast<size_t>(i)];
-  uint64_t pick = static_cast<uint64_t>((static_cast<unsigned __int128>(x) * total_) >> 64);
-  size_t first = 0;
-  for (; first < v_.size(); ++first) {
-    if (pick < v_[first].power) break;
-    pick -= v_[first].power;
+  return static_cast<uint64_t>((static_cast<unsigned __int128>(x) * total) >> 64);
+}
+
+}  // namespace
+
+size_t validator_set::proposer_index(uint64_t height, uint32_t round) const {
+  TC_ASSERT(!v_.empty());
+  // Rounds walk a shuffle of the set weighted by power, drawn from the
+  // height: each next proposer is picked by power among those not picked
+  // yet, and the order repeats every n rounds. So every validator proposes
+  // within n rounds (a validator holding a lock gets to re-propose; a pure
+  // draw per round starved one in the simulator), and a run of silent
+  // low-power validators (free-tier keys nobody runs, cheap to register)
+  // rarely holds consecutive rounds: a walk in key order gave each of them
+  // a turn in line whatever its power, and four in a row stalled a height.
+  uint32_t steps = round % static_cast<uint32_t>(v_.size());
+  std::vector<bool> taken(v_.size(), false);
+  uint64_t left = total_;
+  size_t pick_index = 0;
+  for (uint32_t k = 0; k <= steps; ++k) {
+    uint64_t pick = draw_below(left, height, k);
+    pick_index = v_.size();
+    for (size_t i = 0; i < v_.size(); ++i) {
+      if (taken[i]) continue;
+      if (pick < v_[i].power) {
+        pick_index = i;
+        break;
+      }
+      pick -= v_[i].power;
+    }
+    TC_ASSERT(pick_index < v_.size());
+    taken[pick_index] = true;
+    left -= v_[pick_index].power;
   }
-  TC_ASSERT(first < v_.size());
-  return (first + round) % v_.size();
+  return pick_index;
 }
 
 status verify_certificate(const sign_domain& domain, const commit_certificate& cert,

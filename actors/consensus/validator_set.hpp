@@ -41,8 +41,9 @@ class validator_set {
   // More than 1/3: at least one honest validator is among them.
   bool exceeds_one_third(uint64_t power) const { return power * 3 > total_; }
 
-  // Round 0: a pick weighted by power from tagged_hash(height); round r:
-  // the r-th validator after it in key order. Identical on every node.
+  // Round r: the (r mod n)-th step of a shuffle weighted by power drawn
+  // from tagged_hash(height) (round 0 is a plain weighted pick). Every
+  // validator proposes within n rounds. Identical on every node.
   size_t proposer_index(uint64_t height, uint32_t round) const;
   const pubkey& proposer(uint64_t height, uint32_t round) const {
     return v_[proposer_index(height, round)].key;

@@ -167,6 +167,7 @@ class simulation {
   void execute(size_t i, actions acts, std::optional<size_t> from);
   void send_all(size_t i, const net_msg& m);
   void send(size_t from, size_t to, msg_ptr m);
+  void gossip(size_t i, size_t from, const msg_ptr& m);
   block build_block(size_t i, uint64_t h, uint32_t r);
   bool validate(size_t i, const block& b);
   void apply_decision(size_t i, const decided& d);
@@ -297,6 +298,16 @@ void simulation::send(size_t from, size_t to, msg_ptr m) {
     e.from = from;
     e.msg = m;
     push(std::move(e));
+  }
+}
+
+// An honest node passes what it saw first to two random peers, as the
+// node's peer manager relays accepted proposals and votes to its sessions.
+void simulation::gossip(size_t i, size_t from, const msg_ptr& m) {
+  if (nodes_[i].beh != behaviour::honest || nodes_.size() <= 2) return;
+  for (int k = 0; k < 2; ++k) {
+    size_t j = rand(nodes_.size());
+    if (j != i && j != from) send(i, j, m);
   }
 }
 
@@ -551,17 +562,18 @@ void simulation::dispatch(const event& e) {
       if (n.beh == behaviour::stale_replay && n.remembered.size() < 2'000)
         n.remembered.push_back(e.msg);
       if (auto* p = std::get_if<proposal>(&m)) {
-        execute(e.node, n.c->on_proposal(*p), e.from);
+        // Relayed like the node's peer manager does: what consensus accepted.
+        bool fresh =
+            n.seen.insert(hasher("sim/seen").write(p->proposer).write(p->sig).finish()).second;
+        actions acts = n.c->on_proposal(*p);
+        bool relay = consensus::judge_gossip(acts).relay;
+        execute(e.node, std::move(acts), e.from);
+        if (fresh && relay) gossip(e.node, e.from, e.msg);
       } else if (auto* v = std::get_if<vote>(&m)) {
-        // Gossip: relay a vote the first time it is seen, to two random peers.
         hash256 id = hasher("sim/seen").write(v->validator).write(v->sig).finish();
         bool fresh = n.seen.insert(id).second;
         execute(e.node, n.c->on_vote(*v), e.from);
-        if (fresh && n.beh == behaviour::honest && nodes_.size() > 2)
-          for (int k = 0; k < 2; ++k) {
-            size_t j = rand(nodes_.size());
-            if (j != e.node && j != e.from) send(e.node, j, e.msg);
-          }
+        if (fresh) gossip(e.node, e.from, e.msg);
       } else {
         auto& s = std::get<sync_msg>(m);
         execute(e.node, n.c->on_certificate(s.blk, s.cert), e.from);
