@@ -9,6 +9,7 @@
 
 #include "actors/chain/chain_actor.hpp"
 #include "actors/consensus/consensus_actor.hpp"
+#include "actors/consensus/sign_guard_actor.hpp"
 #include "actors/mempool/mempool_actor.hpp"
 #include "actors/peer/sync_core.hpp"
 #include "actors/producer/producer_actor.hpp"
@@ -65,6 +66,7 @@ struct node_fixture {
   mempool_actor mempool;
   producer_actor producer;
   consensus_actor consensus;
+  sign_guard_actor guard;
 
   static caf::actor_system_config& testing(caf::actor_system_config& c) {
     c.set("scheduler.policy", caf::atom("testing"));
@@ -84,12 +86,14 @@ struct node_fixture {
     setup.cfg.empty_block_interval_ms = empty_block_interval_ms;
     setup.key = cb.operators[0];
     setup.fork_linger_ms = 100;
-    consensus = sys.spawn(consensus_impl, setup, chain, mempool, producer, clock);
+    guard = sys.spawn(sign_guard_in_db_impl, chain);
+    consensus = sys.spawn(consensus_impl, setup, chain, mempool, producer, guard, clock);
     caf::anon_send(consensus, start_atom::value);
   }
   ~node_fixture() {
-    for (auto a : {caf::actor_cast<caf::actor>(consensus), caf::actor_cast<caf::actor>(producer),
-                   caf::actor_cast<caf::actor>(mempool), caf::actor_cast<caf::actor>(chain)})
+    for (auto a : {caf::actor_cast<caf::actor>(consensus), caf::actor_cast<caf::actor>(guard),
+                   caf::actor_cast<caf::actor>(producer), caf::actor_cast<caf::actor>(mempool),
+                   caf::actor_cast<caf::actor>(chain)})
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sched.run();
   }

@@ -182,6 +182,7 @@ void apply_masternode(const toml::table& root, node_config& c) {
   section s(root, "masternode");
   s.get("enabled", c.masternode_enabled);
   s.get("key_file", c.masternode_key_file);
+  s.get("guard_file", c.masternode_guard_file);
   if (c.masternode_enabled && c.masternode_key_file.empty())
     fail("masternode.key_file: required when masternode.enabled = true");
 }
@@ -232,6 +233,11 @@ void apply(const toml::table& root, node_config& c) {
 std::string node_config::path_in_datadir(const std::string& p) const {
   if (p.empty() || p[0] == '/') return p;
   return datadir + "/" + p;
+}
+
+std::string node_config::guard_path() const {
+  if (!masternode_guard_file.empty()) return path_in_datadir(masternode_guard_file);
+  return path_in_datadir(masternode_key_file) + ".sign_guard";
 }
 
 node_config default_config(network n, const std::string& home) {

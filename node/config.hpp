@@ -58,6 +58,11 @@ struct node_config {
   // [masternode]
   bool masternode_enabled = false;
   std::string masternode_key_file;  // relative paths are under datadir
+  // The double-sign guard (last signed vote), kept outside chain.db so that
+  // a re-sync or a restored database cannot undo it. Empty: the key file's
+  // path with ".sign_guard" appended.
+  std::string masternode_guard_file;
+  std::string guard_path() const;
   // [logging]
   std::string log_level = "info";
   uint64_t log_file_max_bytes = 10u << 20;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/chain/chain_actor.hpp"
+#include "actors/consensus/sign_guard_actor.hpp"
 #include "actors/mempool/mempool_actor.hpp"
 #include "actors/peer/peer_manager.hpp"
 #include "actors/peer/sync_actor.hpp"
@@ -198,6 +199,15 @@ result<fault_plan> fault_plan_of(const supervisor_setup& s, const chain_params& 
 // reads through a second connection, so the chain actor writing a block
 // never holds it up; without one (an in-memory database) the chain actor
 // answers those questions itself.
+sign_guard_actor spawn_sign_guard(caf::event_based_actor* self, const supervisor_setup& s,
+                                  chain_actor chain) {
+  if (s.sign_guard_path.empty()) return self->spawn<caf::linked>(sign_guard_in_db_impl, chain);
+  // Each store waits for fsync: off the shared workers in a running node.
+  return s.own_threads
+             ? self->spawn<caf::detached + caf::linked>(sign_guard_file_impl, s.sign_guard_path)
+             : self->spawn<caf::linked>(sign_guard_file_impl, s.sign_guard_path);
+}
+
 std::pair<chain_actor, chain_reader_ctl_actor> spawn_store_actors(caf::event_based_actor* self,
                                                                   supervisor_setup& s) {
   chain_reader_ctl_actor reader;
@@ -299,7 +309,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   producer = plan->wrap_producer(self, producer);
 #endif
   consensus_actor consensus =
-      self->spawn<caf::linked>(consensus_impl, s.consensus, chain, mempool, producer, s.now_ms);
+      self->spawn<caf::linked>(consensus_impl, s.consensus, chain, mempool, producer,
+                               spawn_sign_guard(self, s, chain), s.now_ms);
 #if TC_FAULT_INJECTION
   if (auto c = plan->wrap_consensus(self, consensus); c) {
     consensus = *c;

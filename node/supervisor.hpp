@@ -26,6 +26,9 @@ struct supervisor_setup {
   node_config cfg;
   std::shared_ptr<chain_store> store;  // handed to the chain actor
   consensus_setup consensus;
+  // The double-sign guard file (beside the masternode key). Empty: the
+  // signed record is kept in chain.db instead (tests without a data dir).
+  std::string sign_guard_path;
   std::function<uint64_t()> now_ms;
   std::function<uint64_t()> now_us;  // trace timestamps
   std::function<void()> request_stop;

@@ -27,6 +27,7 @@
 #include "messages/encoding.hpp"
 #include "node/config.hpp"
 #include "node/rpc.hpp"
+#include "node/signing_state.hpp"
 #include "node/supervisor.hpp"
 #include "storage/reindex.hpp"
 #if TC_FAULT_INJECTION
@@ -238,6 +239,7 @@ struct node_opener {
   const genesis_spec* genesis = nullptr;
   bool address_index = false;
   consensus_setup cs;
+  std::string guard_path;  // validators only
   bool fork_stored = false;
 
   status open(supervisor_setup& setup) {
@@ -256,10 +258,18 @@ struct node_opener {
           "prints them; once resolved, timed --clear-fork-evidence lets it start");
     }
     consensus_setup c = cs;
-    if (auto rec = (*store)->get_state("last_signed")) {
-      auto r = consensus::decode_signed_record(*rec);
-      if (!r) return make_error("node state last_signed is corrupt: " + r.error_message());
-      c.persisted = *r;
+    signing_state_options so{guard_path, std::nullopt};
+    if (cs.key) so.key = cs.key->public_key();
+    auto rec = load_signing_state(**store, so);
+    if (!rec) return rec.take_error();
+    c.persisted = *rec;
+    setup.sign_guard_path = guard_path;
+    if (!guard_path.empty()) {
+      if (*rec)
+        spdlog::info("Double-sign guard {}: last signed height {} round {} {}", guard_path,
+                     (*rec)->height, (*rec)->round, consensus::step_name((*rec)->stage));
+      else
+        spdlog::info("Double-sign guard {}: nothing signed yet", guard_path);
     }
     setup.store = std::shared_ptr<chain_store>(std::move(store).value());
     setup.consensus = c;
@@ -417,11 +427,12 @@ int main(int argc, char** argv) {
   if (f.do_reindex)
     if (auto s = run_reindex(db_path, *genesis, cfg.address_index); !s)
       return fail(s.error_message());
-  node_opener opener{db_path, &*genesis, cfg.address_index, consensus_setup_of(cfg, *genesis)};
+  node_opener opener{db_path, &*genesis, cfg.address_index, consensus_setup_of(cfg, *genesis), {}};
   if (cfg.masternode_enabled) {
     auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
     if (!key) return fail(key.error_message());
     opener.cs.key = *key;
+    opener.guard_path = cfg.guard_path();
     spdlog::info("masternode key {}", encode_address(cfg.net, key->public_key()));
   }
   auto node_key = node_key_of(cfg, opener.cs);

@@ -215,8 +215,7 @@ struct action_runner {
     auto self = this->self;
     auto rest = acts;
     size_t next = i + 1;
-    self->request<caf::message_priority::high>(st.chain, wait_bound::pipeline, persist_atom::value,
-                                               std::string("last_signed"),
+    self->request<caf::message_priority::high>(st.guard, wait_bound::pipeline, guard_atom::value,
                                                encode_signed_record(rec))
         .await(
             [=](bool) {
@@ -414,9 +413,10 @@ consensus_actor_state::~consensus_actor_state() {
 
 consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup setup,
                                               chain_actor chain, mempool_actor mempool,
-                                              producer_actor producer,
+                                              producer_actor producer, sign_guard_actor guard,
                                               std::function<uint64_t()> now_ms) {
   auto& st = self->state;
+  st.guard = std::move(guard);
   st.domain = setup.domain;
   st.cfg = setup.cfg;
   st.chain = std::move(chain);

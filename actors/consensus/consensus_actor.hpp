@@ -22,6 +22,7 @@ struct consensus_actor_state {
   chain_actor chain;
   mempool_actor mempool;
   producer_actor producer;
+  sign_guard_actor guard;  // every signed record is durable there before it is sent
   std::function<uint64_t()> now_ms;
   std::optional<commit_certificate> last_cert;
   uint64_t last_commit_ms = 0;
@@ -62,7 +63,7 @@ struct consensus_setup {
 
 consensus_actor::behavior_type consensus_impl(
     consensus_actor::stateful_pointer<consensus_actor_state> self, consensus_setup setup,
-    chain_actor chain, mempool_actor mempool, producer_actor producer,
+    chain_actor chain, mempool_actor mempool, producer_actor producer, sign_guard_actor guard,
     std::function<uint64_t()> now_ms);
 
 }  // namespace tc

@@ -17,6 +17,12 @@ using gossip_out_actor = caf::typed_actor<caf::reacts_to<bcast_atom, msg_ptr>,
 // Where consensus announces its new tips (catch-up sync).
 using tip_listener_actor = caf::typed_actor<caf::reacts_to<localtip_atom, uint64_t, hash256>>;
 
+// Where consensus makes its signed record durable before a signature
+// leaves (sign_guard_actor.hpp): true once it is, an errc::store_failed
+// error otherwise (consensus then stops rather than sign unguarded).
+using guard_atom = caf::atom_constant<caf::atom("guard")>;
+using sign_guard_actor = caf::typed_actor<caf::replies_to<guard_atom, bytes>::with<bool>>;
+
 // ---- consensus ----
 struct consensus_status {
   uint64_t height = 0;

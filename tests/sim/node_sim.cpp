@@ -14,6 +14,7 @@
 #include "actors/fault/fault.hpp"
 #include "actors/peer/peer_book.hpp"
 #include "messages/encoding.hpp"
+#include "node/signing_state.hpp"
 #include "node/supervisor.hpp"
 #include "storage/peer_store.hpp"
 #include "tests/sim/checkers.hpp"
@@ -234,12 +235,13 @@ void world::start_node(sim_node& n) {
   cs.key = *n.key;
   cs.deterministic_signatures = true;
   cs.fork_linger_ms = 0;
-  if (auto rec = (*store)->get_state("last_signed")) {
-    auto r = consensus::decode_signed_record(*rec);
-    TC_ASSERT(r.ok());
-    cs.persisted = *r;
-  }
+  // The guard file beside the (simulated) key, as timed keeps it.
+  std::string guard = n.dir + "/mn.key.sign_guard";
+  auto rec = load_signing_state(**store, signing_state_options{guard, n.key->public_key()});
+  TC_ASSERT(rec.ok());
+  cs.persisted = *rec;
   supervisor_setup s;
+  s.sign_guard_path = guard;
   s.cfg = cfg;
   s.store = std::shared_ptr<chain_store>(std::move(store).value());
   s.consensus = cs;
