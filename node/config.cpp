@@ -276,12 +276,13 @@ result<node_config> load_config_file(const std::string& path, node_config base) 
   return parse_config(ss.str(), path, std::move(base));
 }
 
-std::string default_config_text(network n, const std::string& home) {
-  node_config c = default_config(n, home);
+std::string default_config_text(network n, bool masternode) {
+  node_config c = default_config(n, "~");
   std::ostringstream o;
   o << "# timed configuration (" << network_name(n) << "). Every key is shown at its default.\n\n"
     << "[node]\nnetwork = \"" << network_name(n) << "\"\n"
-    << "datadir = \"" << c.datadir << "\"   # database, logs, cookie, lock file\n"
+    << "# datadir = \"/var/lib/timecoin\"   # default: --datadir, else ~/.timecoin/<network>;\n"
+    << "                                    # database, logs, cookie, lock; relative paths below\n"
     << "# genesis = \"genesis.toml\"         # default: <datadir>/genesis.toml\n"
     << "background_nice = " << c.background_nice
     << "                 # 0-19: admission threads yield to the block pipeline\n\n"
@@ -317,8 +318,11 @@ std::string default_config_text(network n, const std::string& home) {
     << "                   # after a proven fork: answer RPC this long, then exit 6\n\n"
     << "[mempool]\nmax_txs = " << c.mempool_max_txs << "\nmax_bytes = " << c.mempool_max_bytes
     << "\nverifiers = " << c.verifiers << "                       # signature-checking actors\n\n"
-    << "[masternode]\nenabled = false\n# key_file = \"masternode.key\"      # from timecoin-cli "
-       "keygen\n\n"
+    << "[masternode]\n"
+    << (masternode
+            ? "enabled = true\nkey_file = \"masternode.key\"        # made by timed init\n"
+            : "enabled = false\n# key_file = \"masternode.key\"      # timed init --masternode\n")
+    << "# guard_file = \"\"                   # default: <key_file>.sign_guard (README)\n\n"
     << "[logging]\nlevel = \"info\"                      # trace, debug, info, warn, error\n"
     << "file_max_bytes = " << c.log_file_max_bytes << "\nfiles = " << c.log_files
     << "\nstatus_interval_s = " << c.status_interval_s << "\n\n"

@@ -84,6 +84,8 @@ result<node_config> parse_config(const std::string& text, const std::string& ori
                                  node_config base);
 result<node_config> load_config_file(const std::string& path, node_config base);
 // A commented config with every key at its default (timed --gen-config).
-std::string default_config_text(network n, const std::string& home);
+// Paths in it are relative to the data dir, which it leaves to --datadir
+// (or ~/.timecoin/<network>): it names nothing of the machine it came from.
+std::string default_config_text(network n, bool masternode = false);
 
 }  // namespace tc

@@ -18,12 +18,18 @@ TEST_CASE("defaults per network") {
 
 TEST_CASE("the generated config parses back to the defaults") {
   for (network n : {network::mainnet, network::testnet, network::localnet}) {
-    auto text = default_config_text(n, "/home/v");
+    auto text = default_config_text(n);
     auto c = parse_config(text, "gen.toml", default_config(network::localnet, "/x"));
     REQUIRE_MESSAGE(c.ok(), c.error_message());
     CHECK(c->net == n);
     CHECK(c->rpc_port == default_config(n, "/home/v").rpc_port);
-    CHECK(c->datadir == "/home/v/.timecoin/" + std::string(network_name(n)));
+    CHECK_FALSE(c->masternode_enabled);
+    // No data dir written in: the one the node is given stays.
+    CHECK(c->datadir == "/x/.timecoin/localnet");
+    auto mn = parse_config(default_config_text(n, true), "gen.toml", default_config(n, "/x"));
+    REQUIRE(mn.ok());
+    CHECK(mn->masternode_enabled);
+    CHECK(mn->path_in_datadir(mn->masternode_key_file) == mn->datadir + "/masternode.key");
   }
 }
 

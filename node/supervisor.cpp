@@ -275,6 +275,13 @@ std::function<void(bool)> trace_switch(caf::event_based_actor* self, const node_
 
 }  // namespace
 
+// A node that cannot be put together stops at once, saying why.
+caf::behavior refuse_to_start(caf::event_based_actor* self, const std::string& why) {
+  spdlog::critical("{}", why);
+  self->quit(caf::make_error(caf::sec::runtime_error, why));
+  return {};
+}
+
 caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) {
   const node_config cfg = s.cfg;
   chain_params params = s.store->params();
@@ -285,18 +292,11 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   std::tie(chain, reader) = spawn_store_actors(self, s);
 #if TC_FAULT_INJECTION
   auto plan = fault_plan_of(s, params);
-  if (!plan) {
-    spdlog::critical("{}", plan.error_message());
-    self->quit(caf::make_error(caf::sec::runtime_error, plan.error_message()));
-    return {};
-  }
+  if (!plan) return refuse_to_start(self, plan.error_message());
 #else
-  if (!s.faults.empty()) {
-    std::string err = "this build has no fault injection (configure with -DTC_FAULT_INJECTION=ON)";
-    spdlog::critical("{}", err);
-    self->quit(caf::make_error(caf::sec::runtime_error, err));
-    return {};
-  }
+  if (!s.faults.empty())
+    return refuse_to_start(
+        self, "this build has no fault injection (configure with -DTC_FAULT_INJECTION=ON)");
 #endif
   auto mempool = self->spawn<caf::linked>(
       mempool_actor_impl, mempool_limits{cfg.mempool_max_txs, cfg.mempool_max_bytes}, chain, reader,
@@ -312,13 +312,9 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
       self->spawn<caf::linked>(consensus_impl, s.consensus, chain, mempool, producer,
                                spawn_sign_guard(self, s, chain), s.now_ms);
 #if TC_FAULT_INJECTION
-  if (auto c = plan->wrap_consensus(self, consensus); c) {
-    consensus = *c;
-  } else {
-    spdlog::critical("{}", c.error_message());
-    self->quit(caf::make_error(caf::sec::runtime_error, c.error_message()));
-    return {};
-  }
+  auto wrapped = plan->wrap_consensus(self, consensus);
+  if (!wrapped) return refuse_to_start(self, wrapped.error_message());
+  consensus = *wrapped;
 #endif
   peer_manager_actor peers;
   sync_actor sync;
@@ -339,11 +335,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   if (cfg.rpc_enabled) {
     auto server = rpc_server::start(
         rpc_context_of(self, s, cfg, params, genesis, chain, reader, mempool, consensus, peers));
-    if (!server) {
-      spdlog::critical("{}", server.error_message());
-      self->quit(caf::make_error(caf::sec::runtime_error, server.error_message()));
-      return {};
-    }
+    if (!server) return refuse_to_start(self, server.error_message());
     rpc = self->spawn<caf::linked>(rpc_actor_impl,
                                    std::shared_ptr<rpc_server>(std::move(server).value()));
   }

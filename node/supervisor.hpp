@@ -57,9 +57,15 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup set
 // RestartPreventExitStatus= so the node is not restarted into the same state.
 namespace exit_status {
 constexpr int ok = 0;
-constexpr int failure = 1;  // start-up errors, an actor that failed
+constexpr int failure = 1;  // an actor that failed, an unclassified error
 constexpr int consensus_fatal = 5;
 constexpr int fork_detected = 6;
+// Start-up errors (sysexits.h numbers): a restart cannot mend the first
+// three, so the unit lists them in RestartPreventExitStatus=.
+constexpr int usage = 64;         // a bad flag
+constexpr int data_error = 65;    // a damaged database or guard file
+constexpr int config_error = 78;  // the config, the genesis, a key file, the data dir
+constexpr int lock_held = 75;     // another timed runs on this data dir (may end: retry)
 }  // namespace exit_status
 // The status for a supervisor that stopped with `reason`.
 int exit_status_for(const caf::error& reason);

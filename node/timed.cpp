@@ -26,6 +26,7 @@
 #include "crypto/thread_priority.hpp"
 #include "messages/encoding.hpp"
 #include "node/config.hpp"
+#include "node/init.hpp"
 #include "node/rpc.hpp"
 #include "node/signing_state.hpp"
 #include "node/supervisor.hpp"
@@ -46,9 +47,9 @@ uint64_t wall_ms() {
                                    .count());
 }
 
-int fail(const std::string& msg) {
+int fail(const std::string& msg, int code = exit_status::failure) {
   std::fprintf(stderr, "timed: %s\n", msg.c_str());
-  return 1;
+  return code;
 }
 
 bool make_dirs(const std::string& path) {
@@ -163,6 +164,7 @@ struct flags {
   std::string config_file, datadir, net_name;
   int verbosity = 0;
   bool gen_config = false, do_reindex = false, version = false;
+  bool init = false, init_masternode = false;
   bool show_fork = false, clear_fork = false;
   std::vector<std::string> faults;
   uint64_t crash_every_ms = 0;  // chain:crash-restart (fault injection)
@@ -184,6 +186,13 @@ std::optional<int> parse_flags(int argc, char** argv, flags& f) {
   app.add_flag("--clear-fork-evidence", f.clear_fork,
                "delete the stored proof of a fork, so the node starts again (after the fork is "
                "resolved: the proof stays in the log)");
+  auto* init = app.add_subcommand(
+      "init",
+      "create the data dir, a key, a commented timed.toml and the network's genesis; "
+      "a second run changes nothing");
+  init->add_flag("--masternode", f.init_masternode, "create a masternode key and enable it");
+  init->fallthrough();
+  init->callback([&f] { f.init = true; });
 #if TC_FAULT_INJECTION
   app.add_option(
       "--fault", f.faults,
@@ -192,12 +201,13 @@ std::optional<int> parse_flags(int argc, char** argv, flags& f) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    int code = app.exit(e);
+    return code == 0 ? 0 : exit_status::usage;
   }
 #if TC_FAULT_INJECTION
   for (const auto& x : f.faults) {
     auto spec = fault::parse(x);
-    if (!spec) return fail(spec.error_message());
+    if (!spec) return fail(spec.error_message(), exit_status::usage);
     if (spec->k == fault::kind::chain_crash_restart)
       f.crash_every_ms = spec->number ? spec->number : 20'000;
   }
@@ -205,16 +215,21 @@ std::optional<int> parse_flags(int argc, char** argv, flags& f) {
   return std::nullopt;
 }
 
-// The defaults for the network, then the config file, then the flags.
+// The defaults for the network, then the config file (--config, else
+// <datadir>/timed.toml when there is one), then the flags.
 result<node_config> resolve_config(const flags& f, network net, const std::string& home) {
   node_config cfg = default_config(net, home);
-  if (!f.config_file.empty()) {
-    auto c = load_config_file(f.config_file, cfg);
+  std::string file = f.config_file;
+  if (file.empty()) {
+    std::string in_dir = (f.datadir.empty() ? cfg.datadir : f.datadir) + "/timed.toml";
+    if (::access(in_dir.c_str(), F_OK) == 0) file = in_dir;
+  }
+  if (!file.empty()) {
+    auto c = load_config_file(file, cfg);
     if (!c) return c.take_error();
     cfg = *c;
     if (!f.net_name.empty() && cfg.net != net)
-      return make_error("--network " + f.net_name + " contradicts node.network in " +
-                        f.config_file);
+      return make_error("--network " + f.net_name + " contradicts node.network in " + file);
     if (cfg.datadir == default_config(net, home).datadir)
       cfg.datadir = default_config(cfg.net, home).datadir;
   }
@@ -371,6 +386,91 @@ int run_node(const flags& f, const node_config& cfg, supervisor_setup setup,
   return exit_code;
 }
 
+// `timed init`: prints what it made, what it kept and what to do next.
+int run_init(const flags& f, network net, const std::string& home) {
+  init_options o;
+  o.net = net;
+  o.datadir = f.datadir.empty() ? default_config(net, home).datadir : f.datadir;
+  o.masternode = f.init_masternode;
+  o.new_key = [] { return secret_key::generate(); };
+  auto r = init_datadir(o);
+  if (!r) return fail(r.error_message(), exit_status::config_error);
+  std::cout << describe(*r);
+  return exit_status::ok;
+}
+
+// The data dir and its lock: the lock's fd, or (fd < 0) an exit code.
+struct datadir_lock {
+  int fd = -1;
+  int exit_code = exit_status::ok;
+};
+datadir_lock lock_datadir(const node_config& cfg) {
+  if (!make_dirs(cfg.datadir))
+    return {-1, fail("cannot create data directory " + cfg.datadir, exit_status::config_error)};
+  std::string lock_path = cfg.datadir + "/.lock";
+  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
+    return {-1,
+            fail("another timed is already running on " + cfg.datadir + " (lock " + lock_path + ")",
+                 exit_status::lock_held)};
+  return {lock_fd, exit_status::ok};
+}
+
+result<genesis_spec> genesis_of(const node_config& cfg) {
+  std::string genesis_path = cfg.genesis_file.empty() ? cfg.datadir + "/genesis.toml"
+                                                      : cfg.path_in_datadir(cfg.genesis_file);
+  auto genesis = load_genesis_file(genesis_path);
+  if (!genesis)
+    return make_error(genesis.error_message() +
+                      " (timed init installs it, or copy deploy/genesis/" + network_name(cfg.net) +
+                      ".toml there, or set node.genesis)");
+  if (genesis->params.net != cfg.net)
+    return make_error("genesis " + genesis_path + " is for " + network_name(genesis->params.net) +
+                      ", but this node runs " + network_name(cfg.net));
+  return genesis;
+}
+
+// With the data dir locked and logging on: opens the chain and runs the
+// node until it stops. Returns the exit code.
+int start_node(const flags& f, const node_config& cfg) {
+  auto genesis = genesis_of(cfg);
+  if (!genesis) return fail(genesis.error_message(), exit_status::config_error);
+  std::string db_path = cfg.path_in_datadir(cfg.db_file);
+  if (f.do_reindex)
+    if (auto s = run_reindex(db_path, *genesis, cfg.address_index); !s)
+      return fail(s.error_message(), exit_status::data_error);
+  node_opener opener{db_path, &*genesis, cfg.address_index, consensus_setup_of(cfg, *genesis), {}};
+  if (cfg.masternode_enabled) {
+    auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
+    if (!key) return fail(key.error_message(), exit_status::config_error);
+    opener.cs.key = *key;
+    opener.guard_path = cfg.guard_path();
+    spdlog::info("masternode key {}", encode_address(cfg.net, key->public_key()));
+  }
+  auto node_key = node_key_of(cfg, opener.cs);
+  if (!node_key) return fail(node_key.error_message(), exit_status::config_error);
+  if (f.show_fork || f.clear_fork)
+    return fork_evidence_command(db_path, *genesis, cfg.address_index, f.clear_fork);
+  supervisor_setup setup;
+  if (auto st = opener.open(setup); !st) {
+    fail(st.error_message());
+    return opener.fork_stored ? exit_status::fork_detected : exit_status::data_error;
+  }
+  spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
+               network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
+               setup.store->tip().height);
+  // Signals are taken by one thread with sigwait; every other thread
+  // (CAF's, the RPC server's) inherits the blocked mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  int exit_code = run_node(f, cfg, std::move(setup), *node_key, opener, sigs);
+  spdlog::info("✓ All tasks shut down gracefully");
+  return exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -392,72 +492,25 @@ int main(int argc, char** argv) {
   network net = network::localnet;
   if (!f.net_name.empty()) {
     auto n = parse_network(f.net_name);
-    if (!n) return fail(n.error_message());
+    if (!n) return fail(n.error_message(), exit_status::usage);
     net = *n;
   }
   if (f.gen_config) {
-    std::cout << default_config_text(net, home);
+    std::cout << default_config_text(net);
     return 0;
   }
+  if (f.init) return run_init(f, net, home);
   auto resolved = resolve_config(f, net, home);
-  if (!resolved) return fail(resolved.error_message());
+  if (!resolved) return fail(resolved.error_message(), exit_status::config_error);
   node_config cfg = *resolved;
   set_background_nice(cfg.background_nice);
-  if (!make_dirs(cfg.datadir)) return fail("cannot create data directory " + cfg.datadir);
-
-  // One timed per data directory.
-  std::string lock_path = cfg.datadir + "/.lock";
-  int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0)
-    return fail("another timed is already running on " + cfg.datadir + " (lock " + lock_path + ")");
-
+  datadir_lock lock = lock_datadir(cfg);
+  if (lock.fd < 0) return lock.exit_code;
+  int lock_fd = lock.fd;
   // Logging: console and a rotating timed.log in the data dir.
-  if (auto st = setup_logging(cfg, f.verbosity); !st) return fail(st.error_message());
-
-  std::string genesis_path = cfg.genesis_file.empty() ? cfg.datadir + "/genesis.toml"
-                                                      : cfg.path_in_datadir(cfg.genesis_file);
-  auto genesis = load_genesis_file(genesis_path);
-  if (!genesis)
-    return fail(genesis.error_message() + " (copy deploy/genesis/" + network_name(cfg.net) +
-                ".toml there, or set node.genesis)");
-  if (genesis->params.net != cfg.net)
-    return fail("genesis " + genesis_path + " is for " + network_name(genesis->params.net) +
-                ", but this node runs " + network_name(cfg.net));
-  std::string db_path = cfg.path_in_datadir(cfg.db_file);
-  if (f.do_reindex)
-    if (auto s = run_reindex(db_path, *genesis, cfg.address_index); !s)
-      return fail(s.error_message());
-  node_opener opener{db_path, &*genesis, cfg.address_index, consensus_setup_of(cfg, *genesis), {}};
-  if (cfg.masternode_enabled) {
-    auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
-    if (!key) return fail(key.error_message());
-    opener.cs.key = *key;
-    opener.guard_path = cfg.guard_path();
-    spdlog::info("masternode key {}", encode_address(cfg.net, key->public_key()));
-  }
-  auto node_key = node_key_of(cfg, opener.cs);
-  if (!node_key) return fail(node_key.error_message());
-  if (f.show_fork || f.clear_fork)
-    return fork_evidence_command(db_path, *genesis, cfg.address_index, f.clear_fork);
-  supervisor_setup setup;
-  if (auto st = opener.open(setup); !st) {
-    fail(st.error_message());
-    return opener.fork_stored ? exit_status::fork_detected : exit_status::failure;
-  }
-  spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
-               network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
-               setup.store->tip().height);
-
-  // Signals are taken by one thread with sigwait; every other thread
-  // (CAF's, the RPC server's) inherits the blocked mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-
-  int exit_code = run_node(f, cfg, std::move(setup), *node_key, opener, sigs);
-  spdlog::info("✓ All tasks shut down gracefully");
+  if (auto st = setup_logging(cfg, f.verbosity); !st)
+    return fail(st.error_message(), exit_status::config_error);
+  int exit_code = start_node(f, cfg);
   spdlog::shutdown();
   ::flock(lock_fd, LOCK_UN);
   ::close(lock_fd);

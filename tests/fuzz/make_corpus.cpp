@@ -112,7 +112,7 @@ void rpc_corpus(const std::string& dir) {
 }
 
 void text_corpus(const std::string& dir, const std::string& src) {
-  write(dir, "config-default", default_config_text(network::testnet, "/home/v"));
+  write(dir, "config-default", default_config_text(network::testnet));
   write(dir, "config-rpc",
         std::string("[rpc]\nbind = \"0.0.0.0\"\nallow_remote = true\n"
                     "user = \"u\"\npassword = \"0123456789abcdef\"\n"));
