@@ -16,6 +16,8 @@
 #include <future>
 #include <thread>
 
+#include <caf/all.hpp>
+
 using namespace tc;
 
 namespace {
@@ -87,7 +89,16 @@ struct front {
     REQUIRE(got.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
     port = got.get();
   }
-  ~front() { caf::anon_send_exit(listener, caf::exit_reason::user_shutdown); }
+  // Waits until the listener is gone, so a test ends with its front down.
+  // (LeakSanitizer still reports connection brokers of three tests left
+  // behind at exit; see the README's Tests section.)
+  ~front() {
+    caf::scoped_actor self{sys};
+    self->monitor(listener);
+    caf::anon_send_exit(listener, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {}, caf::after(std::chrono::seconds(10)) >>
+                                                   [] { FAIL("the RPC listener did not stop"); });
+  }
 };
 
 }  // namespace
