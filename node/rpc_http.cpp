@@ -45,6 +45,10 @@ struct conn_state {
 };
 using conn_ptr = caf::io::stateful_broker<conn_state>*;
 
+// Closes the connection; the actor itself quits at its next tick. A tick
+// is always pending while it runs, and one that arrives after the broker
+// quit is never freed (CAF 0.17; LeakSanitizer showed every such broker
+// kept alive by its own message), so the tick is what ends it.
 void finish(conn_ptr self, const std::string& why) {
   auto& st = self->state;
   if (st.done) return;
@@ -53,7 +57,6 @@ void finish(conn_ptr self, const std::string& why) {
   spdlog::debug("rpc connection {} closed: {}", self->id(), why);
   self->flush(st.hdl);
   self->close(st.hdl);  // after what was written
-  self->quit();
 }
 
 // Carries out the core's actions, then reads or pauses as it wants and
@@ -106,6 +109,10 @@ caf::behavior conn_impl(conn_ptr self, caf::io::connection_handle hdl, setup_ptr
   self->configure_read(hdl, caf::io::receive_policy::at_most(64 * 1024));
   self->ack_writes(hdl, true);
   self->delayed_send(self, tick, tick_atom::value);
+  // Stopping (the listener went down): close now, quit at the tick.
+  self->set_exit_handler([self](const caf::exit_msg& m) {
+    finish(self, "stopping (" + caf::to_string(m.reason) + ")");
+  });
   return {
       [self](const caf::io::new_data_msg& msg) {
         auto& st = self->state;
@@ -139,16 +146,12 @@ caf::behavior conn_impl(conn_ptr self, caf::io::connection_handle hdl, setup_ptr
       [self](evict_atom) { finish(self, "evicted for a newer connection"); },
       [self](tick_atom) {
         auto& st = self->state;
-        if (st.done) return;
-        if (st.draining_since_ms) {
-          if (st.setup->now_ms() >= *st.draining_since_ms + drain_limit_ms)
-            finish(self, st.drain_why + " (the answer was not read in time)");
-          else
-            self->delayed_send(self, tick, tick_atom::value);
-          return;
-        }
-        exec(self, st.core->on_tick(st.setup->now_ms()));
-        if (!st.done) self->delayed_send(self, tick, tick_atom::value);
+        if (st.done) return self->quit();
+        if (!st.draining_since_ms)
+          exec(self, st.core->on_tick(st.setup->now_ms()));
+        else if (st.setup->now_ms() >= *st.draining_since_ms + drain_limit_ms)
+          finish(self, st.drain_why + " (the answer was not read in time)");
+        self->delayed_send(self, tick, tick_atom::value);  // quits there once done
       },
       [self](const caf::io::connection_closed_msg&) { finish(self, "closed by the client"); },
   };
