@@ -501,6 +501,36 @@ void rpc_server::impl::register_network_methods() {
     return out;
   };
   m["getconnectioncount"] = [this](const json&) { return json(peer_list().size()); };
+  // setban SUBJECT add|remove [SECONDS]: SUBJECT is "ip:ADDRESS", "key:HEX"
+  // or a bare IP address; add without SECONDS (or 0) bans for good.
+  m["setban"] = [this](const json& p) {
+    if (!p.is_array() || p.size() < 2 || !p[0].is_string() || !p[1].is_string())
+      throw_rpc(invalid_params, "setban SUBJECT add|remove [SECONDS]");
+    std::string subject = p[0].get<std::string>(), op = p[1].get<std::string>();
+    if (subject.rfind("ip:", 0) != 0 && subject.rfind("key:", 0) != 0) subject = "ip:" + subject;
+    if (subject.size() <= 4 || subject.size() > 200 ||
+        subject.find_first_of(" \t\n\"") != std::string::npos)
+      throw_rpc(invalid_params, "setban: SUBJECT must be ip:ADDRESS, key:HEX or an IP address");
+    if (op != "add" && op != "remove") throw_rpc(invalid_params, "setban: add or remove");
+    if (p.size() > 2 && !p[2].is_number_unsigned())
+      throw_rpc(invalid_params, "setban: SECONDS must be a non-negative integer");
+    uint64_t secs =
+        p.size() > 2 ? std::min<uint64_t>(p[2].get<uint64_t>(), 100ull * 365 * 86400) : 0;
+    if (!ctx.peers) throw_rpc(internal_error, "peer-to-peer is off on this node");
+    ban_admin a{op == "add", subject, secs * 1000, "banned by the operator (setban)"};
+    return json(ask<uint64_t>(ctx.peers, banadmin_atom::value, a));
+  };
+  // clearban [SUBJECT]: lifts one ban, or every ban; answers how many.
+  m["clearban"] = [this](const json& p) {
+    std::string subject;
+    if (p.is_array() && !p.empty()) {
+      if (!p[0].is_string()) throw_rpc(invalid_params, "clearban [SUBJECT]");
+      subject = p[0].get<std::string>();
+      if (subject.rfind("ip:", 0) != 0 && subject.rfind("key:", 0) != 0) subject = "ip:" + subject;
+    }
+    if (!ctx.peers) throw_rpc(internal_error, "peer-to-peer is off on this node");
+    return json(ask<uint64_t>(ctx.peers, banadmin_atom::value, ban_admin{false, subject, 0, {}}));
+  };
   m["listbanned"] = [this](const json&) {
     json out = json::array();
     if (!ctx.peers) return out;

@@ -184,6 +184,14 @@ TEST_CASE("rpc: chain, block and node methods answer from the running node") {
   CHECK(n.result("getpeerinfo") == json::array());
   CHECK(n.result("getconnectioncount") == 0);
   CHECK(n.result("listbanned") == json::array());
+  // Bans need the peer manager: P2P is off here (ops:cli bans on a live node).
+  CHECK(n.error_code("setban", json::array({"10.0.0.9", "add", 60})) == -32603);
+  CHECK(n.error_code("clearban") == -32603);
+  CHECK(n.error_code("setban", json::array({"10.0.0.9"})) == -32602);
+  CHECK(n.error_code("setban", json::array({"10.0.0.9", "maybe"})) == -32602);
+  CHECK(n.error_code("setban", json::array({"10.0.0.9", "add", -5})) == -32602);
+  CHECK(n.error_code("setban", json::array({"ip:", "add"})) == -32602);
+  CHECK(n.error_code("clearban", json::array({7})) == -32602);
   json st = n.result("settrace", json::array({true}));
   CHECK(st["trace"] == true);
   CHECK(n.trace_on);

@@ -151,8 +151,10 @@ std::optional<ban_entry> peer_book::on_misbehaviour(const std::string& subject, 
                                                     const std::string& reason, uint64_t now_ms) {
   if (points == 0 || subject.empty()) return std::nullopt;
   if (subject.rfind("ip:", 0) == 0 && is_shared_loopback(subject.substr(3))) return std::nullopt;
-  uint32_t& s = scores_[subject];
+  score& sc = scores_[subject];
+  uint32_t s = decayed(sc, now_ms);
   s = points >= cfg_.ban_score - std::min(s, cfg_.ban_score) ? cfg_.ban_score : s + points;
+  sc = score{s, now_ms};
   if (s < cfg_.ban_score) {
     bound_scores();
     return std::nullopt;
@@ -175,9 +177,53 @@ void peer_book::bound_scores() {
   // grow the table).
   while (scores_.size() > cfg_.max_scores) {
     auto low = std::min_element(scores_.begin(), scores_.end(),
-                                [](auto& x, auto& y) { return x.second < y.second; });
+                                [](auto& x, auto& y) { return x.second.points < y.second.points; });
     scores_.erase(low);
   }
+}
+
+uint32_t peer_book::decayed(const score& s, uint64_t now_ms) const {
+  if (cfg_.score_decay_ms_per_point == 0 || now_ms <= s.at_ms) return s.points;
+  uint64_t faded = (now_ms - s.at_ms) / cfg_.score_decay_ms_per_point;
+  return faded >= s.points ? 0 : s.points - static_cast<uint32_t>(faded);
+}
+
+uint32_t peer_book::points(const std::string& subject, uint64_t now_ms) const {
+  auto it = scores_.find(subject);
+  return it == scores_.end() ? 0 : decayed(it->second, now_ms);
+}
+
+ban_entry peer_book::set_ban(const std::string& subject, uint64_t duration_ms,
+                             const std::string& reason, uint64_t now_ms) {
+  ban_entry e;
+  e.level = std::max<uint32_t>(ban_levels_[subject], 1);
+  ban_levels_[subject] = e.level;
+  e.reason = reason;
+  e.until_ms = duration_ms ? now_ms + duration_ms : 0;
+  bans_[subject] = e;
+  scores_.erase(subject);
+  prune(now_ms);
+  return e;
+}
+
+std::vector<std::string> peer_book::clear_bans(const std::string& subject) {
+  std::vector<std::string> removed;
+  for (auto it = bans_.begin(); it != bans_.end();) {
+    if (!subject.empty() && it->first != subject) {
+      ++it;
+      continue;
+    }
+    removed.push_back(it->first);
+    it = bans_.erase(it);
+  }
+  if (subject.empty()) {
+    scores_.clear();
+    ban_levels_.clear();
+  } else {
+    scores_.erase(subject);
+    ban_levels_.erase(subject);
+  }
+  return removed;
 }
 
 void peer_book::restore_ban(const std::string& subject, ban_entry e) {
@@ -186,6 +232,8 @@ void peer_book::restore_ban(const std::string& subject, ban_entry e) {
 }
 
 void peer_book::prune(uint64_t now_ms) {
+  for (auto it = scores_.begin(); it != scores_.end();)
+    it = decayed(it->second, now_ms) == 0 ? scores_.erase(it) : std::next(it);
   for (auto it = bans_.begin(); it != bans_.end();)
     it =
         it->second.until_ms != 0 && it->second.until_ms <= now_ms ? bans_.erase(it) : std::next(it);

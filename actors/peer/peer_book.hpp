@@ -22,6 +22,9 @@ struct book_config {
   uint32_t max_new_per_minute = 60;     // inbound connections accepted, per source group
   uint32_t protected_inbound = 8;       // the longest-connected inbound peers, never evicted
   uint32_t ban_score = 100;
+  // Points below the ban score fade, one per this long: a peer that slipped
+  // now and then (an upgrade, a flaky link) is not banned a week later.
+  uint64_t score_decay_ms_per_point = 60'000;
   std::vector<uint64_t> ban_durations_ms = {10 * 60'000, 24 * 3'600'000};  // then permanent
   size_t max_bans = 10'000;    // subjects banned (and ban levels remembered)
   size_t max_scores = 10'000;  // subjects with points below the ban score
@@ -77,9 +80,18 @@ class peer_book {
   bool banned(const std::string& subject, uint64_t now_ms) const;
   const std::map<std::string, ban_entry>& bans() const { return bans_; }
   size_t scored() const { return scores_.size(); }
+  // A subject's points now (after decay); 0 when it has none.
+  uint32_t points(const std::string& subject, uint64_t now_ms) const;
   // A ban from the database; its level carries on, so escalation survives restarts.
   void restore_ban(const std::string& subject, ban_entry e);
   bool unban(const std::string& subject) { return bans_.erase(subject) > 0; }
+  // An operator's ban (RPC setban): `duration_ms` from now, 0 for good; it
+  // replaces the subject's ban, if any, and leaves its level as it was.
+  ban_entry set_ban(const std::string& subject, uint64_t duration_ms, const std::string& reason,
+                    uint64_t now_ms);
+  // An operator's clearban: the subject (every subject when empty) starts
+  // afresh, with no ban, points or level. Returns the bans removed.
+  std::vector<std::string> clear_bans(const std::string& subject);
   // Forgets expired bans and keeps every table within its bound.
   void prune(uint64_t now_ms);
 
@@ -123,7 +135,12 @@ class peer_book {
   std::map<uint64_t, conn> conns_;
   size_t inbound_ = 0, outbound_ = 0;
   std::map<std::string, std::deque<uint64_t>> recent_inbound_ms_;  // per source group
-  std::map<std::string, uint32_t> scores_;
+  struct score {
+    uint32_t points = 0;
+    uint64_t at_ms = 0;  // when the points were last brought up to date
+  };
+  std::map<std::string, score> scores_;
+  uint32_t decayed(const score& s, uint64_t now_ms) const;
   std::map<std::string, ban_entry> bans_;
   std::map<std::string, uint32_t> ban_levels_;  // survives expiry, so bans escalate
   address_book addresses_;

@@ -142,6 +142,52 @@ TEST_CASE("finding 3: ban and score tables stay bounded; expired bans are forgot
   CHECK(book.bans().size() <= 1);
 }
 
+TEST_CASE("misbehaviour points fade, one a minute: slips far apart never add up to a ban") {
+  peer_book book({}, key(1), "");
+  std::string s = key_subject(key(9));
+  CHECK_FALSE(book.on_misbehaviour(s, 60, "slip", 0));
+  CHECK(book.points(s, 0) == 60);
+  CHECK(book.points(s, 30 * 60'000) == 30);
+  // Thirty minutes on, another 60 make 90: no ban (without fading, 120 would ban).
+  CHECK_FALSE(book.on_misbehaviour(s, 60, "slip", 30 * 60'000));
+  CHECK(book.points(s, 30 * 60'000) == 90);
+  // The same two slips a second apart still ban at once.
+  std::string t = key_subject(key(10));
+  CHECK_FALSE(book.on_misbehaviour(t, 60, "burst", 0));
+  CHECK(book.on_misbehaviour(t, 60, "burst", 1'000));
+  // Fully faded points leave the table at the next prune.
+  book.prune(10 * 3'600'000);
+  CHECK(book.points(s, 10 * 3'600'000) == 0);
+  CHECK(book.scored() == 0);
+}
+
+TEST_CASE("operator bans: setban replaces a ban, clearban starts a subject afresh") {
+  peer_book book({}, key(1), "");
+  std::string s = ip_subject("10.1.2.3");
+  auto b = book.set_ban(s, 60'000, "by hand", 1'000);
+  CHECK(b.until_ms == 61'000);
+  CHECK(book.banned(s, 60'999));
+  CHECK_FALSE(book.banned(s, 61'001));
+  CHECK_FALSE(book.admit_inbound("10.1.2.3", 2'000).admit);
+  CHECK(book.set_ban(s, 0, "for good", 2'000).until_ms == 0);  // replaces the timed one
+  CHECK(book.banned(s, 1'000'000'000));
+  // Misbehaviour points and escalation levels go with clearban.
+  std::string k = key_subject(key(7));
+  book.on_misbehaviour(k, 100, "x", 0);
+  book.on_misbehaviour(k, 60, "x", 0);
+  CHECK(book.scored() == 1);
+  CHECK(book.clear_bans(s) == std::vector<std::string>{s});
+  CHECK_FALSE(book.banned(s, 3'000));
+  CHECK(book.clear_bans(s).empty());       // nothing left to lift
+  CHECK(book.clear_bans("").size() == 1);  // the key's ban
+  CHECK(book.scored() == 0);
+  CHECK(book.bans().empty());
+  // Its next ban is level 1 again (10 minutes), not the escalated one.
+  auto again = book.on_misbehaviour(k, 100, "x", 5'000);
+  REQUIRE(again);
+  CHECK(again->level == 1);
+}
+
 TEST_CASE("finding 3: the shared loopback address is never banned, other addresses are") {
   peer_book book({}, key(1), "");
   CHECK_FALSE(book.on_misbehaviour(ip_subject("127.0.0.1"), 1000, "garbage", 0));

@@ -70,6 +70,15 @@ using send_atom = caf::atom_constant<caf::atom("send")>;
 using punish_atom = caf::atom_constant<caf::atom("punish")>;
 using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using bans_atom = caf::atom_constant<caf::atom("bans")>;
+// An operator's ban or unban (RPC setban/clearban). Subjects are as stored:
+// "ip:ADDRESS" or "key:HEX". The answer: the bans added or removed.
+struct ban_admin {
+  bool add = true;
+  std::string subject;       // remove: empty means every ban
+  uint64_t duration_ms = 0;  // add: 0 bans for good
+  std::string reason;
+};
+using banadmin_atom = caf::atom_constant<caf::atom("banadmin")>;
 using go_atom = caf::atom_constant<caf::atom("go")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 // Flow control: the manager returns credit for inbound messages it handled.
@@ -91,6 +100,7 @@ using peer_manager_actor = gossip_out_actor::extend<
     caf::reacts_to<punish_atom, uint64_t, uint32_t, std::string>, caf::reacts_to<tick_atom>,
     caf::replies_to<peers_atom>::with<std::vector<peer_status>>,
     caf::replies_to<bans_atom>::with<std::vector<stored_ban>>,
+    caf::replies_to<banadmin_atom, ban_admin>::with<uint64_t>,
     caf::reacts_to<trace_atom, tracer_actor>>;
 
 }  // namespace tc
@@ -103,5 +113,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_inbound_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::peer_status>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::stored_ban>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::ban_admin)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer::hello)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer::session_stats)

@@ -609,6 +609,48 @@ std::vector<stored_ban> ban_list(self_ptr self) {
   return out;
 }
 
+// setban / clearban: the book changes, the store follows, and the sessions
+// of a newly banned subject are closed with `banned`.
+uint64_t admin_ban(self_ptr self, const ban_admin& a) {
+  auto& st = self->state;
+  uint64_t now = st.now_ms();
+  if (!a.add) {
+    auto removed = st.book->clear_bans(a.subject);
+    for (const auto& subject : removed) {
+      spdlog::info("ban of {} lifted by the operator", subject);
+      store_in_chain(self, "a lifted ban",
+                     [subject](chain_store& cs) { return remove_ban(cs, subject); });
+    }
+    return removed.size();
+  }
+  auto ban = st.book->set_ban(a.subject, a.duration_ms, a.reason, now);
+  spdlog::warn("⛔ Banned {} by the operator ({}): {}", a.subject,
+               a.duration_ms ? "for " + std::to_string(a.duration_ms / 1000) + " s" : "permanently",
+               a.reason);
+  persist_ban(self, a.subject, ban);
+  for (auto& [id, s] : st.sessions) {
+    bool match = peer::ip_subject(s.info.ip) == a.subject ||
+                 (s.hello && peer::key_subject(s.hello->key) == a.subject);
+    if (match)
+      caf::anon_send(s.act, close_atom::value, static_cast<uint32_t>(peer::reject_code::banned),
+                     std::string("banned by the operator"));
+  }
+  return 1;
+}
+
+// A session that died without saying goodbye.
+void on_session_down(self_ptr self, const caf::down_msg& d) {
+  auto& st = self->state;
+  for (auto it = st.sessions.begin(); it != st.sessions.end(); ++it) {
+    if (it->second.act.address() != d.source) continue;
+    st.book->on_closed(it->first, st.now_ms());
+    forget_session(st, it->first);
+    if (it->second.hello && st.sync) self->send(st.sync, gone_atom::value, it->first);
+    st.sessions.erase(it);
+    return;
+  }
+}
+
 peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup setup) {
   auto& st = self->state;
   st.me = setup.io.session.signer->key();
@@ -629,18 +671,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
   self->link_to(st.io);
   restore_book(self, setup.addnode.size());
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
-  self->set_down_handler([self](const caf::down_msg& d) {
-    // A session that died without saying goodbye.
-    auto& st = self->state;
-    for (auto it = st.sessions.begin(); it != st.sessions.end(); ++it) {
-      if (it->second.act.address() != d.source) continue;
-      st.book->on_closed(it->first, st.now_ms());
-      forget_session(st, it->first);
-      if (it->second.hello && st.sync) self->send(st.sync, gone_atom::value, it->first);
-      st.sessions.erase(it);
-      return;
-    }
-  });
+  self->set_down_handler([self](const caf::down_msg& d) { on_session_down(self, d); });
   return {
       [self](open_atom, const caf::actor& s, const session_open& info) {
         handle_open(self, s, info);
@@ -704,6 +735,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](tick_atom) { handle_tick(self); },
       [self](peers_atom) { return peer_list(self); },
       [self](bans_atom) { return ban_list(self); },
+      [self](banadmin_atom, const ban_admin& a) { return admin_ban(self, a); },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };
 }

@@ -88,3 +88,22 @@ stop_node() {
   [ "$code" = 0 ] || fail "timed exited with $code after SIGTERM"
   [ "$took" -le 10 ] || fail "shutdown took ${took}s"
 }
+
+# For tests on a deploy/localnet.sh network (LOCALNET_DIR, LOCALNET_PORT set):
+# cli_n NODE ARGS..., height NODE, node_fail MSG (with every node's log tail),
+# wait_height NODE H SECONDS.
+cli_n() { "$CLI" --datadir "$LOCALNET_DIR/node$1" --rpc-url "http://127.0.0.1:$((LOCALNET_PORT + 10 * $1 + 1))" "${@:2}"; }
+height() { cli_n "$1" getblockcount 2>/dev/null || echo -1; }
+node_fail() {
+  for i in 0 1 2 3 4; do
+    [ -f "$LOCALNET_DIR/node$i/out.log" ] && { echo "--- node$i"; grep -v DEBUG "$LOCALNET_DIR/node$i/out.log" | tail -15; }
+  done >&2
+  fail "$@"
+}
+wait_height() {
+  local end=$((SECONDS + $3))
+  while [ "$(height "$1")" -lt "$2" ]; do
+    [ $SECONDS -lt $end ] || node_fail "node$1 at height $(height "$1"), expected >= $2 within $3 s"
+    sleep 0.2
+  done
+}

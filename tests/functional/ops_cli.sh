@@ -60,5 +60,13 @@ check 5 "error -32601"                --config "$DIR/timed.toml" nosuchmethod
 check 5 "error -8"                    --config "$DIR/timed.toml" getblockhash 999999
 check 4 "authentication failed"       --config "$DIR/timed.toml" --rpc-user nobody --rpc-password x getblockcount
 check 0 "\"chain_id\""                getblockchaininfo --config "$DIR/timed.toml"
+check 0 "1"                           --config "$DIR/timed.toml" setban 10.9.8.7 add 600
+check 0 "1"                           --config "$DIR/timed.toml" setban key:$(printf 'ab%.0s' $(seq 32)) add
+check 0 "ip:10.9.8.7"                 --config "$DIR/timed.toml" listbanned
+check 5 "error -32602"                --config "$DIR/timed.toml" setban 10.9.8.7 sometimes
+check 0 "1"                           --config "$DIR/timed.toml" clearban 10.9.8.7
+check 0 "1"                           --config "$DIR/timed.toml" clearban
+check 0 "[]"                          --config "$DIR/timed.toml" listbanned
+pass "setban (an address for 600 s, a key for good), listbanned, clearban one and all"
 pass "against a node: RPC errors exit 5, bad credentials 4, options after the method work"
 stop_node

@@ -16,16 +16,6 @@ trap '$LN stop >/dev/null 2>&1 || true; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' 
 
 N3=$LOCALNET_DIR/node3
 GUARD=$N3/masternode.key.sign_guard
-cli_n() { "$CLI" --datadir "$LOCALNET_DIR/node$1" --rpc-url "http://127.0.0.1:$((LOCALNET_PORT + 10 * $1 + 1))" "${@:2}"; }
-height() { cli_n "$1" getblockcount 2>/dev/null || echo -1; }
-node_fail() { for i in 0 1 2 3; do [ -f "$LOCALNET_DIR/node$i/out.log" ] && { echo "--- node$i"; grep -v DEBUG "$LOCALNET_DIR/node$i/out.log" | tail -12; }; done >&2; fail "$@"; }
-wait_height() {
-  local end=$((SECONDS + $3))
-  while [ "$(height "$1")" -lt "$2" ]; do
-    [ $SECONDS -lt $end ] || node_fail "node$1 at height $(height "$1"), expected >= $2 within $3 s"
-    sleep 0.2
-  done
-}
 kill9() {
   local pid; pid=$(cat "$LOCALNET_DIR/node$1/pid")
   kill -9 "$pid"; rm -f "$LOCALNET_DIR/node$1/pid"

@@ -14,17 +14,6 @@ LN="bash $(dirname "$0")/../../deploy/localnet.sh"
 PROBE=$BUILD/tests/functional/peer_probe
 trap '$LN stop >/dev/null 2>&1 || true; for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 
-cli_n() { "$CLI" --datadir "$LOCALNET_DIR/node$1" --rpc-url "http://127.0.0.1:$((LOCALNET_PORT + 10 * $1 + 1))" "${@:2}"; }
-height() { cli_n "$1" getblockcount 2>/dev/null || echo -1; }
-node_fail() { for i in 0 1 2 3 4; do [ -f "$LOCALNET_DIR/node$i/out.log" ] && { echo "--- node$i"; grep -v DEBUG "$LOCALNET_DIR/node$i/out.log" | tail -15; }; done >&2; fail "$@"; }
-# wait_height NODE H SECONDS
-wait_height() {
-  local end=$((SECONDS + $3))
-  while [ "$(height "$1")" -lt "$2" ]; do
-    [ $SECONDS -lt $end ] || node_fail "node$1 at height $(height "$1"), expected >= $2 within $3 s"
-    sleep 0.2
-  done
-}
 
 $LN start 4 > /dev/null || fail "localnet start"
 for i in 0 1 2 3; do wait_height "$i" 20 90; done
