@@ -422,6 +422,10 @@ void to_sync(self_ptr self, uint64_t from, const peer::blocks& b) {
 void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   auto& st = self->state;
   const peer::message& m = *in.msg;
+  // The hop from the connection's session to the manager, for every kind.
+  if (st.tracer)
+    trace(st.tracer, "session", "peers", peer::kind_name(m), 0, 0,
+          "peer " + std::to_string(from) + ", " + std::to_string(in.payload->size()) + " bytes");
   peer::inbound_facts facts{in.key.has_value(), st.serving.count(from) > 0,
                             std::holds_alternative<peer::blocks>(m) && st.forks.expects(from)};
   switch (peer::route_of(m, facts)) {
@@ -707,6 +711,9 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         self->state.sync = s;
       },
       [self](bcast_atom, const msg_ptr& m) {
+        if (self->state.tracer)
+          trace(self->state.tracer, "peers", "session", peer::kind_name(*m), 0, 0,
+                "to every ready session (" + std::to_string(self->state.sessions.size()) + ")");
         bytes payload = encode_message(*m);
         if (auto key = gossip_key(*m))
           self->state.book->first_seen(*key);  // don't take it back from a peer

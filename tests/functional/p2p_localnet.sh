@@ -50,7 +50,8 @@ until [ "$(height 1)" -ge $((h0 + 4)) ]; do
 done
 for i in 0 1 2 3; do cli_n "$i" settrace false > /dev/null; done
 flow=$("$BUILD/node/timed-trace" "$LOCALNET_DIR/node1/trace.json" --all) || fail "node1's trace is not valid trace-event JSON"
-for step in "peers -> consensus : prevote" "peers -> consensus : precommit" "consensus -> peers : prevote"; do
+for step in "peers -> consensus : prevote" "peers -> consensus : precommit" "consensus -> peers : prevote" \
+  "session -> peers : prevote" "peers -> session : prevote"; do
   echo "$flow" | grep -q "$step" || fail "node1's trace lacks '$step'"
 done
 pass "a trace shows the votes arriving from peers as well as the node's own"
