@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "actors/metrics/metrics.hpp"
 #include "crypto/hash.hpp"
 #include "messages/encoding.hpp"
 #include "messages/peer.hpp"
@@ -49,6 +50,9 @@ struct trace_event {
 };
 using trace_atom = caf::atom_constant<caf::atom("trace")>;
 using tracer_actor = caf::typed_actor<caf::reacts_to<trace_event>>;
+// The node's metrics registry, handed to each actor after it is spawned
+// (actors/metrics/metrics.hpp); until then an actor counts into its own.
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 
 // Records one message if tracing is on (a null tracer handle is off: one
 // branch, no message, when tracing is disabled).
@@ -176,3 +180,5 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::frame_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::block_cert_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::block_with_cert>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::tx_output>)
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::metrics::metrics_ptr)

@@ -48,6 +48,7 @@ chain_actor::behavior_type refusing_chain(chain_actor::pointer self, chain_actor
         return self->delegate(inner, a, f, c, m);
       },
       [=](trace_atom a, const tracer_actor& t) { self->send(inner, a, t); },
+      [=](metrics_atom a, const metrics::metrics_ptr& m) { self->send(inner, a, m); },
   };
 }
 
@@ -446,6 +447,7 @@ mempool_actor::behavior_type stub_pool(mempool_actor::stateful_pointer<stub_pool
         seen->evicted.insert(seen->evicted.end(), ids.begin(), ids.end());
       },
       [](trace_atom, const tracer_actor&) {},
+      [](metrics_atom, const metrics::metrics_ptr&) {},
   };
 }
 }  // namespace

@@ -1,5 +1,8 @@
 #include "messages/codec.hpp"
 
+#include <capnp/schema.h>
+#include <cstring>
+
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/exception.h>
@@ -489,6 +492,34 @@ peer::message read_message(wire::Message::Reader root) {
   fail("unknown message kind");
 }
 }  // namespace
+
+std::optional<size_t> peek_message_kind(byte_view payload) {
+  // The flat-array layout: a segment table (count - 1, then each segment's
+  // size in words, padded to a word), then segment 0 whose first word is
+  // the root pointer. A struct pointer holds (offset << 2) in its low word
+  // and the data section's size in words in its high word's low half.
+  static const uint32_t tag_offset =
+      capnp::Schema::from<wire::Message>().getProto().getStruct().getDiscriminantOffset();
+  auto u32 = [&](size_t at) {
+    uint32_t v = 0;
+    std::memcpy(&v, payload.data + at, 4);  // little-endian, as Cap'n Proto writes
+    return v;
+  };
+  if (payload.size < 16) return std::nullopt;
+  uint64_t segments = uint64_t{u32(0)} + 1;
+  uint64_t table = (4 + 4 * segments + 7) / 8 * 8;
+  if (segments > 512 || payload.size < table + 8) return std::nullopt;
+  uint32_t lo = u32(table), hi = u32(table + 4);
+  if ((lo & 3) != 0) return std::nullopt;  // not a struct pointer (a far pointer)
+  int64_t offset_words = static_cast<int32_t>(lo) >> 2;
+  uint64_t data_words = hi & 0xffff;
+  if (offset_words < 0 || uint64_t{tag_offset} * 2 + 2 > data_words * 8) return std::nullopt;
+  uint64_t at = table + 8 + static_cast<uint64_t>(offset_words) * 8 + uint64_t{tag_offset} * 2;
+  if (at + 2 > payload.size) return std::nullopt;
+  size_t which = payload.data[at] | (payload.data[at + 1] << 8);
+  if (which >= std::variant_size_v<peer::message>) return std::nullopt;
+  return which;
+}
 
 result<peer::message> decode_message(byte_view payload) {
   return with_reader(payload, limits::max_frame_bytes,

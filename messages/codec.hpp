@@ -21,6 +21,11 @@ result<commit_certificate> decode_certificate(byte_view data);
 bytes encode_transaction(const transaction& t);
 result<transaction> decode_transaction(byte_view data);
 
+// The kind (index of peer::message) of an encoded message, read from its
+// union tag without decoding the rest: for accounting our own outbound
+// frames by kind. nullopt when the bytes are not a message this node wrote.
+std::optional<size_t> peek_message_kind(byte_view payload);
+
 // The largest frame payload accepted for a message kind (index of peer::message).
 size_t max_payload_bytes(size_t kind_index);
 

@@ -108,6 +108,20 @@ TEST_CASE("every message kind round-trips") {
   }
 }
 
+TEST_CASE("the kind of every encoded message is read from its tag alone") {
+  auto all = every_kind();
+  for (size_t i = 0; i < all.size(); ++i) {
+    CAPTURE(peer::kind_name(all[i]));
+    bytes wire = encode_message(all[i]);
+    CHECK(peek_message_kind(wire) == std::optional<size_t>(i));
+    // Truncated or garbage bytes never read past the end.
+    for (size_t cut = 0; cut < std::min<size_t>(wire.size(), 64); ++cut)
+      (void)peek_message_kind(byte_view(wire.data(), cut));
+  }
+  bytes junk(64, 0xff);
+  CHECK_FALSE(peek_message_kind(junk).has_value());
+}
+
 TEST_CASE("ledger objects round-trip standalone") {
   block b = sample_block();
   CHECK(*decode_block(encode_block(b)) == b);

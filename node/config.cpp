@@ -152,6 +152,14 @@ void apply_rpc(const toml::table& root, node_config& c) {
   }
 }
 
+void apply_metrics(const toml::table& root, node_config& c) {
+  section s(root, "metrics");
+  s.get("enabled", c.metrics_enabled);
+  s.get("bind", c.metrics_bind);
+  s.get<uint16_t>("port", c.metrics_port, 1, 65535);
+  if (c.metrics_bind.empty()) fail("metrics.bind: must not be empty");
+}
+
 void apply_storage(const toml::table& root, node_config& c) {
   section s(root, "storage");
   s.get("db_file", c.db_file);
@@ -190,6 +198,9 @@ void apply_masternode(const toml::table& root, node_config& c) {
 void apply_logging(const toml::table& root, node_config& c) {
   section s(root, "logging");
   s.get("level", c.log_level);
+  s.get("format", c.log_format);
+  if (c.log_format != "text" && c.log_format != "json")
+    fail("logging.format: expected \"text\" or \"json\"");
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
   bool ok = false;
   for (auto* l : levels) ok |= c.log_level == l;
@@ -211,8 +222,8 @@ void apply_trace(const toml::table& root, node_config& c) {
 void apply(const toml::table& root, node_config& c) {
   for (auto& [k, v] : root) {
     (void)v;
-    static const char* known[] = {"node",    "network",    "rpc",     "storage", "consensus",
-                                  "mempool", "masternode", "logging", "trace"};
+    static const char* known[] = {"node",      "network", "rpc",        "metrics", "storage",
+                                  "consensus", "mempool", "masternode", "logging", "trace"};
     bool ok = false;
     for (auto* s : known) ok |= k.str() == s;
     if (!ok) fail(std::string(k.str()) + ": unknown section");
@@ -220,6 +231,7 @@ void apply(const toml::table& root, node_config& c) {
   apply_node(root, c);
   apply_network(root, c);
   apply_rpc(root, c);
+  apply_metrics(root, c);
   apply_storage(root, c);
   apply_consensus(root, c);
   apply_mempool(root, c);
@@ -233,6 +245,11 @@ void apply(const toml::table& root, node_config& c) {
 std::string node_config::path_in_datadir(const std::string& p) const {
   if (p.empty() || p[0] == '/') return p;
   return datadir + "/" + p;
+}
+
+uint16_t node_config::metrics_port_or_default() const {
+  if (metrics_port) return metrics_port;
+  return rpc_port < 65535 ? static_cast<uint16_t>(rpc_port + 1) : uint16_t{65534};
 }
 
 std::string node_config::guard_path() const {
@@ -302,7 +319,11 @@ std::string default_config_text(network n, bool masternode) {
     << "allow_remote = false                # true: a non-loopback bind (plain HTTP!) with a "
        "password\n"
     << "threads = " << c.rpc_threads << "\nmax_body_bytes = " << c.rpc_max_body_bytes
-    << "\n\n[storage]\ndb_file = \"chain.db\"\n"
+    << "\n\n[metrics]\nenabled = true                      # GET /metrics (Prometheus) and "
+       "/health\n"
+    << "bind = \"127.0.0.1\"                  # no secrets, no auth: widen to your scraper only\n"
+    << "# port = " << c.rpc_port + 1 << "                       # default: the RPC port + 1\n"
+    << "\n[storage]\ndb_file = \"chain.db\"\n"
     << "address_index = false               # true: fast listunspent/getbalance by address;\n"
     << "                                    # costs block throughput (see README)\n\n"
     << "[consensus]\nblock_interval_ms = " << c.block_interval_ms
@@ -324,6 +345,7 @@ std::string default_config_text(network n, bool masternode) {
             : "enabled = false\n# key_file = \"masternode.key\"      # timed init --masternode\n")
     << "# guard_file = \"\"                   # default: <key_file>.sign_guard (README)\n\n"
     << "[logging]\nlevel = \"info\"                      # trace, debug, info, warn, error\n"
+    << "format = \"text\"                     # or \"json\": one object per line\n"
     << "file_max_bytes = " << c.log_file_max_bytes << "\nfiles = " << c.log_files
     << "\nstatus_interval_s = " << c.status_interval_s << "\n\n"
     << "[trace]\nenabled = false                     # message-flow trace (Chrome trace JSON)\n"

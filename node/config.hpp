@@ -39,6 +39,11 @@ struct node_config {
   uint32_t rpc_threads = 4;
   uint64_t rpc_max_body_bytes = 16u << 20;
   bool rpc_allow_remote = false;  // a bind off loopback, only with a password
+  // [metrics]: GET /metrics and /health, unauthenticated (node/monitor.hpp)
+  bool metrics_enabled = true;
+  std::string metrics_bind = "127.0.0.1";
+  uint16_t metrics_port = 0;  // 0: the RPC port + 1
+  uint16_t metrics_port_or_default() const;
   // [storage]
   std::string db_file = "chain.db";
   bool address_index = false;  // see open_options::address_index
@@ -65,6 +70,7 @@ struct node_config {
   std::string guard_path() const;
   // [logging]
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json": one JSON object per line
   uint64_t log_file_max_bytes = 10u << 20;
   uint32_t log_files = 5;
   uint32_t status_interval_s = 10;

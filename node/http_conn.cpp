@@ -196,8 +196,22 @@ bool conn_core::parse_head(std::string_view head, actions& out) {
   const std::string* conn = req_.header("connection");
   std::string c = conn ? lower(*conn) : std::string();
   keep_alive_ = req_.version == "HTTP/1.1" ? c != "close" : c == "keep-alive";
-  if (req_.method != "POST") {
-    fail(405, "only POST is served", out);
+  bool get_route = std::find(lim_.get_targets.begin(), lim_.get_targets.end(), req_.target) !=
+                   lim_.get_targets.end();
+  if (req_.method == "GET" && get_route) {
+    const std::string* cl = req_.header("content-length");
+    if (req_.header("transfer-encoding") || (cl && *cl != "0")) {
+      fail(400, "GET takes no body", out);
+      return false;
+    }
+    body_len_ = 0;
+    return true;
+  }
+  if (req_.method != "POST" || !lim_.post_rpc) {
+    if (!lim_.post_rpc && req_.method == "GET")
+      fail(404, "not found", out);
+    else
+      fail(405, lim_.post_rpc ? "only POST is served" : "only GET is served", out);
     return false;
   }
   if (req_.target != "/") {

@@ -29,6 +29,10 @@ struct limits {
   uint64_t request_timeout_ms = 30'000;  // a request's first byte to its last body byte
   uint64_t idle_timeout_ms = 60'000;     // a kept-alive connection with no request
   uint64_t write_timeout_ms = 30'000;    // a response handed over to fully taken
+  // What is routed (the rest gets 404/405): POST / (JSON-RPC) when
+  // post_rpc, and GET of these exact targets, with no body.
+  bool post_rpc = true;
+  std::vector<std::string> get_targets;
 };
 
 struct request {

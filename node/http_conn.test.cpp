@@ -172,3 +172,42 @@ TEST_CASE("a pipelined request waits for the first one's response") {
   REQUIRE(c.dispatched.size() == 2);
   CHECK(c.dispatched[1].body == "{\"b\":2}");
 }
+
+TEST_CASE("GET is served only for the configured targets, without a body") {
+  limits lim;
+  lim.get_targets = {"/health"};
+  conn c(lim);
+  c.feed("GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Basic good\r\n\r\n");
+  REQUIRE(c.dispatched.size() == 1);
+  CHECK(c.dispatched[0].method == "GET");
+  CHECK(c.dispatched[0].body.empty());
+
+  conn other(lim);
+  other.feed("GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic good\r\n\r\n");
+  CHECK(other.dispatched.empty());
+  CHECK(other.written.rfind("HTTP/1.1 405", 0) == 0);
+
+  conn body(lim);
+  body.feed(
+      "GET /health HTTP/1.1\r\nHost: x\r\nAuthorization: Basic good\r\nContent-Length: "
+      "5\r\n\r\nhello");
+  CHECK(body.dispatched.empty());
+  CHECK(body.written.rfind("HTTP/1.1 400", 0) == 0);
+}
+
+TEST_CASE("a GET-only listener refuses POST and unknown targets") {
+  limits lim;
+  lim.post_rpc = false;
+  lim.get_targets = {"/metrics", "/health"};
+  conn post_c(lim);
+  post_c.feed(post("{}"));
+  CHECK(post_c.dispatched.empty());
+  CHECK(post_c.written.rfind("HTTP/1.1 405", 0) == 0);
+  conn unknown(lim);
+  unknown.feed("GET /secret HTTP/1.1\r\nHost: x\r\nAuthorization: Basic good\r\n\r\n");
+  CHECK(unknown.dispatched.empty());
+  CHECK(unknown.written.rfind("HTTP/1.1 404", 0) == 0);
+  conn ok(lim);
+  ok.feed("GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic good\r\n\r\n");
+  CHECK(ok.dispatched.size() == 1);
+}

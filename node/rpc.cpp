@@ -17,6 +17,7 @@
 #include "messages/limits.hpp"
 #include "messages/validation.hpp"
 #include "node/jsonrpc.hpp"
+#include "node/monitor.hpp"
 #include "storage/chain_store.hpp"
 
 namespace tc {
@@ -771,7 +772,8 @@ result<std::unique_ptr<rpc_server>> rpc_server::start(rpc_context ctx) {
 }
 
 rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_state> self,
-                                        std::shared_ptr<rpc_server> server) {
+                                        std::shared_ptr<rpc_server> server,
+                                        std::shared_ptr<monitor> mon) {
   auto& st = self->state;
   st.server = server;
   const node_config& cfg = server->config();
@@ -780,10 +782,16 @@ rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_st
   h.port = cfg.rpc_port;
   h.limits.max_body_bytes = cfg.rpc_max_body_bytes;
   h.workers = cfg.rpc_threads;
+  if (mon) h.limits.get_targets = {"/health"};
   h.authorize = [server](const http::request& r) {
+    // /health says only ok or why not: a load balancer asks it unauthenticated.
+    if (r.method == "GET" && r.target == "/health") return true;
     return server->authorized(r.header("authorization"));
   };
-  h.serve = [server](const http::request& r) { return server->serve(r); };
+  h.serve = [server, mon](const http::request& r) {
+    if (r.method == "GET" && mon) return mon->serve(r);
+    return server->serve(r);
+  };
   h.now_ms = server->clock();
   st.front = spawn_rpc_http(self->system(), std::move(h));
   self->link_to(st.front);

@@ -20,6 +20,8 @@
 
 namespace tc {
 
+class monitor;
+
 struct rpc_context {
   caf::actor_system* sys = nullptr;
   chain_actor chain;
@@ -76,7 +78,9 @@ struct rpc_actor_state {
   std::shared_ptr<rpc_server> server;
   caf::actor front;
 };
+// `mon` (may be null) answers GET /health on the RPC port, unauthenticated.
 rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_state> self,
-                                        std::shared_ptr<rpc_server> server);
+                                        std::shared_ptr<rpc_server> server,
+                                        std::shared_ptr<monitor> mon);
 
 }  // namespace tc

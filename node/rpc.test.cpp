@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "messages/codec.hpp"
+#include "node/monitor.hpp"
 #include "node/supervisor.hpp"
 #include "tests/support/chain_builder.hpp"
 
@@ -41,6 +42,7 @@ struct rpc_node {
   node_config cfg;
   std::unique_ptr<rpc_server> rpc;
   bool trace_on = false;
+  metrics::metrics_ptr metrics;
 
   explicit rpc_node(uint32_t rpc_threads = 4) {
     spdlog::set_level(spdlog::level::warn);
@@ -48,6 +50,7 @@ struct rpc_node {
     cfg = default_config(network::localnet, dir);
     cfg.datadir = dir;
     cfg.rpc_enabled = false;  // this test is the only client, through handle()
+    cfg.metrics_enabled = false;
     cfg.p2p_enabled = false;
     cfg.block_interval_ms = 20;
     cfg.verifiers = 1;
@@ -66,6 +69,7 @@ struct rpc_node {
     s.request_stop = [] {};
     s.node_key = std::make_shared<key_signer>(cb.operators[0], true);
     s.random32 = [] { return hash256{}; };
+    metrics = s.metrics;
     sup = sys.spawn(node_supervisor, s);
     caf::scoped_actor self{sys};
     self->request(sup, std::chrono::seconds(10), caf::get_atom::value)
@@ -249,6 +253,66 @@ TEST_CASE("rpc: a transaction from sendrawtransaction to final, and the queries 
   CHECK(answers[1]["result"] == txid(b).hex());
   CHECK(answers[2]["result"].is_number_unsigned());
   CHECK(n.rpc->handle(R"({"jsonrpc":"2.0","method":"getblockcount"})").empty());
+}
+
+TEST_CASE("monitor: /metrics and /health from the running node") {
+  rpc_node n;
+  n.wait_height(3);
+  monitor_context mc;
+  mc.sys = &n.sys;
+  mc.chain = n.h.chain;
+  mc.reader = chain_reader_actor(n.h.chain);
+  mc.mempool = n.h.mempool;
+  mc.consensus = n.h.consensus;
+  mc.metrics = n.metrics;
+  mc.own_key = n.cb.operators[0].public_key();
+  mc.cfg = n.cfg;
+  mc.now_ms = wall_ms;
+  monitor m(mc);
+  auto get = [&](const std::string& target) {
+    http::request r;
+    r.method = "GET";
+    r.target = target;
+    return m.serve(r);
+  };
+  auto h = get("/health");
+  CHECK(h.status == 200);
+  CHECK(h.body == "{\"status\":\"ok\"}");
+  auto x = get("/metrics");
+  REQUIRE(x.status == 200);
+  CHECK(x.content_type.rfind("text/plain; version=0.0.4", 0) == 0);
+  auto value = [&](const std::string& name) {
+    auto at = x.body.find("\n" + name + " ");
+    REQUIRE_MESSAGE(at != std::string::npos, name << " missing");
+    return std::stod(x.body.substr(at + name.size() + 2));
+  };
+  CHECK(value("timed_chain_height") >= 3);
+  CHECK(value("timed_blocks_committed_total") >= 3);
+  CHECK(value("timed_validator_signed_blocks_total") >= 3);
+  CHECK(value("timed_validator_missed_blocks_total") == 0);
+  CHECK(value("timed_validator_last_signed_height") >= 3);
+  CHECK(value("timed_consensus_is_validator") == 1);
+  CHECK(value("timed_connect_block_seconds_count") >= 3);
+  CHECK(value("process_resident_memory_bytes") > 0);
+  CHECK(get("/other").status == 404);
+  http::request post;
+  post.method = "POST";
+  post.target = "/metrics";
+  CHECK(m.serve(post).status == 405);
+
+  // An actor that does not answer: the scrape leaves its series out, and
+  // /health says the node is unavailable rather than hanging.
+  mc.consensus = consensus_actor{};
+  monitor blind(mc);
+  http::request r;
+  r.method = "GET";
+  r.target = "/metrics";
+  auto partial = blind.serve(r);
+  CHECK(partial.status == 200);
+  CHECK(partial.body.find("timed_consensus_is_validator") == std::string::npos);
+  CHECK(partial.body.find("timed_mempool_txs") != std::string::npos);
+  r.target = "/health";
+  CHECK(blind.serve(r).status == 503);
 }
 
 TEST_CASE("rpc: every error code a method gives") {

@@ -251,16 +251,16 @@ caf::behavior listener_impl(listener_ptr self, setup_ptr setup) {
   st.setup = setup;
   auto acc = self->add_tcp_doorman(setup->port, setup->bind.c_str(), true);
   if (!acc) {
-    std::string err = "cannot listen for RPC on " + setup->bind + ":" +
+    std::string err = "cannot listen for " + setup->name + " on " + setup->bind + ":" +
                       std::to_string(setup->port) + ": " + caf::to_string(acc.error()) +
-                      " (port in use? set [rpc] port)";
+                      " (port in use? set [" + setup->section + "] port)";
     spdlog::critical("{}", err);
     self->quit(caf::make_error(caf::sec::runtime_error, err));
     return {};
   }
   for (uint32_t i = 0; i < std::max<uint32_t>(setup->workers, 1); ++i)
     st.idle_workers.push_back(self->spawn<caf::detached + caf::linked>(worker_impl, setup));
-  spdlog::info("JSON-RPC listening on {}:{}", setup->bind, acc->second);
+  spdlog::info("{} listening on {}:{}", setup->name, setup->bind, acc->second);
   if (setup->on_listening) setup->on_listening(acc->second);
   self->set_down_handler([self](const caf::down_msg& d) {
     auto& st = self->state;

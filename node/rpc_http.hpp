@@ -17,6 +17,8 @@
 namespace tc {
 
 struct rpc_http_setup {
+  std::string name = "JSON-RPC";  // in log lines
+  std::string section = "rpc";    // the config section that sets its port
   std::string bind;
   uint16_t port = 0;
   http::limits limits;

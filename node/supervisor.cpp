@@ -11,6 +11,7 @@
 #include "actors/peer/sync_actor.hpp"
 #include "actors/producer/producer_actor.hpp"
 #include "messages/limits.hpp"
+#include "node/monitor.hpp"
 #include "node/rpc.hpp"
 #include "node/tracer.hpp"
 #if TC_FAULT_INJECTION
@@ -55,6 +56,7 @@ manager_setup peer_setup_of(const node_config& cfg, const chain_params& params,
   ms.tip_hash = start_tip.hash;
   ms.now_ms = s.now_ms;
   ms.spawn_io = s.spawn_peer_io;
+  ms.metrics = s.metrics;
   return ms;
 }
 
@@ -83,6 +85,26 @@ rpc_context rpc_context_of(caf::event_based_actor* self, const supervisor_setup&
       caf::anon_send(sup, settrace_atom::value, on);
   };
   return ctx;
+}
+
+// What /metrics and /health ask, and of whom.
+monitor_context monitor_context_of(caf::event_based_actor* self, const supervisor_setup& s,
+                                   const chain_actor& chain, const chain_reader_ctl_actor& reader,
+                                   const mempool_actor& mempool, const consensus_actor& consensus,
+                                   const peer_manager_actor& peers, const sync_actor& sync) {
+  monitor_context m;
+  m.sys = &self->system();
+  m.chain = chain;
+  m.reader = reader ? caf::actor_cast<chain_reader_actor>(reader) : chain_reader_actor(chain);
+  m.mempool = mempool;
+  m.consensus = consensus;
+  m.peers = peers;
+  m.sync = sync;
+  m.metrics = s.metrics;
+  if (s.consensus.key) m.own_key = s.consensus.key->public_key();
+  m.cfg = s.cfg;
+  m.now_ms = s.now_ms;
+  return m;
 }
 
 // The periodic status line. Its requests time out when an actor is busy
@@ -316,6 +338,10 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   if (!wrapped) return refuse_to_start(self, wrapped.error_message());
   consensus = *wrapped;
 #endif
+  if (s.now_us) s.metrics->now_us = s.now_us;
+  self->send(chain, metrics_atom::value, s.metrics);
+  self->send(mempool, metrics_atom::value, s.metrics);
+  self->send(consensus, metrics_atom::value, s.metrics);
   peer_manager_actor peers;
   sync_actor sync;
   if (cfg.p2p_enabled) {
@@ -331,13 +357,20 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     self->send(consensus, wire_atom::value, gossip_out_actor{peers}, tip_listener_actor{sync});
     self->send(peers, wire_atom::value, consensus, sync);
   }
+  auto mon = std::make_shared<monitor>(
+      monitor_context_of(self, s, chain, reader, mempool, consensus, peers, sync));
   rpc_actor rpc;  // held by the behavior below: an unreferenced actor exits as unreachable
   if (cfg.rpc_enabled) {
     auto server = rpc_server::start(
         rpc_context_of(self, s, cfg, params, genesis, chain, reader, mempool, consensus, peers));
     if (!server) return refuse_to_start(self, server.error_message());
     rpc = self->spawn<caf::linked>(rpc_actor_impl,
-                                   std::shared_ptr<rpc_server>(std::move(server).value()));
+                                   std::shared_ptr<rpc_server>(std::move(server).value()), mon);
+  }
+  caf::actor metrics_front;  // GET /metrics and /health
+  if (cfg.metrics_enabled) {
+    metrics_front = spawn_monitor_http(self->system(), mon, cfg, s.now_ms);
+    self->link_to(metrics_front);
   }
   auto tracer = std::make_shared<tracer_actor>();
   auto set_trace = trace_switch(self, cfg, s.now_us, tracer,
@@ -360,6 +393,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
         // under sustained load without anything being live.
         ::malloc_trim(0);
         (void)rpc;
+        (void)metrics_front;
         (void)sync;
         (void)flooder;
         (void)poisoner;

@@ -30,7 +30,9 @@ struct supervisor_setup {
   // signed record is kept in chain.db instead (tests without a data dir).
   std::string sign_guard_path;
   std::function<uint64_t()> now_ms;
-  std::function<uint64_t()> now_us;  // trace timestamps
+  std::function<uint64_t()> now_us;  // trace timestamps and metrics' durations
+  // Every actor counts into this one (actors/metrics); /metrics renders it.
+  metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
   std::function<void()> request_stop;
   std::shared_ptr<signer> node_key;   // peer handshakes (the masternode key if any)
   std::function<hash256()> random32;  // handshake and ping nonces

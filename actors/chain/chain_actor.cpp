@@ -191,10 +191,18 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         auto& st = self->state;
         opt.signatures_checked = st.last_validated == cert.block_hash;
         if (st.planned_block == b) opt.plan = &st.plan;
+        auto& m = *st.metrics;
+        uint64_t parent_ms = st.store->tip().timestamp_ms, t0 = m.now_us();
         auto s = st.store->connect_block(*b, cert, opt);
         st.planned_block.reset();
         st.plan = connect_plan{};
-        if (s) maybe_checkpoint(self);
+        if (s) {
+          m.connect_block.observe_us(m.now_us() - t0);
+          m.block_interval.observe_us((b->header.timestamp_ms - parent_ms) * 1000);
+          m.height.set(static_cast<int64_t>(b->header.height));
+          m.blocks_total.inc();
+          maybe_checkpoint(self);
+        }
         return s ? std::string() : s.error_message();
       },
       [self](validate_atom, const block_ptr& b, const verified_ptr& verified) -> std::string {
@@ -202,7 +210,9 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         opt.now_ms = self->state.now_ms();
         opt.verified = verified.get();
         auto& st = self->state;
+        uint64_t t0 = st.metrics->now_us();
         auto p = st.store->plan_block(*b, opt);
+        st.metrics->validate_block.observe_us(st.metrics->now_us() - t0);
         if (!p) return p.error_message();
         st.last_validated = p->block_hash;
         st.planned_block = b;
@@ -253,6 +263,10 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         return load_blocks(*self->state.store, from, count, max_bytes);
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
+      [self](metrics_atom, const metrics::metrics_ptr& m) {
+        self->state.metrics = m;
+        m->height.set(static_cast<int64_t>(self->state.store->tip().height));
+      },
   };
 }
 

@@ -23,6 +23,7 @@ struct chain_actor_state {
   connect_plan plan;
   chain_reader_ctl_actor reader;  // paused while the WAL restarts; may be null
   bool checkpointing = false;
+  metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
 };
 
 struct chain_reader_state {

@@ -69,7 +69,7 @@ using chain_actor = caf::typed_actor<
     caf::replies_to<filter_atom, tx_batch>::with<tx_selection>,
     // Blocks with certificates for a syncing peer: from, count, byte budget.
     caf::replies_to<blocks_atom, uint64_t, uint32_t, uint64_t>::with<std::vector<block_with_cert>>,
-    caf::reacts_to<trace_atom, tracer_actor>>;
+    caf::reacts_to<trace_atom, tracer_actor>, caf::reacts_to<metrics_atom, metrics::metrics_ptr>>;
 
 // The chain's read-only questions: answered by a reader actor on a second
 // SQLite connection, which keeps answering while the chain actor validates

@@ -21,6 +21,7 @@ std::string short_hash(const hash256& h) {
 }
 
 void run(self_ptr self, actions acts, size_t from = 0);
+void note_commit(self_ptr self, const commit_certificate& cert);
 void try_sync(self_ptr self);
 
 std::string describe(const commit_certificate& c) {
@@ -155,6 +156,7 @@ void commit(self_ptr self, const decided& d) {
           spdlog::info("✓ Block {} finalized at height {}{}", short_hash(h), cert.height,
                        synced ? " (synced from peers)" : "");
           if (synced) (void)synced->deliver(verdict(consensus::apply_result::ok));
+          note_commit(self, cert);
           if (st.peers) self->send(st.peers, localtip_atom::value, cert.height, h);
           if (st.sync) self->send(st.sync, localtip_atom::value, cert.height, h);
           st.last_cert = cert;
@@ -220,6 +222,7 @@ struct action_runner {
         .await(
             [=](bool) {
               self->state.durable_record = rec;
+              self->state.metrics->last_signed_height.set(static_cast<int64_t>(rec.height));
               run(self, rest, next);
             },
             [=](caf::error& e) {
@@ -351,7 +354,37 @@ struct action_runner {
   }
 };
 
+// The round gauge, failed rounds and when this height started (for the
+// time-to-finality histogram): run() follows every core call.
+void note_progress(self_ptr self) {
+  auto& st = self->state;
+  auto& m = *st.metrics;
+  uint64_t h = st.core->height();
+  uint32_t r = st.core->round();
+  if (h != st.seen_height) {
+    st.seen_height = h;
+    st.seen_round = r;
+    st.height_started_us = m.now_us();
+  } else if (r > st.seen_round) {
+    m.rounds_total.inc(r - st.seen_round);
+    st.seen_round = r;
+  }
+  m.round.set(r);
+}
+
+// Whether this validator's precommit made it into a committed block.
+void note_commit(self_ptr self, const commit_certificate& cert) {
+  auto& st = self->state;
+  auto& m = *st.metrics;
+  if (st.seen_height == cert.height) m.finality.observe_us(m.now_us() - st.height_started_us);
+  if (!st.signer || !st.core->validators().index_of(st.signer->key())) return;
+  bool signed_it = std::any_of(cert.sigs.begin(), cert.sigs.end(),
+                               [&](const auto& s) { return s.validator == st.signer->key(); });
+  (signed_it ? m.signed_blocks_total : m.missed_blocks_total).inc();
+}
+
 void run(self_ptr self, actions acts, size_t from) {
+  if (from == 0) note_progress(self);
   for (size_t i = from; i < acts.size(); ++i) {
     if (self->state.halted) return;  // a proven fork: nothing more leaves this node
     if (!visit_action(action_runner{self, acts, i}, acts[i])) return;
@@ -474,6 +507,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         return rp;
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
+      [self](metrics_atom, const metrics::metrics_ptr& m) { self->state.metrics = m; },
       [self](gossip_atom, const vote& v) {
         if (self->state.halted) return relay_decision{false, 0, "halted"};
         auto acts = self->state.core->on_vote(v);

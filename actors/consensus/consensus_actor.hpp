@@ -47,6 +47,11 @@ struct consensus_actor_state {
   bool halted = false;
   uint64_t fork_linger_ms = 0;
   std::optional<caf::typed_response_promise<sync_verdict>> sync_commit;  // decided by a certificate
+  // The node's metrics (metrics_atom); a private set until it arrives.
+  metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
+  uint64_t seen_height = 0;  // the height and round the metrics last saw
+  uint32_t seen_round = 0;
+  uint64_t height_started_us = 0;
 };
 
 struct consensus_setup {

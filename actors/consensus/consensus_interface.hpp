@@ -61,7 +61,7 @@ using consensus_actor = caf::typed_actor<
     caf::replies_to<forkcheck_atom, block_cert_ptr>::with<sync_verdict>,
     // After a proven fork, once the evidence has been on view long enough.
     caf::reacts_to<halt_atom>, caf::replies_to<status_atom>::with<consensus_status>,
-    caf::reacts_to<trace_atom, tracer_actor>>;
+    caf::reacts_to<trace_atom, tracer_actor>, caf::reacts_to<metrics_atom, metrics::metrics_ptr>>;
 
 }  // namespace tc
 

@@ -201,6 +201,9 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
       [self](trace_atom, const tracer_actor& t) {
         self->send(self->state.inner, trace_atom::value, t);
       },
+      [self](metrics_atom, const metrics::metrics_ptr& m) {
+        self->send(self->state.inner, metrics_atom::value, m);
+      },
       [self](bcast_atom, const msg_ptr& m) {
         if (!self->state.peers) return;
         if (auto* p = std::get_if<proposal>(m.get())) return out_proposal(self, *p);

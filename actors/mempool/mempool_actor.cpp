@@ -255,7 +255,15 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
         auto rp = self->make_response_promise<verdicts>();
         admit(self, txs, true, [self, rp](verdicts v) mutable {
           auto& st = self->state;
-          for (auto& r : v) r.error.empty() ? ++st.accepted : ++st.rejected;
+          for (auto& r : v) {
+            r.error.empty() ? ++st.accepted : ++st.rejected;
+            if (r.error.empty())
+              st.metrics->txs_admitted_total.inc();
+            else
+              st.metrics->txs_rejected_total
+                  .at(static_cast<size_t>(metrics::classify_reject(r.error)))
+                  .inc();
+          }
           if (st.core.size() > 0)
             for (auto& w : std::exchange(st.tx_waiters, {})) (void)w.deliver(true);
           rp.deliver(std::move(v));
@@ -305,6 +313,7 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
         for (const auto& id : txids) self->state.core.remove(id);
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
+      [self](metrics_atom, const metrics::metrics_ptr& m) { self->state.metrics = m; },
   };
 }
 

@@ -6,8 +6,8 @@
 // of verifier actors (in parallel); each signature is checked once per node
 // and blocks reuse the result through the verified-wtxid query.
 
-#include "actors/mempool/mempool_core.hpp"
 #include "actors/chain/chain_interface.hpp"
+#include "actors/mempool/mempool_core.hpp"
 #include "actors/mempool/mempool_interface.hpp"
 
 namespace tc {
@@ -15,6 +15,7 @@ namespace tc {
 struct mempool_actor_state {
   mempool_actor_state() : core(mempool_limits{}) {}
   mempool_core core;
+  metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
   chain_actor chain;
   chain_reader_actor preparer;          // a chain reader, or the chain actor itself
   const char* preparer_name = "chain";  // in traces

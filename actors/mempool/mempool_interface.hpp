@@ -54,7 +54,8 @@ using mempool_actor = caf::typed_actor<
     caf::replies_to<await_txs_atom>::with<bool>,
     // Txs that no longer fit the chain (the producer found them invalid at
     // the tip): they leave the pool.
-    caf::reacts_to<evict_atom, std::vector<hash256>>, caf::reacts_to<trace_atom, tracer_actor>>;
+    caf::reacts_to<evict_atom, std::vector<hash256>>, caf::reacts_to<trace_atom, tracer_actor>,
+    caf::reacts_to<metrics_atom, metrics::metrics_ptr>>;
 
 // A signature checker: verifies every input signature of each prepared tx
 // (txs, their txids, the outputs they spend); one verdict per tx.

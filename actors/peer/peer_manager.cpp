@@ -121,8 +121,11 @@ void forget_session(manager_state& st, uint64_t id) {
 
 void charge(self_ptr self, const std::string& subject, uint32_t points, const std::string& why,
             uint64_t now) {
+  auto& m = *self->state.metrics;
+  m.misbehaviour_points_total.inc(points);
   auto ban = self->state.book->on_misbehaviour(subject, points, why, now);
   if (!ban) return;
+  m.bans_total.inc();
   spdlog::warn("⛔ Banned {} (level {}, {}): {}", subject, ban->level,
                ban->until_ms ? "for " + std::to_string((ban->until_ms - now) / 60'000) + " min"
                              : std::string("permanently"),
@@ -541,6 +544,7 @@ void handle_ready(self_ptr self, const caf::actor& s, const peer::hello& h) {
                      std::string("duplicate connection (kept the one dialed by the smaller key)"));
   }
   it->second.hello = h;
+  self->state.metrics->handshakes_total.inc();
   spdlog::info("🤝 Peer {} connected ({} {}, height {})", short_key(h.key),
                peer::direction_name(it->second.info.dir), it->second.info.remote, h.best_height);
   if (st.sync) self->send(st.sync, peertip_atom::value, s.id(), h.best_height);
@@ -632,6 +636,7 @@ uint64_t admin_ban(self_ptr self, const ban_admin& a) {
                a.duration_ms ? "for " + std::to_string(a.duration_ms / 1000) + " s" : "permanently",
                a.reason);
   persist_ban(self, a.subject, ban);
+  st.metrics->bans_total.inc();
   for (auto& [id, s] : st.sessions) {
     bool match = peer::ip_subject(s.info.ip) == a.subject ||
                  (s.hello && peer::key_subject(s.hello->key) == a.subject);
@@ -666,6 +671,8 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
   st.budget = peer::send_budget(setup.send_budget);
   st.txs_in = peer::tx_intake<manager_state::queued_tx>(setup.tx_intake);
   st.now_ms = setup.now_ms;
+  st.metrics = setup.metrics;
+  if (!setup.io.session.cfg.metrics) setup.io.session.cfg.metrics = setup.metrics;
   st.tip_height = setup.tip_height;
   st.tip_hash = setup.tip_hash;
   if (st.tip_height > 0) st.forks.on_local_tip(st.tip_height, st.tip_hash);

@@ -37,6 +37,8 @@ struct manager_setup {
   // from; unset: CAF io brokers on real sockets (peer_io). The whole-node
   // simulator plugs in its simulated network here.
   std::function<caf::actor(caf::local_actor* manager, const io_setup&)> spawn_io;
+  // The node's metrics; the sessions count into io.session.cfg.metrics.
+  metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
 };
 
 struct manager_state {
@@ -80,6 +82,7 @@ struct manager_state {
   uint64_t sends_skipped = 0;  // gossip or answers held back by the send budget
   uint64_t ticks = 0;
   uint64_t tip_sent_ms = 0;  // last tip announcement
+  metrics::metrics_ptr metrics;
 };
 
 peer_manager_actor::behavior_type peer_manager_impl(

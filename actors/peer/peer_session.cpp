@@ -154,7 +154,11 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
       [self](send_atom, const frame_ptr& frame) {
         auto& st = self->state;
         if (!st.core || !st.core->ready() || st.done) return;
-        st.core->on_sent(frame->size());
+        st.core->on_sent(frame->size(), frame->size() > peer::frame_header_bytes
+                                            ? peek_message_kind(byte_view(
+                                                  frame->data() + peer::frame_header_bytes,
+                                                  frame->size() - peer::frame_header_bytes))
+                                            : std::nullopt);
         st.taken_bytes += frame->size();
         write_frames(self, *frame);
         // The manager counts what it handed us as backlog until we say we

@@ -16,7 +16,11 @@ const char* direction_name(direction d) {
 }
 
 msg_class class_of(const message& m) {
-  switch (m.index()) {
+  return class_of_kind(m.index());
+}
+
+msg_class class_of_kind(size_t index) {
+  switch (index) {
     case kind_index<handshake>:
     case kind_index<handshake_ack>:
     case kind_index<ping>:
@@ -111,7 +115,7 @@ session_core::session_core(session_config cfg, signer& me, direction dir, hash25
 void session_core::emit(const message& m, session_actions& out) {
   TC_ASSERT(channel_.established());
   auto f = std::make_shared<const bytes>(channel_.seal(make_frame(encode_message(m))));
-  on_sent(f->size());
+  on_sent(f->size(), m.index());
   out.push_back(send_frame{std::move(f)});
 }
 
@@ -213,6 +217,11 @@ session_actions session_core::on_bytes(uint64_t now_ms, byte_view data) {
       break;
     }
     ++stats_.msgs_in;
+    if (cfg_.metrics) {
+      auto c = static_cast<size_t>(class_of(*m));
+      cfg_.metrics->msgs_in_total.at(c).inc();
+      cfg_.metrics->bytes_in_total.at(c).inc((*p)->size() + frame_header_bytes);
+    }
     handle(now_ms, std::move(m).value(), std::make_shared<const bytes>(std::move(**p)), out);
   }
   return out;

@@ -10,9 +10,10 @@
 #include <memory>
 #include <unordered_map>
 
-#include "crypto/signer.hpp"
+#include "actors/metrics/metrics.hpp"
 #include "actors/peer/channel.hpp"
 #include "actors/peer/frame.hpp"
+#include "crypto/signer.hpp"
 #include "messages/peer.hpp"
 
 namespace tc::peer {
@@ -24,6 +25,7 @@ const char* direction_name(direction d);
 enum class msg_class : uint8_t { control, tx, consensus, block, sync_request, exchange };
 constexpr size_t msg_class_count = 6;
 msg_class class_of(const message& m);
+msg_class class_of_kind(size_t index);  // index in peer::message
 const char* class_name(msg_class c);
 
 // Reasons carried in a `reject` before we close; also logged.
@@ -108,6 +110,8 @@ struct session_config {
   uint64_t idle_timeout_ms = 90'000;
   uint32_t ban_score = 100;
   std::array<bucket_config, msg_class_count> rates = default_rates();
+  // Messages and bytes by class (metrics.hpp); null: not counted.
+  std::shared_ptr<metrics::node_metrics> metrics;
 
   static std::array<bucket_config, msg_class_count> default_rates();
 };
@@ -196,8 +200,8 @@ class session_core {
   // `seed` must be fresh and secret per connection (the shell draws it
   // from the injected random source): the handshake nonce and the ephemeral
   // X25519 secret are both derived from it. `me` outlives the core.
-  session_core(session_config cfg, signer& me, direction dir, hash256 seed,
-               uint64_t best_height, uint64_t now_ms);
+  session_core(session_config cfg, signer& me, direction dir, hash256 seed, uint64_t best_height,
+               uint64_t now_ms);
 
   session_actions on_open();  // sends our preamble; the handshake follows the peer's
   session_actions on_bytes(uint64_t now_ms, byte_view data);
@@ -214,9 +218,15 @@ class session_core {
   void seal(byte_view frames, bytes& out) { channel_.seal(frames, out); }
   bool can_seal() const { return channel_.established() && state_ != state::closed; }
   // Accounts for a frame the shell wrote on the node's behalf.
-  void on_sent(size_t frame_bytes) {
+  // kind_index: the message's index in peer::message, when known.
+  void on_sent(size_t frame_bytes, std::optional<size_t> kind_index = std::nullopt) {
     stats_.bytes_out += frame_bytes;
     ++stats_.msgs_out;
+    if (cfg_.metrics && kind_index) {
+      auto c = static_cast<size_t>(class_of_kind(*kind_index));
+      cfg_.metrics->msgs_out_total.at(c).inc();
+      cfg_.metrics->bytes_out_total.at(c).inc(frame_bytes);
+    }
   }
   // Ready: frames may be sent. Closed: nothing more is processed.
   bool ready() const { return state_ == state::ready; }

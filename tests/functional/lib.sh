@@ -107,3 +107,18 @@ wait_height() {
     sleep 0.2
   done
 }
+
+# http_req METHOD PORT PATH: a plain HTTP/1.1 request on loopback through
+# bash's /dev/tcp (no curl needed); prints the status line's code, then the body.
+http_req() {
+  local out
+  exec 9<>"/dev/tcp/127.0.0.1/$2" || return 1
+  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n' "$1" "$3" >&9
+  out=$(timeout 10 cat <&9 | tr -d '\r')
+  exec 9>&-
+  echo "$out" | head -1 | cut -d' ' -f2
+  echo "$out" | sed '1,/^$/d'
+}
+http_get() { http_req GET "$@"; }
+# metric TEXT NAME_WITH_LABELS: the value of one series in a scrape.
+metric() { echo "$1" | awk -v n="$2" '$1 == n { print $2; exit }'; }

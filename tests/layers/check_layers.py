@@ -27,7 +27,7 @@ RANK = {name: i for i, name in enumerate(LAYERS)}
 PROD_DIRS = ["crypto", "messages", "storage", "actors", "node"]
 # Libraries of the layers below storage, and the cores: no CAF, no SQLite.
 PURE_LIBRARIES = ["tc_crypto", "tc_messages", "tc_ledger", "tc_consensus", "tc_peer", "tc_mempool",
-                  "tc_fault", "tc_wallet", "tc_producer"]
+                  "tc_fault", "tc_wallet", "tc_producer", "tc_metrics"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+([<"])([^>"]+)[>"]', re.M)
 
 

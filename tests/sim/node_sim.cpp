@@ -209,6 +209,7 @@ void world::start_node(sim_node& n) {
   node_config cfg = default_config(network::localnet, n.dir);
   cfg.datadir = n.dir;
   cfg.rpc_enabled = false;
+  cfg.metrics_enabled = false;
   cfg.p2p_enabled = true;
   cfg.listen_host = node_ip(n.idx);
   cfg.p2p_port = 24100;

@@ -1,0 +1,45 @@
+#pragma once
+// What GET /health answers, as a pure judgement over a snapshot of the node
+// (no CAF: unit-tested directly). The answer names a reason, never chain data
+// (no height, hash or key), so it may be served without authentication.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace tc {
+
+struct health_inputs {
+  bool halted = false;   // a fork was proven
+  bool syncing = false;  // the sync actor is fetching blocks
+  uint64_t tip_height = 0;
+  uint64_t sync_target = 0;  // best height peers announced
+  uint64_t tip_time_ms = 0;  // the tip block's timestamp
+  uint64_t now_ms = 0;
+  uint64_t stale_after_ms = 60'000;
+  bool p2p_enabled = true;
+  size_t peers = 0;
+  bool is_validator = false;
+  // Validators: this node's power plus the connected validators', of the total.
+  uint64_t reachable_power = 0;
+  uint64_t total_power = 0;
+};
+
+struct health_verdict {
+  bool ok = true;
+  std::string status;  // "ok", "syncing", "no_quorum", "no_peers", "stalled", "halted"
+  std::string reason;  // for an operator; empty when ok
+};
+
+// Syncing: more than `lag_blocks` behind what peers announce.
+health_verdict judge_health(const health_inputs& in, uint64_t lag_blocks = 2);
+
+// More than 2/3 of the power (the quorum rule of validator_set).
+inline bool quorum_reachable(uint64_t power, uint64_t total) {
+  return total > 0 && power * 3 > total * 2;
+}
+
+// The JSON body: {"status":"ok"} or {"status":..,"reason":..}.
+std::string health_json(const health_verdict& v);
+
+}  // namespace tc
