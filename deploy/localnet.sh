@@ -4,10 +4,11 @@
 #   bash deploy/localnet.sh              install deps, build, start 4 validators, follow node0's log
 #                                        (Ctrl-C stops the network)
 #   bash deploy/localnet.sh start [N]    start N validators (default 4) in the background
-#   bash deploy/localnet.sh status|stop|logs [NODE]|kill NODE|restart NODE|clean
+#   bash deploy/localnet.sh status|stop [NODE]|logs [NODE]|kill NODE|restart NODE|clean
 #
 # Each validator is a timed process on 127.0.0.1 with its own data dir under
-# .localnet/nodeI (P2P port BASE+10*I, RPC port BASE+10*I+1), dialing all the
+# .localnet/nodeI (P2P port BASE+10*I, RPC port BASE+10*I+1, metrics and
+# health on BASE+10*I+2), dialing all the
 # others; the genesis funds one wallet (.localnet/wallet.key). The first
 # `start` decides N; `clean` removes the network.
 set -euo pipefail
@@ -99,7 +100,7 @@ start_node() {
   if [ -f "$d/faults" ]; then
     while read -r f; do [ -n "$f" ] && faults+=(--fault "$f"); done < "$d/faults"
   fi
-  "$TIMED" --config "$d/timed.toml" "${faults[@]}" >> "$d/out.log" 2>&1 &
+  "$TIMED" --config "$d/timed.toml" --console "${faults[@]}" >> "$d/out.log" 2>&1 &
   echo $! > "$d/pid"
 }
 
@@ -113,7 +114,7 @@ status() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
       h=$(cli "$i" getblockcount 2>/dev/null || echo "?")
       p=$(cli "$i" getconnectioncount 2>/dev/null || echo "?")
-      echo "node$i pid $pid height $h peers $p rpc 127.0.0.1:$(rpc_port "$i")"
+      echo "node$i pid $pid height $h peers $p rpc 127.0.0.1:$(rpc_port "$i") metrics http://127.0.0.1:$(($(rpc_port "$i") + 1))/metrics"
     else
       echo "node$i stopped"
     fi
@@ -149,10 +150,10 @@ case "$cmd" in
     ;;
   start) generate "${2:-4}"; for i in $(nodes); do start_node "$i"; done; sleep 1; status ;;
   status) status ;;
-  stop) for i in $(nodes); do stop_node "$i"; done ;;
+  stop) if [ -n "${2:-}" ]; then stop_node "$2"; else for i in $(nodes); do stop_node "$i"; done; fi ;;
   logs) tail -n 50 -f "$(node_dir "${2:-0}")/out.log" ;;
   kill) kill -9 "$(cat "$(node_dir "$2")/pid")"; rm -f "$(node_dir "$2")/pid" ;;
   restart) stop_node "$2"; start_node "$2"; sleep 1; status ;;
   clean) for i in $(nodes); do stop_node "$i"; done; rm -rf "$NET" ;;
-  *) echo "usage: $0 [up|start [N]|status|stop|logs [NODE]|kill NODE|restart NODE|clean]" >&2; exit 2 ;;
+  *) echo "usage: $0 [up|start [N]|status|stop [NODE]|logs [NODE]|kill NODE|restart NODE|clean]" >&2; exit 2 ;;
 esac

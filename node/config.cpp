@@ -195,10 +195,19 @@ void apply_masternode(const toml::table& root, node_config& c) {
     fail("masternode.key_file: required when masternode.enabled = true");
 }
 
+std::string join_commas(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& x : v) out += (out.empty() ? "" : ",") + x;
+  return out;
+}
+
 void apply_logging(const toml::table& root, node_config& c) {
   section s(root, "logging");
   s.get("level", c.log_level);
   s.get("format", c.log_format);
+  s.get("debug", c.log_debug);
+  if (auto cats = parse_categories(join_commas(c.log_debug)); !cats)
+    fail("logging.debug: " + cats.error_message());
   if (c.log_format != "text" && c.log_format != "json")
     fail("logging.format: expected \"text\" or \"json\"");
   static const char* levels[] = {"trace", "debug", "info", "warn", "error"};
@@ -245,6 +254,33 @@ void apply(const toml::table& root, node_config& c) {
 std::string node_config::path_in_datadir(const std::string& p) const {
   if (p.empty() || p[0] == '/') return p;
   return datadir + "/" + p;
+}
+
+const std::vector<std::string>& log_categories() {
+  static const std::vector<std::string> c = {"consensus", "mempool", "p2p",
+                                             "rpc",       "storage", "sync"};
+  return c;
+}
+
+result<std::vector<std::string>> parse_categories(const std::string& list) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    std::string c =
+        list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? list.size() + 1 : comma + 1;
+    if (c.empty()) continue;
+    bool known = c == "all" || c == "none";
+    for (const auto& k : log_categories()) known |= c == k;
+    if (!known) {
+      std::string names;
+      for (const auto& k : log_categories()) names += (names.empty() ? "" : ", ") + k;
+      return make_error("unknown log category '" + c + "' (known: " + names + ", all, none)");
+    }
+    out.push_back(c);
+  }
+  return out;
 }
 
 uint16_t node_config::metrics_port_or_default() const {
@@ -346,6 +382,9 @@ std::string default_config_text(network n, bool masternode) {
     << "# guard_file = \"\"                   # default: <key_file>.sign_guard (README)\n\n"
     << "[logging]\nlevel = \"info\"                      # trace, debug, info, warn, error\n"
     << "format = \"text\"                     # or \"json\": one object per line\n"
+    << "debug = []                          # debug lines of: consensus, mempool, p2p, rpc,\n"
+    << "                                    # storage, sync (or \"all\"); RPC logging changes "
+       "them\n"
     << "file_max_bytes = " << c.log_file_max_bytes << "\nfiles = " << c.log_files
     << "\nstatus_interval_s = " << c.status_interval_s << "\n\n"
     << "[trace]\nenabled = false                     # message-flow trace (Chrome trace JSON)\n"

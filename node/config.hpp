@@ -70,7 +70,8 @@ struct node_config {
   std::string guard_path() const;
   // [logging]
   std::string log_level = "info";
-  std::string log_format = "text";  // or "json": one JSON object per line
+  std::string log_format = "text";     // or "json": one JSON object per line
+  std::vector<std::string> log_debug;  // categories at debug (log_categories)
   uint64_t log_file_max_bytes = 10u << 20;
   uint32_t log_files = 5;
   uint32_t status_interval_s = 10;
@@ -78,9 +79,15 @@ struct node_config {
   bool trace_enabled = false;
   std::string trace_file = "trace.json";
   uint64_t trace_max_events = 1'000'000;
+  bool trace_to_log = false;  // timed -vvv: each traced message is a log line too
 
   std::string path_in_datadir(const std::string& p) const;
 };
+
+// The log's debug categories: consensus, mempool, p2p, rpc, storage, sync.
+const std::vector<std::string>& log_categories();
+// "p2p,consensus" checked against log_categories(); "all" and "none" allowed.
+result<std::vector<std::string>> parse_categories(const std::string& comma_list);
 
 // Defaults for a network: ports 24000/24001 mainnet, 24100/24101 testnet,
 // 24200/24201 localnet; the data dir under `home`.

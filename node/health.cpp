@@ -26,6 +26,31 @@ health_verdict judge_health(const health_inputs& in, uint64_t lag_blocks) {
   return {true, "ok", ""};
 }
 
+std::vector<std::string> quorum_watch::on_sample(const quorum_sample& s) {
+  std::vector<std::string> out;
+  bool active = quorum_reachable(s.active_power, s.total_power);
+  bool below_min = s.active < s.min_validators;
+  char pct[32];
+  std::snprintf(pct, sizeof pct, "%.1f%%",
+                s.total_power ? 100.0 * s.active_power / s.total_power : 0.0);
+  std::string counts =
+      std::to_string(s.active) + " of " + std::to_string(s.total) + " masternodes active";
+  if (below_min && (!seen_ || !below_min_))
+    out.push_back("Only " + std::to_string(s.active) + " masternodes active (minimum " +
+                  std::to_string(s.min_validators) +
+                  " required): start more validators or check their network.addnode");
+  if (active && (!seen_ || !active_))
+    out.push_back("Consensus activated: " + counts + " (" + pct + " of the voting power)");
+  if (!active && seen_ && active_)
+    out.push_back("Consensus paused: " + counts + ", " + pct +
+                  " of the voting power (more than 66.7% required); blocks wait until enough "
+                  "validators are back");
+  seen_ = true;
+  active_ = active;
+  below_min_ = below_min;
+  return out;
+}
+
 std::string health_json(const health_verdict& v) {
   nlohmann::json j{{"status", v.status}};
   if (!v.ok) j["reason"] = v.reason;

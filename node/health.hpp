@@ -39,6 +39,29 @@ inline bool quorum_reachable(uint64_t power, uint64_t total) {
   return total > 0 && power * 3 > total * 2;
 }
 
+// The operator's log lines about the quorum, on changes only: "Consensus
+// activated: N of M masternodes active" when the connected validators
+// (this one included) first hold more than 2/3 of the power, "Consensus
+// paused: ..." when they no longer do, and "Only N masternodes active
+// (minimum M required)" while fewer than the chain's minimum are connected.
+struct quorum_sample {
+  size_t active = 0;  // validators connected, this one included
+  size_t total = 0;   // validators in the set
+  uint64_t active_power = 0;
+  uint64_t total_power = 0;
+  size_t min_validators = 1;
+};
+class quorum_watch {
+ public:
+  // The lines to log for this sample (empty: nothing changed).
+  std::vector<std::string> on_sample(const quorum_sample& s);
+
+ private:
+  bool seen_ = false;
+  bool active_ = false;
+  bool below_min_ = false;
+};
+
 // The JSON body: {"status":"ok"} or {"status":..,"reason":..}.
 std::string health_json(const health_verdict& v);
 

@@ -70,3 +70,29 @@ TEST_CASE("the body carries no chain data") {
   CHECK(body.find("123456") == std::string::npos);
   CHECK(body.find("100") == std::string::npos);
 }
+
+TEST_CASE("quorum lines come on changes only") {
+  quorum_watch w;
+  quorum_sample s{1, 4, 10, 40, 3};
+  auto l = w.on_sample(s);
+  REQUIRE(l.size() == 1);
+  CHECK(l[0] ==
+        "Only 1 masternodes active (minimum 3 required): start more validators or check "
+        "their network.addnode");
+  CHECK(w.on_sample(s).empty());  // unchanged: silent
+  s = {3, 4, 30, 40, 3};
+  l = w.on_sample(s);
+  REQUIRE(l.size() == 1);
+  CHECK(l[0] == "Consensus activated: 3 of 4 masternodes active (75.0% of the voting power)");
+  CHECK(w.on_sample(s).empty());
+  s = {2, 4, 20, 40, 3};
+  l = w.on_sample(s);
+  REQUIRE(l.size() == 2);
+  CHECK(l[0].rfind("Only 2 masternodes active", 0) == 0);
+  CHECK(l[1].rfind("Consensus paused: 2 of 4 masternodes active, 50.0% of the voting power", 0) ==
+        0);
+  s = {4, 4, 40, 40, 3};
+  CHECK(w.on_sample(s) ==
+        std::vector<std::string>{
+            "Consensus activated: 4 of 4 masternodes active (100.0% of the voting power)"});
+}

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <thread>
 
+#include "actors/log.hpp"
 #include "crypto/hash.hpp"
 #include "crypto/random.hpp"
 #include "crypto/thread_priority.hpp"
@@ -17,7 +18,9 @@
 #include "messages/limits.hpp"
 #include "messages/validation.hpp"
 #include "node/jsonrpc.hpp"
+#include "node/logging.hpp"
 #include "node/monitor.hpp"
+#include "storage/backup.hpp"
 #include "storage/chain_store.hpp"
 
 namespace tc {
@@ -145,6 +148,7 @@ struct rpc_server::impl {
   // Calls that wait (waittransactionfinality) hold a worker each; at most
   // half of the workers may wait, so the others always answer.
   std::atomic<uint32_t> waiting{0};
+  std::atomic<bool> backup_running{false};  // backupchain: one at a time
   std::map<std::string, std::function<json(const json&)>> methods;
 
   template <class R, class Handle, class... Ts>
@@ -644,6 +648,51 @@ void rpc_server::impl::register_node_methods() {
     ctx.set_trace(on.get<bool>());
     return json{{"trace", on.get<bool>()}, {"file", ctx.cfg.path_in_datadir(ctx.cfg.trace_file)}};
   };
+  // backupchain DEST: a consistent copy of chain.db (storage/backup.hpp);
+  // a relative DEST is under the data dir. Runs on this worker's thread.
+  m["backupchain"] = [this](const json& p) {
+    const json& d = param(p, 0, "destination");
+    if (!d.is_string() || d.get<std::string>().empty() || d.get<std::string>().size() > 4096)
+      throw_rpc(invalid_params, "backupchain DEST: the path of a new file");
+    std::string dest = ctx.cfg.path_in_datadir(d.get<std::string>());
+    if (backup_running.exchange(true)) throw_rpc(-32000, "a backup is already running");
+    struct release {
+      std::atomic<bool>& b;
+      ~release() { b = false; }
+    } r{backup_running};
+    uint64_t t0 = ctx.now_ms();
+    auto b = backup_database(ctx.cfg.path_in_datadir(ctx.cfg.db_file), dest);
+    if (!b) throw_rpc(-32000, "backup failed: " + b.error_message());
+    uint64_t took = ctx.now_ms() - t0;
+    spdlog::info("💾 chain.db backed up to {} at height {} ({} bytes, {} ms)", dest, b->height,
+                 b->bytes, took);
+    return json{{"path", dest}, {"height", b->height}, {"bytes", b->bytes}, {"ms", took}};
+  };
+  // logging [INCLUDE] [EXCLUDE]: debug categories on and off (bitcoind's
+  // semantics: arrays of names, or "a,b" strings; "all" or "none");
+  // answers each one's state.
+  m["logging"] = [](const json& p) {
+    auto names = [&](size_t i) {
+      std::vector<std::string> out;
+      if (!p.is_array() || p.size() <= i) return out;
+      std::string list;
+      if (p[i].is_string()) {
+        list = p[i].get<std::string>();
+      } else {
+        if (!p[i].is_array())
+          throw_rpc(invalid_params, "logging [INCLUDE] [EXCLUDE]: arrays of names, or \"a,b\"");
+        for (const auto& n : p[i]) {
+          if (!n.is_string()) throw_rpc(invalid_params, "logging: category names are strings");
+          list += n.get<std::string>() + ",";
+        }
+      }
+      auto cats = parse_categories(list);
+      if (!cats) throw_rpc(invalid_params, "logging: " + cats.error_message());
+      return *cats;
+    };
+    auto inc = names(0), exc = names(1);
+    return json(set_debug_categories(inc, exc));
+  };
   m["uptime"] = [this](const json&) { return json((ctx.now_ms() - ctx.started_ms) / 1000); };
   m["stop"] = [](const json&) {
     stop_after_this_call = true;  // serve() stops the node once the answer is out
@@ -672,6 +721,7 @@ json rpc_server::impl::call(const json& req) {
   json params = req.value("params", json::array());
   auto it = methods.find(req["method"].get<std::string>());
   if (it == methods.end()) return jsonrpc::error_response(-32601, "Method not found", id);
+  TC_LOG("rpc", debug, "rpc {}", it->first);
   try {
     return jsonrpc::result_response(it->second(params), id);
   } catch (const rpc_error& e) {

@@ -325,6 +325,14 @@ TEST_CASE("rpc: every error code a method gives") {
   CHECK(envelope(R"({"jsonrpc":"2.0","id":1})") == -32600);
   CHECK(envelope("[]") == -32600);
   CHECK(n.error_code("nosuchmethod") == -32601);
+  CHECK(n.error_code("backupchain") == -32602);
+  CHECK(n.error_code("logging", json::array({json::array({"nosuch"})})) == -32602);
+  CHECK(n.error_code("logging", json::array({7})) == -32602);
+  CHECK(n.error_code("logging", json::array({"p2p,bogus"})) == -32602);
+  CHECK(n.result("logging", json::array({json::array({"p2p"}), json::array()})).is_object());
+  CHECK(n.error_code("backupchain", json::array({""})) == -32602);
+  // This node's database is in memory: there is no file to copy.
+  CHECK(n.error_code("backupchain", json::array({"copy.db"})) == -32000);
   // -32602: parameters of the wrong type or out of range.
   CHECK(n.error_code("getblockhash", json::array({"one"})) == -32602);
   CHECK(n.error_code("getblock", json::array({1, 5})) == -32602);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/log.hpp"
+
 #include <caf/all.hpp>
 
 #include <atomic>
@@ -54,7 +56,7 @@ void finish(conn_ptr self, const std::string& why) {
   if (st.done) return;
   st.done = true;
   if (auto f = std::exchange(st.after_sent, nullptr)) f();
-  spdlog::debug("rpc connection {} closed: {}", self->id(), why);
+  TC_LOG("rpc", debug, "rpc connection {} closed: {}", self->id(), why);
   self->flush(st.hdl);
   self->close(st.hdl);  // after what was written
 }
@@ -278,7 +280,7 @@ caf::behavior listener_impl(listener_ptr self, setup_ptr setup) {
         if (st.conns.size() >= st.setup->max_connections) {
           auto v = victim(st);
           if (!v) {
-            spdlog::debug("rpc: every connection is busy; refusing a new one");
+            TC_LOG("rpc", debug, "rpc: every connection is busy; refusing a new one");
             self->close(msg.handle);
             return;
           }

@@ -6,11 +6,13 @@
 
 #include "actors/chain/chain_actor.hpp"
 #include "actors/consensus/sign_guard_actor.hpp"
+#include "actors/consensus/validator_set.hpp"
 #include "actors/mempool/mempool_actor.hpp"
 #include "actors/peer/peer_manager.hpp"
 #include "actors/peer/sync_actor.hpp"
 #include "actors/producer/producer_actor.hpp"
 #include "messages/limits.hpp"
+#include "node/health.hpp"
 #include "node/monitor.hpp"
 #include "node/rpc.hpp"
 #include "node/tracer.hpp"
@@ -19,6 +21,8 @@
 #endif
 
 namespace tc {
+
+using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
 namespace {
 using settrace_atom = caf::atom_constant<caf::atom("settrace")>;
@@ -107,6 +111,42 @@ monitor_context monitor_context_of(caf::event_based_actor* self, const superviso
   return m;
 }
 
+// Once a second: the quorum lines of node/health.hpp (quorum_watch), from
+// the validator set of the height being decided and the connected peers.
+void watch_quorum(caf::event_based_actor* self, std::shared_ptr<quorum_watch> w,
+                  const chain_actor& chain, const consensus_actor& consensus,
+                  const peer_manager_actor& peers, std::optional<pubkey> me,
+                  size_t min_validators) {
+  self->request(consensus, std::chrono::seconds(5), status_atom::value)
+      .then([=](const consensus_status& c) {
+        self->request(chain, std::chrono::seconds(5), vset_atom::value, c.height)
+            .then([=](const std::vector<masternode>& active) {
+              auto judge = [=](const std::vector<peer_status>& ps) {
+                auto set = consensus::validator_set::from_masternodes(active);
+                quorum_sample q;
+                q.total = set.size();
+                q.total_power = set.total_power();
+                q.min_validators = min_validators;
+                for (const auto& v : set.members()) {
+                  bool here = me && v.key == *me;
+                  for (const auto& p : ps) here |= p.hello.key == v.key;
+                  if (!here) continue;
+                  ++q.active;
+                  q.active_power += v.power;
+                }
+                for (const auto& line : w->on_sample(q)) {
+                  if (line.rfind("Consensus activated", 0) == 0)
+                    spdlog::info("✓ {}", line);
+                  else
+                    spdlog::warn("⚠ {}", line);
+                }
+              };
+              if (!peers) return judge({});
+              self->request(peers, std::chrono::seconds(5), peers_atom::value).then(judge);
+            });
+      });
+}
+
 // The periodic status line. Its requests time out when an actor is busy
 // for long (a big commit): the line is then skipped (the error handler).
 void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const chain_actor& chain,
@@ -123,9 +163,14 @@ void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const 
                 auto log = [=](size_t n_peers) {
                   spdlog::info(
                       "status: height {}, peers {}, mempool {} txs, active masternodes "
-                      "{}{}",
+                      "{}{}, memory {} MB",
                       t.height, n_peers, m.size, c.validators,
-                      c.is_validator ? " (validating)" : "");
+                      c.is_validator ? " (validating)" : "",
+                      read_process_stats("").rss_bytes >> 20);
+                  if (n_peers == 0 && peers)
+                    spdlog::warn(
+                        "⚠ No peers connected: check network.addnode, that the peers run and "
+                        "that their port is open (-debug=p2p shows each dial)");
                 };
                 if (!peers) return log(0);
                 self->request(peers, std::chrono::seconds(10), peers_atom::value)
@@ -280,7 +325,7 @@ std::function<void(bool)> trace_switch(caf::event_based_actor* self, const node_
   return [=](bool on) {
     if (on && !*tracer) {
       *tracer = self->spawn<caf::linked>(tracer_impl, cfg.path_in_datadir(cfg.trace_file),
-                                         cfg.trace_max_events, now_us);
+                                         cfg.trace_max_events, now_us, cfg.trace_to_log);
     } else if (!on && *tracer) {
       self->unlink_from(*tracer);
       self->send_exit(*tracer, caf::exit_reason::user_shutdown);
@@ -379,7 +424,16 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   self->send(consensus, start_atom::value);
   install_handlers(self);
   self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
+  auto quorum = std::make_shared<quorum_watch>();
+  std::optional<pubkey> me;
+  if (s.consensus.key) me = s.consensus.key->public_key();
+  size_t min_validators = params.min_validators;
+  self->delayed_send(self, std::chrono::seconds(2), watch_atom::value);
   return {
+      [=](watch_atom) {
+        watch_quorum(self, quorum, chain, consensus, peers, me, min_validators);
+        self->delayed_send(self, std::chrono::seconds(1), watch_atom::value);
+      },
       [=](caf::get_atom) {
         return node_handles{chain, mempool, producer, consensus, peers};
       },

@@ -27,6 +27,7 @@
 #include "messages/encoding.hpp"
 #include "node/config.hpp"
 #include "node/init.hpp"
+#include "node/logging.hpp"
 #include "node/rpc.hpp"
 #include "node/signing_state.hpp"
 #include "node/supervisor.hpp"
@@ -100,26 +101,6 @@ int fork_evidence_command(const std::string& db_path, const genesis_spec& g, boo
   return 0;
 }
 
-// Console and a rotating timed.log in the data dir.
-status setup_logging(const node_config& cfg, int verbosity) {
-  try {
-    auto console = std::make_shared<spdlog::sinks::stdout_color_sink_mt>();
-    auto file = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
-        cfg.datadir + "/timed.log", cfg.log_file_max_bytes, cfg.log_files);
-    auto logger = std::make_shared<spdlog::logger>("timed", spdlog::sinks_init_list{console, file});
-    spdlog::set_default_logger(logger);
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
-    auto level = spdlog::level::from_str(cfg.log_level);
-    if (verbosity == 1) level = spdlog::level::debug;
-    if (verbosity >= 2) level = spdlog::level::trace;
-    spdlog::set_level(level);
-    spdlog::flush_on(spdlog::level::info);
-  } catch (const spdlog::spdlog_ex& e) {
-    return make_error(std::string("cannot open the log: ") + e.what());
-  }
-  return ok_status();
-}
-
 // What the config and the genesis say about consensus (no key yet).
 consensus_setup consensus_setup_of(const node_config& cfg, const genesis_spec& g) {
   consensus_setup cs;
@@ -142,7 +123,11 @@ consensus_setup consensus_setup_of(const node_config& cfg, const genesis_spec& g
 void start_signal_thread(caf::actor front, sigset_t sigs) {
   std::thread([front, sigs] {
     int sig = 0;
-    sigwait(&sigs, &sig);
+    // SIGHUP reopens timed.log (logrotate moved it) and goes on waiting.
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) {
+      reopen_log_file();
+      spdlog::info("log file reopened (SIGHUP)");
+    }
     spdlog::info("🛑 Shutdown signal received ({})", sig == SIGINT ? "SIGINT" : "SIGTERM");
     caf::anon_send(front, stop_atom::value);
     // A second signal, or 10 s without a clean stop, ends the process.
@@ -152,7 +137,7 @@ void start_signal_thread(caf::actor front, sigset_t sigs) {
       spdlog::shutdown();
       std::_Exit(1);
     }).detach();
-    sigwait(&sigs, &sig);
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) reopen_log_file();
     spdlog::warn("second signal: forcing exit");
     spdlog::shutdown();
     std::_Exit(130);
@@ -163,6 +148,8 @@ void start_signal_thread(caf::actor front, sigset_t sigs) {
 struct flags {
   std::string config_file, datadir, net_name;
   int verbosity = 0;
+  bool quiet = false, console = false;
+  std::string debug;  // categories
   bool gen_config = false, do_reindex = false, version = false;
   bool init = false, init_masternode = false;
   bool show_fork = false, clear_fork = false;
@@ -177,7 +164,13 @@ std::optional<int> parse_flags(int argc, char** argv, flags& f) {
   app.add_option("--config", f.config_file, "configuration file (TOML)");
   app.add_option("--datadir", f.datadir, "data directory (default ~/.timecoin/<network>)");
   app.add_option("--network", f.net_name, "mainnet, testnet or localnet (default localnet)");
-  app.add_flag("-v", f.verbosity, "more logging (-v debug, -vv and more: trace)");
+  app.add_flag("-v", f.verbosity,
+               "more logging: -v debug, -vv trace, -vvv trace and a line per actor message");
+  app.add_flag("-q,--quiet", f.quiet, "warnings and errors only");
+  app.add_option("--debug", f.debug,
+                 "debug lines of these categories: consensus,mempool,p2p,rpc,storage,sync or all");
+  app.add_flag("--console", f.console,
+               "copy the log to stdout (default: only when stdout is a terminal)");
   app.add_flag("--gen-config", f.gen_config, "print a commented default configuration and exit");
   app.add_flag("--reindex", f.do_reindex, "rebuild the UTXO set from the stored blocks");
   app.add_flag("--version", f.version, "print the version and exit");
@@ -204,6 +197,9 @@ std::optional<int> parse_flags(int argc, char** argv, flags& f) {
     int code = app.exit(e);
     return code == 0 ? 0 : exit_status::usage;
   }
+  if (!f.debug.empty())
+    if (auto cats = parse_categories(f.debug); !cats)
+      return fail("--debug: " + cats.error_message(), exit_status::usage);
 #if TC_FAULT_INJECTION
   for (const auto& x : f.faults) {
     auto spec = fault::parse(x);
@@ -430,6 +426,27 @@ result<genesis_spec> genesis_of(const node_config& cfg) {
   return genesis;
 }
 
+// timed.log in the data dir, a console copy on a terminal (or --console),
+// the level from -q/-v and the config, debug categories from both.
+status start_logging(const flags& f, node_config& cfg) {
+  log_setup ls;
+  ls.file = cfg.datadir + "/timed.log";
+  ls.max_bytes = cfg.log_file_max_bytes;
+  ls.files = cfg.log_files;
+  ls.level = level_for(cfg.log_level, f.verbosity, f.quiet);
+  ls.console = f.console || ::isatty(STDOUT_FILENO);
+  ls.json = cfg.log_format == "json";
+  ls.debug_categories = cfg.log_debug;
+  if (!f.debug.empty()) {
+    auto cats = parse_categories(f.debug);
+    if (!cats) return make_error("--debug: " + cats.error_message());
+    ls.debug_categories.insert(ls.debug_categories.end(), cats->begin(), cats->end());
+  }
+  // -vvv: every actor message as a log line too (through the tracer).
+  if (f.verbosity >= 3) cfg.trace_to_log = cfg.trace_enabled = true;
+  return setup_logging(ls);
+}
+
 // With the data dir locked and logging on: opens the chain and runs the
 // node until it stops. Returns the exit code.
 int start_node(const flags& f, const node_config& cfg) {
@@ -465,6 +482,7 @@ int start_node(const flags& f, const node_config& cfg) {
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   int exit_code = run_node(f, cfg, std::move(setup), *node_key, opener, sigs);
   spdlog::info("✓ All tasks shut down gracefully");
@@ -507,8 +525,7 @@ int main(int argc, char** argv) {
   datadir_lock lock = lock_datadir(cfg);
   if (lock.fd < 0) return lock.exit_code;
   int lock_fd = lock.fd;
-  // Logging: console and a rotating timed.log in the data dir.
-  if (auto st = setup_logging(cfg, f.verbosity); !st)
+  if (auto st = start_logging(f, cfg); !st)
     return fail(st.error_message(), exit_status::config_error);
   int exit_code = start_node(f, cfg);
   spdlog::shutdown();

@@ -35,8 +35,9 @@ int tid_of(tracer_state& st, const std::string& actor) {
 
 tracer_actor::behavior_type tracer_impl(tracer_actor::stateful_pointer<tracer_state> self,
                                         std::string path, uint64_t max_events,
-                                        std::function<uint64_t()> now_us) {
+                                        std::function<uint64_t()> now_us, bool to_log) {
   auto& st = self->state;
+  st.to_log = to_log;
   st.max_events = max_events;
   st.now_us = std::move(now_us);
   st.file = std::fopen(path.c_str(), "w");
@@ -50,6 +51,9 @@ tracer_actor::behavior_type tracer_impl(tracer_actor::stateful_pointer<tracer_st
   return {
       [self](const trace_event& e) {
         auto& st = self->state;
+        if (st.to_log)
+          spdlog::trace("msg {} -> {}: {} h={} r={} {}", e.from, e.to, e.kind, e.height, e.round,
+                        e.summary);
         if (!st.file) return;
         if (st.events + 3 > st.max_events) {
           ++st.dropped;

@@ -3,6 +3,7 @@
 // Perfetto / chrome://tracing): one track per actor, an instant event per
 // message with its height, round and summary, and a flow arrow from sender
 // to receiver. Bounded by max_events; the file is valid JSON once closed.
+// With to_log (timed -vvv) each message is also a trace-level log line.
 
 #include "actors/common.hpp"
 
@@ -17,10 +18,11 @@ struct tracer_state {
   uint64_t dropped = 0;
   std::function<uint64_t()> now_us;
   std::map<std::string, int> tids;
+  bool to_log = false;
 };
 
 tracer_actor::behavior_type tracer_impl(tracer_actor::stateful_pointer<tracer_state> self,
                                         std::string path, uint64_t max_events,
-                                        std::function<uint64_t()> now_us);
+                                        std::function<uint64_t()> now_us, bool to_log = false);
 
 }  // namespace tc

@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/log.hpp"
 #include "messages/encoding.hpp"
 
 namespace tc {
@@ -157,7 +158,7 @@ void maybe_checkpoint(chain_actor::stateful_pointer<chain_actor_state> self) {
   if (!st.store->wal_checkpoint_due() || st.checkpointing) return;
   auto run = [self] {
     if (auto s = self->state.store->checkpoint_wal(); !s)
-      spdlog::debug("{}; retrying after the next block", s.error_message());
+      TC_LOG("storage", debug, "{}; retrying after the next block", s.error_message());
   };
   if (!st.reader) return run();
   // The copy first, with the reader running; the pause then only covers

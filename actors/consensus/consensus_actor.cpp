@@ -4,6 +4,7 @@
 
 #include <tuple>
 
+#include "actors/log.hpp"
 #include "messages/encoding.hpp"
 #include "messages/validation.hpp"
 #include "storage/chain_store.hpp"
@@ -254,7 +255,7 @@ struct action_runner {
     if (st.tracer)
       trace(st.tracer, "consensus", "peers", kind, x.v.height, x.v.round,
             target + " id=" + trace_id(x.v));
-    spdlog::debug("{} h={} r={} {}", kind, x.v.height, x.v.round, target);
+    TC_LOG("consensus", debug, "{} h={} r={} {}", kind, x.v.height, x.v.round, target);
     if (st.peers)
       self->send(st.peers, bcast_atom::value,
                  x.v.type == vote_type::prevote
@@ -319,7 +320,7 @@ struct action_runner {
     // Nothing to send from here: the peer manager re-announces this node's
     // tip to every peer while it stands still, and a peer behind fetches
     // the blocks it lacks through its own sync actor (getBlocks).
-    spdlog::debug("input from a peer still at height {}", x.height);
+    TC_LOG("consensus", debug, "input from a peer still at height {}", x.height);
     return true;
   }
 
@@ -349,7 +350,7 @@ struct action_runner {
   }
 
   bool operator()(const rejected& x) {
-    spdlog::debug("consensus input rejected: {}", x.reason);
+    TC_LOG("consensus", debug, "consensus input rejected: {}", x.reason);
     return true;
   }
 };
@@ -487,7 +488,8 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
       [self](sync_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
         auto& st = self->state;
         uint64_t h = b->cert.height;
-        spdlog::debug(
+        TC_LOG(
+            "consensus", debug,
             "consensus: synced block {} offered at height {} (ready {}, waiting {}, committing {})",
             h, st.core->height(), st.height_ready, st.sync_waiting.has_value(),
             st.sync_commit.has_value());

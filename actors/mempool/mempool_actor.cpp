@@ -1,9 +1,8 @@
 #include "actors/mempool/mempool_actor.hpp"
 
+#include "actors/log.hpp"
 #include "actors/mempool/admission.hpp"
-
 #include "crypto/thread_priority.hpp"
-
 #include "messages/validation.hpp"
 #include "storage/chain_store.hpp"
 
@@ -257,12 +256,14 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
           auto& st = self->state;
           for (auto& r : v) {
             r.error.empty() ? ++st.accepted : ++st.rejected;
-            if (r.error.empty())
+            if (r.error.empty()) {
               st.metrics->txs_admitted_total.inc();
-            else
-              st.metrics->txs_rejected_total
-                  .at(static_cast<size_t>(metrics::classify_reject(r.error)))
-                  .inc();
+              continue;
+            }
+            st.metrics->txs_rejected_total
+                .at(static_cast<size_t>(metrics::classify_reject(r.error)))
+                .inc();
+            TC_LOG("mempool", debug, "tx {} refused: {}", r.txid.hex().substr(0, 16), r.error);
           }
           if (st.core.size() > 0)
             for (auto& w : std::exchange(st.tx_waiters, {})) (void)w.deliver(true);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/log.hpp"
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
 #include "messages/gossip.hpp"
@@ -159,7 +160,7 @@ void save_book(self_ptr self) {
 
 void dial_more(self_ptr self) {
   for (auto& addr : self->state.book->dial_candidates(self->state.now_ms())) {
-    spdlog::debug("dialing {}", addr);
+    TC_LOG("p2p", debug, "dialing {}", addr);
     caf::anon_send(self->state.io, dial_atom::value, addr);
   }
 }
@@ -268,8 +269,8 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
             if (o.relay)
               send_all(self, std::make_shared<const bytes>(peer::make_frame(*payload)), from);
             if (o.penalty > 0) {
-              spdlog::debug("peer {} sent an invalid {}: {}", from,
-                            std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
+              TC_LOG("p2p", debug, "peer {} sent an invalid {}: {}", from,
+                     std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
               punish(self, from, o.penalty, d.why);
             }
           },
@@ -327,7 +328,7 @@ peer::peers peers_to_share(const manager_state& st) {
 // as the budget holds.
 void serve_blocks(self_ptr self, uint64_t from, uint64_t height, uint32_t count) {
   auto& st = self->state;
-  spdlog::debug("peer {} asks for blocks {}..+{}", from, height, count);
+  TC_LOG("p2p", debug, "peer {} asks for blocks {}..+{}", from, height, count);
   if (!st.budget.reserve(from, max_blocks_bytes)) {
     // It has not read its last answer, or the node holds all it may: it
     // gets no other to hold (and asks again later).
@@ -408,7 +409,7 @@ void learn_peers(self_ptr self, uint64_t from, const peer::peers& p) {
   uint64_t now = st.now_ms();
   for (auto& a : p.list) fresh += st.book->learn(a.addr, it->second.info.ip, a.last_seen_ms, now);
   if (fresh) {
-    spdlog::debug("learned {} new peer addresses", fresh);
+    TC_LOG("p2p", debug, "learned {} new peer addresses", fresh);
     dial_more(self);
   }
 }
@@ -445,7 +446,7 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
       return serve_blocks(self, from, g.from_height, std::min(g.count, max_blocks_served));
     }
     case peer::route::busy_serving:
-      spdlog::debug("peer {} asked for blocks while a request is being served", from);
+      TC_LOG("p2p", debug, "peer {} asked for blocks while a request is being served", from);
       return;
     case peer::route::fork_probe: {
       const auto& b = std::get<peer::blocks>(m);
@@ -467,7 +468,7 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
     case peer::route::ignore:
       // Certificates, standalone blocks, evidence and tx requests are not
       // gossiped by this version: committed blocks travel through sync.
-      spdlog::debug("ignoring {} from peer {}", peer::kind_name(m), from);
+      TC_LOG("p2p", debug, "ignoring {} from peer {}", peer::kind_name(m), from);
       return;
   }
 }
@@ -532,7 +533,7 @@ void handle_ready(self_ptr self, const caf::actor& s, const peer::hello& h) {
   auto v = st.book->on_ready(s.id(), h, st.now_ms());
   if (!v.accept) {
     it->second.proved = h.key;  // the ack verified: its points are the key's too
-    spdlog::debug("closing connection to {}: {}", short_key(h.key), v.reason);
+    TC_LOG("p2p", debug, "closing connection to {}: {}", short_key(h.key), v.reason);
     caf::anon_send(s, close_atom::value, static_cast<uint32_t>(v.code), v.reason);
     return;
   }
@@ -710,7 +711,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         self->state.budget.on_report(s.id(), stats.taken_bytes, stats.unsent_bytes);
       },
       [self](dialed_atom, const std::string& addr, const std::string& err) {
-        spdlog::debug("cannot connect to {}: {}", addr, err);
+        TC_LOG("p2p", debug, "cannot connect to {}: {}", addr, err);
         self->state.book->on_dial_failed(addr, self->state.now_ms());
       },
       [self](wire_atom, const consensus_actor& c, const sync_actor& s) {

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "actors/log.hpp"
 #include "messages/codec.hpp"
 
 namespace tc {
@@ -86,8 +87,8 @@ void exec(session_ptr self, peer::session_actions acts) {
         finish(self, c.reason, c.score, c.ban, c.peer_reject);
       });
   if (st.window->on_delivered(delivered) && !st.done) {
-    spdlog::debug("peer session {}: {} bytes at the manager, reading paused", self->id(),
-                  st.window->outstanding());
+    TC_LOG("p2p", debug, "peer session {}: {} bytes at the manager, reading paused", self->id(),
+           st.window->outstanding());
     self->halt(st.hdl);
   }
 }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/log.hpp"
+
 namespace tc {
 
 namespace {
@@ -16,8 +18,8 @@ void run(self_ptr self, peer::sync_actions acts) {
       if (st.tracer)
         trace(st.tracer, "sync", "peers", "getblocks", r->from, 0,
               std::to_string(r->count) + " from peer " + std::to_string(r->peer));
-      spdlog::debug("sync: asking peer {} for blocks {}..{}", r->peer, r->from,
-                    r->from + r->count - 1);
+      TC_LOG("sync", debug, "sync: asking peer {} for blocks {}..{}", r->peer, r->from,
+             r->from + r->count - 1);
       self->send(st.mgr, send_atom::value, r->peer,
                  std::make_shared<const peer::message>(peer::get_blocks{r->from, r->count}));
     } else if (auto* b = std::get_if<peer::apply_block>(&a)) {
@@ -30,7 +32,7 @@ void run(self_ptr self, peer::sync_actions acts) {
                 if (r == peer::apply_result::invalid)
                   spdlog::warn("sync: block {} from peer is invalid: {}", h, v.why);
                 else if (r == peer::apply_result::retry)
-                  spdlog::debug("sync: block {} not applied yet: {}", h, v.why);
+                  TC_LOG("sync", debug, "sync: block {} not applied yet: {}", h, v.why);
                 run(self, self->state.core->on_applied(h, r, v.why, self->state.now_ms()));
               },
               [=](caf::error& e) {

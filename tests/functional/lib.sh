@@ -67,7 +67,7 @@ CFG
 rpc() { "$CLI" --datadir "$DIR" --rpc-url "http://127.0.0.1:$((PORT_BASE + 1))" "$@"; }
 
 start_node() {
-  "$TIMED" --config "$DIR/timed.toml" "$@" >> "$DIR/out.log" 2>&1 &
+  "$TIMED" --config "$DIR/timed.toml" --console "$@" >> "$DIR/out.log" 2>&1 &
   NODE_PID=$!
   PIDS+=("$NODE_PID")
   for _ in $(seq 1 100); do

@@ -49,7 +49,7 @@ check 3 "cannot reach timed"          getblockcount "${U[@]}" --rpc-url "127.0.0
 pass "$CHECKED bad inputs: each a clear message and its own exit status, none an abort"
 
 # --rpcwait: the call waits for a node that starts after it.
-( sleep 1; exec "$TIMED" --config "$DIR/timed.toml" >> "$DIR/out.log" 2>&1 ) &
+( sleep 1; exec "$TIMED" --config "$DIR/timed.toml" --console >> "$DIR/out.log" 2>&1 ) &
 NODE_PID=$!
 PIDS+=("$NODE_PID")
 h=$("$CLI" --config "$DIR/timed.toml" --rpcwait 30 getblockcount 2>&1) ||

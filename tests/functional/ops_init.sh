@@ -49,6 +49,11 @@ code=0; $cmdline > "$WORK/second.log" 2>&1 || code=$?
 grep -q "already running" "$WORK/second.log" || fail "no reason given: $(cat "$WORK/second.log")"
 stop_node
 pass "a held lock exits 75; SIGTERM stops the node with exit 0"
+# Under systemd stdout is the journal: one copy of each line, in timed.log.
+grep -q "starting: network testnet" "$D/timed.log" || fail "no start line in timed.log"
+! grep -q "starting: network testnet" "$WORK/out.log" || fail "the log went to stdout without a terminal"
+grep -q "^20[0-9-]*T[0-9:.]*Z " "$D/timed.log" || fail "timed.log times are not UTC with Z: $(head -1 "$D/timed.log")"
+pass "without a terminal the log goes to timed.log only, in UTC (Z)"
 
 # A config error: 78, with the key named.
 cp "$D/timed.toml" "$WORK/good.toml"

@@ -138,7 +138,7 @@ addnode = ["127.0.0.1:$LOCALNET_PORT"]
 [rpc]
 port = $((LOCALNET_PORT + 41))
 CFG
-"$TIMED" --config "$N5/timed.toml" >> "$N5/out.log" 2>&1 &
+"$TIMED" --config "$N5/timed.toml" --console >> "$N5/out.log" 2>&1 &
 echo $! > "$N5/pid"
 PIDS+=("$!")
 target=$(height 0)
@@ -166,7 +166,7 @@ kill -9 "$(cat "$N5/pid")"
 for _ in $(seq 1 100); do kill -0 "$(cat "$N5/pid")" 2>/dev/null || break; sleep 0.05; done
 wait "$(cat "$N5/pid")" 2>/dev/null || true
 rm -f "$N5"/chain.db*
-"$TIMED" --config "$N5/timed.toml" >> "$N5/out.log" 2>&1 &
+"$TIMED" --config "$N5/timed.toml" --console >> "$N5/out.log" 2>&1 &
 echo $! > "$N5/pid"
 PIDS+=("$!")
 target=$(height 0)
