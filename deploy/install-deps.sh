@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev sqlite3           # chain store (+ CLI for operators)
   libspdlog-dev libtomlplusplus-dev libcli11-dev
   nlohmann-json3-dev libcpp-httplib-dev
+  libsystemd-dev                   # sd_notify: Type=notify units
   doctest-dev libbenchmark-dev
   python3-minimal                  # the layering check (tests/layers)
 )

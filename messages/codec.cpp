@@ -331,6 +331,7 @@ bytes encode_message(const peer::message& m) {
         if constexpr (std::is_same_v<T, peer::handshake>) {
           auto h = root.initHandshake();
           h.setProtocolVersion(v.protocol_version);
+          h.setMinProtocolVersion(v.min_protocol_version);
           h.setChainId(text_of(v.chain_id));
           h.setGenesisHash(data_of(v.genesis_hash));
           h.setNodeKey(data_of(v.node_key));
@@ -417,6 +418,7 @@ peer::message read_message(wire::Message::Reader root) {
       v.nonce = get_fixed<hash256>(h.getNonce(), "nonce");
       v.best_height = h.getBestHeight();
       v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
+      v.min_protocol_version = h.getMinProtocolVersion();
       return v;
     }
     case wire::Message::HANDSHAKE_ACK:
@@ -513,7 +515,10 @@ std::optional<size_t> peek_message_kind(byte_view payload) {
   if ((lo & 3) != 0) return std::nullopt;  // not a struct pointer (a far pointer)
   int64_t offset_words = static_cast<int32_t>(lo) >> 2;
   uint64_t data_words = hi & 0xffff;
-  if (offset_words < 0 || uint64_t{tag_offset} * 2 + 2 > data_words * 8) return std::nullopt;
+  if (offset_words < 0) return std::nullopt;
+  // The canonical form cuts trailing zero words: a data section too short
+  // to hold the tag means the tag is 0, as Cap'n Proto reads it.
+  if (uint64_t{tag_offset} * 2 + 2 > data_words * 8) return 0;
   uint64_t at = table + 8 + static_cast<uint64_t>(offset_words) * 8 + uint64_t{tag_offset} * 2;
   if (at + 2 > payload.size) return std::nullopt;
   size_t which = payload.data[at] | (payload.data[at + 1] << 8);

@@ -113,7 +113,8 @@ TEST_CASE("the kind of every encoded message is read from its tag alone") {
   for (size_t i = 0; i < all.size(); ++i) {
     CAPTURE(peer::kind_name(all[i]));
     bytes wire = encode_message(all[i]);
-    CHECK(peek_message_kind(wire) == std::optional<size_t>(i));
+    CAPTURE(i);
+    CHECK(peek_message_kind(wire).value_or(999) == i);
     // Truncated or garbage bytes never read past the end.
     for (size_t cut = 0; cut < std::min<size_t>(wire.size(), 64); ++cut)
       (void)peek_message_kind(byte_view(wire.data(), cut));

@@ -12,6 +12,10 @@ namespace tc::limits {
 // 3: the encrypted transport (PROTOCOL.md §2) and handshake signatures over
 // the whole transcript; a version-2 node fails at the preamble already.
 constexpr uint32_t protocol_version = 3;
+// The oldest version this node still speaks: a rolling upgrade raises
+// protocol_version first and this only once every node runs the new one
+// (PROTOCOL.md §10), so old and new nodes keep talking meanwhile.
+constexpr uint32_t min_protocol_version = 3;
 
 constexpr size_t max_frame_bytes = 16u << 20;  // one peer frame, any kind
 constexpr size_t max_block_bytes = 8u << 20;   // canonical size of a block

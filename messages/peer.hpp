@@ -17,9 +17,12 @@ struct handshake {
   hash256 nonce;
   uint64_t best_height = 0;
   std::string user_agent;
+  // The oldest version it speaks; protocol_version is the newest. 0 (a node
+  // from before ranges): protocol_version only.
+  uint32_t min_protocol_version = 0;
   auto tie() const {
     return std::tie(protocol_version, chain_id, genesis_hash, node_key, listen_addr, nonce,
-                    best_height, user_agent);
+                    best_height, user_agent, min_protocol_version);
   }
   friend bool operator==(const handshake& a, const handshake& b) { return a.tie() == b.tie(); }
 };

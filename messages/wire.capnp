@@ -143,6 +143,7 @@ struct Handshake {
   nonce           @5 :Data;   # 32 fresh random bytes
   bestHeight      @6 :UInt64;
   userAgent       @7 :Text;
+  minProtocolVersion @8 :UInt32;  # the oldest version this node speaks (0: protocolVersion only)
 }
 
 struct HandshakeAck {

@@ -342,7 +342,8 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? exit_code::ok : exit_code::usage;
   }
   if (version) {
-    std::cout << "timecoin-cli " << TC_VERSION << "\n";
+    std::cout << "timecoin-cli " << TC_VERSION << " (" << TC_GIT_COMMIT << ", " << TC_BUILD_KIND
+              << ")\n";
     return exit_code::ok;
   }
   if (app.get_subcommands().empty() && rpc_args.empty()) {

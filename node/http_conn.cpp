@@ -150,6 +150,35 @@ actions conn_core::parse() {
   return out;
 }
 
+// Which requests are served (limits::post_rpc, get_targets): a GET of a
+// listed target is complete without a body (true); anything else that is
+// not POST / is refused (false); POST / goes on to its body (nullopt).
+std::optional<bool> conn_core::route(actions& out) {
+  bool get_route = std::find(lim_.get_targets.begin(), lim_.get_targets.end(), req_.target) !=
+                   lim_.get_targets.end();
+  if (req_.method == "GET" && get_route) {
+    const std::string* cl = req_.header("content-length");
+    if (req_.header("transfer-encoding") || (cl && *cl != "0")) {
+      fail(400, "GET takes no body", out);
+      return false;
+    }
+    body_len_ = 0;
+    return true;
+  }
+  if (req_.method != "POST" || !lim_.post_rpc) {
+    if (!lim_.post_rpc && req_.method == "GET")
+      fail(404, "not found", out);
+    else
+      fail(405, lim_.post_rpc ? "only POST is served" : "only GET is served", out);
+    return false;
+  }
+  if (req_.target != "/") {
+    fail(404, "the JSON-RPC endpoint is /", out);
+    return false;
+  }
+  return std::nullopt;
+}
+
 bool conn_core::parse_head(std::string_view head, actions& out) {
   std::string_view line = next_line(head);
   size_t s1 = line.find(' '), s2 = line.rfind(' ');
@@ -196,28 +225,7 @@ bool conn_core::parse_head(std::string_view head, actions& out) {
   const std::string* conn = req_.header("connection");
   std::string c = conn ? lower(*conn) : std::string();
   keep_alive_ = req_.version == "HTTP/1.1" ? c != "close" : c == "keep-alive";
-  bool get_route = std::find(lim_.get_targets.begin(), lim_.get_targets.end(), req_.target) !=
-                   lim_.get_targets.end();
-  if (req_.method == "GET" && get_route) {
-    const std::string* cl = req_.header("content-length");
-    if (req_.header("transfer-encoding") || (cl && *cl != "0")) {
-      fail(400, "GET takes no body", out);
-      return false;
-    }
-    body_len_ = 0;
-    return true;
-  }
-  if (req_.method != "POST" || !lim_.post_rpc) {
-    if (!lim_.post_rpc && req_.method == "GET")
-      fail(404, "not found", out);
-    else
-      fail(405, lim_.post_rpc ? "only POST is served" : "only GET is served", out);
-    return false;
-  }
-  if (req_.target != "/") {
-    fail(404, "the JSON-RPC endpoint is /", out);
-    return false;
-  }
+  if (auto routed = route(out)) return *routed;
   if (req_.header("transfer-encoding")) {
     fail(501, "chunked or encoded bodies are not served; send Content-Length", out);
     return false;

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -100,6 +101,7 @@ class conn_core {
   enum class state : uint8_t { reading_head, reading_body, handling, closed };
   actions parse();
   bool parse_head(std::string_view head, actions& out);
+  std::optional<bool> route(actions& out);
   void fail(int status, const std::string& why, actions& out);
   void respond(const response& r, actions& out);
 

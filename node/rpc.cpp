@@ -20,6 +20,7 @@
 #include "node/jsonrpc.hpp"
 #include "node/logging.hpp"
 #include "node/monitor.hpp"
+#include "node/rpc_help.hpp"
 #include "storage/backup.hpp"
 #include "storage/chain_store.hpp"
 
@@ -205,6 +206,8 @@ struct rpc_server::impl {
   void register_address_methods();
   void register_network_methods();
   void register_node_methods();
+  void register_operator_methods();
+  void register_peer_admin_methods();
   json call(const json& req);
   // Submits every sendrawtransaction of a batch in one mempool call, so the
   // chain and verifier actors see them together; returns responses by index.
@@ -216,6 +219,38 @@ struct rpc_server::impl {
     for (size_t i = 0; i < txs.size() && i < verdicts.size(); ++i)
       if (verdicts[i].error.empty()) ok.push_back(txs[i]);
     if (!ok.empty()) caf::anon_send(ctx.peers, relay_atom::value, std::move(ok));
+  }
+  // Whether this node is catching up, to what height, and when it should be
+  // there at the rate of the last samples (blocks committed, metrics.hpp).
+  std::atomic<uint64_t> rate_ms{0}, rate_blocks{0}, prev_ms{0}, prev_blocks{0};
+  json sync_info(uint64_t height) {
+    json out{{"initialsync", false}, {"target", height}, {"eta_s", nullptr}};
+    if (!ctx.sync) return out;
+    caf::scoped_actor self{*ctx.sys};
+    std::optional<sync_status> st;
+    self->request(ctx.sync, std::chrono::seconds(2), status_atom::value)
+        .receive([&](const sync_status& s) { st = s; }, [](caf::error&) {});
+    if (!st) return out;
+    uint64_t now = ctx.now_ms(), blocks = ctx.metrics->blocks_total.value();
+    if (now - prev_ms.load() >= 5'000) {  // a new sample every 5 s at most
+      rate_ms = now - prev_ms.load();
+      rate_blocks = blocks - prev_blocks.load();
+      prev_ms = now;
+      prev_blocks = blocks;
+    }
+    bool behind = st->syncing && st->target > height + 2;
+    out["initialsync"] = behind;
+    out["target"] = std::max(st->target, height);
+    if (behind && rate_blocks.load() > 0 && rate_ms.load() > 0)
+      out["eta_s"] = (st->target - height) * rate_ms.load() / rate_blocks.load() / 1000;
+    return out;
+  }
+  json admin_node(const std::string& op, const std::string& target) {
+    if (target.empty() || target.size() > 300) throw_rpc(invalid_params, "no address");
+    if (!ctx.peers) throw_rpc(internal_error, "peer-to-peer is off on this node");
+    auto err = ask<std::string>(ctx.peers, nodeadmin_atom::value, node_admin{op, target});
+    if (!err.empty()) throw_rpc(-24, err);
+    return json(nullptr);
   }
   std::vector<peer_status> peer_list() {
     if (!ctx.peers) return {};
@@ -264,6 +299,80 @@ void rpc_server::impl::register_methods() {
   register_network_methods();
   register_masternode_methods();
   register_node_methods();
+  register_operator_methods();
+  register_peer_admin_methods();
+}
+
+// What an operator runs: tracing, backups, logging, help.
+void rpc_server::impl::register_operator_methods() {
+  auto& m = methods;
+  m["settrace"] = [this](const json& p) {
+    const json& on = param(p, 0, "on");
+    if (!on.is_boolean()) throw_rpc(invalid_params, "settrace takes true or false");
+    ctx.set_trace(on.get<bool>());
+    return json{{"trace", on.get<bool>()}, {"file", ctx.cfg.path_in_datadir(ctx.cfg.trace_file)}};
+  };
+  // backupchain DEST: a consistent copy of chain.db (storage/backup.hpp);
+  // a relative DEST is under the data dir. Runs on this worker's thread.
+  m["backupchain"] = [this](const json& p) {
+    const json& d = param(p, 0, "destination");
+    if (!d.is_string() || d.get<std::string>().empty() || d.get<std::string>().size() > 4096)
+      throw_rpc(invalid_params, "backupchain DEST: the path of a new file");
+    std::string dest = ctx.cfg.path_in_datadir(d.get<std::string>());
+    if (backup_running.exchange(true)) throw_rpc(-32000, "a backup is already running");
+    struct release {
+      std::atomic<bool>& b;
+      ~release() { b = false; }
+    } r{backup_running};
+    uint64_t t0 = ctx.now_ms();
+    auto b = backup_database(ctx.cfg.path_in_datadir(ctx.cfg.db_file), dest);
+    if (!b) throw_rpc(-32000, "backup failed: " + b.error_message());
+    uint64_t took = ctx.now_ms() - t0;
+    spdlog::info("💾 chain.db backed up to {} at height {} ({} bytes, {} ms)", dest, b->height,
+                 b->bytes, took);
+    return json{{"path", dest}, {"height", b->height}, {"bytes", b->bytes}, {"ms", took}};
+  };
+  // logging [INCLUDE] [EXCLUDE]: debug categories on and off (bitcoind's
+  // semantics: arrays of names, or "a,b" strings; "all" or "none");
+  // answers each one's state.
+  m["logging"] = [](const json& p) {
+    auto names = [&](size_t i) {
+      std::vector<std::string> out;
+      if (!p.is_array() || p.size() <= i) return out;
+      std::string list;
+      if (p[i].is_string()) {
+        list = p[i].get<std::string>();
+      } else {
+        if (!p[i].is_array())
+          throw_rpc(invalid_params, "logging [INCLUDE] [EXCLUDE]: arrays of names, or \"a,b\"");
+        for (const auto& n : p[i]) {
+          if (!n.is_string()) throw_rpc(invalid_params, "logging: category names are strings");
+          list += n.get<std::string>() + ",";
+        }
+      }
+      auto cats = parse_categories(list);
+      if (!cats) throw_rpc(invalid_params, "logging: " + cats.error_message());
+      return *cats;
+    };
+    auto inc = names(0), exc = names(1);
+    return json(set_debug_categories(inc, exc));
+  };
+  m["help"] = [this](const json& p) {
+    const auto& table = rpc_help_table();
+    if (p.is_array() && !p.empty()) {
+      if (!p[0].is_string()) throw_rpc(invalid_params, "help [METHOD]");
+      auto it = table.find(p[0].get<std::string>());
+      if (it == table.end() || !methods.count(it->first))
+        throw_rpc(-32601, "no method " + p[0].get<std::string>() + " (help lists them)");
+      return json(it->second.usage + "\n\n" + it->second.what);
+    }
+    std::string out;
+    for (const auto& [name, fn] : methods) {
+      auto it = table.find(name);
+      out += (it != table.end() ? it->second.usage : name) + "\n";
+    }
+    return json(out);
+  };
 }
 
 // Blocks, headers and raw transactions.
@@ -273,7 +382,11 @@ void rpc_server::impl::register_chain_methods() {
   m["getbestblockhash"] = [this](const json&) { return json(tip().hash.hex()); };
   m["getblockchaininfo"] = [this](const json&) {
     auto t = tip();
+    json sync = sync_info(t.height);
     return json{{"chain", network_name(net())},
+                {"initialsync", sync["initialsync"]},
+                {"sync_target", sync["target"]},
+                {"sync_eta_s", sync["eta_s"]},
                 {"chain_id", ctx.params.chain_id},
                 {"blocks", t.height},
                 {"bestblockhash", t.hash.hex()},
@@ -480,8 +593,12 @@ void rpc_server::impl::register_network_methods() {
   auto& m = methods;
   m["getnetworkinfo"] = [this](const json&) {
     return json{{"version", TC_VERSION},
+                {"commit", TC_GIT_COMMIT},
+                {"build", TC_BUILD_KIND},
+                {"subversion", std::string("timed/") + TC_VERSION + "-" + TC_GIT_COMMIT},
                 {"network", network_name(net())},
                 {"protocolversion", limits::protocol_version},
+                {"minprotocolversion", limits::min_protocol_version},
                 {"connections", peer_list().size()},
                 {"listen", ctx.cfg.listen_host + ":" + std::to_string(ctx.cfg.p2p_port)}};
   };
@@ -498,6 +615,7 @@ void rpc_server::impl::register_network_methods() {
                      {"ban_score", p.stats.score},
                      {"height", p.hello.best_height},
                      {"user_agent", p.hello.user_agent},
+                     {"protocol_version", p.hello.protocol_version},
                      {"connected_s", (now - std::min(now, p.stats.connected_ms)) / 1000},
                      {"bytes_in", p.stats.bytes_in},
                      {"bytes_out", p.stats.bytes_out},
@@ -506,6 +624,37 @@ void rpc_server::impl::register_network_methods() {
     return out;
   };
   m["getconnectioncount"] = [this](const json&) { return json(peer_list().size()); };
+}
+
+// Peers by hand: bans, added nodes, disconnections.
+void rpc_server::impl::register_peer_admin_methods() {
+  auto& m = methods;
+  // addnode ADDR add|remove|onetry: add (kept and redialled, as
+  // network.addnode), remove, or dial once.
+  m["addnode"] = [this](const json& p) {
+    if (!p.is_array() || p.size() != 2 || !p[0].is_string() || !p[1].is_string())
+      throw_rpc(invalid_params, "addnode ADDR add|remove|onetry");
+    std::string op = p[1].get<std::string>();
+    if (op != "add" && op != "remove" && op != "onetry")
+      throw_rpc(invalid_params, "addnode: add, remove or onetry");
+    return admin_node(op, p[0].get<std::string>());
+  };
+  // disconnectnode ADDR|ID: closes the connection(s) to that peer now.
+  m["disconnectnode"] = [this](const json& p) {
+    if (!p.is_array() || p.size() != 1 || !(p[0].is_string() || p[0].is_number_unsigned()))
+      throw_rpc(invalid_params, "disconnectnode ADDR|ID (getpeerinfo's address or id)");
+    return admin_node("disconnect", p[0].is_string() ? p[0].get<std::string>()
+                                                     : std::to_string(p[0].get<uint64_t>()));
+  };
+  m["getaddednodeinfo"] = [this](const json&) {
+    json out = json::array();
+    if (!ctx.peers) return out;
+    for (const auto& n : ask<std::vector<added_node>>(ctx.peers, added_atom::value))
+      out.push_back({{"addednode", n.addr},
+                     {"connected", n.connected},
+                     {"key", n.key.is_zero() ? std::string() : n.key.hex()}});
+    return out;
+  };
   // setban SUBJECT add|remove [SECONDS]: SUBJECT is "ip:ADDRESS", "key:HEX"
   // or a bare IP address; add without SECONDS (or 0) bans for good.
   m["setban"] = [this](const json& p) {
@@ -642,57 +791,6 @@ void rpc_server::impl::register_node_methods() {
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
   };
-  m["settrace"] = [this](const json& p) {
-    const json& on = param(p, 0, "on");
-    if (!on.is_boolean()) throw_rpc(invalid_params, "settrace takes true or false");
-    ctx.set_trace(on.get<bool>());
-    return json{{"trace", on.get<bool>()}, {"file", ctx.cfg.path_in_datadir(ctx.cfg.trace_file)}};
-  };
-  // backupchain DEST: a consistent copy of chain.db (storage/backup.hpp);
-  // a relative DEST is under the data dir. Runs on this worker's thread.
-  m["backupchain"] = [this](const json& p) {
-    const json& d = param(p, 0, "destination");
-    if (!d.is_string() || d.get<std::string>().empty() || d.get<std::string>().size() > 4096)
-      throw_rpc(invalid_params, "backupchain DEST: the path of a new file");
-    std::string dest = ctx.cfg.path_in_datadir(d.get<std::string>());
-    if (backup_running.exchange(true)) throw_rpc(-32000, "a backup is already running");
-    struct release {
-      std::atomic<bool>& b;
-      ~release() { b = false; }
-    } r{backup_running};
-    uint64_t t0 = ctx.now_ms();
-    auto b = backup_database(ctx.cfg.path_in_datadir(ctx.cfg.db_file), dest);
-    if (!b) throw_rpc(-32000, "backup failed: " + b.error_message());
-    uint64_t took = ctx.now_ms() - t0;
-    spdlog::info("💾 chain.db backed up to {} at height {} ({} bytes, {} ms)", dest, b->height,
-                 b->bytes, took);
-    return json{{"path", dest}, {"height", b->height}, {"bytes", b->bytes}, {"ms", took}};
-  };
-  // logging [INCLUDE] [EXCLUDE]: debug categories on and off (bitcoind's
-  // semantics: arrays of names, or "a,b" strings; "all" or "none");
-  // answers each one's state.
-  m["logging"] = [](const json& p) {
-    auto names = [&](size_t i) {
-      std::vector<std::string> out;
-      if (!p.is_array() || p.size() <= i) return out;
-      std::string list;
-      if (p[i].is_string()) {
-        list = p[i].get<std::string>();
-      } else {
-        if (!p[i].is_array())
-          throw_rpc(invalid_params, "logging [INCLUDE] [EXCLUDE]: arrays of names, or \"a,b\"");
-        for (const auto& n : p[i]) {
-          if (!n.is_string()) throw_rpc(invalid_params, "logging: category names are strings");
-          list += n.get<std::string>() + ",";
-        }
-      }
-      auto cats = parse_categories(list);
-      if (!cats) throw_rpc(invalid_params, "logging: " + cats.error_message());
-      return *cats;
-    };
-    auto inc = names(0), exc = names(1);
-    return json(set_debug_categories(inc, exc));
-  };
   m["uptime"] = [this](const json&) { return json((ctx.now_ms() - ctx.started_ms) / 1000); };
   m["stop"] = [](const json&) {
     stop_after_this_call = true;  // serve() stops the node once the answer is out
@@ -773,6 +871,10 @@ const node_config& rpc_server::config() const {
   return impl_->ctx.cfg;
 }
 
+std::function<void()> rpc_server::context_on_listening() const {
+  return impl_->ctx.on_listening;
+}
+
 std::function<uint64_t()> rpc_server::clock() const {
   return impl_->ctx.now_ms;
 }
@@ -843,6 +945,7 @@ rpc_actor::behavior_type rpc_actor_impl(rpc_actor::stateful_pointer<rpc_actor_st
     return server->serve(r);
   };
   h.now_ms = server->clock();
+  if (auto ready = server->context_on_listening()) h.on_listening = [ready](uint16_t) { ready(); };
   st.front = spawn_rpc_http(self->system(), std::move(h));
   self->link_to(st.front);
   return {[](start_atom) {}};

@@ -29,6 +29,8 @@ struct rpc_context {
   mempool_actor mempool;
   consensus_actor consensus;
   peer_manager_actor peers;  // null when P2P is off
+  sync_actor sync;           // null when P2P is off
+  metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
   node_config cfg;
   chain_params params;
   hash256 genesis_hash;
@@ -36,6 +38,7 @@ struct rpc_context {
   uint64_t started_ms = 0;
   std::function<void()> request_stop;
   std::function<void(bool)> set_trace;
+  std::function<void()> on_listening;  // the HTTP front is up (READY for systemd)
 };
 
 // Stored fork evidence as getforkevidence answers it (and timed
@@ -62,6 +65,7 @@ class rpc_server {
   http::response serve(const http::request& req);
   const node_config& config() const;
   std::function<uint64_t()> clock() const;
+  std::function<void()> context_on_listening() const;
 
  private:
   struct impl;

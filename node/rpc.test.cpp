@@ -17,6 +17,7 @@
 
 #include "messages/codec.hpp"
 #include "node/monitor.hpp"
+#include "node/rpc_help.hpp"
 #include "node/supervisor.hpp"
 #include "tests/support/chain_builder.hpp"
 
@@ -196,6 +197,14 @@ TEST_CASE("rpc: chain, block and node methods answer from the running node") {
   CHECK(n.error_code("setban", json::array({"10.0.0.9", "add", -5})) == -32602);
   CHECK(n.error_code("setban", json::array({"ip:", "add"})) == -32602);
   CHECK(n.error_code("clearban", json::array({7})) == -32602);
+  // Node administration: parameters first, then the missing peer manager
+  // (ops:peers adds, lists and disconnects on a live network).
+  CHECK(n.error_code("addnode", json::array({"127.0.0.1:1"})) == -32602);
+  CHECK(n.error_code("addnode", json::array({"127.0.0.1:1", "maybe"})) == -32602);
+  CHECK(n.error_code("addnode", json::array({"127.0.0.1:1", "add"})) == -32603);
+  CHECK(n.error_code("disconnectnode", json::array({json::array()})) == -32602);
+  CHECK(n.error_code("disconnectnode", json::array({3})) == -32603);
+  CHECK(n.result("getaddednodeinfo") == json::array());
   json st = n.result("settrace", json::array({true}));
   CHECK(st["trace"] == true);
   CHECK(n.trace_on);
@@ -427,4 +436,26 @@ TEST_CASE("rpc: every registered method is called by a test in this file") {
   INFO("methods no test calls: " << json(missing).dump());
   CHECK(missing.empty());
   CHECK(n.rpc->method_names().size() > 25);
+}
+
+TEST_CASE("rpc: help has an entry for every method and a method for every entry") {
+  rpc_node n;
+  auto names = n.rpc->method_names();
+  std::vector<std::string> undocumented, stale;
+  for (const auto& m : names)
+    if (!rpc_help_table().count(m)) undocumented.push_back(m);
+  for (const auto& [m, h] : rpc_help_table()) {
+    if (std::find(names.begin(), names.end(), m) == names.end()) stale.push_back(m);
+    CHECK_MESSAGE(h.usage.rfind(m, 0) == 0, m << "'s usage does not start with its name");
+  }
+  INFO("no help: " << json(undocumented).dump()
+                   << "; help without a method: " << json(stale).dump());
+  CHECK(undocumented.empty());
+  CHECK(stale.empty());
+  std::string all = n.result("help").get<std::string>();
+  CHECK(all.find("backupchain DEST\n") != std::string::npos);
+  std::string one = n.result("help", json::array({"setban"})).get<std::string>();
+  CHECK(one.rfind("setban SUBJECT add|remove [SECONDS]\n\n", 0) == 0);
+  CHECK(n.error_code("help", json::array({"nosuch"})) == -32601);
+  CHECK(n.error_code("help", json::array({5})) == -32602);
 }

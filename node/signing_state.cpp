@@ -59,12 +59,20 @@ result<std::optional<signed_record>> load_signing_state(chain_store& store,
     if (auto h = last_certified_by(store, *opt.key, opt.lookback)) {
       uint64_t tip = store.tip().height;
       signed_record hold{tip + 1, UINT32_MAX, consensus::step::precommit, {}, -1, {}};
-      if (!rec || later(hold, *rec)) {
+      if (opt.accept_lost_guard) {
+        spdlog::warn(
+            "The double-sign guard {} is missing and this key precommitted at height {} (tip {}); "
+            "--accept-lost-sign-guard: signing resumes at once. If this key signed at height {} "
+            "on another machine, it can now sign a conflicting vote and be slashed",
+            opt.guard_path, *h, tip, tip + 1);
+      } else if (!rec || later(hold, *rec)) {
         spdlog::warn(
             "The double-sign guard {} is missing, but this key precommitted at height {} (tip {}). "
             "It may have signed votes at height {} that this node no longer knows: it signs "
-            "nothing there and resumes at height {}",
-            opt.guard_path, *h, tip, tip + 1, tip + 2);
+            "nothing there and resumes at height {}. If the network cannot decide height {} "
+            "without this validator and you are sure this key signed nothing there anywhere else, "
+            "restart with --accept-lost-sign-guard",
+            opt.guard_path, *h, tip, tip + 1, tip + 2, tip + 1);
         rec = hold;
       }
     }

@@ -17,6 +17,10 @@ struct signing_state_options {
   // Heights back from the tip whose certificates are searched for this key
   // when the guard file is missing.
   uint64_t lookback = 10;
+  // timed --accept-lost-sign-guard: the operator confirms this key signed
+  // nothing at the next height anywhere else, so no hold (a network that
+  // needs this validator's vote would otherwise wait at that height).
+  bool accept_lost_guard = false;
 };
 
 // The later of the guard file's record and chain.db's. A damaged guard is

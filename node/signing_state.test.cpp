@@ -101,6 +101,22 @@ TEST_CASE("a lost guard while the chain shows this key's recent precommits holds
   CHECK_FALSE(other->has_value());
 }
 
+TEST_CASE("--accept-lost-sign-guard: the operator's word lifts the hold") {
+  guard_fixture f;
+  f.grow(5);
+  auto o = f.opts(f.cb.operators[1]);
+  o.accept_lost_guard = true;
+  auto got = load_signing_state(*f.store, o);
+  REQUIRE(got.ok());
+  CHECK_FALSE(got->has_value());  // nothing held: the next height may be signed
+  // A record the guard does hold is never lifted by the flag.
+  signed_record r = rec_at(40, 2, step::prevote);
+  REQUIRE(sign_guard::store(f.guard(), consensus::encode_signed_record(r)).ok());
+  got = load_signing_state(*f.store, o);
+  REQUIRE(got.ok());
+  CHECK(**got == r);
+}
+
 TEST_CASE("a damaged guard file stops the start with the reason; it is never overwritten") {
   guard_fixture f;
   bytes junk{'n', 'o', 'p', 'e'};

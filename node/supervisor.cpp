@@ -45,8 +45,9 @@ manager_setup peer_setup_of(const node_config& cfg, const chain_params& params,
   sc.chain_id = params.chain_id;
   sc.genesis_hash = genesis;
   sc.protocol_version = limits::protocol_version;
+  sc.min_protocol_version = limits::min_protocol_version;
   sc.listen_addr = ms.listen_addr;
-  sc.user_agent = std::string("timed/") + TC_VERSION;
+  sc.user_agent = std::string("timed/") + TC_VERSION + "-" + TC_GIT_COMMIT;
   sc.ping_interval_ms = uint64_t{cfg.ping_interval_s} * 1000;
   sc.pong_timeout_ms = 2 * sc.ping_interval_ms;
   sc.idle_timeout_ms = std::max<uint64_t>(90'000, 6 * sc.ping_interval_ms);
@@ -69,7 +70,8 @@ rpc_context rpc_context_of(caf::event_based_actor* self, const supervisor_setup&
                            const node_config& cfg, const chain_params& params,
                            const hash256& genesis, const chain_actor& chain,
                            const chain_reader_ctl_actor& reader, const mempool_actor& mempool,
-                           const consensus_actor& consensus, const peer_manager_actor& peers) {
+                           const consensus_actor& consensus, const peer_manager_actor& peers,
+                           const sync_actor& sync) {
   rpc_context ctx;
   ctx.sys = &self->system();
   ctx.chain = chain;
@@ -77,12 +79,15 @@ rpc_context rpc_context_of(caf::event_based_actor* self, const supervisor_setup&
   ctx.mempool = mempool;
   ctx.consensus = consensus;
   ctx.peers = peers;
+  ctx.sync = sync;
+  ctx.metrics = s.metrics;
   ctx.cfg = cfg;
   ctx.params = params;
   ctx.genesis_hash = genesis;
   ctx.now_ms = s.now_ms;
   ctx.started_ms = s.now_ms();
   ctx.request_stop = s.request_stop;
+  ctx.on_listening = s.on_ready;
   caf::actor_addr sup_addr = self->address();  // weak: no cycle through the RPC server
   ctx.set_trace = [sup_addr](bool on) {
     if (auto sup = caf::actor_cast<caf::actor>(sup_addr))
@@ -151,7 +156,8 @@ void watch_quorum(caf::event_based_actor* self, std::shared_ptr<quorum_watch> w,
 // for long (a big commit): the line is then skipped (the error handler).
 void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const chain_actor& chain,
                 const mempool_actor& mempool, const consensus_actor& consensus,
-                const peer_manager_actor& peers) {
+                const peer_manager_actor& peers,
+                std::function<void(const std::string&)> on_status) {
   trace(tracer, "supervisor", "chain", "tip");
   trace(tracer, "supervisor", "mempool", "info");
   trace(tracer, "supervisor", "consensus", "status");
@@ -167,6 +173,9 @@ void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const 
                       t.height, n_peers, m.size, c.validators,
                       c.is_validator ? " (validating)" : "",
                       read_process_stats("").rss_bytes >> 20);
+                  on_status("height " + std::to_string(t.height) + ", peers " +
+                            std::to_string(n_peers) + ", mempool " + std::to_string(m.size) +
+                            " txs" + (c.is_validator ? ", validating" : ""));
                   if (n_peers == 0 && peers)
                     spdlog::warn(
                         "⚠ No peers connected: check network.addnode, that the peers run and "
@@ -342,6 +351,51 @@ std::function<void(bool)> trace_switch(caf::event_based_actor* self, const node_
 
 }  // namespace
 
+// The actors the front ends ask.
+struct node_actors {
+  chain_actor chain;
+  chain_reader_ctl_actor reader;
+  mempool_actor mempool;
+  consensus_actor consensus;
+  peer_manager_actor peers;
+  sync_actor sync;
+};
+
+// What the node shows outside: JSON-RPC and the metrics/health listener.
+struct front_ends {
+  rpc_actor rpc;
+  caf::actor metrics;
+};
+
+struct quorum_lines {
+  std::shared_ptr<quorum_watch> watch;
+  std::optional<pubkey> me;
+  size_t min_validators = 1;
+};
+
+// Spawns them, linked; why not, or "".
+std::string spawn_front_ends(caf::event_based_actor* self, const supervisor_setup& s,
+                             const chain_params& params, const hash256& genesis, front_ends& out,
+                             const node_actors& a) {
+  const node_config& cfg = s.cfg;
+  auto mon = std::make_shared<monitor>(
+      monitor_context_of(self, s, a.chain, a.reader, a.mempool, a.consensus, a.peers, a.sync));
+  if (cfg.rpc_enabled) {
+    auto server = rpc_server::start(rpc_context_of(self, s, cfg, params, genesis, a.chain, a.reader,
+                                                   a.mempool, a.consensus, a.peers, a.sync));
+    if (!server) return server.error_message();
+    out.rpc = self->spawn<caf::linked>(rpc_actor_impl,
+                                       std::shared_ptr<rpc_server>(std::move(server).value()), mon);
+  } else {
+    s.on_ready();
+  }
+  if (cfg.metrics_enabled) {
+    out.metrics = spawn_monitor_http(self->system(), mon, cfg, s.now_ms);
+    self->link_to(out.metrics);
+  }
+  return {};
+}
+
 // A node that cannot be put together stops at once, saying why.
 caf::behavior refuse_to_start(caf::event_based_actor* self, const std::string& why) {
   spdlog::critical("{}", why);
@@ -402,21 +456,11 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
     self->send(consensus, wire_atom::value, gossip_out_actor{peers}, tip_listener_actor{sync});
     self->send(peers, wire_atom::value, consensus, sync);
   }
-  auto mon = std::make_shared<monitor>(
-      monitor_context_of(self, s, chain, reader, mempool, consensus, peers, sync));
-  rpc_actor rpc;  // held by the behavior below: an unreferenced actor exits as unreachable
-  if (cfg.rpc_enabled) {
-    auto server = rpc_server::start(
-        rpc_context_of(self, s, cfg, params, genesis, chain, reader, mempool, consensus, peers));
-    if (!server) return refuse_to_start(self, server.error_message());
-    rpc = self->spawn<caf::linked>(rpc_actor_impl,
-                                   std::shared_ptr<rpc_server>(std::move(server).value()), mon);
-  }
-  caf::actor metrics_front;  // GET /metrics and /health
-  if (cfg.metrics_enabled) {
-    metrics_front = spawn_monitor_http(self->system(), mon, cfg, s.now_ms);
-    self->link_to(metrics_front);
-  }
+  front_ends fronts;  // held by the behavior below: an unreferenced actor exits as unreachable
+  if (auto err = spawn_front_ends(self, s, params, genesis, fronts,
+                                  node_actors{chain, reader, mempool, consensus, peers, sync});
+      !err.empty())
+    return refuse_to_start(self, err);
   auto tracer = std::make_shared<tracer_actor>();
   auto set_trace = trace_switch(self, cfg, s.now_us, tracer,
                                 traced_actors{chain, mempool, producer, consensus, peers, sync});
@@ -424,14 +468,13 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   self->send(consensus, start_atom::value);
   install_handlers(self);
   self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
-  auto quorum = std::make_shared<quorum_watch>();
-  std::optional<pubkey> me;
-  if (s.consensus.key) me = s.consensus.key->public_key();
-  size_t min_validators = params.min_validators;
+  auto on_status = s.on_status;
+  quorum_lines quorum{std::make_shared<quorum_watch>(), std::nullopt, params.min_validators};
+  if (s.consensus.key) quorum.me = s.consensus.key->public_key();
   self->delayed_send(self, std::chrono::seconds(2), watch_atom::value);
   return {
       [=](watch_atom) {
-        watch_quorum(self, quorum, chain, consensus, peers, me, min_validators);
+        watch_quorum(self, quorum.watch, chain, consensus, peers, quorum.me, quorum.min_validators);
         self->delayed_send(self, std::chrono::seconds(1), watch_atom::value);
       },
       [=](caf::get_atom) {
@@ -446,12 +489,11 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
         // glibc keeps what they freed unless asked, and RSS would creep up
         // under sustained load without anything being live.
         ::malloc_trim(0);
-        (void)rpc;
-        (void)metrics_front;
+        (void)fronts;
         (void)sync;
         (void)flooder;
         (void)poisoner;
-        log_status(self, *tracer, chain, mempool, consensus, peers);
+        log_status(self, *tracer, chain, mempool, consensus, peers, on_status);
         self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
       },
   };

@@ -34,6 +34,10 @@ struct supervisor_setup {
   // Every actor counts into this one (actors/metrics); /metrics renders it.
   metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
   std::function<void()> request_stop;
+  // The node is up (the chain open, JSON-RPC listening) and its periodic
+  // status line: systemd's READY and STATUS (node/service_notify.hpp).
+  std::function<void()> on_ready = [] {};
+  std::function<void(const std::string&)> on_status = [](const std::string&) {};
   std::shared_ptr<signer> node_key;   // peer handshakes (the masternode key if any)
   std::function<hash256()> random32;  // handshake and ping nonces
   // The chain actor (SQLite blocks) and the signature verifiers (long CPU

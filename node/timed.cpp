@@ -29,6 +29,7 @@
 #include "node/init.hpp"
 #include "node/logging.hpp"
 #include "node/rpc.hpp"
+#include "node/service_notify.hpp"
 #include "node/signing_state.hpp"
 #include "node/supervisor.hpp"
 #include "storage/reindex.hpp"
@@ -153,6 +154,7 @@ struct flags {
   bool gen_config = false, do_reindex = false, version = false;
   bool init = false, init_masternode = false;
   bool show_fork = false, clear_fork = false;
+  bool accept_lost_guard = false;
   std::vector<std::string> faults;
   uint64_t crash_every_ms = 0;  // chain:crash-restart (fault injection)
 };
@@ -179,6 +181,9 @@ std::optional<int> parse_flags(int argc, char** argv, flags& f) {
   app.add_flag("--clear-fork-evidence", f.clear_fork,
                "delete the stored proof of a fork, so the node starts again (after the fork is "
                "resolved: the proof stays in the log)");
+  app.add_flag("--accept-lost-sign-guard", f.accept_lost_guard,
+               "the double-sign guard file is lost and this key signed nothing at the next "
+               "height anywhere else: sign at once instead of sitting that height out");
   auto* init = app.add_subcommand(
       "init",
       "create the data dir, a key, a commented timed.toml and the network's genesis; "
@@ -212,13 +217,20 @@ std::optional<int> parse_flags(int argc, char** argv, flags& f) {
 }
 
 // The defaults for the network, then the config file (--config, else
-// <datadir>/timed.toml when there is one), then the flags.
+// <datadir>/timed.toml when there is one, else $CONFIGURATION_DIRECTORY/
+// timed.toml under systemd), then the flags.
 result<node_config> resolve_config(const flags& f, network net, const std::string& home) {
   node_config cfg = default_config(net, home);
   std::string file = f.config_file;
   if (file.empty()) {
     std::string in_dir = (f.datadir.empty() ? cfg.datadir : f.datadir) + "/timed.toml";
-    if (::access(in_dir.c_str(), F_OK) == 0) file = in_dir;
+    // systemd's ConfigurationDirectory= (deploy/systemd/timed.service).
+    const char* etc = std::getenv("CONFIGURATION_DIRECTORY");
+    std::string in_etc = etc && *etc ? std::string(etc) + "/timed.toml" : std::string();
+    if (::access(in_dir.c_str(), F_OK) == 0)
+      file = in_dir;
+    else if (!in_etc.empty() && ::access(in_etc.c_str(), F_OK) == 0)
+      file = in_etc;
   }
   if (!file.empty()) {
     auto c = load_config_file(file, cfg);
@@ -251,6 +263,7 @@ struct node_opener {
   bool address_index = false;
   consensus_setup cs;
   std::string guard_path;  // validators only
+  bool accept_lost_guard = false;
   bool fork_stored = false;
 
   status open(supervisor_setup& setup) {
@@ -270,6 +283,7 @@ struct node_opener {
     }
     consensus_setup c = cs;
     signing_state_options so{guard_path, std::nullopt};
+    so.accept_lost_guard = accept_lost_guard;
     if (cs.key) so.key = cs.key->public_key();
     auto rec = load_signing_state(**store, so);
     if (!rec) return rec.take_error();
@@ -287,6 +301,15 @@ struct node_opener {
     return ok_status();
   }
 };
+
+// READY once JSON-RPC listens, STATUS with each status line (systemd).
+void tell_systemd(supervisor_setup& setup) {
+  uint64_t start_height = setup.store->tip().height;
+  setup.on_ready = [start_height] {
+    service::ready("height " + std::to_string(start_height) + ", starting");
+  };
+  setup.on_status = [](const std::string& s) { service::status(s); };
+}
 
 // The actor system with the node's supervisor, until a signal, an RPC stop
 // or a failure ends it (and, with chain:crash-restart, through every
@@ -321,6 +344,7 @@ int run_node(const flags& f, const node_config& cfg, supervisor_setup setup,
                                        .count());
     };
     setup.request_stop = [] { ::kill(::getpid(), SIGTERM); };
+    tell_systemd(setup);
     setup.node_key = std::make_shared<key_signer>(node_key, false);
     setup.random32 = [] { return os_random32(); };
     const supervisor_setup base = [&] {
@@ -342,12 +366,14 @@ int run_node(const flags& f, const node_config& cfg, supervisor_setup setup,
       bool crash_now = false;
       auto on_down = [&](const caf::down_msg& d) {
         done = true;
+        service::stopping();
         exit_code = exit_status_for(d.reason);
         if (exit_code != exit_status::ok)
           spdlog::error("node stopped: {} (exit status {})", to_string(d.reason), exit_code);
       };
       auto on_stop = [&](stop_atom) {
         stopping = true;
+        service::stopping();
         caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
       };
 #if TC_FAULT_INJECTION
@@ -462,6 +488,7 @@ int start_node(const flags& f, const node_config& cfg) {
     if (!key) return fail(key.error_message(), exit_status::config_error);
     opener.cs.key = *key;
     opener.guard_path = cfg.guard_path();
+    opener.accept_lost_guard = f.accept_lost_guard;
     spdlog::info("masternode key {}", encode_address(cfg.net, key->public_key()));
   }
   auto node_key = node_key_of(cfg, opener.cs);
@@ -473,9 +500,9 @@ int start_node(const flags& f, const node_config& cfg) {
     fail(st.error_message());
     return opener.fork_stored ? exit_status::fork_detected : exit_status::data_error;
   }
-  spdlog::info("timed {} starting: network {}, chain {}, data {}, height {}", TC_VERSION,
-               network_name(cfg.net), genesis->params.chain_id, cfg.datadir,
-               setup.store->tip().height);
+  spdlog::info("timed {} ({}, {}) starting: network {}, chain {}, data {}, height {}", TC_VERSION,
+               TC_GIT_COMMIT, TC_BUILD_KIND, network_name(cfg.net), genesis->params.chain_id,
+               cfg.datadir, setup.store->tip().height);
   // Signals are taken by one thread with sigwait; every other thread
   // (CAF's, the RPC server's) inherits the blocked mask.
   sigset_t sigs;
@@ -502,7 +529,7 @@ int main(int argc, char** argv) {
   flags f;
   if (auto done = parse_flags(argc, argv, f)) return *done;
   if (f.version) {
-    std::printf("timed %s\n", TC_VERSION);
+    std::printf("timed %s (commit %s, %s)\n", TC_VERSION, TC_GIT_COMMIT, TC_BUILD_KIND);
     return 0;
   }
   const char* home_env = std::getenv("HOME");

@@ -26,6 +26,18 @@ void address_book::add_persistent(const std::string& addr) {
   addrs_[addr] = a;
 }
 
+bool address_book::remove_persistent(const std::string& addr) {
+  auto it = addrs_.find(addr);
+  if (it == addrs_.end() || !it->second.persistent) return false;
+  erase(it);
+  return true;
+}
+
+size_t address_book::persistent_count() const {
+  return static_cast<size_t>(std::count_if(addrs_.begin(), addrs_.end(),
+                                           [](const auto& e) { return e.second.persistent; }));
+}
+
 void address_book::make_room_in_new(const std::string& group) {
   // Evict from the group holding the most new entries (the newcomer's own
   // group if it is the largest), its stalest entry.

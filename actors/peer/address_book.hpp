@@ -44,6 +44,9 @@ class address_book {
   address_book(address_config cfg, std::string my_addr) : cfg_(cfg), my_addr_(std::move(my_addr)) {}
 
   void add_persistent(const std::string& addr);
+  // RPC addnode remove: the entry goes (a later claim may bring it back as new).
+  bool remove_persistent(const std::string& addr);
+  size_t persistent_count() const;
   // An unauthenticated claim that `addr` is a node, heard from `source_ip`.
   // The address must parse (netaddr.hpp); a loopback address is taken only
   // from a loopback source; the time is clamped to now. True when added.

@@ -6,6 +6,11 @@
 
 namespace tc::peer {
 
+bool spared_from_ban(uint32_t code, bool protected_peer) {
+  return protected_peer && (code == static_cast<uint32_t>(reject_code::wrong_version) ||
+                            code == static_cast<uint32_t>(reject_code::undecodable));
+}
+
 std::string key_subject(const pubkey& k) {
   return "key:" + k.hex();
 }

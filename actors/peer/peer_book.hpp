@@ -42,6 +42,13 @@ struct ban_entry {
 std::string key_subject(const pubkey& k);
 std::string ip_subject(const std::string& ip);
 
+// Closing reasons a software upgrade can cause on an honest peer: a protocol
+// version, or a message kind, this node does not know yet (PROTOCOL.md §10).
+// A protected peer (an addnode peer, a validator of the current set) that
+// gives one is disconnected and logged, not charged points: a rolling
+// upgrade must not make validators ban each other.
+bool spared_from_ban(uint32_t our_reject_code, bool protected_peer);
+
 class peer_book {
  public:
   peer_book(book_config cfg, pubkey me, std::string my_listen_addr);
@@ -97,6 +104,8 @@ class peer_book {
 
   // Address book (address_book.hpp).
   void add_persistent(const std::string& addr) { addresses_.add_persistent(addr); }
+  bool remove_persistent(const std::string& addr) { return addresses_.remove_persistent(addr); }
+  size_t persistent_count() const { return addresses_.persistent_count(); }
   bool learn(const std::string& addr, const std::string& source_ip, uint64_t seen_ms,
              uint64_t now_ms) {
     return addresses_.learn(addr, source_ip, seen_ms, now_ms);

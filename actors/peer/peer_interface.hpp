@@ -43,6 +43,7 @@ struct session_closed {
   uint32_t score = 0;
   bool ban = false;
   uint32_t peer_reject = 0;  // the peer closed us with this reject code (0: it did not)
+  uint32_t code = 0;         // our reject's code (peer::reject_code; 0: none sent)
 };
 struct peer_inbound {
   msg_ptr msg;
@@ -79,6 +80,22 @@ struct ban_admin {
   std::string reason;
 };
 using banadmin_atom = caf::atom_constant<caf::atom("banadmin")>;
+// RPC addnode ADDR add|remove|onetry and disconnectnode ADDR|ID. The answer:
+// empty when done, else why not.
+struct node_admin {
+  std::string op;  // add, remove, onetry, disconnect
+  std::string target;
+};
+using nodeadmin_atom = caf::atom_constant<caf::atom("nodeadmin")>;
+// RPC getaddednodeinfo: the addnode entries (config and RPC).
+struct added_node {
+  std::string addr;
+  bool connected = false;
+  pubkey key;  // proved there; zero until dialed
+};
+using added_atom = caf::atom_constant<caf::atom("added")>;
+// At most this many addnode entries (config and RPC together).
+constexpr size_t max_added_nodes = 64;
 using go_atom = caf::atom_constant<caf::atom("go")>;
 using close_atom = caf::atom_constant<caf::atom("close")>;
 // Flow control: the manager returns credit for inbound messages it handled.
@@ -101,6 +118,8 @@ using peer_manager_actor = gossip_out_actor::extend<
     caf::replies_to<peers_atom>::with<std::vector<peer_status>>,
     caf::replies_to<bans_atom>::with<std::vector<stored_ban>>,
     caf::replies_to<banadmin_atom, ban_admin>::with<uint64_t>,
+    caf::replies_to<nodeadmin_atom, node_admin>::with<std::string>,
+    caf::replies_to<added_atom>::with<std::vector<added_node>>,
     caf::reacts_to<trace_atom, tracer_actor>>;
 
 }  // namespace tc
@@ -113,6 +132,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_inbound_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::peer_status>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::stored_ban>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::node_admin)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::added_node>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::ban_admin)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer::hello)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::peer::session_stats)

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/log.hpp"
+#include "actors/peer/netaddr.hpp"
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
 #include "messages/gossip.hpp"
@@ -552,16 +553,95 @@ void handle_ready(self_ptr self, const caf::actor& s, const peer::hello& h) {
   send_to(self, s.id(), frame_of(peer::get_peers{}));
 }
 
+// RPC addnode / disconnectnode. Empty when done, else why not.
+std::string admin_node(self_ptr self, const node_admin& a) {
+  auto& st = self->state;
+  if (a.op == "disconnect") {
+    size_t closed = 0;
+    for (auto& [id, s] : st.sessions) {
+      if (s.info.remote != a.target && s.info.dialed_addr != a.target &&
+          std::to_string(id) != a.target)
+        continue;
+      caf::anon_send(s.act, close_atom::value,
+                     static_cast<uint32_t>(peer::reject_code::shutting_down),
+                     std::string("disconnected by the operator"));
+      ++closed;
+    }
+    if (closed == 0) return "no connected peer " + a.target + " (getpeerinfo lists them)";
+    spdlog::info("disconnected {} by the operator", a.target);
+    return {};
+  }
+  if (!peer::parse_peer_addr(a.target)) return a.target + " is not a host:port address";
+  if (a.op == "remove") {
+    if (!st.book->remove_persistent(a.target)) return a.target + " is not an added node";
+    spdlog::info("addnode {} removed by the operator", a.target);
+    return {};
+  }
+  if (a.op == "add") {
+    if (st.book->persistent_count() >= max_added_nodes)
+      return "already " + std::to_string(max_added_nodes) + " added nodes";
+    st.book->add_persistent(a.target);
+    spdlog::info("addnode {} added by the operator", a.target);
+  }
+  if (a.op != "add" && a.op != "onetry") return "addnode: add, remove or onetry";
+  caf::anon_send(st.io, dial_atom::value, a.target);
+  return {};
+}
+
+std::vector<added_node> added_nodes(self_ptr self) {
+  std::vector<added_node> out;
+  for (const auto& [addr, a] : self->state.book->addresses()) {
+    if (!a.persistent) continue;
+    added_node n{addr, false, a.key};
+    // Dialed by us, or by it (an inbound session of the key proved there).
+    for (const auto& [id, s] : self->state.sessions)
+      n.connected |=
+          s.hello && (s.info.dialed_addr == addr || (!a.key.is_zero() && s.hello->key == a.key));
+    out.push_back(n);
+  }
+  return out;
+}
+
+// An addnode peer (the address we dialed, or the key proved there) or a
+// validator of the current set.
+bool is_protected(const manager_state& st, const session_open& info,
+                  const std::optional<pubkey>& key) {
+  if (key && st.validators.count(*key)) return true;
+  for (const auto& [addr, a] : st.book->addresses()) {
+    if (!a.persistent) continue;
+    if (info.dir == peer::direction::outbound && info.dialed_addr == addr) return true;
+    if (key && !a.key.is_zero() && a.key == *key) return true;
+  }
+  return false;
+}
+
+// The validator set of the height after `tip` (for is_protected).
+void refresh_validators(self_ptr self, uint64_t tip) {
+  self->request(self->state.chain, wait_bound::query, vset_atom::value, tip + 1)
+      .then(
+          [self](const std::vector<masternode>& active) {
+            std::set<pubkey> keys;
+            for (const auto& m : active) keys.insert(m.operator_key);
+            self->state.validators = std::move(keys);
+          },
+          [](caf::error&) {});  // kept as it was; the next tip asks again
+}
+
 // A session ended: its points go to its key and address, and it is forgotten.
 void handle_closed(self_ptr self, const caf::actor& s, const session_closed& c) {
   auto& st = self->state;
   auto it = st.sessions.find(s.id());
   if (it == st.sessions.end()) return;
   uint64_t now = st.now_ms();
-  if (c.score > 0) {
+  auto key = it->second.hello ? std::optional<pubkey>(it->second.hello->key) : it->second.proved;
+  if (c.score > 0 && peer::spared_from_ban(c.code, is_protected(st, it->second.info, key))) {
+    spdlog::warn(
+        "peer {} ({}) closed: {}. Not banned: it is an addnode peer or a validator, and a "
+        "software upgrade can cause this; check that both run a compatible timed",
+        key ? short_key(*key) : std::string("?"), it->second.info.remote, c.reason);
+  } else if (c.score > 0) {
     // An authenticated peer's points go to its key and to its address
     // alike: a fresh key per connection does not shed them.
-    auto key = it->second.hello ? std::optional<pubkey>(it->second.hello->key) : it->second.proved;
     if (key) charge(self, peer::key_subject(*key), c.score, c.reason, now);
     charge(self, peer::ip_subject(it->second.info.ip), c.score, c.reason, now);
   }
@@ -682,6 +762,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
                          : self->system().middleman().spawn_broker(peer_io_impl, setup.io);
   self->link_to(st.io);
   restore_book(self, setup.addnode.size());
+  refresh_validators(self, st.tip_height);
   self->delayed_send(self, std::chrono::seconds(1), tick_atom::value);
   self->set_down_handler([self](const caf::down_msg& d) { on_session_down(self, d); });
   return {
@@ -728,6 +809,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
       },
       [self](localtip_atom, uint64_t height, const hash256& h) {
+        refresh_validators(self, height);
         self->state.forks.on_local_tip(height, h);
         self->state.tip_height = height;
         self->state.tip_hash = h;
@@ -751,6 +833,8 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](peers_atom) { return peer_list(self); },
       [self](bans_atom) { return ban_list(self); },
       [self](banadmin_atom, const ban_admin& a) { return admin_ban(self, a); },
+      [self](nodeadmin_atom, const node_admin& a) { return admin_node(self, a); },
+      [self](added_atom) { return added_nodes(self); },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
   };
 }

@@ -83,6 +83,9 @@ struct manager_state {
   uint64_t ticks = 0;
   uint64_t tip_sent_ms = 0;  // last tip announcement
   metrics::metrics_ptr metrics;
+  // The validators of the height after the tip: never banned for what an
+  // upgrade can cause (spared_from_ban), nor are addnode peers.
+  std::set<pubkey> validators;
 };
 
 peer_manager_actor::behavior_type peer_manager_impl(

@@ -35,15 +35,23 @@ void pump(session_ptr self, uint64_t limit = 0) {
     self->flush(st.hdl);
 }
 
+// The kind of the (first) message in a frame the manager hands us, for the
+// metrics by kind; its tag only, nothing decoded.
+std::optional<size_t> kind_of_frame(const bytes& frame) {
+  if (frame.size() <= peer::frame_header_bytes) return std::nullopt;
+  return peek_message_kind(
+      byte_view(frame.data() + peer::frame_header_bytes, frame.size() - peer::frame_header_bytes));
+}
+
 void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban,
-            uint32_t peer_reject = 0) {
+            uint32_t peer_reject = 0, uint32_t code = 0) {
   auto& st = self->state;
   if (st.done) return;
   st.done = true;
   // A last reject still goes out, unless the peer is too far behind to read it.
   if (st.out.queued() <= max_final_write_bytes) pump(self, UINT64_MAX);
   self->send(st.setup.mgr, closed_atom::value, me(self),
-             session_closed{reason, score, ban, peer_reject});
+             session_closed{reason, score, ban, peer_reject, code});
   self->flush(st.hdl);
   self->close(st.hdl);  // graceful: pending writes (a reject) still go out
   self->quit();
@@ -84,7 +92,7 @@ void exec(session_ptr self, peer::session_actions acts) {
       self, st.setup, st.fault.get(), st.done, std::move(acts),
       [self](const frame_ptr& f) { write(self, *f); },
       [self](const peer::close_session& c) {
-        finish(self, c.reason, c.score, c.ban, c.peer_reject);
+        finish(self, c.reason, c.score, c.ban, c.peer_reject, c.code);
       });
   if (st.window->on_delivered(delivered) && !st.done) {
     TC_LOG("p2p", debug, "peer session {}: {} bytes at the manager, reading paused", self->id(),
@@ -155,11 +163,7 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
       [self](send_atom, const frame_ptr& frame) {
         auto& st = self->state;
         if (!st.core || !st.core->ready() || st.done) return;
-        st.core->on_sent(frame->size(), frame->size() > peer::frame_header_bytes
-                                            ? peek_message_kind(byte_view(
-                                                  frame->data() + peer::frame_header_bytes,
-                                                  frame->size() - peer::frame_header_bytes))
-                                            : std::nullopt);
+        st.core->on_sent(frame->size(), kind_of_frame(*frame));
         st.taken_bytes += frame->size();
         write_frames(self, *frame);
         // The manager counts what it handed us as backlog until we say we

@@ -11,6 +11,14 @@
 
 namespace tc::peer {
 
+uint32_t negotiate_version(uint32_t my_min, uint32_t my_max, uint32_t their_min,
+                           uint32_t their_max) {
+  if (my_min == 0) my_min = my_max;
+  if (their_min == 0) their_min = their_max;
+  uint32_t low = std::max(my_min, their_min), high = std::min(my_max, their_max);
+  return low <= high ? high : 0;
+}
+
 const char* direction_name(direction d) {
   return d == direction::inbound ? "inbound" : "outbound";
 }
@@ -132,6 +140,7 @@ session_actions session_core::on_open() {
 void session_core::send_handshake(session_actions& out) {
   handshake h;
   h.protocol_version = cfg_.protocol_version;
+  h.min_protocol_version = cfg_.min_protocol_version;
   h.chain_id = cfg_.chain_id;
   h.genesis_hash = cfg_.genesis_hash;
   h.node_key = me_.key();
@@ -163,7 +172,8 @@ void session_core::fail(reject_code code, const std::string& why, uint32_t point
   if (channel_.established()) emit(reject{static_cast<uint32_t>(code), why}, out);
   stats_.score += points;
   state_ = state::closed;
-  out.push_back(close_session{why, stats_.score, stats_.score >= cfg_.ban_score});
+  out.push_back(close_session{why, stats_.score, stats_.score >= cfg_.ban_score, 0,
+                              static_cast<uint32_t>(code)});
 }
 
 void session_core::misbehave(uint32_t points, const std::string& why, session_actions& out) {
@@ -274,11 +284,25 @@ void session_core::handle(uint64_t now_ms, message&& m, std::shared_ptr<const by
 
 void session_core::on_handshake(const handshake& h, session_actions& out) {
   if (peer_) return fail(reject_code::protocol_violation, "second handshake", 50, out);
-  if (h.protocol_version != cfg_.protocol_version)
-    return fail(reject_code::wrong_version,
-                "protocol version " + std::to_string(h.protocol_version) + " is not " +
-                    std::to_string(cfg_.protocol_version),
+  if (h.min_protocol_version > h.protocol_version)
+    return fail(reject_code::protocol_violation,
+                "protocol range " + std::to_string(h.min_protocol_version) + ".." +
+                    std::to_string(h.protocol_version) + " is empty",
                 50, out);
+  // No shared version is what an upgrade looks like, not an attack: the
+  // connection ends without points (PROTOCOL.md §10).
+  uint32_t version = negotiate_version(cfg_.min_protocol_version, cfg_.protocol_version,
+                                       h.min_protocol_version, h.protocol_version);
+  if (version == 0) {
+    uint32_t mine_min =
+        cfg_.min_protocol_version ? cfg_.min_protocol_version : cfg_.protocol_version;
+    uint32_t theirs_min = h.min_protocol_version ? h.min_protocol_version : h.protocol_version;
+    return fail(reject_code::wrong_version,
+                "protocol version " + std::to_string(theirs_min) + ".." +
+                    std::to_string(h.protocol_version) + " shares none with " +
+                    std::to_string(mine_min) + ".." + std::to_string(cfg_.protocol_version),
+                0, out);
+  }
   if (h.chain_id != cfg_.chain_id)
     return fail(reject_code::wrong_chain,
                 "chain id '" + h.chain_id + "' is not '" + cfg_.chain_id + "'", 50, out);
@@ -289,7 +313,7 @@ void session_core::on_handshake(const handshake& h, session_actions& out) {
     return fail(reject_code::bad_signature, "node key is not a valid x-only key", 50, out);
   if (h.node_key == me_.key())
     return fail(reject_code::duplicate, "connected to ourselves", 0, out);
-  peer_ = hello{h.node_key, h.listen_addr, h.best_height, h.user_agent};
+  peer_ = hello{h.node_key, h.listen_addr, h.best_height, h.user_agent, version};
   peer_nonce_ = h.nonce;
   handshake_ack ack;
   ack.nonce_sig = me_.sign(sign_bytes(true));

@@ -101,8 +101,9 @@ class token_bucket {
 struct session_config {
   std::string chain_id;
   hash256 genesis_hash;
-  uint32_t protocol_version = 0;
-  std::string listen_addr;  // what we announce; empty = not dialable
+  uint32_t protocol_version = 0;      // the newest version this node speaks
+  uint32_t min_protocol_version = 0;  // the oldest (0: protocol_version only)
+  std::string listen_addr;            // what we announce; empty = not dialable
   std::string user_agent;
   uint64_t handshake_timeout_ms = 10'000;
   uint64_t ping_interval_ms = 10'000;
@@ -122,7 +123,13 @@ struct hello {
   std::string listen_addr;
   uint64_t best_height = 0;
   std::string user_agent;
+  uint32_t protocol_version = 0;  // the one both speak (the highest in both ranges)
 };
+
+// The version two ranges share (the newest in both), or 0 when they share
+// none. A min of 0 stands for the max (a node from before ranges).
+uint32_t negotiate_version(uint32_t my_min, uint32_t my_max, uint32_t their_min,
+                           uint32_t their_max);
 
 struct send_frame {
   std::shared_ptr<const bytes> frame;  // wire bytes: the preamble or sealed records
@@ -140,6 +147,7 @@ struct close_session {  // send nothing more, close the connection
   uint32_t score = 0;        // misbehaviour points this session earned (the manager keeps the sum)
   bool ban = false;          // this session alone reached the ban score
   uint32_t peer_reject = 0;  // the code of the peer's reject, when it closed us with one
+  uint32_t code = 0;         // our own reject's code (reject_code), 0 when we sent none
 };
 using session_action = std::variant<send_frame, deliver, became_ready, close_session>;
 using session_actions = std::vector<session_action>;

@@ -159,7 +159,11 @@ TEST_CASE("wrong chain, genesis or version is rejected with a reason and scored"
   f.take(f.core.on_open());
   pump(e, f);
   REQUIRE(f.closed);
-  CHECK(f.closed->reason.find("protocol version 99") != std::string::npos);
+  CHECK(f.closed->reason.find("protocol version 99..99 shares none with 3..3") !=
+        std::string::npos);
+  // An upgrade, not an attack: no points.
+  CHECK(f.closed->score == 0);
+  CHECK(f.closed->code == static_cast<uint32_t>(reject_code::wrong_version));
 
   // Version 2 signed only a nonce (a relay could pass its ack on).
   CHECK(limits::protocol_version == 3);
@@ -169,7 +173,48 @@ TEST_CASE("wrong chain, genesis or version is rejected with a reason and scored"
   k.take(k.core.on_open());
   pump(g, k);
   REQUIRE(k.closed);
-  CHECK(k.closed->reason.find("protocol version 2 is not 3") != std::string::npos);
+  CHECK(k.closed->reason.find("protocol version 2..2 shares none with 3..3") != std::string::npos);
+}
+
+TEST_CASE("version ranges: a rolling upgrade keeps old and new nodes talking") {
+  CHECK(negotiate_version(3, 3, 3, 3) == 3);
+  CHECK(negotiate_version(3, 4, 0, 3) == 3);  // a node from before ranges
+  CHECK(negotiate_version(3, 4, 3, 4) == 4);
+  CHECK(negotiate_version(4, 4, 3, 3) == 0);
+  CHECK(negotiate_version(0, 5, 4, 6) == 5);
+  CHECK(negotiate_version(0, 3, 4, 6) == 0);
+
+  // The new node (speaks 3 and 4) with an old one (3 only): ready on 3.
+  auto newer = test_config();
+  newer.min_protocol_version = 3;
+  newer.protocol_version = 4;
+  side a(1, direction::outbound, newer), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  REQUIRE(a.ready_with);
+  REQUIRE(b.ready_with);
+  CHECK(a.ready_with->protocol_version == 3);
+  CHECK(b.ready_with->protocol_version == 3);
+
+  // Two new nodes speak 4.
+  side c(3, direction::outbound, newer), d(4, direction::inbound, newer);
+  c.take(c.core.on_open());
+  d.take(d.core.on_open());
+  pump(c, d);
+  REQUIRE(c.ready_with);
+  CHECK(c.ready_with->protocol_version == 4);
+
+  // A range that is empty is malformed: points.
+  auto broken = test_config();
+  broken.min_protocol_version = 5;
+  broken.protocol_version = 4;
+  side e(5, direction::outbound, broken), f(6, direction::inbound);
+  e.take(e.core.on_open());
+  f.take(f.core.on_open());
+  pump(e, f);
+  REQUIRE(f.closed);
+  CHECK(f.closed->score == 50);
 }
 
 namespace {

@@ -69,4 +69,26 @@ check 0 "1"                           --config "$DIR/timed.toml" clearban
 check 0 "[]"                          --config "$DIR/timed.toml" listbanned
 pass "setban (an address for 600 s, a key for good), listbanned, clearban one and all"
 pass "against a node: RPC errors exit 5, bad credentials 4, options after the method work"
+
+# help from the node, and bash completion that asks it.
+check 0 "backupchain DEST"            --config "$DIR/timed.toml" help
+check 0 "setban SUBJECT add|remove"   --config "$DIR/timed.toml" help setban
+check 5 "no method nosuch"            --config "$DIR/timed.toml" help nosuch
+try_complete() {  # the words on the line, the last one being completed
+  COMP_WORDS=("$@")
+  COMP_CWORD=$(($# - 1))
+  COMPREPLY=()
+  _timecoin_cli
+  echo "${COMPREPLY[*]}"
+}
+source "$(dirname "$0")/../../deploy/completion/timecoin-cli.bash"
+c=$(try_complete "$CLI" --config "$DIR/timed.toml" backu)
+[ "$c" = backupchain ] || fail "completion of 'backu': '$c'"
+c=$(try_complete "$CLI" --config "$DIR/timed.toml" help getblockcou)
+[ "$c" = getblockcount ] || fail "completion after help: '$c'"
+c=$(try_complete "$CLI" --datadir "$WORK/nowhere" reg)
+[ "$c" = register-masternode ] || fail "wallet completion without a node: '$c'"
+c=$(try_complete "$CLI" --net)
+[ "$c" = --network ] || fail "option completion: '$c'"
+pass "help and help METHOD from the node; bash completion of methods, wallet commands, options"
 stop_node

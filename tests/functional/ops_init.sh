@@ -31,7 +31,19 @@ exec_start=$(sed -n 's/^ExecStart=//p' "$UNIT")
 [ -n "$exec_start" ] || fail "no ExecStart in $UNIT"
 cmdline=${exec_start//\/usr\/local\/bin\/timed/$TIMED}
 cmdline=${cmdline//\/var\/lib\/timecoin/$D}
-$cmdline >> "$WORK/out.log" 2>&1 &
+# systemd's notify socket (Type=notify): a listener that writes down each datagram.
+NOTIFY=$WORK/notify.sock
+python3 - "$NOTIFY" "$WORK/notified" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as out:
+    while True:
+        out.write(s.recv(4096).decode().replace("\n", " | ") + "\n")
+PY
+PIDS+=($!)
+for _ in $(seq 1 50); do [ -S "$NOTIFY" ] && break; sleep 0.1; done
+NOTIFY_SOCKET=$NOTIFY $cmdline >> "$WORK/out.log" 2>&1 &
 NODE_PID=$!
 PIDS+=("$NODE_PID")
 DIR=$D
@@ -42,6 +54,9 @@ for _ in $(seq 1 100); do
 done
 [ "${h:-}" = 0 ] || fail "RPC did not answer getblockcount (got '${h:-}')"
 pass "the unit's ExecStart line ($exec_start) starts the node from the init'ed dir"
+for _ in $(seq 1 50); do grep -q "READY=1" "$WORK/notified" 2>/dev/null && break; sleep 0.1; done
+grep -q "^READY=1 | STATUS=height 0, starting$" "$WORK/notified" || fail "no READY=1 for systemd: $(cat "$WORK/notified" 2>&1)"
+grep -q "^Type=notify" "$UNIT" || fail "the unit is not Type=notify"
 
 # Lock held: a second node on the same data dir.
 code=0; $cmdline > "$WORK/second.log" 2>&1 || code=$?
@@ -49,6 +64,22 @@ code=0; $cmdline > "$WORK/second.log" 2>&1 || code=$?
 grep -q "already running" "$WORK/second.log" || fail "no reason given: $(cat "$WORK/second.log")"
 stop_node
 pass "a held lock exits 75; SIGTERM stops the node with exit 0"
+grep -q "^STOPPING=1" "$WORK/notified" || fail "no STOPPING=1 at shutdown: $(cat "$WORK/notified")"
+pass "Type=notify: READY=1 once RPC listens, STOPPING=1 at SIGTERM"
+
+# ConfigurationDirectory=: with no timed.toml in the data dir, systemd's
+# /etc/timecoin (passed as $CONFIGURATION_DIRECTORY) holds it.
+mkdir -p "$WORK/etc"
+mv "$D/timed.toml" "$WORK/etc/timed.toml"
+CONFIGURATION_DIRECTORY=$WORK/etc $cmdline >> "$WORK/out.log" 2>&1 &
+NODE_PID=$!
+PIDS+=("$NODE_PID")
+for _ in $(seq 1 100); do rpc getblockcount > /dev/null 2>&1 && break; sleep 0.1; done
+rpc getblockcount > /dev/null 2>&1 || fail "the node did not read \$CONFIGURATION_DIRECTORY/timed.toml"
+stop_node
+mv "$WORK/etc/timed.toml" "$D/timed.toml"
+pass "with ConfigurationDirectory= the config may live in /etc/timecoin"
+
 # Under systemd stdout is the journal: one copy of each line, in timed.log.
 grep -q "starting: network testnet" "$D/timed.log" || fail "no start line in timed.log"
 ! grep -q "starting: network testnet" "$WORK/out.log" || fail "the log went to stdout without a terminal"
