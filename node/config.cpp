@@ -226,6 +226,19 @@ void apply_trace(const toml::table& root, node_config& c) {
   s.get<uint64_t>("max_events", c.trace_max_events, 1, 100'000'000);
 }
 
+// The metrics port defaults to the RPC port + 1: a layout that already put
+// something there (P2P on RPC + 1) must say where metrics go.
+void check_ports(const node_config& c) {
+  if (!c.metrics_enabled) return;
+  uint16_t m = c.metrics_port_or_default();
+  const char* clash = (c.p2p_enabled && m == c.p2p_port) ? "network.port"
+                      : (c.rpc_enabled && m == c.rpc_port) ? "rpc.port"
+                                                           : nullptr;
+  if (clash)
+    fail("metrics.port: " + std::to_string(m) + " is also " + clash +
+         "; set [metrics] port (default: the RPC port + 1) or enabled = false");
+}
+
 // One function per section; a section or key this version does not know is
 // an error (a typo would otherwise leave a default in force unnoticed).
 void apply(const toml::table& root, node_config& c) {
@@ -247,6 +260,7 @@ void apply(const toml::table& root, node_config& c) {
   apply_masternode(root, c);
   apply_logging(root, c);
   apply_trace(root, c);
+  check_ports(c);
 }
 
 }  // namespace

@@ -103,3 +103,23 @@ TEST_CASE("[network] peer limits are range-checked") {
   CHECK_FALSE(d->p2p_enabled);
   CHECK(d->ping_interval_s == 5);
 }
+
+TEST_CASE("the metrics port: the RPC port + 1 unless set, never another listener's") {
+  auto base = default_config(network::testnet, "/h");
+  CHECK(base.metrics_port_or_default() == 24102);
+  auto c = parse_config("[metrics]\nport = 9100\nbind = \"0.0.0.0\"\n", "t.toml", base);
+  REQUIRE(c.ok());
+  CHECK(c->metrics_port_or_default() == 9100);
+  CHECK(c->metrics_bind == "0.0.0.0");
+  auto clash = parse_config("[network]\nport = 30001\n[rpc]\nport = 30000\n", "t.toml", base);
+  REQUIRE_FALSE(clash.ok());
+  CHECK(clash.error_message().find("metrics.port: 30001 is also network.port") != std::string::npos);
+  CHECK(parse_config("[network]\nport = 30001\n[rpc]\nport = 30000\n[metrics]\nenabled = false\n",
+                     "t.toml", base)
+            .ok());
+  CHECK_FALSE(parse_config("[metrics]\nport = 24101\n", "t.toml", base).ok());
+  CHECK_FALSE(parse_config("[logging]\nformat = \"xml\"\n", "t.toml", base).ok());
+  auto d = parse_config("[logging]\ndebug = [\"p2p\", \"bogus\"]\n", "t.toml", base);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error_message().find("bogus") != std::string::npos);
+}

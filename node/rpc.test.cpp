@@ -157,6 +157,13 @@ TEST_CASE("rpc: chain, block and node methods answer from the running node") {
   CHECK(info["chain"] == "localnet");
   CHECK(info["chain_id"] == n.cb.genesis.params.chain_id);
   CHECK(info["genesis_hash"] == genesis_hash(n.cb.genesis).hex());
+  // Nothing to catch up with (no peers): not syncing, no ETA, the target is the tip.
+  CHECK(info["initialsync"] == false);
+  CHECK(info["sync_eta_s"].is_null());
+  CHECK(info["sync_target"].get<uint64_t>() >= info["blocks"].get<uint64_t>());
+  json ni0 = n.result("getnetworkinfo");
+  CHECK(ni0["commit"].get<std::string>().size() >= 7);
+  CHECK(ni0["minprotocolversion"].get<uint32_t>() <= ni0["protocolversion"].get<uint32_t>());
   uint64_t height = n.result("getblockcount").get<uint64_t>();
   CHECK(height >= 2);
   std::string best = n.result("getbestblockhash");

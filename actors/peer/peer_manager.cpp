@@ -559,9 +559,10 @@ std::string admin_node(self_ptr self, const node_admin& a) {
   if (a.op == "disconnect") {
     size_t closed = 0;
     for (auto& [id, s] : st.sessions) {
-      if (s.info.remote != a.target && s.info.dialed_addr != a.target &&
-          std::to_string(id) != a.target)
-        continue;
+      // The socket's address, the one we dialed, the one it listens on, or its id.
+      bool named = s.info.remote == a.target || s.info.dialed_addr == a.target ||
+                   (s.hello && s.hello->listen_addr == a.target) || std::to_string(id) == a.target;
+      if (!named) continue;
       caf::anon_send(s.act, close_atom::value,
                      static_cast<uint32_t>(peer::reject_code::shutting_down),
                      std::string("disconnected by the operator"));

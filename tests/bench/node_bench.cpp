@@ -15,6 +15,9 @@
 //                                [--address-index 0|1] [--background-nice 5]  (node settings)
 //                                [--log warn|info|debug] [--keep 1]  (keeps the data dirs)
 //                                [--trace 1]  (each node writes trace.json; implies --keep 1)
+//                                [--metrics 0|1]  ([metrics] listener on or off; default on)
+//                                [--scrape-ms S]  (GET /metrics and /health of each node every
+//                                                  S ms while idle CPU is measured; 0: none)
 
 #include <httplib.h>
 #include <signal.h>
@@ -106,7 +109,8 @@ int main(int argc, char** argv) {
   auto self = std::filesystem::canonical("/proc/self/exe", ec);
   std::string build = ec ? "build" : self.parent_path().parent_path().parent_path().string();
   std::string log_level = "warn";
-  bool keep = false, trace = false;
+  bool keep = false, trace = false, metrics = true;
+  uint64_t scrape_ms = 0;
   bool address_index = false;  // the node's defaults
   int background_nice = 5;
   std::vector<std::string> faults;  // for one validator (a fault-injection build)
@@ -122,6 +126,8 @@ int main(int argc, char** argv) {
     if (a == "--log") log_level = argv[i + 1];
     if (a == "--keep") keep = std::string(argv[i + 1]) == "1";
     if (a == "--trace") keep = trace = std::string(argv[i + 1]) == "1";
+    if (a == "--metrics") metrics = std::string(argv[i + 1]) == "1";
+    if (a == "--scrape-ms") scrape_ms = std::stoull(argv[i + 1]);
     if (a == "--address-index") address_index = std::string(argv[i + 1]) == "1";
     if (a == "--background-nice") background_nice = std::stoi(argv[i + 1]);
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
@@ -145,8 +151,9 @@ int main(int argc, char** argv) {
   std::string dir = "/tmp/tc_node_bench_" + std::to_string(::getpid());
   if (std::system(("rm -rf " + dir + " && mkdir -p " + dir).c_str()) != 0) return 1;
   secret_key wallet = test::key_from_seed(2);
-  // Node i: RPC on port + 2i, P2P on port + 2i + 1, data in dir/node<i>.
-  int port = 27000 + static_cast<int>(::getpid() % 250) * 8;
+  // Node i: RPC on port + 2i, P2P on port + 2i + 1, metrics and health on
+  // port + 8 + i (--no-metrics: off), data in dir/node<i>.
+  int port = 27000 + static_cast<int>(::getpid() % 250) * 16;
   auto node_dir = [&](size_t i) { return dir + "/node" + std::to_string(i); };
   {
     std::ofstream g(dir + "/genesis.toml");
@@ -176,6 +183,8 @@ int main(int argc, char** argv) {
       << "\n[storage]\naddress_index = " << (address_index ? "true" : "false")
       << "\n[network]\nport = " << port + 2 * v + 1 << "\naddnode = [" << peers
       << "]\n[rpc]\nport = " << port + 2 * v << "\nthreads = " << rpc_threads
+      << "\n[metrics]\nenabled = " << (metrics ? "true" : "false")
+      << "\nport = " << port + 8 + static_cast<int>(v)
       << "\n[mempool]\nverifiers = " << verifiers
       << "\n[consensus]\nblock_interval_ms = " << interval_ms
       << (empty_block_ms < 0 ? std::string()
@@ -289,7 +298,26 @@ int main(int argc, char** argv) {
     return ut + st;
   };
   for (pid_t p : pids) cpu0.push_back(cpu_ticks(p));
+  // --scrape-ms: a Prometheus stand-in GETs /metrics and /health of every
+  // node this often during the idle window (the scrapes' cost is the node's).
+  std::atomic<bool> idle_done{false};
+  std::thread scraper([&] {
+    if (!metrics || scrape_ms == 0) return;
+    std::vector<std::unique_ptr<httplib::Client>> cs;
+    for (size_t v = 0; v < validators; ++v)
+      cs.push_back(std::make_unique<httplib::Client>("127.0.0.1", port + 8 + static_cast<int>(v)));
+    while (!idle_done) {
+      for (auto& c : cs) {
+        auto m = c->Get("/metrics");
+        auto h = c->Get("/health");
+        if (!m || m->status != 200 || !h) std::fprintf(stderr, "scrape failed\n");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(scrape_ms));
+    }
+  });
   std::this_thread::sleep_for(std::chrono::seconds(10));
+  idle_done = true;
+  scraper.join();
   for (pid_t p : pids) {
     cpu1.push_back(cpu_ticks(p));
     idle_rss.push_back(status_kb(p, "VmRSS:"));

@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 export LOCALNET_DIR=$WORK/net BUILD
-export LOCALNET_PORT=$((19000 + ($$ % 150) * 60))
+export LOCALNET_PORT=$((30000 + ($$ % 40) * 60))  # 30000-32400: below the ephemeral ports; one at a time (RESOURCE_LOCK)
 export LOCALNET_BLOCK_MS=300
 export LOCALNET_EMPTY_BLOCK_MS=0
 LN="bash $(dirname "$0")/../../deploy/localnet.sh"

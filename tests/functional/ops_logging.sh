@@ -50,6 +50,14 @@ stop_node
 ! grep -q " INFO \| info " "$LOG" || fail "-q logged info lines: $(grep -m2 -i ' info ' "$LOG")"
 pass "-q logs warnings only; --debug=bogus exits 64 naming it"
 
+# -vvv: trace, and one line per actor message (through the tracer).
+: > "$LOG"
+start_node -vvv
+sleep 1
+stop_node
+grep -q "trace msg consensus -> chain: connect" "$LOG" || fail "-vvv logged no actor messages: $(grep -m3 'msg ' "$LOG")"
+pass "-vvv logs each actor message (consensus -> chain: connect, ...)"
+
 # JSON lines.
 sed -i 's/^\[logging\]$/[logging]\nformat = "json"/' "$DIR/timed.toml"
 mv "$LOG" "$LOG.text"
