@@ -18,6 +18,7 @@
 //                                [--metrics 0|1]  ([metrics] listener on or off; default on)
 //                                [--scrape-ms S]  (GET /metrics and /health of each node every
 //                                                  S ms while idle CPU is measured; 0: none)
+//                                [--idle-s 10]  (how long idle CPU and RSS are measured)
 
 #include <httplib.h>
 #include <signal.h>
@@ -110,7 +111,7 @@ int main(int argc, char** argv) {
   std::string build = ec ? "build" : self.parent_path().parent_path().parent_path().string();
   std::string log_level = "warn";
   bool keep = false, trace = false, metrics = true;
-  uint64_t scrape_ms = 0;
+  uint64_t scrape_ms = 0, idle_s = 10;
   bool address_index = false;  // the node's defaults
   int background_nice = 5;
   std::vector<std::string> faults;  // for one validator (a fault-injection build)
@@ -128,6 +129,7 @@ int main(int argc, char** argv) {
     if (a == "--trace") keep = trace = std::string(argv[i + 1]) == "1";
     if (a == "--metrics") metrics = std::string(argv[i + 1]) == "1";
     if (a == "--scrape-ms") scrape_ms = std::stoull(argv[i + 1]);
+    if (a == "--idle-s") idle_s = std::max<uint64_t>(1, std::stoull(argv[i + 1]));
     if (a == "--address-index") address_index = std::string(argv[i + 1]) == "1";
     if (a == "--background-nice") background_nice = std::stoi(argv[i + 1]);
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
@@ -280,7 +282,7 @@ int main(int argc, char** argv) {
     if (faults.empty() || v != std::min(fault_node, validators - 1)) submit_to.push_back(rpcs[v]);
   if (submit_to.empty()) submit_to = rpcs;
   client rpc = submit_to[0];
-  // Wait for the first blocks, then measure idle CPU and RSS over 10 s.
+  // Wait for the first blocks, then measure idle CPU and RSS over --idle-s.
   for (int i = 0; i < 600 && rpc.rpc("getblockcount").get<uint64_t>() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::vector<uint64_t> idle_rss, cpu0, cpu1;
@@ -315,7 +317,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds(scrape_ms));
     }
   });
-  std::this_thread::sleep_for(std::chrono::seconds(10));
+  std::this_thread::sleep_for(std::chrono::seconds(idle_s));
   idle_done = true;
   scraper.join();
   for (pid_t p : pids) {
@@ -497,7 +499,7 @@ int main(int argc, char** argv) {
   long hz = ::sysconf(_SC_CLK_TCK);
   double idle_cpu_total = 0;
   for (size_t v = 0; v < pids.size(); ++v) {
-    double cpu = 100.0 * double(cpu1[v] - cpu0[v]) / double(hz) / 10.0;
+    double cpu = 100.0 * double(cpu1[v] - cpu0[v]) / double(hz) / double(idle_s);
     idle_cpu_total += cpu;
     std::string node = "node" + std::to_string(v) + " ";
     std::printf("%-44s %14.2f\n", (node + "idle CPU (% of one core)").c_str(), cpu);
