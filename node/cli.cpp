@@ -13,6 +13,7 @@
 #include "crypto/keyfile.hpp"
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
+#include "node/build_info.hpp"  // TC_GIT_COMMIT (generated)
 #include "node/config.hpp"
 #include "node/rpc_url.hpp"
 #include "node/wallet.hpp"

@@ -17,6 +17,7 @@
 #include "messages/encoding.hpp"
 #include "messages/limits.hpp"
 #include "messages/validation.hpp"
+#include "node/build_info.hpp"  // TC_GIT_COMMIT (generated)
 #include "node/jsonrpc.hpp"
 #include "node/logging.hpp"
 #include "node/monitor.hpp"

@@ -12,6 +12,7 @@
 #include "actors/peer/sync_actor.hpp"
 #include "actors/producer/producer_actor.hpp"
 #include "messages/limits.hpp"
+#include "node/build_info.hpp"  // TC_GIT_COMMIT (generated)
 #include "node/health.hpp"
 #include "node/monitor.hpp"
 #include "node/rpc.hpp"

@@ -25,6 +25,7 @@
 #include "crypto/random.hpp"
 #include "crypto/thread_priority.hpp"
 #include "messages/encoding.hpp"
+#include "node/build_info.hpp"  // TC_GIT_COMMIT (generated)
 #include "node/config.hpp"
 #include "node/init.hpp"
 #include "node/logging.hpp"
