@@ -2,6 +2,7 @@
 // signs transactions locally (keys never leave this process).
 
 #include <httplib.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fstream>
@@ -202,7 +203,8 @@ int run_wallet(wallet_args w, network net, rpc_client& rpc) {
 }
 
 // Where the node is and how to log in: flags first, then --config (the
-// node's timed.toml: port, user, password, data dir), then the defaults.
+// node's timed.toml: port, user, password, data dir; without it the data
+// dir's timed.toml), then the defaults.
 struct connection_args {
   std::string net_name = "localnet", datadir, rpc_url, rpc_user, rpc_password, config;
   uint64_t rpcwait_s = 0;
@@ -210,8 +212,14 @@ struct connection_args {
 rpc_client connect(const connection_args& a, network net) {
   const char* home = std::getenv("HOME");
   node_config cfg = default_config(net, home ? home : ".");
-  if (!a.config.empty()) {
-    auto c = load_config_file(a.config, cfg);
+  // As timed does: without --config, the data dir's timed.toml when it has one.
+  std::string file = a.config;
+  if (file.empty()) {
+    std::string in_dir = (a.datadir.empty() ? cfg.datadir : a.datadir) + "/timed.toml";
+    if (::access(in_dir.c_str(), R_OK) == 0) file = in_dir;
+  }
+  if (!file.empty()) {
+    auto c = load_config_file(file, cfg);
     if (!c) die(c.error_message(), exit_code::usage);
     cfg = *c;
   }

@@ -16,6 +16,18 @@ hello hello_from(const pubkey& k, std::string addr = {}) {
 }
 }  // namespace
 
+TEST_CASE("what an upgrade can cause never bans an addnode peer or a validator") {
+  auto code = [](reject_code c) { return static_cast<uint32_t>(c); };
+  CHECK(spared_from_ban(code(reject_code::wrong_version), true));
+  CHECK(spared_from_ban(code(reject_code::undecodable), true));
+  // Anyone else is charged as before, and a protected peer for anything else.
+  CHECK_FALSE(spared_from_ban(code(reject_code::wrong_version), false));
+  CHECK_FALSE(spared_from_ban(code(reject_code::undecodable), false));
+  CHECK_FALSE(spared_from_ban(code(reject_code::protocol_violation), true));
+  CHECK_FALSE(spared_from_ban(code(reject_code::rate_limited), true));
+  CHECK_FALSE(spared_from_ban(0, true));
+}
+
 TEST_CASE("simultaneous dial: both sides keep the connection dialed by the smaller key") {
   pubkey a = key(1), b = key(2);
   if (b < a) std::swap(a, b);

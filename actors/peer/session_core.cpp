@@ -207,8 +207,11 @@ session_actions session_core::on_bytes(uint64_t now_ms, byte_view data) {
     // proves nothing against the peer; the connection just ends.
     state_ = state::closed;
     uint32_t points = was_up ? 0 : cfg_.ban_score;
+    // Another transport is what a newer (or older) node speaks: the code an
+    // upgrade gives, so an addnode peer is not banned for it (spared_from_ban).
     out.push_back(close_session{"transport: " + s.error_message(), points,
-                                points >= cfg_.ban_score && points > 0});
+                                points >= cfg_.ban_score && points > 0, 0,
+                                static_cast<uint32_t>(reject_code::wrong_version)});
     return out;
   }
   if (!was_up && channel_.established()) send_handshake(out);

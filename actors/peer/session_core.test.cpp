@@ -357,6 +357,9 @@ TEST_CASE("garbage instead of a preamble, and undecodable frames, are bannable a
   REQUIRE(b.closed);
   CHECK(b.closed->score >= 100);
   CHECK(b.closed->reason.find("not a TimeCoin transport") != std::string::npos);
+  // Another transport is what an upgrade looks like: an addnode peer or a
+  // validator is spared the ban for it (peer_book's spared_from_ban).
+  CHECK(b.closed->code == static_cast<uint32_t>(reject_code::wrong_version));
 
   side c(3, direction::inbound);
   c.take(c.core.on_open());
