@@ -6,8 +6,8 @@ const std::map<std::string, rpc_method_help>& rpc_help_table() {
   static const std::map<std::string, rpc_method_help> t = {
       {"addnode",
        {"addnode HOST:PORT add|remove|onetry",
-        "Add a peer that is kept and redialled (as network.addnode), remove one, or "
-        "dial an address once. Added peers are never banned for what an upgrade can "
+        "Add a peer that is kept and redialled (as network.addnode) until a restart, "
+        "remove one, or dial an address once. Added peers are never banned for what an upgrade can "
         "cause."}},
       {"backupchain",
        {"backupchain DEST",
