@@ -60,6 +60,7 @@ check 5 "error -32601"                --config "$DIR/timed.toml" nosuchmethod
 check 5 "error -8"                    --config "$DIR/timed.toml" getblockhash 999999
 check 4 "authentication failed"       --config "$DIR/timed.toml" --rpc-user nobody --rpc-password x getblockcount
 check 0 "\"chain_id\""                getblockchaininfo --config "$DIR/timed.toml"
+check 0 "\"chain_id\""                getblockchaininfo --datadir "$DIR"   # its timed.toml: the port
 check 0 "1"                           --config "$DIR/timed.toml" setban 10.9.8.7 add 600
 check 0 "1"                           --config "$DIR/timed.toml" setban key:$(printf 'ab%.0s' $(seq 32)) add
 check 0 "ip:10.9.8.7"                 --config "$DIR/timed.toml" listbanned
