@@ -122,3 +122,17 @@ http_req() {
 http_get() { http_req GET "$@"; }
 # metric TEXT NAME_WITH_LABELS: the value of one series in a scrape.
 metric() { echo "$1" | awk -v n="$2" '$1 == n { print $2; exit }'; }
+
+# ops_localnet: the setting of the ops:* tests that run 4 validators from
+# deploy/localnet.sh: fast blocks (300 ms, no idle pacing), ports in one
+# window the tests share one at a time (ctest RESOURCE_LOCK localnet_ops;
+# 30000-32400 is below the ephemeral ports), $LN to drive it, and a trap
+# that stops it (and runs $ON_EXIT first, if set).
+ops_localnet() {
+  export LOCALNET_DIR=$WORK/net BUILD
+  export LOCALNET_PORT=$((30000 + ($$ % 40) * 60))
+  export LOCALNET_BLOCK_MS=300
+  export LOCALNET_EMPTY_BLOCK_MS=0
+  LN="bash $(dirname "${BASH_SOURCE[0]}")/../../deploy/localnet.sh"
+  trap 'eval "${ON_EXIT:-}" || true; $LN stop >/dev/null 2>&1 || true; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+}

@@ -9,13 +9,9 @@
 #    against it (its double-sign guard stayed beside its key).
 source "$(dirname "$0")/lib.sh"
 
-export LOCALNET_DIR=$WORK/net BUILD
-export LOCALNET_PORT=$((30000 + ($$ % 40) * 60))  # 30000-32400: below the ephemeral ports; one at a time (RESOURCE_LOCK)
-export LOCALNET_BLOCK_MS=300
-export LOCALNET_EMPTY_BLOCK_MS=0
-LN="bash $(dirname "$0")/../../deploy/localnet.sh"
 LOAD_PID=
-trap '[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null; $LN stop >/dev/null 2>&1 || true; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+ON_EXIT='[ -n "$LOAD_PID" ] && kill "$LOAD_PID" 2>/dev/null'
+ops_localnet
 N3=$LOCALNET_DIR/node3
 
 $LN start 4 > /dev/null || fail "localnet start"

@@ -8,12 +8,7 @@
 #    height, blocks, consensus messages, an admitted tx, histograms, peers.
 source "$(dirname "$0")/lib.sh"
 
-export LOCALNET_DIR=$WORK/net BUILD
-export LOCALNET_PORT=$((30000 + ($$ % 40) * 60))  # 30000-32400: below the ephemeral ports; one at a time (RESOURCE_LOCK)
-export LOCALNET_BLOCK_MS=300
-export LOCALNET_EMPTY_BLOCK_MS=0
-LN="bash $(dirname "$0")/../../deploy/localnet.sh"
-trap '$LN stop >/dev/null 2>&1 || true; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+ops_localnet
 
 mport() { echo $((LOCALNET_PORT + 10 * $1 + 2)); }
 rport() { echo $((LOCALNET_PORT + 10 * $1 + 1)); }

@@ -8,12 +8,7 @@
 #    it out; clearban lets it back in.
 source "$(dirname "$0")/lib.sh"
 
-export LOCALNET_DIR=$WORK/net BUILD
-export LOCALNET_PORT=$((30000 + ($$ % 40) * 60))  # 30000-32400: below the ephemeral ports; one at a time (RESOURCE_LOCK)
-export LOCALNET_BLOCK_MS=300
-export LOCALNET_EMPTY_BLOCK_MS=0
-LN="bash $(dirname "$0")/../../deploy/localnet.sh"
-trap '$LN stop >/dev/null 2>&1 || true; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
+ops_localnet
 P1="127.0.0.1:$((LOCALNET_PORT + 10))"
 wait_for() {  # SECONDS CMD...: until CMD succeeds
   local end=$((SECONDS + $1)); shift
