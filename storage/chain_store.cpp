@@ -663,7 +663,9 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   auto und = db_->prepare("INSERT INTO undo (height, data) VALUES (?, ?)");
   if (!und) return und.take_error();
   TC_TRY(und->bind(1, int64_t(h.height)).bind(2, encode_undo(undo)).run());
+  uint64_t t0 = now_us_ ? now_us_() : 0;
   TC_TRY(txn.commit());
+  last_commit_us_ = now_us_ ? now_us_() - t0 : 0;
 
   registry_ = std::move(working);
   tip_ = {h.height, bh, h.timestamp_ms};

@@ -808,3 +808,15 @@ TEST_CASE("finding 6: every header field is checked before anything is written")
   }
   remove_db(path);
 }
+
+TEST_CASE("the COMMIT of a block's write is timed with the clock the store is given") {
+  chain_builder cb;
+  auto cs = cb.open_memory();
+  std::mt19937_64 rng(11);
+  REQUIRE(cb.connect(*cs, cb.next_block(*cs, rng, 2)).ok());
+  CHECK(cs->last_commit_us() == 0);  // no clock: not timed
+  uint64_t t = 1000;
+  cs->set_clock_us([&t] { return t += 7; });  // each reading 7 us after the last
+  REQUIRE(cb.connect(*cs, cb.next_block(*cs, rng, 2)).ok());
+  CHECK(cs->last_commit_us() == 7);
+}

@@ -199,6 +199,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         st.plan = connect_plan{};
         if (s) {
           m.connect_block.observe_us(m.now_us() - t0);
+          m.sqlite_commit.observe_us(st.store->last_commit_us());
           m.block_interval.observe_us((b->header.timestamp_ms - parent_ms) * 1000);
           m.height.set(static_cast<int64_t>(b->header.height));
           m.blocks_total.inc();
@@ -266,6 +267,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
       [self](metrics_atom, const metrics::metrics_ptr& m) {
         self->state.metrics = m;
+        self->state.store->set_clock_us(m->now_us);
         m->height.set(static_cast<int64_t>(self->state.store->tip().height));
       },
   };

@@ -166,6 +166,8 @@ node_metrics::node_metrics()
                      1 * s, 2500 * ms, 5 * s}),
       validate_block({1 * ms, 2500, 5 * ms, 10 * ms, 25 * ms, 50 * ms, 100 * ms, 250 * ms, 500 * ms,
                       1 * s, 2500 * ms, 5 * s}),
+      sqlite_commit(
+          {250, 500, 1 * ms, 2500, 5 * ms, 10 * ms, 25 * ms, 50 * ms, 100 * ms, 250 * ms, 1 * s}),
       finality({100 * ms, 250 * ms, 500 * ms, 1 * s, 2 * s, 3 * s, 5 * s, 10 * s, 30 * s, 60 * s}),
       txs_rejected_total("reason", reject_reason_names()),
       msgs_in_total("kind", message_kind_names()),
@@ -182,6 +184,8 @@ void node_metrics::render(text_writer& w) const {
               connect_block.read());
   w.histogram("timed_validate_block_seconds", "Checking a block before voting for it",
               validate_block.read());
+  w.histogram("timed_sqlite_commit_seconds", "SQLite COMMIT of a block's write (the fsync)",
+              sqlite_commit.read());
   w.gauge("timed_consensus_round", "Round of the current height",
           static_cast<double>(round.value()));
   w.counter("timed_consensus_rounds_failed_total", "Rounds that ended without a block",

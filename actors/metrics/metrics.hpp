@@ -128,6 +128,7 @@ struct node_metrics {
   histogram block_interval;  // between consecutive blocks' timestamps
   histogram connect_block;   // connect_block: the writes and the SQLite commit
   histogram validate_block;  // plan_block: every check, no write
+  histogram sqlite_commit;   // the COMMIT of a block's write transaction (fsync)
   // consensus actor
   gauge round;
   counter rounds_total;         // rounds past 0 entered: each is a failed round

@@ -47,7 +47,7 @@ TXID=$(cli_n 0 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 3 --w
 wait_height 0 $(($(height 0) + 3)) 30
 m2=$(scrape 0)
 for series in timed_chain_height timed_blocks_committed_total timed_block_interval_seconds_count \
-  timed_connect_block_seconds_count timed_time_to_finality_seconds_count \
+  timed_connect_block_seconds_count timed_sqlite_commit_seconds_sum timed_time_to_finality_seconds_count \
   'timed_p2p_messages_received_total{kind="consensus"}' 'timed_p2p_sent_bytes_total{kind="consensus"}' \
   timed_validator_signed_blocks_total timed_validator_last_signed_height timed_mempool_admitted_total; do
   a=$(metric "$m1" "$series"); b=$(metric "$m2" "$series")
