@@ -653,7 +653,8 @@ void rpc_server::impl::register_peer_admin_methods() {
     for (const auto& n : ask<std::vector<added_node>>(ctx.peers, added_atom::value))
       out.push_back({{"addednode", n.addr},
                      {"connected", n.connected},
-                     {"key", n.key.is_zero() ? std::string() : n.key.hex()}});
+                     {"key", n.key.is_zero() ? std::string() : n.key.hex()},
+                     {"last_error", n.last_error}});
     return out;
   };
   // setban SUBJECT add|remove [SECONDS]: SUBJECT is "ip:ADDRESS", "key:HEX"

@@ -153,12 +153,27 @@ void watch_quorum(caf::event_based_actor* self, std::shared_ptr<quorum_watch> w,
       });
 }
 
+// No peer: the line says what the node knows of why (each added peer's
+// last dial error) and what to check.
+void warn_no_peers(caf::event_based_actor* self, const peer_manager_actor& peers) {
+  self->request(peers, std::chrono::seconds(10), added_atom::value)
+      .then([](const std::vector<added_node>& added) {
+        std::string why;
+        for (const auto& n : added)
+          if (!n.last_error.empty()) why += "; " + n.addr + ": " + n.last_error;
+        spdlog::warn(
+            "⚠ No peers connected{}: check network.addnode ({} configured), that the peers run and "
+            "that their port is open (--debug=p2p shows each dial)",
+            why, added.size());
+      });
+}
+
 // The periodic status line. Its requests time out when an actor is busy
 // for long (a big commit): the line is then skipped (the error handler).
 void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const chain_actor& chain,
                 const mempool_actor& mempool, const consensus_actor& consensus,
-                const peer_manager_actor& peers,
-                std::function<void(const std::string&)> on_status) {
+                const peer_manager_actor& peers, std::function<void(const std::string&)> on_status,
+                std::shared_ptr<uint64_t> lonely_lines) {
   trace(tracer, "supervisor", "chain", "tip");
   trace(tracer, "supervisor", "mempool", "info");
   trace(tracer, "supervisor", "consensus", "status");
@@ -177,10 +192,9 @@ void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const 
                   on_status("height " + std::to_string(t.height) + ", peers " +
                             std::to_string(n_peers) + ", mempool " + std::to_string(m.size) +
                             " txs" + (c.is_validator ? ", validating" : ""));
-                  if (n_peers == 0 && peers)
-                    spdlog::warn(
-                        "⚠ No peers connected: check network.addnode, that the peers run and "
-                        "that their port is open (-debug=p2p shows each dial)");
+                  // Said when the last peer goes, then every 60th status line.
+                  *lonely_lines = n_peers == 0 ? *lonely_lines + 1 : 0;
+                  if (peers && *lonely_lines % 60 == 1) warn_no_peers(self, peers);
                 };
                 if (!peers) return log(0);
                 self->request(peers, std::chrono::seconds(10), peers_atom::value)
@@ -470,6 +484,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   install_handlers(self);
   self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
   auto on_status = s.on_status;
+  auto lonely_lines = std::make_shared<uint64_t>(0);  // status lines in a row with no peer
   quorum_lines quorum{std::make_shared<quorum_watch>(), std::nullopt, params.min_validators};
   if (s.consensus.key) quorum.me = s.consensus.key->public_key();
   self->delayed_send(self, std::chrono::seconds(2), watch_atom::value);
@@ -494,7 +509,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
         (void)sync;
         (void)flooder;
         (void)poisoner;
-        log_status(self, *tracer, chain, mempool, consensus, peers, on_status);
+        log_status(self, *tracer, chain, mempool, consensus, peers, on_status, lonely_lines);
         self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
       },
   };

@@ -91,7 +91,8 @@ using nodeadmin_atom = caf::atom_constant<caf::atom("nodeadmin")>;
 struct added_node {
   std::string addr;
   bool connected = false;
-  pubkey key;  // proved there; zero until dialed
+  pubkey key;              // proved there; zero until dialed
+  std::string last_error;  // why the last dial failed, if it did
 };
 using added_atom = caf::atom_constant<caf::atom("added")>;
 // At most this many addnode entries (config and RPC together).

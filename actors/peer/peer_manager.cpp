@@ -547,6 +547,7 @@ void handle_ready(self_ptr self, const caf::actor& s, const peer::hello& h) {
   }
   it->second.hello = h;
   self->state.metrics->handshakes_total.inc();
+  st.dial_errors.erase(it->second.info.dialed_addr);
   spdlog::info("🤝 Peer {} connected ({} {}, height {})", short_key(h.key),
                peer::direction_name(it->second.info.dir), it->second.info.remote, h.best_height);
   if (st.sync) self->send(st.sync, peertip_atom::value, s.id(), h.best_height);
@@ -593,7 +594,9 @@ std::vector<added_node> added_nodes(self_ptr self) {
   std::vector<added_node> out;
   for (const auto& [addr, a] : self->state.book->addresses()) {
     if (!a.persistent) continue;
-    added_node n{addr, false, a.key};
+    added_node n{addr, false, a.key, {}};
+    if (auto e = self->state.dial_errors.find(addr); e != self->state.dial_errors.end())
+      n.last_error = e->second;
     // Dialed by us, or by it (an inbound session of the key proved there).
     for (const auto& [id, s] : self->state.sessions)
       n.connected |=
@@ -795,6 +798,10 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
       [self](dialed_atom, const std::string& addr, const std::string& err) {
         TC_LOG("p2p", debug, "cannot connect to {}: {}", addr, err);
         self->state.book->on_dial_failed(addr, self->state.now_ms());
+        // Why an added peer is not connected (getaddednodeinfo, the
+        // "No peers connected" line); bounded by the added nodes.
+        auto& errs = self->state.dial_errors;
+        if (errs.count(addr) || errs.size() < max_added_nodes) errs[addr] = err;
       },
       [self](wire_atom, const consensus_actor& c, const sync_actor& s) {
         self->state.consensus = c;

@@ -86,6 +86,7 @@ struct manager_state {
   // The validators of the height after the tip: never banned for what an
   // upgrade can cause (spared_from_ban), nor are addnode peers.
   std::set<pubkey> validators;
+  std::map<std::string, std::string> dial_errors;  // address -> the last dial's error
 };
 
 peer_manager_actor::behavior_type peer_manager_impl(

@@ -25,6 +25,12 @@ grep -q "committed at height $((h + 3))" "$LOG" || fail "blocks after the reopen
 ! grep -q "committed at height $((h + 3)) " "$LOG.1" || fail "lines after the reopen went to the moved file"
 pass "SIGHUP reopens timed.log after a move: lines before stay in the old file, lines after go to the new one"
 
+# A lone node's troubleshooting line (status_interval_s = 5 here): once, not every status line.
+for _ in $(seq 1 80); do grep -q "No peers connected" "$LOG" "$LOG.1" && break; sleep 0.1; done
+grep -q "No peers connected: check network.addnode (0 configured)" "$LOG" "$LOG.1" ||
+  fail "no 'No peers connected' line: $(grep -h status "$LOG" "$LOG.1" | tail -2)"
+pass "a node without peers says so, with what to check"
+
 # A category at run time.
 out=$(rpc logging mempool)
 echo "$out" | grep -q '"mempool": true' || fail "logging did not switch mempool on: $out"

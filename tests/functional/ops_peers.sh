@@ -44,11 +44,16 @@ cli_n 0 addnode "$P1" remove > /dev/null || fail "addnode remove"
 cli_n 0 addnode "$P1" add > /dev/null || fail "addnode add"
 cli_n 0 getaddednodeinfo | grep -q "\"$P1\"" || fail "added node not listed"
 cli_n 0 addnode 127.0.0.1:1 onetry > /dev/null || fail "addnode onetry"
+# An added peer nobody listens at: getaddednodeinfo says why it is not connected.
+cli_n 0 addnode 127.0.0.1:1 add > /dev/null || fail "addnode add of a dead address"
+dead_reason() { cli_n 0 getaddednodeinfo | grep -A4 '"127.0.0.1:1"' | grep -q '"last_error": "[^"]'; }
+wait_for 15 dead_reason || fail "no last_error for a dead added peer: $(cli_n 0 getaddednodeinfo)"
+cli_n 0 addnode 127.0.0.1:1 remove > /dev/null || fail "addnode remove of the dead address"
 code=0; cli_n 0 addnode not-an-address add > "$WORK/a.txt" 2>&1 || code=$?
 [ "$code" = 5 ] && grep -q "not a host:port address" "$WORK/a.txt" || fail "bad addnode: $code $(cat "$WORK/a.txt")"
 code=0; cli_n 0 addnode "$P1" sometimes > "$WORK/a.txt" 2>&1 || code=$?
 [ "$code" = 5 ] || fail "addnode with a bad command exited $code"
-pass "addnode remove, add and onetry; a bad address or command is refused with the reason"
+pass "addnode remove, add and onetry; a dead added peer shows its dial error; bad input is refused"
 
 # 4. setban closes a connected peer's session.
 KEY1=$(cli_n 0 getpeerinfo | python3 -c "import json,sys; print(next((p['key'] for p in json.load(sys.stdin) if p['listen_address'] == '$P1'), ''))")
