@@ -606,6 +606,15 @@ std::vector<added_node> added_nodes(self_ptr self) {
   return out;
 }
 
+// A dial failed: back off, and remember why (getaddednodeinfo, the
+// "No peers connected" line; bounded by the added nodes).
+void on_dial_failed(self_ptr self, const std::string& addr, const std::string& err) {
+  TC_LOG("p2p", debug, "cannot connect to {}: {}", addr, err);
+  self->state.book->on_dial_failed(addr, self->state.now_ms());
+  auto& errs = self->state.dial_errors;
+  if (errs.count(addr) || errs.size() < max_added_nodes) errs[addr] = err;
+}
+
 // An addnode peer (the address we dialed, or the key proved there) or a
 // validator of the current set.
 bool is_protected(const manager_state& st, const session_open& info,
@@ -796,12 +805,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         self->state.budget.on_report(s.id(), stats.taken_bytes, stats.unsent_bytes);
       },
       [self](dialed_atom, const std::string& addr, const std::string& err) {
-        TC_LOG("p2p", debug, "cannot connect to {}: {}", addr, err);
-        self->state.book->on_dial_failed(addr, self->state.now_ms());
-        // Why an added peer is not connected (getaddednodeinfo, the
-        // "No peers connected" line); bounded by the added nodes.
-        auto& errs = self->state.dial_errors;
-        if (errs.count(addr) || errs.size() < max_added_nodes) errs[addr] = err;
+        on_dial_failed(self, addr, err);
       },
       [self](wire_atom, const consensus_actor& c, const sync_actor& s) {
         self->state.consensus = c;
