@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include <atomic>
+
 #include <spdlog/spdlog.h>
 
 #include "actors/chain/chain_actor.hpp"
@@ -168,12 +170,29 @@ void warn_no_peers(caf::event_based_actor* self, const peer_manager_actor& peers
       });
 }
 
+// What the status line keeps between lines: how many in a row had no peer,
+// and the UTXO count the chain reader last found (written on its thread).
+struct status_memory {
+  uint64_t lonely_lines = 0;
+  std::atomic<uint64_t> utxos{0};
+};
+
+// The UTXO count for the next status line: one COUNT on the chain reader (a
+// connection of its own), never on the writer.
+void refresh_utxo_count(caf::event_based_actor* self, const chain_reader_actor& reader,
+                        std::shared_ptr<status_memory> mem) {
+  chain_read count = [mem](chain_store& cs) {
+    if (auto n = cs.utxo_count()) mem->utxos = *n;
+  };
+  self->request(reader, std::chrono::seconds(10), read_atom::value, count).then([](bool) {});
+}
+
 // The periodic status line. Its requests time out when an actor is busy
 // for long (a big commit): the line is then skipped (the error handler).
 void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const chain_actor& chain,
                 const mempool_actor& mempool, const consensus_actor& consensus,
                 const peer_manager_actor& peers, std::function<void(const std::string&)> on_status,
-                std::shared_ptr<uint64_t> lonely_lines) {
+                std::shared_ptr<status_memory> mem) {
   trace(tracer, "supervisor", "chain", "tip");
   trace(tracer, "supervisor", "mempool", "info");
   trace(tracer, "supervisor", "consensus", "status");
@@ -185,16 +204,16 @@ void log_status(caf::event_based_actor* self, const tracer_actor& tracer, const 
                 auto log = [=](size_t n_peers) {
                   spdlog::info(
                       "status: height {}, peers {}, mempool {} txs, active masternodes "
-                      "{}{}, memory {} MB",
+                      "{}{}, memory {} MB, {} UTXOs",
                       t.height, n_peers, m.size, c.validators,
-                      c.is_validator ? " (validating)" : "",
-                      read_process_stats("").rss_bytes >> 20);
+                      c.is_validator ? " (validating)" : "", read_process_stats("").rss_bytes >> 20,
+                      mem->utxos.load());
                   on_status("height " + std::to_string(t.height) + ", peers " +
                             std::to_string(n_peers) + ", mempool " + std::to_string(m.size) +
                             " txs" + (c.is_validator ? ", validating" : ""));
                   // Said when the last peer goes, then every 60th status line.
-                  *lonely_lines = n_peers == 0 ? *lonely_lines + 1 : 0;
-                  if (peers && *lonely_lines % 60 == 1) warn_no_peers(self, peers);
+                  mem->lonely_lines = n_peers == 0 ? mem->lonely_lines + 1 : 0;
+                  if (peers && mem->lonely_lines % 60 == 1) warn_no_peers(self, peers);
                 };
                 if (!peers) return log(0);
                 self->request(peers, std::chrono::seconds(10), peers_atom::value)
@@ -388,6 +407,17 @@ struct quorum_lines {
   size_t min_validators = 1;
 };
 
+quorum_lines quorum_lines_of(const supervisor_setup& s, const chain_params& params) {
+  quorum_lines q{std::make_shared<quorum_watch>(), std::nullopt, params.min_validators};
+  if (s.consensus.key) q.me = s.consensus.key->public_key();
+  return q;
+}
+
+// The chain reader when there is one (a file database), else the chain actor.
+chain_reader_actor reader_of(const chain_actor& chain, const chain_reader_ctl_actor& reader) {
+  return reader ? caf::actor_cast<chain_reader_actor>(reader) : chain_reader_actor(chain);
+}
+
 // Spawns them, linked; why not, or "".
 std::string spawn_front_ends(caf::event_based_actor* self, const supervisor_setup& s,
                              const chain_params& params, const hash256& genesis, front_ends& out,
@@ -484,9 +514,10 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
   install_handlers(self);
   self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
   auto on_status = s.on_status;
-  auto lonely_lines = std::make_shared<uint64_t>(0);  // status lines in a row with no peer
-  quorum_lines quorum{std::make_shared<quorum_watch>(), std::nullopt, params.min_validators};
-  if (s.consensus.key) quorum.me = s.consensus.key->public_key();
+  auto status_mem = std::make_shared<status_memory>();
+  chain_reader_actor status_reader = reader_of(chain, reader);
+  refresh_utxo_count(self, status_reader, status_mem);
+  quorum_lines quorum = quorum_lines_of(s, params);
   self->delayed_send(self, std::chrono::seconds(2), watch_atom::value);
   return {
       [=](watch_atom) {
@@ -509,7 +540,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
         (void)sync;
         (void)flooder;
         (void)poisoner;
-        log_status(self, *tracer, chain, mempool, consensus, peers, on_status, lonely_lines);
+        log_status(self, *tracer, chain, mempool, consensus, peers, on_status, status_mem);
+        refresh_utxo_count(self, status_reader, status_mem);
         self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
       },
   };

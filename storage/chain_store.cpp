@@ -830,6 +830,12 @@ result<std::pair<amount, uint64_t>> chain_store::balance_of(const pubkey& owner)
   return std::make_pair(amount{st->col_int(0)}, static_cast<uint64_t>(st->col_int(1)));
 }
 
+result<uint64_t> chain_store::utxo_count() {
+  auto n = db_->query_int("SELECT COUNT(*) FROM utxos");
+  if (!n) return n.take_error();
+  return static_cast<uint64_t>(*n);
+}
+
 result<std::pair<hash256, uint64_t>> chain_store::utxo_digest() {
   auto st = db_->prepare("SELECT outpoint, value, owner, height FROM utxos ORDER BY outpoint");
   if (!st) return st.take_error();

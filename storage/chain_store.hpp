@@ -148,6 +148,9 @@ class chain_store {
   // A digest over the whole UTXO set in key order, and its size: two stores
   // with equal digests hold the same set.
   result<std::pair<hash256, uint64_t>> utxo_digest();
+  // How many unspent outputs there are (one COUNT over the table: cheap
+  // enough for a status line on the reader, not for a hot path).
+  result<uint64_t> utxo_count();
   // PRAGMA integrity_check plus our own invariants (tip row, undo rows).
   status check_integrity();
 

@@ -819,4 +819,9 @@ TEST_CASE("the COMMIT of a block's write is timed with the clock the store is gi
   cs->set_clock_us([&t] { return t += 7; });  // each reading 7 us after the last
   REQUIRE(cb.connect(*cs, cb.next_block(*cs, rng, 2)).ok());
   CHECK(cs->last_commit_us() == 7);
+  // The status line's UTXO count agrees with the full digest's.
+  auto n = cs->utxo_count();
+  REQUIRE(n.ok());
+  CHECK(*n == cs->utxo_digest()->second);
+  CHECK(*n > 0);
 }

@@ -29,7 +29,9 @@ pass "SIGHUP reopens timed.log after a move: lines before stay in the old file, 
 for _ in $(seq 1 80); do grep -q "No peers connected" "$LOG" "$LOG.1" && break; sleep 0.1; done
 grep -q "No peers connected: check network.addnode (0 configured)" "$LOG" "$LOG.1" ||
   fail "no 'No peers connected' line: $(grep -h status "$LOG" "$LOG.1" | tail -2)"
-pass "a node without peers says so, with what to check"
+grep -q "memory [0-9]* MB, [1-9][0-9]* UTXOs" "$LOG" "$LOG.1" ||
+  fail "no memory and UTXO count in the status line: $(grep -h 'status:' "$LOG" "$LOG.1" | tail -1)"
+pass "a node without peers says so, with what to check; the status line has memory and UTXOs"
 
 # A category at run time.
 out=$(rpc logging mempool)
