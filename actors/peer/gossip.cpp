@@ -1,5 +1,7 @@
 #include "actors/peer/gossip.hpp"
 
+#include <algorithm>
+
 #include "crypto/assert.hpp"
 
 namespace tc::peer {
@@ -22,24 +24,68 @@ route route_of(const message& m, const inbound_facts& f) {
   return route::ignore;
 }
 
-consensus_gate::verdict consensus_gate::admit(const hash256& key, bool seen) {
+namespace {
+// Holders kept per message in flight: enough to spare the peers that sent
+// copies at once, bounded so a message's entry stays small.
+constexpr size_t max_holders = 8;
+}  // namespace
+
+consensus_gate::verdict consensus_gate::admit(const hash256& key, bool seen, uint64_t from) {
+  if (seen) return verdict::duplicate;
+  if (auto it = keys_.find(key); it != keys_.end()) {
+    // A copy arriving while the first is judged is dropped; its sender has it.
+    if (from != 0 && it->second.size() < max_holders) it->second.push_back(from);
+    return verdict::duplicate;
+  }
   if (keys_.size() >= max_) {
     ++dropped_;
     return verdict::overloaded;
   }
   // Remembered as seen once consensus has judged it (not before: a copy
   // refused for now, say for a height this node has not reached, must not
-  // shut out a later re-send); a copy arriving meanwhile is dropped.
-  if (seen || !keys_.insert(key).second) return verdict::duplicate;
+  // shut out a later re-send).
+  auto& holders = keys_[key];
+  if (from != 0) holders.push_back(from);
   TC_ASSERT(keys_.size() <= max_);
   return verdict::ask;
 }
 
 consensus_gate::outcome consensus_gate::judged(const hash256& key,
                                                const consensus::relay_decision& d) {
-  TC_ASSERT(keys_.count(key) == 1);  // every question the gate let through is answered once
-  keys_.erase(key);
-  return outcome{!d.later, d.relay, d.penalty};
+  auto it = keys_.find(key);
+  TC_ASSERT(it != keys_.end());  // every question the gate let through is answered once
+  outcome o{!d.later, d.relay, d.penalty, std::move(it->second)};
+  keys_.erase(it);
+  return o;
+}
+
+size_t relay_fanout(size_t peers) {
+  // 2 * ceil(log2(peers + 1)), at least 4: all of a small mesh's peers.
+  size_t bits = 0;
+  while ((size_t{1} << bits) < peers + 1) ++bits;
+  return std::min(peers, std::max<size_t>(4, 2 * bits));
+}
+
+std::vector<uint64_t> relay_targets(const std::vector<uint64_t>& ready,
+                                    const std::vector<uint64_t>& holders, const hash256& key) {
+  uint64_t salt = 0;
+  for (int i = 0; i < 8; ++i) salt = (salt << 8) | key.v[static_cast<size_t>(i)];
+  // splitmix64 of (salt, session): a fixed pseudo-random order per message.
+  auto rank = [salt](uint64_t s) {
+    uint64_t z = salt + 0x9e3779b97f4a7c15ULL * (s + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  std::vector<std::pair<uint64_t, uint64_t>> ranked;
+  for (uint64_t s : ready)
+    if (std::find(holders.begin(), holders.end(), s) == holders.end())
+      ranked.emplace_back(rank(s), s);
+  size_t n = std::min(ranked.size(), relay_fanout(ready.size()));
+  std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n), ranked.end());
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i < n; ++i) out.push_back(ranked[i].second);
+  return out;
 }
 
 void consensus_gate::failed(const hash256& key) {

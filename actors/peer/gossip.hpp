@@ -8,6 +8,7 @@
 // peer_book hold the rest of its policy.
 
 #include <cstdint>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -46,12 +47,15 @@ class consensus_gate {
   explicit consensus_gate(size_t max_in_flight = 1024) : max_(max_in_flight) {}
   enum class verdict : uint8_t { ask, duplicate, overloaded };
   // `seen`: the content key is already in the gossip dedup (judged before).
-  verdict admit(const hash256& key, bool seen);
+  // `from`: the session it came from (0: none); the senders of copies that
+  // arrive while it is judged are kept, as peers that need no relay of it.
+  verdict admit(const hash256& key, bool seen, uint64_t from = 0);
   // What to do once consensus judged the message.
   struct outcome {
-    bool remember = false;  // mark the key seen (not when refused for now only)
-    bool relay = false;     // to every other ready peer
-    uint32_t penalty = 0;   // for the peer it came from
+    bool remember = false;         // mark the key seen (not when refused for now only)
+    bool relay = false;            // to the peers relay_targets picks
+    uint32_t penalty = 0;          // for the peer it came from
+    std::vector<uint64_t> holders;  // sessions that sent it: they have it
   };
   outcome judged(const hash256& key, const consensus::relay_decision& d);
   void failed(const hash256& key);  // consensus did not answer: nothing to relay
@@ -59,10 +63,27 @@ class consensus_gate {
   uint64_t dropped() const { return dropped_; }
 
  private:
-  std::unordered_set<hash256, fixed_bytes_hasher> keys_;
+  // In flight: the sessions a copy came from (a few are enough to know).
+  std::unordered_map<hash256, std::vector<uint64_t>, fixed_bytes_hasher> keys_;
   size_t max_;
   uint64_t dropped_ = 0;
 };
+
+// ---- relaying proposals and votes at scale ----
+// Flooding every accepted vote to every peer costs each node a send per
+// vote and peer: O(n^2) per height in a full mesh of n validators. A relay
+// goes instead to at most relay_fanout(peers) peers, never to one known to
+// have it (it sent us a copy, or signed it). Signers still send their own
+// messages to every peer, and re-send them when a round times out, so the
+// relays only have to cover lost links and peers the signer is not connected
+// to: a push epidemic with fanout ~2 log2(n) reaches every node with high
+// probability, and bytes per node per height grow as O(n log n).
+size_t relay_fanout(size_t peers);
+// Which of `ready` get a relay of the message with content `key`: those not
+// in `holders`, at most relay_fanout(ready.size()), chosen by a hash of
+// (key, session) so that each message takes other paths and a run replays.
+std::vector<uint64_t> relay_targets(const std::vector<uint64_t>& ready,
+                                    const std::vector<uint64_t>& holders, const hash256& key);
 
 // ---- txs from peers, after the mempool judged them ----
 struct admission_outcome {

@@ -2,13 +2,18 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <map>
+#include <set>
+
 using namespace tc;
 using namespace tc::peer;
 
 namespace {
-hash256 key(uint8_t b) {
+hash256 key(uint8_t b, int more = 0) {
   hash256 h;
   h.v[0] = b;
+  h.v[1] = static_cast<uint8_t>(more);
   return h;
 }
 }  // namespace
@@ -102,4 +107,53 @@ TEST_CASE("gossip: fan-out never sends a frame back to its peer and packs writes
   REQUIRE(big.size() == 2);
   CHECK(big[0].frames == std::vector<size_t>{0});
   CHECK(plan_fanout({}, frames, 1000).empty());
+}
+
+TEST_CASE("gossip: copies that arrive while a message is judged name peers that have it") {
+  consensus_gate gate;
+  CHECK(gate.admit(key(1), false, 7) == consensus_gate::verdict::ask);
+  for (uint64_t from = 8; from < 30; ++from)
+    CHECK(gate.admit(key(1), false, from) == consensus_gate::verdict::duplicate);
+  auto o = gate.judged(key(1), consensus::relay_decision{true, 0, "", false});
+  // The first sender, then copies' senders, at most 8 kept.
+  REQUIRE(o.holders.size() == 8);
+  CHECK(o.holders[0] == 7);
+  CHECK(o.holders[7] == 14);
+  // A message from this node itself (0) has no holder.
+  CHECK(gate.admit(key(2), false, 0) == consensus_gate::verdict::ask);
+  CHECK(gate.judged(key(2), consensus::relay_decision{}).holders.empty());
+}
+
+TEST_CASE("gossip: relays go to O(log n) peers, never to one that has the message") {
+  CHECK(relay_fanout(0) == 0);
+  CHECK(relay_fanout(3) == 3);  // a 4-validator mesh: everyone
+  CHECK(relay_fanout(9) == 8);
+  CHECK(relay_fanout(15) == 8);
+  CHECK(relay_fanout(99) == 14);
+  for (size_t p = 1; p < 300; ++p) {
+    CHECK(relay_fanout(p) <= p);
+    CHECK(relay_fanout(p) >= relay_fanout(p - 1));
+  }
+  std::vector<uint64_t> ready;
+  for (uint64_t s = 1; s <= 99; ++s) ready.push_back(s);
+  std::vector<uint64_t> holders = {3, 5, 8};
+  std::map<uint64_t, size_t> picked;
+  for (int k = 0; k < 500; ++k) {
+    auto t = relay_targets(ready, holders, key(static_cast<uint8_t>(k % 256), k / 256));
+    CHECK(t.size() == 14);
+    CHECK(std::set<uint64_t>(t.begin(), t.end()).size() == t.size());
+    for (uint64_t s : t) {
+      CHECK(std::find(holders.begin(), holders.end(), s) == holders.end());
+      ++picked[s];
+    }
+  }
+  // Each message takes other paths: every peer but the holders is used, and
+  // none carries far more than its share (14 of 96 per message).
+  CHECK(picked.size() == 96);
+  for (auto& [s, n] : picked) CHECK(n < 3 * 500 * 14 / 96);
+  // The same message picks the same peers (a run replays).
+  CHECK(relay_targets(ready, holders, key(1)) == relay_targets(ready, holders, key(1)));
+  // Fewer candidates than the fanout: all of them.
+  auto few = relay_targets({1, 2, 3, 4}, {2}, key(9));
+  CHECK(std::set<uint64_t>(few.begin(), few.end()) == std::set<uint64_t>({1, 3, 4}));
 }

@@ -244,12 +244,33 @@ void trace_inbound(const tracer_actor& t, const vote& v, uint64_t from) {
             std::to_string(from) + " id=" + trace_id(v));
 }
 
+const pubkey& signer_of(const proposal& p) {
+  return p.proposer;
+}
+const pubkey& signer_of(const vote& v) {
+  return v.validator;
+}
+
+// An accepted proposal or vote on to the peers gossip.hpp's relay_targets
+// picks: not the ones that sent it, nor its signer (who has it).
+void relay_consensus(self_ptr self, const frame_ptr& f, const pubkey& signer,
+                     std::vector<uint64_t> holders, const hash256& key) {
+  std::vector<uint64_t> ready;
+  for (auto& [id, s] : self->state.sessions) {
+    if (!s.hello) continue;
+    ready.push_back(id);
+    if (s.hello->key == signer) holders.push_back(id);
+  }
+  for (uint64_t id : peer::relay_targets(ready, holders, key))
+    hand(self, id, self->state.sessions.at(id), f, peer::send_kind::consensus, true);
+}
+
 template <class T>
 void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& payload,
                   const hash256& key) {
   auto& st = self->state;
   if (!st.consensus) return;
-  switch (st.gate.admit(key, st.book->seen(key))) {
+  switch (st.gate.admit(key, st.book->seen(key), from)) {
     case peer::consensus_gate::verdict::ask:
       break;
     case peer::consensus_gate::verdict::duplicate:
@@ -268,7 +289,8 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
             auto o = self->state.gate.judged(key, d);
             if (o.remember) self->state.book->mark_seen(key);
             if (o.relay)
-              send_all(self, std::make_shared<const bytes>(peer::make_frame(*payload)), from);
+              relay_consensus(self, std::make_shared<const bytes>(peer::make_frame(*payload)),
+                              signer_of(msg), std::move(o.holders), key);
             if (o.penalty > 0) {
               TC_LOG("p2p", debug, "peer {} sent an invalid {}: {}", from,
                      std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);

@@ -57,6 +57,76 @@ uint64_t status_kb(pid_t pid, const char* field) {
   return 0;
 }
 
+// The limit, measured in this run: one core's BIP340 verifications per
+// second, each parsing its key (ledger_bench's first row). A node must check
+// every tx's signature, so 2 cores x this rate bound one node's tx/s, and a
+// network of V validators that each check every tx is bound by 1/V of it.
+double verify_rate_1core(double seconds) {
+  std::vector<secret_key> keys;
+  for (uint64_t i = 0; i < 64; ++i) keys.push_back(test::key_from_seed(1'000 + i));
+  std::vector<hash256> msgs(512);
+  std::vector<signature> sigs;
+  for (size_t i = 0; i < msgs.size(); ++i) {
+    msgs[i].v[0] = static_cast<uint8_t>(i), msgs[i].v[1] = static_cast<uint8_t>(i >> 8);
+    sigs.push_back(keys[i % keys.size()].sign(msgs[i]));
+  }
+  size_t done = 0, ok = 0;
+  auto t0 = clk::now();
+  while (std::chrono::duration<double>(clk::now() - t0).count() < seconds)
+    for (size_t i = 0; i < msgs.size(); ++i, ++done)
+      ok += verify(keys[i % keys.size()].public_key(), msgs[i], sigs[i]);
+  if (ok != done) std::cerr << "verify_rate_1core: a signature did not verify\n";
+  return static_cast<double>(done) / std::chrono::duration<double>(clk::now() - t0).count();
+}
+
+// The figures as ratios to the limit measured in the same run.
+struct ratio_inputs {
+  double verify_rate;  // one core, verifications/s
+  size_t validators;
+  double final_tps;
+  size_t finalized;
+  std::vector<uint64_t> cpu0, cpu1;  // each validator's CPU ticks around the load
+  long hz;
+  double p50_ms;
+};
+void print_ratios(const ratio_inputs& in) {
+  double sig_us = 1e6 / in.verify_rate;
+  double limit = 2 * in.verify_rate / static_cast<double>(in.validators);
+  double cpu_s = 0;
+  for (size_t v = 0; v < in.cpu0.size(); ++v)
+    cpu_s += static_cast<double>(in.cpu1[v] - in.cpu0[v]) / static_cast<double>(in.hz);
+  double per_tx_us = in.finalized ? 1e6 * cpu_s / static_cast<double>(in.cpu0.size()) /
+                                        static_cast<double>(in.finalized)
+                                  : 0;
+  std::printf("\n%-52s %12s %12s\n", "ratios to the limit measured in this run", "value", "ratio");
+  std::printf("%s\n", std::string(78, '-').c_str());
+  std::printf("%-52s %12.1f\n", "one signature check, 1 core (us)", sig_us);
+  std::printf("%-52s %12.0f\n", "limit: 2 cores x verify/s / validators (tx/s)", limit);
+  std::printf("%-52s %12.0f %11.1f%%\n", "finalized tx/s, share of the limit", in.final_tps,
+              100 * in.final_tps / limit);
+  std::printf("%-52s %12.1f %11.2fx\n", "CPU per finalized tx per validator (us), x sig check",
+              per_tx_us, per_tx_us / sig_us);
+  std::printf("%-52s %12.0f\n", "time to finality p50 (ms)", in.p50_ms);
+}
+
+// Sustained runs: finalized tx/s minute by minute, and the decay from the
+// first five minutes to the last five (when the run is long enough).
+void print_minutes(const std::vector<double>& final_at_s, double duration_s) {
+  size_t minutes = static_cast<size_t>(duration_s / 60);
+  if (minutes < 2) return;
+  std::vector<size_t> per(minutes, 0);
+  for (double t : final_at_s)
+    if (t >= 0 && static_cast<size_t>(t / 60) < minutes) ++per[static_cast<size_t>(t / 60)];
+  std::printf("\n%-10s %14s\n", "minute", "finalized tx/s");
+  for (size_t m = 0; m < minutes; ++m) std::printf("%-10zu %14.0f\n", m + 1, per[m] / 60.0);
+  if (minutes >= 10) {
+    double first = 0, last = 0;
+    for (size_t m = 0; m < 5; ++m) first += per[m], last += per[minutes - 1 - m];
+    std::printf("%-44s %13.1f%%\n", "decay, first 5 min to last 5 min",
+                first > 0 ? 100 * (first - last) / first : 0.0);
+  }
+}
+
 struct client {
   int port;
   std::string auth;
@@ -245,6 +315,10 @@ int main(int argc, char** argv) {
   hex.clear();
   hex.shrink_to_fit();
 
+  // The limit before the nodes start, again after they stop: the mean of
+  // the two stands for the machine during the run.
+  std::cerr << "measuring one core's signature checks/s...\n";
+  double verify_before = verify_rate_1core(2.0);
   std::vector<pid_t> pids;
   std::vector<client> rpcs;
   for (size_t v = 0; v < validators; ++v) {
@@ -337,6 +411,8 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < n; ++i) index[ids[i]] = i;
   uint64_t seen0 = rpc.rpc("getblockcount").get<uint64_t>();
   std::cerr << "submitting " << n << " transactions from " << clients << " client(s)...\n";
+  std::vector<uint64_t> load_cpu0;
+  for (pid_t p : pids) load_cpu0.push_back(cpu_ticks(p));
   auto t0 = clk::now();
   clk::time_point last_final = t0;
   std::vector<std::atomic<uint8_t>> is_final(n), acked(n);
@@ -429,6 +505,8 @@ int main(int argc, char** argv) {
   while (finalized < accepted && clk::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   done = true;
+  std::vector<uint64_t> load_cpu1;
+  for (pid_t p : pids) load_cpu1.push_back(cpu_ticks(p));
   // An acknowledged transaction that never became final is a bug worth a
   // closer look: show a few, with what each node says about them.
   size_t shown = 0;
@@ -457,6 +535,7 @@ int main(int argc, char** argv) {
     ::waitpid(p, &st, 0);
     codes.push_back(WIFEXITED(st) ? WEXITSTATUS(st) : -1);
   }
+  double verify_rate = (verify_before + verify_rate_1core(2.0)) / 2;
 
   std::printf(
       "\n%-44s %14s\n",
@@ -497,6 +576,9 @@ int main(int argc, char** argv) {
     std::printf("%-44s %14.1f\n", "clients waiting on a lane (s, all clients)", waited_us / 1e6);
   }
   long hz = ::sysconf(_SC_CLK_TCK);
+  print_ratios(ratio_inputs{verify_rate, validators, final_s > 0 ? lat.size() / final_s : 0.0,
+                            lat.size(), load_cpu0, load_cpu1, hz, pct(lat, 0.5)});
+  if (sustained) print_minutes(final_at_s, duration_s);
   double idle_cpu_total = 0;
   for (size_t v = 0; v < pids.size(); ++v) {
     double cpu = 100.0 * double(cpu1[v] - cpu0[v]) / double(hz) / double(idle_s);

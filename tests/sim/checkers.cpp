@@ -20,6 +20,7 @@ result<stored_chain> read_chain(uint32_t node, chain_store& cs) {
       return make_error("node " + std::to_string(node) + ": block " + std::to_string(h) + ": " +
                         b.error_message());
     out.hashes.push_back(block_hash(b->header));
+    out.timestamps_ms.push_back(b->header.timestamp_ms);
     for (const auto& t : b->txs) out.txids.insert(txid(t));
   }
   return out;

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <caf/scheduler/test_coordinator.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -138,6 +139,7 @@ class world {
   void sample_tick();
   bool fault_on(const sim_node& n, const std::string& name) const;
   void check(run_report& r);
+  void check_scale(run_report& r, const std::vector<stored_chain>& chains);
   void check_accountability(run_report& r,
                             const std::map<uint32_t, std::unique_ptr<chain_store>>& stores,
                             const std::vector<stored_chain>& chains, bool disagree);
@@ -434,6 +436,7 @@ run_report world::run() {
   r.frames = nstats_.frames;
   r.frames_lost = nstats_.lost;
   r.frames_duplicated = nstats_.duplicated;
+  r.bytes = nstats_.bytes;
   r.connections = nstats_.connections;
   r.txs_sent = sent_;
   r.txs_acknowledged = acked_.size();
@@ -501,6 +504,34 @@ void world::check_accountability(run_report& r,
         {"accountability", "honest nodes finalized different blocks and none proved the fork"});
 }
 
+// Block times and heights at scale: every honest node must reach
+// `min_heights`, and the median gap between blocks stay under the bound.
+void world::check_scale(run_report& r, const std::vector<stored_chain>& chains) {
+  if (chains.empty()) return;
+  const stored_chain* longest = &chains[0];
+  r.min_honest_height = UINT64_MAX;
+  for (const auto& c : chains) {
+    r.min_honest_height = std::min<uint64_t>(r.min_honest_height, c.hashes.size());
+    if (c.hashes.size() > longest->hashes.size()) longest = &c;
+  }
+  std::vector<uint64_t> gaps;
+  for (size_t i = 1; i < longest->timestamps_ms.size(); ++i)
+    gaps.push_back(longest->timestamps_ms[i] - longest->timestamps_ms[i - 1]);
+  if (!gaps.empty()) {
+    std::sort(gaps.begin(), gaps.end());
+    r.block_p50_ms = gaps[gaps.size() / 2];
+    r.block_max_ms = gaps.back();
+  }
+  if (sc_.min_heights && r.min_honest_height < sc_.min_heights)
+    r.violations.push_back({"liveness", "an honest node reached only height " +
+                                            std::to_string(r.min_honest_height) + " of " +
+                                            std::to_string(sc_.min_heights)});
+  if (sc_.max_p50_block_ms && (gaps.empty() || r.block_p50_ms > sc_.max_p50_block_ms))
+    r.violations.push_back({"liveness", "median block time " + std::to_string(r.block_p50_ms) +
+                                            " ms, over " + std::to_string(sc_.max_p50_block_ms) +
+                                            " ms"});
+}
+
 void world::check(run_report& r) {
   std::vector<stored_chain> chains;
   std::map<uint32_t, std::unique_ptr<chain_store>> stores;
@@ -542,6 +573,7 @@ void world::check(run_report& r) {
     if (n.safety) chains.push_back(std::move(*c));
     stores[n.idx] = std::move(cs).value();
   }
+  check_scale(r, chains);
   auto disagreements = check_agreement(chains);
   for (auto& v : disagreements) r.violations.push_back(v);
   check_accountability(r, stores, chains, !disagreements.empty());
@@ -644,8 +676,19 @@ std::string run_report::summary() const {
        std::to_string(connections) + " connections; max mempool " + std::to_string(max_mempool) +
        " txs, RSS growth " + std::to_string(peak_rss_mb) + " MB, " + std::to_string(wall_ms) +
        " ms wall";
+  s += "\n  scale: " + std::to_string(nodes.size()) + " nodes, lowest honest height " +
+       std::to_string(min_honest_height) + ", block time p50 " + std::to_string(block_p50_ms) +
+       " ms (max " + std::to_string(block_max_ms) + " ms), " +
+       std::to_string(static_cast<uint64_t>(bytes_per_node_height())) +
+       " wire bytes per node per height";
   for (const auto& v : violations) s += "\n  VIOLATION " + v.checker + ": " + v.detail;
   return s;
+}
+
+double run_report::bytes_per_node_height() const {
+  if (nodes.empty() || min_honest_height == 0) return 0;
+  return static_cast<double>(bytes) / static_cast<double>(nodes.size()) /
+         static_cast<double>(min_honest_height);
 }
 
 uint64_t virtual_now_ms() {

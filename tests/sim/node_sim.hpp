@@ -40,6 +40,11 @@ struct run_report {
   uint64_t forks_detected = 0;  // nodes that stored valid proof of a fork
   uint64_t max_mempool = 0, peak_rss_mb = 0;
   uint64_t wall_ms = 0;
+  // Scale: the wire bytes the network carried (sealed records, handshakes
+  // included), the least height an honest node reached, and the gaps between
+  // consecutive blocks' timestamps on the longest honest chain.
+  uint64_t bytes = 0, min_honest_height = 0, block_p50_ms = 0, block_max_ms = 0;
+  double bytes_per_node_height() const;
   bool has(const std::string& checker) const;
   std::string summary() const;
 };

@@ -40,6 +40,20 @@ tx_per_s = 5
   CHECK_FALSE(parse_scenario("[[fault]]\nnode = 0\nname = \"peer:gossip\"", "t").ok());
   CHECK_FALSE(parse_scenario("[network]\ndrop = 0.9", "t").ok());
   CHECK_FALSE(parse_scenario("duration_s = 5\n[[partition]]\nuntil_s = 4\nisolate = 0", "t").ok());
+  CHECK_FALSE(parse_scenario("nodes = 129", "t").ok());
+  // Scale checks, and --nodes: more nodes are bronze; a fault must still
+  // name a node that exists.
+  auto scale = parse_scenario("nodes = 100\n[check]\nmax_p50_block_ms = 3000\nmin_heights = 5", "t");
+  REQUIRE(scale.ok());
+  CHECK(scale->max_p50_block_ms == 3000);
+  CHECK(scale->min_heights == 5);
+  auto bigger = with_nodes(*ok, 20);
+  REQUIRE(bigger.ok());
+  CHECK(bigger->tiers.size() == 20);
+  CHECK(bigger->tiers[19] == mn_tier::bronze);
+  CHECK(bigger->tiers[0] == mn_tier::gold);
+  CHECK_FALSE(with_nodes(*ok, 1).ok());  // its fault names node 1
+  CHECK_FALSE(with_nodes(*ok, 200).ok());
 }
 
 TEST_CASE("the network model: partitions cut, one-way cuts, seeded losses replay") {
@@ -68,7 +82,7 @@ TEST_CASE("the agreement checker fails on diverging chains") {
   hash256 x, y;
   x.v.fill(1);
   y.v.fill(2);
-  stored_chain a{0, {x, x, x}, {}}, b{1, {x, x}, {}}, c{2, {x, y, x, x}, {}};
+  stored_chain a{0, {x, x, x}, {}, {}}, b{1, {x, x}, {}, {}}, c{2, {x, y, x, x}, {}, {}};
   CHECK(check_agreement({a, b}).empty());
   auto v = check_agreement({a, b, c});
   REQUIRE(v.size() == 2);
@@ -95,5 +109,16 @@ TEST_CASE("four honest nodes finalize, agree, and the same seed replays the same
   auto r2 = run_scenario(s, o);
   CHECK(r2.nodes[0].height == r1.nodes[0].height);
   CHECK(r2.frames == r1.frames);
+  CHECK(r2.bytes == r1.bytes);
   CHECK(r2.txs_final == r1.txs_final);
+  // The scale figures are there, and their checks can fail.
+  CHECK(r1.min_honest_height >= 5);
+  CHECK(r1.block_p50_ms >= s.block_interval_ms);
+  CHECK(r1.block_max_ms >= r1.block_p50_ms);
+  CHECK(r1.bytes_per_node_height() > 0);
+  s.max_p50_block_ms = 1;
+  s.min_heights = 10'000;
+  auto r3 = run_scenario(s, o);
+  CHECK(r3.violations.size() == 2);
+  CHECK(r3.has("liveness"));
 }

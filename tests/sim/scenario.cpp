@@ -79,7 +79,7 @@ result<scenario> parse_scenario(const std::string& text, const std::string& orig
   reader r{origin, {}};
   s.name = r.get<std::string>(root["name"], "name").value_or(origin);
   int64_t nodes = r.get<int64_t>(root["nodes"], "nodes").value_or(4);
-  if (nodes < 1 || nodes > 16) return make_error(origin + ": nodes must be 1..16");
+  if (nodes < 1 || nodes > 128) return make_error(origin + ": nodes must be 1..128");
   s.nodes = static_cast<uint32_t>(nodes);
   s.tiers.assign(s.nodes, mn_tier::bronze);
   if (auto* p = root["powers"].as_array()) {
@@ -155,6 +155,10 @@ result<scenario> parse_scenario(const std::string& text, const std::string& orig
         r.get<std::string>((*c)["expect_violation"], "check.expect_violation").value_or("");
     s.max_rss_mb = static_cast<uint64_t>(
         r.get<int64_t>((*c)["max_rss_mb"], "check.max_rss_mb").value_or(1024));
+    s.max_p50_block_ms = static_cast<uint64_t>(
+        r.get<int64_t>((*c)["max_p50_block_ms"], "check.max_p50_block_ms").value_or(0));
+    s.min_heights = static_cast<uint64_t>(
+        r.get<int64_t>((*c)["min_heights"], "check.min_heights").value_or(0));
   }
   if (!r.err.empty()) return make_error(r.err);
   if (heal_time_ms(s) + s.heal_grace_ms >= s.duration_ms && s.expect_violation.empty())
@@ -168,6 +172,20 @@ result<scenario> load_scenario(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_scenario(ss.str(), path);
+}
+
+result<scenario> with_nodes(const scenario& s, uint32_t nodes) {
+  if (nodes < 1 || nodes > 128) return make_error("--nodes must be 1..128");
+  for (const auto& f : s.faults)
+    if (f.node >= nodes) return make_error(s.file + ": a fault names node " + std::to_string(f.node));
+  for (const auto& p : s.partitions)
+    for (const auto& g : p.groups)
+      for (uint32_t n : g)
+        if (n >= nodes) return make_error(s.file + ": a partition names node " + std::to_string(n));
+  scenario out = s;
+  out.nodes = nodes;
+  out.tiers.resize(nodes, mn_tier::bronze);
+  return out;
 }
 
 uint64_t heal_time_ms(const scenario& s) {

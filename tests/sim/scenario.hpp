@@ -46,6 +46,11 @@ struct scenario {
   uint64_t min_blocks_after_heal = 3;
   std::string expect_violation;  // empty: every checker must pass
   uint64_t max_rss_mb = 1024;
+  // Scale checks (0: none): the median gap between consecutive blocks'
+  // timestamps on the honest chain, and the least height every honest node
+  // must reach.
+  uint64_t max_p50_block_ms = 0;
+  uint64_t min_heights = 0;
 };
 
 result<scenario> load_scenario(const std::string& path);
@@ -54,6 +59,10 @@ result<scenario> parse_scenario(const std::string& toml_text, const std::string&
 // A random scenario from `seed` (the --random mix): 4 to 7 nodes, at most f
 // of them faulty with behaviours from the catalogue, partitions, drops.
 scenario random_scenario(uint64_t seed);
+
+// The scenario with `nodes` nodes (1..128): the added ones are bronze.
+// Fails when a fault or partition names a node that would not exist.
+result<scenario> with_nodes(const scenario& s, uint32_t nodes);
 
 // Milliseconds after which no fault or partition is active any more.
 uint64_t heal_time_ms(const scenario& s);

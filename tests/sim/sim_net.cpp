@@ -8,8 +8,12 @@
 
 namespace tc::sim {
 
+// The first 16 nodes share one /16, as the small scenarios always had them;
+// beyond, each node has a /16 of its own (100 validators are not in one
+// network), so the per-network inbound limit does not cap a large mesh.
 std::string node_ip(uint32_t node) {
-  return "10.0.0." + std::to_string(node + 1);
+  if (node < 16) return "10.0.0." + std::to_string(node + 1);
+  return "10." + std::to_string(node) + ".0.1";
 }
 std::string node_addr(uint32_t node) {
   return node_ip(node) + ":24100";

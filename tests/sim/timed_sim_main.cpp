@@ -36,8 +36,11 @@ int main(int argc, char** argv) {
   uint64_t seed = 1, seeds = 1, runs = 0;
   bool random_mix = false, keep = false, quiet = false, list = false;
   int verbosity = 0;
+  uint32_t nodes_override = 0;
   app.add_option("--scenario", scenario_file, "scenario file (TOML, see tests/sim/scenarios)");
   app.add_option("--seed", seed, "seed of the (first) run");
+  app.add_option("--nodes", nodes_override,
+                 "run the scenario with this many nodes (1..128; extra nodes are bronze)");
   app.add_option("--seeds", seeds, "runs of the scenario with seeds seed, seed+1, ...");
   app.add_flag("--random", random_mix, "random scenarios instead of a file (with --runs)");
   app.add_option("--runs", runs, "random scenarios to run (seeds seed, seed+1, ...)");
@@ -72,6 +75,14 @@ int main(int argc, char** argv) {
       return 2;
     }
     fixed = *s;
+    if (nodes_override) {
+      auto resized = sim::with_nodes(*fixed, nodes_override);
+      if (!resized) {
+        std::cerr << "timed-sim: " << resized.error_message() << "\n";
+        return 2;
+      }
+      fixed = *resized;
+    }
   }
   uint64_t n = random_mix ? std::max<uint64_t>(runs, 1) : seeds;
   uint64_t failed = 0, expected_seen = 0;
