@@ -52,9 +52,9 @@ class consensus_gate {
   verdict admit(const hash256& key, bool seen, uint64_t from = 0);
   // What to do once consensus judged the message.
   struct outcome {
-    bool remember = false;         // mark the key seen (not when refused for now only)
-    bool relay = false;            // to the peers relay_targets picks
-    uint32_t penalty = 0;          // for the peer it came from
+    bool remember = false;          // mark the key seen (not when refused for now only)
+    bool relay = false;             // to the peers relay_targets picks
+    uint32_t penalty = 0;           // for the peer it came from
     std::vector<uint64_t> holders;  // sessions that sent it: they have it
   };
   outcome judged(const hash256& key, const consensus::relay_decision& d);

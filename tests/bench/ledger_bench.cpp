@@ -50,7 +50,8 @@ int main(int argc, char** argv) {
 
   // A chain whose genesis has n_txs spendable outputs.
   size_t accounts = 100;
-  size_t per_account = std::max((n_txs + accounts - 1) / accounts, (utxos + accounts - 1) / accounts);
+  size_t per_account =
+      std::max((n_txs + accounts - 1) / accounts, (utxos + accounts - 1) / accounts);
   std::fprintf(stderr, "genesis with %zu outputs...\n", per_account * accounts);
   test::chain_builder cb(accounts, 4, per_account);
   std::string path = test::temp_path("bench.db");
@@ -166,8 +167,8 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < lookups; ++i) ok += cs.get_utxo(keys[i % keys.size()]).has_value();
   double lookup_rate = double(lookups) / seconds_since(t0);
   if (ok != lookups) return std::fprintf(stderr, "lookup miss\n"), 1;
-  rows.push_back({"UTXO lookups/s (SQLite, hits)", lookup_rate, "/s", "-", true,
-                  lookup_rate / verify_rate});
+  rows.push_back(
+      {"UTXO lookups/s (SQLite, hits)", lookup_rate, "/s", "-", true, lookup_rate / verify_rate});
 
   auto count = cs.utxo_count();
   std::printf("\nUTXO set: %llu outputs; ratio: to one core's signature checks in this run\n",

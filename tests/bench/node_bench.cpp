@@ -256,8 +256,7 @@ int main(int argc, char** argv) {
       << "\n[network]\nport = " << port + 2 * v + 1 << "\naddnode = [" << peers
       << "]\n[rpc]\nport = " << port + 2 * v << "\nthreads = " << rpc_threads
       << "\n[metrics]\nenabled = " << (metrics ? "true" : "false")
-      << "\nport = " << port + 8 + static_cast<int>(v)
-      << "\n[mempool]\nverifiers = " << verifiers
+      << "\nport = " << port + 8 + static_cast<int>(v) << "\n[mempool]\nverifiers = " << verifiers
       << "\n[consensus]\nblock_interval_ms = " << interval_ms
       << (empty_block_ms < 0 ? std::string()
                              : "\nempty_block_interval_ms = " + std::to_string(empty_block_ms))

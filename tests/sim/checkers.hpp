@@ -15,8 +15,8 @@ namespace tc::sim {
 
 struct stored_chain {
   uint32_t node = 0;
-  std::vector<hash256> hashes;  // [h - 1]: block hash at height h
-  std::set<hash256> txids;      // every committed tx
+  std::vector<hash256> hashes;          // [h - 1]: block hash at height h
+  std::set<hash256> txids;              // every committed tx
   std::vector<uint64_t> timestamps_ms;  // [h - 1]: block h's header timestamp
 };
 

@@ -43,7 +43,8 @@ tx_per_s = 5
   CHECK_FALSE(parse_scenario("nodes = 129", "t").ok());
   // Scale checks, and --nodes: more nodes are bronze; a fault must still
   // name a node that exists.
-  auto scale = parse_scenario("nodes = 100\n[check]\nmax_p50_block_ms = 3000\nmin_heights = 5", "t");
+  auto scale =
+      parse_scenario("nodes = 100\n[check]\nmax_p50_block_ms = 3000\nmin_heights = 5", "t");
   REQUIRE(scale.ok());
   CHECK(scale->max_p50_block_ms == 3000);
   CHECK(scale->min_heights == 5);

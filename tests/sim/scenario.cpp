@@ -157,8 +157,8 @@ result<scenario> parse_scenario(const std::string& text, const std::string& orig
         r.get<int64_t>((*c)["max_rss_mb"], "check.max_rss_mb").value_or(1024));
     s.max_p50_block_ms = static_cast<uint64_t>(
         r.get<int64_t>((*c)["max_p50_block_ms"], "check.max_p50_block_ms").value_or(0));
-    s.min_heights = static_cast<uint64_t>(
-        r.get<int64_t>((*c)["min_heights"], "check.min_heights").value_or(0));
+    s.min_heights =
+        static_cast<uint64_t>(r.get<int64_t>((*c)["min_heights"], "check.min_heights").value_or(0));
   }
   if (!r.err.empty()) return make_error(r.err);
   if (heal_time_ms(s) + s.heal_grace_ms >= s.duration_ms && s.expect_violation.empty())
@@ -177,7 +177,8 @@ result<scenario> load_scenario(const std::string& path) {
 result<scenario> with_nodes(const scenario& s, uint32_t nodes) {
   if (nodes < 1 || nodes > 128) return make_error("--nodes must be 1..128");
   for (const auto& f : s.faults)
-    if (f.node >= nodes) return make_error(s.file + ": a fault names node " + std::to_string(f.node));
+    if (f.node >= nodes)
+      return make_error(s.file + ": a fault names node " + std::to_string(f.node));
   for (const auto& p : s.partitions)
     for (const auto& g : p.groups)
       for (uint32_t n : g)
