@@ -19,6 +19,8 @@
 //                                [--scrape-ms S]  (GET /metrics and /health of each node every
 //                                                  S ms while idle CPU is measured; 0: none)
 //                                [--idle-s 10]  (how long idle CPU and RSS are measured)
+//                                [--restart-idle-s S]  (after the load: restart the nodes, idle
+//                                                       S s, idle RSS per 100k more UTXOs)
 
 #include <httplib.h>
 #include <signal.h>
@@ -181,7 +183,7 @@ int main(int argc, char** argv) {
   std::string build = ec ? "build" : self.parent_path().parent_path().parent_path().string();
   std::string log_level = "warn";
   bool keep = false, trace = false, metrics = true;
-  uint64_t scrape_ms = 0, idle_s = 10;
+  uint64_t scrape_ms = 0, idle_s = 10, restart_idle_s = 0;
   bool address_index = false;  // the node's defaults
   int background_nice = 5;
   std::vector<std::string> faults;  // for one validator (a fault-injection build)
@@ -200,6 +202,7 @@ int main(int argc, char** argv) {
     if (a == "--metrics") metrics = std::string(argv[i + 1]) == "1";
     if (a == "--scrape-ms") scrape_ms = std::stoull(argv[i + 1]);
     if (a == "--idle-s") idle_s = std::max<uint64_t>(1, std::stoull(argv[i + 1]));
+    if (a == "--restart-idle-s") restart_idle_s = std::stoull(argv[i + 1]);
     if (a == "--address-index") address_index = std::string(argv[i + 1]) == "1";
     if (a == "--background-nice") background_nice = std::stoi(argv[i + 1]);
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
@@ -320,41 +323,56 @@ int main(int argc, char** argv) {
   double verify_before = verify_rate_1core(2.0);
   std::vector<pid_t> pids;
   std::vector<client> rpcs;
-  for (size_t v = 0; v < validators; ++v) {
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      std::string out = node_dir(v) + "/out.log";
-      freopen(out.c_str(), "w", stdout);
-      freopen(out.c_str(), "a", stderr);
-      std::string timed = build + "/node/timed", cfg = node_dir(v) + "/timed.toml";
-      std::vector<std::string> args{timed, "--config", cfg};
-      if (v == std::min(fault_node, validators - 1))
-        for (const auto& f : faults) args.insert(args.end(), {"--fault", f});
-      std::vector<char*> argp;
-      for (auto& s : args) argp.push_back(s.data());
-      argp.push_back(nullptr);
-      execv(timed.c_str(), argp.data());
-      _exit(127);
+  // Starts every validator on its data dir and waits for its RPC (again
+  // after a restart: the cookie is new each time).
+  auto start_nodes = [&]() -> bool {
+    pids.clear();
+    rpcs.clear();
+    for (size_t v = 0; v < validators; ++v) {
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        std::string out = node_dir(v) + "/out.log";
+        freopen(out.c_str(), "a", stdout);
+        freopen(out.c_str(), "a", stderr);
+        std::string timed = build + "/node/timed", cfg = node_dir(v) + "/timed.toml";
+        std::vector<std::string> args{timed, "--config", cfg};
+        if (v == std::min(fault_node, validators - 1))
+          for (const auto& f : faults) args.insert(args.end(), {"--fault", f});
+        std::vector<char*> argp;
+        for (auto& a : args) argp.push_back(a.data());
+        argp.push_back(nullptr);
+        execv(timed.c_str(), argp.data());
+        _exit(127);
+      }
+      pids.push_back(pid);
     }
-    pids.push_back(pid);
-  }
-  for (size_t v = 0; v < validators; ++v) {
-    client c{port + 2 * static_cast<int>(v), ""};
-    for (int i = 0; i < 300; ++i) {
-      std::ifstream ck(node_dir(v) + "/.cookie");
-      if (ck && std::getline(ck, c.auth) && c.rpc("getblockcount").is_number()) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (size_t v = 0; v < validators; ++v) {
+      client c{port + 2 * static_cast<int>(v), ""};
+      for (int i = 0; i < 300; ++i) {
+        std::ifstream ck(node_dir(v) + "/.cookie");
+        if (ck && std::getline(ck, c.auth) && c.rpc("getblockcount").is_number()) break;
+        c.auth.clear();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      if (c.auth.empty())
+        return std::cerr << "timed did not start (see " << node_dir(v) << ")\n", false;
+      rpcs.push_back(c);
     }
-    if (c.auth.empty()) return std::cerr << "timed did not start (see " << node_dir(v) << ")\n", 1;
-    rpcs.push_back(c);
-  }
+    return true;
+  };
+  if (!start_nodes()) return 1;
   // Clients submit to the honest validators: a faulty one may be banned by
   // its peers, and what it was sent would then never spread.
   std::vector<client> submit_to;
-  for (size_t v = 0; v < rpcs.size(); ++v)
-    if (faults.empty() || v != std::min(fault_node, validators - 1)) submit_to.push_back(rpcs[v]);
-  if (submit_to.empty()) submit_to = rpcs;
-  client rpc = submit_to[0];
+  client rpc;
+  auto pick_submitters = [&] {
+    submit_to.clear();
+    for (size_t v = 0; v < rpcs.size(); ++v)
+      if (faults.empty() || v != std::min(fault_node, validators - 1)) submit_to.push_back(rpcs[v]);
+    if (submit_to.empty()) submit_to = rpcs;
+    rpc = submit_to[0];
+  };
+  pick_submitters();
   // Wait for the first blocks, then measure idle CPU and RSS over --idle-s.
   for (int i = 0; i < 600 && rpc.rpc("getblockcount").get<uint64_t>() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -398,6 +416,20 @@ int main(int argc, char** argv) {
     idle_rss.push_back(status_kb(p, "VmRSS:"));
   }
 
+  // --restart-idle-s: the baseline is a restarted node too (the first start
+  // wrote the genesis, and what that took may stay mapped).
+  uint64_t utxos_before = 0;
+  std::vector<uint64_t> base_rss;
+  if (restart_idle_s > 0) {
+    for (pid_t p : pids) ::kill(p, SIGTERM);
+    for (pid_t p : pids) ::waitpid(p, nullptr, 0);
+    if (!start_nodes()) return 1;
+    pick_submitters();
+    std::this_thread::sleep_for(std::chrono::seconds(restart_idle_s));
+    for (pid_t p : pids) base_rss.push_back(status_kb(p, "VmRSS:"));
+    if (json info = rpc.rpc("gettxoutsetinfo"); info.is_object())
+      utxos_before = info["txouts"].get<uint64_t>();
+  }
   std::vector<clk::time_point> submitted(n);
   std::vector<double> final_at_s(n, -1);
   std::vector<double> finality_ms(n, -1);
@@ -535,6 +567,18 @@ int main(int argc, char** argv) {
     codes.push_back(WIFEXITED(st) ? WEXITSTATUS(st) : -1);
   }
   double verify_rate = (verify_before + verify_rate_1core(2.0)) / 2;
+  // --restart-idle-s: each node restarted on the chain the load grew, idle
+  // RSS then, against its idle RSS before the load, per 100k more outputs.
+  std::vector<uint64_t> restart_rss;
+  uint64_t utxos_after = 0;
+  if (restart_idle_s > 0 && start_nodes()) {
+    std::this_thread::sleep_for(std::chrono::seconds(restart_idle_s));
+    for (pid_t p : pids) restart_rss.push_back(status_kb(p, "VmRSS:"));
+    if (json info = rpcs[0].rpc("gettxoutsetinfo"); info.is_object())
+      utxos_after = info["txouts"].get<uint64_t>();
+    for (pid_t p : pids) ::kill(p, SIGTERM);
+    for (pid_t p : pids) ::waitpid(p, nullptr, 0);
+  }
 
   std::printf(
       "\n%-44s %14s\n",
@@ -595,6 +639,21 @@ int main(int argc, char** argv) {
                       .c_str());
     }
     std::printf("%-44s %14d\n", (node + "exit code after SIGTERM").c_str(), codes[v]);
+  }
+  if (!restart_rss.empty() && restart_rss.size() == base_rss.size() && utxos_after > utxos_before) {
+    double per = static_cast<double>(utxos_after - utxos_before) / 1e5;
+    std::printf("%-44s %14s\n", "unspent outputs before and after the load",
+                (std::to_string(utxos_before) + ", " + std::to_string(utxos_after)).c_str());
+    for (size_t v = 0; v < restart_rss.size(); ++v) {
+      double growth =
+          (static_cast<double>(restart_rss[v]) - static_cast<double>(base_rss[v])) / 1024;
+      std::printf(
+          "%-44s %14s   (%+.2f MB per 100k outputs; target <= 5)\n",
+          ("node" + std::to_string(v) + " idle RSS, restarted, before/after").c_str(),
+          (std::to_string(base_rss[v] / 1024) + ", " + std::to_string(restart_rss[v] / 1024))
+              .c_str(),
+          growth / per);
+    }
   }
   if (pids.size() > 1)
     std::printf("%-44s %14.2f   (target < 2)\n", "all nodes idle CPU (% of one core)",
