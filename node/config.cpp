@@ -164,6 +164,8 @@ void apply_storage(const toml::table& root, node_config& c) {
   section s(root, "storage");
   s.get("db_file", c.db_file);
   s.get("address_index", c.address_index);
+  s.get<uint64_t>("utxo_cache_mb", c.utxo_cache_mb, 0, 1u << 20);
+  s.get<uint32_t>("utxo_flush_blocks", c.utxo_flush_blocks, 0, 1'000'000);
   if (c.db_file.empty()) fail("storage.db_file: must not be empty");
 }
 
@@ -231,7 +233,7 @@ void apply_trace(const toml::table& root, node_config& c) {
 void check_ports(const node_config& c) {
   if (!c.metrics_enabled) return;
   uint16_t m = c.metrics_port_or_default();
-  const char* clash = (c.p2p_enabled && m == c.p2p_port) ? "network.port"
+  const char* clash = (c.p2p_enabled && m == c.p2p_port)   ? "network.port"
                       : (c.rpc_enabled && m == c.rpc_port) ? "rpc.port"
                                                            : nullptr;
   if (clash)
@@ -375,7 +377,11 @@ std::string default_config_text(network n, bool masternode) {
     << "# port = " << c.rpc_port + 1 << "                       # default: the RPC port + 1\n"
     << "\n[storage]\ndb_file = \"chain.db\"\n"
     << "address_index = false               # true: fast listunspent/getbalance by address;\n"
-    << "                                    # costs block throughput (see README)\n\n"
+    << "                                    # costs block throughput (see README)\n"
+    << "utxo_cache_mb = " << c.utxo_cache_mb
+    << "                 # UTXO changes kept in memory between flushes; 0: write each block's\n"
+    << "utxo_flush_blocks = " << c.utxo_flush_blocks
+    << "             # flush at least every this many blocks (a crash replays them)\n\n"
     << "[consensus]\nblock_interval_ms = " << c.block_interval_ms
     << "\nempty_block_interval_ms = " << c.empty_block_interval_ms
     << "   # with an empty mempool; 0 or <= block_interval_ms: off"

@@ -537,7 +537,11 @@ void rpc_server::impl::register_tx_methods() {
       return json{{"height", cs.tip().height},
                   {"bestblock", cs.tip().hash.hex()},
                   {"txouts", d->second},
-                  {"hash_serialized", d->first.hex()}};
+                  {"hash_serialized", d->first.hex()},
+                  // The write-back cache as this connection sees it: the
+                  // table holds the set up to flushed_height.
+                  {"flushed_height", cs.utxo_flushed_height()},
+                  {"cache_entries", cs.utxo_cache().size()}};
     });
   };
 }

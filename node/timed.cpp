@@ -66,10 +66,17 @@ bool make_dirs(const std::string& path) {
   return true;
 }
 
+// [storage] as the store takes it.
+open_options store_options(const node_config& cfg) {
+  open_options o;
+  o.address_index = cfg.address_index;
+  o.utxo_cache_mb = cfg.utxo_cache_mb;
+  o.utxo_flush_blocks = cfg.utxo_flush_blocks;
+  return o;
+}
+
 // timed --reindex, before the node starts (see storage/reindex.hpp).
-status run_reindex(const std::string& db_path, const genesis_spec& g, bool address_index) {
-  open_options oo;
-  oo.address_index = address_index;
+status run_reindex(const std::string& db_path, const genesis_spec& g, const open_options& oo) {
   auto rebuilt = reindex(db_path, g, oo,
                          [](uint64_t h, uint64_t tip) { spdlog::info("reindex: {}/{}", h, tip); });
   if (!rebuilt) return rebuilt.take_error();
@@ -82,11 +89,9 @@ status run_reindex(const std::string& db_path, const genesis_spec& g, bool addre
 // the node stopped (the lock is held).
 // Opens what is there as the node would (no new file; the address index as
 // configured, so an inspection never builds or drops it).
-int fork_evidence_command(const std::string& db_path, const genesis_spec& g, bool address_index,
+int fork_evidence_command(const std::string& db_path, const genesis_spec& g, open_options oo,
                           bool clear) {
-  open_options oo;
   oo.create_if_missing = false;
-  oo.address_index = address_index;
   auto store = chain_store::open(db_path, g, oo);
   if (!store) return fail(store.error_message());
   auto raw = (*store)->get_state("fork_evidence");
@@ -261,15 +266,14 @@ result<secret_key> node_key_of(const node_config& cfg, const consensus_setup& cs
 struct node_opener {
   std::string db_path;
   const genesis_spec* genesis = nullptr;
-  bool address_index = false;
+  open_options store_options;
   consensus_setup cs;
   std::string guard_path;  // validators only
   bool accept_lost_guard = false;
   bool fork_stored = false;
 
   status open(supervisor_setup& setup) {
-    open_options oo;
-    oo.address_index = address_index;
+    const open_options& oo = store_options;
     if (oo.address_index) spdlog::info("Address index on (listunspent/getbalance by address)");
     auto store = chain_store::open(db_path, *genesis, oo);
     if (!store) return store.take_error();
@@ -481,9 +485,9 @@ int start_node(const flags& f, const node_config& cfg) {
   if (!genesis) return fail(genesis.error_message(), exit_status::config_error);
   std::string db_path = cfg.path_in_datadir(cfg.db_file);
   if (f.do_reindex)
-    if (auto s = run_reindex(db_path, *genesis, cfg.address_index); !s)
+    if (auto s = run_reindex(db_path, *genesis, store_options(cfg)); !s)
       return fail(s.error_message(), exit_status::data_error);
-  node_opener opener{db_path, &*genesis, cfg.address_index, consensus_setup_of(cfg, *genesis), {}};
+  node_opener opener{db_path, &*genesis, store_options(cfg), consensus_setup_of(cfg, *genesis), {}};
   if (cfg.masternode_enabled) {
     auto key = load_key_file(cfg.path_in_datadir(cfg.masternode_key_file));
     if (!key) return fail(key.error_message(), exit_status::config_error);
@@ -495,7 +499,7 @@ int start_node(const flags& f, const node_config& cfg) {
   auto node_key = node_key_of(cfg, opener.cs);
   if (!node_key) return fail(node_key.error_message(), exit_status::config_error);
   if (f.show_fork || f.clear_fork)
-    return fork_evidence_command(db_path, *genesis, cfg.address_index, f.clear_fork);
+    return fork_evidence_command(db_path, *genesis, store_options(cfg), f.clear_fork);
   supervisor_setup setup;
   if (auto st = opener.open(setup); !st) {
     fail(st.error_message());

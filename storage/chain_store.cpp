@@ -115,9 +115,31 @@ status run_batched(sql::database& db, const std::string& head, const std::string
   return ok_status();
 }
 
+// A committed block's delta rebuilt from what is stored: the undo row holds
+// the outputs it spent; it created its txs' outputs that it did not spend.
+utxo_delta_ptr delta_of(const block& b, block_undo undo, uint64_t height) {
+  auto d = std::make_shared<utxo_delta>();
+  d->height = height;
+  d->block = block_hash(b.header);
+  d->spent = std::move(undo.spent);
+  std::unordered_set<outpoint, outpoint_hasher> spent_here;
+  for (const auto& tx : b.txs)
+    for (const auto& in : tx.inputs) spent_here.insert(in.prev);
+  for (const auto& tx : b.txs) {
+    hash256 id = txid(tx);
+    for (uint32_t j = 0; j < tx.outputs.size(); ++j)
+      if (!spent_here.count({id, j})) d->created.push_back({{id, j}, {tx.outputs[j], height}});
+  }
+  return d;
+}
+
 }  // namespace
 
-chain_store::~chain_store() = default;
+chain_store::~chain_store() {
+  // A clean close leaves nothing to replay; if this fails, the next open
+  // replays the blocks above the flushed height instead.
+  if (db_ && !reader_) (void)flush_utxos();
+}
 
 result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
                                                        const genesis_spec& genesis,
@@ -181,7 +203,64 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   TC_TRY(cs->prepare_statements());
   TC_TRY(cs->load());
   TC_TRY(cs->check_rows_match_tip());
+  cs->utxo_cache_bytes_ = opt.utxo_cache_mb << 20;
+  cs->utxo_flush_blocks_ = opt.utxo_flush_blocks;
+  TC_TRY(cs->replay_utxo_cache());
   return cs;
+}
+
+// The table holds the UTXO set as of this height; absent (files written
+// before the cache, or never flushed since genesis): as of the tip.
+result<uint64_t> chain_store::read_flushed_height() {
+  auto st = db_->prepare("SELECT value FROM meta WHERE key = 'utxo_flushed'");
+  if (!st) return make_error(corrupt_advice(path_, st.error_message()));
+  auto row = st->step();
+  if (!row) return make_error(corrupt_advice(path_, row.error_message()));
+  if (!*row) return tip_.height;
+  int64_t h = st->col_int(0);
+  if (h < 0 || uint64_t(h) > tip_.height)
+    return make_error(corrupt_advice(path_, "the UTXO set is marked flushed at height " +
+                                                std::to_string(h) + ", above the tip " +
+                                                std::to_string(tip_.height)));
+  return uint64_t(h);
+}
+
+// A committed block's delta, rebuilt from its stored block and undo row.
+result<utxo_delta_ptr> chain_store::load_delta(uint64_t height) {
+  auto b = get_block(height);
+  if (!b)
+    return make_error(
+        corrupt_advice(path_, "block " + std::to_string(height) + ": " + b.error_message()));
+  auto und = db_->prepare("SELECT data FROM undo WHERE height = ?");
+  if (!und) return und.take_error();
+  und->bind(1, int64_t(height));
+  auto row = und->step();
+  if (!row || !*row)
+    return make_error(corrupt_advice(path_, "undo data missing at " + std::to_string(height)));
+  auto u = decode_undo(und->col_blob(0));
+  if (!u) return make_error(corrupt_advice(path_, u.error_message()));
+  return delta_of(*b, std::move(*u), height);
+}
+
+// After a crash the table lags the blocks: their deltas go back into the
+// cache (no validation: they were validated when committed). The reader
+// does the same for a block whose delta message has not reached it yet, so
+// that a snapshot never mixes a tip with an older UTXO set.
+status chain_store::catch_up_utxo_cache() {
+  for (uint64_t h = cache_.top() + 1; h <= tip_.height; ++h) {
+    auto d = load_delta(h);
+    if (!d) return d.take_error();
+    cache_.add(std::move(*d));
+  }
+  return ok_status();
+}
+
+status chain_store::replay_utxo_cache() {
+  auto flushed = read_flushed_height();
+  if (!flushed) return flushed.take_error();
+  cache_ = utxo_delta_chain{};
+  cache_.set_flushed(*flushed);
+  return catch_up_utxo_cache();
 }
 
 // Everything about an existing file that decides whether it is ours, in a
@@ -313,12 +392,16 @@ result<std::unique_ptr<chain_store>> chain_store::open_reader() const {
   TC_TRY(cs->db_->exec("PRAGMA cache_size = -16384"));
   TC_TRY(cs->prepare_statements());
   TC_TRY(cs->load());
+  // What the table does not hold yet: the reader starts from the writer's
+  // deltas and takes the later ones as the chain actor commits them.
+  cs->cache_ = cache_;
   return cs;
 }
 
 status chain_store::begin_snapshot() {
   TC_ASSERT(reader_);
   TC_TRY(db_->exec("BEGIN"));
+  in_snapshot_ = true;
   {
     // Scoped: the statement is finalized before load() reads.
     auto t = db_->prepare("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1");
@@ -330,12 +413,17 @@ status chain_store::begin_snapshot() {
     if (hash256::from_view(t->col_blob(0)) == tip_.hash) return ok_status();
   }
   locked_cache_.reset();
-  return load();  // same read transaction: tip and registry agree
+  TC_TRY(load());  // same read transaction: tip, registry and flushed height agree
+  auto flushed = read_flushed_height();
+  if (!flushed) return flushed.take_error();
+  cache_.set_flushed(*flushed);
+  return catch_up_utxo_cache();
 }
 
 void chain_store::end_snapshot() {
   TC_ASSERT(reader_);
   (void)db_->exec("COMMIT");
+  in_snapshot_ = false;
 }
 
 status chain_store::init_new(const genesis_spec& g) {
@@ -346,6 +434,9 @@ status chain_store::init_new(const genesis_spec& g) {
   if (!meta) return meta.take_error();
   TC_TRY(meta->bind(1, std::string("genesis_hash")).bind(2, genesis_hash_).run());
   TC_TRY(meta->bind(1, std::string("chain_id")).bind(2, byte_view::of(g.params.chain_id)).run());
+  // The UTXO cache's mark (files from before the cache have none: their
+  // table was always written through, up to the tip).
+  TC_TRY(meta->bind(1, std::string("utxo_flushed")).bind(2, int64_t(0)).run());
   TC_TRY(apply_genesis(gb, g));
   return tx.commit();
 }
@@ -413,6 +504,8 @@ status chain_store::load() {
 }
 
 result<std::optional<utxo_entry>> chain_store::find_utxo(const outpoint& o) {
+  if (const auto* slot = cache_.overlay().find(o))
+    return slot->live ? std::optional<utxo_entry>(slot->entry) : std::nullopt;
   get_utxo_.bind(1, outpoint_key(o));
   auto row = get_utxo_.step();
   std::optional<utxo_entry> out;
@@ -628,18 +721,22 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
     if (e) created.push_back({o, &*e});  // skips outputs created and spent in this block
   std::sort(created.begin(), created.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  // 256 keys per statement: one statement run instead of one per input.
-  TC_TRY(run_batched(
-      *db_, "DELETE FROM utxos WHERE outpoint IN (", "?", ")", undo.spent.size(), 1,
-      [&](sql::statement& st, int p, size_t i) { st.bind(p, outpoint_key(undo.spent[i].first)); }));
-  TC_TRY(run_batched(*db_, "INSERT INTO utxos (outpoint, owner_tag, value, owner, height) VALUES ",
-                     "(?,?,?,?,?)", "", created.size(), 5,
-                     [&](sql::statement& st, int p, size_t i) {
-                       const auto& [o, e] = created[i];
-                       st.bind(p, outpoint_key(o)).bind(p + 1, owner_tag(e->out.owner));
-                       st.bind(p + 2, e->out.value).bind(p + 3, e->out.owner);
-                       st.bind(p + 4, int64_t(e->height));
-                     }));
+  auto delta = std::make_shared<utxo_delta>();
+  delta->height = h.height;
+  delta->block = bh;
+  delta->spent = undo.spent;
+  delta->created.reserve(created.size());
+  for (const auto& [o, e] : created) delta->created.push_back({o, *e});
+  bool flush = flush_due(*delta);
+  if (flush) {
+    // The cache first (its live outputs may be spent by this block), then
+    // this block, and the mark, in the block's own transaction.
+    TC_TRY(write_overlay(h.height));
+    std::vector<std::pair<outpoint, const utxo_entry*>> gone;
+    gone.reserve(undo.spent.size());
+    for (const auto& [o, e] : undo.spent) gone.push_back({o, &e});
+    TC_TRY(write_utxo_changes(gone, created));
+  }
   std::vector<std::pair<hash256, size_t>> by_id;
   by_id.reserve(digests.size());
   for (size_t i = 0; i < digests.size(); ++i) by_id.push_back({digests[i].txid, i});
@@ -670,6 +767,60 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   registry_ = std::move(working);
   tip_ = {h.height, bh, h.timestamp_ms};
   locked_cache_.reset();
+  // A flushed block's changes are in the table: the reader needs no delta.
+  if (flush) {
+    cache_.set_flushed(h.height);
+    last_delta_.reset();
+  } else {
+    cache_.add(delta);
+    last_delta_ = std::move(delta);
+  }
+  return ok_status();
+}
+
+bool chain_store::flush_due(const utxo_delta& next) const {
+  if (utxo_cache_bytes_ == 0 || utxo_flush_blocks_ == 0) return true;
+  if (next.height - cache_.flushed() >= utxo_flush_blocks_) return true;
+  size_t slots = cache_.overlay().size() + next.spent.size() + next.created.size();
+  return slots * utxo_overlay::bytes_per_slot > utxo_cache_bytes_;
+}
+
+// Deletes and inserts in key order, 256 rows per statement (one statement
+// run instead of one per output).
+status chain_store::write_utxo_changes(
+    const std::vector<std::pair<outpoint, const utxo_entry*>>& gone,
+    const std::vector<std::pair<outpoint, const utxo_entry*>>& added) {
+  TC_TRY(run_batched(
+      *db_, "DELETE FROM utxos WHERE outpoint IN (", "?", ")", gone.size(), 1,
+      [&](sql::statement& st, int p, size_t i) { st.bind(p, outpoint_key(gone[i].first)); }));
+  return run_batched(*db_, "INSERT INTO utxos (outpoint, owner_tag, value, owner, height) VALUES ",
+                     "(?,?,?,?,?)", "", added.size(), 5, [&](sql::statement& st, int p, size_t i) {
+                       const auto& [o, e] = added[i];
+                       st.bind(p, outpoint_key(o)).bind(p + 1, owner_tag(e->out.owner));
+                       st.bind(p + 2, e->out.value).bind(p + 3, e->out.owner);
+                       st.bind(p + 4, int64_t(e->height));
+                     });
+}
+
+// Inside a write transaction: the cache into the table, and the mark.
+status chain_store::write_overlay(uint64_t flushed_height) {
+  std::vector<std::pair<outpoint, const utxo_entry*>> gone, added;
+  for (const auto& [o, slot] : cache_.overlay().sorted())
+    (slot->live ? added : gone).push_back({o, &slot->entry});
+  TC_TRY(write_utxo_changes(gone, added));
+  auto mark = db_->prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('utxo_flushed', ?)");
+  if (!mark) return mark.take_error();
+  return mark->bind(1, int64_t(flushed_height)).run();
+}
+
+status chain_store::flush_utxos() {
+  TC_ASSERT(!reader_);
+  if (cache_.flushed() == tip_.height) return ok_status();
+  sql::transaction_guard txn(*db_);
+  TC_TRY(txn.begin());
+  TC_TRY(write_overlay(tip_.height));
+  TC_TRY(txn.commit());
+  cache_.set_flushed(tip_.height);
   return ok_status();
 }
 
@@ -705,6 +856,7 @@ result<std::pair<amount, std::vector<tx_output>>> chain_store::check_tx(const tr
 
 status chain_store::disconnect_tip() {
   if (tip_.height == 0) return make_error("cannot disconnect the genesis block");
+  TC_TRY(flush_utxos());  // the undo below works on the table
   auto blk = get_block(tip_.height);
   if (!blk) return make_error(corrupt_advice(path_, "tip block: " + blk.error_message()));
   auto st = db_->prepare("SELECT data FROM undo WHERE height = ?");
@@ -748,8 +900,11 @@ status chain_store::disconnect_tip() {
   for (const auto& [key, before] : undo->registry_before)
     TC_TRY(write_masternode(*db_, key, before));
   TC_TRY(db_->exec("DELETE FROM undo WHERE height = " + std::to_string(tip_.height) +
-                   "; DELETE FROM blocks WHERE height = " + std::to_string(tip_.height)));
+                   "; DELETE FROM blocks WHERE height = " + std::to_string(tip_.height) +
+                   "; INSERT OR REPLACE INTO meta (key, value) VALUES ('utxo_flushed', " +
+                   std::to_string(new_tip.height) + ")"));
   TC_TRY(txn.commit());
+  cache_.set_flushed(new_tip.height);
 
   for (const auto& [key, before] : undo->registry_before) {
     if (before)
@@ -801,21 +956,36 @@ std::optional<std::pair<uint64_t, uint32_t>> chain_store::find_tx(const hash256&
                         static_cast<uint32_t>(st->col_int(1)));
 }
 
+// The table's rows with the cache laid over them: its tombstones hide rows,
+// its live outputs add to them.
 std::vector<std::pair<outpoint, utxo_entry>> chain_store::utxos_of(const pubkey& owner,
                                                                    size_t limit) {
   std::vector<std::pair<outpoint, utxo_entry>> out;
+  auto cached = cache_.overlay().of_owner(owner);
+  size_t hidden = 0;
+  for (const auto& [o, slot] : cached) {
+    if (slot->live)
+      out.push_back({o, slot->entry});
+    else
+      ++hidden;
+  }
   auto st = db_->prepare(
       "SELECT outpoint, value, height FROM utxos WHERE owner_tag = ? AND owner = ? "
       "ORDER BY outpoint LIMIT ?");
   if (!st) return out;
-  st->bind(1, owner_tag(owner)).bind(2, owner).bind(3, int64_t(limit));
+  st->bind(1, owner_tag(owner)).bind(2, owner).bind(3, int64_t(limit + hidden));
   for (;;) {
     auto row = st->step();
     if (!row || !*row) break;
     if (st->col_blob(0).size != 36) continue;
-    out.push_back({outpoint_from_key(st->col_blob(0)),
-                   {{st->col_int(1), owner}, static_cast<uint64_t>(st->col_int(2))}});
+    outpoint o = outpoint_from_key(st->col_blob(0));
+    if (cache_.overlay().find(o)) continue;  // a tombstone: spent above the flush
+    out.push_back({o, {{st->col_int(1), owner}, static_cast<uint64_t>(st->col_int(2))}});
   }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
+    return outpoint_key(x.first) < outpoint_key(y.first);
+  });
+  if (out.size() > limit) out.resize(limit);
   return out;
 }
 
@@ -827,32 +997,70 @@ result<std::pair<amount, uint64_t>> chain_store::balance_of(const pubkey& owner)
   auto row = st->step();
   if (!row) return row.take_error();
   if (!*row) return make_error("balance query returned no row");
-  return std::make_pair(amount{st->col_int(0)}, static_cast<uint64_t>(st->col_int(1)));
+  amount sum = st->col_int(0);
+  int64_t count = st->col_int(1);
+  for (const auto& [o, slot] : cache_.overlay().of_owner(owner)) {
+    sum += slot->live ? slot->entry.out.value : -slot->entry.out.value;
+    count += slot->live ? 1 : -1;
+  }
+  if (count < 0 || sum < 0)
+    return make_error(corrupt_advice(path_, "the UTXO cache and table disagree"));
+  return std::make_pair(sum, static_cast<uint64_t>(count));
 }
 
 result<uint64_t> chain_store::utxo_count() {
   auto n = db_->query_int("SELECT COUNT(*) FROM utxos");
   if (!n) return n.take_error();
-  return static_cast<uint64_t>(*n);
+  int64_t total = *n + cache_.overlay().count_change();
+  if (total < 0) return make_error(corrupt_advice(path_, "the UTXO cache and table disagree"));
+  return static_cast<uint64_t>(total);
 }
 
+// A merge of the table (in key order) and the sorted cache: a tombstone
+// skips its row, a live output is hashed in its place in the order.
 result<std::pair<hash256, uint64_t>> chain_store::utxo_digest() {
   auto st = db_->prepare("SELECT outpoint, value, owner, height FROM utxos ORDER BY outpoint");
   if (!st) return st.take_error();
   hasher hs("TimeCoin/utxo-set");
   uint64_t count = 0;
+  auto hash_row = [&](byte_view key, int64_t value, byte_view owner, uint64_t height) {
+    byte_writer w;
+    w.fixed(key);
+    w.i64(value);
+    w.fixed(owner);
+    w.u64(height);
+    hs.write(w.data());
+    ++count;
+  };
+  auto cached = cache_.overlay().sorted();
+  size_t k = 0;
+  auto hash_live_below = [&](const std::array<uint8_t, 36>* bound) {
+    for (; k < cached.size(); ++k) {
+      auto key = outpoint_key(cached[k].first);
+      if (bound && !(key < *bound)) return;
+      const auto* slot = cached[k].second;
+      if (slot->live)
+        hash_row(byte_view(key.data(), key.size()), slot->entry.out.value,
+                 byte_view(slot->entry.out.owner.v.data(), 32), slot->entry.height);
+    }
+  };
   for (;;) {
     auto row = st->step();
     if (!row) return row.take_error();
     if (!*row) break;
-    byte_writer w;
-    w.fixed(st->col_blob(0));
-    w.i64(st->col_int(1));
-    w.fixed(st->col_blob(2));
-    w.u64(static_cast<uint64_t>(st->col_int(3)));
-    hs.write(w.data());
-    ++count;
+    if (st->col_blob(0).size != 36)
+      return make_error(corrupt_advice(path_, "a UTXO key of the wrong size"));
+    std::array<uint8_t, 36> key;
+    std::memcpy(key.data(), st->col_blob(0).data, 36);
+    hash_live_below(&key);
+    if (k < cached.size() && outpoint_key(cached[k].first) == key) {
+      ++k;  // a tombstone (a live output is never in the table)
+      continue;
+    }
+    hash_row(st->col_blob(0), st->col_int(1), st->col_blob(2),
+             static_cast<uint64_t>(st->col_int(3)));
   }
+  hash_live_below(nullptr);
   return std::make_pair(hs.finish(), count);
 }
 

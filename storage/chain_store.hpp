@@ -10,10 +10,12 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "crypto/assert.hpp"
 #include "messages/encoding.hpp"
 #include "messages/ledger/chain_rules.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/undo.hpp"
+#include "storage/utxo_cache.hpp"
 
 namespace tc {
 
@@ -31,6 +33,14 @@ struct open_options {
   // writes, so it is the operator's choice ([storage] address_index). It is
   // built or dropped at open to match.
   bool address_index = false;
+  // The write-back UTXO cache (utxo_cache.hpp): a block's UTXO changes stay
+  // in memory until a flush writes them with that block, once
+  // utxo_flush_blocks blocks are pending or the cache holds utxo_cache_mb.
+  // Blocks, certificates and undo data are written at every commit either
+  // way; after a crash the blocks above the flushed height are replayed at
+  // open. 0 for either: write every block's changes at once (write-through).
+  uint64_t utxo_cache_mb = 128;
+  uint32_t utxo_flush_blocks = 100;
 };
 
 struct tip_info {
@@ -123,8 +133,23 @@ class chain_store {
   // connection may outlive this one and keep SQLite from deleting it).
   enum class checkpoint_mode { passive, restart, truncate };
   status checkpoint_wal(checkpoint_mode mode = checkpoint_mode::restart);
-  // Undoes the tip block (not genesis) atomically.
+  // Undoes the tip block (not genesis) atomically (flushing the UTXO cache
+  // first).
   status disconnect_tip();
+
+  // The UTXO cache. Writer: the delta of the last committed block (for the
+  // reader), the height the table holds, and a flush of everything pending
+  // (also run when the store closes). Reader: takes the writer's deltas in
+  // commit order; each snapshot reads the flushed height and drops what the
+  // table already holds.
+  const utxo_delta_ptr& last_delta() const { return last_delta_; }
+  uint64_t utxo_flushed_height() const { return cache_.flushed(); }
+  const utxo_overlay& utxo_cache() const { return cache_.overlay(); }
+  status flush_utxos();
+  void add_utxo_delta(utxo_delta_ptr d) {
+    TC_ASSERT(reader_ && !in_snapshot_);  // a snapshot keeps one view
+    cache_.add(std::move(d));
+  }
 
   // A read error (I/O, corruption) is an error, never a missing output.
   result<std::optional<utxo_entry>> find_utxo(const outpoint& o);
@@ -183,6 +208,14 @@ class chain_store {
   result<bool> check_genesis();
   status check_rows_match_tip();
 
+  result<uint64_t> read_flushed_height();
+  status replay_utxo_cache();
+  status catch_up_utxo_cache();
+  result<utxo_delta_ptr> load_delta(uint64_t height);
+  status write_utxo_changes(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone,
+                            const std::vector<std::pair<outpoint, const utxo_entry*>>& added);
+  status write_overlay(uint64_t flushed_height);
+  bool flush_due(const utxo_delta& next) const;
   static int wal_commit_hook(void* self, sqlite3* db, const char* schema, int frames);
   class tx_applier;
   status finish_plan(const block& b, amount fees, const std::vector<masternode>& active,
@@ -202,6 +235,11 @@ class chain_store {
   std::optional<std::pair<uint64_t, std::set<outpoint>>> locked_cache_;  // (height, locked)
   std::function<uint64_t()> now_us_;
   uint64_t last_commit_us_ = 0;
+  utxo_delta_chain cache_;
+  bool in_snapshot_ = false;
+  utxo_delta_ptr last_delta_;
+  uint64_t utxo_cache_bytes_ = 0;
+  uint32_t utxo_flush_blocks_ = 0;
 };
 
 }  // namespace tc

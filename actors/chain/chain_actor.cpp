@@ -14,6 +14,11 @@ namespace tc {
 chain_actor_state::~chain_actor_state() {
   if (!store) return;
   uint64_t h = store->tip().height;
+  if (auto s = store->flush_utxos(); !s)
+    spdlog::warn(
+        "UTXO cache not flushed at close ({}); the next start replays the blocks above "
+        "height {}",
+        s.error_message(), store->utxo_flushed_height());
   if (store->path() != ":memory:")
     (void)store->checkpoint_wal(chain_store::checkpoint_mode::truncate);
   store.reset();  // closes SQLite: the WAL is checkpointed, the file is clean
@@ -147,6 +152,7 @@ chain_reader_ctl_actor::behavior_type chain_reader_impl(
         st.paused = false;
         for (auto& f : std::exchange(st.held, {})) f();
       },
+      [self](utxo_delta_atom, const utxo_delta_ptr& d) { self->state.store->add_utxo_delta(d); },
   };
 }
 
@@ -203,6 +209,11 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
           m.block_interval.observe_us((b->header.timestamp_ms - parent_ms) * 1000);
           m.height.set(static_cast<int64_t>(b->header.height));
           m.blocks_total.inc();
+          // Before the reply: whoever hears of this commit and then asks the
+          // reader finds the delta already there (high priority goes first).
+          if (st.reader && st.store->last_delta())
+            self->send<caf::message_priority::high>(st.reader, utxo_delta_atom::value,
+                                                    st.store->last_delta());
           maybe_checkpoint(self);
         }
         return s ? std::string() : s.error_message();

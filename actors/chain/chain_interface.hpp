@@ -6,6 +6,7 @@
 
 #include "actors/common.hpp"
 #include "messages/ledger/chain_rules.hpp"
+#include "storage/utxo_cache.hpp"
 
 namespace tc {
 
@@ -80,16 +81,22 @@ using chain_reader_actor = caf::typed_actor<
     caf::replies_to<read_atom, chain_read>::with<bool>, caf::replies_to<tip_atom>::with<chain_tip>>;
 using pause_atom = caf::atom_constant<caf::atom("pause")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
+using utxo_delta_atom = caf::atom_constant<caf::atom("utxodelta")>;
 // The reader as its owner (the chain actor) sees it: `pause` replies once no
 // snapshot is open and holds later questions until `resume`, so the chain
-// actor can restart the WAL.
-using chain_reader_ctl_actor = chain_reader_actor::extend<caf::replies_to<pause_atom>::with<bool>,
-                                                          caf::reacts_to<resume_atom>>;
+// actor can restart the WAL. `utxodelta` hands over a committed block's UTXO
+// changes that the table does not hold yet (storage/utxo_cache.hpp); the
+// chain actor sends it at high priority before it answers the commit, so
+// every question asked after a commit was heard of sees that block's outputs.
+using chain_reader_ctl_actor =
+    chain_reader_actor::extend<caf::replies_to<pause_atom>::with<bool>, caf::reacts_to<resume_atom>,
+                               caf::reacts_to<utxo_delta_atom, utxo_delta_ptr>>;
 
 }  // namespace tc
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::prepared_tx>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_tip)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::utxo_delta_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::prepared_tx)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_write)

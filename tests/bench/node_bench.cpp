@@ -13,6 +13,8 @@
 //                                [--empty-block-ms E]  (idle pacing; default: the node's, 3000)
 //                                [--verifiers 2] [--rpc-threads 4] [--validators 1]
 //                                [--address-index 0|1] [--background-nice 5]  (node settings)
+//                                [--flush-blocks N]  ([storage] utxo_flush_blocks; 0: the UTXO
+//                                                     set written through at every block)
 //                                [--log warn|info|debug] [--keep 1]  (keeps the data dirs)
 //                                [--trace 1]  (each node writes trace.json; implies --keep 1)
 //                                [--metrics 0|1]  ([metrics] listener on or off; default on)
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
   bool keep = false, trace = false, metrics = true;
   uint64_t scrape_ms = 0, idle_s = 10, restart_idle_s = 0;
   bool address_index = false;  // the node's defaults
+  long flush_blocks = -1;      // -1: the node's default
   int background_nice = 5;
   std::vector<std::string> faults;  // for one validator (a fault-injection build)
   size_t fault_node = SIZE_MAX;     // default: the last validator
@@ -204,6 +207,7 @@ int main(int argc, char** argv) {
     if (a == "--idle-s") idle_s = std::max<uint64_t>(1, std::stoull(argv[i + 1]));
     if (a == "--restart-idle-s") restart_idle_s = std::stoull(argv[i + 1]);
     if (a == "--address-index") address_index = std::string(argv[i + 1]) == "1";
+    if (a == "--flush-blocks") flush_blocks = std::stol(argv[i + 1]);
     if (a == "--background-nice") background_nice = std::stoi(argv[i + 1]);
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
     if (a == "--rpc-threads") rpc_threads = std::stoul(argv[i + 1]);
@@ -256,6 +260,8 @@ int main(int argc, char** argv) {
     c << "[node]\nnetwork = \"localnet\"\ndatadir = \"" << d
       << "\"\nbackground_nice = " << background_nice
       << "\n[storage]\naddress_index = " << (address_index ? "true" : "false")
+      << (flush_blocks < 0 ? std::string()
+                           : "\nutxo_flush_blocks = " + std::to_string(flush_blocks))
       << "\n[network]\nport = " << port + 2 * v + 1 << "\naddnode = [" << peers
       << "]\n[rpc]\nport = " << port + 2 * v << "\nthreads = " << rpc_threads
       << "\n[metrics]\nenabled = " << (metrics ? "true" : "false")
