@@ -728,15 +728,7 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   delta->created.reserve(created.size());
   for (const auto& [o, e] : created) delta->created.push_back({o, *e});
   bool flush = flush_due(*delta);
-  if (flush) {
-    // The cache first (its live outputs may be spent by this block), then
-    // this block, and the mark, in the block's own transaction.
-    TC_TRY(write_overlay(h.height));
-    std::vector<std::pair<outpoint, const utxo_entry*>> gone;
-    gone.reserve(undo.spent.size());
-    for (const auto& [o, e] : undo.spent) gone.push_back({o, &e});
-    TC_TRY(write_utxo_changes(gone, created));
-  }
+  if (flush) TC_TRY(write_flush(h.height, undo.spent, created));
   std::vector<std::pair<hash256, size_t>> by_id;
   by_id.reserve(digests.size());
   for (size_t i = 0; i < digests.size(); ++i) by_id.push_back({digests[i].txid, i});
@@ -800,6 +792,18 @@ status chain_store::write_utxo_changes(
                        st.bind(p + 2, e->out.value).bind(p + 3, e->out.owner);
                        st.bind(p + 4, int64_t(e->height));
                      });
+}
+
+// Inside a block's transaction: the cache first (its live outputs may be
+// spent by this block), then this block's changes, and the mark.
+status chain_store::write_flush(
+    uint64_t height, const std::vector<std::pair<outpoint, utxo_entry>>& spent,
+    const std::vector<std::pair<outpoint, const utxo_entry*>>& created) {
+  TC_TRY(write_overlay(height));
+  std::vector<std::pair<outpoint, const utxo_entry*>> gone;
+  gone.reserve(spent.size());
+  for (const auto& [o, e] : spent) gone.push_back({o, &e});
+  return write_utxo_changes(gone, created);
 }
 
 // Inside a write transaction: the cache into the table, and the mark.

@@ -215,6 +215,8 @@ class chain_store {
   status write_utxo_changes(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone,
                             const std::vector<std::pair<outpoint, const utxo_entry*>>& added);
   status write_overlay(uint64_t flushed_height);
+  status write_flush(uint64_t height, const std::vector<std::pair<outpoint, utxo_entry>>& spent,
+                     const std::vector<std::pair<outpoint, const utxo_entry*>>& created);
   bool flush_due(const utxo_delta& next) const;
   static int wal_commit_hook(void* self, sqlite3* db, const char* schema, int frames);
   class tx_applier;
