@@ -381,7 +381,9 @@ std::string default_config_text(network n, bool masternode) {
     << "utxo_cache_mb = " << c.utxo_cache_mb
     << "                 # UTXO changes kept in memory between flushes; 0: write each block's\n"
     << "utxo_flush_blocks = " << c.utxo_flush_blocks
-    << "             # flush at least every this many blocks (a crash replays them)\n\n"
+    << "               # flush at least every this many blocks (a crash replays them);\n"
+    << "                                    # 0: write-through (the default for now), 100: the "
+       "cache\n\n"
     << "[consensus]\nblock_interval_ms = " << c.block_interval_ms
     << "\nempty_block_interval_ms = " << c.empty_block_interval_ms
     << "   # with an empty mempool; 0 or <= block_interval_ms: off"

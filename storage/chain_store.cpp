@@ -413,11 +413,18 @@ status chain_store::begin_snapshot() {
     if (hash256::from_view(t->col_blob(0)) == tip_.hash) return ok_status();
   }
   locked_cache_.reset();
-  TC_TRY(load());  // same read transaction: tip, registry and flushed height agree
-  auto flushed = read_flushed_height();
-  if (!flushed) return flushed.take_error();
-  cache_.set_flushed(*flushed);
-  return catch_up_utxo_cache();
+  // Same read transaction: tip, registry and flushed height agree. If any
+  // step fails, the next snapshot starts over (an unknown tip hash), never
+  // from a tip whose UTXO cache was left half updated.
+  auto s = [&]() -> status {
+    TC_TRY(load());
+    auto flushed = read_flushed_height();
+    if (!flushed) return flushed.take_error();
+    cache_.set_flushed(*flushed);
+    return catch_up_utxo_cache();
+  }();
+  if (!s) tip_.hash = hash256{};
+  return s;
 }
 
 void chain_store::end_snapshot() {

@@ -2,8 +2,8 @@
 // connect_block of a 10,000-tx block, UTXO lookups. Prints a table with each
 // target and whether this run met it. Run on demand:
 //   build/tests/bench/ledger_bench [--txs N] [--reps R] [--utxos U] [--flush-blocks N]
-// --flush-blocks N: the UTXO cache's flush interval (default the node's;
-// 0: write-through, every block's UTXO changes in its own commit).
+// --flush-blocks N: the UTXO cache's flush interval (default 100, the cache
+// on; 0: write-through, every block's UTXO changes in its own commit).
 // --utxos: the chain holds at least U unspent outputs (default: the block's
 // inputs only), to show how connect_block grows with the UTXO set. The
 // ratio column relates each figure to the limit measured in this run: one

@@ -5,6 +5,10 @@
 source "$(dirname "$0")/lib.sh"
 
 setup_single node
+# The write-back UTXO cache on (it is off by default), flushing every 4
+# blocks: every check below (sends right after finality, restart, reindex,
+# SIGTERM under load) then runs with UTXO changes that are only in memory.
+printf '[storage]\nutxo_flush_blocks = 4\n' >> "$DIR/timed.toml"
 start_node
 
 DEST=$("$CLI" keygen --out "$DIR/dest.key")
@@ -12,6 +16,8 @@ TXID=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 12.5 --wait 2>/dev
 [ "$(rpc balance --address "$DEST" | grep -c '"balance": "12.5"')" = 1 ] || fail "destination balance"
 rpc gettransactionfinality "$TXID" | grep -q '"final": true' || fail "tx not final"
 pass "a transaction sent with timecoin-cli is final"
+info=$(rpc gettxoutsetinfo)
+echo "$info" | grep -q '"flushed_height"' || fail "gettxoutsetinfo lacks flushed_height: $info"
 
 # A committed transaction replayed is a double spend.
 RAW=$(rpc getrawtransaction "$TXID")
