@@ -993,9 +993,7 @@ std::vector<std::pair<outpoint, utxo_entry>> chain_store::utxos_of(const pubkey&
     if (cache_.overlay().find(o)) continue;  // a tombstone: spent above the flush
     out.push_back({o, {{st->col_int(1), owner}, static_cast<uint64_t>(st->col_int(2))}});
   }
-  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) {
-    return outpoint_key(x.first) < outpoint_key(y.first);
-  });
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   if (out.size() > limit) out.resize(limit);
   return out;
 }

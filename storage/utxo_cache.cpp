@@ -36,9 +36,8 @@ std::vector<std::pair<outpoint, const utxo_overlay::slot*>> utxo_overlay::sorted
   std::vector<std::pair<outpoint, const slot*>> out;
   out.reserve(map_.size());
   for (const auto& [o, s] : map_) out.push_back({o, &s});
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-    return outpoint_key(a.first) < outpoint_key(b.first);
-  });
+  // outpoint's < is the key's order: txid bytes, then the index.
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   return out;
 }
 

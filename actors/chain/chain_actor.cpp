@@ -180,6 +180,35 @@ void maybe_checkpoint(chain_actor::stateful_pointer<chain_actor_state> self) {
           },
           [self](caf::error&) { self->state.checkpointing = false; });
 }
+// Commits a decided block (with the dry run's plan when it is this block's),
+// records its metrics, and hands the reader the block's UTXO delta.
+std::string connect(chain_actor::stateful_pointer<chain_actor_state> self, const block_ptr& b,
+                    const commit_certificate& cert, const verified_ptr& verified) {
+  connect_options opt;
+  opt.now_ms = self->state.now_ms();
+  opt.verified = verified.get();
+  auto& st = self->state;
+  opt.signatures_checked = st.last_validated == cert.block_hash;
+  if (st.planned_block == b) opt.plan = &st.plan;
+  auto& m = *st.metrics;
+  uint64_t parent_ms = st.store->tip().timestamp_ms, t0 = m.now_us();
+  auto s = st.store->connect_block(*b, cert, opt);
+  st.planned_block.reset();
+  st.plan = connect_plan{};
+  if (!s) return s.error_message();
+  m.connect_block.observe_us(m.now_us() - t0);
+  m.sqlite_commit.observe_us(st.store->last_commit_us());
+  m.block_interval.observe_us((b->header.timestamp_ms - parent_ms) * 1000);
+  m.height.set(static_cast<int64_t>(b->header.height));
+  m.blocks_total.inc();
+  // Before the reply: whoever hears of this commit and then asks the
+  // reader finds the delta already there (high priority goes first).
+  if (st.reader && st.store->last_delta())
+    self->send<caf::message_priority::high>(st.reader, utxo_delta_atom::value,
+                                            st.store->last_delta());
+  maybe_checkpoint(self);
+  return std::string();
+}
 }  // namespace
 
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
@@ -191,33 +220,7 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
   self->state.reader = std::move(reader);
   return {
       [self](connect_atom, const block_ptr& b, const commit_certificate& cert,
-             const verified_ptr& verified) -> std::string {
-        connect_options opt;
-        opt.now_ms = self->state.now_ms();
-        opt.verified = verified.get();
-        auto& st = self->state;
-        opt.signatures_checked = st.last_validated == cert.block_hash;
-        if (st.planned_block == b) opt.plan = &st.plan;
-        auto& m = *st.metrics;
-        uint64_t parent_ms = st.store->tip().timestamp_ms, t0 = m.now_us();
-        auto s = st.store->connect_block(*b, cert, opt);
-        st.planned_block.reset();
-        st.plan = connect_plan{};
-        if (s) {
-          m.connect_block.observe_us(m.now_us() - t0);
-          m.sqlite_commit.observe_us(st.store->last_commit_us());
-          m.block_interval.observe_us((b->header.timestamp_ms - parent_ms) * 1000);
-          m.height.set(static_cast<int64_t>(b->header.height));
-          m.blocks_total.inc();
-          // Before the reply: whoever hears of this commit and then asks the
-          // reader finds the delta already there (high priority goes first).
-          if (st.reader && st.store->last_delta())
-            self->send<caf::message_priority::high>(st.reader, utxo_delta_atom::value,
-                                                    st.store->last_delta());
-          maybe_checkpoint(self);
-        }
-        return s ? std::string() : s.error_message();
-      },
+             const verified_ptr& verified) { return connect(self, b, cert, verified); },
       [self](validate_atom, const block_ptr& b, const verified_ptr& verified) -> std::string {
         connect_options opt;
         opt.now_ms = self->state.now_ms();
