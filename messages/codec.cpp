@@ -404,23 +404,36 @@ bytes encode_message(const peer::message& m) {
 }
 
 namespace {
+peer::handshake read_handshake(wire::Handshake::Reader h) {
+  peer::handshake v;
+  v.protocol_version = h.getProtocolVersion();
+  v.chain_id = get_text(h.getChainId(), limits::max_text_len, "chain id");
+  v.genesis_hash = get_fixed<hash256>(h.getGenesisHash(), "genesis hash");
+  v.node_key = get_fixed<pubkey>(h.getNodeKey(), "node key");
+  v.listen_addr = get_text(h.getListenAddr(), limits::max_net_address_len, "listen address");
+  v.nonce = get_fixed<hash256>(h.getNonce(), "nonce");
+  v.best_height = h.getBestHeight();
+  v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
+  v.min_protocol_version = h.getMinProtocolVersion();
+  return v;
+}
+
+proposal read_proposal(wire::Proposal::Reader p) {
+  proposal v;
+  v.height = p.getHeight();
+  v.round = p.getRound();
+  v.pol_round = p.getPolRound();
+  v.blk = std::make_shared<const block>(get(p.getBlock()));
+  v.proposer = get_fixed<pubkey>(p.getProposer(), "proposer");
+  v.sig = get_fixed<signature>(p.getSignature(), "proposal signature");
+  return v;
+}
+
 // The content of a decoded root, kind by kind, every field checked.
 peer::message read_message(wire::Message::Reader root) {
   switch (root.which()) {
-    case wire::Message::HANDSHAKE: {
-      auto h = root.getHandshake();
-      peer::handshake v;
-      v.protocol_version = h.getProtocolVersion();
-      v.chain_id = get_text(h.getChainId(), limits::max_text_len, "chain id");
-      v.genesis_hash = get_fixed<hash256>(h.getGenesisHash(), "genesis hash");
-      v.node_key = get_fixed<pubkey>(h.getNodeKey(), "node key");
-      v.listen_addr = get_text(h.getListenAddr(), limits::max_net_address_len, "listen address");
-      v.nonce = get_fixed<hash256>(h.getNonce(), "nonce");
-      v.best_height = h.getBestHeight();
-      v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
-      v.min_protocol_version = h.getMinProtocolVersion();
-      return v;
-    }
+    case wire::Message::HANDSHAKE:
+      return read_handshake(root.getHandshake());
     case wire::Message::HANDSHAKE_ACK:
       return peer::handshake_ack{
           get_fixed<signature>(root.getHandshakeAck().getNonceSig(), "nonce signature")};
@@ -448,17 +461,8 @@ peer::message read_message(wire::Message::Reader root) {
       for (auto d : l) v.txids.push_back(get_fixed<hash256>(d, "txid"));
       return v;
     }
-    case wire::Message::PROPOSAL: {
-      auto p = root.getProposal();
-      proposal v;
-      v.height = p.getHeight();
-      v.round = p.getRound();
-      v.pol_round = p.getPolRound();
-      v.blk = std::make_shared<const block>(get(p.getBlock()));
-      v.proposer = get_fixed<pubkey>(p.getProposer(), "proposer");
-      v.sig = get_fixed<signature>(p.getSignature(), "proposal signature");
-      return v;
-    }
+    case wire::Message::PROPOSAL:
+      return read_proposal(root.getProposal());
     case wire::Message::PREVOTE:
       return peer::prevote{get(root.getPrevote())};
     case wire::Message::PRECOMMIT:

@@ -316,6 +316,42 @@ void tell_systemd(supervisor_setup& setup) {
   setup.on_status = [](const std::string& s) { service::status(s); };
 }
 
+void configure_scheduler(caf::actor_system_config& caf_cfg) {
+  caf_cfg.load<caf::io::middleman>();
+  // CAF's idle workers poll for ~25 ms (500 x 50 us sleeps) after every
+  // job before they block; with a block a second and a few peers that
+  // polling was most of an idle node's CPU. Spin briefly, then block.
+  caf_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
+  // A blocked worker wakes at once for work sent from outside the
+  // scheduler (sockets, timers, RPC, the chain and verifier threads), and
+  // on this timeout only to steal what another worker queued for itself.
+  // Each wakeup costs a context switch: at 100 ms, four workers' timeouts
+  // were a third of an idle 4-validator localnet's CPU. Heavy jobs (SQLite,
+  // signature checks) run on their own threads, so a job queued behind
+  // another waits for a short one, not for this timeout.
+  caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{1'000'000'000});
+}
+
+// What only main may read (the clocks, the OS random source, signals) is
+// handed to the actors here, so that everything below it can be replayed.
+void fill_process_setup(supervisor_setup& setup, const flags& f, const node_config& cfg,
+                        const secret_key& node_key, node_opener& opener) {
+  setup.cfg = cfg;
+  setup.faults = f.faults;
+  setup.fault_seed = wall_ms();
+  setup.fault_wallet = opener.cs.key;  // a masternode key owns its rewards
+  setup.now_ms = wall_ms;
+  setup.now_us = [] {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                     std::chrono::steady_clock::now().time_since_epoch())
+                                     .count());
+  };
+  setup.request_stop = [] { ::kill(::getpid(), SIGTERM); };
+  tell_systemd(setup);
+  setup.node_key = std::make_shared<key_signer>(node_key, false);
+  setup.random32 = [] { return os_random32(); };
+}
+
 // The actor system with the node's supervisor, until a signal, an RPC stop
 // or a failure ends it (and, with chain:crash-restart, through every
 // injected crash). Returns the exit code.
@@ -324,34 +360,9 @@ int run_node(const flags& f, const node_config& cfg, supervisor_setup setup,
   int exit_code = 0;
   {
     caf::actor_system_config caf_cfg;
-    caf_cfg.load<caf::io::middleman>();
-    // CAF's idle workers poll for ~25 ms (500 x 50 us sleeps) after every
-    // job before they block; with a block a second and a few peers that
-    // polling was most of an idle node's CPU. Spin briefly, then block.
-    caf_cfg.set("work-stealing.moderate-poll-attempts", size_t{0});
-    // A blocked worker wakes at once for work sent from outside the
-    // scheduler (sockets, timers, RPC, the chain and verifier threads), and
-    // on this timeout only to steal what another worker queued for itself.
-    // Each wakeup costs a context switch: at 100 ms, four workers' timeouts
-    // were a third of an idle 4-validator localnet's CPU. Heavy jobs (SQLite,
-    // signature checks) run on their own threads, so a job queued behind
-    // another waits for a short one, not for this timeout.
-    caf_cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{1'000'000'000});
+    configure_scheduler(caf_cfg);
     caf::actor_system sys{caf_cfg};
-    setup.cfg = cfg;
-    setup.faults = f.faults;
-    setup.fault_seed = wall_ms();
-    setup.fault_wallet = opener.cs.key;  // a masternode key owns its rewards
-    setup.now_ms = wall_ms;
-    setup.now_us = [] {
-      return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                       std::chrono::steady_clock::now().time_since_epoch())
-                                       .count());
-    };
-    setup.request_stop = [] { ::kill(::getpid(), SIGTERM); };
-    tell_systemd(setup);
-    setup.node_key = std::make_shared<key_signer>(node_key, false);
-    setup.random32 = [] { return os_random32(); };
+    fill_process_setup(setup, f, cfg, node_key, opener);
     const supervisor_setup base = [&] {
       supervisor_setup b = setup;
       b.store.reset();

@@ -337,7 +337,8 @@ status chain_store::set_address_index(bool on) {
       "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'utxos_by_owner'");
   if (!has) return make_error(corrupt_advice(path_, has.error_message()));
   if (on && *has == 0) {
-    auto s = db_->exec("CREATE INDEX utxos_by_owner ON utxos (owner_tag)");
+    // The outpoint in the index keeps listunspent's order without a sort.
+    auto s = db_->exec("CREATE INDEX utxos_by_owner ON utxos (owner_tag, outpoint)");
     if (!s) return make_error("building the address index failed: " + s.error_message());
   }
   if (!on && *has != 0) TC_TRY(db_->exec("DROP INDEX utxos_by_owner"));
@@ -370,7 +371,10 @@ status chain_store::checkpoint_wal(checkpoint_mode mode) {
 }
 
 status chain_store::prepare_statements() {
-  auto get = db_->prepare("SELECT value, owner, height FROM utxos WHERE outpoint = ?");
+  // The table is keyed by creation height: the tx index says which.
+  auto get = db_->prepare(
+      "SELECT u.value, u.owner, u.height FROM txindex t JOIN utxos u "
+      "ON u.height = t.height AND u.outpoint = ?2 WHERE t.txid = ?1");
   if (!get) return get.take_error();
   get_utxo_ = std::move(get).value();
   return ok_status();
@@ -513,7 +517,7 @@ status chain_store::load() {
 result<std::optional<utxo_entry>> chain_store::find_utxo(const outpoint& o) {
   if (const auto* slot = cache_.overlay().find(o))
     return slot->live ? std::optional<utxo_entry>(slot->entry) : std::nullopt;
-  get_utxo_.bind(1, outpoint_key(o));
+  get_utxo_.bind(1, o.txid).bind(2, outpoint_key(o));
   auto row = get_utxo_.step();
   std::optional<utxo_entry> out;
   if (row.ok() && *row) {
@@ -720,8 +724,9 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   TC_TRY(txn.begin());
   // Validation is over; write in key order (B-tree locality makes this
   // several times faster than hash order).
-  std::sort(undo.spent.begin(), undo.spent.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(undo.spent.begin(), undo.spent.end(), [](const auto& a, const auto& b) {
+    return table_order(a.second.height, a.first, b.second.height, b.first);
+  });
   std::vector<std::pair<outpoint, const utxo_entry*>> created;
   created.reserve(overlay.size());
   for (const auto& [o, e] : overlay)
@@ -784,14 +789,40 @@ bool chain_store::flush_due(const utxo_delta& next) const {
   return slots * utxo_overlay::bytes_per_slot > utxo_cache_bytes_;
 }
 
-// Deletes and inserts in key order, 256 rows per statement (one statement
-// run instead of one per output).
+// Deletes in key order: one statement per run of outputs created at the same
+// height, up to 256 of them (SQLite searches the key for `height = ? AND
+// outpoint IN (...)`, but scans the table for a list of (height, outpoint)
+// pairs). Spends mostly take recent outputs, so the runs are long.
+status chain_store::delete_utxos(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone) {
+  constexpr size_t batch = 256;
+  std::vector<sql::statement> by_size(batch + 1);  // prepared on first use
+  for (size_t start = 0; start < gone.size();) {
+    uint64_t height = gone[start].second->height;
+    size_t end = start + 1;
+    while (end < gone.size() && end - start < batch && gone[end].second->height == height) ++end;
+    size_t n = end - start;
+    sql::statement& st = by_size[n];
+    if (!st.valid()) {
+      std::string text = "DELETE FROM utxos WHERE height = ? AND outpoint IN (?";
+      for (size_t i = 1; i < n; ++i) text += ",?";
+      auto made = db_->prepare(text + ")");
+      if (!made) return made.take_error();
+      st = std::move(made).value();
+    }
+    st.bind(1, int64_t(height));
+    for (size_t i = 0; i < n; ++i)
+      st.bind(static_cast<int>(i) + 2, outpoint_key(gone[start + i].first));
+    TC_TRY(st.run());
+    start = end;
+  }
+  return ok_status();
+}
+
+// Both lists in table_order; inserts 256 rows per statement.
 status chain_store::write_utxo_changes(
     const std::vector<std::pair<outpoint, const utxo_entry*>>& gone,
     const std::vector<std::pair<outpoint, const utxo_entry*>>& added) {
-  TC_TRY(run_batched(
-      *db_, "DELETE FROM utxos WHERE outpoint IN (", "?", ")", gone.size(), 1,
-      [&](sql::statement& st, int p, size_t i) { st.bind(p, outpoint_key(gone[i].first)); }));
+  TC_TRY(delete_utxos(gone));
   return run_batched(*db_, "INSERT INTO utxos (outpoint, owner_tag, value, owner, height) VALUES ",
                      "(?,?,?,?,?)", "", added.size(), 5, [&](sql::statement& st, int p, size_t i) {
                        const auto& [o, e] = added[i];
@@ -890,17 +921,13 @@ status chain_store::disconnect_tip() {
 
   sql::transaction_guard txn(*db_);
   TC_TRY(txn.begin());
-  auto del = db_->prepare("DELETE FROM utxos WHERE outpoint = ?");
   auto ins = db_->prepare(
       "INSERT INTO utxos (outpoint, owner_tag, value, owner, height) VALUES (?,?,?,?,?)");
   auto idx = db_->prepare("DELETE FROM txindex WHERE txid = ?");
-  if (!del || !ins || !idx) return make_error("sqlite: cannot prepare block undo");
-  for (const auto& tx : blk->txs) {
-    hash256 id = txid(tx);
-    for (uint32_t j = 0; j < tx.outputs.size(); ++j)
-      TC_TRY(del->bind(1, outpoint_key({id, j})).run());
-    TC_TRY(idx->bind(1, id).run());
-  }
+  if (!ins || !idx) return make_error("sqlite: cannot prepare block undo");
+  // The rows at the tip's height are exactly its outputs still unspent.
+  TC_TRY(db_->exec("DELETE FROM utxos WHERE height = " + std::to_string(tip_.height)));
+  for (const auto& tx : blk->txs) TC_TRY(idx->bind(1, txid(tx)).run());
   for (const auto& [o, e] : undo->spent)
     TC_TRY(ins->bind(1, outpoint_key(o))
                .bind(2, owner_tag(e.out.owner))
@@ -1026,9 +1053,12 @@ result<uint64_t> chain_store::utxo_count() {
 }
 
 // A merge of the table (in key order) and the sorted cache: a tombstone
-// skips its row, a live output is hashed in its place in the order.
+// skips its row, a live output is hashed in its place in the order. The
+// order, creation height then outpoint, is a property of the set itself, so
+// two nodes' digests agree whatever their flush schedules.
 result<std::pair<hash256, uint64_t>> chain_store::utxo_digest() {
-  auto st = db_->prepare("SELECT outpoint, value, owner, height FROM utxos ORDER BY outpoint");
+  auto st =
+      db_->prepare("SELECT outpoint, value, owner, height FROM utxos ORDER BY height, outpoint");
   if (!st) return st.take_error();
   hasher hs("TimeCoin/utxo-set");
   uint64_t count = 0;
@@ -1043,14 +1073,16 @@ result<std::pair<hash256, uint64_t>> chain_store::utxo_digest() {
   };
   auto cached = cache_.overlay().sorted();
   size_t k = 0;
-  auto hash_live_below = [&](const std::array<uint8_t, 36>* bound) {
+  // Hashes the live outputs that sort before the row (height, o); then k is
+  // at the first slot not before it.
+  auto hash_live_below = [&](const std::optional<std::pair<uint64_t, outpoint>>& row) {
     for (; k < cached.size(); ++k) {
-      auto key = outpoint_key(cached[k].first);
-      if (bound && !(key < *bound)) return;
-      const auto* slot = cached[k].second;
-      if (slot->live)
-        hash_row(byte_view(key.data(), key.size()), slot->entry.out.value,
-                 byte_view(slot->entry.out.owner.v.data(), 32), slot->entry.height);
+      const auto& [co, slot] = cached[k];
+      if (row && !table_order(slot->entry.height, co, row->first, row->second)) return;
+      if (!slot->live) continue;
+      auto key = outpoint_key(co);
+      hash_row(byte_view(key.data(), key.size()), slot->entry.out.value,
+               byte_view(slot->entry.out.owner.v.data(), 32), slot->entry.height);
     }
   };
   for (;;) {
@@ -1059,17 +1091,16 @@ result<std::pair<hash256, uint64_t>> chain_store::utxo_digest() {
     if (!*row) break;
     if (st->col_blob(0).size != 36)
       return make_error(corrupt_advice(path_, "a UTXO key of the wrong size"));
-    std::array<uint8_t, 36> key;
-    std::memcpy(key.data(), st->col_blob(0).data, 36);
-    hash_live_below(&key);
-    if (k < cached.size() && outpoint_key(cached[k].first) == key) {
+    auto height = static_cast<uint64_t>(st->col_int(3));
+    outpoint o = outpoint_from_key(st->col_blob(0));
+    hash_live_below(std::make_pair(height, o));
+    if (k < cached.size() && cached[k].first == o) {
       ++k;  // a tombstone (a live output is never in the table)
       continue;
     }
-    hash_row(st->col_blob(0), st->col_int(1), st->col_blob(2),
-             static_cast<uint64_t>(st->col_int(3)));
+    hash_row(st->col_blob(0), st->col_int(1), st->col_blob(2), height);
   }
-  hash_live_below(nullptr);
+  hash_live_below(std::nullopt);
   return std::make_pair(hs.finish(), count);
 }
 

@@ -19,7 +19,7 @@
 
 namespace tc {
 
-constexpr int64_t schema_version = 2;
+constexpr int64_t schema_version = 3;
 
 struct open_options {
   bool create_if_missing = true;
@@ -212,6 +212,7 @@ class chain_store {
   status replay_utxo_cache();
   status catch_up_utxo_cache();
   result<utxo_delta_ptr> load_delta(uint64_t height);
+  status delete_utxos(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone);
   status write_utxo_changes(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone,
                             const std::vector<std::pair<outpoint, const utxo_entry*>>& added);
   status write_overlay(uint64_t flushed_height);

@@ -53,6 +53,24 @@ const std::vector<std::string>& migrations() {
       R"sql(
       SELECT 1;
       )sql",
+      // v2 -> v3: the UTXO table keyed by creation height, then outpoint, so
+      // that new outputs append to its last pages (a flush of the write-back
+      // cache wrote pages all over a table keyed by txid). A lookup by
+      // outpoint finds the height in txindex first. The address index goes
+      // with the old table; open() builds it again if it is on.
+      R"sql(
+      CREATE TABLE utxos_v3 (
+        height    INTEGER NOT NULL,   -- of the block that created the output
+        outpoint  BLOB NOT NULL,      -- txid || big-endian u32 index
+        owner_tag INTEGER NOT NULL,   -- first 8 bytes of owner: a compact index key
+        value     INTEGER NOT NULL,
+        owner     BLOB NOT NULL,
+        PRIMARY KEY (height, outpoint)) WITHOUT ROWID;
+      INSERT INTO utxos_v3 (height, outpoint, owner_tag, value, owner)
+        SELECT height, outpoint, owner_tag, value, owner FROM utxos ORDER BY height, outpoint;
+      DROP TABLE utxos;
+      ALTER TABLE utxos_v3 RENAME TO utxos;
+      )sql",
   };
   return m;
 }

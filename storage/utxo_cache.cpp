@@ -36,8 +36,9 @@ std::vector<std::pair<outpoint, const utxo_overlay::slot*>> utxo_overlay::sorted
   std::vector<std::pair<outpoint, const slot*>> out;
   out.reserve(map_.size());
   for (const auto& [o, s] : map_) out.push_back({o, &s});
-  // outpoint's < is the key's order: txid bytes, then the index.
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return table_order(a.second->entry.height, a.first, b.second->entry.height, b.first);
+  });
   return out;
 }
 

@@ -29,6 +29,15 @@ struct utxo_delta {
 };
 using utxo_delta_ptr = std::shared_ptr<const utxo_delta>;
 
+// The UTXO table's key order (schema 3): creation height, then outpoint. New
+// outputs sort after every older one, so writing them appends to the table's
+// last pages instead of touching pages all over it; and spends, which mostly
+// take recent outputs, land near the end too.
+inline bool table_order(uint64_t height_a, const outpoint& a, uint64_t height_b,
+                        const outpoint& b) {
+  return height_a != height_b ? height_a < height_b : a < b;
+}
+
 class utxo_overlay {
  public:
   struct slot {
@@ -51,7 +60,7 @@ class utxo_overlay {
   size_t approx_bytes() const { return map_.size() * bytes_per_slot; }
   bool empty() const { return map_.empty(); }
   void clear();
-  // Every slot in outpoint key order (the table's order).
+  // Every slot in the table's key order (table_order).
   std::vector<std::pair<outpoint, const slot*>> sorted() const;
   // The slots of one owner (a scan: RPC only).
   std::vector<std::pair<outpoint, const slot*>> of_owner(const pubkey& owner) const;

@@ -78,7 +78,17 @@ TEST_CASE("the overlay: live outputs, tombstones, and outputs that never reach t
   REQUIRE(sorted.size() == 2);
   CHECK(sorted[0].first == op(1));
   CHECK(sorted[1].first == op(3));
-  CHECK(ov.approx_bytes() == 2 * utxo_overlay::bytes_per_slot);
+  // The table's order is by creation height first: op(9) was created
+  // before op(1) and sorts ahead of it, though its outpoint sorts after.
+  ov.apply(*delta(3, {{op(9), entry(4, 0)}}, {}));
+  ov.apply(*delta(3, {}, {{op(0), entry(4, 3)}}));
+  sorted = ov.sorted();
+  REQUIRE(sorted.size() == 4);
+  CHECK(sorted[0].first == op(1));  // both at height 0: outpoint order
+  CHECK(sorted[1].first == op(9));
+  CHECK(sorted[2].first == op(3));  // height 1
+  CHECK(sorted[3].first == op(0));  // height 3
+  CHECK(ov.approx_bytes() == 4 * utxo_overlay::bytes_per_slot);
 }
 
 TEST_CASE("the reader's delta chain drops what the table holds and replaces a disconnected tip") {
@@ -159,6 +169,51 @@ TEST_CASE("property: with write-back every read equals a write-through store's, 
     cached = result<std::unique_ptr<chain_store>>(make_error("closed"));
     remove_db(path);
   }
+}
+
+TEST_CASE("a schema 2 file (UTXOs keyed by outpoint) migrates to creation-height keys intact") {
+  chain_builder cb(6, 4, 3);
+  std::string path = test::temp_path("utxo_v2.db");
+  remove_db(path);
+  auto plain = chain_store::open(":memory:", cb.genesis, write_through());
+  REQUIRE(plain.ok());
+  std::vector<block> blocks;
+  {
+    open_options v2 = write_back(4);
+    v2.migrate_to = 2;
+    v2.address_index = true;
+    auto old = chain_store::open(path, cb.genesis, v2);
+    REQUIRE(old.ok());
+    std::mt19937_64 rng(5);
+    for (int i = 0; i < 18; ++i) {
+      blocks.push_back(cb.next_block(**plain, rng, 1 + rng() % 10));
+      REQUIRE(cb.connect(**plain, blocks.back()).ok());
+      REQUIRE(cb.connect(**old, blocks.back()).ok());
+    }
+    CHECK((*old)->db().query_int("PRAGMA user_version").value() == 2);
+  }
+  open_options v3 = write_back(4);
+  v3.address_index = true;
+  auto migrated = chain_store::open(path, cb.genesis, v3);
+  REQUIRE_MESSAGE(migrated.ok(), migrated.error_message());
+  auto& m = **migrated;
+  CHECK(m.db().query_int("PRAGMA user_version").value() == 3);
+  check_same_set(m, **plain, cb);
+  // Every output any block made: found in both, or spent in both.
+  for (const auto& b : blocks)
+    for (const auto& tx : b.txs)
+      for (uint32_t j = 0; j < tx.outputs.size(); ++j) {
+        outpoint o{txid(tx), j};
+        CHECK(*m.find_utxo(o) == *(*plain)->find_utxo(o));
+      }
+  // The key leads with the creation height, and the address index is back.
+  CHECK(m.db().query_text("SELECT name FROM pragma_table_info('utxos') WHERE pk = 1").value() ==
+        "height");
+  CHECK(m.db().query_text("SELECT name FROM pragma_table_info('utxos') WHERE pk = 2").value() ==
+        "outpoint");
+  CHECK(m.db().query_int("SELECT COUNT(*) FROM pragma_index_info('utxos_by_owner')").value() == 2);
+  migrated = result<std::unique_ptr<chain_store>>(make_error("closed"));
+  remove_db(path);
 }
 
 TEST_CASE("a reader sees the writer's cached blocks: deltas it is handed, or rebuilt if late") {

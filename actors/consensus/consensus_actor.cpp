@@ -158,7 +158,10 @@ void commit(self_ptr self, const decided& d) {
                        synced ? " (synced from peers)" : "");
           if (synced) (void)synced->deliver(verdict(consensus::apply_result::ok));
           note_commit(self, cert);
-          if (st.peers) self->send(st.peers, localtip_atom::value, cert.height, h);
+          if (st.peers) {
+            self->send(st.peers, localtip_atom::value, cert.height, h);
+            self->send(st.peers, committed_atom::value, blk);
+          }
           if (st.sync) self->send(st.sync, localtip_atom::value, cert.height, h);
           st.last_cert = cert;
           st.last_commit_ms = st.now_ms();
@@ -438,6 +441,47 @@ caf::result<sync_verdict> check_peer_fork(self_ptr self, const block_cert_ptr& b
   return rp;
 }
 
+// A block the network committed, offered by the sync actor: checked and
+// committed now, held until its height starts, or sent back to retry.
+caf::result<sync_verdict> offer_synced(self_ptr self, const block_cert_ptr& b) {
+  auto& st = self->state;
+  uint64_t h = b->cert.height;
+  TC_LOG("consensus", debug,
+         "consensus: synced block {} offered at height {} (ready {}, waiting {}, committing {})", h,
+         st.core->height(), st.height_ready, st.sync_waiting.has_value(),
+         st.sync_commit.has_value());
+  if (st.halted) return verdict(consensus::apply_result::retry, "halted: a fork was proven");
+  if (h < st.core->height()) return verdict(consensus::apply_result::ok, "already committed");
+  // The block after one being committed: held until the next height
+  // starts (a retry would cost the sync a retry delay per block).
+  bool after_commit =
+      h == st.core->height() + 1 && st.core->current_step() == consensus::step::commit;
+  if ((h > st.core->height() && !after_commit) || st.sync_waiting)
+    return verdict(consensus::apply_result::retry, "not at that height yet");
+  if (st.sync_commit && !after_commit)
+    return verdict(consensus::apply_result::retry, "committing a synced block");
+  auto rp = self->make_response_promise<sync_verdict>();
+  st.sync_waiting = consensus_actor_state::pending_sync{b, rp};
+  if (st.height_ready && !after_commit) try_sync(self);
+  return rp;
+}
+
+consensus_status status_of(self_ptr self) {
+  auto& st = self->state;
+  consensus_status s;
+  s.height = st.core->height();
+  s.round = st.core->round();
+  s.step = step_name(st.core->current_step());
+  s.validators = st.core->validators().size();
+  s.total_power = st.core->validators().total_power();
+  s.is_validator = st.signer && st.core->validators().index_of(st.signer->key()).has_value();
+  s.last_certificate = st.last_cert;
+  s.last_commit_ms = st.last_commit_ms;
+  s.halted = st.halted;
+  if (st.halted) s.step = "halted (fork)";
+  return s;
+}
+
 }  // namespace
 
 consensus_actor_state::~consensus_actor_state() {
@@ -486,27 +530,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         self->state.sync = sync;
       },
       [self](sync_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
-        auto& st = self->state;
-        uint64_t h = b->cert.height;
-        TC_LOG(
-            "consensus", debug,
-            "consensus: synced block {} offered at height {} (ready {}, waiting {}, committing {})",
-            h, st.core->height(), st.height_ready, st.sync_waiting.has_value(),
-            st.sync_commit.has_value());
-        if (st.halted) return verdict(consensus::apply_result::retry, "halted: a fork was proven");
-        if (h < st.core->height()) return verdict(consensus::apply_result::ok, "already committed");
-        // The block after one being committed: held until the next height
-        // starts (a retry would cost the sync a retry delay per block).
-        bool after_commit =
-            h == st.core->height() + 1 && st.core->current_step() == consensus::step::commit;
-        if ((h > st.core->height() && !after_commit) || st.sync_waiting)
-          return verdict(consensus::apply_result::retry, "not at that height yet");
-        if (st.sync_commit && !after_commit)
-          return verdict(consensus::apply_result::retry, "committing a synced block");
-        auto rp = self->make_response_promise<sync_verdict>();
-        st.sync_waiting = consensus_actor_state::pending_sync{b, rp};
-        if (st.height_ready && !after_commit) try_sync(self);
-        return rp;
+        return offer_synced(self, b);
       },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
       [self](metrics_atom, const metrics::metrics_ptr& m) { self->state.metrics = m; },
@@ -517,21 +541,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         run(self, std::move(acts));
         return d;
       },
-      [self](status_atom) {
-        auto& st = self->state;
-        consensus_status s;
-        s.height = st.core->height();
-        s.round = st.core->round();
-        s.step = step_name(st.core->current_step());
-        s.validators = st.core->validators().size();
-        s.total_power = st.core->validators().total_power();
-        s.is_validator = st.signer && st.core->validators().index_of(st.signer->key()).has_value();
-        s.last_certificate = st.last_cert;
-        s.last_commit_ms = st.last_commit_ms;
-        s.halted = st.halted;
-        if (st.halted) s.step = "halted (fork)";
-        return s;
-      },
+      [self](status_atom) { return status_of(self); },
       [self](forkcheck_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
         return check_peer_fork(self, b);
       },

@@ -11,9 +11,11 @@ namespace tc {
 
 using bcast_atom = caf::atom_constant<caf::atom("bcast")>;
 using sync_atom = caf::atom_constant<caf::atom("sync")>;
-// Where consensus sends what it gossips (proposals, votes) and its new tips.
+// Where consensus sends what it gossips (proposals, votes), its new tips
+// and the blocks it committed (whose txs a peer may still relay late).
 using gossip_out_actor = caf::typed_actor<caf::reacts_to<bcast_atom, msg_ptr>,
-                                          caf::reacts_to<localtip_atom, uint64_t, hash256>>;
+                                          caf::reacts_to<localtip_atom, uint64_t, hash256>,
+                                          caf::reacts_to<committed_atom, block_ptr>>;
 // Where consensus announces its new tips (catch-up sync).
 using tip_listener_actor = caf::typed_actor<caf::reacts_to<localtip_atom, uint64_t, hash256>>;
 

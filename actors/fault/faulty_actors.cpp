@@ -211,6 +211,9 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
         if (auto* v = std::get_if<peer::precommit>(m.get())) return out_vote(self, v->v);
         self->send(self->state.peers, bcast_atom::value, m);
       },
+      [self](committed_atom, const block_ptr& b) {
+        if (self->state.peers) self->send(self->state.peers, committed_atom::value, b);
+      },
       [self](localtip_atom, uint64_t h, const hash256& hash) {
         if (self->state.peers) self->send(self->state.peers, localtip_atom::value, h, hash);
       },

@@ -229,6 +229,23 @@ bool from_peer_manager(self_ptr self) {
   return a && std::strcmp(a->name(), "peers") == 0;
 }
 
+// After an admission: the counters and metrics, and the block producer's
+// wait for a first tx.
+void count_verdicts(self_ptr self, const verdicts& v) {
+  auto& st = self->state;
+  for (const auto& r : v) {
+    r.error.empty() ? ++st.accepted : ++st.rejected;
+    if (r.error.empty()) {
+      st.metrics->txs_admitted_total.inc();
+      continue;
+    }
+    st.metrics->txs_rejected_total.at(static_cast<size_t>(metrics::classify_reject(r.error))).inc();
+    TC_LOG("mempool", debug, "tx {} refused: {}", r.txid.hex().substr(0, 16), r.error);
+  }
+  if (st.core.size() > 0)
+    for (auto& w : std::exchange(st.tx_waiters, {})) (void)w.deliver(true);
+}
+
 }  // namespace
 
 mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits limits,
@@ -253,20 +270,7 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
                 std::to_string(txs.size()) + " txs");
         auto rp = self->make_response_promise<verdicts>();
         admit(self, txs, true, [self, rp](verdicts v) mutable {
-          auto& st = self->state;
-          for (auto& r : v) {
-            r.error.empty() ? ++st.accepted : ++st.rejected;
-            if (r.error.empty()) {
-              st.metrics->txs_admitted_total.inc();
-              continue;
-            }
-            st.metrics->txs_rejected_total
-                .at(static_cast<size_t>(metrics::classify_reject(r.error)))
-                .inc();
-            TC_LOG("mempool", debug, "tx {} refused: {}", r.txid.hex().substr(0, 16), r.error);
-          }
-          if (st.core.size() > 0)
-            for (auto& w : std::exchange(st.tx_waiters, {})) (void)w.deliver(true);
+          count_verdicts(self, v);
           rp.deliver(std::move(v));
         });
         return rp;

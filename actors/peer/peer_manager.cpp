@@ -178,9 +178,11 @@ void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why)
 // our copy was checked), so they are free up to an allowance that grows
 // with the peer's useful txs (tx_intake.hpp); past it each costs points. A full pool is the
 // receiver's state, never the sender's fault.
-void charge_refused_tx(self_ptr self, uint64_t from, const tx_admission& r) {
+void charge_refused_tx(self_ptr self, uint64_t from, const tx_admission& r, const transaction& tx) {
   if (r.fault) return punish(self, from, 25, "relayed an invalid tx: " + r.error);
   if (r.error.rfind("mempool full", 0) == 0) return;
+  // Committed while our copy waited in the intake queue: a race.
+  if (self->state.committed.contains(wtxid(tx))) return;
   auto it = self->state.sessions.find(from);
   if (it == self->state.sessions.end() || !it->second.hello) return;
   auto& st = self->state;
@@ -213,7 +215,8 @@ void flush_txs(self_ptr self) {
               std::vector<outgoing> out;
               for (size_t i : o.relay) out.push_back({(*batch)[i].frame, from[i]});
               for (uint64_t p : o.useful) st.txs_in.on_useful(p, st.now_ms());
-              for (const auto& [p, i] : o.refused) charge_refused_tx(self, p, res[i]);
+              for (const auto& [p, i] : o.refused)
+                charge_refused_tx(self, p, res[i], *(*batch)[i].tx);
               send_all_coalesced(self, out);
               flush_txs(self);
             },
@@ -392,7 +395,7 @@ void serve_blocks(self_ptr self, uint64_t from, uint64_t height, uint32_t count)
 // A tx from a peer: its intake queue (tx_intake), then the mempool.
 void take_tx(self_ptr self, uint64_t from, const peer_inbound& in, const peer::tx& t) {
   auto& st = self->state;
-  if (st.book->seen(*in.key)) return;
+  if (st.book->seen(*in.key) || st.committed.contains(*in.key)) return;
   manager_state::queued_tx q{from, std::make_shared<const transaction>(t.t),
                              std::make_shared<const bytes>(peer::make_frame(*in.payload))};
   if (!st.txs_in.push(from, in.payload->size(), std::move(q))) {
@@ -776,6 +779,28 @@ void on_session_down(self_ptr self, const caf::down_msg& d) {
   }
 }
 
+// Our own message (a proposal, a vote) to every ready session.
+void broadcast(self_ptr self, const msg_ptr& m) {
+  if (self->state.tracer)
+    trace(self->state.tracer, "peers", "session", peer::kind_name(*m), 0, 0,
+          "to every ready session (" + std::to_string(self->state.sessions.size()) + ")");
+  bytes payload = encode_message(*m);
+  if (auto key = gossip_key(*m))
+    self->state.book->first_seen(*key);  // don't take it back from a peer
+  send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
+}
+
+// Admitted txs to every ready session, each tx once.
+void relay_txs(self_ptr self, const tx_batch& txs) {
+  auto& ss = self->state.sessions;
+  if (std::none_of(ss.begin(), ss.end(), [](auto& s) { return s.second.hello; })) return;
+  std::vector<outgoing> out;
+  for (auto& t : txs) {
+    if (self->state.book->first_seen(wtxid(*t))) out.push_back({frame_of(peer::tx{*t}), 0});
+  }
+  send_all_coalesced(self, out);
+}
+
 peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup setup) {
   auto& st = self->state;
   st.me = setup.io.session.signer->key();
@@ -833,15 +858,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         self->state.consensus = c;
         self->state.sync = s;
       },
-      [self](bcast_atom, const msg_ptr& m) {
-        if (self->state.tracer)
-          trace(self->state.tracer, "peers", "session", peer::kind_name(*m), 0, 0,
-                "to every ready session (" + std::to_string(self->state.sessions.size()) + ")");
-        bytes payload = encode_message(*m);
-        if (auto key = gossip_key(*m))
-          self->state.book->first_seen(*key);  // don't take it back from a peer
-        send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
-      },
+      [self](bcast_atom, const msg_ptr& m) { broadcast(self, m); },
       [self](localtip_atom, uint64_t height, const hash256& h) {
         refresh_validators(self, height);
         self->state.forks.on_local_tip(height, h);
@@ -850,14 +867,9 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         self->state.tip_sent_ms = self->state.now_ms();
         send_all(self, frame_of(peer::tip{height, h}));
       },
-      [self](relay_atom, const tx_batch& txs) {
-        auto& ss = self->state.sessions;
-        if (std::none_of(ss.begin(), ss.end(), [](auto& s) { return s.second.hello; })) return;
-        std::vector<outgoing> out;
-        for (auto& t : txs) {
-          if (self->state.book->first_seen(wtxid(*t))) out.push_back({frame_of(peer::tx{*t}), 0});
-        }
-        send_all_coalesced(self, out);
+      [self](relay_atom, const tx_batch& txs) { relay_txs(self, txs); },
+      [self](committed_atom, const block_ptr& b) {
+        for (size_t i = 1; i < b->txs.size(); ++i) self->state.committed.add(wtxid(b->txs[i]));
       },
       [self](send_atom, uint64_t id, const msg_ptr& m) { send_to(self, id, frame_of(*m)); },
       [self](punish_atom, uint64_t id, uint32_t points, const std::string& why) {

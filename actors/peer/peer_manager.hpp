@@ -62,6 +62,7 @@ struct manager_state {
   std::unique_ptr<peer::peer_book> book;
   peer::send_budget budget;
   peer::tx_intake<queued_tx> txs_in;  // peer txs waiting for the mempool, per peer
+  peer::recent_commits committed;     // txs of recent blocks: a late copy is no fault
   peer::fork_watch forks;
   std::map<uint64_t, session> sessions;
   pubkey me;

@@ -111,6 +111,36 @@ void report_stats(session_ptr self) {
   self->send(st.setup.mgr, stats_atom::value, me(self), stats);
 }
 
+// Admitted by the manager: the protocol starts, with what came early.
+void start(session_ptr self, uint64_t best_height) {
+  auto& st = self->state;
+  if (st.core || st.done) return;
+  st.core = std::make_unique<peer::session_core>(
+      st.setup.cfg, *st.setup.signer, st.dir, st.setup.random32(), best_height, st.setup.now_ms());
+  if (st.setup.fault) st.fault = st.setup.fault();
+  exec(self, st.core->on_open());
+  if (!st.early.empty() && !st.done) {
+    bytes early = std::move(st.early);
+    exec(self, st.core->on_bytes(st.setup.now_ms(), early));
+  }
+  self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
+}
+
+// The OS took `written` bytes: send more, and tell the manager when the
+// backlog changed enough to matter to its send budget.
+void on_written(session_ptr self, uint64_t written) {
+  auto& st = self->state;
+  st.out.on_written(written);
+  if (!st.done) pump(self);
+  uint64_t unsent = st.out.unsent();
+  // Report a drained backlog promptly (the manager holds back block
+  // answers and gossip until it drains); small changes wait for a tick.
+  uint64_t delta =
+      unsent > st.reported_unsent ? unsent - st.reported_unsent : st.reported_unsent - unsent;
+  if (st.done || !st.core || (delta < (512u << 10) && !(unsent == 0 && st.reported_unsent))) return;
+  report_stats(self);
+}
+
 }  // namespace
 
 caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl,
@@ -134,20 +164,7 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
     self->quit();
   });
   return {
-      [self](go_atom, uint64_t best_height) {
-        auto& st = self->state;
-        if (st.core || st.done) return;
-        st.core = std::make_unique<peer::session_core>(st.setup.cfg, *st.setup.signer, st.dir,
-                                                       st.setup.random32(), best_height,
-                                                       st.setup.now_ms());
-        if (st.setup.fault) st.fault = st.setup.fault();
-        exec(self, st.core->on_open());
-        if (!st.early.empty() && !st.done) {
-          bytes early = std::move(st.early);
-          exec(self, st.core->on_bytes(st.setup.now_ms(), early));
-        }
-        self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
-      },
+      [self](go_atom, uint64_t best_height) { start(self, best_height); },
       [self](const caf::io::new_data_msg& msg) {
         auto& st = self->state;
         if (st.done) return;
@@ -170,19 +187,7 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         // took it: say so often enough that relayed gossip is not held back.
         if (st.taken_bytes - st.reported_taken >= report_taken_every_bytes) report_stats(self);
       },
-      [self](const caf::io::data_transferred_msg& msg) {
-        auto& st = self->state;
-        st.out.on_written(msg.written);
-        if (!st.done) pump(self);
-        uint64_t unsent = st.out.unsent();
-        // Report a drained backlog promptly (the manager holds back block
-        // answers and gossip until it drains); small changes wait for a tick.
-        uint64_t delta =
-            unsent > st.reported_unsent ? unsent - st.reported_unsent : st.reported_unsent - unsent;
-        if (st.done || !st.core || (delta < (512u << 10) && !(unsent == 0 && st.reported_unsent)))
-          return;
-        report_stats(self);
-      },
+      [self](const caf::io::data_transferred_msg& msg) { on_written(self, msg.written); },
       [self](punish_atom, uint32_t points, const std::string& why) {
         if (self->state.core) exec(self, self->state.core->on_penalty(points, why));
       },

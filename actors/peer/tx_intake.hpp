@@ -15,7 +15,10 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <unordered_set>
 #include <vector>
+
+#include "crypto/bytes.hpp"
 
 namespace tc::peer {
 
@@ -144,6 +147,34 @@ class tx_intake {
   uint64_t bytes_ = 0;
   size_t count_ = 0;
   uint64_t cursor_ = 0;
+};
+
+// The txs of recently committed blocks (wtxids, oldest dropped first). An
+// honest relay's copy of a tx often arrives after a block committed it: the
+// proposer put it in its block before its gossip reached us, or it sat in
+// our intake queue meanwhile. Its input is then spent, and without this set
+// every such copy spent the relay's junk allowance: under load that banned
+// honest validators from each other. A copy of a tx in here is taken as a
+// duplicate; one committed longer ago than the set reaches is junk again,
+// so replaying old txs is not free. Pure.
+class recent_commits {
+ public:
+  explicit recent_commits(size_t capacity = 100'000) : capacity_(capacity) {}
+  void add(const hash256& wtxid) {
+    if (!set_.insert(wtxid).second) return;
+    order_.push_back(wtxid);
+    if (order_.size() > capacity_) {
+      set_.erase(order_.front());
+      order_.pop_front();
+    }
+  }
+  bool contains(const hash256& wtxid) const { return set_.count(wtxid) > 0; }
+  size_t size() const { return order_.size(); }
+
+ private:
+  size_t capacity_;
+  std::unordered_set<hash256, fixed_bytes_hasher> set_;
+  std::deque<hash256> order_;
 };
 
 }  // namespace tc::peer

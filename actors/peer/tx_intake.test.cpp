@@ -92,3 +92,21 @@ TEST_CASE("tx intake: bounded by count too, and forgets a peer's queue when it g
   CHECK(in.pop(10) == std::vector<int>{1});
   CHECK(in.size() == 0);
 }
+
+TEST_CASE("a relay's late copy of a committed tx is a duplicate, not junk; the memory is bounded") {
+  recent_commits rc(3);
+  auto id = [](uint8_t b) {
+    tc::hash256 h;
+    h.v[0] = b;
+    return h;
+  };
+  for (uint8_t b = 1; b <= 3; ++b) rc.add(id(b));
+  CHECK(rc.contains(id(1)));
+  rc.add(id(2));  // already held: the order is not disturbed
+  CHECK(rc.size() == 3);
+  rc.add(id(4));  // past the bound: the oldest goes, and is junk again
+  CHECK_FALSE(rc.contains(id(1)));
+  CHECK(rc.contains(id(2)));
+  CHECK(rc.contains(id(4)));
+  CHECK(rc.size() == 3);
+}

@@ -63,6 +63,30 @@ void check_keys(const toml::table& t, std::initializer_list<const char*> allowed
   }
 }
 
+// [params]: the chain's rules, each defaulted and range-checked.
+void read_params(const toml::table& pt, chain_params& p) {
+  const std::string w = "params.";
+  check_keys(pt,
+             {"block_reward", "proposer_share_percent", "min_tx_fee", "allow_free_tier",
+              "min_validators", "validator_set_delay", "max_future_drift_ms"},
+             w);
+  p.block_reward = need_amount(pt, "block_reward", w, p.block_reward);
+  int64_t share = opt<int64_t>(pt, "proposer_share_percent", p.proposer_share_percent, w);
+  if (share < 0 || share > 100) fail(w + "proposer_share_percent: must be 0..100");
+  p.proposer_share_percent = static_cast<uint32_t>(share);
+  p.min_tx_fee = need_amount(pt, "min_tx_fee", w, p.min_tx_fee);
+  p.allow_free_tier = opt<bool>(pt, "allow_free_tier", p.allow_free_tier, w);
+  int64_t mv = opt<int64_t>(pt, "min_validators", p.min_validators, w);
+  if (mv < 1 || mv > 1000) fail(w + "min_validators: must be 1..1000");
+  p.min_validators = static_cast<uint32_t>(mv);
+  int64_t d = opt<int64_t>(pt, "validator_set_delay", p.validator_set_delay, w);
+  if (d < 1 || d > 1000) fail(w + "validator_set_delay: must be 1..1000");
+  p.validator_set_delay = static_cast<uint32_t>(d);
+  int64_t drift = opt<int64_t>(pt, "max_future_drift_ms", 15000, w);
+  if (drift < 0 || drift > 3'600'000) fail(w + "max_future_drift_ms: must be 0..3600000");
+  p.max_future_drift_ms = static_cast<uint64_t>(drift);
+}
+
 genesis_spec from_table(const toml::table& root) {
   genesis_spec g;
   check_keys(root, {"chain_id", "network", "time_ms", "params", "allocation", "masternode"}, "");
@@ -75,30 +99,10 @@ genesis_spec from_table(const toml::table& root) {
   int64_t t = need<int64_t>(root, "time_ms", "");
   if (t <= 0) fail("time_ms: must be positive");
   p.genesis_time_ms = static_cast<uint64_t>(t);
-  if (auto pt = root["params"].as_table()) {
-    const std::string w = "params.";
-    check_keys(*pt,
-               {"block_reward", "proposer_share_percent", "min_tx_fee", "allow_free_tier",
-                "min_validators", "validator_set_delay", "max_future_drift_ms"},
-               w);
-    p.block_reward = need_amount(*pt, "block_reward", w, p.block_reward);
-    int64_t share = opt<int64_t>(*pt, "proposer_share_percent", p.proposer_share_percent, w);
-    if (share < 0 || share > 100) fail(w + "proposer_share_percent: must be 0..100");
-    p.proposer_share_percent = static_cast<uint32_t>(share);
-    p.min_tx_fee = need_amount(*pt, "min_tx_fee", w, p.min_tx_fee);
-    p.allow_free_tier = opt<bool>(*pt, "allow_free_tier", p.allow_free_tier, w);
-    int64_t mv = opt<int64_t>(*pt, "min_validators", p.min_validators, w);
-    if (mv < 1 || mv > 1000) fail(w + "min_validators: must be 1..1000");
-    p.min_validators = static_cast<uint32_t>(mv);
-    int64_t d = opt<int64_t>(*pt, "validator_set_delay", p.validator_set_delay, w);
-    if (d < 1 || d > 1000) fail(w + "validator_set_delay: must be 1..1000");
-    p.validator_set_delay = static_cast<uint32_t>(d);
-    int64_t drift = opt<int64_t>(*pt, "max_future_drift_ms", 15000, w);
-    if (drift < 0 || drift > 3'600'000) fail(w + "max_future_drift_ms: must be 0..3600000");
-    p.max_future_drift_ms = static_cast<uint64_t>(drift);
-  } else if (root.get("params")) {
+  if (auto pt = root["params"].as_table())
+    read_params(*pt, p);
+  else if (root.get("params"))
     fail("params: must be a table");
-  }
   amount total = 0;
   auto add_total = [&](amount a, const std::string& where) {
     auto s = checked_add(total, a);
