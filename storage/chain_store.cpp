@@ -847,6 +847,8 @@ status chain_store::write_flush(
 // Inside a write transaction: the cache into the table, and the mark.
 status chain_store::write_overlay(uint64_t flushed_height) {
   std::vector<std::pair<outpoint, const utxo_entry*>> gone, added;
+  gone.reserve(cache_.overlay().size());
+  added.reserve(cache_.overlay().size());
   for (const auto& [o, slot] : cache_.overlay().sorted())
     (slot->live ? added : gone).push_back({o, &slot->entry});
   TC_TRY(write_utxo_changes(gone, added));

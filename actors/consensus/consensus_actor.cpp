@@ -125,53 +125,67 @@ void commit(self_ptr self, const decided& d) {
           short_hash(block_hash(blk->header)));
     self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
                                                connect_atom::value, blk, cert, verified)
-        .then([=](const std::string& err) mutable {
-          auto& st = self->state;
-          hash256 h = block_hash(blk->header);
-          if (!err.empty() && synced) {
-            // The block matched its header (checked in try_sync) and more than
-            // 2/3 of the power certified it, so a refusal here is ours (clock,
-            // disk), not the peer's: start the height over and let sync retry.
-            spdlog::error(
-                "certified block {} at height {} refused by this node's chain: {} (check the "
-                "clock and the database); retrying",
-                short_hash(h), cert.height, err);
-            (void)synced->deliver(verdict(consensus::apply_result::retry, err));
-            return start_next(self, cert.height, 0);
-          }
-          if (!err.empty()) {
-            // A decided block that our chain refuses means this node's state
-            // diverged from the quorum's: stop rather than guess, and with a
-            // code that tells the service manager not to restart blindly.
-            spdlog::critical(
-                "FATAL: decided block {} at height {} (round {}) was refused by this node's chain: "
-                "{}. This node's state differs from the quorum's; it stops and must not be "
-                "restarted before the database is checked (timed --reindex) or re-synced.",
-                h.hex(), cert.height, cert.round, err);
-            return self->quit(make_halt(halt_reason::consensus_fatal));
-          }
-          if (st.halted) return;  // a fork was proven meanwhile: follow no further
-          spdlog::info("✅ Block {} committed at height {} ({} txs, round {}, {} signatures)",
-                       short_hash(h), cert.height, blk->txs.size() - 1, cert.round,
-                       cert.sigs.size());
-          spdlog::info("✓ Block {} finalized at height {}{}", short_hash(h), cert.height,
-                       synced ? " (synced from peers)" : "");
-          if (synced) (void)synced->deliver(verdict(consensus::apply_result::ok));
-          note_commit(self, cert);
-          if (st.peers) {
-            self->send(st.peers, localtip_atom::value, cert.height, h);
-            self->send(st.peers, committed_atom::value, blk);
-          }
-          if (st.sync) self->send(st.sync, localtip_atom::value, cert.height, h);
-          st.last_cert = cert;
-          st.last_commit_ms = st.now_ms();
-          trace(st.tracer, "consensus", "mempool", "committed", cert.height, cert.round);
-          self->send<caf::message_priority::high>(st.mempool, committed_atom::value, blk);
-          self->send(st.producer, committed_atom::value, blk);
-          start_next(self, cert.height + 1,
-                     next_height_delay_ms(blk->header.timestamp_ms, st.now_ms(),
-                                          st.cfg.block_interval_ms));
-        });
+        .then(
+            [=](const std::string& err) mutable {
+              auto& st = self->state;
+              hash256 h = block_hash(blk->header);
+              if (!err.empty() && synced) {
+                // The block matched its header (checked in try_sync) and more than
+                // 2/3 of the power certified it, so a refusal here is ours (clock,
+                // disk), not the peer's: start the height over and let sync retry.
+                spdlog::error(
+                    "certified block {} at height {} refused by this node's chain: {} (check the "
+                    "clock and the database); retrying",
+                    short_hash(h), cert.height, err);
+                (void)synced->deliver(verdict(consensus::apply_result::retry, err));
+                return start_next(self, cert.height, 0);
+              }
+              if (!err.empty()) {
+                // A decided block that our chain refuses means this node's state
+                // diverged from the quorum's: stop rather than guess, and with a
+                // code that tells the service manager not to restart blindly.
+                spdlog::critical(
+                    "FATAL: decided block {} at height {} (round {}) was refused by this node's "
+                    "chain: "
+                    "{}. This node's state differs from the quorum's; it stops and must not be "
+                    "restarted before the database is checked (timed --reindex) or re-synced.",
+                    h.hex(), cert.height, cert.round, err);
+                return self->quit(make_halt(halt_reason::consensus_fatal));
+              }
+              if (st.halted) return;  // a fork was proven meanwhile: follow no further
+              spdlog::info("✅ Block {} committed at height {} ({} txs, round {}, {} signatures)",
+                           short_hash(h), cert.height, blk->txs.size() - 1, cert.round,
+                           cert.sigs.size());
+              spdlog::info("✓ Block {} finalized at height {}{}", short_hash(h), cert.height,
+                           synced ? " (synced from peers)" : "");
+              if (synced) (void)synced->deliver(verdict(consensus::apply_result::ok));
+              note_commit(self, cert);
+              if (st.peers) {
+                self->send(st.peers, localtip_atom::value, cert.height, h);
+                self->send(st.peers, committed_atom::value, blk);
+              }
+              if (st.sync) self->send(st.sync, localtip_atom::value, cert.height, h);
+              st.last_cert = cert;
+              st.last_commit_ms = st.now_ms();
+              trace(st.tracer, "consensus", "mempool", "committed", cert.height, cert.round);
+              self->send<caf::message_priority::high>(st.mempool, committed_atom::value, blk);
+              self->send(st.producer, committed_atom::value, blk);
+              start_next(self, cert.height + 1,
+                         next_height_delay_ms(blk->header.timestamp_ms, st.now_ms(),
+                                              st.cfg.block_interval_ms));
+            },
+            [=](caf::error& e) {
+              // No answer within wait_bound::pipeline: whether the block is on
+              // disk is unknown, so going on could sign on top of a block this
+              // node does not have. Stop, and say where to look.
+              spdlog::critical(
+                  "the chain did not commit decided block {} at height {} within {} s ({}): the "
+                  "database or its disk is stuck or far too slow; stopping. At the next start the "
+                  "store shows whether the block is in.",
+                  short_hash(block_hash(blk->header)), cert.height, wait_bound::pipeline.count(),
+                  error_text(e));
+              self->quit(e);
+            });
   };
   if (blk == std::exchange(self->state.last_checked, nullptr))
     connect(std::make_shared<const wtxid_set>());
