@@ -779,6 +779,17 @@ void on_session_down(self_ptr self, const caf::down_msg& d) {
   }
 }
 
+// A session's messages, then the credit that lets it read more (given
+// even when the session is gone: the bytes were taken off its window).
+void take_inbound(self_ptr self, const caf::actor& s, const peer_inbound* in, size_t n) {
+  uint32_t handled = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in[i]);
+    handled += static_cast<uint32_t>(in[i].payload->size());
+  }
+  credit(self, s, handled);
+}
+
 // Our own message (a proposal, a vote) to every ready session.
 void broadcast(self_ptr self, const msg_ptr& m) {
   if (self->state.tracer)
@@ -834,16 +845,10 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         handle_closed(self, s, c);
       },
       [self](inbound_atom, const caf::actor& s, const peer_inbound& in) {
-        if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
-        credit(self, s, static_cast<uint32_t>(in.payload->size()));
+        take_inbound(self, s, &in, 1);
       },
       [self](inbound_atom, const caf::actor& s, const peer_inbound_batch& batch) {
-        uint32_t handled = 0;
-        for (const auto& in : batch) {
-          if (self->state.sessions.count(s.id())) on_inbound(self, s.id(), in);
-          handled += static_cast<uint32_t>(in.payload->size());
-        }
-        credit(self, s, handled);
+        take_inbound(self, s, batch.data(), batch.size());
       },
       [self](stats_atom, const caf::actor& s, const peer::session_stats& stats) {
         auto it = self->state.sessions.find(s.id());
