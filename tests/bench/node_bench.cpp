@@ -45,43 +45,20 @@
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
 #include "messages/ledger/genesis.hpp"
+#include "tests/bench/bench_support.hpp"
 #include "tests/support/fixtures.hpp"
 
 using namespace tc;
 using json = nlohmann::json;
 using clk = std::chrono::steady_clock;
 
+using bench::client;
+using bench::cpu_ticks;
+using bench::pct;
+using bench::status_kb;
+using bench::verify_rate_1core;
+
 namespace {
-
-uint64_t status_kb(pid_t pid, const char* field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field, 0) == 0) return std::stoull(line.substr(std::strlen(field)));
-  return 0;
-}
-
-// The limit, measured in this run: one core's BIP340 verifications per
-// second, each parsing its key (ledger_bench's first row). A node must check
-// every tx's signature, so 2 cores x this rate bound one node's tx/s, and a
-// network of V validators that each check every tx is bound by 1/V of it.
-double verify_rate_1core(double seconds) {
-  std::vector<secret_key> keys;
-  for (uint64_t i = 0; i < 64; ++i) keys.push_back(test::key_from_seed(1'000 + i));
-  std::vector<hash256> msgs(512);
-  std::vector<signature> sigs;
-  for (size_t i = 0; i < msgs.size(); ++i) {
-    msgs[i].v[0] = static_cast<uint8_t>(i), msgs[i].v[1] = static_cast<uint8_t>(i >> 8);
-    sigs.push_back(keys[i % keys.size()].sign(msgs[i]));
-  }
-  size_t done = 0, ok = 0;
-  auto t0 = clk::now();
-  while (std::chrono::duration<double>(clk::now() - t0).count() < seconds)
-    for (size_t i = 0; i < msgs.size(); ++i, ++done)
-      ok += verify(keys[i % keys.size()].public_key(), msgs[i], sigs[i]);
-  if (ok != done) std::cerr << "verify_rate_1core: a signature did not verify\n";
-  return static_cast<double>(done) / std::chrono::duration<double>(clk::now() - t0).count();
-}
 
 // The figures as ratios to the limit measured in the same run.
 struct ratio_inputs {
@@ -129,45 +106,6 @@ void print_minutes(const std::vector<double>& final_at_s, double duration_s) {
     std::printf("%-44s %13.1f%%\n", "decay, first 5 min to last 5 min",
                 first > 0 ? 100 * (first - last) / first : 0.0);
   }
-}
-
-struct client {
-  int port;
-  std::string auth;
-  json call(const json& body) { return post(body.dump()); }
-  json post(const std::string& body) {
-    // One kept-alive connection per thread and node: a new connection per
-    // call ran a long run out of ephemeral ports (TIME_WAIT).
-    thread_local std::map<int, std::unique_ptr<httplib::Client>> conns;
-    auto& c = conns[port];
-    if (!c) {
-      c = std::make_unique<httplib::Client>("127.0.0.1", port);
-      c->set_keep_alive(true);
-      c->set_read_timeout(120, 0);
-    }
-    auto res =
-        c->Post("/", {{"Authorization", "Basic " + base64_encode(auth)}}, body, "application/json");
-    if (!res || res->status != 200) {
-      static std::atomic<int> reported{0};
-      if (reported++ < 5)
-        std::cerr << "rpc call failed: "
-                  << (res ? "HTTP " + std::to_string(res->status) : httplib::to_string(res.error()))
-                  << "\n";
-      c.reset();
-      return json();
-    }
-    return json::parse(res->body, nullptr, false);
-  }
-  json rpc(const std::string& m, json params = json::array()) {
-    json r = call({{"jsonrpc", "2.0"}, {"id", 1}, {"method", m}, {"params", params}});
-    return r.is_object() ? r["result"] : json();
-  }
-};
-
-double pct(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
 }  // namespace
@@ -335,31 +273,14 @@ int main(int argc, char** argv) {
     pids.clear();
     rpcs.clear();
     for (size_t v = 0; v < validators; ++v) {
-      pid_t pid = ::fork();
-      if (pid == 0) {
-        std::string out = node_dir(v) + "/out.log";
-        freopen(out.c_str(), "a", stdout);
-        freopen(out.c_str(), "a", stderr);
-        std::string timed = build + "/node/timed", cfg = node_dir(v) + "/timed.toml";
-        std::vector<std::string> args{timed, "--config", cfg};
-        if (v == std::min(fault_node, validators - 1))
-          for (const auto& f : faults) args.insert(args.end(), {"--fault", f});
-        std::vector<char*> argp;
-        for (auto& a : args) argp.push_back(a.data());
-        argp.push_back(nullptr);
-        execv(timed.c_str(), argp.data());
-        _exit(127);
-      }
-      pids.push_back(pid);
+      std::vector<std::string> extra;
+      if (v == std::min(fault_node, validators - 1))
+        for (const auto& f : faults) extra.insert(extra.end(), {"--fault", f});
+      pids.push_back(bench::spawn_timed(build + "/node/timed", node_dir(v) + "/timed.toml",
+                                        node_dir(v) + "/out.log", extra));
     }
     for (size_t v = 0; v < validators; ++v) {
-      client c{port + 2 * static_cast<int>(v), ""};
-      for (int i = 0; i < 300; ++i) {
-        std::ifstream ck(node_dir(v) + "/.cookie");
-        if (ck && std::getline(ck, c.auth) && c.rpc("getblockcount").is_number()) break;
-        c.auth.clear();
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+      client c = bench::wait_rpc(node_dir(v), port + 2 * static_cast<int>(v));
       if (c.auth.empty())
         return std::cerr << "timed did not start (see " << node_dir(v) << ")\n", false;
       rpcs.push_back(c);
@@ -383,19 +304,6 @@ int main(int argc, char** argv) {
   for (int i = 0; i < 600 && rpc.rpc("getblockcount").get<uint64_t>() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::vector<uint64_t> idle_rss, cpu0, cpu1;
-  auto cpu_ticks = [](pid_t p) {
-    std::ifstream in("/proc/" + std::to_string(p) + "/stat");
-    std::string tok;
-    uint64_t ut = 0, st = 0;
-    for (int f = 1; in >> tok; ++f) {
-      if (f == 14) ut = std::stoull(tok);
-      if (f == 15) {
-        st = std::stoull(tok);
-        break;
-      }
-    }
-    return ut + st;
-  };
   for (pid_t p : pids) cpu0.push_back(cpu_ticks(p));
   // --scrape-ms: a Prometheus stand-in GETs /metrics and /health of every
   // node this often during the idle window (the scrapes' cost is the node's).
