@@ -441,6 +441,9 @@ mempool_actor::behavior_type stub_pool(mempool_actor::stateful_pointer<stub_pool
       [](verified_atom, const std::vector<hash256>& w) {
         return verified_ptr(std::make_shared<wtxid_set>(w.begin(), w.end()));
       },
+      [](preverify_atom, const tx_batch&, const std::vector<hash256>&, const spent_lists&) {
+        return uint64_t{0};
+      },
       [](committed_atom, const block_ptr&) {},
       [](info_atom) { return mempool_info{}; },
       [](list_atom) { return std::vector<hash256>{}; },
@@ -597,4 +600,37 @@ TEST_CASE("failures between actors are caf::errors of tc::errc, never made-up an
   caf::anon_send(f.reader, resume_atom::value);
   caf::anon_send_exit(chain, caf::exit_reason::user_shutdown);
   sched.run();
+}
+
+TEST_CASE("signatures checked ahead of a synced block count as verified; bad ones do not") {
+  node_fixture f;
+  auto good = f.transfer(0);
+  auto bad = f.transfer(2);
+  bad.inputs[0].sig.v[5] ^= 1;
+  auto spent_of = [&](size_t owner) {
+    return std::vector<tx_output>{
+        f.store->utxos_of(f.cb.owners[owner].public_key(), 1).at(0).second.out};
+  };
+  // An output of another owner than the one the signature is for.
+  auto lying = f.transfer(3);
+  caf::scoped_actor self{f.sys};
+  tx_batch txs{std::make_shared<const transaction>(good), std::make_shared<const transaction>(bad),
+               std::make_shared<const transaction>(lying)};
+  self->send(f.mempool, preverify_atom::value, txs,
+             std::vector<hash256>{txid(good), txid(bad), txid(lying)},
+             spent_lists{spent_of(0), spent_of(2), spent_of(4)});
+  f.sched.run();
+  uint64_t passed = 99;
+  self->receive([&](uint64_t n) { passed = n; }, caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(passed == 1);
+  self->send(f.mempool, verified_atom::value,
+             std::vector<hash256>{wtxid(good), wtxid(bad), wtxid(lying)});
+  f.sched.run();
+  verified_ptr v;
+  self->receive([&](const verified_ptr& x) { v = x; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(v);
+  CHECK(v->count(wtxid(good)) == 1);
+  CHECK(v->count(wtxid(bad)) == 0);
+  CHECK(v->count(wtxid(lying)) == 0);
 }

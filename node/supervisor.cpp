@@ -497,7 +497,9 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
 #if TC_FAULT_INJECTION
     std::tie(flooder, poisoner) = plan->start_mempool_faults(self, peers, chain);
 #endif
-    sync = self->spawn<caf::linked>(sync_impl, peers, consensus, start_tip.height, s.now_ms);
+    sync = self->spawn<caf::linked>(
+        sync_impl, sync_wiring{peers, consensus, reader_of(chain, reader), mempool},
+        start_tip.height, s.now_ms);
     self->send(consensus, wire_atom::value, gossip_out_actor{peers}, tip_listener_actor{sync});
     self->send(peers, wire_atom::value, consensus, sync);
   }

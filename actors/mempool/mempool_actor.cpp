@@ -178,6 +178,48 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
 
 // A block was committed: its txs and their conflicts leave the pool; if it
 // changed the registry, what is left is checked again against the new tip.
+// A synced block's signatures, checked on the verifiers before its turn to
+// connect: those that pass are noted, so the connect (which asks `verified`)
+// skips them. A verifier that fails leaves its txs to the connect.
+caf::result<uint64_t> preverify(self_ptr self, const tx_batch& txs, const std::vector<hash256>& ids,
+                                const spent_lists& spent) {
+  auto& st = self->state;
+  size_t n = std::min({txs.size(), ids.size(), spent.size()});
+  if (n == 0 || st.verifiers.empty()) return uint64_t{0};
+  auto rp = self->make_response_promise<uint64_t>();
+  size_t chunks = std::min(st.verifiers.size(), n);
+  auto pending = std::make_shared<size_t>(chunks);
+  auto passed = std::make_shared<uint64_t>(0);
+  for (size_t c = 0; c < chunks; ++c) {
+    tx_batch vt;
+    std::vector<hash256> vids;
+    spent_lists vspent;
+    for (size_t j = c; j < n; j += chunks) {
+      vt.push_back(txs[j]);
+      vids.push_back(ids[j]);
+      vspent.push_back(spent[j]);
+    }
+    trace(st.tracer, "mempool", "verifier", "verify", 0, 0,
+          std::to_string(vt.size()) + " txs, ahead of a synced block");
+    auto done = [=]() mutable {
+      if (--*pending == 0) rp.deliver(*passed);
+    };
+    self->request(st.verifiers[(st.next_verifier++) % st.verifiers.size()], wait_bound::query,
+                  verify_atom::value, vt, vids, vspent)
+        .then(
+            [=](const std::vector<bool>& ok) mutable {
+              for (size_t j = 0; j < ok.size() && j < vt.size(); ++j)
+                if (ok[j]) {
+                  self->state.core.note_checked(wtxid(*vt[j]));
+                  ++*passed;
+                }
+              done();
+            },
+            [=](const caf::error&) mutable { done(); });
+  }
+  return rp;
+}
+
 void on_committed(self_ptr self, const block_ptr& b) {
   auto& st = self->state;
   trace(st.tracer, "mempool", "mempool", "on-commit", b->header.height, 0,
@@ -295,6 +337,8 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
           if (self->state.core.verified(w)) set->insert(w);
         return verified_ptr(std::move(set));
       },
+      [self](preverify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
+             const spent_lists& spent) { return preverify(self, txs, ids, spent); },
       [self](committed_atom, const block_ptr& b) { on_committed(self, b); },
       [self](info_atom) {
         auto& st = self->state;

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "crypto/recent_hashes.hpp"
 #include "messages/encoding.hpp"
 
 namespace tc {
@@ -75,7 +76,15 @@ class mempool_core {
   // Highest fee-rate first, within the caps.
   std::vector<const pool_entry*> select(size_t max_txs, size_t max_bytes) const;
   const pool_entry* find(const hash256& txid) const;
-  bool verified(const hash256& wtxid) const { return by_wtxid_.count(wtxid) > 0; }
+  // Whether this node checked the tx's signatures: it is in the pool, or
+  // they were checked ahead of its block (note_checked).
+  bool verified(const hash256& wtxid) const {
+    return by_wtxid_.count(wtxid) > 0 || checked_.contains(wtxid);
+  }
+  // Signatures checked outside admission (a synced block's, ahead of its
+  // connect). Sound for any block that carries the tx: a wtxid commits to
+  // the signatures and to the outpoints spent, whose content never changes.
+  void note_checked(const hash256& wtxid) { checked_.add(wtxid); }
   std::vector<hash256> txids() const;
   size_t size() const { return entries_.size(); }
   size_t bytes() const { return bytes_; }
@@ -102,6 +111,8 @@ class mempool_core {
   std::unordered_map<claim, hash256, claim_hasher> claimed_by_;
   std::unordered_map<hash256, hash256, fixed_bytes_hasher> by_wtxid_;  // wtxid -> txid
   std::set<order_key> order_;
+  // Bounded: the sync checks at most a few blocks ahead of the one it applies.
+  recent_hashes checked_{65'536};
   size_t bytes_ = 0;
   uint64_t next_seq_ = 0;
 };

@@ -30,6 +30,9 @@ using check_atom = caf::atom_constant<caf::atom("check")>;
 using has_atom = caf::atom_constant<caf::atom("has")>;
 using await_txs_atom = caf::atom_constant<caf::atom("awaittxs")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
+using preverify_atom = caf::atom_constant<caf::atom("preverify")>;
+// Per tx, the outputs its inputs spend, in input order.
+using spent_lists = std::vector<std::vector<tx_output>>;
 
 struct selected_txs {
   std::vector<tx_ptr> txs;
@@ -46,6 +49,11 @@ using mempool_actor = caf::typed_actor<
     caf::replies_to<select_atom, uint64_t, uint64_t>::with<selected_txs>,
     // Of these wtxids, the ones whose signatures this node already checked.
     caf::replies_to<verified_atom, std::vector<hash256>>::with<verified_ptr>,
+    // Checks the signatures of txs of a block not yet connected (the sync,
+    // ahead of the block it applies) on the verifiers, against the outputs
+    // given (txs, their txids, spent outputs); those that pass count as
+    // verified for the block's connect. Answers how many passed.
+    caf::replies_to<preverify_atom, tx_batch, std::vector<hash256>, spent_lists>::with<uint64_t>,
     caf::reacts_to<committed_atom, block_ptr>, caf::replies_to<info_atom>::with<mempool_info>,
     caf::replies_to<list_atom>::with<std::vector<hash256>>,
     caf::replies_to<has_atom, hash256>::with<bool>,  // is this txid in the pool?
@@ -60,7 +68,6 @@ using mempool_actor = caf::typed_actor<
 // A signature checker: verifies every input signature of each prepared tx
 // (txs, their txids, the outputs they spend); one verdict per tx.
 using verify_atom = caf::atom_constant<caf::atom("verify")>;
-using spent_lists = std::vector<std::vector<tx_output>>;
 using verifier_actor = caf::typed_actor<caf::replies_to<verify_atom, tx_batch, std::vector<hash256>,
                                                         spent_lists>::with<std::vector<bool>>>;
 

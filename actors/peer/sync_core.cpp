@@ -4,13 +4,29 @@
 
 namespace tc::peer {
 
+uint64_t approx_bytes(const block_with_cert& b) {
+  uint64_t n = 256 + 128 * b.cert.sigs.size();
+  for (const auto& tx : b.blk.txs) n += 64 + 112 * tx.inputs.size() + 48 * tx.outputs.size();
+  return n;
+}
+
+sync_core::buffer_map::iterator sync_core::unbuffer(buffer_map::iterator it) {
+  TC_ASSERT(buffered_bytes_ >= it->second.bytes);
+  buffered_bytes_ -= it->second.bytes;
+  return buffer_.erase(it);
+}
+
+void sync_core::unbuffer_through(uint64_t height) {
+  while (!buffer_.empty() && buffer_.begin()->first <= height) unbuffer(buffer_.begin());
+}
+
 sync_actions sync_core::on_local_tip(uint64_t height, uint64_t now_ms) {
   sync_actions out;
   if (height <= local_) return out;
   local_ = height;
   one_behind_since_ms_.reset();  // a new height: a new grace
   retry_at_ms_ = 0;              // consensus moved on: whatever it was busy with is done
-  buffer_.erase(buffer_.begin(), buffer_.upper_bound(local_));
+  unbuffer_through(local_);
   if (applying_ && *applying_ <= local_) applying_.reset();
   fill(now_ms, out);
   return out;
@@ -61,8 +77,11 @@ sync_actions sync_core::on_blocks(uint64_t peer, std::vector<block_with_cert> li
       out.push_back(punish_peer{peer, 50, "served blocks out of the requested sequence"});
       break;
     }
-    if (from + i > local_ && !buffer_.count(from + i))
-      buffer_[from + i] = held{peer, std::make_shared<const block_with_cert>(std::move(b))};
+    if (from + i > local_ && !buffer_.count(from + i)) {
+      uint64_t bytes = approx_bytes(b);
+      buffered_bytes_ += bytes;
+      buffer_[from + i] = held{peer, std::make_shared<const block_with_cert>(std::move(b)), bytes};
+    }
   }
   fill(now_ms, out);
   return out;
@@ -74,7 +93,7 @@ sync_actions sync_core::on_applied(uint64_t height, apply_result r, const std::s
   if (applying_ && *applying_ == height) applying_.reset();
   if (r == apply_result::ok) {
     local_ = std::max(local_, height);
-    buffer_.erase(buffer_.begin(), buffer_.upper_bound(local_));
+    unbuffer_through(local_);
   } else if (r == apply_result::invalid) {
     auto it = buffer_.find(height);
     if (it != buffer_.end()) {
@@ -92,7 +111,7 @@ sync_actions sync_core::on_applied(uint64_t height, apply_result r, const std::s
 
 void sync_core::drop_from(uint64_t peer) {
   for (auto it = buffer_.begin(); it != buffer_.end();)
-    it = it->second.peer == peer ? buffer_.erase(it) : std::next(it);
+    it = it->second.peer == peer ? unbuffer(it) : std::next(it);
   for (auto it = inflight_.begin(); it != inflight_.end();)
     it = it->second.peer == peer ? inflight_.erase(it) : std::next(it);
   tips_.erase(peer);
@@ -126,19 +145,62 @@ bool sync_core::covered(uint64_t h) const {
   return h < it->first + it->second.count;
 }
 
-void sync_core::fill(uint64_t now_ms, sync_actions& out) {
-  if (!applying_ && now_ms >= retry_at_ms_) {
-    auto it = buffer_.find(local_ + 1);
-    if (it != buffer_.end()) {
-      applying_ = local_ + 1;
-      out.push_back(apply_block{it->second.peer, it->second.blk});
+sync_actions sync_core::on_checked(uint64_t height,
+                                   const std::shared_ptr<const block_with_cert>& blk,
+                                   uint64_t now_ms) {
+  sync_actions out;
+  auto it = checks_.find(height);
+  if (it != checks_.end() && it->second.blk == blk) it->second.done = true;
+  fill(now_ms, out);
+  return out;
+}
+
+bool sync_core::ready(uint64_t h) const {
+  auto b = buffer_.find(h);
+  if (b == buffer_.end()) return false;
+  if (cfg_.verify_ahead_txs == 0) return true;
+  auto c = checks_.find(h);
+  return c != checks_.end() && c->second.blk == b->second.blk && c->second.done;
+}
+
+// Checks for the buffered run above our tip, oldest first, while the txs
+// under check (or checked and not yet applied) stay within the bound.
+void sync_core::start_checks(sync_actions& out) {
+  // A check of a block no longer buffered (applied, or dropped with its
+  // peer) is forgotten; its answer then finds nothing.
+  for (auto it = checks_.begin(); it != checks_.end();) {
+    auto b = buffer_.find(it->first);
+    it =
+        (b == buffer_.end() || b->second.blk != it->second.blk) ? checks_.erase(it) : std::next(it);
+  }
+  uint64_t txs = 0;
+  for (uint64_t h = local_ + 1;; ++h) {
+    auto b = buffer_.find(h);
+    if (b == buffer_.end()) return;
+    uint64_t n = std::max<uint64_t>(1, b->second.blk->blk.txs.size());
+    if (txs > 0 && txs + n > cfg_.verify_ahead_txs) return;
+    txs += n;
+    if (!checks_.count(h)) {
+      checks_[h] = check{b->second.blk, false};
+      out.push_back(check_block{h, b->second.blk});
     }
+  }
+}
+
+void sync_core::fill(uint64_t now_ms, sync_actions& out) {
+  if (cfg_.verify_ahead_txs > 0) start_checks(out);
+  if (!applying_ && now_ms >= retry_at_ms_ && ready(local_ + 1)) {
+    auto it = buffer_.find(local_ + 1);
+    applying_ = local_ + 1;
+    out.push_back(apply_block{it->second.peer, it->second.blk});
   }
   if (target_ == local_ + 1) {
     if (!one_behind_since_ms_) one_behind_since_ms_ = now_ms;
     if (now_ms < *one_behind_since_ms_ + cfg_.one_behind_grace_ms) return;
   }
   uint64_t last = std::min(target_, local_ + cfg_.window_blocks);
+  // A full buffer still asks for the block that lets it drain.
+  if (buffered_bytes_ >= cfg_.window_bytes) last = std::min(last, local_ + 1);
   uint64_t h = local_ + 1;
   TC_ASSERT(buffer_.size() <= cfg_.window_blocks + cfg_.batch_blocks);
   while (inflight_.size() < cfg_.max_in_flight && h <= last) {

@@ -24,6 +24,16 @@ struct sync_config {
   // last precommits), so fetching it would move the whole block twice and
   // validate it again. Fetch only when it has not landed after this long.
   uint64_t one_behind_grace_ms = 1'000;
+  // Blocks buffered (their size in memory, estimated) beyond which only the
+  // next block to apply is asked for: 500 full blocks would be gigabytes.
+  // In flight on top: max_in_flight replies, each under a frame's cap.
+  uint64_t window_bytes = 64u << 20;
+  // Signatures checked ahead: the blocks after our tip are handed out to be
+  // checked (check_block, answered with on_checked) while earlier ones
+  // connect, up to this many txs at a time (always at least one block), and
+  // a block is applied only once its check answered. 0: no checks ahead
+  // (the connect checks every signature itself, on one core).
+  uint64_t verify_ahead_txs = 0;
 };
 
 // A request's deadline: a lost request or a peer that ignores it costs a
@@ -40,15 +50,23 @@ struct apply_block {  // answer with on_applied
   uint64_t peer;
   std::shared_ptr<const block_with_cert> blk;
 };
+struct check_block {  // answer with on_checked, whatever the check found
+  uint64_t height;
+  std::shared_ptr<const block_with_cert> blk;
+};
 struct punish_peer {
   uint64_t peer;
   uint32_t points;
   std::string why;
 };
-using sync_action = std::variant<request_blocks, apply_block, punish_peer>;
+using sync_action = std::variant<request_blocks, apply_block, check_block, punish_peer>;
 using sync_actions = std::vector<sync_action>;
 
 using apply_result = consensus::apply_result;
+
+// A block's size in memory, near enough to bound the sync's buffer: what
+// its decoded txs and certificate hold.
+uint64_t approx_bytes(const block_with_cert& b);
 
 class sync_core {
  public:
@@ -60,12 +78,18 @@ class sync_core {
   sync_actions on_blocks(uint64_t peer, std::vector<block_with_cert> list, uint64_t now_ms);
   sync_actions on_applied(uint64_t height, apply_result r, const std::string& why, uint64_t now_ms);
   sync_actions on_tick(uint64_t now_ms);
+  // The check of this block (by identity: a block since replaced by another
+  // peer's copy is checked again) has finished.
+  sync_actions on_checked(uint64_t height, const std::shared_ptr<const block_with_cert>& blk,
+                          uint64_t now_ms);
 
   uint64_t local() const { return local_; }
   uint64_t target() const { return target_; }
   bool behind() const { return target_ > local_; }
   size_t buffered() const { return buffer_.size(); }
+  uint64_t buffered_bytes() const { return buffered_bytes_; }
   size_t in_flight() const { return inflight_.size(); }
+  size_t checks() const { return checks_.size(); }
 
  private:
   struct pending {
@@ -76,8 +100,18 @@ class sync_core {
   struct held {
     uint64_t peer;
     std::shared_ptr<const block_with_cert> blk;
+    uint64_t bytes;  // approx_bytes
+  };
+  using buffer_map = std::map<uint64_t, held>;
+  buffer_map::iterator unbuffer(buffer_map::iterator it);
+  void unbuffer_through(uint64_t height);
+  struct check {
+    std::shared_ptr<const block_with_cert> blk;
+    bool done = false;
   };
   void fill(uint64_t now_ms, sync_actions& out);
+  void start_checks(sync_actions& out);
+  bool ready(uint64_t h) const;  // buffered, and its check (if any is due) done
   bool covered(uint64_t h) const;
   void drop_from(uint64_t peer);
   void recompute_target();  // after a peer's tip is forgotten
@@ -85,9 +119,11 @@ class sync_core {
   sync_config cfg_;
   uint64_t local_ = 0;
   uint64_t target_ = 0;
-  std::map<uint64_t, uint64_t> tips_;            // peer -> announced height
-  std::map<uint64_t, pending> inflight_;         // from height -> request
-  std::map<uint64_t, held> buffer_;              // height -> block awaiting its turn
+  std::map<uint64_t, uint64_t> tips_;     // peer -> announced height
+  std::map<uint64_t, pending> inflight_;  // from height -> request
+  buffer_map buffer_;                     // height -> block awaiting its turn
+  uint64_t buffered_bytes_ = 0;
+  std::map<uint64_t, check> checks_;             // height -> its signature check
   std::optional<uint64_t> applying_;             // height handed to consensus
   std::optional<uint64_t> one_behind_since_ms_;  // target == local + 1 since then
   uint64_t retry_at_ms_ = 0;                     // consensus was not ready: wait a little

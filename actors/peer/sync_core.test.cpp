@@ -155,3 +155,112 @@ TEST_CASE("a peer one block ahead is given time to let consensus finish that hei
   REQUIRE(r.size() == 1);
   CHECK(r[0].from == 11);
 }
+
+TEST_CASE("with checks ahead, a block is applied only once its signature check answered") {
+  sync_config cfg{10, 3, 10'000, 500, 200};
+  cfg.verify_ahead_txs = 7;  // blocks of 3 txs: two under check at a time
+  sync_core s(cfg);
+  s.on_peer_tip(1, 5, 0);
+  auto blocks = range(1, 5);
+  for (auto& b : blocks) b.blk.txs.resize(3);
+  auto a = s.on_blocks(1, blocks, 1);
+  CHECK(only<apply_block>(a).empty());
+  auto ck = only<check_block>(a);
+  REQUIRE(ck.size() == 2);
+  CHECK(ck[0].height == 1);
+  CHECK(ck[1].height == 2);
+  // The second's check answering first applies nothing: 1 is still under check.
+  CHECK(only<apply_block>(s.on_checked(2, ck[1].blk, 2)).empty());
+  // An answer about another copy of block 1 (since replaced) counts for nothing.
+  auto stale = std::make_shared<const block_with_cert>(blocks[0]);
+  CHECK(only<apply_block>(s.on_checked(1, stale, 3)).empty());
+  a = s.on_checked(1, ck[0].blk, 4);
+  auto ap = only<apply_block>(a);
+  REQUIRE(ap.size() == 1);
+  CHECK(ap[0].blk->blk.header.height == 1);
+  CHECK(only<check_block>(a).empty());  // 1 and 2 still hold the bound
+  a = s.on_applied(1, apply_result::ok, "", 5);
+  ap = only<apply_block>(a);  // 2 was checked already: applied at once
+  REQUIRE(ap.size() == 1);
+  CHECK(ap[0].blk->blk.header.height == 2);
+  ck = only<check_block>(a);  // 1 left the bound: 3 is checked now
+  REQUIRE(ck.size() == 1);
+  CHECK(ck[0].height == 3);
+  CHECK(s.checks() == 2);
+}
+
+TEST_CASE(
+    "checks ahead: an invalid block's check is forgotten and another peer's copy checked anew") {
+  sync_config cfg{1, 3, 10'000, 500, 200};
+  cfg.verify_ahead_txs = 100;
+  sync_core s(cfg);
+  s.on_peer_tip(1, 2, 0);  // [1] from peer 1
+  s.on_peer_tip(2, 2, 0);  // [2] from peer 2
+  auto blocks = range(1, 2);
+  for (auto& b : blocks) b.blk.txs.resize(2);
+  CHECK(only<check_block>(s.on_blocks(2, {blocks[1]}, 1)).empty());  // 1 is missing yet
+  auto ck = only<check_block>(s.on_blocks(1, {blocks[0]}, 2));
+  REQUIRE(ck.size() == 2);  // 1, then 2 behind it
+  auto ap = only<apply_block>(s.on_checked(1, ck[0].blk, 3));
+  REQUIRE(ap.size() == 1);
+  auto a = s.on_applied(1, apply_result::invalid, "bad signature", 4);
+  REQUIRE(only<punish_peer>(a).size() == 1);
+  CHECK(s.checks() == 1);  // peer 1's block went, and its check with it; 2's stays
+  auto req = only<request_blocks>(a);
+  REQUIRE(req.size() == 1);
+  CHECK(req[0].peer == 2);
+  // Peer 2 serves height 1: a new check, and no apply before it ends.
+  a = s.on_blocks(2, {blocks[0]}, 5);
+  CHECK(only<apply_block>(a).empty());
+  ck = only<check_block>(a);
+  REQUIRE(ck.size() == 1);
+  CHECK(ck[0].height == 1);
+  CHECK(only<apply_block>(s.on_checked(1, ck[0].blk, 6)).size() == 1);
+}
+
+TEST_CASE("the buffer is bounded in bytes: past it only the block that drains it is asked for") {
+  std::vector<block_with_cert> blocks = range(1, 40);
+  for (auto& b : blocks) b.blk.txs.resize(100);  // about 6 kB each
+  sync_config cfg{5, 3, 10'000, 500, 200};
+  cfg.window_bytes = 3 * approx_bytes(blocks[0]);
+  sync_core s(cfg);
+  s.on_peer_tip(1, 40, 0);
+  s.on_peer_tip(2, 40, 0);
+  s.on_peer_tip(3, 40, 0);  // [1,5] peer 1, [6,10] peer 2, [11,15] peer 3
+  auto slice = [&](uint64_t from, uint64_t n) {
+    return std::vector<block_with_cert>(blocks.begin() + (from - 1),
+                                        blocks.begin() + (from - 1 + n));
+  };
+  // Later ranges arrive first: 10 blocks buffered, over the bound, none applicable.
+  s.on_blocks(2, slice(6, 5), 1);
+  auto a = s.on_blocks(3, slice(11, 5), 2);
+  CHECK(s.buffered_bytes() > cfg.window_bytes);
+  CHECK(only<request_blocks>(a).empty());  // [1,5] is still in flight: nothing more
+  // Peer 1 never answers: the retry asks for the next block alone.
+  a = s.on_tick(20'000);
+  auto req = only<request_blocks>(a);
+  REQUIRE(req.size() == 1);
+  CHECK(req[0].from == 1);
+  CHECK(req[0].count == 1);
+  // Served one at a time while the buffer is full; as blocks apply it
+  // drains, and a range is asked for again.
+  bool range_again = false;
+  uint64_t now = 20'001;
+  for (int step = 0; step < 100 && !range_again; ++step) {
+    for (auto& r : only<request_blocks>(a)) {
+      if (r.count > 1 && r.from > 15) range_again = true;
+      if (r.count == 1) CHECK(r.from == s.local() + 1);
+    }
+    if (range_again) break;
+    auto ap = only<apply_block>(a);
+    auto rq = only<request_blocks>(a);
+    if (!ap.empty())
+      a = s.on_applied(ap[0].blk->blk.header.height, apply_result::ok, "", ++now);
+    else if (!rq.empty())
+      a = s.on_blocks(rq[0].peer, slice(rq[0].from, rq[0].count), ++now);
+    else
+      a = s.on_tick(++now);
+  }
+  CHECK(range_again);
+  CHECK(s.buffered_bytes() < cfg.window_bytes);
+}

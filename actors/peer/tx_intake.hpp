@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "crypto/bytes.hpp"
+#include "crypto/recent_hashes.hpp"
 
 namespace tc::peer {
 
@@ -157,24 +158,9 @@ class tx_intake {
 // honest validators from each other. A copy of a tx in here is taken as a
 // duplicate; one committed longer ago than the set reaches is junk again,
 // so replaying old txs is not free. Pure.
-class recent_commits {
+class recent_commits : public recent_hashes {
  public:
-  explicit recent_commits(size_t capacity = 100'000) : capacity_(capacity) {}
-  void add(const hash256& wtxid) {
-    if (!set_.insert(wtxid).second) return;
-    order_.push_back(wtxid);
-    if (order_.size() > capacity_) {
-      set_.erase(order_.front());
-      order_.pop_front();
-    }
-  }
-  bool contains(const hash256& wtxid) const { return set_.count(wtxid) > 0; }
-  size_t size() const { return order_.size(); }
-
- private:
-  size_t capacity_;
-  std::unordered_set<hash256, fixed_bytes_hasher> set_;
-  std::deque<hash256> order_;
+  explicit recent_commits(size_t capacity = 100'000) : recent_hashes(capacity) {}
 };
 
 }  // namespace tc::peer

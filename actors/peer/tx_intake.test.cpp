@@ -93,7 +93,8 @@ TEST_CASE("tx intake: bounded by count too, and forgets a peer's queue when it g
   CHECK(in.size() == 0);
 }
 
-TEST_CASE("a relay's late copy of a committed tx is a duplicate, not junk; the memory is bounded") {
+TEST_CASE(
+    "recent_commits: a relay's late copy of a committed tx is a duplicate, not junk; bounded") {
   recent_commits rc(3);
   auto id = [](uint8_t b) {
     tc::hash256 h;

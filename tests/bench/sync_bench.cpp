@@ -9,6 +9,7 @@
 // equals the peers'. Run on demand.
 //   build/tests/bench/sync_bench [--txs 1000000] [--block-txs 5000] [--peers 3]
 //                                [--trust-certificates 0|1] [--rebuild 0|1]
+//                                [--flush-blocks N]  (the syncing node's utxo_flush_blocks)
 //                                [--log warn|info|debug] [--keep 1] [--build DIR]
 // The chain is built once per (txs, block-txs) in /tmp/tc_sync_bench_chain_*
 // and reused (--rebuild 1 builds it again), so runs can alternate cheaply.
@@ -39,6 +40,7 @@ namespace {
 struct options {
   size_t txs = 1'000'000, block_txs = 5'000, peers = 3;
   bool trust = false, rebuild = false, keep = false;
+  long flush_blocks = -1;  // the syncing node's [storage] utxo_flush_blocks; -1: its default
   std::string log = "warn", build;
 };
 
@@ -57,6 +59,7 @@ options parse(int argc, char** argv) {
     if (a == "--keep") o.keep = v == "1";
     if (a == "--log") o.log = v;
     if (a == "--build") o.build = v;
+    if (a == "--flush-blocks") o.flush_blocks = std::stol(v);
   }
   return o;
 }
@@ -151,6 +154,8 @@ void write_config(const std::string& d, int p2p, int rpc, const std::vector<int>
     << (o.trust && !peers.empty() ? "sync_trust_certificates = true\n" : "")
     << "[rpc]\nport = " << rpc << "\n[metrics]\nenabled = false\n[logging]\nlevel = \"" << o.log
     << "\"\n";
+  if (!peers.empty() && o.flush_blocks >= 0)
+    c << "[storage]\nutxo_flush_blocks = " << o.flush_blocks << "\n";
 }
 
 struct sample {
