@@ -73,7 +73,10 @@ struct node_fixture {
     c.set("scheduler.policy", caf::atom("testing"));
     return c;
   }
-  explicit node_fixture(uint64_t empty_block_interval_ms = 0, bool refuse_commits = false)
+  // observer: no key (the node only follows); trust_synced: see
+  // consensus_setup::trust_synced_certificates.
+  explicit node_fixture(uint64_t empty_block_interval_ms = 0, bool refuse_commits = false,
+                        bool observer = false, bool trust_synced = false)
       : sys(testing(cfg)), sched(dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler())) {
     chain = sys.spawn(chain_actor_impl, store, clock, chain_reader_ctl_actor{});
     if (refuse_commits) chain = sys.spawn(refusing_chain, chain);
@@ -85,7 +88,8 @@ struct node_fixture {
     setup.domain = chain_id;
     setup.cfg.block_interval_ms = 100;
     setup.cfg.empty_block_interval_ms = empty_block_interval_ms;
-    setup.key = cb.operators[0];
+    if (!observer) setup.key = cb.operators[0];
+    setup.trust_synced_certificates = trust_synced;
     setup.fork_linger_ms = 100;
     guard = sys.spawn(sign_guard_in_db_impl, chain);
     consensus = sys.spawn(consensus_impl, setup, chain, mempool, producer, guard, clock);
@@ -633,4 +637,37 @@ TEST_CASE("signatures checked ahead of a synced block count as verified; bad one
   CHECK(v->count(wtxid(good)) == 1);
   CHECK(v->count(wtxid(bad)) == 0);
   CHECK(v->count(wtxid(lying)) == 0);
+}
+
+// A block with a forged tx signature and a valid certificate (more than 2/3
+// signed it: the quorum is lying). A node that checks everything refuses it
+// and asks for it again; one that trusts certificates connects it. That is
+// what sync_trust_certificates trades, and why it is off by default.
+TEST_CASE("a synced block's tx signatures are checked unless the node trusts certificates") {
+  for (bool trust : {false, true}) {
+    CAPTURE(trust);
+    node_fixture f(0, false, /*observer=*/true, trust);
+    auto src = f.cb.open_memory();
+    std::mt19937_64 rng(7);
+    block b = f.cb.next_block(*src, rng, 3);
+    REQUIRE(b.txs.size() == 4);
+    b.txs[2].inputs[0].sig.v[7] ^= 1;
+    test::seal(b);  // the header names the forged body
+    auto bc = std::make_shared<const block_with_cert>(block_with_cert{b, f.cb.certify(*src, b)});
+    f.now = b.header.timestamp_ms + 100;
+    f.run_for(50);
+    caf::scoped_actor self{f.sys};
+    self->send(f.consensus, sync_atom::value, bc);
+    f.run_for(50);
+    uint8_t result = 99;
+    self->receive([&](const sync_verdict& v) { result = v.result; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    if (trust) {
+      CHECK(result == static_cast<uint8_t>(consensus::apply_result::ok));
+      CHECK(f.tip_height() == 1);
+    } else {
+      CHECK(result == static_cast<uint8_t>(consensus::apply_result::retry));
+      CHECK(f.tip_height() == 0);
+    }
+  }
 }

@@ -122,6 +122,7 @@ void apply_network(const toml::table& root, node_config& c) {
   s.get<uint32_t>("ping_interval_s", c.ping_interval_s, 1, 3'600);
   s.get("enabled", c.p2p_enabled);
   s.get("node_key_file", c.node_key_file);
+  s.get("sync_trust_certificates", c.sync_trust_certificates);
 }
 
 void apply_rpc(const toml::table& root, node_config& c) {
@@ -363,7 +364,9 @@ std::string default_config_text(network n, bool masternode) {
     << "\nping_interval_s = " << c.ping_interval_s
     << "\nenabled = true                      # false: no P2P at all (a lone node)\n"
     << "node_key_file = \"" << c.node_key_file
-    << "\"          # created on first start; validators use the masternode key\n\n"
+    << "\"          # created on first start; validators use the masternode key\n"
+    << "sync_trust_certificates = false     # true: catch-up skips tx signatures in blocks whose\n"
+    << "                                    # commit certificate verifies (faster, trusts 2/3)\n\n"
     << "[rpc]\nenabled = true\nbind = \"127.0.0.1\"                  # JSON-RPC stays on loopback\n"
     << "port = " << c.rpc_port << "\n"
     << "# user = \"\"                         # default: cookie auth (<datadir>/.cookie)\n"

@@ -28,7 +28,10 @@ struct node_config {
   uint32_t max_per_ip = 8;
   uint32_t max_new_per_minute = 60;  // inbound connections accepted, per source group (/16)
   uint32_t ping_interval_s = 10;
-  bool p2p_enabled = true;                 // false: a node without peers (tests, benchmarks)
+  bool p2p_enabled = true;  // false: a node without peers (tests, benchmarks)
+  // Catch-up: blocks with a valid commit certificate are connected without
+  // checking their txs' signatures (consensus_setup::trust_synced_certificates).
+  bool sync_trust_certificates = false;
   std::string node_key_file = "node.key";  // non-validators; validators use the masternode key
   // [rpc]
   bool rpc_enabled = true;

@@ -71,10 +71,13 @@ TEST_CASE("bad configs name the key and the reason") {
 
 TEST_CASE("values are applied") {
   auto c = parse_config(
-      "[consensus]\nblock_interval_ms = 250\n[network]\naddnode = [\"a:1\", \"b:2\"]\n", "ok.toml",
-      default_config(network::localnet, "/h"));
+      "[consensus]\nblock_interval_ms = 250\n[network]\naddnode = [\"a:1\", \"b:2\"]\n"
+      "sync_trust_certificates = true\n",
+      "ok.toml", default_config(network::localnet, "/h"));
   REQUIRE(c.ok());
   CHECK(c->block_interval_ms == 250);
+  CHECK(c->sync_trust_certificates);
+  CHECK_FALSE(default_config(network::localnet, "/h").sync_trust_certificates);
   CHECK(c->addnode.size() == 2);
   CHECK(c->path_in_datadir("k.key") == "/h/.timecoin/localnet/k.key");
   CHECK(c->path_in_datadir("/abs/k.key") == "/abs/k.key");
@@ -113,7 +116,8 @@ TEST_CASE("the metrics port: the RPC port + 1 unless set, never another listener
   CHECK(c->metrics_bind == "0.0.0.0");
   auto clash = parse_config("[network]\nport = 30001\n[rpc]\nport = 30000\n", "t.toml", base);
   REQUIRE_FALSE(clash.ok());
-  CHECK(clash.error_message().find("metrics.port: 30001 is also network.port") != std::string::npos);
+  CHECK(clash.error_message().find("metrics.port: 30001 is also network.port") !=
+        std::string::npos);
   CHECK(parse_config("[network]\nport = 30001\n[rpc]\nport = 30000\n[metrics]\nenabled = false\n",
                      "t.toml", base)
             .ok());

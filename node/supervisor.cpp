@@ -497,9 +497,15 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
 #if TC_FAULT_INJECTION
     std::tie(flooder, poisoner) = plan->start_mempool_faults(self, peers, chain);
 #endif
-    sync = self->spawn<caf::linked>(
-        sync_impl, sync_wiring{peers, consensus, reader_of(chain, reader), mempool},
-        start_tip.height, s.now_ms);
+    // Trusting certificates, there are no signatures to check ahead.
+    sync_wiring sw{peers, consensus, {}, {}};
+    if (!s.consensus.trust_synced_certificates) sw.reader = reader_of(chain, reader);
+    if (!s.consensus.trust_synced_certificates) sw.mempool = mempool;
+    if (s.consensus.trust_synced_certificates)
+      spdlog::warn(
+          "sync_trust_certificates is on: blocks caught up from peers are connected without "
+          "checking their transactions' signatures when a quorum's commit certificate verifies");
+    sync = self->spawn<caf::linked>(sync_impl, sw, start_tip.height, s.now_ms);
     self->send(consensus, wire_atom::value, gossip_out_actor{peers}, tip_listener_actor{sync});
     self->send(peers, wire_atom::value, consensus, sync);
   }

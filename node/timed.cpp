@@ -122,6 +122,7 @@ consensus_setup consensus_setup_of(const node_config& cfg, const genesis_spec& g
       cs.cfg.precommit_timeout_delta_ms = cfg.timeout_delta_ms;
   cs.cfg.min_validators = g.params.min_validators;
   cs.fork_linger_ms = cfg.fork_linger_s * 1000;
+  cs.trust_synced_certificates = cfg.sync_trust_certificates;
   return cs;
 }
 

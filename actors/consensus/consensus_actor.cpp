@@ -104,6 +104,14 @@ void try_sync(self_ptr self) {
   run(self, std::move(acts));
 }
 
+// Every tx of the block, as if its signatures were checked (trusting a
+// verified commit certificate).
+verified_ptr all_wtxids(const block& blk) {
+  auto set = std::make_shared<wtxid_set>();
+  for (size_t i = 1; i < blk.txs.size(); ++i) set->insert(wtxid(blk.txs[i]));
+  return set;
+}
+
 // Asks the mempool which of the block's signatures are already verified,
 // then calls `next` with that set.
 template <class Next>
@@ -189,6 +197,8 @@ void commit(self_ptr self, const decided& d) {
   };
   if (blk == std::exchange(self->state.last_checked, nullptr))
     connect(std::make_shared<const wtxid_set>());
+  else if (synced && self->state.trust_synced)
+    connect(all_wtxids(*blk));  // its certificate was verified in try_sync
   else
     with_verified(self, blk, connect);
 }
@@ -520,6 +530,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
   if (setup.key)
     st.signer = std::make_unique<key_signer>(*setup.key, setup.deterministic_signatures);
   st.fork_linger_ms = setup.fork_linger_ms;
+  st.trust_synced = setup.trust_synced_certificates;
   st.core = std::make_unique<core>(st.domain, st.cfg, st.signer.get(), st.verifier.get(),
                                    setup.persisted);
   return {

@@ -18,7 +18,8 @@ struct consensus_actor_state {
   std::unique_ptr<tc::signer> signer;  // null: observer
   std::unique_ptr<cached_verifier> verifier;
   consensus::consensus_config cfg;
-  sign_domain domain;  // what signatures are bound to (chain id and genesis)
+  sign_domain domain;         // what signatures are bound to (chain id and genesis)
+  bool trust_synced = false;  // consensus_setup::trust_synced_certificates
   chain_actor chain;
   mempool_actor mempool;
   producer_actor producer;
@@ -64,6 +65,12 @@ struct consensus_setup {
   // After a proven fork the node stops following the chain at once, keeps
   // answering (getforkevidence) this long, then exits (halt_reason).
   uint64_t fork_linger_ms = 30'000;
+  // Blocks applied by the sync whose commit certificate verifies against
+  // the validator set this node computed are connected without checking
+  // their txs' signatures: a quorum's word stands for them. Every other
+  // rule (UTXOs, amounts, body against header) is still checked. Off by
+  // default ([network] sync_trust_certificates).
+  bool trust_synced_certificates = false;
 };
 
 consensus_actor::behavior_type consensus_impl(

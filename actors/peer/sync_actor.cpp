@@ -13,7 +13,7 @@ using block_ref = std::shared_ptr<const block_with_cert>;
 constexpr uint64_t log_every_ms = 5'000;
 // Txs under check ahead of the block being applied: about a second of both
 // verifiers' work, and within what the mempool remembers as checked.
-constexpr uint64_t verify_ahead_txs = 20'000;
+constexpr uint64_t verify_ahead_txs = 50'000;
 
 void run(self_ptr self, peer::sync_actions acts);
 
