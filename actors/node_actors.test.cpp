@@ -671,3 +671,34 @@ TEST_CASE("a synced block's tx signatures are checked unless the node trusts cer
     }
   }
 }
+
+// The gate before a synced block's signatures are checked ahead: a peer
+// with no validator key cannot pass it with junk.
+TEST_CASE("precheck: only a certified block whose body matches its header is checked ahead") {
+  node_fixture f(0, false, /*observer=*/true);
+  auto src = f.cb.open_memory();
+  std::mt19937_64 rng(11);
+  block b = f.cb.next_block(*src, rng, 3);
+  auto ask = [&](const block_with_cert& x) {
+    caf::scoped_actor self{f.sys};
+    self->send(f.consensus, precheck_atom::value, std::make_shared<const block_with_cert>(x));
+    f.sched.run();
+    bool ok = false, answered = false;
+    self->receive([&](bool v) { ok = v, answered = true; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    REQUIRE(answered);
+    return ok;
+  };
+  f.run_for(20);
+  block_with_cert good{b, f.cb.certify(*src, b)};
+  CHECK(ask(good));
+  auto forged = good;  // a certificate signature broken
+  forged.cert.sigs.at(0).sig.v[3] ^= 1;
+  CHECK_FALSE(ask(forged));
+  auto swapped = good;  // the real certificate over another body
+  swapped.blk.txs.pop_back();
+  CHECK_FALSE(ask(swapped));
+  auto unsigned_cert = good;  // nobody signed
+  unsigned_cert.cert.sigs.clear();
+  CHECK_FALSE(ask(unsigned_cert));
+}

@@ -50,6 +50,7 @@ struct sync_verdict {
 using gossip_atom = caf::atom_constant<caf::atom("gossip")>;
 using forkcheck_atom = caf::atom_constant<caf::atom("forkcheck")>;
 using halt_atom = caf::atom_constant<caf::atom("halt")>;
+using precheck_atom = caf::atom_constant<caf::atom("precheck")>;
 using consensus_actor = caf::typed_actor<
     caf::reacts_to<start_atom>, caf::reacts_to<timer_atom, uint8_t, uint64_t, uint32_t>,
     caf::replies_to<gossip_atom, proposal>::with<consensus::relay_decision>,
@@ -61,6 +62,10 @@ using consensus_actor = caf::typed_actor<
     // for a different block proves a fork (ok: no fork; invalid: the
     // peer's fault).
     caf::replies_to<forkcheck_atom, block_cert_ptr>::with<sync_verdict>,
+    // A block the sync holds ahead of its turn: true when its body matches
+    // its header and its certificate verifies against the current validator
+    // set, i.e. when checking its txs' signatures early is worth the work.
+    caf::replies_to<precheck_atom, block_cert_ptr>::with<bool>,
     // After a proven fork, once the evidence has been on view long enough.
     caf::reacts_to<halt_atom>, caf::replies_to<status_atom>::with<consensus_status>,
     caf::reacts_to<trace_atom, tracer_actor>, caf::reacts_to<metrics_atom, metrics::metrics_ptr>>;

@@ -197,6 +197,9 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
       [self](forkcheck_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
         return self->delegate(self->state.inner, forkcheck_atom::value, b);
       },
+      [self](precheck_atom, const block_cert_ptr& b) -> caf::result<bool> {
+        return self->delegate(self->state.inner, precheck_atom::value, b);
+      },
       [self](halt_atom) { self->send(self->state.inner, halt_atom::value); },
       [self](trace_atom, const tracer_actor& t) {
         self->send(self->state.inner, trace_atom::value, t);

@@ -101,9 +101,8 @@ void verify_job(self_ptr self, uint64_t h, const block_ref& blk, std::shared_ptr
             });
 }
 
-// The signatures of block h, checked before its turn; whatever happens, the
-// core hears that the check ended (the connect checks what this did not).
-void check_ahead(self_ptr self, uint64_t h, const block_ref& blk) {
+// The signatures of block h, on the verifiers.
+void check_signatures(self_ptr self, uint64_t h, const block_ref& blk) {
   auto& st = self->state;
   auto job = job_of(st, h, blk);
   if (job->missing.empty()) return verify_job(self, h, blk, job);
@@ -121,6 +120,22 @@ void check_ahead(self_ptr self, uint64_t h, const block_ref& blk) {
   self->request(st.reader, wait_bound::query, read_atom::value, std::move(lookup))
       .then([=](bool) { verify_job(self, h, blk, job); },
             [=](caf::error&) { checked(self, h, blk); });
+}
+
+// Block h, checked before its turn once consensus finds it certified (a
+// junk block from a peer with no key costs a certificate check, not its
+// txs' signatures). Whatever happens, the core hears that the check ended:
+// the connect checks what this did not.
+void check_ahead(self_ptr self, uint64_t h, const block_ref& blk) {
+  self->request(self->state.consensus, wait_bound::query, precheck_atom::value, blk)
+      .then(
+          [=](bool certified) {
+            if (certified) return check_signatures(self, h, blk);
+            TC_LOG("sync", debug,
+                   "sync: block {} not checked ahead: its certificate does not verify now", h);
+            checked(self, h, blk);
+          },
+          [=](caf::error&) { checked(self, h, blk); });
 }
 
 void run(self_ptr self, peer::sync_actions acts) {
