@@ -441,6 +441,20 @@ std::string spawn_front_ends(caf::event_based_actor* self, const supervisor_setu
   return {};
 }
 
+// The sync actor. It checks signatures ahead on the mempool's verifiers,
+// unless the node trusts certificates: then there are none to check.
+sync_actor spawn_sync(caf::event_based_actor* self, const supervisor_setup& s, sync_wiring w,
+                      uint64_t start_height) {
+  if (s.consensus.trust_synced_certificates) {
+    w.reader = chain_reader_actor{};
+    w.mempool = mempool_actor{};
+    spdlog::warn(
+        "sync_trust_certificates is on: blocks caught up from peers are connected without "
+        "checking their transactions' signatures when a quorum's commit certificate verifies");
+  }
+  return self->spawn<caf::linked>(sync_impl, std::move(w), start_height, s.now_ms);
+}
+
 // A node that cannot be put together stops at once, saying why.
 caf::behavior refuse_to_start(caf::event_based_actor* self, const std::string& why) {
   spdlog::critical("{}", why);
@@ -497,15 +511,8 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
 #if TC_FAULT_INJECTION
     std::tie(flooder, poisoner) = plan->start_mempool_faults(self, peers, chain);
 #endif
-    // Trusting certificates, there are no signatures to check ahead.
-    sync_wiring sw{peers, consensus, {}, {}};
-    if (!s.consensus.trust_synced_certificates) sw.reader = reader_of(chain, reader);
-    if (!s.consensus.trust_synced_certificates) sw.mempool = mempool;
-    if (s.consensus.trust_synced_certificates)
-      spdlog::warn(
-          "sync_trust_certificates is on: blocks caught up from peers are connected without "
-          "checking their transactions' signatures when a quorum's commit certificate verifies");
-    sync = self->spawn<caf::linked>(sync_impl, sw, start_tip.height, s.now_ms);
+    sync = spawn_sync(self, s, sync_wiring{peers, consensus, reader_of(chain, reader), mempool},
+                      start_tip.height);
     self->send(consensus, wire_atom::value, gossip_out_actor{peers}, tip_listener_actor{sync});
     self->send(peers, wire_atom::value, consensus, sync);
   }
