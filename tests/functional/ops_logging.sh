@@ -61,7 +61,12 @@ pass "-q logs warnings only; --debug=bogus exits 64 naming it"
 # -vvv: trace, and one line per actor message (through the tracer).
 : > "$LOG"
 start_node -vvv
-sleep 1
+# Until a block connects: a restart mid-height may have to wait out a round
+# first (the sign guard refuses to sign round 0 of that height again).
+for _ in $(seq 1 150); do
+  grep -q "trace msg consensus -> chain: connect" "$LOG" && break
+  sleep 0.2
+done
 stop_node
 grep -q "trace msg consensus -> chain: connect" "$LOG" || fail "-vvv logged no actor messages: $(grep -m3 'msg ' "$LOG")"
 pass "-vvv logs each actor message (consensus -> chain: connect, ...)"
