@@ -448,6 +448,7 @@ mempool_actor::behavior_type stub_pool(mempool_actor::stateful_pointer<stub_pool
       [](preverify_atom, const tx_batch&, const std::vector<hash256>&, const spent_lists&) {
         return uint64_t{0};
       },
+      [](lookup_atom, const std::vector<hash256>& w) { return tx_batch(w.size()); },
       [](committed_atom, const block_ptr&) {},
       [](info_atom) { return mempool_info{}; },
       [](list_atom) { return std::vector<hash256>{}; },

@@ -83,19 +83,41 @@ void put(wire::Evidence::Builder b, const evidence& e) {
   put(b.initVoteB(), e.b);
 }
 
+void put(wire::BlockHeader::Builder h, const block_header& v) {
+  h.setVersion(v.version);
+  h.setHeight(v.height);
+  h.setTimestampMs(v.timestamp_ms);
+  h.setPrevHash(data_of(v.prev_hash));
+  h.setMerkleRoot(data_of(v.merkle_root));
+  h.setEvidenceHash(data_of(v.evidence_hash));
+  h.setProposer(data_of(v.proposer));
+}
+
+template <class Builder>
+void put_evidence(Builder b, const std::vector<evidence>& list) {
+  auto ev = b.initEvidence(static_cast<unsigned>(list.size()));
+  for (unsigned i = 0; i < list.size(); ++i) put(ev[i], list[i]);
+}
+
 void put(wire::Block::Builder b, const block& v) {
-  auto h = b.initHeader();
-  h.setVersion(v.header.version);
-  h.setHeight(v.header.height);
-  h.setTimestampMs(v.header.timestamp_ms);
-  h.setPrevHash(data_of(v.header.prev_hash));
-  h.setMerkleRoot(data_of(v.header.merkle_root));
-  h.setEvidenceHash(data_of(v.header.evidence_hash));
-  h.setProposer(data_of(v.header.proposer));
+  put(b.initHeader(), v.header);
   auto txs = b.initTxs(static_cast<unsigned>(v.txs.size()));
   for (unsigned i = 0; i < v.txs.size(); ++i) put(txs[i], v.txs[i]);
-  auto ev = b.initEvidence(static_cast<unsigned>(v.evidence_list.size()));
-  for (unsigned i = 0; i < v.evidence_list.size(); ++i) put(ev[i], v.evidence_list[i]);
+  put_evidence(b, v.evidence_list);
+}
+
+void put(wire::CompactProposal::Builder b, const peer::compact_proposal& v) {
+  b.setHeight(v.height);
+  b.setRound(v.round);
+  b.setPolRound(v.pol_round);
+  put(b.initHeader(), v.header);
+  put(b.initReward(), v.reward);
+  auto ids = b.initWtxids(static_cast<unsigned>(32 * v.wtxids.size()));
+  for (size_t i = 0; i < v.wtxids.size(); ++i)
+    std::memcpy(ids.begin() + 32 * i, v.wtxids[i].v.data(), 32);
+  put_evidence(b, v.evidence_list);
+  b.setProposer(data_of(v.proposer));
+  b.setSignature(data_of(v.sig));
 }
 
 void put(wire::CommitCertificate::Builder b, const commit_certificate& c) {
@@ -223,24 +245,53 @@ evidence get(wire::Evidence::Reader r) {
   return {get(r.getVoteA()), get(r.getVoteB())};
 }
 
+block_header get(wire::BlockHeader::Reader h) {
+  block_header v;
+  v.version = h.getVersion();
+  v.height = h.getHeight();
+  v.timestamp_ms = h.getTimestampMs();
+  v.prev_hash = get_fixed<hash256>(h.getPrevHash(), "prev hash");
+  v.merkle_root = get_fixed<hash256>(h.getMerkleRoot(), "merkle root");
+  v.evidence_hash = get_fixed<hash256>(h.getEvidenceHash(), "evidence hash");
+  v.proposer = get_fixed<pubkey>(h.getProposer(), "proposer");
+  return v;
+}
+
+std::vector<evidence> get_evidence(capnp::List<wire::Evidence>::Reader ev) {
+  check_count(ev.size(), limits::max_block_evidence, "block evidence");
+  std::vector<evidence> out;
+  for (auto e : ev) out.push_back(get(e));
+  return out;
+}
+
 block get(wire::Block::Reader r) {
   block b;
-  auto h = r.getHeader();
-  b.header.version = h.getVersion();
-  b.header.height = h.getHeight();
-  b.header.timestamp_ms = h.getTimestampMs();
-  b.header.prev_hash = get_fixed<hash256>(h.getPrevHash(), "prev hash");
-  b.header.merkle_root = get_fixed<hash256>(h.getMerkleRoot(), "merkle root");
-  b.header.evidence_hash = get_fixed<hash256>(h.getEvidenceHash(), "evidence hash");
-  b.header.proposer = get_fixed<pubkey>(h.getProposer(), "proposer");
+  b.header = get(r.getHeader());
   auto txs = r.getTxs();
   check_count(txs.size(), limits::max_block_txs, "block txs");
   b.txs.reserve(txs.size());
   for (auto t : txs) b.txs.push_back(get(t));
-  auto ev = r.getEvidence();
-  check_count(ev.size(), limits::max_block_evidence, "block evidence");
-  for (auto e : ev) b.evidence_list.push_back(get(e));
+  b.evidence_list = get_evidence(r.getEvidence());
   return b;
+}
+
+peer::compact_proposal get(wire::CompactProposal::Reader r) {
+  peer::compact_proposal v;
+  v.height = r.getHeight();
+  v.round = r.getRound();
+  v.pol_round = r.getPolRound();
+  v.header = get(r.getHeader());
+  v.reward = get(r.getReward());
+  auto ids = r.getWtxids();
+  if (ids.size() % 32 != 0) fail("compact proposal's wtxids are not 32-byte hashes");
+  check_count(ids.size() / 32 + 1, limits::max_block_txs, "block txs");
+  v.wtxids.resize(ids.size() / 32);
+  for (size_t i = 0; i < v.wtxids.size(); ++i)
+    std::memcpy(v.wtxids[i].v.data(), ids.begin() + 32 * i, 32);
+  v.evidence_list = get_evidence(r.getEvidence());
+  v.proposer = get_fixed<pubkey>(r.getProposer(), "proposer");
+  v.sig = get_fixed<signature>(r.getSignature(), "proposal signature");
+  return v;
 }
 
 commit_certificate get(wire::CommitCertificate::Reader r) {
@@ -317,8 +368,10 @@ size_t max_payload_bytes(size_t kind) {
       return 1024;
     case peer::kind_index<peer::reject>:
       return 4096;
+    case peer::kind_index<peer::get_block_txs>:
+      return 4 * limits::max_block_txs + 128;
     default:
-      return limits::max_frame_bytes;  // proposal, block, blocks
+      return limits::max_frame_bytes;  // proposal (either form), block, blocks, block txs
   }
 }
 
@@ -395,6 +448,18 @@ bytes encode_message(const peer::message& m) {
           auto r = root.initReject();
           r.setCode(v.code);
           r.setReason(text_of(v.reason));
+        } else if constexpr (std::is_same_v<T, peer::compact_proposal>) {
+          put(root.initCompactProposal(), v);
+        } else if constexpr (std::is_same_v<T, peer::get_block_txs>) {
+          auto g = root.initGetBlockTxs();
+          g.setBlockHash(data_of(v.block_hash));
+          auto l = g.initIndexes(static_cast<unsigned>(v.indexes.size()));
+          for (unsigned i = 0; i < v.indexes.size(); ++i) l.set(i, v.indexes[i]);
+        } else if constexpr (std::is_same_v<T, peer::block_txs>) {
+          auto b = root.initBlockTxs();
+          b.setBlockHash(data_of(v.block_hash));
+          auto l = b.initTxs(static_cast<unsigned>(v.txs.size()));
+          for (unsigned i = 0; i < v.txs.size(); ++i) put(l[i], v.txs[i]);
         } else {
           static_assert(sizeof(T) == 0, "every message kind must be encoded");
         }
@@ -493,6 +558,26 @@ peer::message read_message(wire::Message::Reader root) {
     case wire::Message::REJECT: {
       auto r = root.getReject();
       return peer::reject{r.getCode(), get_text(r.getReason(), limits::max_text_len, "reason")};
+    }
+    case wire::Message::COMPACT_PROPOSAL:
+      return get(root.getCompactProposal());
+    case wire::Message::GET_BLOCK_TXS: {
+      auto g = root.getGetBlockTxs();
+      auto l = g.getIndexes();
+      check_count(l.size(), limits::max_block_txs, "get-block-txs");
+      peer::get_block_txs v{get_fixed<hash256>(g.getBlockHash(), "block hash"), {}};
+      v.indexes.reserve(l.size());
+      for (uint32_t i : l) v.indexes.push_back(i);
+      return v;
+    }
+    case wire::Message::BLOCK_TXS: {
+      auto b = root.getBlockTxs();
+      auto l = b.getTxs();
+      check_count(l.size(), limits::max_block_txs, "block-txs");
+      peer::block_txs v{get_fixed<hash256>(b.getBlockHash(), "block hash"), {}};
+      v.txs.reserve(l.size());
+      for (auto t : l) v.txs.push_back(get(t));
+      return v;
     }
   }
   fail("unknown message kind");

@@ -85,7 +85,18 @@ std::vector<peer::message> every_kind() {
           peer::get_tip{},
           peer::tip{7, h(11)},
           evidence{sample_vote(), sample_vote()},
-          peer::reject{3, "wrong chain"}};
+          peer::reject{3, "wrong chain"},
+          peer::compact_proposal{7,
+                                 1,
+                                 0,
+                                 sample_block().header,
+                                 sample_block().txs[0],
+                                 {h(25), h(26)},
+                                 sample_block().evidence_list,
+                                 pk(9),
+                                 sg(10)},
+          peer::get_block_txs{h(27), {1, 5, 9}},
+          peer::block_txs{h(27), {sample_block().txs[1], sample_block().txs[2]}}};
 }
 
 bytes encode_raw(capnp::MessageBuilder& mb) {

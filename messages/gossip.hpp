@@ -11,10 +11,12 @@
 
 namespace tc {
 
-// tx: its wtxid; proposal: height, round, proof-of-lock round, block hash
+// tx: its wtxid; proposal (full or compact): height, round, proof-of-lock round, block hash
 // (the body is bound to the header before a key is taken), proposer and
 // signature; prevote/precommit: every field of the vote. Other kinds are
 // not gossiped: nullopt.
 std::optional<hash256> gossip_key(const peer::message& m);
+hash256 proposal_key(uint64_t height, uint32_t round, int32_t pol_round, const hash256& block,
+                     const pubkey& proposer, const signature& sig);
 
 }  // namespace tc

@@ -11,7 +11,10 @@ namespace tc::limits {
 // domain (a version-1 node's votes would not verify here anyway).
 // 3: the encrypted transport (PROTOCOL.md §2) and handshake signatures over
 // the whole transcript; a version-2 node fails at the preamble already.
-constexpr uint32_t protocol_version = 3;
+// 4: compact proposals (header, reward tx and wtxids; PROTOCOL.md §7) and
+// get_block_txs / block_txs; a version-3 peer still gets full proposals.
+constexpr uint32_t protocol_version = 4;
+constexpr uint32_t compact_proposal_version = 4;  // the first that takes compact proposals
 // The oldest version this node still speaks: a rolling upgrade raises
 // protocol_version first and this only once every node runs the new one
 // (PROTOCOL.md §10), so old and new nodes keep talking meanwhile.

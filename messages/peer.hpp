@@ -98,10 +98,46 @@ struct reject {
   friend bool operator==(const reject& a, const reject& b) { return a.tie() == b.tie(); }
 };
 
+// A proposal with its txs named by wtxid (protocol 4, PROTOCOL.md §7): the
+// reward tx travels whole (no mempool holds it), the rest are rebuilt from
+// the receiver's mempool or fetched with get_block_txs.
+struct compact_proposal {
+  uint64_t height = 0;
+  uint32_t round = 0;
+  int32_t pol_round = -1;
+  block_header header;
+  transaction reward;
+  std::vector<hash256> wtxids;  // of txs[1..], in block order
+  std::vector<evidence> evidence_list;
+  pubkey proposer;
+  signature sig;
+  auto tie() const {
+    return std::tie(height, round, pol_round, header, reward, wtxids, evidence_list, proposer, sig);
+  }
+  friend bool operator==(const compact_proposal& a, const compact_proposal& b) {
+    return a.tie() == b.tie();
+  }
+};
+struct get_block_txs {
+  hash256 block_hash;
+  std::vector<uint32_t> indexes;  // into the block's txs (0 is the reward)
+  auto tie() const { return std::tie(block_hash, indexes); }
+  friend bool operator==(const get_block_txs& a, const get_block_txs& b) {
+    return a.tie() == b.tie();
+  }
+};
+struct block_txs {
+  hash256 block_hash;
+  std::vector<transaction> txs;  // in the order asked
+  auto tie() const { return std::tie(block_hash, txs); }
+  friend bool operator==(const block_txs& a, const block_txs& b) { return a.tie() == b.tie(); }
+};
+
 // Order matches the union in wire.capnp.
-using message = std::variant<handshake, handshake_ack, ping, pong, get_peers, peers, tx, get_txs,
-                             proposal, prevote, precommit, commit_certificate, block_with_cert,
-                             get_blocks, blocks, get_tip, tip, evidence, reject>;
+using message =
+    std::variant<handshake, handshake_ack, ping, pong, get_peers, peers, tx, get_txs, proposal,
+                 prevote, precommit, commit_certificate, block_with_cert, get_blocks, blocks,
+                 get_tip, tip, evidence, reject, compact_proposal, get_block_txs, block_txs>;
 
 const char* kind_name(const message& m);
 

@@ -49,11 +49,12 @@ const char* tier_name(mn_tier t) {
 
 namespace peer {
 const char* kind_name(const message& m) {
-  static const char* names[] = {"handshake", "handshake-ack", "ping",      "pong",
-                                "get-peers", "peers",         "tx",        "get-txs",
-                                "proposal",  "prevote",       "precommit", "commit-certificate",
-                                "block",     "get-blocks",    "blocks",    "get-tip",
-                                "tip",       "evidence",      "reject"};
+  static const char* names[] = {"handshake",     "handshake-ack", "ping",      "pong",
+                                "get-peers",     "peers",         "tx",        "get-txs",
+                                "proposal",      "prevote",       "precommit", "commit-certificate",
+                                "block",         "get-blocks",    "blocks",    "get-tip",
+                                "tip",           "evidence",      "reject",    "compact-proposal",
+                                "get-block-txs", "block-txs"};
   static_assert(sizeof(names) / sizeof(names[0]) == std::variant_size_v<message>);
   return names[m.index()];
 }

@@ -127,6 +127,31 @@ struct Proposal {
   signature @5 :Data;
 }
 
+# A proposal without its txs' bodies (protocol 4): the reward tx whole, then
+# the other txs' wtxids (32 bytes each, concatenated) in block order; the
+# receiver rebuilds the block from its mempool and fetches what it lacks.
+struct CompactProposal {
+  height    @0 :UInt64;
+  round     @1 :UInt32;
+  polRound  @2 :Int32;
+  header    @3 :BlockHeader;
+  reward    @4 :Transaction;
+  wtxids    @5 :Data;
+  evidence  @6 :List(Evidence);
+  proposer  @7 :Data;
+  signature @8 :Data;
+}
+
+struct GetBlockTxs {
+  blockHash @0 :Data;
+  indexes   @1 :List(UInt32);  # positions in the block's txs, ascending
+}
+
+struct BlockTxs {
+  blockHash @0 :Data;
+  txs       @1 :List(Transaction);  # those asked for, in the order asked
+}
+
 struct BlockWithCert {
   block @0 :Block;
   cert  @1 :CommitCertificate;
@@ -177,6 +202,9 @@ struct Message {
     tip          @16 :Tip;
     evidence     @17 :Evidence;
     reject       @18 :Reject;
+    compactProposal @19 :CompactProposal;
+    getBlockTxs  @20 :GetBlockTxs;
+    blockTxs     @21 :BlockTxs;
   }
 }
 

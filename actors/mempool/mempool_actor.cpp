@@ -339,6 +339,12 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
       },
       [self](preverify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
              const spent_lists& spent) { return preverify(self, txs, ids, spent); },
+      [self](lookup_atom, const std::vector<hash256>& wtxids) {
+        tx_batch out;
+        out.reserve(wtxids.size());
+        for (const auto& w : wtxids) out.push_back(self->state.core.find_wtxid(w));
+        return out;
+      },
       [self](committed_atom, const block_ptr& b) { on_committed(self, b); },
       [self](info_atom) {
         auto& st = self->state;

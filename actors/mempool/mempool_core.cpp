@@ -121,6 +121,14 @@ const pool_entry* mempool_core::find(const hash256& txid) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
+std::shared_ptr<const transaction> mempool_core::find_wtxid(const hash256& wtxid) const {
+  auto it = by_wtxid_.find(wtxid);
+  if (it == by_wtxid_.end()) return nullptr;
+  const pool_entry* e = find(it->second);
+  TC_ASSERT(e != nullptr);  // by_wtxid_ indexes entries_ exactly
+  return e->tx;
+}
+
 std::vector<hash256> mempool_core::txids() const {
   std::vector<hash256> out;
   for (const auto& k : order_) out.push_back(k.txid);

@@ -76,6 +76,7 @@ class mempool_core {
   // Highest fee-rate first, within the caps.
   std::vector<const pool_entry*> select(size_t max_txs, size_t max_bytes) const;
   const pool_entry* find(const hash256& txid) const;
+  std::shared_ptr<const transaction> find_wtxid(const hash256& wtxid) const;
   // Whether this node checked the tx's signatures: it is in the pool, or
   // they were checked ahead of its block (note_checked).
   bool verified(const hash256& wtxid) const {

@@ -162,3 +162,13 @@ TEST_CASE("a newcomer the pool cannot make room for leaves the pool as it was") 
   CHECK(m.size() == 2);
   CHECK(m.find(txid(*cheap)) != nullptr);
 }
+
+TEST_CASE("a pooled tx is found by its wtxid, and only while pooled") {
+  mempool_core m({100, 1 << 20});
+  auto a = tx_spending(7);
+  REQUIRE(m.insert(a, digest_tx(*a), 1000).ok());
+  CHECK((m.find_wtxid(wtxid(*a)) == a));
+  CHECK((m.find_wtxid(txid(*a)) == nullptr));  // a txid is not a wtxid
+  m.remove(txid(*a));
+  CHECK((m.find_wtxid(wtxid(*a)) == nullptr));
+}

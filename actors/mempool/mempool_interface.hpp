@@ -31,6 +31,7 @@ using has_atom = caf::atom_constant<caf::atom("has")>;
 using await_txs_atom = caf::atom_constant<caf::atom("awaittxs")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using preverify_atom = caf::atom_constant<caf::atom("preverify")>;
+using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 // Per tx, the outputs its inputs spend, in input order.
 using spent_lists = std::vector<std::vector<tx_output>>;
 
@@ -54,6 +55,9 @@ using mempool_actor = caf::typed_actor<
     // given (txs, their txids, spent outputs); those that pass count as
     // verified for the block's connect. Answers how many passed.
     caf::replies_to<preverify_atom, tx_batch, std::vector<hash256>, spent_lists>::with<uint64_t>,
+    // The pool's txs with these wtxids, in order (null: not in the pool):
+    // the bodies a compact proposal names.
+    caf::replies_to<lookup_atom, std::vector<hash256>>::with<tx_batch>,
     caf::reacts_to<committed_atom, block_ptr>, caf::replies_to<info_atom>::with<mempool_info>,
     caf::replies_to<list_atom>::with<std::vector<hash256>>,
     caf::replies_to<has_atom, hash256>::with<bool>,  // is this txid in the pool?

@@ -212,6 +212,11 @@ void node_metrics::render(text_writer& w) const {
             bans_total.value());
   w.counter("timed_p2p_misbehaviour_points_total", "Misbehaviour points given to peers",
             misbehaviour_points_total.value());
+  w.counter("timed_p2p_proposals_rebuilt_total", "Compact proposals rebuilt into blocks",
+            proposals_rebuilt_total.value());
+  w.counter("timed_p2p_rebuild_fetched_txs_total",
+            "Txs of compact proposals fetched from peers (not in the mempool)",
+            rebuild_fetched_txs_total.value());
 }
 
 }  // namespace tc::metrics

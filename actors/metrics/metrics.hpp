@@ -144,6 +144,8 @@ struct node_metrics {
   counter handshakes_total;
   counter bans_total;
   counter misbehaviour_points_total;
+  counter proposals_rebuilt_total;    // compact proposals rebuilt into blocks
+  counter rebuild_fetched_txs_total;  // txs a rebuild had to ask a peer for (not in the mempool)
 
   // Everything above, as text.
   void render(text_writer& w) const;

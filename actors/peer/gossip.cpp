@@ -11,6 +11,10 @@ route route_of(const message& m, const inbound_facts& f) {
   if (std::holds_alternative<proposal>(m) || std::holds_alternative<prevote>(m) ||
       std::holds_alternative<precommit>(m))
     return f.has_key ? route::consensus : route::ignore;
+  if (std::holds_alternative<compact_proposal>(m))
+    return f.has_key ? route::rebuild : route::ignore;
+  if (std::holds_alternative<get_block_txs>(m)) return route::serve_txs;
+  if (std::holds_alternative<block_txs>(m)) return route::block_txs;
   // One request per peer at the chain reader at a time: a peer cannot queue
   // disk reads in front of others'. Honest sync never overlaps.
   if (std::holds_alternative<get_blocks>(m))

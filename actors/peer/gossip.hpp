@@ -20,6 +20,9 @@ namespace tc::peer {
 enum class route : uint8_t {
   tx_intake,     // a tx: the per-peer intake queue, then the mempool
   consensus,     // a proposal or vote: the consensus gate
+  rebuild,       // a compact proposal: rebuilt (rebuild.hpp), then the consensus gate
+  serve_txs,     // get_block_txs: from the blocks the rebuild holds
+  block_txs,     // txs a rebuild asked for
   serve_blocks,  // get_blocks: the chain reader
   busy_serving,  // get_blocks while this peer's last one is being served: dropped
   fork_probe,    // blocks answering our fork probe: consensus checks the certificate
@@ -59,6 +62,7 @@ class consensus_gate {
   outcome judged(const hash256& key, const consensus::relay_decision& d);
   void failed(const hash256& key);  // consensus did not answer: nothing to relay
   size_t in_flight() const { return keys_.size(); }
+  bool judging(const hash256& key) const { return keys_.count(key) > 0; }
   uint64_t dropped() const { return dropped_; }
 
  private:

@@ -1,5 +1,8 @@
 #include "actors/peer/peer_manager.hpp"
 
+#include "messages/compact.hpp"
+#include "messages/limits.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include "actors/log.hpp"
@@ -254,9 +257,33 @@ const pubkey& signer_of(const vote& v) {
   return v.validator;
 }
 
+// The frame each peer gets of one proposal or vote, by its protocol
+// version: a vote as received; a proposal compact from version 4 on and
+// whole before. Each form is framed (and encoded, if it did not arrive in
+// that form) at most once.
+struct relay_frames {
+  std::shared_ptr<const bytes> received;  // the payload as it came (null: our own)
+  bool received_compact = false;
+  std::optional<proposal> p;  // proposals only
+  frame_ptr compact, full;
+  frame_ptr for_version(uint32_t version) {
+    bool want_compact = p && version >= limits::compact_proposal_version;
+    frame_ptr& f = want_compact ? compact : full;
+    if (f) return f;
+    if (received && (!p || want_compact == received_compact))
+      f = std::make_shared<const bytes>(peer::make_frame(*received));
+    else if (want_compact)
+      f = frame_of(compact_of(*p));
+    else
+      f = frame_of(*p);
+    return f;
+  }
+};
+using frames_ptr = std::shared_ptr<relay_frames>;
+
 // An accepted proposal or vote on to the peers gossip.hpp's relay_targets
 // picks: not the ones that sent it, nor its signer (who has it).
-void relay_consensus(self_ptr self, const frame_ptr& f, const pubkey& signer,
+void relay_consensus(self_ptr self, const frames_ptr& frames, const pubkey& signer,
                      std::vector<uint64_t> holders, const hash256& key) {
   std::vector<uint64_t> ready;
   for (auto& [id, s] : self->state.sessions) {
@@ -264,12 +291,15 @@ void relay_consensus(self_ptr self, const frame_ptr& f, const pubkey& signer,
     ready.push_back(id);
     if (s.hello->key == signer) holders.push_back(id);
   }
-  for (uint64_t id : peer::relay_targets(ready, holders, key))
-    hand(self, id, self->state.sessions.at(id), f, peer::send_kind::consensus, true);
+  for (uint64_t id : peer::relay_targets(ready, holders, key)) {
+    auto& s = self->state.sessions.at(id);
+    hand(self, id, s, frames->for_version(s.hello->protocol_version), peer::send_kind::consensus,
+         true);
+  }
 }
 
 template <class T>
-void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& payload,
+void to_consensus(self_ptr self, uint64_t from, const T& msg, const frames_ptr& frames,
                   const hash256& key) {
   auto& st = self->state;
   if (!st.consensus) return;
@@ -291,9 +321,10 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
           [=](const consensus::relay_decision& d) {
             auto o = self->state.gate.judged(key, d);
             if (o.remember) self->state.book->mark_seen(key);
-            if (o.relay)
-              relay_consensus(self, std::make_shared<const bytes>(peer::make_frame(*payload)),
-                              signer_of(msg), std::move(o.holders), key);
+            // Consensus took it: its txs are served to peers rebuilding it.
+            if constexpr (std::is_same_v<T, proposal>)
+              if (o.relay) self->state.rebuilds.hold(msg.blk);
+            if (o.relay) relay_consensus(self, frames, signer_of(msg), std::move(o.holders), key);
             if (o.penalty > 0) {
               TC_LOG("p2p", debug, "peer {} sent an invalid {}: {}", from,
                      std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
@@ -302,6 +333,72 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frame_ptr& p
           },
           // Consensus is gone (shutdown) or late: nothing to relay.
           [=](caf::error&) { self->state.gate.failed(key); });
+}
+
+// ---- compact proposals (rebuild.hpp) ----
+void carry_out(self_ptr self, peer::rebuild_actions acts);
+
+void rebuilt(self_ptr self, peer::rebuild_do::ready& r) {
+  auto& st = self->state;
+  auto frames = std::make_shared<relay_frames>(relay_frames{r.payload, true, r.p, {}, {}});
+  to_consensus(self, r.sources.front(), r.p, frames, r.key);
+  // The other senders have it: no relay back to them.
+  for (size_t i = 1; i < r.sources.size(); ++i)
+    if (st.gate.judging(r.key)) st.gate.admit(r.key, false, r.sources[i]);
+}
+
+void look_up(self_ptr self, const peer::rebuild_do::lookup& l) {
+  auto& st = self->state;
+  hash256 key = l.key;
+  if (!st.mempool) return carry_out(self, st.rebuilds.on_lookup(key, {}, st.now_ms()));
+  self->request(st.mempool, wait_bound::query, lookup_atom::value, l.wtxids)
+      .then(
+          [=](const tx_batch& found) {
+            carry_out(self, self->state.rebuilds.on_lookup(key, found, self->state.now_ms()));
+          },
+          [=](caf::error&) {
+            carry_out(self, self->state.rebuilds.on_lookup(key, {}, self->state.now_ms()));
+          });
+}
+
+void carry_out(self_ptr self, peer::rebuild_actions acts) {
+  for (auto& a : acts) {
+    if (auto* l = std::get_if<peer::rebuild_do::lookup>(&a)) {
+      look_up(self, *l);
+    } else if (auto* f = std::get_if<peer::rebuild_do::fetch>(&a)) {
+      TC_LOG("p2p", debug, "asking peer {} for {} txs of proposed block {}", f->peer,
+             f->req.indexes.size(), f->req.block_hash.hex().substr(0, 16));
+      if (self->state.metrics)
+        self->state.metrics->rebuild_fetched_txs_total.inc(f->req.indexes.size());
+      send_to(self, f->peer, frame_of(f->req));
+    } else if (auto* r = std::get_if<peer::rebuild_do::ready>(&a)) {
+      if (self->state.metrics) self->state.metrics->proposals_rebuilt_total.inc();
+      rebuilt(self, *r);
+    } else if (auto* b = std::get_if<peer::rebuild_do::blame>(&a)) {
+      punish(self, b->peer, b->points, b->why);
+    } else if (auto* d = std::get_if<peer::rebuild_do::dropped>(&a)) {
+      TC_LOG("p2p", debug, "gave up a compact proposal: {}", d->why);
+    }
+  }
+}
+
+void take_compact(self_ptr self, uint64_t from, const peer_inbound& in,
+                  const peer::compact_proposal& c) {
+  auto& st = self->state;
+  const hash256& key = *in.key;
+  if (!st.consensus || st.book->seen(key)) return;
+  // Being judged already (it came whole, or was rebuilt): its sender has it.
+  if (!st.rebuilds.rebuilding(key) && st.gate.judging(key))
+    return (void)st.gate.admit(key, false, from);
+  carry_out(self,
+            st.rebuilds.on_compact(from, key, std::make_shared<const peer::compact_proposal>(c),
+                                   in.payload, st.now_ms()));
+}
+
+void serve_block_txs(self_ptr self, uint64_t from, const peer::get_block_txs& g) {
+  auto r = self->state.rebuilds.serve(g);
+  if (!r) return punish(self, from, peer::bad_request_penalty, r.error_message());
+  if (r.value()) send_to(self, from, frame_of(std::move(*r.value())));
 }
 
 // The block a peer served at a height where it announced another hash than
@@ -448,6 +545,13 @@ void to_sync(self_ptr self, uint64_t from, const peer::blocks& b) {
   self->send(st.sync, blocks_atom::value, from, b.list);
 }
 
+frames_ptr received(const peer_inbound& in, const proposal* p) {
+  auto f = std::make_shared<relay_frames>();
+  f->received = in.payload;
+  if (p) f->p = *p;
+  return f;
+}
+
 // Carries out where peer::route_of sends a message.
 void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   auto& st = self->state;
@@ -463,10 +567,18 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
       return take_tx(self, from, in, std::get<peer::tx>(m));
     case peer::route::consensus:
       if (auto* p = std::get_if<proposal>(&m))
-        return to_consensus(self, from, *p, in.payload, *in.key);
+        return to_consensus(self, from, *p, received(in, p), *in.key);
       if (auto* v = std::get_if<peer::prevote>(&m))
-        return to_consensus(self, from, v->v, in.payload, *in.key);
-      return to_consensus(self, from, std::get<peer::precommit>(m).v, in.payload, *in.key);
+        return to_consensus(self, from, v->v, received(in, nullptr), *in.key);
+      return to_consensus(self, from, std::get<peer::precommit>(m).v, received(in, nullptr),
+                          *in.key);
+    case peer::route::rebuild:
+      return take_compact(self, from, in, std::get<peer::compact_proposal>(m));
+    case peer::route::serve_txs:
+      return serve_block_txs(self, from, std::get<peer::get_block_txs>(m));
+    case peer::route::block_txs:
+      return carry_out(self,
+                       st.rebuilds.on_block_txs(from, std::get<peer::block_txs>(m), st.now_ms()));
     case peer::route::serve_blocks: {
       const auto& g = std::get<peer::get_blocks>(m);
       return serve_blocks(self, from, g.from_height, std::min(g.count, max_blocks_served));
@@ -696,12 +808,14 @@ void handle_closed(self_ptr self, const caf::actor& s, const session_closed& c) 
   forget_session(st, s.id());
   self->demonitor(s);
   st.sessions.erase(it);
+  carry_out(self, st.rebuilds.on_peer_gone(s.id(), now));
 }
 
 // Once a second: dial, re-announce a still tip, now and then save the book.
 void handle_tick(self_ptr self) {
   auto& st = self->state;
   dial_more(self);
+  carry_out(self, st.rebuilds.on_tick(st.now_ms()));
   if (st.now_ms() - st.tip_sent_ms >= tip_reannounce_ms) {
     st.tip_sent_ms = st.now_ms();
     send_all(self, frame_of(peer::tip{st.tip_height, st.tip_hash}));
@@ -774,7 +888,9 @@ void on_session_down(self_ptr self, const caf::down_msg& d) {
     st.book->on_closed(it->first, st.now_ms());
     forget_session(st, it->first);
     if (it->second.hello && st.sync) self->send(st.sync, gone_atom::value, it->first);
+    uint64_t id = it->first;
     st.sessions.erase(it);
+    carry_out(self, st.rebuilds.on_peer_gone(id, st.now_ms()));
     return;
   }
 }
@@ -795,10 +911,19 @@ void broadcast(self_ptr self, const msg_ptr& m) {
   if (self->state.tracer)
     trace(self->state.tracer, "peers", "session", peer::kind_name(*m), 0, 0,
           "to every ready session (" + std::to_string(self->state.sessions.size()) + ")");
-  bytes payload = encode_message(*m);
   if (auto key = gossip_key(*m))
     self->state.book->first_seen(*key);  // don't take it back from a peer
-  send_all(self, std::make_shared<const bytes>(peer::make_frame(payload)));
+  auto frames = std::make_shared<relay_frames>();
+  if (auto* p = std::get_if<proposal>(m.get())) {
+    frames->p = *p;
+    self->state.rebuilds.hold(p->blk);  // peers rebuilding it ask us for txs
+  } else {
+    frames->received = std::make_shared<const bytes>(encode_message(*m));
+  }
+  for (auto& [id, s] : self->state.sessions)
+    if (s.hello)
+      hand(self, id, s, frames->for_version(s.hello->protocol_version), peer::send_kind::consensus,
+           true);
 }
 
 // Admitted txs to every ready session, each tx once.

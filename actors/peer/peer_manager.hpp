@@ -12,6 +12,7 @@
 #include "actors/peer/gossip.hpp"
 #include "actors/peer/peer_book.hpp"
 #include "actors/peer/peer_session.hpp"
+#include "actors/peer/rebuild.hpp"
 #include "actors/peer/send_budget.hpp"
 #include "actors/peer/sync_core.hpp"
 #include "actors/peer/tx_intake.hpp"
@@ -79,6 +80,7 @@ struct manager_state {
   std::set<uint64_t> serving;       // peers with a get_blocks at the chain (one each)
   size_t tx_in_flight = 0;          // batches at the mempool
   peer::consensus_gate gate{1024};  // proposals and votes being judged by consensus
+  peer::rebuild_core rebuilds;      // compact proposals being rebuilt; blocks to serve their txs
   uint64_t txs_dropped = 0;
   uint64_t sends_skipped = 0;  // gossip or answers held back by the send budget
   uint64_t ticks = 0;

@@ -5,6 +5,7 @@
 #include "crypto/hash.hpp"
 #include "crypto/schnorr.hpp"
 #include "messages/codec.hpp"
+#include "messages/compact.hpp"
 #include "messages/gossip.hpp"
 #include "messages/limits.hpp"
 #include "messages/validation.hpp"
@@ -42,7 +43,11 @@ msg_class class_of_kind(size_t index) {
     case kind_index<prevote>:
     case kind_index<precommit>:
     case kind_index<commit_certificate>:
-    case kind_index<evidence>:  // proposal, votes, certificate, evidence
+    case kind_index<evidence>:
+    case kind_index<compact_proposal>:
+    case kind_index<get_block_txs>:
+    case kind_index<block_txs>:  // proposals (either form and their txs), votes, certificate,
+                                 // evidence
       return msg_class::consensus;
     case kind_index<block_with_cert>:
     case kind_index<blocks>:
@@ -276,6 +281,13 @@ void session_core::handle(uint64_t now_ms, message&& m, std::shared_ptr<const by
     // stand in for the honest proposal nor shut it out. Honest nodes relay
     // only proposals that passed this check: the sender is to blame.
     if (auto s = check_block_stateless(*p->blk); !s)
+      return misbehave(proposal_body_penalty,
+                       "proposal's body does not match its header: " + s.error_message(), out);
+  }
+  if (auto* c = std::get_if<compact_proposal>(&m)) {
+    // The same for the compact form, as far as wtxids tell (compact.hpp);
+    // the rebuilt block is checked whole before consensus sees it.
+    if (auto s = check_compact(*c); !s)
       return misbehave(proposal_body_penalty,
                        "proposal's body does not match its header: " + s.error_message(), out);
   }

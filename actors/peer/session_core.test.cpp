@@ -17,6 +17,7 @@ session_config test_config(std::string chain = "timecoin-test") {
   c.chain_id = std::move(chain);
   c.genesis_hash.v[0] = 7;
   c.protocol_version = limits::protocol_version;
+  c.min_protocol_version = limits::min_protocol_version;
   c.user_agent = "test";
   return c;
 }
@@ -154,26 +155,27 @@ TEST_CASE("wrong chain, genesis or version is rejected with a reason and scored"
 
   auto ver = test_config();
   ver.protocol_version = 99;
+  ver.min_protocol_version = 0;  // 99 only
   side e(5, direction::outbound, ver), f(6, direction::inbound);
   e.take(e.core.on_open());
   f.take(f.core.on_open());
   pump(e, f);
   REQUIRE(f.closed);
-  CHECK(f.closed->reason.find("protocol version 99..99 shares none with 3..3") !=
+  CHECK(f.closed->reason.find("protocol version 99..99 shares none with 3..4") !=
         std::string::npos);
   // An upgrade, not an attack: no points.
   CHECK(f.closed->score == 0);
   CHECK(f.closed->code == static_cast<uint32_t>(reject_code::wrong_version));
 
   // Version 2 signed only a nonce (a relay could pass its ack on).
-  CHECK(limits::protocol_version == 3);
+  CHECK(limits::min_protocol_version == 3);
   ver.protocol_version = 2;
   side g(7, direction::outbound, ver), k(8, direction::inbound);
   g.take(g.core.on_open());
   k.take(k.core.on_open());
   pump(g, k);
   REQUIRE(k.closed);
-  CHECK(k.closed->reason.find("protocol version 2..2 shares none with 3..3") != std::string::npos);
+  CHECK(k.closed->reason.find("protocol version 2..2 shares none with 3..4") != std::string::npos);
 }
 
 TEST_CASE("version ranges: a rolling upgrade keeps old and new nodes talking") {
@@ -188,7 +190,10 @@ TEST_CASE("version ranges: a rolling upgrade keeps old and new nodes talking") {
   auto newer = test_config();
   newer.min_protocol_version = 3;
   newer.protocol_version = 4;
-  side a(1, direction::outbound, newer), b(2, direction::inbound);
+  auto older = test_config();
+  older.min_protocol_version = 3;
+  older.protocol_version = 3;
+  side a(1, direction::outbound, newer), b(2, direction::inbound, older);
   a.take(a.core.on_open());
   b.take(b.core.on_open());
   pump(a, b);
