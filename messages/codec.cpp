@@ -136,6 +136,30 @@ void put(wire::BlockWithCert::Builder b, const block_with_cert& v) {
   put(b.initCert(), v.cert);
 }
 
+void put(wire::Handshake::Builder h, const peer::handshake& v) {
+  h.setProtocolVersion(v.protocol_version);
+  h.setMinProtocolVersion(v.min_protocol_version);
+  h.setChainId(text_of(v.chain_id));
+  h.setGenesisHash(data_of(v.genesis_hash));
+  h.setNodeKey(data_of(v.node_key));
+  h.setListenAddr(text_of(v.listen_addr));
+  h.setNonce(data_of(v.nonce));
+  h.setBestHeight(v.best_height);
+  h.setUserAgent(text_of(v.user_agent));
+}
+
+void put(wire::GetBlockTxs::Builder g, const peer::get_block_txs& v) {
+  g.setBlockHash(data_of(v.block_hash));
+  auto l = g.initIndexes(static_cast<unsigned>(v.indexes.size()));
+  for (unsigned i = 0; i < v.indexes.size(); ++i) l.set(i, v.indexes[i]);
+}
+
+void put(wire::BlockTxs::Builder b, const peer::block_txs& v) {
+  b.setBlockHash(data_of(v.block_hash));
+  auto l = b.initTxs(static_cast<unsigned>(v.txs.size()));
+  for (unsigned i = 0; i < v.txs.size(); ++i) put(l[i], v.txs[i]);
+}
+
 bytes to_bytes(capnp::MessageBuilder& mb) {
   auto words = capnp::messageToFlatArray(mb);
   auto chars = words.asBytes();
@@ -382,16 +406,7 @@ bytes encode_message(const peer::message& m) {
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, peer::handshake>) {
-          auto h = root.initHandshake();
-          h.setProtocolVersion(v.protocol_version);
-          h.setMinProtocolVersion(v.min_protocol_version);
-          h.setChainId(text_of(v.chain_id));
-          h.setGenesisHash(data_of(v.genesis_hash));
-          h.setNodeKey(data_of(v.node_key));
-          h.setListenAddr(text_of(v.listen_addr));
-          h.setNonce(data_of(v.nonce));
-          h.setBestHeight(v.best_height);
-          h.setUserAgent(text_of(v.user_agent));
+          put(root.initHandshake(), v);
         } else if constexpr (std::is_same_v<T, peer::handshake_ack>) {
           root.initHandshakeAck().setNonceSig(data_of(v.nonce_sig));
         } else if constexpr (std::is_same_v<T, peer::ping>) {
@@ -451,15 +466,9 @@ bytes encode_message(const peer::message& m) {
         } else if constexpr (std::is_same_v<T, peer::compact_proposal>) {
           put(root.initCompactProposal(), v);
         } else if constexpr (std::is_same_v<T, peer::get_block_txs>) {
-          auto g = root.initGetBlockTxs();
-          g.setBlockHash(data_of(v.block_hash));
-          auto l = g.initIndexes(static_cast<unsigned>(v.indexes.size()));
-          for (unsigned i = 0; i < v.indexes.size(); ++i) l.set(i, v.indexes[i]);
+          put(root.initGetBlockTxs(), v);
         } else if constexpr (std::is_same_v<T, peer::block_txs>) {
-          auto b = root.initBlockTxs();
-          b.setBlockHash(data_of(v.block_hash));
-          auto l = b.initTxs(static_cast<unsigned>(v.txs.size()));
-          for (unsigned i = 0; i < v.txs.size(); ++i) put(l[i], v.txs[i]);
+          put(root.initBlockTxs(), v);
         } else {
           static_assert(sizeof(T) == 0, "every message kind must be encoded");
         }
@@ -480,6 +489,24 @@ peer::handshake read_handshake(wire::Handshake::Reader h) {
   v.best_height = h.getBestHeight();
   v.user_agent = get_text(h.getUserAgent(), limits::max_text_len, "user agent");
   v.min_protocol_version = h.getMinProtocolVersion();
+  return v;
+}
+
+peer::get_block_txs get(wire::GetBlockTxs::Reader g) {
+  auto l = g.getIndexes();
+  check_count(l.size(), limits::max_block_txs, "get-block-txs");
+  peer::get_block_txs v{get_fixed<hash256>(g.getBlockHash(), "block hash"), {}};
+  v.indexes.reserve(l.size());
+  for (uint32_t i : l) v.indexes.push_back(i);
+  return v;
+}
+
+peer::block_txs get(wire::BlockTxs::Reader b) {
+  auto l = b.getTxs();
+  check_count(l.size(), limits::max_block_txs, "block-txs");
+  peer::block_txs v{get_fixed<hash256>(b.getBlockHash(), "block hash"), {}};
+  v.txs.reserve(l.size());
+  for (auto t : l) v.txs.push_back(get(t));
   return v;
 }
 
@@ -561,24 +588,10 @@ peer::message read_message(wire::Message::Reader root) {
     }
     case wire::Message::COMPACT_PROPOSAL:
       return get(root.getCompactProposal());
-    case wire::Message::GET_BLOCK_TXS: {
-      auto g = root.getGetBlockTxs();
-      auto l = g.getIndexes();
-      check_count(l.size(), limits::max_block_txs, "get-block-txs");
-      peer::get_block_txs v{get_fixed<hash256>(g.getBlockHash(), "block hash"), {}};
-      v.indexes.reserve(l.size());
-      for (uint32_t i : l) v.indexes.push_back(i);
-      return v;
-    }
-    case wire::Message::BLOCK_TXS: {
-      auto b = root.getBlockTxs();
-      auto l = b.getTxs();
-      check_count(l.size(), limits::max_block_txs, "block-txs");
-      peer::block_txs v{get_fixed<hash256>(b.getBlockHash(), "block hash"), {}};
-      v.txs.reserve(l.size());
-      for (auto t : l) v.txs.push_back(get(t));
-      return v;
-    }
+    case wire::Message::GET_BLOCK_TXS:
+      return get(root.getGetBlockTxs());
+    case wire::Message::BLOCK_TXS:
+      return get(root.getBlockTxs());
   }
   fail("unknown message kind");
 }

@@ -266,7 +266,7 @@ struct fault_plan {
   peer::session_fault_factory session_faults() const {
     if (auto f = find([](fault::kind k) {
           return k == fault::kind::peer_garbage || k == fault::kind::peer_replay ||
-                 k == fault::kind::peer_padded_duplicates;
+                 k == fault::kind::peer_padded_duplicates || k == fault::kind::peer_withhold_txs;
         }))
       return fault::session_faults(*f, ctx_for(*f));
     return {};

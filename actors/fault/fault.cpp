@@ -33,6 +33,9 @@ const std::vector<entry>& catalogue() {
       {"peer:replay", kind::peer_replay, "", "sends peers' own messages back to them, repeatedly"},
       {"peer:padded-duplicates", kind::peer_padded_duplicates, "",
        "sends peers' own messages back, as they were and in non-canonical encodings"},
+      {"peer:withhold-txs", kind::peer_withhold_txs, "",
+       "sends peers no transactions (its clients' txs reach them only through its compact "
+       "proposals, whose txs they must fetch)"},
       {"chain:crash-restart", kind::chain_crash_restart, "MS",
        "the node's actors die and come back from its database (real timed: every MS, default "
        "20000)"},
@@ -77,7 +80,7 @@ result<spec> parse(const std::string& text) {
 
 bool is_byzantine(kind k) {
   return k != kind::chain_crash_restart && k != kind::consensus_silent &&
-         k != kind::consensus_delay;
+         k != kind::consensus_delay && k != kind::peer_withhold_txs;
 }
 
 bool is_consensus(kind k) {
@@ -100,8 +103,7 @@ void break_signature(signature& s) {
   s.v[63] ^= 0x80;
 }
 
-vote conflicting_vote(const sign_domain& domain, const vote& v, const hash256& other,
-                      signer& key) {
+vote conflicting_vote(const sign_domain& domain, const vote& v, const hash256& other, signer& key) {
   vote w = v;
   w.block_hash = other;
   w.validator = key.key();

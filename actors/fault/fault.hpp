@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "crypto/signer.hpp"
 #include "actors/peer/session_fault.hpp"
 #include "crypto/result.hpp"
+#include "crypto/signer.hpp"
 #include "messages/encoding.hpp"
 
 namespace tc::fault {
@@ -34,6 +34,7 @@ enum class kind : uint8_t {
   peer_garbage,                // writes random bytes to every peer
   peer_replay,                 // re-sends what peers sent it, again and again
   peer_padded_duplicates,      // re-sends what peers sent it in non-canonical encodings
+  peer_withhold_txs,           // relays no tx: peers fetch the txs of its proposals
   chain_crash_restart,         // the node's actors die and come back from its database
 };
 
@@ -65,8 +66,7 @@ bool is_consensus(kind k);
 // ---- pure tampering ----
 void break_signature(signature& s);
 // A vote like `v` for `other`, signed by `key`.
-vote conflicting_vote(const sign_domain& domain, const vote& v, const hash256& other,
-                      signer& key);
+vote conflicting_vote(const sign_domain& domain, const vote& v, const hash256& other, signer& key);
 // A second valid proposal for the same height and round: same transactions,
 // one millisecond later timestamp, so a different block hash.
 proposal second_proposal(const sign_domain& domain, const proposal& p, signer& key);

@@ -5,7 +5,9 @@
 #include <deque>
 #include <set>
 
+#include "actors/peer/frame.hpp"
 #include "crypto/hash.hpp"
+#include "messages/codec.hpp"
 #include "messages/encoding.hpp"
 #include "storage/chain_store.hpp"
 
@@ -400,6 +402,29 @@ caf::actor start_flooder(caf::event_based_actor* parent, peer_manager_actor peer
 
 namespace {
 // Switches a wire fault on and off with the context's schedule.
+// Drops the tx frames of what the node sends: its peers never see its
+// clients' txs before its proposals name them.
+class withhold_txs_fault final : public peer::session_fault {
+ public:
+  void on_received(const bytes&) override {}
+  std::vector<bytes> on_tick(uint64_t) override { return {}; }
+  bytes outgoing(const bytes& frames) override {
+    bytes kept;
+    size_t at = 0;
+    while (at + peer::frame_header_bytes <= frames.size()) {
+      size_t n = (size_t{frames[at]} << 24) | (size_t{frames[at + 1]} << 16) |
+                 (size_t{frames[at + 2]} << 8) | frames[at + 3];
+      size_t end = std::min(frames.size(), at + peer::frame_header_bytes + n);
+      byte_view payload(frames.data() + at + peer::frame_header_bytes,
+                        end - at - peer::frame_header_bytes);
+      if (peek_message_kind(payload) != peer::kind_index<peer::tx>)
+        kept.insert(kept.end(), frames.begin() + at, frames.begin() + end);
+      at = end;
+    }
+    return kept;
+  }
+};
+
 class gated_fault final : public peer::session_fault {
  public:
   gated_fault(std::unique_ptr<peer::session_fault> inner, std::function<bool()> active)
@@ -408,6 +433,10 @@ class gated_fault final : public peer::session_fault {
   std::vector<bytes> on_tick(uint64_t now_ms) override {
     if (active_ && !active_()) return {};
     return inner_->on_tick(now_ms);
+  }
+  bytes outgoing(const bytes& frames) override {
+    if (active_ && !active_()) return frames;
+    return inner_->outgoing(frames);
   }
 
  private:
@@ -431,6 +460,10 @@ peer::session_fault_factory session_faults(const spec& s, const context& ctx) {
   if (s.k == kind::peer_replay || s.k == kind::peer_padded_duplicates)
     return [active, padded = s.k == kind::peer_padded_duplicates] {
       return std::make_unique<gated_fault>(std::make_unique<replay_fault>(padded), active);
+    };
+  if (s.k == kind::peer_withhold_txs)
+    return [active] {
+      return std::make_unique<gated_fault>(std::make_unique<withhold_txs_fault>(), active);
     };
   return {};
 }

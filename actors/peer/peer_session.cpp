@@ -182,7 +182,10 @@ caf::behavior peer_session_impl(session_ptr self, caf::io::connection_handle hdl
         if (!st.core || !st.core->ready() || st.done) return;
         st.core->on_sent(frame->size(), kind_of_frame(*frame));
         st.taken_bytes += frame->size();
-        write_frames(self, *frame);
+        if (st.fault)
+          write_frames(self, st.fault->outgoing(*frame));
+        else
+          write_frames(self, *frame);
         // The manager counts what it handed us as backlog until we say we
         // took it: say so often enough that relayed gossip is not held back.
         if (st.taken_bytes - st.reported_taken >= report_taken_every_bytes) report_stats(self);

@@ -20,6 +20,8 @@ class session_fault {
   // Called on every session tick once the handshake is done: raw bytes to
   // write to the peer (not necessarily well-formed frames).
   virtual std::vector<bytes> on_tick(uint64_t now_ms) = 0;
+  // The plaintext frames the node hands this session, as they go out.
+  virtual bytes outgoing(const bytes& frames) { return frames; }
 };
 
 using session_fault_factory = std::function<std::unique_ptr<session_fault>()>;

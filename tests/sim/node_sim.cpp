@@ -400,6 +400,9 @@ run_report world::run() {
       n.faults.push_back(f);
       ++faults_injected_;
       auto k = fault::parse(f.name)->k;
+      // It only keeps its clients' txs to itself: it still takes load, and
+      // they must become final through its proposals.
+      if (k == fault::kind::peer_withhold_txs) continue;
       n.load = false;
       if (k != fault::kind::chain_crash_restart || f.stop_ms == UINT64_MAX) n.live = false;
       if (k <= fault::kind::producer_oversized && fault::is_byzantine(k)) n.safety = false;

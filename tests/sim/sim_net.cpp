@@ -197,7 +197,10 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         if (!st.core || !st.core->ready() || st.done) return;
         st.core->on_sent(frame->size());
         st.taken_bytes += frame->size();
-        write_frames(self, *frame);
+        if (st.fault)
+          write_frames(self, st.fault->outgoing(*frame));
+        else
+          write_frames(self, *frame);
         if (st.taken_bytes - st.reported_taken >= report_taken_every_bytes) {
           peer::session_stats stats = st.core->stats();
           stats.taken_bytes = st.reported_taken = st.taken_bytes;
