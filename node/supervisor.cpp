@@ -462,6 +462,52 @@ caf::behavior refuse_to_start(caf::event_based_actor* self, const std::string& w
   return {};
 }
 
+// What the running supervisor holds: the behavior's handles, and the actors
+// it keeps referenced (an unreferenced actor exits as unreachable).
+struct running {
+  uint32_t status_interval_s;
+  node_handles h;
+  sync_actor sync;
+  chain_reader_actor status_reader;
+  caf::actor flooder, poisoner;  // fault injection only
+  front_ends fronts;
+  std::shared_ptr<tracer_actor> tracer;
+  std::function<void(bool)> set_trace;
+  quorum_lines quorum;
+  std::function<void(const std::string&)> on_status;
+};
+
+// The started node: status lines, the quorum watch, the trace switch.
+caf::behavior supervise(caf::event_based_actor* self, running r) {
+  install_handlers(self);
+  self->delayed_send(self, std::chrono::seconds(r.status_interval_s), tick_atom::value);
+  auto status_mem = std::make_shared<status_memory>();
+  refresh_utxo_count(self, r.status_reader, status_mem);
+  self->delayed_send(self, std::chrono::seconds(2), watch_atom::value);
+  return {
+      [=](watch_atom) {
+        watch_quorum(self, r.quorum.watch, r.h.chain, r.h.consensus, r.h.peers, r.quorum.me,
+                     r.quorum.min_validators);
+        self->delayed_send(self, std::chrono::seconds(1), watch_atom::value);
+      },
+      [=](caf::get_atom) { return r.h; },
+      [=](settrace_atom, bool on) {
+        spdlog::info("tracing {}", on ? "on" : "off");
+        r.set_trace(on);
+      },
+      [=](tick_atom) {
+        // Blocks of several MB come and go on every core's malloc arena;
+        // glibc keeps what they freed unless asked, and RSS would creep up
+        // under sustained load without anything being live.
+        ::malloc_trim(0);
+        log_status(self, *r.tracer, r.h.chain, r.h.mempool, r.h.consensus, r.h.peers, r.on_status,
+                   status_mem);
+        refresh_utxo_count(self, r.status_reader, status_mem);
+        self->delayed_send(self, std::chrono::seconds(r.status_interval_s), tick_atom::value);
+      },
+  };
+}
+
 caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) {
   const node_config cfg = s.cfg;
   chain_params params = s.store->params();
@@ -521,45 +567,22 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
                                   node_actors{chain, reader, mempool, consensus, peers, sync});
       !err.empty())
     return refuse_to_start(self, err);
-  auto tracer = std::make_shared<tracer_actor>();
-  auto set_trace = trace_switch(self, cfg, s.now_us, tracer,
-                                traced_actors{chain, mempool, producer, consensus, peers, sync});
-  if (cfg.trace_enabled) set_trace(true);
+  running r{cfg.status_interval_s,
+            node_handles{chain, mempool, producer, consensus, peers},
+            sync,
+            reader_of(chain, reader),
+            flooder,
+            poisoner,
+            std::move(fronts),
+            std::make_shared<tracer_actor>(),
+            {},
+            quorum_lines_of(s, params),
+            s.on_status};
+  r.set_trace = trace_switch(self, cfg, s.now_us, r.tracer,
+                             traced_actors{chain, mempool, producer, consensus, peers, sync});
+  if (cfg.trace_enabled) r.set_trace(true);
   self->send(consensus, start_atom::value);
-  install_handlers(self);
-  self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
-  auto on_status = s.on_status;
-  auto status_mem = std::make_shared<status_memory>();
-  chain_reader_actor status_reader = reader_of(chain, reader);
-  refresh_utxo_count(self, status_reader, status_mem);
-  quorum_lines quorum = quorum_lines_of(s, params);
-  self->delayed_send(self, std::chrono::seconds(2), watch_atom::value);
-  return {
-      [=](watch_atom) {
-        watch_quorum(self, quorum.watch, chain, consensus, peers, quorum.me, quorum.min_validators);
-        self->delayed_send(self, std::chrono::seconds(1), watch_atom::value);
-      },
-      [=](caf::get_atom) {
-        return node_handles{chain, mempool, producer, consensus, peers};
-      },
-      [=](settrace_atom, bool on) {
-        spdlog::info("tracing {}", on ? "on" : "off");
-        set_trace(on);
-      },
-      [=](tick_atom) {
-        // Blocks of several MB come and go on every core's malloc arena;
-        // glibc keeps what they freed unless asked, and RSS would creep up
-        // under sustained load without anything being live.
-        ::malloc_trim(0);
-        (void)fronts;
-        (void)sync;
-        (void)flooder;
-        (void)poisoner;
-        log_status(self, *tracer, chain, mempool, consensus, peers, on_status, status_mem);
-        refresh_utxo_count(self, status_reader, status_mem);
-        self->delayed_send(self, std::chrono::seconds(cfg.status_interval_s), tick_atom::value);
-      },
-  };
+  return supervise(self, std::move(r));
 }
 
 int exit_status_for(const caf::error& reason) {

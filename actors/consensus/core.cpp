@@ -193,7 +193,7 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
   // Asked now, so that under load the answer is back before the interval ends.
   if (pacing()) out.push_back(await_txs{height});
   if (delay_ms == 0)
-    start_round(0, out);
+    start_round(first_round(), out);
   else
     out.push_back(schedule_timeout{timeout_kind::new_height, height, 0, delay_ms});
   for (auto& m : buffered) {
@@ -202,6 +202,15 @@ actions core::start_height(uint64_t height, validator_set set, uint64_t delay_ms
     out.insert(out.end(), more.begin(), more.end());
   }
   return out;
+}
+
+// Restarted mid-height: in the rounds before the last one it signed in,
+// this node may sign nothing (its record is later), so it starts in that
+// round instead of waiting each earlier one out; a node restarted again and
+// again at one height would otherwise wait ever longer (the timeouts grow
+// with the round). Entering a later round is always safe.
+uint32_t core::first_round() const {
+  return last_signed_ && last_signed_->height == height_ ? last_signed_->round : 0;
 }
 
 void core::start_round(uint32_t r, actions& out) {
@@ -678,7 +687,7 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
         out.push_back(schedule_timeout{timeout_kind::empty_wait, height_, 0,
                                        timeout_ms(timeout_kind::empty_wait, 0)});
       } else {
-        start_round(0, out);
+        start_round(first_round(), out);
       }
       break;
     case timeout_kind::empty_wait:
@@ -738,7 +747,7 @@ actions core::on_txs_available(uint64_t height) {
 void core::end_pause(actions& out) {
   if (!paused_) return;
   paused_ = false;
-  if (!started_) start_round(0, out);
+  if (!started_) start_round(first_round(), out);
 }
 
 relay_decision judge_gossip(const actions& acts) {

@@ -273,6 +273,7 @@ class core {
   block_ptr validated_block(const hash256& h) const;
   bool proposed_somewhere(const hash256& h) const { return checked_.count(h) > 0; }
   uint64_t timeout_ms(timeout_kind k, uint32_t r) const;
+  uint32_t first_round() const;
   bool am_validator() const;
   bool pacing() const { return cfg_.empty_block_interval_ms > cfg_.block_interval_ms; }
   // Ends the idle pause: a tx arrived or another node started the height.

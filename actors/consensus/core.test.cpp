@@ -622,6 +622,24 @@ TEST_CASE("restart after signing a prevote never signs a conflicting one") {
   CHECK(sent_vote(acts)->block_hash == hash_of(a));
 }
 
+TEST_CASE("a restart mid-height starts in the round it last signed in, not round 0") {
+  // Nil precommit in round 5 of height 1: rounds 0-4 can carry nothing this
+  // node may sign, so waiting each of them out (with timeouts that grow by
+  // the round) would only delay it.
+  signed_record rec{1, 5, step::precommit, hash256{}, -1, hash256{}};
+  harness again(4, rec);
+  CHECK(again.c->round() == 5);
+  // A record of an earlier height says nothing about this one.
+  rec.height = 0;
+  harness other(4, rec);
+  CHECK(other.c->round() == 0);
+  // Nor does it move a later height's first round.
+  rec.height = 1;
+  harness next(4, rec);
+  auto acts = next.c->start_height(2, next.set, 0);
+  CHECK(next.c->round() == 0);
+}
+
 TEST_CASE("review: a restart keeps the lock, not only the last signature") {
   // Locked on a in round 0 (a polka, our precommit), then restarted.
   harness first;
