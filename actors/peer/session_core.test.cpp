@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "messages/codec.hpp"
+#include "messages/compact.hpp"
 #include "messages/gossip.hpp"
 #include "messages/limits.hpp"
 #include "tests/support/fixtures.hpp"
@@ -538,6 +539,47 @@ TEST_CASE("finding 2: a proposal whose body does not match its header is refused
   REQUIRE(b.delivered.size() == 1);
   CHECK(std::get<proposal>(b.delivered[0]) == honest);
   CHECK(b.core.stats().score == proposal_body_penalty);
+}
+
+TEST_CASE("finding 2, compact form: wtxids or a reward that do not match the header are charged") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  REQUIRE(b.core.ready());
+  auto key = test::key_from_seed(9);
+  block blk;
+  blk.header.height = 4;
+  transaction reward;
+  reward.kind = tx_kind::reward;
+  reward.height = 4;
+  reward.outputs.push_back({coin, key.public_key()});
+  blk.txs.push_back(reward);
+  transaction t;
+  t.inputs.push_back({{hash256{}, 1}, {}});
+  t.outputs.push_back({5, key.public_key()});
+  blk.txs.push_back(t);
+  test::seal(blk);
+  proposal full{4, 0, -1, std::make_shared<const block>(blk), key.public_key(), {}};
+  full.sig = key.sign(proposal_sign_bytes(test::domain_of("c"), 4, 0, -1, block_hash(blk.header)),
+                      hash256{});
+  compact_proposal honest = compact_of(full);
+  compact_proposal other_tx = honest;
+  other_tx.wtxids[0].v[0] ^= 1;  // names another tx than the header commits to
+  compact_proposal other_reward = honest;
+  other_reward.reward.outputs[0].value += 1;
+
+  b.take(b.core.on_bytes(2, a.core.seal(frame_of(other_tx))));
+  b.take(b.core.on_bytes(3, a.core.seal(frame_of(other_reward))));
+  CHECK(b.delivered.empty());
+  CHECK(b.core.stats().score == 2 * proposal_body_penalty);
+  // The honest copy still gets through, under the key of the full form.
+  session_actions acts = b.core.on_bytes(4, a.core.seal(frame_of(honest)));
+  for (auto& x : acts)
+    if (auto* d = std::get_if<deliver>(&x)) CHECK(d->key == gossip_key(full));
+  b.take(acts);
+  REQUIRE(b.delivered.size() == 1);
+  CHECK(std::get<compact_proposal>(b.delivered[0]) == honest);
 }
 
 TEST_CASE("finding 4: a peer repeating one vote is passed on a few times, then charged") {
