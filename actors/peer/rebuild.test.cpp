@@ -9,30 +9,8 @@ using namespace tc;
 using namespace tc::peer;
 
 namespace {
-proposal sample_proposal(size_t transfers, uint8_t salt = 1) {
-  auto domain = test::domain_of("timecoin-test");
-  block b;
-  b.header.height = 9;
-  b.header.proposer = test::key_from_seed(1).public_key();
-  transaction reward;
-  reward.kind = tx_kind::reward;
-  reward.height = 9;
-  reward.outputs.push_back({50 * coin, b.header.proposer});
-  b.txs.push_back(reward);
-  for (size_t i = 0; i < transfers; ++i) {
-    hash256 prev;
-    prev.v.fill(static_cast<uint8_t>(i + 1));
-    prev.v[0] = salt;
-    tx_output spent{10, test::key_from_seed(2).public_key()};
-    b.txs.push_back(test::make_transfer(domain, {prev, 0}, spent, test::key_from_seed(2),
-                                        {{9, test::key_from_seed(3).public_key()}}));
-  }
-  test::seal(b);
-  return proposal{9, 0, -1, std::make_shared<const block>(b), b.header.proposer, {}};
-}
-
 struct fixture {
-  proposal p = sample_proposal(4);
+  proposal p = test::sample_proposal(4);
   std::shared_ptr<const compact_proposal> c = std::make_shared<compact_proposal>(compact_of(p));
   hash256 key = *gossip_key(p);
   std::shared_ptr<const bytes> payload = std::make_shared<const bytes>(bytes{1, 2, 3});
@@ -155,13 +133,13 @@ TEST_CASE_FIXTURE(fixture, "a block that is ill-formed once rebuilt blames its s
 
 TEST_CASE_FIXTURE(fixture, "rebuilds are bounded, in all and per peer") {
   for (uint8_t i = 0; i < 3; ++i) {
-    proposal q = sample_proposal(1, static_cast<uint8_t>(10 + i));
+    proposal q = test::sample_proposal(1, static_cast<uint8_t>(10 + i));
     auto acts = core.on_compact(1, *gossip_key(q),
                                 std::make_shared<compact_proposal>(compact_of(q)), payload, 0);
     CHECK(all_of<rebuild_do::dropped>(acts).size() == (i < 2 ? 0u : 1u));
   }
   for (uint8_t i = 0; i < 3; ++i) {
-    proposal q = sample_proposal(1, static_cast<uint8_t>(20 + i));
+    proposal q = test::sample_proposal(1, static_cast<uint8_t>(20 + i));
     auto acts = core.on_compact(2 + i, *gossip_key(q),
                                 std::make_shared<compact_proposal>(compact_of(q)), payload, 0);
     CHECK(all_of<rebuild_do::dropped>(acts).size() == (i < 2 ? 0u : 1u));
@@ -180,6 +158,7 @@ TEST_CASE_FIXTURE(fixture, "held blocks answer get_block_txs; bad requests are e
   CHECK_FALSE(core.serve({h, {5}}).ok());     // past the end
   CHECK_FALSE(core.serve({h, {2, 2}}).ok());  // twice: not ascending
   CHECK_FALSE(core.serve({h, {3, 1}}).ok());
-  for (uint8_t i = 0; i < 8; ++i) core.hold(sample_proposal(1, static_cast<uint8_t>(40 + i)).blk);
+  for (uint8_t i = 0; i < 8; ++i)
+    core.hold(test::sample_proposal(1, static_cast<uint8_t>(40 + i)).blk);
   CHECK_FALSE(core.serve({h, {1}}).value().has_value());  // aged out
 }

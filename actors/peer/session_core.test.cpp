@@ -506,13 +506,9 @@ TEST_CASE("flow window: reading stops at the window (in bytes) and resumes at ha
   CHECK(tiny.on_delivered(2 * peer::flow_credit_step - 10));
 }
 
-TEST_CASE("finding 2: a proposal whose body does not match its header is refused and charged") {
-  side a(1, direction::outbound), b(2, direction::inbound);
-  a.take(a.core.on_open());
-  b.take(b.core.on_open());
-  pump(a, b);
-  REQUIRE(b.core.ready());
-  auto key = test::key_from_seed(9);
+namespace {
+// A signed round-0 proposal at height 4: the reward, and a transfer if asked.
+proposal signed_proposal(const secret_key& key, bool with_transfer) {
   block blk;
   blk.header.height = 4;
   transaction reward;
@@ -520,12 +516,29 @@ TEST_CASE("finding 2: a proposal whose body does not match its header is refused
   reward.height = 4;
   reward.outputs.push_back({coin, key.public_key()});
   blk.txs.push_back(reward);
+  if (with_transfer) {
+    transaction t;
+    t.inputs.push_back({{hash256{}, 1}, {}});
+    t.outputs.push_back({5, key.public_key()});
+    blk.txs.push_back(t);
+  }
   test::seal(blk);
-  proposal honest{4, 0, -1, std::make_shared<const block>(blk), key.public_key(), {}};
-  honest.sig = key.sign(proposal_sign_bytes(test::domain_of("c"), 4, 0, -1, block_hash(blk.header)),
-                        hash256{});
+  proposal p{4, 0, -1, std::make_shared<const block>(blk), key.public_key(), {}};
+  p.sig = key.sign(proposal_sign_bytes(test::domain_of("c"), 4, 0, -1, block_hash(blk.header)),
+                   hash256{});
+  return p;
+}
+}  // namespace
+
+TEST_CASE("finding 2: a proposal whose body does not match its header is refused and charged") {
+  side a(1, direction::outbound), b(2, direction::inbound);
+  a.take(a.core.on_open());
+  b.take(b.core.on_open());
+  pump(a, b);
+  REQUIRE(b.core.ready());
+  proposal honest = signed_proposal(test::key_from_seed(9), false);
   // A keyless relay keeps the header and signature and changes the body.
-  block tampered = blk;
+  block tampered = *honest.blk;
   tampered.txs[0].outputs[0].value += 1;
   proposal poisoned = honest;
   poisoned.blk = std::make_shared<const block>(tampered);
@@ -547,22 +560,7 @@ TEST_CASE("finding 2, compact form: wtxids or a reward that do not match the hea
   b.take(b.core.on_open());
   pump(a, b);
   REQUIRE(b.core.ready());
-  auto key = test::key_from_seed(9);
-  block blk;
-  blk.header.height = 4;
-  transaction reward;
-  reward.kind = tx_kind::reward;
-  reward.height = 4;
-  reward.outputs.push_back({coin, key.public_key()});
-  blk.txs.push_back(reward);
-  transaction t;
-  t.inputs.push_back({{hash256{}, 1}, {}});
-  t.outputs.push_back({5, key.public_key()});
-  blk.txs.push_back(t);
-  test::seal(blk);
-  proposal full{4, 0, -1, std::make_shared<const block>(blk), key.public_key(), {}};
-  full.sig = key.sign(proposal_sign_bytes(test::domain_of("c"), 4, 0, -1, block_hash(blk.header)),
-                      hash256{});
+  proposal full = signed_proposal(test::key_from_seed(9), true);
   compact_proposal honest = compact_of(full);
   compact_proposal other_tx = honest;
   other_tx.wtxids[0].v[0] ^= 1;  // names another tx than the header commits to

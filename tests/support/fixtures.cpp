@@ -39,6 +39,28 @@ transaction make_transfer(const sign_domain& domain, const outpoint& prev, const
   return tx;
 }
 
+proposal sample_proposal(size_t transfers, uint8_t salt) {
+  auto domain = domain_of("timecoin-test");
+  block b;
+  b.header.height = 9;
+  b.header.proposer = key_from_seed(1).public_key();
+  transaction reward;
+  reward.kind = tx_kind::reward;
+  reward.height = 9;
+  reward.outputs.push_back({50 * coin, b.header.proposer});
+  b.txs.push_back(reward);
+  for (size_t i = 0; i < transfers; ++i) {
+    hash256 prev;
+    prev.v.fill(static_cast<uint8_t>(i + 1));
+    prev.v[0] = salt;
+    tx_output spent{10, key_from_seed(2).public_key()};
+    b.txs.push_back(make_transfer(domain, {prev, 0}, spent, key_from_seed(2),
+                                  {{9, key_from_seed(3).public_key()}}));
+  }
+  seal(b);
+  return proposal{9, 0, -1, std::make_shared<const block>(b), b.header.proposer, {}};
+}
+
 void seal(block& b) {
   b.header.merkle_root = tx_merkle_root(b.txs);
   b.header.evidence_hash = evidence_hash(b.evidence_list);

@@ -25,6 +25,10 @@ transaction make_transfer(const sign_domain& domain, const outpoint& prev, const
 // Fills merkle root and evidence hash so the block is well formed.
 void seal(block& b);
 
+// A sealed (unsigned) round-0 proposal at height 9: the reward, then
+// `transfers` signed 1-input transfers whose inputs differ by `salt`.
+proposal sample_proposal(size_t transfers, uint8_t salt = 1);
+
 // Unique scratch path under /tmp for this process.
 std::string temp_path(const std::string& name);
 
