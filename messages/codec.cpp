@@ -106,15 +106,18 @@ void put(wire::Block::Builder b, const block& v) {
   put_evidence(b, v.evidence_list);
 }
 
+// Lists of hashes travel as one Data of 32 x n bytes: no pointer per hash.
+void put_hashes(capnp::Data::Builder d, const std::vector<hash256>& v) {
+  for (size_t i = 0; i < v.size(); ++i) std::memcpy(d.begin() + 32 * i, v[i].v.data(), 32);
+}
+
 void put(wire::CompactProposal::Builder b, const peer::compact_proposal& v) {
   b.setHeight(v.height);
   b.setRound(v.round);
   b.setPolRound(v.pol_round);
   put(b.initHeader(), v.header);
   put(b.initReward(), v.reward);
-  auto ids = b.initWtxids(static_cast<unsigned>(32 * v.wtxids.size()));
-  for (size_t i = 0; i < v.wtxids.size(); ++i)
-    std::memcpy(ids.begin() + 32 * i, v.wtxids[i].v.data(), 32);
+  put_hashes(b.initWtxids(static_cast<unsigned>(32 * v.wtxids.size())), v.wtxids);
   put_evidence(b, v.evidence_list);
   b.setProposer(data_of(v.proposer));
   b.setSignature(data_of(v.sig));
@@ -299,6 +302,14 @@ block get(wire::Block::Reader r) {
   return b;
 }
 
+std::vector<hash256> get_hashes(capnp::Data::Reader d, size_t max, const char* what) {
+  if (d.size() % 32 != 0) fail(std::string(what) + " are not 32-byte hashes");
+  check_count(d.size() / 32, max, what);
+  std::vector<hash256> v(d.size() / 32);
+  for (size_t i = 0; i < v.size(); ++i) std::memcpy(v[i].v.data(), d.begin() + 32 * i, 32);
+  return v;
+}
+
 peer::compact_proposal get(wire::CompactProposal::Reader r) {
   peer::compact_proposal v;
   v.height = r.getHeight();
@@ -306,12 +317,8 @@ peer::compact_proposal get(wire::CompactProposal::Reader r) {
   v.pol_round = r.getPolRound();
   v.header = get(r.getHeader());
   v.reward = get(r.getReward());
-  auto ids = r.getWtxids();
-  if (ids.size() % 32 != 0) fail("compact proposal's wtxids are not 32-byte hashes");
-  check_count(ids.size() / 32 + 1, limits::max_block_txs, "block txs");
-  v.wtxids.resize(ids.size() / 32);
-  for (size_t i = 0; i < v.wtxids.size(); ++i)
-    std::memcpy(v.wtxids[i].v.data(), ids.begin() + 32 * i, 32);
+  // The reward is txs[0]: the wtxids name the rest.
+  v.wtxids = get_hashes(r.getWtxids(), limits::max_block_txs - 1, "compact proposal's wtxids");
   v.evidence_list = get_evidence(r.getEvidence());
   v.proposer = get_fixed<pubkey>(r.getProposer(), "proposer");
   v.sig = get_fixed<signature>(r.getSignature(), "proposal signature");
@@ -381,6 +388,8 @@ size_t max_payload_bytes(size_t kind) {
       return 2 * limits::max_tx_bytes;  // tx (Cap'n Proto pads)
     case peer::kind_index<peer::get_txs>:
       return 64 * limits::max_get_txs + 64;
+    case peer::kind_index<peer::tx_inv>:
+      return 32 * limits::max_tx_inv + 64;
     case peer::kind_index<peer::prevote>:
     case peer::kind_index<peer::precommit>:
       return 512;
@@ -425,8 +434,10 @@ bytes encode_message(const peer::message& m) {
         } else if constexpr (std::is_same_v<T, peer::tx>) {
           put(root.initTx(), v.t);
         } else if constexpr (std::is_same_v<T, peer::get_txs>) {
-          auto l = root.initGetTxs(static_cast<unsigned>(v.txids.size()));
-          for (unsigned i = 0; i < v.txids.size(); ++i) l.set(i, data_of(v.txids[i]));
+          auto l = root.initGetTxs(static_cast<unsigned>(v.wtxids.size()));
+          for (unsigned i = 0; i < v.wtxids.size(); ++i) l.set(i, data_of(v.wtxids[i]));
+        } else if constexpr (std::is_same_v<T, peer::tx_inv>) {
+          put_hashes(root.initTxInv(static_cast<unsigned>(32 * v.wtxids.size())), v.wtxids);
         } else if constexpr (std::is_same_v<T, proposal>) {
           auto p = root.initProposal();
           p.setHeight(v.height);
@@ -550,7 +561,7 @@ peer::message read_message(wire::Message::Reader root) {
       auto l = root.getGetTxs();
       check_count(l.size(), limits::max_get_txs, "get-txs");
       peer::get_txs v;
-      for (auto d : l) v.txids.push_back(get_fixed<hash256>(d, "txid"));
+      for (auto d : l) v.wtxids.push_back(get_fixed<hash256>(d, "wtxid"));
       return v;
     }
     case wire::Message::PROPOSAL:
@@ -592,6 +603,8 @@ peer::message read_message(wire::Message::Reader root) {
       return get(root.getGetBlockTxs());
     case wire::Message::BLOCK_TXS:
       return get(root.getBlockTxs());
+    case wire::Message::TX_INV:
+      return peer::tx_inv{get_hashes(root.getTxInv(), limits::max_tx_inv, "tx-inv wtxids")};
   }
   fail("unknown message kind");
 }

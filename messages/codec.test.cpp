@@ -96,7 +96,8 @@ std::vector<peer::message> every_kind() {
                                  pk(9),
                                  sg(10)},
           peer::get_block_txs{h(27), {1, 5, 9}},
-          peer::block_txs{h(27), {sample_block().txs[1], sample_block().txs[2]}}};
+          peer::block_txs{h(27), {sample_block().txs[1], sample_block().txs[2]}},
+          peer::tx_inv{{h(28), h(29), h(30)}}};
 }
 
 bytes encode_raw(capnp::MessageBuilder& mb) {
@@ -227,6 +228,22 @@ TEST_CASE("wrong field widths, unknown enums and over-long lists are refused") {
     REQUIRE_FALSE(r.ok());
     CHECK(r.error_message().find("exceeds its limit") != std::string::npos);
   }
+}
+
+TEST_CASE("a tx announcement is whole 32-byte hashes, at most max_tx_inv of them") {
+  auto raw_inv = [](size_t n) {
+    capnp::MallocMessageBuilder mb;
+    mb.initRoot<wire::Message>().initTxInv(static_cast<unsigned>(n));
+    return decode_message(encode_raw(mb));
+  };
+  CHECK(decode_message(encode_message(peer::tx_inv{{h(1), h(2), h(3)}})).ok());
+  CHECK(decode_message(encode_message(peer::tx_inv{})).ok());
+  auto ragged = raw_inv(32 * 3 + 5);
+  REQUIRE_FALSE(ragged.ok());
+  CHECK(ragged.error_message().find("not 32-byte hashes") != std::string::npos);
+  auto many = raw_inv(32 * (limits::max_tx_inv + 1));
+  REQUIRE_FALSE(many.ok());
+  CHECK(many.error_message().find("exceed") != std::string::npos);
 }
 
 TEST_CASE("text with an embedded NUL is refused (found by the fuzzer)") {

@@ -13,8 +13,11 @@ namespace tc::limits {
 // the whole transcript; a version-2 node fails at the preamble already.
 // 4: compact proposals (header, reward tx and wtxids; PROTOCOL.md §7) and
 // get_block_txs / block_txs; a version-3 peer still gets full proposals.
-constexpr uint32_t protocol_version = 4;
+// 5: tx announcements (tx_inv, answered by get_txs; PROTOCOL.md §7): a
+// version-3 or -4 peer still gets whole txs.
+constexpr uint32_t protocol_version = 5;
 constexpr uint32_t compact_proposal_version = 4;  // the first that takes compact proposals
+constexpr uint32_t tx_announce_version = 5;       // the first that takes tx_inv
 // The oldest version this node still speaks: a rolling upgrade raises
 // protocol_version first and this only once every node runs the new one
 // (PROTOCOL.md §10), so old and new nodes keep talking meanwhile.
@@ -31,7 +34,8 @@ constexpr size_t max_validators = 1000;  // signatures in a certificate
 constexpr size_t max_net_address_len = 255;
 constexpr size_t max_text_len = 1024;  // chain id, user agent, reject reason
 constexpr size_t max_peers_per_msg = 1000;
-constexpr size_t max_get_txs = 5000;
+constexpr size_t max_get_txs = 5000;  // wtxids in one get_txs
+constexpr size_t max_tx_inv = 5000;   // wtxids in one tx_inv
 constexpr size_t max_blocks_per_msg = 500;
 
 // Cap'n Proto reader limits: nesting of our schema is < 10 levels deep; a

@@ -60,9 +60,11 @@ struct tx {
   transaction t;
   friend bool operator==(const tx& a, const tx& b) { return a.t == b.t; }
 };
+// Asks for txs by wtxid (protocol 5): the answer is one tx frame per tx the
+// peer still holds; a missing one is just not sent.
 struct get_txs {
-  std::vector<hash256> txids;
-  friend bool operator==(const get_txs& a, const get_txs& b) { return a.txids == b.txids; }
+  std::vector<hash256> wtxids;
+  friend bool operator==(const get_txs& a, const get_txs& b) { return a.wtxids == b.wtxids; }
 };
 struct prevote {
   vote v;
@@ -133,11 +135,19 @@ struct block_txs {
   friend bool operator==(const block_txs& a, const block_txs& b) { return a.tie() == b.tie(); }
 };
 
+// Txs this node admitted, by wtxid (protocol 5, PROTOCOL.md §7): a peer
+// asks with get_txs for the ones it lacks, so each tx body crosses to each
+// node about once instead of once per neighbour.
+struct tx_inv {
+  std::vector<hash256> wtxids;
+  friend bool operator==(const tx_inv& a, const tx_inv& b) { return a.wtxids == b.wtxids; }
+};
+
 // Order matches the union in wire.capnp.
-using message =
-    std::variant<handshake, handshake_ack, ping, pong, get_peers, peers, tx, get_txs, proposal,
-                 prevote, precommit, commit_certificate, block_with_cert, get_blocks, blocks,
-                 get_tip, tip, evidence, reject, compact_proposal, get_block_txs, block_txs>;
+using message = std::variant<handshake, handshake_ack, ping, pong, get_peers, peers, tx, get_txs,
+                             proposal, prevote, precommit, commit_certificate, block_with_cert,
+                             get_blocks, blocks, get_tip, tip, evidence, reject, compact_proposal,
+                             get_block_txs, block_txs, tx_inv>;
 
 const char* kind_name(const message& m);
 

@@ -54,7 +54,7 @@ const char* kind_name(const message& m) {
                                 "proposal",      "prevote",       "precommit", "commit-certificate",
                                 "block",         "get-blocks",    "blocks",    "get-tip",
                                 "tip",           "evidence",      "reject",    "compact-proposal",
-                                "get-block-txs", "block-txs"};
+                                "get-block-txs", "block-txs",     "tx-inv"};
   static_assert(sizeof(names) / sizeof(names[0]) == std::variant_size_v<message>);
   return names[m.index()];
 }

@@ -190,7 +190,7 @@ struct Message {
     getPeers     @4  :Void;
     peers        @5  :List(PeerAddress);
     tx           @6  :Transaction;
-    getTxs       @7  :List(Data);       # txids
+    getTxs       @7  :List(Data);       # wtxids (protocol 5)
     proposal     @8  :Proposal;
     prevote      @9  :Vote;
     precommit    @10 :Vote;
@@ -205,6 +205,7 @@ struct Message {
     compactProposal @19 :CompactProposal;
     getBlockTxs  @20 :GetBlockTxs;
     blockTxs     @21 :BlockTxs;
+    txInv        @22 :Data;             # wtxids, 32 bytes each (protocol 5)
   }
 }
 

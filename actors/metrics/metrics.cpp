@@ -217,6 +217,13 @@ void node_metrics::render(text_writer& w) const {
   w.counter("timed_p2p_rebuild_fetched_txs_total",
             "Txs of compact proposals fetched from peers (not in the mempool)",
             rebuild_fetched_txs_total.value());
+  w.counter("timed_p2p_txs_announced_total", "Wtxids announced to peers (tx_inv)",
+            txs_announced_total.value());
+  w.counter("timed_p2p_txs_requested_total", "Wtxids asked of peers (get_txs)",
+            txs_requested_total.value());
+  w.counter("timed_p2p_tx_fetch_timeouts_total",
+            "Tx requests a peer did not answer in time (asked of the next announcer)",
+            tx_fetch_timeouts_total.value());
 }
 
 }  // namespace tc::metrics

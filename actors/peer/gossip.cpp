@@ -13,6 +13,8 @@ route route_of(const message& m, const inbound_facts& f) {
     return f.has_key ? route::consensus : route::ignore;
   if (std::holds_alternative<compact_proposal>(m))
     return f.has_key ? route::rebuild : route::ignore;
+  if (std::holds_alternative<tx_inv>(m)) return route::tx_announce;
+  if (std::holds_alternative<get_txs>(m)) return route::serve_get_txs;
   if (std::holds_alternative<get_block_txs>(m)) return route::serve_txs;
   if (std::holds_alternative<block_txs>(m)) return route::block_txs;
   // One request per peer at the chain reader at a time: a peer cannot queue

@@ -18,20 +18,22 @@ namespace tc::peer {
 
 // ---- routing ----
 enum class route : uint8_t {
-  tx_intake,     // a tx: the per-peer intake queue, then the mempool
-  consensus,     // a proposal or vote: the consensus gate
-  rebuild,       // a compact proposal: rebuilt (rebuild.hpp), then the consensus gate
-  serve_txs,     // get_block_txs: from the blocks the rebuild holds
-  block_txs,     // txs a rebuild asked for
-  serve_blocks,  // get_blocks: the chain reader
-  busy_serving,  // get_blocks while this peer's last one is being served: dropped
-  fork_probe,    // blocks answering our fork probe: consensus checks the certificate
-  to_sync,       // other blocks: the sync actor
-  tip,           // a peer's tip: sync and the fork watch
-  answer_tip,    // get_tip
-  answer_peers,  // get_peers
-  learn_peers,   // peers: the address book
-  ignore,        // not gossiped by this version (certificates, lone blocks, evidence, ...)
+  tx_intake,      // a tx: the per-peer intake queue, then the mempool
+  tx_announce,    // tx_inv: the ones not known are fetched (tx_fetch.hpp)
+  serve_get_txs,  // get_txs: the bodies this node still holds
+  consensus,      // a proposal or vote: the consensus gate
+  rebuild,        // a compact proposal: rebuilt (rebuild.hpp), then the consensus gate
+  serve_txs,      // get_block_txs: from the blocks the rebuild holds
+  block_txs,      // txs a rebuild asked for
+  serve_blocks,   // get_blocks: the chain reader
+  busy_serving,   // get_blocks while this peer's last one is being served: dropped
+  fork_probe,     // blocks answering our fork probe: consensus checks the certificate
+  to_sync,        // other blocks: the sync actor
+  tip,            // a peer's tip: sync and the fork watch
+  answer_tip,     // get_tip
+  answer_peers,   // get_peers
+  learn_peers,    // peers: the address book
+  ignore,         // not gossiped by this version (certificates, lone blocks, evidence, ...)
 };
 struct inbound_facts {
   bool has_key = false;         // the session computed the content key (gossip dedup)

@@ -28,6 +28,8 @@ TEST_CASE("gossip: each message kind goes where the protocol says") {
   // not taken: it could not be deduplicated.
   inbound_facts unkeyed{};
   CHECK(route_of(message{tx{}}, unkeyed) == route::ignore);
+  CHECK(route_of(message{tx_inv{}}, unkeyed) == route::tx_announce);
+  CHECK(route_of(message{get_txs{}}, unkeyed) == route::serve_get_txs);
   CHECK(route_of(message{prevote{}}, unkeyed) == route::ignore);
   CHECK(route_of(message{get_blocks{1, 10}}, unkeyed) == route::serve_blocks);
   CHECK(route_of(message{get_blocks{1, 10}}, inbound_facts{false, true, false}) ==

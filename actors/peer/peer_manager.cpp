@@ -1,5 +1,7 @@
 #include "actors/peer/peer_manager.hpp"
 
+#include "actors/peer/manager_shell.hpp"
+
 #include "messages/compact.hpp"
 #include "messages/limits.hpp"
 
@@ -14,11 +16,48 @@
 
 namespace tc {
 
+namespace mgr {
+
+frame_ptr frame_of(const peer::message& m) {
+  return std::make_shared<const bytes>(peer::make_frame(encode_message(m)));
+}
+
+bool send_to(self_ptr self, uint64_t id, const frame_ptr& f, peer::send_kind kind) {
+  auto it = self->state.sessions.find(id);
+  return it != self->state.sessions.end() && it->second.hello &&
+         hand(self, id, it->second, f, kind);
+}
+
+// One write per session replaces one per frame and session. Gossip: a peer
+// with a backlog misses it.
+constexpr size_t max_coalesced_bytes = 1u << 20;
+void send_coalesced(self_ptr self, const std::vector<uint64_t>& to,
+                    const std::vector<outgoing>& frames) {
+  if (frames.empty()) return;
+  std::vector<peer::fanout_frame> sizes;
+  for (const auto& o : frames) sizes.push_back({o.frame->size(), o.from});
+  for (const auto& w : peer::plan_fanout(to, sizes, max_coalesced_bytes)) {
+    auto it = self->state.sessions.find(w.session);
+    if (it == self->state.sessions.end() || !it->second.hello) continue;
+    bytes buf;
+    for (size_t i : w.frames)
+      buf.insert(buf.end(), frames[i].frame->begin(), frames[i].frame->end());
+    hand(self, w.session, it->second, std::make_shared<const bytes>(std::move(buf)),
+         peer::send_kind::gossip);
+  }
+}
+
+void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why) {
+  auto it = self->state.sessions.find(id);
+  if (it != self->state.sessions.end())
+    caf::anon_send(it->second.act, punish_atom::value, points, why);
+}
+
+}  // namespace mgr
+
 namespace {
 
-using self_ptr = peer_manager_actor::stateful_pointer<manager_state>;
-constexpr size_t tx_batch_size = 512;
-constexpr size_t max_tx_batches_in_flight = 4;
+using namespace mgr;
 // Proposals and votes waiting for consensus's verdict. Above it new ones are
 // dropped unseen (another peer's copy is taken later): a slow consensus
 // actor cannot make its own mailbox grow.
@@ -37,71 +76,10 @@ std::string short_key(const pubkey& k) {
   return k.hex().substr(0, 16);
 }
 
-frame_ptr frame_of(const peer::message& m) {
-  return std::make_shared<const bytes>(peer::make_frame(encode_message(m)));
-}
-
-// Hands `f` to one session if the send budget allows (send_budget.hpp);
-// a peer too slow to take consensus traffic is closed. False: not sent.
-template <class Session>
-bool hand(self_ptr self, uint64_t id, Session& s, const frame_ptr& f, peer::send_kind kind,
-          bool high = false) {
-  switch (self->state.budget.ask(id, f->size(), kind)) {
-    case peer::send_verdict::send:
-      if (high)
-        caf::anon_send<caf::message_priority::high>(s.act, send_atom::value, f);
-      else
-        caf::anon_send(s.act, send_atom::value, f);
-      return true;
-    case peer::send_verdict::skip:
-      ++self->state.sends_skipped;
-      return false;
-    case peer::send_verdict::close_peer:
-      caf::anon_send(
-          s.act, close_atom::value, static_cast<uint32_t>(peer::reject_code::protocol_violation),
-          "not reading: " + std::to_string(self->state.budget.backlog(id) >> 20) + " MiB unsent");
-      return false;
-  }
-  return false;
-}
-
 // To every ready session but `except` (0: none), ahead of queued tx gossip.
 void send_all(self_ptr self, const frame_ptr& f, uint64_t except = 0) {
   for (auto& [id, s] : self->state.sessions)
     if (s.hello && id != except) hand(self, id, s, f, peer::send_kind::consensus, true);
-}
-
-// Many frames (a batch of relayed txs) to every ready session, each without
-// the frames from that session itself (`from`), as one write per session of
-// at most max_coalesced_bytes: the wire is a stream of length-prefixed
-// frames, so frames back to back need nothing more, and one message per peer
-// replaces one per frame and peer. Gossip: a peer with a backlog misses it.
-constexpr size_t max_coalesced_bytes = 1u << 20;
-struct outgoing {
-  frame_ptr frame;
-  uint64_t from = 0;  // 0: local
-};
-void send_all_coalesced(self_ptr self, const std::vector<outgoing>& frames) {
-  std::vector<uint64_t> ready;
-  for (auto& [id, s] : self->state.sessions)
-    if (s.hello) ready.push_back(id);
-  std::vector<peer::fanout_frame> sizes;
-  for (const auto& o : frames) sizes.push_back({o.frame->size(), o.from});
-  for (const auto& w : peer::plan_fanout(ready, sizes, max_coalesced_bytes)) {
-    bytes buf;
-    for (size_t i : w.frames)
-      buf.insert(buf.end(), frames[i].frame->begin(), frames[i].frame->end());
-    auto& s = self->state.sessions.at(w.session);
-    hand(self, w.session, s, std::make_shared<const bytes>(std::move(buf)),
-         peer::send_kind::gossip);
-  }
-}
-
-bool send_to(self_ptr self, uint64_t id, const frame_ptr& f,
-             peer::send_kind kind = peer::send_kind::consensus) {
-  auto it = self->state.sessions.find(id);
-  return it != self->state.sessions.end() && it->second.hello &&
-         hand(self, id, it->second, f, kind);
 }
 
 // Runs `write` (a status-returning store write) on the chain actor, the
@@ -152,6 +130,7 @@ void evict_inbound(self_ptr self, uint64_t id, const std::string& newcomer) {
   if (it->second.hello && self->state.sync) self->send(self->state.sync, gone_atom::value, id);
   self->demonitor(it->second.act);
   self->state.sessions.erase(it);
+  txs_peer_gone(self, id);
 }
 
 void save_book(self_ptr self) {
@@ -166,67 +145,6 @@ void dial_more(self_ptr self) {
   for (auto& addr : self->state.book->dial_candidates(self->state.now_ms())) {
     TC_LOG("p2p", debug, "dialing {}", addr);
     caf::anon_send(self->state.io, dial_atom::value, addr);
-  }
-}
-
-void punish(self_ptr self, uint64_t id, uint32_t points, const std::string& why) {
-  auto it = self->state.sessions.find(id);
-  if (it != self->state.sessions.end())
-    caf::anon_send(it->second.act, punish_atom::value, points, why);
-}
-
-// Honest peers relay only txs their mempool took, so an invalid one is the
-// sender's doing (25 points). Missing inputs, double spends and low fees
-// can happen to an honest relay in a race (a block committed its tx before
-// our copy was checked), so they are free up to an allowance that grows
-// with the peer's useful txs (tx_intake.hpp); past it each costs points. A full pool is the
-// receiver's state, never the sender's fault.
-void charge_refused_tx(self_ptr self, uint64_t from, const tx_admission& r, const transaction& tx) {
-  if (r.fault) return punish(self, from, 25, "relayed an invalid tx: " + r.error);
-  if (r.error.rfind("mempool full", 0) == 0) return;
-  // Committed while our copy waited in the intake queue: a race.
-  if (self->state.committed.contains(wtxid(tx))) return;
-  auto it = self->state.sessions.find(from);
-  if (it == self->state.sessions.end() || !it->second.hello) return;
-  auto& st = self->state;
-  if (uint32_t points =
-          st.txs_in.on_unusable(from, it->second.hello->best_height, st.tip_height, st.now_ms()))
-    punish(self, from, points, "relays txs this node cannot use, past its allowance: " + r.error);
-}
-
-void flush_txs(self_ptr self) {
-  auto& st = self->state;
-  while (st.txs_in.size() > 0 && st.tx_in_flight < max_tx_batches_in_flight) {
-    auto batch =
-        std::make_shared<std::vector<manager_state::queued_tx>>(st.txs_in.pop(tx_batch_size));
-    tx_batch txs;
-    for (auto& q : *batch) txs.push_back(q.tx);
-    ++st.tx_in_flight;
-    trace(st.tracer, "peers", "mempool", "submit", 0, 0,
-          std::to_string(txs.size()) + " txs from peers");
-    self->request(st.mempool, wait_bound::query, submit_atom::value, std::move(txs))
-        .then(
-            [=](const std::vector<tx_admission>& res) {
-              auto& st = self->state;
-              --st.tx_in_flight;
-              std::vector<uint64_t> from;
-              std::vector<bool> accepted;
-              for (const auto& q : *batch) from.push_back(q.from);
-              for (const auto& r : res) accepted.push_back(r.error.empty());
-              auto o = peer::after_admission(from, accepted);
-              // Accepted: gossip on, never back to the peer it came from.
-              std::vector<outgoing> out;
-              for (size_t i : o.relay) out.push_back({(*batch)[i].frame, from[i]});
-              for (uint64_t p : o.useful) st.txs_in.on_useful(p, st.now_ms());
-              for (const auto& [p, i] : o.refused)
-                charge_refused_tx(self, p, res[i], *(*batch)[i].tx);
-              send_all_coalesced(self, out);
-              flush_txs(self);
-            },
-            [=](caf::error&) {
-              --self->state.tx_in_flight;
-              flush_txs(self);
-            });
   }
 }
 
@@ -489,26 +407,6 @@ void serve_blocks(self_ptr self, uint64_t from, uint64_t height, uint32_t count)
       .then([=](bool) { done(*out); }, failed);
 }
 
-// A tx from a peer: its intake queue (tx_intake), then the mempool.
-void take_tx(self_ptr self, uint64_t from, const peer_inbound& in, const peer::tx& t) {
-  auto& st = self->state;
-  if (st.book->seen(*in.key) || st.committed.contains(*in.key)) return;
-  manager_state::queued_tx q{from, std::make_shared<const transaction>(t.t),
-                             std::make_shared<const bytes>(peer::make_frame(*in.payload))};
-  if (!st.txs_in.push(from, in.payload->size(), std::move(q))) {
-    // Back-pressure: the mempool is behind, or this peer sends more than
-    // its share; drop rather than grow, and before marking it seen, so
-    // the tx is taken again from another peer.
-    if (++st.txs_dropped % 10'000 == 1)
-      spdlog::warn("peer tx queue full ({} txs, {} MiB; peer {} holds {} KiB): dropped {} so far",
-                   st.txs_in.size(), st.txs_in.bytes() >> 20, from, st.txs_in.bytes_of(from) >> 10,
-                   st.txs_dropped);
-    return;
-  }
-  st.book->mark_seen(*in.key);
-  flush_txs(self);
-}
-
 void take_tip(self_ptr self, uint64_t from, const peer::tip& t) {
   auto& st = self->state;
   auto it = st.sessions.find(from);
@@ -565,6 +463,10 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
   switch (peer::route_of(m, facts)) {
     case peer::route::tx_intake:
       return take_tx(self, from, in, std::get<peer::tx>(m));
+    case peer::route::tx_announce:
+      return take_tx_inv(self, from, std::get<peer::tx_inv>(m));
+    case peer::route::serve_get_txs:
+      return serve_get_txs(self, from, std::get<peer::get_txs>(m));
     case peer::route::consensus:
       if (auto* p = std::get_if<proposal>(&m))
         return to_consensus(self, from, *p, received(in, p), *in.key);
@@ -604,8 +506,8 @@ void on_inbound(self_ptr self, uint64_t from, const peer_inbound& in) {
     case peer::route::learn_peers:
       return learn_peers(self, from, std::get<peer::peers>(m));
     case peer::route::ignore:
-      // Certificates, standalone blocks, evidence and tx requests are not
-      // gossiped by this version: committed blocks travel through sync.
+      // Certificates, standalone blocks and evidence are not gossiped by
+      // this version: committed blocks travel through sync.
       TC_LOG("p2p", debug, "ignoring {} from peer {}", peer::kind_name(m), from);
       return;
   }
@@ -809,6 +711,7 @@ void handle_closed(self_ptr self, const caf::actor& s, const session_closed& c) 
   self->demonitor(s);
   st.sessions.erase(it);
   carry_out(self, st.rebuilds.on_peer_gone(s.id(), now));
+  txs_peer_gone(self, s.id());
 }
 
 // Once a second: dial, re-announce a still tip, now and then save the book.
@@ -816,6 +719,7 @@ void handle_tick(self_ptr self) {
   auto& st = self->state;
   dial_more(self);
   carry_out(self, st.rebuilds.on_tick(st.now_ms()));
+  txs_tick(self);
   if (st.now_ms() - st.tip_sent_ms >= tip_reannounce_ms) {
     st.tip_sent_ms = st.now_ms();
     send_all(self, frame_of(peer::tip{st.tip_height, st.tip_hash}));
@@ -926,17 +830,6 @@ void broadcast(self_ptr self, const msg_ptr& m) {
            true);
 }
 
-// Admitted txs to every ready session, each tx once.
-void relay_txs(self_ptr self, const tx_batch& txs) {
-  auto& ss = self->state.sessions;
-  if (std::none_of(ss.begin(), ss.end(), [](auto& s) { return s.second.hello; })) return;
-  std::vector<outgoing> out;
-  for (auto& t : txs) {
-    if (self->state.book->first_seen(wtxid(*t))) out.push_back({frame_of(peer::tx{*t}), 0});
-  }
-  send_all_coalesced(self, out);
-}
-
 peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup setup) {
   auto& st = self->state;
   st.me = setup.io.session.signer->key();
@@ -998,9 +891,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         send_all(self, frame_of(peer::tip{height, h}));
       },
       [self](relay_atom, const tx_batch& txs) { relay_txs(self, txs); },
-      [self](committed_atom, const block_ptr& b) {
-        for (size_t i = 1; i < b->txs.size(); ++i) self->state.committed.add(wtxid(b->txs[i]));
-      },
+      [self](committed_atom, const block_ptr& b) { txs_committed(self, *b); },
       [self](send_atom, uint64_t id, const msg_ptr& m) { send_to(self, id, frame_of(*m)); },
       [self](punish_atom, uint64_t id, uint32_t points, const std::string& why) {
         punish(self, id, points, why);

@@ -15,6 +15,7 @@
 #include "actors/peer/rebuild.hpp"
 #include "actors/peer/send_budget.hpp"
 #include "actors/peer/sync_core.hpp"
+#include "actors/peer/tx_fetch.hpp"
 #include "actors/peer/tx_intake.hpp"
 
 namespace tc {
@@ -59,6 +60,7 @@ struct manager_state {
     uint64_t from;
     tx_ptr tx;
     frame_ptr frame;
+    hash256 wtxid;
   };
   std::unique_ptr<peer::peer_book> book;
   peer::send_budget budget;
@@ -81,6 +83,9 @@ struct manager_state {
   size_t tx_in_flight = 0;          // batches at the mempool
   peer::consensus_gate gate{1024};  // proposals and votes being judged by consensus
   peer::rebuild_core rebuilds;      // compact proposals being rebuilt; blocks to serve their txs
+  peer::tx_fetch_core fetches;      // announced txs asked of peers (protocol 5)
+  peer::recent_frames tx_frames;    // admitted txs' frames, to answer get_txs
+  std::set<uint64_t> serving_txs;   // peers with a get_txs at the mempool (one each)
   uint64_t txs_dropped = 0;
   uint64_t sends_skipped = 0;  // gossip or answers held back by the send budget
   uint64_t ticks = 0;

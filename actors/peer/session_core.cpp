@@ -37,7 +37,8 @@ msg_class class_of_kind(size_t index) {
     case kind_index<reject>:  // handshake, ack, ping, pong, reject
       return msg_class::control;
     case kind_index<tx>:
-    case kind_index<get_txs>:  // tx, get_txs
+    case kind_index<get_txs>:
+    case kind_index<tx_inv>:  // tx, get_txs, tx_inv
       return msg_class::tx;
     case kind_index<proposal>:
     case kind_index<prevote>:

@@ -162,7 +162,7 @@ TEST_CASE("wrong chain, genesis or version is rejected with a reason and scored"
   f.take(f.core.on_open());
   pump(e, f);
   REQUIRE(f.closed);
-  CHECK(f.closed->reason.find("protocol version 99..99 shares none with 3..4") !=
+  CHECK(f.closed->reason.find("protocol version 99..99 shares none with 3..5") !=
         std::string::npos);
   // An upgrade, not an attack: no points.
   CHECK(f.closed->score == 0);
@@ -176,7 +176,7 @@ TEST_CASE("wrong chain, genesis or version is rejected with a reason and scored"
   k.take(k.core.on_open());
   pump(g, k);
   REQUIRE(k.closed);
-  CHECK(k.closed->reason.find("protocol version 2..2 shares none with 3..4") != std::string::npos);
+  CHECK(k.closed->reason.find("protocol version 2..2 shares none with 3..5") != std::string::npos);
 }
 
 TEST_CASE("version ranges: a rolling upgrade keeps old and new nodes talking") {

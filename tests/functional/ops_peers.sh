@@ -25,7 +25,7 @@ for i in 0 1 2 3; do wait_height "$i" 3 90; done
 info=$(cli_n 0 getaddednodeinfo)
 [ "$(echo "$info" | grep -c '"addednode"')" = 3 ] || fail "getaddednodeinfo: $info"
 wait_for 30 connected_to_1 || fail "node1 never shows as connected: $(cli_n 0 getaddednodeinfo)"
-cli_n 0 getpeerinfo | grep -q '"protocol_version": 4' || fail "getpeerinfo has no protocol_version"
+cli_n 0 getpeerinfo | grep -q '"protocol_version": 5' || fail "getpeerinfo has no protocol_version"
 cli_n 0 getnetworkinfo | grep -q '"minprotocolversion": 3' || fail "getnetworkinfo has no version range"
 cli_n 0 getnetworkinfo | grep -q '"commit": "' || fail "getnetworkinfo has no commit"
 pass "getaddednodeinfo lists the 3 addnode peers, connected; peers speak protocol 3"

@@ -34,7 +34,7 @@ echo "$info" | grep -q '"direction": "outbound"' || echo "$info" | grep -q '"dir
   fail "getpeerinfo: no direction"
 pass "getpeerinfo shows each peer's key, address, direction, RTT and ban score"
 netinfo=$(cli_n 0 getnetworkinfo)
-echo "$netinfo" | grep -q '"protocolversion": 4' || fail "getnetworkinfo: protocol version is not 4: $netinfo"
+echo "$netinfo" | grep -q '"protocolversion": 5' || fail "getnetworkinfo: protocol version is not 5: $netinfo"
 echo "$netinfo" | grep -q '"connections": 3' || fail "getnetworkinfo: expected 3 connections: $netinfo"
 pass "getnetworkinfo names the protocol version spoken (3) and the connections"
 

@@ -1,0 +1,150 @@
+#include "actors/peer/tx_fetch.hpp"
+
+#include <algorithm>
+
+#include "crypto/assert.hpp"
+#include "messages/limits.hpp"
+
+namespace tc::peer {
+
+size_t tx_fetch_core::asked_of(uint64_t peer) const {
+  auto it = asked_.find(peer);
+  return it == asked_.end() ? 0 : it->second;
+}
+
+void tx_fetch_core::add(tx_requests& out, uint64_t peer, const hash256& wtxid) {
+  // Consecutive asks of one peer share a get_txs, up to its size bound.
+  if (out.empty() || out.back().peer != peer || out.back().wtxids.size() >= limits::max_get_txs)
+    out.push_back({peer, {}});
+  out.back().wtxids.push_back(wtxid);
+}
+
+bool tx_fetch_core::ask_next(const hash256& wtxid, want& w, uint64_t now_ms, tx_requests& out) {
+  while (w.next < w.sources.size()) {
+    uint64_t peer = w.sources[w.next++];
+    size_t& n = asked_[peer];
+    if (n >= cfg_.per_peer) continue;  // that peer has enough questions open
+    ++n;
+    w.asked_ms = now_ms;
+    deadlines_.emplace_back(now_ms + cfg_.fetch_timeout_ms, wtxid);
+    add(out, peer, wtxid);
+    return true;
+  }
+  return false;
+}
+
+void tx_fetch_core::release(const want& w) {
+  if (w.next == 0) return;
+  auto it = asked_.find(w.sources[w.next - 1]);
+  TC_ASSERT(it != asked_.end() && it->second > 0);
+  if (--it->second == 0) asked_.erase(it);
+}
+
+tx_requests tx_fetch_core::on_announce(uint64_t from, const std::vector<hash256>& wtxids,
+                                       const std::function<bool(const hash256&)>& known,
+                                       uint64_t now_ms) {
+  tx_requests out;
+  for (const auto& id : wtxids) {
+    if (auto it = wants_.find(id); it != wants_.end()) {
+      auto& s = it->second.sources;
+      if (s.size() < cfg_.max_sources && std::find(s.begin(), s.end(), from) == s.end())
+        s.push_back(from);
+      continue;
+    }
+    if (known(id)) continue;
+    if (wants_.size() >= cfg_.max_in_flight || asked_of(from) >= cfg_.per_peer) {
+      ++refused_;  // another announcer, or the block, brings it
+      continue;
+    }
+    auto& w = wants_[id];
+    w.sources.push_back(from);
+    bool asked = ask_next(id, w, now_ms, out);
+    TC_ASSERT(asked);
+  }
+  return out;
+}
+
+void tx_fetch_core::on_arrived(const hash256& wtxid) {
+  auto it = wants_.find(wtxid);
+  if (it == wants_.end()) return;
+  release(it->second);
+  wants_.erase(it);
+}
+
+tx_requests tx_fetch_core::on_tick(uint64_t now_ms) {
+  tx_requests out;
+  // New deadlines are pushed while this runs: stop at those not yet due.
+  while (!deadlines_.empty() && deadlines_.front().first <= now_ms) {
+    auto [deadline, id] = deadlines_.front();
+    deadlines_.pop_front();
+    auto it = wants_.find(id);
+    if (it == wants_.end() || it->second.asked_ms + cfg_.fetch_timeout_ms != deadline) continue;
+    ++timed_out_;
+    release(it->second);
+    if (!ask_next(id, it->second, now_ms, out)) wants_.erase(it);
+  }
+  return out;
+}
+
+tx_requests tx_fetch_core::on_peer_gone(uint64_t peer, uint64_t now_ms) {
+  tx_requests out;
+  for (auto it = wants_.begin(); it != wants_.end();) {
+    auto& w = it->second;
+    bool asked_gone = w.next > 0 && w.sources[w.next - 1] == peer;
+    // Not asked of it: it is no longer a source to fall back on.
+    auto& s = w.sources;
+    for (size_t i = w.next; i < s.size();)
+      if (s[i] == peer)
+        s.erase(s.begin() + static_cast<std::ptrdiff_t>(i));
+      else
+        ++i;
+    if (asked_gone) {
+      release(w);
+      if (!ask_next(it->first, w, now_ms, out)) {
+        it = wants_.erase(it);
+        continue;
+      }
+    }
+    ++it;
+  }
+  asked_.erase(peer);
+  return out;
+}
+
+std::vector<std::pair<uint64_t, tx_inv>> plan_announce(const std::vector<uint64_t>& ready,
+                                                       const std::vector<announce_item>& items) {
+  std::vector<std::pair<uint64_t, tx_inv>> out;
+  for (uint64_t s : ready) {
+    size_t first = out.size();
+    for (const auto& it : items) {
+      if (it.from == s) continue;  // it has it
+      if (out.size() == first || out.back().second.wtxids.size() >= limits::max_tx_inv)
+        out.push_back({s, {}});
+      out.back().second.wtxids.push_back(it.wtxid);
+    }
+  }
+  return out;
+}
+
+void recent_frames::put(const hash256& wtxid, std::shared_ptr<const bytes> frame) {
+  TC_ASSERT(frame != nullptr);
+  size_t n = frame->size();
+  auto [it, fresh] = by_id_.try_emplace(wtxid, std::move(frame));
+  if (!fresh) return;
+  bytes_ += n;
+  order_.push_back(wtxid);
+  while (!order_.empty() && (by_id_.size() > max_count_ || bytes_ > max_bytes_)) {
+    auto old = by_id_.find(order_.front());
+    TC_ASSERT(old != by_id_.end());
+    bytes_ -= old->second->size();
+    by_id_.erase(old);
+    order_.pop_front();
+  }
+}
+
+std::shared_ptr<const bytes> recent_frames::find(const hash256& wtxid) const {
+  auto it = by_id_.find(wtxid);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+}  // namespace tc::peer

@@ -1,0 +1,183 @@
+#include "actors/peer/tx_fetch.hpp"
+
+#include <doctest/doctest.h>
+
+#include <map>
+#include <set>
+
+#include "messages/limits.hpp"
+
+using namespace tc;
+using namespace tc::peer;
+
+namespace {
+hash256 id(uint8_t n) {
+  hash256 h;
+  h.v[0] = n;
+  h.v[31] = static_cast<uint8_t>(n * 7 + 1);
+  return h;
+}
+const auto none_known = [](const hash256&) { return false; };
+}  // namespace
+
+TEST_CASE("tx fetch: new wtxids are asked of their first announcer, once") {
+  tx_fetch_core f;
+  auto r = f.on_announce(1, {id(1), id(2)}, none_known, 0);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].peer == 1);
+  CHECK(r[0].wtxids == std::vector<hash256>{id(1), id(2)});
+  // A second announcer of the same txs is not asked, only remembered.
+  CHECK(f.on_announce(2, {id(2), id(1)}, none_known, 5).empty());
+  CHECK(f.in_flight() == 2);
+  CHECK(f.asked_of(1) == 2);
+  CHECK(f.asked_of(2) == 0);
+  // Known ones (in the mempool, seen, committed) are never asked for.
+  std::set<hash256> known{id(3)};
+  auto is_known = [&](const hash256& h) { return known.count(h) > 0; };
+  CHECK(f.on_announce(2, {id(3)}, is_known, 5).empty());
+  // A wtxid twice in one announcement is asked once.
+  auto twice = f.on_announce(3, {id(4), id(4)}, none_known, 5);
+  REQUIRE(twice.size() == 1);
+  CHECK(twice[0].wtxids.size() == 1);
+}
+
+TEST_CASE("tx fetch: a body that arrives ends the question, whoever sent it") {
+  tx_fetch_core f;
+  f.on_announce(1, {id(1)}, none_known, 0);
+  f.on_announce(2, {id(1)}, none_known, 0);
+  f.on_arrived(id(1));
+  CHECK(f.in_flight() == 0);
+  CHECK(f.asked_of(1) == 0);
+  CHECK_FALSE(f.wanted(id(1)));
+  // Nothing is asked again later.
+  CHECK(f.on_tick(10'000).empty());
+  CHECK(f.timed_out() == 0);
+  f.on_arrived(id(9));  // not wanted: nothing to do
+}
+
+TEST_CASE(
+    "tx fetch: an announcer that never answers delays a tx by one timeout, then the next "
+    "is asked") {
+  tx_fetch_config cfg;
+  cfg.fetch_timeout_ms = 1'000;
+  tx_fetch_core f(cfg);
+  f.on_announce(66, {id(1), id(2)}, none_known, 0);  // the withholder is first
+  f.on_announce(2, {id(1)}, none_known, 100);
+  f.on_announce(3, {id(1), id(2)}, none_known, 200);
+  CHECK(f.on_tick(999).empty());
+  auto r = f.on_tick(1'000);
+  // The next announcer of each, in the order they announced.
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].peer == 2);
+  CHECK(r[0].wtxids == std::vector<hash256>{id(1)});
+  CHECK(r[1].peer == 3);
+  CHECK(r[1].wtxids == std::vector<hash256>{id(2)});
+  CHECK(f.timed_out() == 2);
+  CHECK(f.asked_of(66) == 0);
+  CHECK(f.asked_of(3) + f.asked_of(2) == 2);
+  // Nobody answers: every source is tried once, then the tx is dropped.
+  CHECK_FALSE(f.on_tick(2'000).empty());
+  CHECK(f.on_tick(3'000).empty());
+  CHECK(f.in_flight() == 0);
+  CHECK(f.asked_of(2) == 0);
+  CHECK(f.asked_of(3) == 0);
+}
+
+TEST_CASE("tx fetch: a peer that leaves hands its questions to the next source at once") {
+  tx_fetch_core f;
+  f.on_announce(1, {id(1), id(2)}, none_known, 0);
+  f.on_announce(2, {id(1)}, none_known, 0);
+  f.on_announce(3, {id(2)}, none_known, 0);
+  f.on_announce(4, {id(3)}, none_known, 0);
+  f.on_announce(1, {id(3)}, none_known, 0);  // a fallback for id(3)
+  auto r = f.on_peer_gone(1, 50);
+  std::set<std::pair<uint64_t, hash256>> asked;
+  for (auto& q : r)
+    for (auto& w : q.wtxids) asked.insert({q.peer, w});
+  CHECK(asked == std::set<std::pair<uint64_t, hash256>>{{2, id(1)}, {3, id(2)}});
+  CHECK(f.asked_of(1) == 0);
+  // id(3) no longer falls back on peer 1: when 4 times out it is dropped.
+  f.on_tick(100'000);
+  f.on_tick(200'000);
+  CHECK_FALSE(f.wanted(id(3)));
+}
+
+TEST_CASE(
+    "tx fetch: announcements past the bounds are refused, and a flood cannot hold slots "
+    "forever") {
+  tx_fetch_config cfg;
+  cfg.max_in_flight = 10;
+  cfg.per_peer = 4;
+  cfg.fetch_timeout_ms = 1'000;
+  tx_fetch_core f(cfg);
+  std::vector<hash256> flood;
+  for (uint8_t i = 0; i < 8; ++i) flood.push_back(id(i));
+  auto r = f.on_announce(66, flood, none_known, 0);
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].wtxids.size() == 4);  // per_peer
+  CHECK(f.refused() == 4);
+  for (uint64_t p = 1; p <= 2; ++p) {
+    std::vector<hash256> more;
+    for (uint8_t i = 0; i < 5; ++i) more.push_back(id(static_cast<uint8_t>(100 + 10 * p + i)));
+    f.on_announce(p, more, none_known, 0);
+  }
+  CHECK(f.in_flight() == 10);  // max_in_flight
+  // An honest announcement of one of the flooder's wtxids only adds a source.
+  CHECK(f.on_announce(5, {id(1)}, none_known, 0).empty());
+  // The flooder never answers: its slots free up after the timeout, and id(1)
+  // goes to the honest announcer.
+  auto again = f.on_tick(1'000);
+  CHECK(f.asked_of(66) == 0);
+  bool honest_asked = false;
+  for (auto& q : again)
+    if (q.peer == 5 && q.wtxids == std::vector<hash256>{id(1)}) honest_asked = true;
+  CHECK(honest_asked);
+}
+
+TEST_CASE("tx fetch: one get_txs carries at most max_get_txs wtxids") {
+  tx_fetch_config cfg;
+  cfg.max_in_flight = cfg.per_peer = 2 * limits::max_get_txs + 10;
+  tx_fetch_core f(cfg);
+  std::vector<hash256> many(limits::max_get_txs + 3);
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i].v[0] = static_cast<uint8_t>(i);
+    many[i].v[1] = static_cast<uint8_t>(i >> 8);
+  }
+  auto r = f.on_announce(1, many, none_known, 0);
+  REQUIRE(r.size() == 2);
+  CHECK(r[0].wtxids.size() == limits::max_get_txs);
+  CHECK(r[1].wtxids.size() == 3);
+}
+
+TEST_CASE("tx announcements go to every tx_inv peer but the sender, in bounded messages") {
+  std::vector<announce_item> items{{id(1), 0}, {id(2), 7}, {id(3), 8}};
+  auto plan = plan_announce({7, 8, 9}, items);
+  std::map<uint64_t, std::vector<hash256>> got;
+  for (auto& [s, inv] : plan) got[s].insert(got[s].end(), inv.wtxids.begin(), inv.wtxids.end());
+  CHECK(got[7] == std::vector<hash256>{id(1), id(3)});
+  CHECK(got[8] == std::vector<hash256>{id(1), id(2)});
+  CHECK(got[9] == std::vector<hash256>{id(1), id(2), id(3)});
+  CHECK(plan_announce({}, items).empty());
+  std::vector<announce_item> many(limits::max_tx_inv + 1);
+  auto split = plan_announce({1}, many);
+  REQUIRE(split.size() == 2);
+  CHECK(split[0].second.wtxids.size() == limits::max_tx_inv);
+}
+
+TEST_CASE("recent frames: bounded by count and by bytes, oldest out first") {
+  recent_frames r(3, 100);
+  auto frame = [](size_t n) { return std::make_shared<const bytes>(bytes(n, 1)); };
+  r.put(id(1), frame(10));
+  r.put(id(2), frame(10));
+  r.put(id(3), frame(10));
+  r.put(id(4), frame(10));
+  CHECK(r.size() == 3);
+  CHECK((r.find(id(1)) == nullptr));
+  CHECK((r.find(id(4)) != nullptr));
+  r.put(id(5), frame(90));  // over the bytes: the older ones go
+  CHECK(r.bytes_held() <= 100);
+  CHECK((r.find(id(5)) != nullptr));
+  CHECK((r.find(id(3)) == nullptr));
+  r.put(id(5), frame(1));  // already held: kept as it was
+  CHECK(r.find(id(5))->size() == 90);
+}
