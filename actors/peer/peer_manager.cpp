@@ -308,6 +308,21 @@ void take_compact(self_ptr self, uint64_t from, const peer_inbound& in,
   // Being judged already (it came whole, or was rebuilt): its sender has it.
   if (!st.rebuilds.rebuilding(key) && st.gate.judging(key))
     return (void)st.gate.admit(key, false, from);
+  if (!st.rebuilds.rebuilding(key)) {
+    switch (peer::admit_compact(c, st.tip_height, st.validators, st.domain)) {
+      case peer::compact_admission::rebuild:
+        break;
+      case peer::compact_admission::bad_signature:
+        // Honest nodes relay only proposals consensus accepted.
+        return punish(self, from, 25, "compact proposal's signature does not verify");
+      case peer::compact_admission::not_now:
+      case peer::compact_admission::not_validator:
+        // A race with our tip or the set, or a key of the peer's own: no slot, no points.
+        TC_LOG("p2p", debug, "compact proposal at height {} from peer {} not rebuilt", c.height,
+               from);
+        return;
+    }
+  }
   carry_out(self,
             st.rebuilds.on_compact(from, key, std::make_shared<const peer::compact_proposal>(c),
                                    in.payload, st.now_ms()));
@@ -833,6 +848,7 @@ void broadcast(self_ptr self, const msg_ptr& m) {
 peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup setup) {
   auto& st = self->state;
   st.me = setup.io.session.signer->key();
+  st.domain = signing_domain(setup.io.session.cfg.chain_id, setup.io.session.cfg.genesis_hash);
   st.book = std::make_unique<peer::peer_book>(setup.book, st.me, setup.listen_addr);
   for (auto& a : setup.addnode) st.book->add_persistent(a);
   st.chain = setup.chain;

@@ -94,6 +94,7 @@ struct manager_state {
   // The validators of the height after the tip: never banned for what an
   // upgrade can cause (spared_from_ban), nor are addnode peers.
   std::set<pubkey> validators;
+  sign_domain domain;  // what proposals are signed under (admit_compact)
   std::map<std::string, std::string> dial_errors;  // address -> the last dial's error
 };
 

@@ -3,9 +3,19 @@
 #include <algorithm>
 
 #include "crypto/assert.hpp"
+#include "crypto/schnorr.hpp"
 #include "messages/validation.hpp"
 
 namespace tc::peer {
+
+compact_admission admit_compact(const compact_proposal& c, uint64_t tip_height,
+                                const std::set<pubkey>& validators, const sign_domain& domain) {
+  if (c.height <= tip_height || c.height > tip_height + 2) return compact_admission::not_now;
+  if (!validators.empty() && !validators.count(c.proposer)) return compact_admission::not_validator;
+  auto msg = proposal_sign_bytes(domain, c.height, c.round, c.pol_round, block_hash(c.header));
+  if (!verify(c.proposer, msg, c.sig)) return compact_admission::bad_signature;
+  return compact_admission::rebuild;
+}
 
 size_t rebuild_core::started_by(uint64_t peer) const {
   return static_cast<size_t>(std::count_if(pending_.begin(), pending_.end(), [&](auto& kv) {

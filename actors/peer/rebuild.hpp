@@ -12,11 +12,13 @@
 
 #include <deque>
 #include <memory>
+#include <set>
 #include <unordered_map>
 #include <variant>
 
 #include "crypto/result.hpp"
 #include "messages/compact.hpp"
+#include "messages/encoding.hpp"
 
 namespace tc::peer {
 
@@ -62,6 +64,16 @@ using rebuild_actions = std::vector<rebuild_action>;
 constexpr uint32_t wrong_txs_penalty = 25;
 constexpr uint32_t no_answer_penalty = 10;
 constexpr uint32_t bad_request_penalty = 10;
+
+// Whether a compact proposal may take a rebuild slot. Only one consensus
+// could take now may: the next height (or the one after, while this node's
+// tip catches up), proposed and signed by a validator of the next height.
+// Otherwise a peer with no validator key could fill every slot with
+// proposals of its own key, and the round's real proposal would find none
+// free. An empty `validators` (not known yet) skips that check only.
+enum class compact_admission : uint8_t { rebuild, not_now, not_validator, bad_signature };
+compact_admission admit_compact(const compact_proposal& c, uint64_t tip_height,
+                                const std::set<pubkey>& validators, const sign_domain& domain);
 
 class rebuild_core {
  public:

@@ -162,3 +162,36 @@ TEST_CASE_FIXTURE(fixture, "held blocks answer get_block_txs; bad requests are e
     core.hold(test::sample_proposal(1, static_cast<uint8_t>(40 + i)).blk);
   CHECK_FALSE(core.serve({h, {1}}).value().has_value());  // aged out
 }
+
+TEST_CASE("finding: a peer with no validator key cannot hold a rebuild slot") {
+  auto domain = test::domain_of("timecoin-test");
+  auto validator = test::key_from_seed(1);
+  proposal p = test::sample_proposal(3);  // height 9, proposed by seed 1's key
+  auto signed_by = [&](const secret_key& k) {
+    compact_proposal c = compact_of(p);
+    c.proposer = k.public_key();
+    c.sig =
+        k.sign(proposal_sign_bytes(domain, c.height, c.round, c.pol_round, block_hash(c.header)));
+    return c;
+  };
+  std::set<pubkey> vset{validator.public_key()};
+  CHECK(admit_compact(signed_by(validator), 8, vset, domain) == compact_admission::rebuild);
+  // Our tip one behind (its commit not seen here yet): still rebuilt.
+  CHECK(admit_compact(signed_by(validator), 7, vset, domain) == compact_admission::rebuild);
+  // Heights consensus could not take now cost no slot.
+  CHECK(admit_compact(signed_by(validator), 9, vset, domain) == compact_admission::not_now);
+  CHECK(admit_compact(signed_by(validator), 6, vset, domain) == compact_admission::not_now);
+  // A key of its own, validly signed: not a validator.
+  auto stranger = test::key_from_seed(77);
+  CHECK(admit_compact(signed_by(stranger), 8, vset, domain) == compact_admission::not_validator);
+  // The validator's key with a signature that is not its: refused.
+  compact_proposal forged = signed_by(validator);
+  forged.header.timestamp_ms += 1;  // the signed header changed after signing
+  CHECK(admit_compact(forged, 8, vset, domain) == compact_admission::bad_signature);
+  compact_proposal other_domain = signed_by(validator);
+  CHECK(admit_compact(other_domain, 8, vset, test::domain_of("another-chain")) ==
+        compact_admission::bad_signature);
+  // The set not known yet: the signature still has to verify.
+  CHECK(admit_compact(signed_by(stranger), 8, {}, domain) == compact_admission::rebuild);
+  CHECK(admit_compact(forged, 8, {}, domain) == compact_admission::bad_signature);
+}
