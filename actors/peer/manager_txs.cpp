@@ -154,6 +154,13 @@ void take_tx_inv(self_ptr self, uint64_t from, const peer::tx_inv& inv) {
 // others. A tx no longer held is just not sent: the asker tries elsewhere.
 void serve_get_txs(self_ptr self, uint64_t from, const peer::get_txs& g) {
   auto& st = self->state;
+  // A peer that does not read its answers gets no more of them: each costs
+  // a copy of up to 5000 frames, which a request of 200 KB would otherwise
+  // buy again and again.
+  if (st.budget.gossip_blocked(from)) {
+    ++st.sends_skipped;
+    return;
+  }
   std::vector<outgoing> found;
   std::vector<hash256> missing;
   for (const auto& w : g.wtxids) {

@@ -37,6 +37,12 @@ send_verdict send_budget::ask(uint64_t peer, uint64_t bytes, send_kind kind) {
   return send_verdict::send;
 }
 
+bool send_budget::gossip_blocked(uint64_t peer) const {
+  auto it = peers_.find(peer);
+  uint64_t mine = it == peers_.end() ? 0 : it->second.counted;
+  return mine > cfg_.gossip_backlog_bytes || total_ > cfg_.total_bytes / 2;
+}
+
 bool send_budget::reserve(uint64_t peer, uint64_t bytes) {
   return ask(peer, bytes, send_kind::served) == send_verdict::send;
 }

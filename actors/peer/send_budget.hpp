@@ -52,6 +52,9 @@ class send_budget {
   void on_gone(uint64_t peer);
 
   uint64_t backlog(uint64_t peer) const;
+  // Gossip to `peer` would be skipped whatever its size: an answer that
+  // would be (getTxs) is not even built.
+  bool gossip_blocked(uint64_t peer) const;
   uint64_t total() const { return total_; }
   const send_budget_config& config() const { return cfg_; }
 

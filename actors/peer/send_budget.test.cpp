@@ -76,3 +76,23 @@ TEST_CASE("finding 4: answers are reserved before they are built, so a crowd ask
   CHECK(b.backlog(1) == 0);
   CHECK(b.total() == 7u << 20);
 }
+
+TEST_CASE("send budget: a peer that does not read its tx answers is not sent more (getTxs)") {
+  send_budget b;
+  CHECK_FALSE(b.gossip_blocked(7));  // a peer never sent to
+  // One answer of 5000 txs (about 1.2 MiB) handed, none read.
+  CHECK(b.ask(7, 1200 << 10, send_kind::gossip) == send_verdict::send);
+  CHECK(b.gossip_blocked(7));
+  CHECK_FALSE(b.gossip_blocked(8));
+  // It reads: answered again.
+  b.on_report(7, 1200 << 10, 0);
+  CHECK_FALSE(b.gossip_blocked(7));
+  // The node over half its budget: nobody gets gossip.
+  send_budget_config cfg;
+  cfg.total_bytes = 4u << 20;
+  send_budget small(cfg);
+  CHECK(small.ask(1, 900 << 10, send_kind::consensus) == send_verdict::send);
+  CHECK(small.ask(2, 900 << 10, send_kind::consensus) == send_verdict::send);
+  CHECK(small.ask(3, 300 << 10, send_kind::consensus) == send_verdict::send);
+  CHECK(small.gossip_blocked(4));
+}
