@@ -1,4 +1,5 @@
 #include "actors/fault/fault.hpp"
+#include "actors/fault/faulty_actors.hpp"
 
 #include <doctest/doctest.h>
 
@@ -9,6 +10,7 @@
 #include "messages/validation.hpp"
 #include "storage/chain_store.hpp"
 #include "tests/support/chain_builder.hpp"
+#include "tests/support/fixtures.hpp"
 
 using namespace tc;
 using test::chain_builder;
@@ -179,4 +181,20 @@ TEST_CASE("a poison pair: each valid alone at the tip, the chain keeps one of th
   auto sel2 = cs->select_valid({&c, &d}, {txid(c), txid(d)});
   REQUIRE(sel2.ok());
   CHECK(sel2->kept.size() == 1);
+}
+
+TEST_CASE("peer:withhold-txs sends every frame but tx bodies (relayed or asked for)") {
+  auto make = fault::session_faults(*fault::parse("peer:withhold-txs"), fault::context{});
+  REQUIRE(make);
+  auto f = make();
+  auto frame = [](const peer::message& m) { return peer::make_frame(encode_message(m)); };
+  bytes ping = frame(peer::ping{7});
+  bytes inv = frame(peer::tx_inv{{hash256{{1}}}});
+  bytes body = frame(peer::tx{test::sample_proposal(1).blk->txs[1]});
+  bytes all;
+  for (const bytes* b : {&ping, &body, &inv, &body}) all.insert(all.end(), b->begin(), b->end());
+  bytes kept = ping;
+  kept.insert(kept.end(), inv.begin(), inv.end());
+  CHECK(f->outgoing(all) == kept);
+  CHECK(f->outgoing(body).empty());
 }

@@ -9,6 +9,7 @@
 #include "crypto/hash.hpp"
 #include "messages/codec.hpp"
 #include "messages/encoding.hpp"
+#include "messages/limits.hpp"
 #include "storage/chain_store.hpp"
 
 namespace tc::fault {
@@ -408,19 +409,19 @@ class withhold_txs_fault final : public peer::session_fault {
  public:
   void on_received(const bytes&) override {}
   std::vector<bytes> on_tick(uint64_t) override { return {}; }
+  // Our own outgoing frames, whole and under the cap: read back with the
+  // peer protocol's reader, the tx frames (relayed txs, getTxs answers) left out.
   bytes outgoing(const bytes& frames) override {
+    peer::frame_reader reader(limits::max_frame_bytes);
+    std::vector<bytes> payloads;
+    bool whole = reader.feed(frames, payloads).ok() && reader.buffered_bytes() == 0;
+    TC_ASSERT(whole);
     bytes kept;
-    size_t at = 0;
-    while (at + peer::frame_header_bytes <= frames.size()) {
-      size_t n = (size_t{frames[at]} << 24) | (size_t{frames[at + 1]} << 16) |
-                 (size_t{frames[at + 2]} << 8) | frames[at + 3];
-      size_t end = std::min(frames.size(), at + peer::frame_header_bytes + n);
-      byte_view payload(frames.data() + at + peer::frame_header_bytes,
-                        end - at - peer::frame_header_bytes);
-      if (peek_message_kind(payload) != peer::kind_index<peer::tx>)
-        kept.insert(kept.end(), frames.begin() + at, frames.begin() + end);
-      at = end;
-    }
+    for (const auto& p : payloads)
+      if (peek_message_kind(p) != peer::kind_index<peer::tx>) {
+        auto f = peer::make_frame(p);
+        kept.insert(kept.end(), f.begin(), f.end());
+      }
     return kept;
   }
 };
