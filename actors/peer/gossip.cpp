@@ -73,7 +73,8 @@ size_t relay_fanout(size_t peers) {
 }
 
 std::vector<uint64_t> relay_targets(const std::vector<uint64_t>& ready,
-                                    const std::vector<uint64_t>& holders, const hash256& key) {
+                                    const std::vector<uint64_t>& holders, const hash256& key,
+                                    size_t fanout) {
   uint64_t salt = 0;
   for (int i = 0; i < 8; ++i) salt = (salt << 8) | key.v[static_cast<size_t>(i)];
   // splitmix64 of (salt, session): a fixed pseudo-random order per message.
@@ -87,7 +88,7 @@ std::vector<uint64_t> relay_targets(const std::vector<uint64_t>& ready,
   for (uint64_t s : ready)
     if (std::find(holders.begin(), holders.end(), s) == holders.end())
       ranked.emplace_back(rank(s), s);
-  size_t n = std::min(ranked.size(), relay_fanout(ready.size()));
+  size_t n = std::min(ranked.size(), fanout ? fanout : relay_fanout(ready.size()));
   std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(n), ranked.end());
   std::vector<uint64_t> out;
   for (size_t i = 0; i < n; ++i) out.push_back(ranked[i].second);

@@ -87,8 +87,10 @@ size_t relay_fanout(size_t peers);
 // Which of `ready` get a relay of the message with content `key`: those not
 // in `holders`, at most relay_fanout(ready.size()), chosen by a hash of
 // (key, session) so that each message takes other paths and a run replays.
+// `fanout` 0: relay_fanout(ready.size()).
 std::vector<uint64_t> relay_targets(const std::vector<uint64_t>& ready,
-                                    const std::vector<uint64_t>& holders, const hash256& key);
+                                    const std::vector<uint64_t>& holders, const hash256& key,
+                                    size_t fanout = 0);
 
 // ---- txs from peers, after the mempool judged them ----
 struct admission_outcome {

@@ -37,8 +37,9 @@ void charge_refused_tx(self_ptr self, uint64_t from, const tx_admission& r, cons
 }
 
 // Admitted txs on to every ready session but the one each came from: whole
-// frames to peers older than protocol 5, wtxids to the others, who ask for
-// what they lack. The frames are kept to answer those questions.
+// frames to peers older than protocol 5; to the others whole to a few and
+// wtxids to the rest (plan_tx_relay), who ask for what they lack. The
+// frames are kept to answer those questions.
 void gossip_txs(self_ptr self, const std::vector<outgoing>& txs, const std::vector<hash256>& ids) {
   auto& st = self->state;
   std::vector<uint64_t> whole, announce;
@@ -51,7 +52,13 @@ void gossip_txs(self_ptr self, const std::vector<outgoing>& txs, const std::vect
     items.push_back({ids[i], txs[i].from});
   }
   send_coalesced(self, whole, txs);
-  for (auto& [sid, inv] : peer::plan_announce(announce, items)) {
+  auto plan = peer::plan_tx_relay(announce, items);
+  for (auto& [sid, idx] : plan.push) {
+    std::vector<outgoing> mine;
+    for (size_t i : idx) mine.push_back({txs[i].frame, 0});
+    send_coalesced(self, {sid}, mine);
+  }
+  for (auto& [sid, inv] : plan.announce) {
     size_t n = inv.wtxids.size();
     if (send_to(self, sid, frame_of(inv), peer::send_kind::gossip) && st.metrics)
       st.metrics->txs_announced_total.inc(n);

@@ -1,7 +1,9 @@
 #include "actors/peer/tx_fetch.hpp"
 
 #include <algorithm>
+#include <map>
 
+#include "actors/peer/gossip.hpp"
 #include "crypto/assert.hpp"
 #include "messages/limits.hpp"
 
@@ -111,19 +113,38 @@ tx_requests tx_fetch_core::on_peer_gone(uint64_t peer, uint64_t now_ms) {
   return out;
 }
 
-std::vector<std::pair<uint64_t, tx_inv>> plan_announce(const std::vector<uint64_t>& ready,
-                                                       const std::vector<announce_item>& items) {
-  std::vector<std::pair<uint64_t, tx_inv>> out;
-  for (uint64_t s : ready) {
-    size_t first = out.size();
-    for (const auto& it : items) {
-      if (it.from == s) continue;  // it has it
-      if (out.size() == first || out.back().second.wtxids.size() >= limits::max_tx_inv)
-        out.push_back({s, {}});
-      out.back().second.wtxids.push_back(it.wtxid);
+size_t tx_push_fanout(size_t peers) {
+  size_t bits = 0;
+  while ((size_t{1} << bits) < peers + 1) ++bits;
+  return std::min(peers, bits);
+}
+
+tx_relay_plan plan_tx_relay(const std::vector<uint64_t>& ready,
+                            const std::vector<announce_item>& items) {
+  std::map<uint64_t, std::vector<size_t>> push;
+  std::map<uint64_t, std::vector<hash256>> announce;
+  size_t fanout = tx_push_fanout(ready.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const auto& it = items[i];
+    auto whole =
+        fanout ? relay_targets(ready, {it.from}, it.wtxid, fanout) : std::vector<uint64_t>{};
+    for (uint64_t s : ready) {
+      if (s == it.from) continue;  // it has it
+      if (std::find(whole.begin(), whole.end(), s) != whole.end())
+        push[s].push_back(i);
+      else
+        announce[s].push_back(it.wtxid);
     }
   }
-  return out;
+  tx_relay_plan plan;
+  for (auto& [s, idx] : push) plan.push.emplace_back(s, std::move(idx));
+  for (auto& [s, ids] : announce)
+    for (size_t at = 0; at < ids.size(); at += limits::max_tx_inv) {
+      size_t end = std::min(ids.size(), at + limits::max_tx_inv);
+      plan.announce.push_back({s, tx_inv{{ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                          ids.begin() + static_cast<std::ptrdiff_t>(end)}}});
+    }
+  return plan;
 }
 
 void recent_frames::put(const hash256& wtxid, std::shared_ptr<const bytes> frame) {

@@ -89,9 +89,20 @@ struct announce_item {
   uint64_t from = 0;  // the session it came from (0: this node)
 };
 // Each admitted tx to every session in `ready` (the peers that speak
-// tx_inv) but the one it came from, at most limits::max_tx_inv per message.
-std::vector<std::pair<uint64_t, tx_inv>> plan_announce(const std::vector<uint64_t>& ready,
-                                                       const std::vector<announce_item>& items);
+// tx_inv) but the one it came from: whole to tx_push_fanout of them (picked
+// by a hash of the wtxid and the session, as relay_targets does), announced
+// to the rest. Announcing only would add two one-way delays per hop, and on
+// a WAN link most proposals would then name txs their receivers have not
+// fetched yet, costing a getBlockTxs round trip before each vote; a push
+// epidemic with fanout log2(n) reaches nearly every node in one or two hops
+// and the announcements cover the rest. Messages of at most max_tx_inv.
+size_t tx_push_fanout(size_t peers);  // ceil(log2(peers + 1))
+struct tx_relay_plan {
+  std::vector<std::pair<uint64_t, std::vector<size_t>>> push;  // session, indexes into items
+  std::vector<std::pair<uint64_t, tx_inv>> announce;
+};
+tx_relay_plan plan_tx_relay(const std::vector<uint64_t>& ready,
+                            const std::vector<announce_item>& items);
 
 // ---- answering ----
 // The frames of recently admitted txs, to answer get_txs without asking the

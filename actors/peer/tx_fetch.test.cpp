@@ -149,19 +149,44 @@ TEST_CASE("tx fetch: one get_txs carries at most max_get_txs wtxids") {
   CHECK(r[1].wtxids.size() == 3);
 }
 
-TEST_CASE("tx announcements go to every tx_inv peer but the sender, in bounded messages") {
-  std::vector<announce_item> items{{id(1), 0}, {id(2), 7}, {id(3), 8}};
-  auto plan = plan_announce({7, 8, 9}, items);
-  std::map<uint64_t, std::vector<hash256>> got;
-  for (auto& [s, inv] : plan) got[s].insert(got[s].end(), inv.wtxids.begin(), inv.wtxids.end());
-  CHECK(got[7] == std::vector<hash256>{id(1), id(3)});
-  CHECK(got[8] == std::vector<hash256>{id(1), id(2)});
-  CHECK(got[9] == std::vector<hash256>{id(1), id(2), id(3)});
-  CHECK(plan_announce({}, items).empty());
-  std::vector<announce_item> many(limits::max_tx_inv + 1);
-  auto split = plan_announce({1}, many);
-  REQUIRE(split.size() == 2);
-  CHECK(split[0].second.wtxids.size() == limits::max_tx_inv);
+TEST_CASE("tx relay: whole to log2(n) peers, announced to the rest, never to the sender") {
+  CHECK(tx_push_fanout(0) == 0);
+  CHECK(tx_push_fanout(1) == 1);
+  CHECK(tx_push_fanout(3) == 2);
+  CHECK(tx_push_fanout(15) == 4);
+  CHECK(tx_push_fanout(99) == 7);
+  std::vector<uint64_t> ready;
+  for (uint64_t s = 1; s <= 15; ++s) ready.push_back(s);
+  std::vector<announce_item> items;
+  for (uint8_t i = 0; i < 40; ++i) items.push_back({id(i), i % 2 ? 3u : 0u});
+  auto plan = plan_tx_relay(ready, items);
+  // Every tx reaches every session but its sender exactly once, whole or named.
+  std::map<std::pair<uint64_t, hash256>, int> got;
+  std::map<hash256, int> pushed;
+  for (auto& [s, idx] : plan.push)
+    for (size_t i : idx) {
+      ++got[{s, items[i].wtxid}];
+      ++pushed[items[i].wtxid];
+    }
+  for (auto& [s, inv] : plan.announce)
+    for (auto& w : inv.wtxids) ++got[{s, w}];
+  for (const auto& it : items) {
+    CHECK(pushed[it.wtxid] == 4);  // whole to tx_push_fanout(15) sessions
+    for (uint64_t s : ready) CHECK(got[{s, it.wtxid}] == (s == it.from ? 0 : 1));
+  }
+  // Different txs are pushed along different paths.
+  std::set<uint64_t> pushers;
+  for (auto& [s, idx] : plan.push) pushers.insert(s);
+  CHECK(pushers.size() > 4);
+  CHECK(plan_tx_relay({}, items).push.empty());
+  // Announcements come in messages of at most max_tx_inv.
+  std::vector<announce_item> many(limits::max_tx_inv * 2);
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i].wtxid.v[0] = static_cast<uint8_t>(i);
+    many[i].wtxid.v[1] = static_cast<uint8_t>(i >> 8);
+  }
+  auto big = plan_tx_relay({1, 2, 3, 4, 5, 6, 7}, many);  // 3 of 7 pushed, 4 announced
+  for (auto& [s, inv] : big.announce) CHECK(inv.wtxids.size() <= limits::max_tx_inv);
 }
 
 TEST_CASE("recent frames: bounded by count and by bytes, oldest out first") {
