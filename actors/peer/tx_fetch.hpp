@@ -3,8 +3,9 @@
 // wtxids of the txs it admitted (tx_inv), and a peer asks for the bodies it
 // lacks (get_txs), from one announcer at a time. Without them each node got
 // every tx body once from each neighbour, and decoded and hashed every copy;
-// now a body crosses to each node about once and the copies shrink to 32
-// bytes. Pure: the peer manager carries the requests out.
+// now a body is pushed whole to log2(n) peers only (plan_tx_relay) and the
+// other copies shrink to 32 bytes. Pure: the peer manager carries the
+// requests out.
 //
 // What a peer can do with it: an announcement costs a hash lookup per wtxid
 // and, for the new ones, a slot in the fetch table; a peer holds at most
