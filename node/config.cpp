@@ -179,6 +179,10 @@ void apply_consensus(const toml::table& root, node_config& c) {
   s.get<uint64_t>("prevote_timeout_ms", c.prevote_timeout_ms, 10, 600'000);
   s.get<uint64_t>("precommit_timeout_ms", c.precommit_timeout_ms, 10, 600'000);
   s.get<uint64_t>("timeout_delta_ms", c.timeout_delta_ms, 0, 600'000);
+  s.get<uint64_t>("vote_resend_ms", c.vote_resend_ms, 0, 600'000);
+  // Peers fine copies of one vote that come in bursts (session_core.hpp).
+  if (c.vote_resend_ms != 0 && c.vote_resend_ms < 500)
+    fail("consensus.vote_resend_ms: 0 (never) or at least 500");
   s.get<uint64_t>("fork_linger_s", c.fork_linger_s, 0, 86'400);
 }
 
@@ -395,7 +399,9 @@ std::string default_config_text(network n, bool masternode) {
     << "  # a proposer that missed its last turn, until it proposes again"
     << "\nprevote_timeout_ms = " << c.prevote_timeout_ms
     << "\nprecommit_timeout_ms = " << c.precommit_timeout_ms
-    << "\ntimeout_delta_ms = " << c.timeout_delta_ms << "     # added per round\n"
+    << "\ntimeout_delta_ms = " << c.timeout_delta_ms << "     # added per round"
+    << "\nvote_resend_ms = " << c.vote_resend_ms
+    << "      # a round still waiting for votes sends ours again; 0: never\n"
     << "fork_linger_s = " << c.fork_linger_s
     << "                   # after a proven fork: answer RPC this long, then exit 6\n\n"
     << "[mempool]\nmax_txs = " << c.mempool_max_txs << "\nmax_bytes = " << c.mempool_max_bytes

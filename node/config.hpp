@@ -63,7 +63,8 @@ struct node_config {
   uint64_t prevote_timeout_ms = 1000;
   uint64_t precommit_timeout_ms = 1000;
   uint64_t timeout_delta_ms = 500;
-  uint64_t fork_linger_s = 30;  // a proven fork: stop following, exit after this
+  uint64_t vote_resend_ms = 1000;  // a slow round's own votes again; 0: never
+  uint64_t fork_linger_s = 30;     // a proven fork: stop following, exit after this
   // [mempool]
   uint64_t mempool_max_txs = 200'000;
   uint64_t mempool_max_bytes = 128u << 20;

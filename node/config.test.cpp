@@ -66,6 +66,10 @@ TEST_CASE("bad configs name the key and the reason") {
   CHECK(parse_config("[rpc]\nbind = \"127.0.0.2\"\n", "t", default_config(network::localnet, "/h"))
             .ok());
   expect("[consensus\n", "line 1");
+  // Faster re-sends would look like a burst of repeats to the peers.
+  expect("[consensus]\nvote_resend_ms = 100\n",
+         "consensus.vote_resend_ms: 0 (never) or at least 500");
+  CHECK(parse_config("[consensus]\nvote_resend_ms = 0\n", "t", base)->vote_resend_ms == 0);
   expect("[trace]\nenabled = 1\n", "trace.enabled: wrong type");
 }
 

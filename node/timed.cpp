@@ -118,6 +118,7 @@ consensus_setup consensus_setup_of(const node_config& cfg, const genesis_spec& g
   cs.cfg.missed_propose_timeout_ms = cfg.propose_timeout_missed_ms;
   cs.cfg.prevote_timeout_ms = cfg.prevote_timeout_ms;
   cs.cfg.precommit_timeout_ms = cfg.precommit_timeout_ms;
+  cs.cfg.vote_resend_ms = cfg.vote_resend_ms;
   cs.cfg.propose_timeout_delta_ms = cs.cfg.prevote_timeout_delta_ms =
       cs.cfg.precommit_timeout_delta_ms = cfg.timeout_delta_ms;
   cs.cfg.min_validators = g.params.min_validators;

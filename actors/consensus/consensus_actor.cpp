@@ -558,7 +558,7 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
             .then([=](const chain_tip& t) { start_next(self, t.height + 1, 0); });
       },
       [self](timer_atom, uint8_t kind, uint64_t height, uint32_t round) {
-        if (kind > static_cast<uint8_t>(timeout_kind::empty_wait) || self->state.halted) return;
+        if (kind > static_cast<uint8_t>(timeout_kind::resend) || self->state.halted) return;
         run(self, self->state.core->on_timeout(static_cast<timeout_kind>(kind), height, round));
       },
       [self](gossip_atom, const proposal& p) {

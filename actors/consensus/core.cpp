@@ -50,6 +50,8 @@ const char* timeout_name(timeout_kind k) {
       return "precommit";
     case timeout_kind::empty_wait:
       return "empty-wait";
+    case timeout_kind::resend:
+      return "resend";
   }
   return "?";
 }
@@ -157,6 +159,8 @@ uint64_t core::timeout_ms(timeout_kind k, uint32_t r) const {
       return cfg_.precommit_timeout_ms + r * cfg_.precommit_timeout_delta_ms;
     case timeout_kind::empty_wait:
       return cfg_.empty_block_interval_ms - cfg_.block_interval_ms;
+    case timeout_kind::resend:
+      return cfg_.vote_resend_ms;
   }
   return 0;
 }
@@ -599,6 +603,24 @@ void core::resend_proof_of_lock(actions& out) {
       if (v.block_hash == valid_hash_) out.push_back(broadcast_vote{v});
 }
 
+void core::resend_own_votes(actions& out) {
+  if (!me_) return;
+  auto idx = set_.index_of(me_->key());
+  if (!idx) return;
+  round_state& rs = rounds_[round_];
+  for (auto* t : {&rs.prevotes, &rs.precommits}) {
+    auto it = t->by_validator.find(*idx);
+    if (it != t->by_validator.end()) out.push_back(broadcast_vote{it->second[0]});
+  }
+}
+
+void core::arm_resend(actions& out) {
+  round_state& rs = rounds_[round_];
+  if (cfg_.vote_resend_ms == 0 || rs.resend_timer) return;
+  rs.resend_timer = true;
+  out.push_back(schedule_timeout{timeout_kind::resend, height_, round_, cfg_.vote_resend_ms});
+}
+
 void core::adopt_late_polka() {
   // A polka of an earlier round that reached us late is a valid value too:
   // this node then re-proposes it (with that proof of lock) when it is the
@@ -674,6 +696,7 @@ void core::sign_and_send_vote(vote_type t, const hash256& h, actions& out) {
   out.push_back(persist_signed{rec});
   out.push_back(broadcast_vote{v});
   add_vote(v, true, out);
+  arm_resend(out);
 }
 
 actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
@@ -693,6 +716,13 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
     case timeout_kind::empty_wait:
       end_pause(out);
       break;
+    case timeout_kind::resend:
+      if (round == round_ && step_ != step::propose) {
+        rounds_[round_].resend_timer = false;
+        resend_own_votes(out);
+        arm_resend(out);
+      }
+      break;
     case timeout_kind::propose:
       if (round == round_ && step_ == step::propose) {
         if (!rounds_[round_].prop) missed_turn_.insert(set_.proposer(height_, round_));
@@ -707,13 +737,7 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
         // Others may have missed our votes; resend them (same signatures).
         size_t first = out.size();
         round_state& rs = rounds_[round_];
-        if (me_)
-          if (auto idx = set_.index_of(me_->key())) {
-            for (auto* t : {&rs.prevotes, &rs.precommits}) {
-              auto it = t->by_validator.find(*idx);
-              if (it != t->by_validator.end()) out.push_back(broadcast_vote{it->second[0]});
-            }
-          }
+        resend_own_votes(out);
         if (heard_nobody_else(rs) && !set_.is_quorum(rs.precommits.power)) {
           // Alone in this round (everyone else is still on the last height,
           // or cut off): wait here, resending, rather than run rounds ahead

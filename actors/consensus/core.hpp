@@ -19,8 +19,9 @@ namespace tc::consensus {
 
 enum class step : uint8_t { propose = 0, prevote = 1, precommit = 2, commit = 3 };
 const char* step_name(step s);
-// empty_wait ends the pause an idle network takes before an empty block.
-enum class timeout_kind : uint8_t { new_height, propose, prevote, precommit, empty_wait };
+// empty_wait ends the pause an idle network takes before an empty block;
+// resend repeats this node's votes of a round that is taking long.
+enum class timeout_kind : uint8_t { new_height, propose, prevote, precommit, empty_wait, resend };
 const char* timeout_name(timeout_kind k);
 
 struct consensus_config {
@@ -42,6 +43,13 @@ struct consensus_config {
   uint64_t prevote_timeout_delta_ms = 500;
   uint64_t precommit_timeout_ms = 1000;
   uint64_t precommit_timeout_delta_ms = 500;
+  // While a round waits for votes, this node sends its own votes of that
+  // round again at this interval (0: never). A lost vote is otherwise sent
+  // again only when the precommit timeout ends the round, which is when the
+  // others' prevote timeouts fire too: too late to count, in every round,
+  // however long the rounds grow. Resending inside the round makes a longer
+  // round a likelier one to finish on links that drop messages.
+  uint64_t vote_resend_ms = 1000;
   uint32_t min_validators = 1;
   uint32_t max_future_rounds = 64;  // votes further ahead are dropped
   // Messages kept for height + 1: at least 8 per validator, whatever this
@@ -236,6 +244,7 @@ class core {
     hash256 prop_hash;
     vote_tally prevotes, precommits;
     bool prevote_timer = false, precommit_timer = false, polka_acted = false;
+    bool resend_timer = false;
   };
 
   // A message for another height: buffered (next height), a catch-up hint
@@ -246,6 +255,8 @@ class core {
   void start_round(uint32_t r, actions& out);
   void arm_timer(timeout_kind k, actions& out);  // once per round and kind
   void resend_proof_of_lock(actions& out);
+  void resend_own_votes(actions& out);
+  void arm_resend(actions& out);
   void adopt_late_polka();
   void do_prevote(const hash256& h, actions& out);
   void do_precommit(const hash256& h, actions& out);

@@ -345,6 +345,10 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
         for (const auto& w : wtxids) out.push_back(self->state.core.find_wtxid(w));
         return out;
       },
+      [self](waiting_atom, uint64_t mark, uint64_t max) {
+        auto& core = self->state.core;
+        return std::make_tuple(core.waiting_since(mark, max), core.next_seq());
+      },
       [self](committed_atom, const block_ptr& b) { on_committed(self, b); },
       [self](info_atom) {
         auto& st = self->state;

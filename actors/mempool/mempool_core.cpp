@@ -1,5 +1,7 @@
 #include "actors/mempool/mempool_core.hpp"
 
+#include <algorithm>
+
 namespace tc {
 
 namespace {
@@ -127,6 +129,19 @@ std::shared_ptr<const transaction> mempool_core::find_wtxid(const hash256& wtxid
   const pool_entry* e = find(it->second);
   TC_ASSERT(e != nullptr);  // by_wtxid_ indexes entries_ exactly
   return e->tx;
+}
+
+std::vector<hash256> mempool_core::waiting_since(uint64_t seq, size_t max) const {
+  std::vector<std::pair<uint64_t, hash256>> old;
+  for (const auto& [txid, e] : entries_)
+    if (e.seq < seq) old.push_back({e.seq, e.digest.wtxid});
+  size_t n = std::min(max, old.size());
+  std::partial_sort(old.begin(), old.begin() + static_cast<std::ptrdiff_t>(n), old.end(),
+                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<hash256> out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.push_back(old[i].second);
+  return out;
 }
 
 std::vector<hash256> mempool_core::txids() const {

@@ -172,3 +172,33 @@ TEST_CASE("a pooled tx is found by its wtxid, and only while pooled") {
   m.remove(txid(*a));
   CHECK((m.find_wtxid(wtxid(*a)) == nullptr));
 }
+
+TEST_CASE("waiting_since lists the txs older than a mark, oldest first, bounded") {
+  mempool_core m({100, 1 << 20});
+  std::vector<std::shared_ptr<const transaction>> txs;
+  auto add = [&](uint32_t n) {
+    txs.push_back(tx_spending(n));
+    REQUIRE(m.insert(txs.back(), digest_tx(*txs.back()), 1000 * n).ok());
+  };
+  CHECK(m.waiting_since(m.next_seq(), 10).empty());
+  add(1);
+  add(2);
+  add(3);
+  uint64_t mark = m.next_seq();
+  add(4);  // arrived after the mark: not waiting yet
+  auto w = m.waiting_since(mark, 10);
+  REQUIRE(w.size() == 3);
+  // Oldest first, whatever the fee-rate order.
+  CHECK(w[0] == digest_tx(*txs[0]).wtxid);
+  CHECK(w[1] == digest_tx(*txs[1]).wtxid);
+  CHECK(w[2] == digest_tx(*txs[2]).wtxid);
+  auto two = m.waiting_since(mark, 2);
+  REQUIRE(two.size() == 2);
+  CHECK(two[1] == digest_tx(*txs[1]).wtxid);
+  // A tx that left is no longer listed.
+  m.remove(txid(*txs[0]));
+  w = m.waiting_since(mark, 10);
+  REQUIRE(w.size() == 2);
+  CHECK(w[0] == digest_tx(*txs[1]).wtxid);
+  CHECK(m.waiting_since(m.next_seq(), 10).size() == 3);
+}

@@ -32,6 +32,7 @@ using await_txs_atom = caf::atom_constant<caf::atom("awaittxs")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using preverify_atom = caf::atom_constant<caf::atom("preverify")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
+using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 // Per tx, the outputs its inputs spend, in input order.
 using spent_lists = std::vector<std::vector<tx_output>>;
 
@@ -58,6 +59,10 @@ using mempool_actor = caf::typed_actor<
     // The pool's txs with these wtxids, in order (null: not in the pool):
     // the bodies a compact proposal names.
     caf::replies_to<lookup_atom, std::vector<hash256>>::with<tx_batch>,
+    // The wtxids of at most `max` pool txs that arrived before `mark` (the
+    // mark of an earlier call; 0 at first), oldest first, and the mark to
+    // pass next time (mempool_core::waiting_since).
+    caf::replies_to<waiting_atom, uint64_t, uint64_t>::with<std::vector<hash256>, uint64_t>,
     caf::reacts_to<committed_atom, block_ptr>, caf::replies_to<info_atom>::with<mempool_info>,
     caf::replies_to<list_atom>::with<std::vector<hash256>>,
     caf::replies_to<has_atom, hash256>::with<bool>,  // is this txid in the pool?

@@ -16,6 +16,8 @@ namespace {
 
 constexpr size_t tx_batch_size = 512;
 constexpr size_t max_tx_batches_in_flight = 4;
+// How long a pool tx waits before it is announced again (reannounce_waiting).
+constexpr uint64_t tx_reannounce_ms = 5'000;
 
 // Honest peers relay only txs their mempool took, so an invalid one is the
 // sender's doing (25 points). Missing inputs, double spends and low fees
@@ -199,11 +201,43 @@ void txs_committed(self_ptr self, const block& b) {
   }
 }
 
+namespace {
+
+// Each tx is announced once, when admitted. An announcement can be lost (a
+// frame the send budget dropped, a connection that broke, a partition), and
+// then a tx this node acknowledged may wait here forever while only this
+// node could propose it. So the pool's txs that were already waiting at the
+// last look are announced again to every version-5 peer: a peer that has
+// them ignores the wtxids, one that lacks them asks. In a healthy network a
+// tx is committed long before it waits that long.
+void reannounce_waiting(self_ptr self) {
+  auto& st = self->state;
+  if (st.now_ms() - st.waiting_asked_ms < tx_reannounce_ms) return;
+  st.waiting_asked_ms = st.now_ms();
+  self->request(st.mempool, wait_bound::query, waiting_atom::value, st.waiting_mark,
+                uint64_t{limits::max_tx_inv})
+      .then(
+          [self](const std::vector<hash256>& wtxids, uint64_t mark) {
+            auto& st = self->state;
+            st.waiting_mark = mark;
+            if (wtxids.empty()) return;
+            auto frame = frame_of(peer::tx_inv{wtxids});
+            for (auto& [id, s] : st.sessions)
+              if (s.hello && s.hello->protocol_version >= limits::tx_announce_version &&
+                  send_to(self, id, frame, peer::send_kind::gossip) && st.metrics)
+                st.metrics->txs_announced_total.inc(wtxids.size());
+          },
+          [](caf::error&) {});  // the next interval asks again
+}
+
+}  // namespace
+
 void txs_tick(self_ptr self) {
   auto& st = self->state;
   uint64_t before = st.fetches.timed_out();
   ask(self, st.fetches.on_tick(st.now_ms()));
   if (st.metrics) st.metrics->tx_fetch_timeouts_total.inc(st.fetches.timed_out() - before);
+  reannounce_waiting(self);
 }
 
 void txs_peer_gone(self_ptr self, uint64_t id) {

@@ -86,6 +86,8 @@ struct manager_state {
   peer::tx_fetch_core fetches;      // announced txs asked of peers (protocol 5)
   peer::recent_frames tx_frames;    // admitted txs' frames, to answer get_txs
   std::set<uint64_t> serving_txs;   // peers with a get_txs at the mempool (one each)
+  uint64_t waiting_mark = 0;        // the mempool's mark at the last re-announcement
+  uint64_t waiting_asked_ms = 0;
   uint64_t txs_dropped = 0;
   uint64_t sends_skipped = 0;  // gossip or answers held back by the send budget
   uint64_t ticks = 0;

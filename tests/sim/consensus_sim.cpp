@@ -215,6 +215,7 @@ void simulation::setup() {
   cfg_.prevote_timeout_delta_ms = 200;
   cfg_.precommit_timeout_ms = 400;
   cfg_.precommit_timeout_delta_ms = 200;
+  cfg_.vote_resend_ms = 200;  // half the first round's prevote timeout
   std::vector<validator> vals;
   nodes_.resize(p_.nodes);
   for (size_t i = 0; i < p_.nodes; ++i) {

@@ -231,7 +231,7 @@ void world::start_node(sim_node& n) {
   cs.domain = cb_.domain();
   cs.cfg.block_interval_ms = sc_.block_interval_ms;
   cs.cfg.propose_timeout_ms = 1000;
-  cs.cfg.prevote_timeout_ms = cs.cfg.precommit_timeout_ms = 500;
+  cs.cfg.prevote_timeout_ms = cs.cfg.precommit_timeout_ms = cs.cfg.vote_resend_ms = 500;
   cs.cfg.propose_timeout_delta_ms = cs.cfg.prevote_timeout_delta_ms =
       cs.cfg.precommit_timeout_delta_ms = 250;
   cs.cfg.min_validators = cb_.genesis.params.min_validators;
