@@ -65,11 +65,15 @@ consensus_gate::outcome consensus_gate::judged(const hash256& key,
   return o;
 }
 
-size_t relay_fanout(size_t peers) {
-  // 2 * ceil(log2(peers + 1)), at least 4: all of a small mesh's peers.
+size_t push_bits(size_t peers) {
   size_t bits = 0;
   while ((size_t{1} << bits) < peers + 1) ++bits;
-  return std::min(peers, std::max<size_t>(4, 2 * bits));
+  return bits;
+}
+
+size_t relay_fanout(size_t peers) {
+  // At least 4: all of a small mesh's peers.
+  return std::min(peers, std::max<size_t>(4, 2 * push_bits(peers)));
 }
 
 std::vector<uint64_t> relay_targets(const std::vector<uint64_t>& ready,

@@ -84,6 +84,9 @@ class consensus_gate {
 // to: a push epidemic with fanout ~2 log2(n) reaches every node with high
 // probability, and bytes per node per height grow as O(n log n).
 size_t relay_fanout(size_t peers);
+// ceil(log2(peers + 1)): the hops a push epidemic needs to reach a mesh of
+// `peers`; relay_fanout and tx_push_fanout scale with it.
+size_t push_bits(size_t peers);
 // Which of `ready` get a relay of the message with content `key`: those not
 // in `holders`, at most relay_fanout(ready.size()), chosen by a hash of
 // (key, session) so that each message takes other paths and a run replays.

@@ -114,9 +114,7 @@ tx_requests tx_fetch_core::on_peer_gone(uint64_t peer, uint64_t now_ms) {
 }
 
 size_t tx_push_fanout(size_t peers) {
-  size_t bits = 0;
-  while ((size_t{1} << bits) < peers + 1) ++bits;
-  return std::min(peers, bits);
+  return std::min(peers, push_bits(peers));
 }
 
 tx_relay_plan plan_tx_relay(const std::vector<uint64_t>& ready,
