@@ -220,6 +220,16 @@ caf::result<uint64_t> preverify(self_ptr self, const tx_batch& txs, const std::v
   return rp;
 }
 
+selected_txs select_txs(const mempool_core& core, uint64_t max_txs, uint64_t max_bytes) {
+  selected_txs out;
+  for (const pool_entry* e : core.select(max_txs, max_bytes)) {
+    out.txs.push_back(e->tx);
+    out.wtxids.push_back(e->digest.wtxid);
+    out.fees += e->fee;
+  }
+  return out;
+}
+
 void on_committed(self_ptr self, const block_ptr& b) {
   auto& st = self->state;
   trace(st.tracer, "mempool", "mempool", "on-commit", b->header.height, 0,
@@ -323,13 +333,7 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
         return rp;
       },
       [self](select_atom, uint64_t max_txs, uint64_t max_bytes) {
-        selected_txs out;
-        for (const pool_entry* e : self->state.core.select(max_txs, max_bytes)) {
-          out.txs.push_back(e->tx);
-          out.wtxids.push_back(e->digest.wtxid);
-          out.fees += e->fee;
-        }
-        return out;
+        return select_txs(self->state.core, max_txs, max_bytes);
       },
       [self](verified_atom, const std::vector<hash256>& wtxids) {
         auto set = std::make_shared<wtxid_set>();
