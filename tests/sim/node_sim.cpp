@@ -57,6 +57,10 @@ caf::behavior probe_impl(caf::event_based_actor* self, int) {
 
 // The running world's clock, for log stamps (the simulation is one thread).
 std::function<uint64_t()> g_clock;
+// Which node each actor belongs to (those a node's actors spawn are its
+// too), and the node whose actor runs now: what log lines are labelled with.
+std::unordered_map<caf::actor_id, int> g_actor_node;
+int g_current_node = -1;
 
 struct sim_node {
   uint32_t idx = 0;
@@ -100,6 +104,7 @@ class world {
     t0_ = sched_->clock().current_time;
     base_ms_ = cb_.genesis.params.genesis_time_ms + 1000;
     g_clock = [this] { return now(); };
+    g_actor_node.clear();  // actor ids start over with each actor system
   }
 
   ~world() {
@@ -112,17 +117,19 @@ class world {
     caf::anon_send_exit(probe_, caf::exit_reason::kill);
     nodes_.clear();
     net_ = probe_ = caf::actor{};
-    sched_->run();
+    run_jobs();
     for (int i = 0; i < 10'000 && sys_->registry().running() > 0; ++i) {
       if (!sched_->has_pending_timeout()) break;
       sched_->trigger_timeouts();
-      sched_->run();
+      run_jobs();
     }
     if (sys_->registry().running() > 0)
       spdlog::error("timed-sim: {} actors still running at the end", sys_->registry().running());
   }
 
   run_report run();
+  // The coordinator's jobs, one at a time, noting whose actor runs.
+  void run_jobs();
 
  private:
   uint64_t now() const {
@@ -173,10 +180,24 @@ bool world::fault_on(const sim_node& n, const std::string& name) const {
   return false;
 }
 
+void world::run_jobs() {
+  while (sched_->has_job()) {
+    int node = -1;
+    if (auto* a = dynamic_cast<caf::scheduled_actor*>(sched_->jobs.front()))
+      if (auto it = g_actor_node.find(a->id()); it != g_actor_node.end()) node = it->second;
+    caf::actor_id before = sys_->latest_actor_id();
+    g_current_node = node;
+    sched_->run_once();
+    for (caf::actor_id id = before + 1; id <= sys_->latest_actor_id(); ++id)
+      g_actor_node[id] = node;
+  }
+  g_current_node = -1;
+}
+
 void world::drive_until(uint64_t t_ms) {
   auto& clock = sched_->clock();
   for (;;) {
-    sched_->run();
+    run_jobs();
     uint64_t next_event = events_.empty() ? UINT64_MAX : events_.begin()->first;
     uint64_t next_timer = UINT64_MAX;
     if (sched_->has_pending_timeout()) {
@@ -266,7 +287,10 @@ void world::start_node(sim_node& n) {
   s.fault_wallet = fault_wallet_;
   uint32_t idx = n.idx;
   s.fault_active = [this, idx](const std::string& name) { return fault_on(nodes_[idx], name); };
+  caf::actor_id before = sys_->latest_actor_id();
   n.sup = sys_->spawn(node_supervisor, s);
+  for (caf::actor_id id = before + 1; id <= sys_->latest_actor_id(); ++id)
+    g_actor_node[id] = static_cast<int>(n.idx);
   n.up = true;
   sim_node* np = &n;
   probe([np](caf::event_based_actor* self) {
@@ -433,9 +457,9 @@ run_report world::run() {
   for (auto& n : nodes_)
     if (n.up) caf::anon_send_exit(n.sup, caf::exit_reason::user_shutdown);
   events_.clear();
-  sched_->run();
+  run_jobs();
   for (auto& n : nodes_) n.h = node_handles{}, n.sup = caf::actor{};
-  sched_->run();
+  run_jobs();
   r.frames = nstats_.frames;
   r.frames_lost = nstats_.lost;
   r.frames_duplicated = nstats_.duplicated;
@@ -696,6 +720,10 @@ double run_report::bytes_per_node_height() const {
 
 uint64_t virtual_now_ms() {
   return g_clock ? g_clock() : 0;
+}
+
+int current_node() {
+  return g_current_node;
 }
 
 run_report run_scenario(const scenario& s, const run_options& opt) {

@@ -54,5 +54,8 @@ run_report run_scenario(const scenario& s, const run_options& opt);
 // The virtual time of the run in progress, in ms (0 between runs): what
 // timed-sim's log lines are stamped with.
 uint64_t virtual_now_ms();
+// The node whose actor is running (-1: none, or the simulated network): what
+// timed-sim's log lines are labelled with.
+int current_node();
 
 }  // namespace tc::sim

@@ -28,6 +28,19 @@ class virtual_time_flag final : public spdlog::custom_flag_formatter {
     return std::make_unique<virtual_time_flag>();
   }
 };
+// %N: the node whose actor wrote the line ("n3"), blank for the network.
+class node_flag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    int n = sim::current_node();
+    std::string s = n < 0 ? std::string("   ") : fmt::format("n{:<2}", n);
+    dest.append(s.data(), s.data() + s.size());
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<node_flag>();
+  }
+};
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,7 +78,8 @@ int main(int argc, char** argv) {
                     : verbosity == 1 ? spdlog::level::warn
                                      : spdlog::level::off);
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<virtual_time_flag>('V').set_pattern("%V %^%-5l%$ %v");
+  formatter->add_flag<virtual_time_flag>('V');
+  formatter->add_flag<node_flag>('N').set_pattern("%V %N %^%-5l%$ %v");
   spdlog::set_formatter(std::move(formatter));
   std::optional<sim::scenario> fixed;
   if (!random_mix) {
@@ -112,10 +126,12 @@ int main(int argc, char** argv) {
                                                  : " (NOT seen)")
                   << "\n";
     }
+    // Without --trace: the tracer's own actor messages take turns on the
+    // deterministic scheduler and can send a run down another path.
     if (!ok && !expecting)
       std::cout << "  replay: timed-sim "
                 << (fixed ? "--scenario " + scenario_file : std::string("--random --runs 1"))
-                << " --seed " << sd << " --trace /tmp/replay -vv\n";
+                << " --seed " << sd << " -vvv\n";
   }
   if (fixed && !fixed->expect_violation.empty()) {
     std::cout << "expected violation '" << fixed->expect_violation << "' seen in " << expected_seen
