@@ -132,15 +132,27 @@ std::shared_ptr<const transaction> mempool_core::find_wtxid(const hash256& wtxid
 }
 
 std::vector<hash256> mempool_core::waiting_since(uint64_t seq, size_t max) const {
-  std::vector<std::pair<uint64_t, hash256>> old;
-  for (const auto& [txid, e] : entries_)
-    if (e.seq < seq) old.push_back({e.seq, e.digest.wtxid});
-  size_t n = std::min(max, old.size());
-  std::partial_sort(old.begin(), old.begin() + static_cast<std::ptrdiff_t>(n), old.end(),
-                    [](const auto& a, const auto& b) { return a.first < b.first; });
+  // The `max` oldest in a heap whose top is the youngest kept: memory stays
+  // at `max` however full the pool is.
+  using item = std::pair<uint64_t, hash256>;
+  auto younger = [](const item& a, const item& b) { return a.first < b.first; };
+  std::vector<item> kept;
+  if (max == 0) return {};
+  for (const auto& [txid, e] : entries_) {
+    if (e.seq >= seq) continue;
+    if (kept.size() < max) {
+      kept.push_back({e.seq, e.digest.wtxid});
+      std::push_heap(kept.begin(), kept.end(), younger);
+    } else if (e.seq < kept.front().first) {
+      std::pop_heap(kept.begin(), kept.end(), younger);
+      kept.back() = {e.seq, e.digest.wtxid};
+      std::push_heap(kept.begin(), kept.end(), younger);
+    }
+  }
+  std::sort_heap(kept.begin(), kept.end(), younger);
   std::vector<hash256> out;
-  out.reserve(n);
-  for (size_t i = 0; i < n; ++i) out.push_back(old[i].second);
+  out.reserve(kept.size());
+  for (const auto& k : kept) out.push_back(k.second);
   return out;
 }
 
