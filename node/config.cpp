@@ -401,7 +401,7 @@ std::string default_config_text(network n, bool masternode) {
     << "\nprecommit_timeout_ms = " << c.precommit_timeout_ms
     << "\ntimeout_delta_ms = " << c.timeout_delta_ms << "     # added per round"
     << "\nvote_resend_ms = " << c.vote_resend_ms
-    << "      # a round still waiting for votes sends ours again; 0: never\n"
+    << "      # a round still waiting for votes sends ours (and our proposal) again; 0: never\n"
     << "fork_linger_s = " << c.fork_linger_s
     << "                   # after a proven fork: answer RPC this long, then exit 6\n\n"
     << "[mempool]\nmax_txs = " << c.mempool_max_txs << "\nmax_bytes = " << c.mempool_max_bytes

@@ -265,11 +265,14 @@ struct action_runner {
 
   bool operator()(const broadcast_proposal& x) {
     auto& st = self->state;
+    std::string block = short_hash(block_hash(x.p.blk->header));
     if (st.tracer)
-      trace(st.tracer, "consensus", "peers", "proposal", x.p.height, x.p.round,
-            short_hash(block_hash(x.p.blk->header)) + " id=" + trace_id(x.p));
-    spdlog::info("✓ Block {} proposed at height {}", short_hash(block_hash(x.p.blk->header)),
-                 x.p.height);
+      trace(st.tracer, "consensus", "peers", x.repeat ? "proposal (again)" : "proposal", x.p.height,
+            x.p.round, block + " id=" + trace_id(x.p));
+    if (x.repeat)
+      TC_LOG("consensus", debug, "proposal h={} r={} {} sent again", x.p.height, x.p.round, block);
+    else
+      spdlog::info("✓ Block {} proposed at height {}", block, x.p.height);
     if (st.peers)
       self->send(st.peers, bcast_atom::value, std::make_shared<const peer::message>(x.p));
     return true;

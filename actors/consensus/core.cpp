@@ -603,11 +603,20 @@ void core::resend_proof_of_lock(actions& out) {
       if (v.block_hash == valid_hash_) out.push_back(broadcast_vote{v});
 }
 
-void core::resend_own_votes(actions& out) {
+void core::resend_own_messages(actions& out) {
   if (!me_) return;
   auto idx = set_.index_of(me_->key());
   if (!idx) return;
   round_state& rs = rounds_[round_];
+  // Our proposal too, while some validator has not prevoted it: one that
+  // missed it (cut off when it went out) and skips into this round later
+  // would otherwise prevote nil, and the others' prevotes for it alone may
+  // fall short of a polka. Validators that have it drop the copy unread.
+  if (rs.prop && rs.prop->proposer == me_->key()) {
+    auto it = rs.prevotes.power_by_hash.find(rs.prop_hash);
+    uint64_t for_it = it == rs.prevotes.power_by_hash.end() ? 0 : it->second;
+    if (for_it < set_.total_power()) out.push_back(broadcast_proposal{*rs.prop, true});
+  }
   for (auto* t : {&rs.prevotes, &rs.precommits}) {
     auto it = t->by_validator.find(*idx);
     if (it != t->by_validator.end()) out.push_back(broadcast_vote{it->second[0]});
@@ -719,7 +728,7 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
     case timeout_kind::resend:
       if (round == round_ && step_ != step::propose) {
         rounds_[round_].resend_timer = false;
-        resend_own_votes(out);
+        resend_own_messages(out);
         arm_resend(out);
       }
       break;
@@ -737,7 +746,7 @@ actions core::on_timeout(timeout_kind kind, uint64_t height, uint32_t round) {
         // Others may have missed our votes; resend them (same signatures).
         size_t first = out.size();
         round_state& rs = rounds_[round_];
-        resend_own_votes(out);
+        resend_own_messages(out);
         if (heard_nobody_else(rs) && !set_.is_quorum(rs.precommits.power)) {
           // Alone in this round (everyone else is still on the last height,
           // or cut off): wait here, resending, rather than run rounds ahead

@@ -48,7 +48,9 @@ struct consensus_config {
   // again only when the precommit timeout ends the round, which is when the
   // others' prevote timeouts fire too: too late to count, in every round,
   // however long the rounds grow. Resending inside the round makes a longer
-  // round a likelier one to finish on links that drop messages.
+  // round a likelier one to finish on links that drop messages. A proposer
+  // sends its proposal again with them while some validator has not
+  // prevoted it.
   uint64_t vote_resend_ms = 1000;
   uint32_t min_validators = 1;
   uint32_t max_future_rounds = 64;  // votes further ahead are dropped
@@ -106,6 +108,7 @@ struct persist_signed {  // must be durable before the next broadcast leaves
 };
 struct broadcast_proposal {
   proposal p;
+  bool repeat = false;  // sent before (a re-send while the round waits)
 };
 struct broadcast_vote {
   vote v;
@@ -255,7 +258,7 @@ class core {
   void start_round(uint32_t r, actions& out);
   void arm_timer(timeout_kind k, actions& out);  // once per round and kind
   void resend_proof_of_lock(actions& out);
-  void resend_own_votes(actions& out);
+  void resend_own_messages(actions& out);
   void arm_resend(actions& out);
   void adopt_late_polka();
   void do_prevote(const hash256& h, actions& out);

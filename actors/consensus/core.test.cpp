@@ -231,6 +231,52 @@ TEST_CASE("a round waiting for votes resends this node's votes at vote_resend_ms
   CHECK(resends(acts).empty());
 }
 
+TEST_CASE("a proposer re-sends its proposal with its votes until every validator prevoted it") {
+  std::vector<secret_key> keys;
+  std::vector<validator> v;
+  for (uint64_t i = 1; i <= 4; ++i) {
+    keys.push_back(test::key_from_seed(i));
+    v.push_back({keys.back().public_key(), 10});
+  }
+  validator_set set(v);
+  size_t me = 0;
+  while (keys[me].public_key() != set.proposer(1, 0)) ++me;
+  key_signer signer(keys[me], true);
+  cached_verifier ver;
+  core c(test::domain_of("c"), consensus_config{}, &signer, &ver);
+  REQUIRE(all<request_block>(c.start_height(1, set, 0)).size() == 1);
+  block b;
+  b.header.height = 1;
+  b.header.proposer = signer.key();
+  actions acts = c.on_block_built(1, 0, std::make_shared<const block>(b));
+  REQUIRE(all<broadcast_proposal>(acts).size() == 1);
+  proposal sent = all<broadcast_proposal>(acts)[0].p;
+  CHECK_FALSE(all<broadcast_proposal>(acts)[0].repeat);
+  auto resent = [&](const actions& a) {
+    auto props = all<broadcast_proposal>(a);
+    return props.size() == 1 && props[0].repeat && props[0].p.sig == sent.sig &&
+           block_hash(props[0].p.blk->header) == block_hash(b.header);
+  };
+  CHECK(resent(c.on_timeout(timeout_kind::resend, 1, 0)));
+  // Two more prevote it: still one short of all, so it goes out again.
+  std::vector<size_t> others;
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (i != me) others.push_back(i);
+  auto prevote = [&](size_t i) {
+    vote x{vote_type::prevote, 1, 0, block_hash(b.header), keys[i].public_key(), {}};
+    x.sig = keys[i].sign(vote_sign_bytes(test::domain_of("c"), x), hash256{});
+    return c.on_vote(x);
+  };
+  prevote(others[0]);
+  prevote(others[1]);
+  CHECK(resent(c.on_timeout(timeout_kind::resend, 1, 0)));
+  // Every validator has it: only the votes are sent again.
+  prevote(others[2]);
+  acts = c.on_timeout(timeout_kind::resend, 1, 0);
+  CHECK(all<broadcast_proposal>(acts).empty());
+  CHECK_FALSE(all<broadcast_vote>(acts).empty());
+}
+
 TEST_CASE("vote_resend_ms 0 arms no resend timer") {
   harness t;
   t.cfg.vote_resend_ms = 0;

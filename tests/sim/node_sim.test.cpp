@@ -57,6 +57,56 @@ tx_per_s = 5
   CHECK_FALSE(with_nodes(*ok, 200).ok());
 }
 
+TEST_CASE("a scenario written out reads back as the same scenario") {
+  auto same = [](const scenario& a, const scenario& b) {
+    bool parts = a.partitions.size() == b.partitions.size();
+    for (size_t i = 0; parts && i < a.partitions.size(); ++i) {
+      const auto &x = a.partitions[i], &y = b.partitions[i];
+      parts = x.at_ms == y.at_ms && x.until_ms == y.until_ms && x.groups == y.groups &&
+              x.one_way == y.one_way;
+    }
+    bool faults = a.faults.size() == b.faults.size();
+    for (size_t i = 0; faults && i < a.faults.size(); ++i) {
+      const auto &x = a.faults[i], &y = b.faults[i];
+      faults = x.node == y.node && x.name == y.name && x.start_ms == y.start_ms &&
+               x.stop_ms == y.stop_ms;
+    }
+    return parts && faults && a.name == b.name && a.nodes == b.nodes && a.tiers == b.tiers &&
+           a.duration_ms == b.duration_ms && a.block_interval_ms == b.block_interval_ms &&
+           a.latency_min_ms == b.latency_min_ms && a.latency_max_ms == b.latency_max_ms &&
+           a.drop == b.drop && a.duplicate == b.duplicate && a.tx_per_s == b.tx_per_s &&
+           a.heal_grace_ms == b.heal_grace_ms &&
+           a.min_blocks_after_heal == b.min_blocks_after_heal &&
+           a.expect_violation == b.expect_violation && a.max_rss_mb == b.max_rss_mb &&
+           a.max_p50_block_ms == b.max_p50_block_ms && a.min_heights == b.min_heights;
+  };
+  size_t with_partition = 0, one_way = 0;
+  for (uint64_t seed = 1; seed <= 300; ++seed) {
+    scenario s = random_scenario(seed);
+    with_partition += !s.partitions.empty();
+    one_way += !s.partitions.empty() && s.partitions[0].one_way;
+    auto back = parse_scenario(to_toml(s), "seed " + std::to_string(seed));
+    REQUIRE_MESSAGE(back.ok(), back.error_message());
+    CHECK_MESSAGE(same(s, *back), "seed ", seed, ":\n", to_toml(s));
+  }
+  CHECK(with_partition > 0);
+  CHECK(one_way > 0);
+  // A hand-written file: unequal powers, two groups, times in seconds.
+  auto f = parse_scenario(
+      "nodes = 3\npowers = [\"gold\", \"free\", \"silver\"]\n[[fault]]\nnode = 1\n"
+      "name = \"consensus:delay=120\"\nstart_s = 0.001\nstop_s = 3.3\n[[partition]]\nat_s = 1.1\n"
+      "until_s = 2.9\ngroups = [[0], [1, 2]]\n",
+      "t");
+  REQUIRE_MESSAGE(f.ok(), f.error_message());
+  auto back = parse_scenario(to_toml(*f), "t");
+  REQUIRE(back.ok());
+  CHECK(same(*f, *back));
+  CHECK(back->faults[0].stop_ms == 3300);
+  CHECK(back->partitions[0].at_ms == 1100);  // 1.1 s is not 1099 ms
+  CHECK(back->duration_ms == 20'000);        // the defaults are seconds too
+  CHECK(back->heal_grace_ms == 5'000);
+}
+
 TEST_CASE("the network model: partitions cut, one-way cuts, seeded losses replay") {
   scenario s;
   s.nodes = 4;

@@ -3,6 +3,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -27,7 +29,8 @@ struct reader {
   uint64_t ms(const toml::table& t, const char* key, uint64_t dflt, const std::string& where) {
     auto n = t[key];
     if (!n) return dflt;
-    if (auto v = n.value<double>(); v && *v >= 0) return static_cast<uint64_t>(*v * 1000.0);
+    if (auto v = n.value<double>(); v && *v >= 0)
+      return static_cast<uint64_t>(std::llround(*v * 1000.0));
     if (err.empty()) err = origin + ": " + where + key + " must be a number of seconds >= 0";
     return dflt;
   }
@@ -90,7 +93,7 @@ result<scenario> parse_scenario(const std::string& text, const std::string& orig
       s.tiers[i] = *t;
     }
   }
-  s.duration_ms = r.ms(root, "duration_s", 20, "");
+  s.duration_ms = r.ms(root, "duration_s", 20'000, "");
   s.block_interval_ms = static_cast<uint64_t>(
       r.get<int64_t>(root["block_interval_ms"], "block_interval_ms").value_or(200));
   if (auto* n = root["network"].as_table()) {
@@ -148,7 +151,7 @@ result<scenario> parse_scenario(const std::string& text, const std::string& orig
   if (auto* l = root["load"].as_table())
     s.tx_per_s = r.get<double>((*l)["tx_per_s"], "load.tx_per_s").value_or(0);
   if (auto* c = root["check"].as_table()) {
-    s.heal_grace_ms = r.ms(*c, "heal_grace_s", 5, "check.");
+    s.heal_grace_ms = r.ms(*c, "heal_grace_s", 5'000, "check.");
     s.min_blocks_after_heal = static_cast<uint64_t>(
         r.get<int64_t>((*c)["min_blocks_after_heal"], "check.min_blocks_after_heal").value_or(3));
     s.expect_violation =
@@ -197,6 +200,53 @@ uint64_t heal_time_ms(const scenario& s) {
     if (f.stop_ms != UINT64_MAX) t = std::max(t, f.stop_ms);
   }
   return t;
+}
+
+namespace {
+std::string seconds(uint64_t ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ms) / 1000.0);
+  return buf;
+}
+std::string node_list(const std::vector<uint32_t>& v) {
+  std::string out = "[";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
+  return out + "]";
+}
+}  // namespace
+
+std::string to_toml(const scenario& s) {
+  std::ostringstream o;
+  o << "name = " << toml::value<std::string>(s.name) << "\nnodes = " << s.nodes << "\npowers = [";
+  for (size_t i = 0; i < s.tiers.size(); ++i)
+    o << (i ? ", \"" : "\"") << tier_name(s.tiers[i]) << "\"";
+  o << "]\nduration_s = " << seconds(s.duration_ms)
+    << "\nblock_interval_ms = " << s.block_interval_ms << "\n[network]\nlatency_ms = ["
+    << s.latency_min_ms << ", " << s.latency_max_ms << "]\ndrop = " << s.drop
+    << "\nduplicate = " << s.duplicate << "\n";
+  for (const auto& p : s.partitions) {
+    o << "[[partition]]\nat_s = " << seconds(p.at_ms) << "\nuntil_s = " << seconds(p.until_ms)
+      << "\n";
+    if (p.one_way) {
+      o << "cut_from = " << node_list(p.groups.at(0)) << "\n";
+    } else {
+      o << "groups = [";
+      for (size_t i = 0; i < p.groups.size(); ++i) o << (i ? ", " : "") << node_list(p.groups[i]);
+      o << "]\n";
+    }
+  }
+  for (const auto& f : s.faults) {
+    o << "[[fault]]\nnode = " << f.node << "\nname = " << toml::value<std::string>(f.name)
+      << "\nstart_s = " << seconds(f.start_ms) << "\n";
+    if (f.stop_ms != UINT64_MAX) o << "stop_s = " << seconds(f.stop_ms) << "\n";
+  }
+  o << "[load]\ntx_per_s = " << s.tx_per_s
+    << "\n[check]\nheal_grace_s = " << seconds(s.heal_grace_ms)
+    << "\nmin_blocks_after_heal = " << s.min_blocks_after_heal
+    << "\nexpect_violation = " << toml::value<std::string>(s.expect_violation)
+    << "\nmax_rss_mb = " << s.max_rss_mb << "\nmax_p50_block_ms = " << s.max_p50_block_ms
+    << "\nmin_heights = " << s.min_heights << "\n";
+  return o.str();
 }
 
 scenario random_scenario(uint64_t seed) {

@@ -64,6 +64,10 @@ scenario random_scenario(uint64_t seed);
 // Fails when a fault or partition names a node that would not exist.
 result<scenario> with_nodes(const scenario& s, uint32_t nodes);
 
+// The scenario as a scenario file that parse_scenario reads back to the
+// same scenario (a random run kept as a regression file).
+std::string to_toml(const scenario& s);
+
 // Milliseconds after which no fault or partition is active any more.
 uint64_t heal_time_ms(const scenario& s);
 

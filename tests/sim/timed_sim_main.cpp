@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   CLI::App app{"timed-sim — N complete TimeCoin nodes, a simulated network, faulty actors"};
   std::string scenario_file, trace_file, workdir;
   uint64_t seed = 1, seeds = 1, runs = 0;
-  bool random_mix = false, keep = false, quiet = false, list = false;
+  bool random_mix = false, keep = false, quiet = false, list = false, print = false;
   int verbosity = 0;
   uint32_t nodes_override = 0;
   app.add_option("--scenario", scenario_file, "scenario file (TOML, see tests/sim/scenarios)");
@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
   app.add_flag("--keep", keep, "keep the node databases");
   app.add_flag("--quiet", quiet, "print failing runs and the total only");
   app.add_flag("--list-faults", list, "print the faulty actors and exit");
+  app.add_flag("--print-scenario", print,
+               "print each run's scenario as a scenario file and exit (a failing random run\n"
+               "kept in tests/sim/regressions/NAME.SEED.toml)");
   app.add_flag("-v", verbosity, "node logs: -v warnings, -vv info, -vvv debug");
   CLI11_PARSE(app, argc, argv);
   if (list) {
@@ -103,6 +106,10 @@ int main(int argc, char** argv) {
   for (uint64_t k = 0; k < n; ++k) {
     uint64_t sd = seed + k;
     sim::scenario sc = fixed ? *fixed : sim::random_scenario(sd);
+    if (print) {
+      std::cout << "# timed-sim seed " << sd << "\n" << sim::to_toml(sc);
+      continue;
+    }
     sim::run_options opt;
     opt.seed = sd;
     opt.workdir = workdir;
@@ -133,6 +140,7 @@ int main(int argc, char** argv) {
                 << (fixed ? "--scenario " + scenario_file : std::string("--random --runs 1"))
                 << " --seed " << sd << " -vvv\n";
   }
+  if (print) return 0;
   if (fixed && !fixed->expect_violation.empty()) {
     std::cout << "expected violation '" << fixed->expect_violation << "' seen in " << expected_seen
               << "/" << n << " runs\n";
