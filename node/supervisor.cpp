@@ -475,6 +475,7 @@ struct running {
   std::function<void(bool)> set_trace;
   quorum_lines quorum;
   std::function<void(const std::string&)> on_status;
+  tracer_actor trace_placeholder;  // supervisor_setup::trace_placeholder
 };
 
 // The started node: status lines, the quorum watch, the trace switch.
@@ -577,10 +578,16 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
             std::make_shared<tracer_actor>(),
             {},
             quorum_lines_of(s, params),
-            s.on_status};
+            s.on_status,
+            {}};
   r.set_trace = trace_switch(self, cfg, s.now_us, r.tracer,
                              traced_actors{chain, mempool, producer, consensus, peers, sync});
-  if (cfg.trace_enabled) r.set_trace(true);
+  if (cfg.trace_enabled) {
+    r.set_trace(true);
+  } else if (s.trace_placeholder) {
+    r.trace_placeholder = self->spawn<caf::linked>(tracer_impl, std::string(), 0, s.now_us, false);
+    r.set_trace(false);
+  }
   self->send(consensus, start_atom::value);
   return supervise(self, std::move(r));
 }

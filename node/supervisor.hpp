@@ -44,6 +44,12 @@ struct supervisor_setup {
   // jobs that would hold up consensus on a shared worker) get threads of
   // their own; the deterministic simulator runs everything on its one thread.
   bool own_threads = true;
+  // The simulator: with tracing off, spawn a tracer that records nothing
+  // where the real one would be, and hand the traced actors a null handle.
+  // A run with --trace then spawns the same actors (so the same actor ids,
+  // which name peer sessions) and sends the same messages as one without,
+  // and follows the same path: a failing seed replays with its trace.
+  bool trace_placeholder = false;
   // Unset: real sockets. See manager_setup::spawn_io.
   std::function<caf::actor(caf::local_actor*, const io_setup&)> spawn_peer_io;
   // Faulty behaviours for this node (fault injection builds only; names as

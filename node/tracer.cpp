@@ -40,8 +40,10 @@ tracer_actor::behavior_type tracer_impl(tracer_actor::stateful_pointer<tracer_st
   st.to_log = to_log;
   st.max_events = max_events;
   st.now_us = std::move(now_us);
-  st.file = std::fopen(path.c_str(), "w");
-  if (!st.file) {
+  st.file = path.empty() ? nullptr : std::fopen(path.c_str(), "w");
+  if (path.empty()) {
+    // A placeholder (supervisor_setup::trace_placeholder): records nothing.
+  } else if (!st.file) {
     spdlog::error("cannot open trace file {}; tracing stays off", path);
   } else {
     std::fputs("[", st.file);

@@ -280,6 +280,7 @@ void world::start_node(sim_node& n) {
     return h;
   };
   s.own_threads = false;
+  s.trace_placeholder = true;  // --trace must not change the run
   s.spawn_peer_io = sim_io_factory(net_, n.idx);
   for (const auto& f : n.faults)
     if (fault::parse(f.name)->k != fault::kind::chain_crash_restart) s.faults.push_back(f.name);

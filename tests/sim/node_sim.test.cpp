@@ -1,6 +1,9 @@
 #include "tests/sim/node_sim.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include "tests/sim/checkers.hpp"
 #include "tests/sim/net_model.hpp"
@@ -162,6 +165,21 @@ TEST_CASE("four honest nodes finalize, agree, and the same seed replays the same
   CHECK(r2.frames == r1.frames);
   CHECK(r2.bytes == r1.bytes);
   CHECK(r2.txs_final == r1.txs_final);
+  // Tracing the run does not change it.
+  run_options traced = o;
+  traced.trace_file =
+      (std::filesystem::temp_directory_path() / ("node_sim_trace_" + std::to_string(::getpid())))
+          .string();
+  auto rt = run_scenario(s, traced);
+  CHECK(rt.nodes[0].height == r1.nodes[0].height);
+  CHECK(rt.frames == r1.frames);
+  CHECK(rt.bytes == r1.bytes);
+  CHECK(rt.txs_final == r1.txs_final);
+  for (size_t i = 0; i < 4; ++i) {
+    std::string f = traced.trace_file + ".node" + std::to_string(i) + ".json";
+    CHECK(std::filesystem::file_size(f) > 1000);
+    std::filesystem::remove(f);
+  }
   // The scale figures are there, and their checks can fail.
   CHECK(r1.min_honest_height >= 5);
   CHECK(r1.block_p50_ms >= s.block_interval_ms);

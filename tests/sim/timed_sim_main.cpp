@@ -133,12 +133,11 @@ int main(int argc, char** argv) {
                                                  : " (NOT seen)")
                   << "\n";
     }
-    // Without --trace: the tracer's own actor messages take turns on the
-    // deterministic scheduler and can send a run down another path.
+    // --trace FILE replays the same run with its message flow written out.
     if (!ok && !expecting)
       std::cout << "  replay: timed-sim "
                 << (fixed ? "--scenario " + scenario_file : std::string("--random --runs 1"))
-                << " --seed " << sd << " -vvv\n";
+                << " --seed " << sd << " -vvv [--trace FILE]\n";
   }
   if (print) return 0;
   if (fixed && !fixed->expect_violation.empty()) {
