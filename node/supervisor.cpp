@@ -478,6 +478,18 @@ struct running {
   tracer_actor trace_placeholder;  // supervisor_setup::trace_placeholder
 };
 
+// Tracing as configured (on, or off with the simulator's placeholder).
+void start_tracing(caf::event_based_actor* self, const supervisor_setup& s, running& r,
+                   traced_actors a) {
+  r.set_trace = trace_switch(self, s.cfg, s.now_us, r.tracer, a);
+  if (s.cfg.trace_enabled) {
+    r.set_trace(true);
+  } else if (s.trace_placeholder) {
+    r.trace_placeholder = self->spawn<caf::linked>(tracer_impl, std::string(), 0, s.now_us, false);
+    r.set_trace(false);
+  }
+}
+
 // The started node: status lines, the quorum watch, the trace switch.
 caf::behavior supervise(caf::event_based_actor* self, running r) {
   install_handlers(self);
@@ -580,14 +592,7 @@ caf::behavior node_supervisor(caf::event_based_actor* self, supervisor_setup s) 
             quorum_lines_of(s, params),
             s.on_status,
             {}};
-  r.set_trace = trace_switch(self, cfg, s.now_us, r.tracer,
-                             traced_actors{chain, mempool, producer, consensus, peers, sync});
-  if (cfg.trace_enabled) {
-    r.set_trace(true);
-  } else if (s.trace_placeholder) {
-    r.trace_placeholder = self->spawn<caf::linked>(tracer_impl, std::string(), 0, s.now_us, false);
-    r.set_trace(false);
-  }
+  start_tracing(self, s, r, traced_actors{chain, mempool, producer, consensus, peers, sync});
   self->send(consensus, start_atom::value);
   return supervise(self, std::move(r));
 }

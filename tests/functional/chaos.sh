@@ -36,7 +36,7 @@ export LOCALNET_BLOCK_MS=${LOCALNET_BLOCK_MS:-300}
 export LOCALNET_EMPTY_BLOCK_MS=${LOCALNET_EMPTY_BLOCK_MS:-0}
 CLI=$BUILD/node/timecoin-cli
 LN="bash $ROOT/deploy/localnet.sh"
-if ! "$BUILD/node/timed" --help | grep -q -- "--fault"; then
+if ! "$BUILD/node/timed" --help | grep >/dev/null -- "--fault"; then
   echo "chaos: $BUILD/node/timed has no fault injection; build with -DTC_FAULT_INJECTION=ON" >&2
   exit 2
 fi
@@ -148,7 +148,7 @@ done
 acked=$(wc -l < "$LOCALNET_DIR/acked")
 final=0
 while read -r txid; do
-  if cli_n "$ref" gettransactionfinality "$txid" | grep -q '"final": true'; then
+  if cli_n "$ref" gettransactionfinality "$txid" | grep >/dev/null '"final": true'; then
     final=$((final + 1))
   else
     echo "chaos: VIOLATION acknowledged tx $txid is not final"

@@ -116,12 +116,12 @@ http_req() {
   printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n' "$1" "$3" >&9
   out=$(timeout 10 cat <&9 | tr -d '\r')
   exec 9>&-
-  echo "$out" | head -1 | cut -d' ' -f2
+  echo "$out" | sed -n 1p | cut -d' ' -f2
   echo "$out" | sed '1,/^$/d'
 }
 http_get() { http_req GET "$@"; }
 # metric TEXT NAME_WITH_LABELS: the value of one series in a scrape.
-metric() { echo "$1" | awk -v n="$2" '$1 == n { print $2; exit }'; }
+metric() { echo "$1" | awk -v n="$2" '$1 == n && !seen++ { print $2 }'; }
 
 # ops_localnet: the setting of the ops:* tests that run 4 validators from
 # deploy/localnet.sh: fast blocks (300 ms, no idle pacing), ports in one

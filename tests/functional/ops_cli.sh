@@ -19,7 +19,7 @@ check() {
   out=$("$CLI" "$@" 2>&1) || code=$?
   [ "$code" -lt 128 ] || fail "timecoin-cli $* was killed by a signal (status $code): $out"
   [ "$code" = "$want" ] || fail "timecoin-cli $*: status $code, expected $want: $out"
-  echo "$out" | grep -qF -- "$part" || fail "timecoin-cli $*: no '$part' in: $out"
+  echo "$out" | grep -F >/dev/null -- "$part" || fail "timecoin-cli $*: no '$part' in: $out"
 }
 U=(--rpc-user u --rpc-password p)
 check 2 "Usage"                                    # no arguments at all

@@ -9,15 +9,15 @@ UNIT=$(dirname "$0")/../../deploy/systemd/timed.service
 D=$WORK/state   # stands for the unit's StateDirectory (/var/lib/timecoin)
 
 out=$("$TIMED" init --network testnet --datadir "$D" --masternode) || fail "init failed: $out"
-echo "$out" | grep -q "^created $D/masternode.key" || fail "init did not create the key: $out"
-echo "$out" | grep -q "register-masternode" || fail "init printed no next steps: $out"
+echo "$out" | grep >/dev/null "^created $D/masternode.key" || fail "init did not create the key: $out"
+echo "$out" | grep >/dev/null "register-masternode" || fail "init printed no next steps: $out"
 [ "$(stat -c %a "$D")" = 700 ] || fail "data dir mode $(stat -c %a "$D")"
 [ "$(stat -c %a "$D/masternode.key")" = 600 ] || fail "key mode $(stat -c %a "$D/masternode.key")"
 cmp -s "$D/genesis.toml" "$(dirname "$0")/../../deploy/genesis/testnet.toml" || fail "genesis not installed"
 grep -q "$HOME" "$D/timed.toml" && fail "the config names \$HOME: $(grep "$HOME" "$D/timed.toml")"
 sum=$(cat "$D"/* | sha256sum)
 out2=$("$TIMED" init --network testnet --datadir "$D" --masternode) || fail "second init failed"
-echo "$out2" | grep -q "Already initialised: nothing changed." || fail "second init: $out2"
+echo "$out2" | grep >/dev/null "Already initialised: nothing changed." || fail "second init: $out2"
 [ "$(cat "$D"/* | sha256sum)" = "$sum" ] || fail "the second init changed a file"
 pass "timed init creates a private data dir, key, config and genesis; a second run changes nothing"
 

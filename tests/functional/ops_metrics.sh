@@ -13,7 +13,7 @@ ops_localnet
 mport() { echo $((LOCALNET_PORT + 10 * $1 + 2)); }
 rport() { echo $((LOCALNET_PORT + 10 * $1 + 1)); }
 scrape() { http_get "$(mport "$1")" /metrics | sed 1d; }
-health_code() { http_get "$(mport "$1")" /health | head -1; }
+health_code() { http_get "$(mport "$1")" /health | sed -n 1p; }
 wait_health() {  # NODE CODE SECONDS
   local end=$((SECONDS + $3))
   until [ "$(health_code "$1")" = "$2" ]; do
@@ -29,10 +29,10 @@ for i in 0 1 2 3; do wait_height "$i" 5 90; done
 wait_health 0 200 30
 body=$(http_get "$(mport 0)" /health | sed 1d)
 [ "$body" = '{"status":"ok"}' ] || fail "/health body: $body"
-[ "$(http_get "$(rport 0)" /health | head -1)" = 200 ] || fail "/health on the RPC port"
-[ "$(http_get "$(rport 0)" /metrics | head -1)" = 401 ] || fail "the RPC port served more than /health without credentials"
-[ "$(http_req POST "$(mport 0)" /metrics | head -1)" = 405 ] || fail "POST on the metrics port"
-[ "$(http_get "$(mport 0)" /secret | head -1)" = 404 ] || fail "unknown target on the metrics port"
+[ "$(http_get "$(rport 0)" /health | sed -n 1p)" = 200 ] || fail "/health on the RPC port"
+[ "$(http_get "$(rport 0)" /metrics | sed -n 1p)" = 401 ] || fail "the RPC port served more than /health without credentials"
+[ "$(http_req POST "$(mport 0)" /metrics | sed -n 1p)" = 405 ] || fail "POST on the metrics port"
+[ "$(http_get "$(mport 0)" /secret | sed -n 1p)" = 404 ] || fail "unknown target on the metrics port"
 pass "/health answers 200 {\"status\":\"ok\"} on both ports; the metrics port serves GET only"
 
 # 2. /metrics moves with the network.
@@ -60,10 +60,10 @@ peers=$(( $(metric "$m2" 'timed_p2p_peers{direction="inbound"}') + $(metric "$m2
 rss=$(metric "$m2" process_resident_memory_bytes)
 [ "${rss:-0}" -gt 1000000 ] || fail "process_resident_memory_bytes: $rss"
 [ "$(metric "$m2" process_open_fds)" -gt 5 ] || fail "process_open_fds"
-echo "$m2" | grep -q '^timed_storage_wal_bytes ' || fail "timed_storage_wal_bytes"
+echo "$m2" | grep >/dev/null '^timed_storage_wal_bytes ' || fail "timed_storage_wal_bytes"
 DASH=$(dirname "$0")/../../deploy/grafana/timed-dashboard.json
 for name in $(grep -o '\(timed\|process\)_[a-z0-9_]*' "$DASH" | sort -u); do
-  echo "$m2" | grep -q "^$name[{ ]" || fail "the Grafana dashboard plots $name, which no scrape has"
+  echo "$m2" | grep >/dev/null "^$name[{ ]" || fail "the Grafana dashboard plots $name, which no scrape has"
 done
 pass "a scrape is valid Prometheus text and its counters move with the network (tx $TXID)"
 
@@ -71,8 +71,8 @@ pass "a scrape is valid Prometheus text and its counters move with the network (
 for i in 2 3; do kill -9 "$(cat "$LOCALNET_DIR/node$i/pid")"; rm -f "$LOCALNET_DIR/node$i/pid"; done
 wait_health 0 503 30
 body=$(http_get "$(mport 0)" /health | sed 1d)
-echo "$body" | grep -q '"status":"no_quorum"' || fail "/health without a quorum: $body"
-echo "$body" | grep -q '50.0%' || fail "/health reason: $body"
+echo "$body" | grep >/dev/null '"status":"no_quorum"' || fail "/health without a quorum: $body"
+echo "$body" | grep >/dev/null '50.0%' || fail "/health reason: $body"
 pass "two validators down: /health 503 $body"
 $LN restart 2 > /dev/null
 wait_health 0 200 60

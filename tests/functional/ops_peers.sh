@@ -14,8 +14,8 @@ wait_for() {  # SECONDS CMD...: until CMD succeeds
   local end=$((SECONDS + $1)); shift
   until "$@"; do [ $SECONDS -lt $end ] || return 1; sleep 0.2; done
 }
-connected_to_1() { cli_n 0 getaddednodeinfo | grep -A1 "\"$P1\"" | grep -q '"connected": true'; }
-key1_connected() { cli_n 0 getpeerinfo | grep -q "\"key\": \"$KEY1\""; }
+connected_to_1() { cli_n 0 getaddednodeinfo | grep -A1 "\"$P1\"" | grep >/dev/null '"connected": true'; }
+key1_connected() { cli_n 0 getpeerinfo | grep >/dev/null "\"key\": \"$KEY1\""; }
 key1_gone() { ! key1_connected; }
 
 $LN start 4 > /dev/null || fail "localnet start"
@@ -25,9 +25,9 @@ for i in 0 1 2 3; do wait_height "$i" 3 90; done
 info=$(cli_n 0 getaddednodeinfo)
 [ "$(echo "$info" | grep -c '"addednode"')" = 3 ] || fail "getaddednodeinfo: $info"
 wait_for 30 connected_to_1 || fail "node1 never shows as connected: $(cli_n 0 getaddednodeinfo)"
-cli_n 0 getpeerinfo | grep -q '"protocol_version": 5' || fail "getpeerinfo has no protocol_version"
-cli_n 0 getnetworkinfo | grep -q '"minprotocolversion": 3' || fail "getnetworkinfo has no version range"
-cli_n 0 getnetworkinfo | grep -q '"commit": "' || fail "getnetworkinfo has no commit"
+cli_n 0 getpeerinfo | grep >/dev/null '"protocol_version": 5' || fail "getpeerinfo has no protocol_version"
+cli_n 0 getnetworkinfo | grep >/dev/null '"minprotocolversion": 3' || fail "getnetworkinfo has no version range"
+cli_n 0 getnetworkinfo | grep >/dev/null '"commit": "' || fail "getnetworkinfo has no commit"
 pass "getaddednodeinfo lists the 3 addnode peers, connected; peers speak protocol 3"
 
 # 2.
@@ -40,13 +40,13 @@ pass "disconnectnode closes the connection; the addnode peer is redialled"
 
 # 3.
 cli_n 0 addnode "$P1" remove > /dev/null || fail "addnode remove"
-! cli_n 0 getaddednodeinfo | grep -q "\"$P1\"" || fail "removed node still listed"
+! cli_n 0 getaddednodeinfo | grep >/dev/null "\"$P1\"" || fail "removed node still listed"
 cli_n 0 addnode "$P1" add > /dev/null || fail "addnode add"
-cli_n 0 getaddednodeinfo | grep -q "\"$P1\"" || fail "added node not listed"
+cli_n 0 getaddednodeinfo | grep >/dev/null "\"$P1\"" || fail "added node not listed"
 cli_n 0 addnode 127.0.0.1:1 onetry > /dev/null || fail "addnode onetry"
 # An added peer nobody listens at: getaddednodeinfo says why it is not connected.
 cli_n 0 addnode 127.0.0.1:1 add > /dev/null || fail "addnode add of a dead address"
-dead_reason() { cli_n 0 getaddednodeinfo | grep -A4 '"127.0.0.1:1"' | grep -q '"last_error": "[^"]'; }
+dead_reason() { cli_n 0 getaddednodeinfo | grep -A4 '"127.0.0.1:1"' | grep >/dev/null '"last_error": "[^"]'; }
 wait_for 15 dead_reason || fail "no last_error for a dead added peer: $(cli_n 0 getaddednodeinfo)"
 cli_n 0 addnode 127.0.0.1:1 remove > /dev/null || fail "addnode remove of the dead address"
 code=0; cli_n 0 addnode not-an-address add > "$WORK/a.txt" 2>&1 || code=$?

@@ -21,7 +21,7 @@ guard_line() { grep "Double-sign guard" "$N3/out.log" | tail -1; }
 no_evidence() {
   for i in 0 1 2 3; do
     if grep -q "Equivocation by" "$LOCALNET_DIR/node$i/out.log"; then
-      node_fail "node$i recorded equivocation: $(grep "Equivocation by" "$LOCALNET_DIR/node$i/out.log" | head -2)"
+      node_fail "node$i recorded equivocation: $(grep "Equivocation by" "$LOCALNET_DIR/node$i/out.log" | sed -n 1,2p)"
     fi
   done
 }

@@ -14,21 +14,21 @@ start_node
 DEST=$("$CLI" keygen --out "$DIR/dest.key")
 TXID=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 12.5 --wait 2>/dev/null)
 [ "$(rpc balance --address "$DEST" | grep -c '"balance": "12.5"')" = 1 ] || fail "destination balance"
-rpc gettransactionfinality "$TXID" | grep -q '"final": true' || fail "tx not final"
+rpc gettransactionfinality "$TXID" | grep >/dev/null '"final": true' || fail "tx not final"
 pass "a transaction sent with timecoin-cli is final"
 info=$(rpc gettxoutsetinfo)
-echo "$info" | grep -q '"flushed_height"' || fail "gettxoutsetinfo lacks flushed_height: $info"
+echo "$info" | grep >/dev/null '"flushed_height"' || fail "gettxoutsetinfo lacks flushed_height: $info"
 
 # A committed transaction replayed is a double spend.
 RAW=$(rpc getrawtransaction "$TXID")
 out=$(rpc sendrawtransaction "$RAW" 2>&1) && fail "replayed tx accepted"
-echo "$out" | grep -q "missing or spent" || fail "double spend error: $out"
+echo "$out" | grep >/dev/null "missing or spent" || fail "double spend error: $out"
 # Two transactions spending the same output: first seen wins.
 A=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 1 --dry-run)
 B=$(rpc send --key "$DIR/wallet.key" --to "$DEST" --amount 2 --dry-run)
 rpc sendrawtransaction "$A" > /dev/null
 out=$(rpc sendrawtransaction "$B" 2>&1) && fail "conflicting tx accepted"
-echo "$out" | grep -Eq "first seen wins|missing or spent" || fail "conflict error: $out"
+echo "$out" | grep -E >/dev/null "first seen wins|missing or spent" || fail "conflict error: $out"
 pass "double spends are refused with a clear RPC error"
 
 # A bad signature: flip one hex digit inside the signature.
@@ -39,7 +39,7 @@ FIRST=${SIG:0:1}
 [ "$FIRST" = a ] && NEW=b || NEW=a
 BAD=${C/$SIG/$NEW${SIG:1}}
 out=$(rpc sendrawtransaction "$BAD" 2>&1) && fail "bad signature accepted"
-echo "$out" | grep -q "invalid signature" || fail "bad signature error: $out"
+echo "$out" | grep >/dev/null "invalid signature" || fail "bad signature error: $out"
 pass "an invalid signature is refused with a clear RPC error"
 
 # A second masternode: collateral of exactly 1,000 TIME, registered with the wallet.
@@ -50,9 +50,9 @@ rpc send --key "$DIR/wallet.key" --to "$OWNER" --amount 5 --wait > /dev/null 2>&
 VOUT=$(rpc getrawtransaction "$CTX" true | grep -A1 "\"address\": \"$OWNER\"" | grep '"n"' | sed 's/[^0-9]//g')
 REG=$(rpc register-masternode --key "$DIR/owner.key" --operator-key "$DIR/operator.key" \
       --collateral "$CTX:$VOUT" --address 127.0.0.1:29999 2>&1) || fail "register-masternode: $REG"
-for _ in $(seq 1 50); do rpc gettransactionfinality "$REG" | grep -q '"final": true' && break; sleep 0.1; done
-rpc masternodelist | grep -q "$OP" || fail "operator not in masternodelist"
-rpc masternodelist | grep -q '"tier": "bronze"' || fail "not bronze"
+for _ in $(seq 1 50); do rpc gettransactionfinality "$REG" | grep >/dev/null '"final": true' && break; sleep 0.1; done
+rpc masternodelist | grep >/dev/null "$OP" || fail "operator not in masternodelist"
+rpc masternodelist | grep >/dev/null '"tier": "bronze"' || fail "not bronze"
 out=$(rpc send --key "$DIR/owner.key" --to "$DEST" --amount 999 2>&1) && fail "locked collateral spent"
 pass "register-masternode locks 1,000 TIME and registers a bronze masternode"
 
@@ -63,8 +63,8 @@ grep -q "Shutdown signal received" "$DIR/out.log" || fail "no shutdown log line"
 grep -q "All tasks shut down gracefully" "$DIR/out.log" || fail "no clean-shutdown line"
 start_node
 [ "$(rpc getblockcount)" -ge "$HEIGHT" ] || fail "height went back after restart"
-rpc gettransactionfinality "$TXID" | grep -q '"final": true' || fail "tx lost across restart"
-rpc balance --address "$DEST" | grep -q '"balance_units": ' || fail "balance lost"
+rpc gettransactionfinality "$TXID" | grep >/dev/null '"final": true' || fail "tx lost across restart"
+rpc balance --address "$DEST" | grep >/dev/null '"balance_units": ' || fail "balance lost"
 pass "restart keeps finalized transactions and balances"
 
 # --reindex rebuilds the UTXO set from the stored blocks: same set after.
@@ -77,7 +77,7 @@ grep -q "reindex: rebuilt" "$DIR/out.log" || fail "no reindex log line"
 AFTER=$(rpc getblockhash "$H0" > /dev/null && "$CLI" --datadir "$DIR" --rpc-url "http://127.0.0.1:$((PORT_BASE + 1))" \
         getblock "$H0" 1 > /dev/null && echo ok)
 [ "$AFTER" = ok ] || fail "blocks missing after reindex"
-rpc gettransactionfinality "$TXID" | grep -q '"final": true' || fail "tx lost across reindex"
+rpc gettransactionfinality "$TXID" | grep >/dev/null '"final": true' || fail "tx lost across reindex"
 pass "--reindex rebuilds the UTXO set from stored blocks and keeps the old file"
 
 # SIGTERM under load exits 0 within 10 s.
@@ -90,11 +90,11 @@ pass "SIGTERM under load exits 0 within 10 s"
 # Bad RPC input gets standard errors and the node keeps running.
 start_node
 out=$(rpc getblockhash '"not-a-number"' 2>&1) && fail "bad params accepted"
-echo "$out" | grep -q "error -32602" || fail "expected -32602: $out"
+echo "$out" | grep >/dev/null "error -32602" || fail "expected -32602: $out"
 out=$(rpc nosuchmethod 2>&1) && fail "unknown method accepted"
-echo "$out" | grep -q "error -32601" || fail "expected -32601: $out"
+echo "$out" | grep >/dev/null "error -32601" || fail "expected -32601: $out"
 out=$(rpc sendrawtransaction 00ff 2>&1) && fail "garbage tx accepted"
-echo "$out" | grep -q "TX decode failed" || fail "expected a decode error: $out"
+echo "$out" | grep >/dev/null "TX decode failed" || fail "expected a decode error: $out"
 rpc getblockcount > /dev/null || fail "node died on bad input"
 pass "bad RPC input gets -32602 / -32601 / decode errors, the node keeps running"
 stop_node
@@ -102,7 +102,7 @@ stop_node
 # RPC without the right credentials: 401.
 start_node
 out=$("$CLI" --rpc-url "http://127.0.0.1:$((PORT_BASE + 1))" --rpc-user x --rpc-password y getblockcount 2>&1) && fail "unauthenticated call succeeded"
-echo "$out" | grep -q 401 || fail "expected 401: $out"
+echo "$out" | grep >/dev/null 401 || fail "expected 401: $out"
 pass "an RPC call without the cookie gets 401"
 rpc stop > /dev/null
 code=0
@@ -129,6 +129,6 @@ pass "a trace loads as trace-event JSON and shows mempool -> producer -> consens
 # A bad config exits non-zero naming the key.
 printf '[rpc]\nport = 70000\n' > "$WORK/bad.toml"
 out=$("$TIMED" --config "$WORK/bad.toml" 2>&1) && fail "bad config accepted"
-echo "$out" | grep -q "rpc.port" || fail "bad config message: $out"
+echo "$out" | grep >/dev/null "rpc.port" || fail "bad config message: $out"
 pass "a bad config exits non-zero naming the key"
 echo "functional single_node: all passed"
