@@ -258,14 +258,9 @@ actions core::on_block_built(uint64_t height, uint32_t round, block_ptr b) {
   last_signed_ = rec;
   out.push_back(persist_signed{rec});
   out.push_back(broadcast_proposal{p});
-  if (reproposal) {
-    // The proof of lock: the prevotes that made the polka, which peers need
-    // before they may accept a re-proposal and may have missed.
-    for (const auto& [idx, votes] :
-         rounds_[static_cast<uint32_t>(valid_round_)].prevotes.by_validator)
-      for (const auto& v : votes)
-        if (v.block_hash == h) out.push_back(broadcast_vote{v});
-  }
+  // The proof of lock: the prevotes that made the polka, which peers need
+  // before they may accept a re-proposal and may have missed.
+  if (reproposal) send_polka(static_cast<uint32_t>(valid_round_), h, out);
   checked_[h] = checked_block{b, verdict::valid};  // our own producer built it against our tip
   actions mine = accept_proposal(p);
   out.insert(out.end(), mine.begin(), mine.end());
@@ -595,12 +590,15 @@ void core::resend_proof_of_lock(actions& out) {
   // partition, a dropped frame): without it, a validator locked on that
   // value and the rest, who never saw the polka, wait on each other until
   // the locked one proposes. Each vote once per round change.
-  if (valid_round_ < 0) return;
-  auto it = rounds_.find(static_cast<uint32_t>(valid_round_));
+  if (valid_round_ >= 0) send_polka(static_cast<uint32_t>(valid_round_), valid_hash_, out);
+}
+
+void core::send_polka(uint32_t round, const hash256& h, actions& out) {
+  auto it = rounds_.find(round);
   if (it == rounds_.end()) return;
   for (const auto& [idx, votes] : it->second.prevotes.by_validator)
     for (const auto& v : votes)
-      if (v.block_hash == valid_hash_) out.push_back(broadcast_vote{v});
+      if (v.block_hash == h) out.push_back(broadcast_vote{v});
 }
 
 void core::resend_own_messages(actions& out) {
@@ -615,7 +613,12 @@ void core::resend_own_messages(actions& out) {
   if (rs.prop && rs.prop->proposer == me_->key()) {
     auto it = rs.prevotes.power_by_hash.find(rs.prop_hash);
     uint64_t for_it = it == rs.prevotes.power_by_hash.end() ? 0 : it->second;
-    if (for_it < set_.total_power()) out.push_back(broadcast_proposal{*rs.prop, true});
+    if (for_it < set_.total_power()) {
+      out.push_back(broadcast_proposal{*rs.prop, true});
+      // A re-proposal is accepted only with its proof of lock.
+      if (rs.prop->pol_round >= 0)
+        send_polka(static_cast<uint32_t>(rs.prop->pol_round), rs.prop_hash, out);
+    }
   }
   for (auto* t : {&rs.prevotes, &rs.precommits}) {
     auto it = t->by_validator.find(*idx);

@@ -258,6 +258,7 @@ class core {
   void start_round(uint32_t r, actions& out);
   void arm_timer(timeout_kind k, actions& out);  // once per round and kind
   void resend_proof_of_lock(actions& out);
+  void send_polka(uint32_t round, const hash256& h, actions& out);  // its prevotes for h
   void resend_own_messages(actions& out);
   void arm_resend(actions& out);
   void adopt_late_polka();

@@ -277,6 +277,62 @@ TEST_CASE("a proposer re-sends its proposal with its votes until every validator
   CHECK_FALSE(all<broadcast_vote>(acts).empty());
 }
 
+TEST_CASE("a re-proposal is re-sent with its proof of lock") {
+  std::vector<secret_key> keys;
+  std::vector<validator> v;
+  for (uint64_t i = 1; i <= 4; ++i) {
+    keys.push_back(test::key_from_seed(i));
+    v.push_back({keys.back().public_key(), 10});
+  }
+  validator_set set(v);
+  size_t me = 0, first = 0;
+  while (keys[me].public_key() != set.proposer(1, 1)) ++me;
+  while (keys[first].public_key() != set.proposer(1, 0)) ++first;
+  REQUIRE(me != first);
+  key_signer signer(keys[me], true);
+  cached_verifier ver;
+  core c(test::domain_of("c"), consensus_config{}, &signer, &ver);
+  c.start_height(1, set, 0);
+  auto sign_vote = [&](size_t i, vote_type t, uint32_t r, const hash256& h) {
+    vote x{t, 1, r, h, keys[i].public_key(), {}};
+    x.sig = keys[i].sign(vote_sign_bytes(test::domain_of("c"), x), hash256{});
+    return x;
+  };
+  // Round 0: a polka for A (this node's prevote and two others'), then nil
+  // precommits; the round ends and this node, round 1's proposer,
+  // re-proposes A with proof-of-lock round 0.
+  block a;
+  a.header.height = 1;
+  a.header.timestamp_ms = 1001;
+  a.header.proposer = keys[first].public_key();
+  hash256 ha = block_hash(a.header);
+  proposal p0{1, 0, -1, std::make_shared<const block>(a), a.header.proposer, {}};
+  p0.sig = keys[first].sign(proposal_sign_bytes(test::domain_of("c"), 1, 0, -1, ha), hash256{});
+  for (auto& req : all<request_validation>(c.on_proposal(p0))) c.on_block_validated(req.hash, true);
+  std::vector<size_t> others;
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (i != me) others.push_back(i);
+  c.on_vote(sign_vote(others[0], vote_type::prevote, 0, ha));
+  c.on_vote(sign_vote(others[1], vote_type::prevote, 0, ha));
+  REQUIRE(c.locked());
+  for (size_t i : others) c.on_vote(sign_vote(i, vote_type::precommit, 0, hash256{}));
+  actions acts = c.on_timeout(timeout_kind::precommit, 1, 0);
+  REQUIRE(c.round() == 1);
+  auto props = all<broadcast_proposal>(acts);
+  REQUIRE(props.size() == 1);
+  CHECK(props[0].p.pol_round == 0);
+  // Round 1 waits: the re-proposal goes out again, and with it the three
+  // prevotes of round 0 that make its proof of lock.
+  acts = c.on_timeout(timeout_kind::resend, 1, 1);
+  props = all<broadcast_proposal>(acts);
+  REQUIRE(props.size() == 1);
+  CHECK(props[0].repeat);
+  size_t proof = 0;
+  for (auto& b : all<broadcast_vote>(acts))
+    proof += b.v.round == 0 && b.v.type == vote_type::prevote && b.v.block_hash == ha;
+  CHECK(proof == 3);
+}
+
 TEST_CASE("vote_resend_ms 0 arms no resend timer") {
   harness t;
   t.cfg.vote_resend_ms = 0;
