@@ -231,20 +231,44 @@ TEST_CASE("a round waiting for votes resends this node's votes at vote_resend_ms
   CHECK(resends(acts).empty());
 }
 
-TEST_CASE("a proposer re-sends its proposal with its votes until every validator prevoted it") {
+// Four equal validators at height 1, for tests where this node must hold a
+// given proposer slot (the harness picks a node that holds none).
+struct four_validators {
   std::vector<secret_key> keys;
-  std::vector<validator> v;
-  for (uint64_t i = 1; i <= 4; ++i) {
-    keys.push_back(test::key_from_seed(i));
-    v.push_back({keys.back().public_key(), 10});
+  validator_set set;
+  four_validators() {
+    std::vector<validator> v;
+    for (uint64_t i = 1; i <= 4; ++i) {
+      keys.push_back(test::key_from_seed(i));
+      v.push_back({keys.back().public_key(), 10});
+    }
+    set = validator_set(v);
   }
-  validator_set set(v);
-  size_t me = 0;
-  while (keys[me].public_key() != set.proposer(1, 0)) ++me;
-  key_signer signer(keys[me], true);
+  size_t proposer_of(uint32_t round) const {
+    size_t i = 0;
+    while (keys[i].public_key() != set.proposer(1, round)) ++i;
+    return i;
+  }
+  std::vector<size_t> others(size_t me) const {
+    std::vector<size_t> o;
+    for (size_t i = 0; i < keys.size(); ++i)
+      if (i != me) o.push_back(i);
+    return o;
+  }
+  vote vote_of(size_t i, vote_type t, uint32_t round, const hash256& h) const {
+    vote x{t, 1, round, h, keys[i].public_key(), {}};
+    x.sig = keys[i].sign(vote_sign_bytes(test::domain_of("c"), x), hash256{});
+    return x;
+  }
+};
+
+TEST_CASE("a proposer re-sends its proposal with its votes until every validator prevoted it") {
+  four_validators f;
+  size_t me = f.proposer_of(0);
+  key_signer signer(f.keys[me], true);
   cached_verifier ver;
   core c(test::domain_of("c"), consensus_config{}, &signer, &ver);
-  REQUIRE(all<request_block>(c.start_height(1, set, 0)).size() == 1);
+  REQUIRE(all<request_block>(c.start_height(1, f.set, 0)).size() == 1);
   block b;
   b.header.height = 1;
   b.header.proposer = signer.key();
@@ -259,13 +283,9 @@ TEST_CASE("a proposer re-sends its proposal with its votes until every validator
   };
   CHECK(resent(c.on_timeout(timeout_kind::resend, 1, 0)));
   // Two more prevote it: still one short of all, so it goes out again.
-  std::vector<size_t> others;
-  for (size_t i = 0; i < keys.size(); ++i)
-    if (i != me) others.push_back(i);
+  std::vector<size_t> others = f.others(me);
   auto prevote = [&](size_t i) {
-    vote x{vote_type::prevote, 1, 0, block_hash(b.header), keys[i].public_key(), {}};
-    x.sig = keys[i].sign(vote_sign_bytes(test::domain_of("c"), x), hash256{});
-    return c.on_vote(x);
+    return c.on_vote(f.vote_of(i, vote_type::prevote, 0, block_hash(b.header)));
   };
   prevote(others[0]);
   prevote(others[1]);
@@ -278,44 +298,29 @@ TEST_CASE("a proposer re-sends its proposal with its votes until every validator
 }
 
 TEST_CASE("a re-proposal is re-sent with its proof of lock") {
-  std::vector<secret_key> keys;
-  std::vector<validator> v;
-  for (uint64_t i = 1; i <= 4; ++i) {
-    keys.push_back(test::key_from_seed(i));
-    v.push_back({keys.back().public_key(), 10});
-  }
-  validator_set set(v);
-  size_t me = 0, first = 0;
-  while (keys[me].public_key() != set.proposer(1, 1)) ++me;
-  while (keys[first].public_key() != set.proposer(1, 0)) ++first;
+  four_validators f;
+  size_t me = f.proposer_of(1), first = f.proposer_of(0);
   REQUIRE(me != first);
-  key_signer signer(keys[me], true);
+  key_signer signer(f.keys[me], true);
   cached_verifier ver;
   core c(test::domain_of("c"), consensus_config{}, &signer, &ver);
-  c.start_height(1, set, 0);
-  auto sign_vote = [&](size_t i, vote_type t, uint32_t r, const hash256& h) {
-    vote x{t, 1, r, h, keys[i].public_key(), {}};
-    x.sig = keys[i].sign(vote_sign_bytes(test::domain_of("c"), x), hash256{});
-    return x;
-  };
+  c.start_height(1, f.set, 0);
   // Round 0: a polka for A (this node's prevote and two others'), then nil
   // precommits; the round ends and this node, round 1's proposer,
   // re-proposes A with proof-of-lock round 0.
   block a;
   a.header.height = 1;
   a.header.timestamp_ms = 1001;
-  a.header.proposer = keys[first].public_key();
+  a.header.proposer = f.keys[first].public_key();
   hash256 ha = block_hash(a.header);
   proposal p0{1, 0, -1, std::make_shared<const block>(a), a.header.proposer, {}};
-  p0.sig = keys[first].sign(proposal_sign_bytes(test::domain_of("c"), 1, 0, -1, ha), hash256{});
+  p0.sig = f.keys[first].sign(proposal_sign_bytes(test::domain_of("c"), 1, 0, -1, ha), hash256{});
   for (auto& req : all<request_validation>(c.on_proposal(p0))) c.on_block_validated(req.hash, true);
-  std::vector<size_t> others;
-  for (size_t i = 0; i < keys.size(); ++i)
-    if (i != me) others.push_back(i);
-  c.on_vote(sign_vote(others[0], vote_type::prevote, 0, ha));
-  c.on_vote(sign_vote(others[1], vote_type::prevote, 0, ha));
+  std::vector<size_t> others = f.others(me);
+  c.on_vote(f.vote_of(others[0], vote_type::prevote, 0, ha));
+  c.on_vote(f.vote_of(others[1], vote_type::prevote, 0, ha));
   REQUIRE(c.locked());
-  for (size_t i : others) c.on_vote(sign_vote(i, vote_type::precommit, 0, hash256{}));
+  for (size_t i : others) c.on_vote(f.vote_of(i, vote_type::precommit, 0, hash256{}));
   actions acts = c.on_timeout(timeout_kind::precommit, 1, 0);
   REQUIRE(c.round() == 1);
   auto props = all<broadcast_proposal>(acts);
