@@ -24,7 +24,7 @@ namespace {
 // state has diverged from the quorum's.
 chain_actor::behavior_type refusing_chain(chain_actor::pointer self, chain_actor inner) {
   return {
-      [](connect_atom, const block_ptr&, const commit_certificate&, const verified_ptr&) {
+      [](connect_atom, const block_ptr&, const commit_certificate&, const verified_ptr&, bool) {
         return std::string("refused by the test's chain");
       },
       [=](validate_atom a, const block_ptr& b, const verified_ptr& v) {
@@ -395,7 +395,8 @@ TEST_CASE("the chain actor restarts the WAL with the reader paused; held questio
   int restarts = 0;
   for (int i = 0; i < 12; ++i) {
     auto b = std::make_shared<const block>(cb.make_block(*store, {}, 0));
-    self->send(chain, connect_atom::value, block_ptr(b), cb.certify(*store, *b), verified_ptr{});
+    self->send(chain, connect_atom::value, block_ptr(b), cb.certify(*store, *b), verified_ptr{},
+               false);
     sched.run();
     std::string err = "no reply";
     self->receive([&](const std::string& e) { err = e; },

@@ -54,7 +54,8 @@ struct node_config {
   // 0: write-through. The node's default until the stall of the one
   // 30-minute 4-validator run with the cache is understood (README,
   // "The write-back UTXO cache"); 100 turns the cache on.
-  uint32_t utxo_flush_blocks = 0;  // see open_options::utxo_flush_blocks
+  uint32_t utxo_flush_blocks = 0;    // see open_options::utxo_flush_blocks
+  uint32_t sync_flush_blocks = 100;  // see open_options::catch_up_flush_blocks
   // [consensus]
   uint64_t block_interval_ms = 1000;
   uint64_t empty_block_interval_ms = 0;  // idle pacing; see consensus_config

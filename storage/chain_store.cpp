@@ -125,11 +125,15 @@ utxo_delta_ptr delta_of(const block& b, block_undo undo, uint64_t height) {
   std::unordered_set<outpoint, outpoint_hasher> spent_here;
   for (const auto& tx : b.txs)
     for (const auto& in : tx.inputs) spent_here.insert(in.prev);
-  for (const auto& tx : b.txs) {
+  d->txs.reserve(b.txs.size());
+  for (uint32_t i = 0; i < b.txs.size(); ++i) {
+    const auto& tx = b.txs[i];
     hash256 id = txid(tx);
+    d->txs.push_back({id, i});
     for (uint32_t j = 0; j < tx.outputs.size(); ++j)
       if (!spent_here.count({id, j})) d->created.push_back({{id, j}, {tx.outputs[j], height}});
   }
+  std::sort(d->txs.begin(), d->txs.end());
   return d;
 }
 
@@ -205,6 +209,7 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   TC_TRY(cs->check_rows_match_tip());
   cs->utxo_cache_bytes_ = opt.utxo_cache_mb << 20;
   cs->utxo_flush_blocks_ = opt.utxo_flush_blocks;
+  cs->catch_up_flush_blocks_ = opt.catch_up_flush_blocks;
   TC_TRY(cs->replay_utxo_cache());
   return cs;
 }
@@ -739,17 +744,16 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   delta->spent = undo.spent;
   delta->created.reserve(created.size());
   for (const auto& [o, e] : created) delta->created.push_back({o, *e});
-  bool flush = flush_due(*delta);
-  if (flush) TC_TRY(write_flush(h.height, undo.spent, created));
-  std::vector<std::pair<hash256, size_t>> by_id;
-  by_id.reserve(digests.size());
-  for (size_t i = 0; i < digests.size(); ++i) by_id.push_back({digests[i].txid, i});
-  std::sort(by_id.begin(), by_id.end());
-  TC_TRY(run_batched(*db_, "INSERT OR REPLACE INTO txindex (txid, height, pos) VALUES ", "(?,?,?)",
-                     "", by_id.size(), 3, [&](sql::statement& st, int p, size_t i) {
-                       st.bind(p, by_id[i].first).bind(p + 1, int64_t(h.height));
-                       st.bind(p + 2, int64_t(by_id[i].second));
-                     }));
+  delta->txs.reserve(digests.size());
+  for (uint32_t i = 0; i < digests.size(); ++i) delta->txs.push_back({digests[i].txid, i});
+  std::sort(delta->txs.begin(), delta->txs.end());
+  bool flush = flush_due(*delta, opt.catching_up);
+  if (flush) {
+    TC_TRY(write_flush(h.height, undo.spent, created));
+    TC_TRY(write_txindex(delta->txs.size(), [&](size_t i) {
+      return std::make_tuple(delta->txs[i].first, h.height, delta->txs[i].second);
+    }));
+  }
   for (const auto& [key, before] : undo.registry_before)
     TC_TRY(write_masternode(*db_, key, working[key]));
   auto blk = db_->prepare(
@@ -782,11 +786,14 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   return ok_status();
 }
 
-bool chain_store::flush_due(const utxo_delta& next) const {
-  if (utxo_cache_bytes_ == 0 || utxo_flush_blocks_ == 0) return true;
-  if (next.height - cache_.flushed() >= utxo_flush_blocks_) return true;
+bool chain_store::flush_due(const utxo_delta& next, bool catching_up) const {
+  uint32_t every =
+      catching_up ? std::max(utxo_flush_blocks_, catch_up_flush_blocks_) : utxo_flush_blocks_;
+  if (utxo_cache_bytes_ == 0 || every == 0) return true;
+  if (next.height - cache_.flushed() >= every) return true;
   size_t slots = cache_.overlay().size() + next.spent.size() + next.created.size();
-  return slots * utxo_overlay::bytes_per_slot > utxo_cache_bytes_;
+  size_t txs = cache_.tx_count() + next.txs.size();
+  return slots * utxo_overlay::bytes_per_slot + txs * sizeof(next.txs[0]) > utxo_cache_bytes_;
 }
 
 // Deletes in key order: one statement per run of outputs created at the same
@@ -844,6 +851,16 @@ status chain_store::write_flush(
   return write_utxo_changes(gone, created);
 }
 
+// Tx index rows, in txid order (B-tree locality), 256 per statement.
+status chain_store::write_txindex(
+    size_t n, const std::function<std::tuple<hash256, uint64_t, uint32_t>(size_t)>& row) {
+  return run_batched(*db_, "INSERT OR REPLACE INTO txindex (txid, height, pos) VALUES ", "(?,?,?)",
+                     "", n, 3, [&](sql::statement& st, int p, size_t i) {
+                       auto [id, height, pos] = row(i);
+                       st.bind(p, id).bind(p + 1, int64_t(height)).bind(p + 2, int64_t(pos));
+                     });
+}
+
 // Inside a write transaction: the cache into the table, and the mark.
 status chain_store::write_overlay(uint64_t flushed_height) {
   std::vector<std::pair<outpoint, const utxo_entry*>> gone, added;
@@ -852,6 +869,8 @@ status chain_store::write_overlay(uint64_t flushed_height) {
   for (const auto& [o, slot] : cache_.overlay().sorted())
     (slot->live ? added : gone).push_back({o, &slot->entry});
   TC_TRY(write_utxo_changes(gone, added));
+  auto txs = cache_.sorted_txs();
+  TC_TRY(write_txindex(txs.size(), [&](size_t i) { return txs[i]; }));
   auto mark = db_->prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('utxo_flushed', ?)");
   if (!mark) return mark.take_error();
   return mark->bind(1, int64_t(flushed_height)).run();
@@ -987,6 +1006,7 @@ std::optional<uint64_t> chain_store::height_of(const hash256& bh) {
 }
 
 std::optional<std::pair<uint64_t, uint32_t>> chain_store::find_tx(const hash256& id) {
+  if (auto cached = cache_.find_tx(id)) return cached;
   auto st = db_->prepare("SELECT height, pos FROM txindex WHERE txid = ?");
   if (!st) return std::nullopt;
   st->bind(1, id);

@@ -105,6 +105,12 @@ TEST_CASE("crash safety: SIGKILL during block commits, many times") {
       o.now_ms = b->header.timestamp_ms;
       auto s = (*replay)->connect_block(*b, *c, o);
       REQUIRE_MESSAGE(s.ok(), s.error_message());
+      // The tx index is flushed with the UTXO set: every committed tx is
+      // found where it is, cached or on disk.
+      for (uint32_t i = 0; i < b->txs.size(); ++i) {
+        auto at = (*cs)->find_tx(txid(b->txs[i]));
+        CHECK((at && at->first == h && at->second == i));
+      }
     }
     CHECK(*(*replay)->utxo_digest() == *(*cs)->utxo_digest());
     CHECK((*replay)->masternodes() == (*cs)->masternodes());

@@ -71,6 +71,7 @@ void utxo_delta_chain::add(utxo_delta_ptr d) {
     rebuild();
   }
   overlay_.apply(*d);
+  tx_count_ += d->txs.size();
   deltas_.push_back(std::move(d));
 }
 
@@ -83,6 +84,7 @@ void utxo_delta_chain::set_flushed(uint64_t height) {
     // kept is of a block that is gone or already on disk.
     deltas_.clear();
     overlay_.clear();
+    tx_count_ = 0;
     return;
   }
   auto keep = std::find_if(deltas_.begin(), deltas_.end(),
@@ -94,7 +96,30 @@ void utxo_delta_chain::set_flushed(uint64_t height) {
 
 void utxo_delta_chain::rebuild() {
   overlay_.clear();
-  for (const auto& d : deltas_) overlay_.apply(*d);
+  tx_count_ = 0;
+  for (const auto& d : deltas_) {
+    overlay_.apply(*d);
+    tx_count_ += d->txs.size();
+  }
+}
+
+std::optional<std::pair<uint64_t, uint32_t>> utxo_delta_chain::find_tx(const hash256& id) const {
+  for (const auto& d : deltas_) {
+    auto it = std::lower_bound(d->txs.begin(), d->txs.end(), id,
+                               [](const auto& row, const hash256& k) { return row.first < k; });
+    if (it != d->txs.end() && it->first == id) return std::make_pair(d->height, it->second);
+  }
+  return std::nullopt;
+}
+
+std::vector<std::tuple<hash256, uint64_t, uint32_t>> utxo_delta_chain::sorted_txs() const {
+  std::vector<std::tuple<hash256, uint64_t, uint32_t>> out;
+  out.reserve(tx_count_);
+  for (const auto& d : deltas_)
+    for (const auto& [id, pos] : d->txs) out.emplace_back(id, d->height, pos);
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
+  return out;
 }
 
 }  // namespace tc

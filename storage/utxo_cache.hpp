@@ -11,6 +11,8 @@
 // on disk). The two never swap: txids are unique, so an output is created once.
 
 #include <memory>
+#include <optional>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -20,12 +22,16 @@ namespace tc {
 
 // One committed block's effect on the UTXO set. `spent` are outputs that
 // existed before the block; `created` are its outputs left unspent at its end
-// (an output created and spent inside the block is in neither).
+// (an output created and spent inside the block is in neither). `txs` are the
+// tx index rows the block adds, (txid, position) sorted by txid: the index
+// is flushed with the UTXO set, since its random txid keys dirtied most of
+// its leaf pages at every block.
 struct utxo_delta {
   uint64_t height = 0;
   hash256 block;  // the block's hash: the same block's delta may come twice
   std::vector<std::pair<outpoint, utxo_entry>> spent;
   std::vector<std::pair<outpoint, utxo_entry>> created;
+  std::vector<std::pair<hash256, uint32_t>> txs;
 };
 using utxo_delta_ptr = std::shared_ptr<const utxo_delta>;
 
@@ -86,12 +92,19 @@ class utxo_delta_chain {
   uint64_t top() const { return deltas_.empty() ? flushed_ : deltas_.back()->height; }
   const std::vector<utxo_delta_ptr>& deltas() const { return deltas_; }
   const utxo_overlay& overlay() const { return overlay_; }
+  // (height, position) of a tx of a held delta's block (a binary search per
+  // delta: a flush holds up to utxo_flush_blocks of them).
+  std::optional<std::pair<uint64_t, uint32_t>> find_tx(const hash256& txid) const;
+  size_t tx_count() const { return tx_count_; }
+  // Every held delta's tx index rows, sorted by txid, as (txid, height, pos).
+  std::vector<std::tuple<hash256, uint64_t, uint32_t>> sorted_txs() const;
 
  private:
   void rebuild();
   uint64_t flushed_ = 0;
   std::vector<utxo_delta_ptr> deltas_;
   utxo_overlay overlay_;
+  size_t tx_count_ = 0;
 };
 
 }  // namespace tc

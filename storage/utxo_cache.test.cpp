@@ -133,6 +133,7 @@ TEST_CASE("property: with write-back every read equals a write-through store's, 
     REQUIRE(cached.ok());
     std::mt19937_64 rng(seed);
     std::vector<std::pair<hash256, uint64_t>> digests{*(*plain)->utxo_digest()};
+    std::vector<std::vector<hash256>> ids;  // per block
     size_t n = 30 + rng() % 20;
     for (size_t i = 0; i < n; ++i) {
       block b = cb.next_block(**plain, rng, rng() % 12);
@@ -141,6 +142,17 @@ TEST_CASE("property: with write-back every read equals a write-through store's, 
       CHECK((*cached)->utxo_flushed_height() == (i + 1) / 7 * 7);
       check_same_set(**cached, **plain, cb);
       digests.push_back(*(*plain)->utxo_digest());
+      ids.emplace_back();
+      for (const auto& tx : b.txs) ids.back().push_back(txid(tx));
+      // The tx index goes with the UTXO set: the table has the flushed
+      // blocks' rows only, and lookups see the cached ones too.
+      std::string flushed = std::to_string((*cached)->utxo_flushed_height());
+      CHECK((*cached)->db().query_int("SELECT COUNT(*) FROM txindex").value() ==
+            (*plain)
+                ->db()
+                .query_int("SELECT COUNT(*) FROM txindex WHERE height <= " + flushed)
+                .value());
+      for (const auto& id : ids.back()) CHECK((*cached)->find_tx(id) == (*plain)->find_tx(id));
       if (i % 11 == 5) {
         // A crash: a copy of the file between two commits is what a killed
         // process leaves (no flush at close); opening it replays the rest.
@@ -153,6 +165,8 @@ TEST_CASE("property: with write-back every read equals a write-through store's, 
         REQUIRE_MESSAGE(again.ok(), again.error_message());
         CHECK((*again)->utxo_flushed_height() == (*cached)->utxo_flushed_height());
         CHECK(*(*again)->utxo_digest() == digests.back());
+        for (const auto& block_ids : ids)
+          for (const auto& id : block_ids) CHECK((*again)->find_tx(id) == (*plain)->find_tx(id));
         // The reader started from the writer's deltas.
         REQUIRE((*reader)->begin_snapshot().ok());
         CHECK(*(*reader)->utxo_digest() == digests.back());
@@ -164,6 +178,7 @@ TEST_CASE("property: with write-back every read equals a write-through store's, 
     for (size_t i = n; i > 0; --i) {
       REQUIRE((*cached)->disconnect_tip().ok());
       CHECK(*(*cached)->utxo_digest() == digests[i - 1]);
+      for (const auto& id : ids[i - 1]) CHECK_FALSE((*cached)->find_tx(id));
     }
     CHECK((*cached)->check_integrity().ok());
     cached = result<std::unique_ptr<chain_store>>(make_error("closed"));
@@ -246,6 +261,7 @@ TEST_CASE("a reader sees the writer's cached blocks: deltas it is handed, or reb
       for (const auto& in : tx.inputs) CHECK_FALSE((*r)->find_utxo(in.prev)->has_value());
       CHECK((*r)->find_utxo({txid(tx), 0})->has_value() ==
             (*plain)->find_utxo({txid(tx), 0})->has_value());
+      CHECK((*r)->find_tx(txid(tx)) == (*plain)->find_tx(txid(tx)));
     }
     (*r)->end_snapshot();
     if ((*w)->last_delta() && late) (*r)->add_utxo_delta((*w)->last_delta());
@@ -253,4 +269,44 @@ TEST_CASE("a reader sees the writer's cached blocks: deltas it is handed, or reb
   r = result<std::unique_ptr<chain_store>>(make_error("closed"));
   w = result<std::unique_ptr<chain_store>>(make_error("closed"));
   remove_db(path);
+}
+
+TEST_CASE("blocks connected to catch up stay in the cache even when the store writes through") {
+  chain_builder cb(6, 4, 3);
+  open_options o = write_back(0);  // utxo_flush_blocks = 0: write-through
+  o.catch_up_flush_blocks = 4;
+  auto plain = chain_store::open(":memory:", cb.genesis, write_through());
+  auto cs = chain_store::open(":memory:", cb.genesis, o);
+  REQUIRE(plain.ok());
+  REQUIRE(cs.ok());
+  std::mt19937_64 rng(11);
+  auto connect = [&](bool catching_up) {
+    block b = cb.next_block(**plain, rng, 1 + rng() % 6);
+    REQUIRE(cb.connect(**plain, b).ok());
+    connect_options opt = cb.at(b);
+    opt.catching_up = catching_up;
+    REQUIRE((*cs)->connect_block(b, cb.certify(**cs, b), opt).ok());
+    check_same_set(**cs, **plain, cb);
+    for (const auto& tx : b.txs) CHECK((*cs)->find_tx(txid(tx)) == (*plain)->find_tx(txid(tx)));
+  };
+  // Caught-up blocks: a flush every 4th, the rest wait in the cache.
+  for (int i = 1; i <= 6; ++i) {
+    connect(true);
+    CHECK((*cs)->utxo_flushed_height() == uint64_t(i / 4 * 4));
+  }
+  CHECK((*cs)->db().query_int("SELECT MAX(height) FROM txindex").value() == 4);
+  // Back at the tip, the next block writes through, with what is pending.
+  connect(false);
+  CHECK((*cs)->utxo_flushed_height() == 7);
+  CHECK((*cs)->utxo_cache().empty());
+  CHECK((*cs)->db().query_int("SELECT COUNT(*) FROM txindex").value() ==
+        (*plain)->db().query_int("SELECT COUNT(*) FROM txindex").value());
+  // With catch_up_flush_blocks = 0, catching up writes through too.
+  o.catch_up_flush_blocks = 0;
+  cs = chain_store::open(":memory:", cb.genesis, o);
+  plain = chain_store::open(":memory:", cb.genesis, write_through());
+  REQUIRE(cs.ok());
+  REQUIRE(plain.ok());
+  connect(true);
+  CHECK((*cs)->utxo_flushed_height() == 1);
 }

@@ -50,7 +50,9 @@ using filter_atom = caf::atom_constant<caf::atom("filter")>;
 
 using chain_actor = caf::typed_actor<
     // Validate and commit; replies with an error text, empty on success.
-    caf::replies_to<connect_atom, block_ptr, commit_certificate, verified_ptr>::with<std::string>,
+    // The flag: the block was fetched to catch up (connect_options::catching_up).
+    caf::replies_to<connect_atom, block_ptr, commit_certificate, verified_ptr,
+                    bool>::with<std::string>,
     // Validate against the tip without committing.
     caf::replies_to<validate_atom, block_ptr, verified_ptr>::with<std::string>,
     caf::replies_to<tip_atom>::with<chain_tip>,

@@ -132,7 +132,8 @@ void commit(self_ptr self, const decided& d) {
     trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
           short_hash(block_hash(blk->header)));
     self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
-                                               connect_atom::value, blk, cert, verified)
+                                               connect_atom::value, blk, cert, verified,
+                                               synced.has_value())
         .then(
             [=](const std::string& err) mutable {
               auto& st = self->state;
