@@ -27,6 +27,7 @@ using tx_ptr = std::shared_ptr<const transaction>;
 using tx_batch = std::vector<tx_ptr>;
 using wtxid_set = std::unordered_set<hash256, fixed_bytes_hasher>;
 using verified_ptr = std::shared_ptr<const wtxid_set>;
+using digests_ptr = std::shared_ptr<const std::vector<tx_digest>>;  // digest_txs of one block
 using msg_ptr = std::shared_ptr<const peer::message>;
 using frame_ptr = std::shared_ptr<const bytes>;  // a framed message, shared by every session
 using block_cert_ptr = std::shared_ptr<const block_with_cert>;

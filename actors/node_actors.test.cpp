@@ -24,9 +24,8 @@ namespace {
 // state has diverged from the quorum's.
 chain_actor::behavior_type refusing_chain(chain_actor::pointer self, chain_actor inner) {
   return {
-      [](connect_atom, const block_ptr&, const commit_certificate&, const verified_ptr&, bool) {
-        return std::string("refused by the test's chain");
-      },
+      [](connect_atom, const block_ptr&, const commit_certificate&, const verified_ptr&,
+         const digests_ptr&, bool) { return std::string("refused by the test's chain"); },
       [=](validate_atom a, const block_ptr& b, const verified_ptr& v) {
         return self->delegate(inner, a, b, v);
       },
@@ -396,7 +395,7 @@ TEST_CASE("the chain actor restarts the WAL with the reader paused; held questio
   for (int i = 0; i < 12; ++i) {
     auto b = std::make_shared<const block>(cb.make_block(*store, {}, 0));
     self->send(chain, connect_atom::value, block_ptr(b), cb.certify(*store, *b), verified_ptr{},
-               false);
+               digests_ptr{}, false);
     sched.run();
     std::string err = "no reply";
     self->receive([&](const std::string& e) { err = e; },
@@ -675,6 +674,35 @@ TEST_CASE("a synced block's tx signatures are checked unless the node trusts cer
       CHECK(f.tip_height() == 0);
     }
   }
+}
+
+// The certificate covers the header only: a body swapped under it is the
+// serving peer's fault, found when the block is offered (and hashed once,
+// for the connect as well).
+TEST_CASE("a synced block whose body does not match its certified header is invalid") {
+  node_fixture f(0, false, /*observer=*/true, /*trust=*/true);
+  auto src = f.cb.open_memory();
+  std::mt19937_64 rng(5);
+  block b = f.cb.next_block(*src, rng, 3);
+  commit_certificate cert = f.cb.certify(*src, b);
+  block swapped = b;
+  swapped.txs.pop_back();  // the header (and its merkle root) unchanged
+  f.now = b.header.timestamp_ms + 100;
+  f.run_for(50);
+  caf::scoped_actor self{f.sys};
+  auto offer = [&](const block& body) {
+    self->send(f.consensus, sync_atom::value,
+               std::make_shared<const block_with_cert>(block_with_cert{body, cert}));
+    f.run_for(50);
+    uint8_t result = 99;
+    self->receive([&](const sync_verdict& v) { result = v.result; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return result;
+  };
+  CHECK(offer(swapped) == static_cast<uint8_t>(consensus::apply_result::invalid));
+  CHECK(f.tip_height() == 0);
+  CHECK(offer(b) == static_cast<uint8_t>(consensus::apply_result::ok));
+  CHECK(f.tip_height() == 1);
 }
 
 // The gate before a synced block's signatures are checked ahead: a peer

@@ -625,7 +625,8 @@ result<connect_plan> chain_store::plan_block(const block& b, const connect_optio
   plan.source = &b;
   plan.parent = tip_.hash;
   plan.block_hash = block_hash(h);
-  plan.digests = digest_txs(b.txs);
+  plan.digests =
+      opt.digests && opt.digests->size() == b.txs.size() ? *opt.digests : digest_txs(b.txs);
   const std::vector<tx_digest>& digests = plan.digests;
   TC_TRY(check_block_stateless(b, &digests));
   std::vector<masternode> active = validators_at(h.height);

@@ -80,6 +80,10 @@ struct connect_options {
   // run of it passed). Sound because the header's merkle root commits to the
   // wtxids, and the body is checked against the header before anything else.
   bool signatures_checked = false;
+  // digest_txs(b.txs) of this very block object, when the caller has them:
+  // nothing checks them again (check_block_stateless takes them as the
+  // body's), so only code that hashed this block itself may pass them.
+  const std::vector<tx_digest>* digests = nullptr;
   // The block was fetched from peers to catch up: the write-back cache may
   // hold its changes for open_options::catch_up_flush_blocks.
   bool catching_up = false;

@@ -227,6 +227,30 @@ TEST_CASE("a plan from the dry run is what the commit writes, and only for that 
   CHECK(a->connect_block(good, cb.certify(*a, good), fopt).ok());
 }
 
+TEST_CASE("a caller's digests are taken as the body's: the connect does not hash the txs again") {
+  chain_builder cb(6, 4, 3);
+  auto a = cb.open_memory();
+  std::mt19937_64 rng(9);
+  block blk = cb.next_block(*a, rng, 6);
+  std::vector<tx_digest> digests = digest_txs(blk.txs);
+  // Altered hashes fail the header's merkle root: they were used, not
+  // recomputed (which is why only code that hashed the block may pass them).
+  std::vector<tx_digest> wrong = digests;
+  wrong[2].wtxid.v[0] ^= 1;
+  connect_options opt = cb.at(blk);
+  opt.digests = &wrong;
+  auto refused = a->connect_block(blk, cb.certify(*a, blk), opt);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error_message().find("merkle root") != std::string::npos);
+  // A list of another length is not this block's: hashed afresh.
+  std::vector<tx_digest> short_list(digests.begin(), digests.end() - 1);
+  opt.digests = &short_list;
+  CHECK(a->plan_block(blk, opt).ok());
+  opt.digests = &digests;
+  REQUIRE(a->connect_block(blk, cb.certify(*a, blk), opt).ok());
+  CHECK(a->find_tx(digests[3].txid)->second == 3);
+}
+
 TEST_CASE("property: connecting N random blocks then disconnecting all restores the start") {
   for (uint64_t seed : {1, 2, 3, 4, 5}) {
     CAPTURE(seed);

@@ -184,9 +184,10 @@ void maybe_checkpoint(chain_actor::stateful_pointer<chain_actor_state> self) {
 // records its metrics, and hands the reader the block's UTXO delta.
 std::string connect(chain_actor::stateful_pointer<chain_actor_state> self, const block_ptr& b,
                     const commit_certificate& cert, const verified_ptr& verified,
-                    bool catching_up) {
+                    const digests_ptr& digests, bool catching_up) {
   connect_options opt;
   opt.catching_up = catching_up;
+  opt.digests = digests.get();
   opt.now_ms = self->state.now_ms();
   opt.verified = verified.get();
   auto& st = self->state;
@@ -222,8 +223,8 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
   self->state.reader = std::move(reader);
   return {
       [self](connect_atom, const block_ptr& b, const commit_certificate& cert,
-             const verified_ptr& verified,
-             bool catching_up) { return connect(self, b, cert, verified, catching_up); },
+             const verified_ptr& verified, const digests_ptr& digests,
+             bool catching_up) { return connect(self, b, cert, verified, digests, catching_up); },
       [self](validate_atom, const block_ptr& b, const verified_ptr& verified) -> std::string {
         connect_options opt;
         opt.now_ms = self->state.now_ms();

@@ -50,8 +50,10 @@ using filter_atom = caf::atom_constant<caf::atom("filter")>;
 
 using chain_actor = caf::typed_actor<
     // Validate and commit; replies with an error text, empty on success.
-    // The flag: the block was fetched to catch up (connect_options::catching_up).
-    caf::replies_to<connect_atom, block_ptr, commit_certificate, verified_ptr,
+    // The digests, when not null, are digest_txs of this very block (the
+    // sender hashed it already; connect_options::digests). The flag: the
+    // block was fetched to catch up (connect_options::catching_up).
+    caf::replies_to<connect_atom, block_ptr, commit_certificate, verified_ptr, digests_ptr,
                     bool>::with<std::string>,
     // Validate against the tip without committing.
     caf::replies_to<validate_atom, block_ptr, verified_ptr>::with<std::string>,
@@ -98,6 +100,7 @@ using chain_reader_ctl_actor =
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::prepared_tx>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_tip)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::digests_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::utxo_delta_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::prepared_tx)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_read)

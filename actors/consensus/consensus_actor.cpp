@@ -90,10 +90,7 @@ void try_sync(self_ptr self) {
     return (void)p.rp.deliver(verdict(b.cert.height < st.core->height()
                                           ? consensus::apply_result::ok
                                           : consensus::apply_result::retry));
-  // A body that does not match its header is the serving peer's fault (the
-  // certificate only covers the header); connect_block checks it again.
-  if (auto s = check_block_stateless(b.blk); !s)
-    return (void)p.rp.deliver(verdict(consensus::apply_result::invalid, s.error_message()));
+  // The body matched its header when it was offered (offer_synced).
   actions acts = st.core->on_certificate(b.blk, b.cert);
   for (auto& a : acts)
     if (auto* r = std::get_if<rejected>(&a))
@@ -101,14 +98,16 @@ void try_sync(self_ptr self) {
   if (acts.empty())
     return (void)p.rp.deliver(verdict(consensus::apply_result::retry, "deciding already"));
   st.sync_commit = p.rp;
+  st.sync_digests = std::move(p.digests);
   run(self, std::move(acts));
 }
 
 // Every tx of the block, as if its signatures were checked (trusting a
 // verified commit certificate).
-verified_ptr all_wtxids(const block& blk) {
+verified_ptr all_wtxids(const std::vector<tx_digest>& digests) {
   auto set = std::make_shared<wtxid_set>();
-  for (size_t i = 1; i < blk.txs.size(); ++i) set->insert(wtxid(blk.txs[i]));
+  set->reserve(digests.size());
+  for (size_t i = 1; i < digests.size(); ++i) set->insert(digests[i].wtxid);
   return set;
 }
 
@@ -128,11 +127,17 @@ void commit(self_ptr self, const decided& d) {
   block_ptr blk = d.blk;
   commit_certificate cert = d.cert;
   auto synced = std::exchange(self->state.sync_commit, std::nullopt);
+  // The synced block's digests, if this is that block (the core decides the
+  // certified block, so it always is; the checks keep it so).
+  digests_ptr digests = std::exchange(self->state.sync_digests, nullptr);
+  if (!synced || !digests || digests->size() != blk->txs.size() ||
+      cert.block_hash != block_hash(blk->header))
+    digests = nullptr;
   auto connect = [=](const verified_ptr& verified) mutable {
     trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
           short_hash(block_hash(blk->header)));
     self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
-                                               connect_atom::value, blk, cert, verified,
+                                               connect_atom::value, blk, cert, verified, digests,
                                                synced.has_value())
         .then(
             [=](const std::string& err) mutable {
@@ -199,7 +204,7 @@ void commit(self_ptr self, const decided& d) {
   if (blk == std::exchange(self->state.last_checked, nullptr))
     connect(std::make_shared<const wtxid_set>());
   else if (synced && self->state.trust_synced)
-    connect(all_wtxids(*blk));  // its certificate was verified in try_sync
+    connect(all_wtxids(digests ? *digests : digest_txs(blk->txs)));  // cert checked in try_sync
   else
     with_verified(self, blk, connect);
 }
@@ -488,8 +493,15 @@ caf::result<sync_verdict> offer_synced(self_ptr self, const block_cert_ptr& b) {
     return verdict(consensus::apply_result::retry, "not at that height yet");
   if (st.sync_commit && !after_commit)
     return verdict(consensus::apply_result::retry, "committing a synced block");
+  // A body that does not match its header is the serving peer's fault (the
+  // certificate only covers the header). Hashed now, the block after one
+  // being committed is checked while the chain writes that one, and the
+  // connect takes the digests instead of hashing every tx again.
+  auto digests = std::make_shared<const std::vector<tx_digest>>(digest_txs(b->blk.txs));
+  if (auto s = check_block_stateless(b->blk, digests.get()); !s)
+    return verdict(consensus::apply_result::invalid, s.error_message());
   auto rp = self->make_response_promise<sync_verdict>();
-  st.sync_waiting = consensus_actor_state::pending_sync{b, rp};
+  st.sync_waiting = consensus_actor_state::pending_sync{b, rp, std::move(digests)};
   if (st.height_ready && !after_commit) try_sync(self);
   return rp;
 }

@@ -42,12 +42,14 @@ struct consensus_actor_state {
   struct pending_sync {
     block_cert_ptr blk;
     caf::typed_response_promise<sync_verdict> rp;
+    digests_ptr digests;  // of blk's body, which matched its header
   };
   std::optional<pending_sync> sync_waiting;  // until height_ready
   // Set once a fork is proven: no more signing, deciding or relaying.
   bool halted = false;
   uint64_t fork_linger_ms = 0;
   std::optional<caf::typed_response_promise<sync_verdict>> sync_commit;  // decided by a certificate
+  digests_ptr sync_digests;  // of sync_commit's block, for the connect
   // The node's metrics (metrics_atom); a private set until it arrives.
   metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
   uint64_t seen_height = 0;  // the height and round the metrics last saw
