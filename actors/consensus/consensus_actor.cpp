@@ -123,16 +123,21 @@ void with_verified(self_ptr self, const block_ptr& blk, Next next) {
       .then(next);
 }
 
+// The synced block's digests for its connect, if `blk` is that block (the
+// core decides the certified block, so it always is; the checks keep it so).
+digests_ptr take_sync_digests(self_ptr self, bool synced, const block& blk,
+                              const commit_certificate& cert) {
+  digests_ptr d = std::exchange(self->state.sync_digests, nullptr);
+  if (!synced || !d || d->size() != blk.txs.size() || cert.block_hash != block_hash(blk.header))
+    return nullptr;
+  return d;
+}
+
 void commit(self_ptr self, const decided& d) {
   block_ptr blk = d.blk;
   commit_certificate cert = d.cert;
   auto synced = std::exchange(self->state.sync_commit, std::nullopt);
-  // The synced block's digests, if this is that block (the core decides the
-  // certified block, so it always is; the checks keep it so).
-  digests_ptr digests = std::exchange(self->state.sync_digests, nullptr);
-  if (!synced || !digests || digests->size() != blk->txs.size() ||
-      cert.block_hash != block_hash(blk->header))
-    digests = nullptr;
+  digests_ptr digests = take_sync_digests(self, synced.has_value(), *blk, cert);
   auto connect = [=](const verified_ptr& verified) mutable {
     trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
           short_hash(block_hash(blk->header)));
