@@ -328,10 +328,21 @@ std::pair<chain_actor, chain_reader_ctl_actor> spawn_store_actors(caf::event_bas
   } else if (s.store->path() != ":memory:") {
     spdlog::warn("admission reads go through the chain actor: {}", r.error_message());
   }
+  // The WAL's copy into the database file, off the chain actor's thread.
+  wal_copier_actor copier;
+  if (reader) {
+    if (auto c = wal_copier::open(s.store->path())) {
+      std::shared_ptr<wal_copier> wc = std::move(c).value();
+      copier = s.own_threads ? self->spawn<caf::detached + caf::linked>(wal_copier_impl, wc)
+                             : self->spawn<caf::linked>(wal_copier_impl, wc);
+    } else {
+      spdlog::warn("the chain actor copies the WAL itself: {}", c.error_message());
+    }
+  }
   chain_actor chain =
-      s.own_threads
-          ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms, reader)
-          : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms, reader);
+      s.own_threads ? self->spawn<caf::detached + caf::linked>(chain_actor_impl, s.store, s.now_ms,
+                                                               reader, copier)
+                    : self->spawn<caf::linked>(chain_actor_impl, s.store, s.now_ms, reader, copier);
   s.store.reset();  // the chain actor is now its only owner
   return {chain, reader};
 }

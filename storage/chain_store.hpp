@@ -139,6 +139,7 @@ class chain_store {
   // (busy, nothing lost) if some reader still has a snapshot open.
   bool wal_checkpoint_due() const { return wal_frames_ >= wal_checkpoint_frames_; }
   int wal_frames() const { return wal_frames_; }
+  int wal_checkpoint_frames() const { return wal_checkpoint_frames_; }
   // passive: copy what no snapshot needs, never wait and never restart (the
   // bulk of the work, done before pausing the reader); restart: the above;
   // truncate: also cut the file to zero bytes (at close, when a reader

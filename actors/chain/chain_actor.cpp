@@ -157,28 +157,66 @@ chain_reader_ctl_actor::behavior_type chain_reader_impl(
 }
 
 namespace {
-// After a commit: restart the WAL once it is due, with the reader paused so
-// that no snapshot holds the WAL in place (see chain_store::checkpoint_wal).
-void maybe_checkpoint(chain_actor::stateful_pointer<chain_actor_state> self) {
-  auto& st = self->state;
-  if (!st.store->wal_checkpoint_due() || st.checkpointing) return;
+using chain_self = chain_actor::stateful_pointer<chain_actor_state>;
+
+// The chain thread's part of a checkpoint: with the reader paused (no
+// snapshot may hold the WAL in place; chain_store::checkpoint_wal), copy
+// what is left and restart the WAL, then resume the reader.
+void restart_wal(chain_self self) {
   auto run = [self] {
+    auto& m = *self->state.metrics;
+    uint64_t t0 = m.now_us();
     if (auto s = self->state.store->checkpoint_wal(); !s)
       TC_LOG("storage", debug, "{}; retrying after the next block", s.error_message());
+    m.wal_restart.observe_us(m.now_us() - t0);
+    self->state.checkpointing = false;
   };
-  if (!st.reader) return run();
-  // The copy first, with the reader running; the pause then only covers
-  // what its snapshots kept back, and the restart.
-  (void)st.store->checkpoint_wal(chain_store::checkpoint_mode::passive);
-  st.checkpointing = true;
-  self->request(st.reader, wait_bound::query, pause_atom::value)
+  if (!self->state.reader) return run();
+  self->request(self->state.reader, wait_bound::query, pause_atom::value)
       .then(
           [self, run](bool) {
             run();
             self->send(self->state.reader, resume_atom::value);
-            self->state.checkpointing = false;
           },
           [self](caf::error&) { self->state.checkpointing = false; });
+}
+
+// The bulk of the copy, on the copier's thread while blocks keep
+// committing. Blocks committed meanwhile appended frames: while those are
+// more than an eighth of the due size, copy again (bounded), so that the
+// restart, which holds this thread and the reader, has little left to copy.
+void copy_wal(chain_self self) {
+  auto& st = self->state;
+  ++st.copy_passes;
+  uint64_t t0 = st.metrics->now_us();
+  self->request(st.copier, wait_bound::pipeline, copy_wal_atom::value)
+      .then(
+          [self, t0](int frames_then) {
+            auto& st = self->state;
+            st.metrics->wal_copy.observe_us(st.metrics->now_us() - t0);
+            int appended = st.store->wal_frames() - frames_then;
+            if (appended > st.store->wal_checkpoint_frames() / 8 &&
+                st.copy_passes < chain_actor_state::max_copy_passes)
+              return copy_wal(self);
+            restart_wal(self);
+          },
+          [self](caf::error& e) {
+            TC_LOG("storage", warn, "the WAL copier failed ({}); the chain actor copies the rest",
+                   caf::to_string(e));
+            restart_wal(self);
+          });
+}
+
+// After a commit, once the WAL is due. One checkpoint at a time.
+void maybe_checkpoint(chain_self self) {
+  auto& st = self->state;
+  if (!st.store->wal_checkpoint_due() || st.checkpointing) return;
+  st.checkpointing = true;
+  st.copy_passes = 0;
+  if (st.copier) return copy_wal(self);
+  // No copier: the bulk of the copy here, with the reader still answering.
+  if (st.reader) (void)st.store->checkpoint_wal(chain_store::checkpoint_mode::passive);
+  restart_wal(self);
 }
 // Commits a decided block (with the dry run's plan when it is this block's),
 // records its metrics, and hands the reader the block's UTXO delta.
@@ -217,10 +255,12 @@ std::string connect(chain_actor::stateful_pointer<chain_actor_state> self, const
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
                                             std::shared_ptr<chain_store> store,
                                             std::function<uint64_t()> now_ms,
-                                            chain_reader_ctl_actor reader) {
+                                            chain_reader_ctl_actor reader,
+                                            wal_copier_actor copier) {
   self->state.store = std::move(store);
   self->state.now_ms = std::move(now_ms);
   self->state.reader = std::move(reader);
+  self->state.copier = std::move(copier);
   return {
       [self](connect_atom, const block_ptr& b, const commit_certificate& cert,
              const verified_ptr& verified, const digests_ptr& digests,
@@ -287,6 +327,18 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
         self->state.metrics = m;
         self->state.store->set_clock_us(m->now_us);
         m->height.set(static_cast<int64_t>(self->state.store->tip().height));
+      },
+  };
+}
+
+wal_copier_actor::behavior_type wal_copier_impl(wal_copier_actor::pointer self,
+                                                std::shared_ptr<wal_copier> copier) {
+  (void)self;
+  return {
+      [copier](copy_wal_atom) -> caf::result<int> {
+        auto c = copier->copy();
+        if (!c) return make_error(errc::store_failed, c.error_message());
+        return c->wal_frames;
       },
   };
 }

@@ -6,6 +6,7 @@
 
 #include "actors/chain/chain_interface.hpp"
 #include "storage/chain_store.hpp"
+#include "storage/wal_copier.hpp"
 
 namespace tc {
 
@@ -22,7 +23,10 @@ struct chain_actor_state {
   block_ptr planned_block;
   connect_plan plan;
   chain_reader_ctl_actor reader;  // paused while the WAL restarts; may be null
+  wal_copier_actor copier;        // copies the WAL off this thread; may be null
   bool checkpointing = false;
+  int copy_passes = 0;  // of the checkpoint under way (bounded: max_copy_passes)
+  static constexpr int max_copy_passes = 4;
   metrics::metrics_ptr metrics = std::make_shared<metrics::node_metrics>();
 };
 
@@ -56,10 +60,17 @@ chain_reader_ctl_actor::behavior_type chain_reader_impl(
     std::shared_ptr<chain_store> reader);
 
 // Takes ownership of `store`; `now_ms` is the injected wall clock; `reader`
-// (may be null) is paused around each WAL checkpoint.
+// (may be null) is paused around each WAL restart; `copier` (may be null:
+// the chain actor then copies the WAL itself) does the bulk of each
+// checkpoint on its own connection and thread.
 chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_actor_state> self,
                                             std::shared_ptr<chain_store> store,
                                             std::function<uint64_t()> now_ms,
-                                            chain_reader_ctl_actor reader);
+                                            chain_reader_ctl_actor reader, wal_copier_actor copier);
+
+// Owns a wal_copier (storage/wal_copier.hpp): spawned detached, since each
+// copy writes and syncs up to the WAL's size.
+wal_copier_actor::behavior_type wal_copier_impl(wal_copier_actor::pointer self,
+                                                std::shared_ptr<wal_copier> copier);
 
 }  // namespace tc

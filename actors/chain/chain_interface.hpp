@@ -96,6 +96,13 @@ using chain_reader_ctl_actor =
     chain_reader_actor::extend<caf::replies_to<pause_atom>::with<bool>, caf::reacts_to<resume_atom>,
                                caf::reacts_to<utxo_delta_atom, utxo_delta_ptr>>;
 
+// ---- the WAL copier (storage/wal_copier.hpp) on a thread of its own ----
+using copy_wal_atom = caf::atom_constant<caf::atom("copywal")>;
+// Copies the WAL into the database file; replies the WAL's frames when the
+// copy began (all copied unless a reader's snapshot held some back), or
+// errc::store_failed. Only the chain actor asks, one copy at a time.
+using wal_copier_actor = caf::typed_actor<caf::replies_to<copy_wal_atom>::with<int>>;
+
 }  // namespace tc
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::prepared_tx>)

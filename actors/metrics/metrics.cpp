@@ -168,6 +168,10 @@ node_metrics::node_metrics()
                       1 * s, 2500 * ms, 5 * s}),
       sqlite_commit(
           {250, 500, 1 * ms, 2500, 5 * ms, 10 * ms, 25 * ms, 50 * ms, 100 * ms, 250 * ms, 1 * s}),
+      wal_copy({10 * ms, 50 * ms, 100 * ms, 250 * ms, 500 * ms, 1 * s, 2500 * ms, 5 * s, 10 * s,
+                30 * s}),
+      wal_restart({1 * ms, 5 * ms, 10 * ms, 25 * ms, 50 * ms, 100 * ms, 250 * ms, 500 * ms, 1 * s,
+                   2500 * ms, 5 * s}),
       finality({100 * ms, 250 * ms, 500 * ms, 1 * s, 2 * s, 3 * s, 5 * s, 10 * s, 30 * s, 60 * s}),
       txs_rejected_total("reason", reject_reason_names()),
       msgs_in_total("kind", message_kind_names()),
@@ -186,6 +190,12 @@ void node_metrics::render(text_writer& w) const {
               validate_block.read());
   w.histogram("timed_sqlite_commit_seconds", "SQLite COMMIT of a block's write (the fsync)",
               sqlite_commit.read());
+  w.histogram("timed_wal_copy_seconds",
+              "Copying the WAL into the database file, off the chain actor's thread",
+              wal_copy.read());
+  w.histogram("timed_wal_restart_seconds",
+              "The chain actor's part of a WAL checkpoint: copying the rest, restarting the WAL",
+              wal_restart.read());
   w.gauge("timed_consensus_round", "Round of the current height",
           static_cast<double>(round.value()));
   w.counter("timed_consensus_rounds_failed_total", "Rounds that ended without a block",

@@ -129,6 +129,8 @@ struct node_metrics {
   histogram connect_block;   // connect_block: the writes and the SQLite commit
   histogram validate_block;  // plan_block: every check, no write
   histogram sqlite_commit;   // the COMMIT of a block's write transaction (fsync)
+  histogram wal_copy;        // the WAL copier's copy, on its own thread (request to reply)
+  histogram wal_restart;     // the chain thread's part of a WAL checkpoint: the rest, the restart
   // consensus actor
   gauge round;
   counter rounds_total;         // rounds past 0 entered: each is a failed round
