@@ -4,8 +4,10 @@
 // with no threads, sockets or wall clock involved.
 
 #include <doctest/doctest.h>
+
 #include <spdlog/spdlog.h>
 #include <caf/scheduler/test_coordinator.hpp>
+#include <map>
 
 #include "actors/chain/chain_actor.hpp"
 #include "actors/consensus/consensus_actor.hpp"
@@ -678,7 +680,7 @@ TEST_CASE("a synced block's tx signatures are checked unless the node trusts cer
     f.now = b.header.timestamp_ms + 100;
     f.run_for(50);
     caf::scoped_actor self{f.sys};
-    self->send(f.consensus, sync_atom::value, bc);
+    self->send(f.consensus, sync_atom::value, bc, digests_ptr{});
     f.run_for(50);
     uint8_t result = 99;
     self->receive([&](const sync_verdict& v) { result = v.result; },
@@ -709,7 +711,7 @@ TEST_CASE("a synced block whose body does not match its certified header is inva
   caf::scoped_actor self{f.sys};
   auto offer = [&](const block& body) {
     self->send(f.consensus, sync_atom::value,
-               std::make_shared<const block_with_cert>(block_with_cert{body, cert}));
+               std::make_shared<const block_with_cert>(block_with_cert{body, cert}), digests_ptr{});
     f.run_for(50);
     uint8_t result = 99;
     self->receive([&](const sync_verdict& v) { result = v.result; },
@@ -720,6 +722,70 @@ TEST_CASE("a synced block whose body does not match its certified header is inva
   CHECK(f.tip_height() == 0);
   CHECK(offer(b) == static_cast<uint8_t>(consensus::apply_result::ok));
   CHECK(f.tip_height() == 1);
+}
+
+namespace {
+// Certified consecutive blocks on the fixture's genesis, and the fixture's
+// clock set past the last one.
+std::vector<block_cert_ptr> certified_blocks(node_fixture& f, int n, uint64_t seed) {
+  auto src = f.cb.open_memory();
+  std::mt19937_64 rng(seed);
+  std::vector<block_cert_ptr> out;
+  for (int i = 0; i < n; ++i) {
+    block b = f.cb.next_block(*src, rng, 3);
+    out.push_back(
+        std::make_shared<const block_with_cert>(block_with_cert{b, f.cb.certify(*src, b)}));
+    REQUIRE(f.cb.connect(*src, b).ok());
+  }
+  f.now = out.back()->blk.header.timestamp_ms + 100;
+  return out;
+}
+// Offers every block before the actors run, as a sync offering ahead does,
+// and returns how many verdicts of each kind came back.
+std::map<uint8_t, int> offer_all(node_fixture& f, const std::vector<block_cert_ptr>& blocks) {
+  caf::scoped_actor self{f.sys};
+  for (auto& b : blocks) self->send(f.consensus, sync_atom::value, b, digests_ptr{});
+  f.run_for(200);
+  std::map<uint8_t, int> verdicts;
+  for (size_t i = 0; i < blocks.size(); ++i)
+    self->receive([&](const sync_verdict& v) { ++verdicts[v.result]; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+  return verdicts;
+}
+constexpr auto ok_v = static_cast<uint8_t>(consensus::apply_result::ok);
+constexpr auto retry_v = static_cast<uint8_t>(consensus::apply_result::retry);
+constexpr auto invalid_v = static_cast<uint8_t>(consensus::apply_result::invalid);
+}  // namespace
+
+// The sync offers the block after the one being applied (offer_ahead):
+// consensus holds it while the first commits and takes it the moment its
+// height starts; past two held blocks an offer is sent back.
+TEST_CASE("synced blocks offered back to back are held in order, at most two ahead") {
+  node_fixture f(0, false, /*observer=*/true, /*trust=*/true);
+  auto blocks = certified_blocks(f, 4, 3);
+  f.run_for(50);
+  auto v = offer_all(f, blocks);
+  CHECK(v[ok_v] == 3);
+  CHECK(v[retry_v] == 1);  // the fourth: two were held already
+  CHECK(f.tip_height() == 3);
+  v = offer_all(f, {blocks[3]});
+  CHECK(v[ok_v] == 1);
+  CHECK(f.tip_height() == 4);
+}
+
+TEST_CASE("a held synced block goes back when the block before it is refused") {
+  node_fixture f(0, false, /*observer=*/true, /*trust=*/true);
+  auto blocks = certified_blocks(f, 2, 8);
+  f.run_for(50);
+  auto forged = std::make_shared<block_with_cert>(*blocks[0]);
+  forged->cert.sigs.at(0).sig.v[9] ^= 1;  // a forged signature: not enough power left
+  auto v = offer_all(f, {forged, blocks[1]});
+  CHECK(v[invalid_v] == 1);
+  CHECK(v[retry_v] == 1);
+  CHECK(f.tip_height() == 0);
+  v = offer_all(f, blocks);
+  CHECK(v[ok_v] == 2);
+  CHECK(f.tip_height() == 2);
 }
 
 // The gate before a synced block's signatures are checked ahead: a peer

@@ -107,7 +107,6 @@ using wal_copier_actor = caf::typed_actor<caf::replies_to<copy_wal_atom>::with<i
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::prepared_tx>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_tip)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::digests_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::utxo_delta_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::prepared_tx)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::chain_read)

@@ -75,31 +75,48 @@ void start_next(self_ptr self, uint64_t height, uint64_t delay_ms) {
         run(self, self->state.core->start_height(height, validator_set::from_masternodes(active),
                                                  delay_ms));
         self->state.height_ready = true;
-        if (self->state.sync_waiting) try_sync(self);
+        if (!self->state.sync_queue.empty()) try_sync(self);
       });
 }
 
 // A block the network committed, with its certificate: checked here against
 // the validator set this node computed itself, then committed like our own.
+// The held blocks after one that was not committed cannot be next: sent
+// back (the sync offers them again once its tip moves).
+void refuse_sync_queue(self_ptr self, const std::string& why) {
+  for (auto& p : std::exchange(self->state.sync_queue, {}))
+    p.rp.deliver(verdict(consensus::apply_result::retry, why));
+}
+
 void try_sync(self_ptr self) {
   auto& st = self->state;
-  auto p = std::move(*st.sync_waiting);
-  st.sync_waiting.reset();
-  const block_with_cert& b = *p.blk;
-  if (b.cert.height != st.core->height())
-    return (void)p.rp.deliver(verdict(b.cert.height < st.core->height()
-                                          ? consensus::apply_result::ok
-                                          : consensus::apply_result::retry));
-  // The body matched its header when it was offered (offer_synced).
-  actions acts = st.core->on_certificate(b.blk, b.cert);
-  for (auto& a : acts)
-    if (auto* r = std::get_if<rejected>(&a))
-      return (void)p.rp.deliver(verdict(consensus::apply_result::invalid, r->reason));
-  if (acts.empty())
-    return (void)p.rp.deliver(verdict(consensus::apply_result::retry, "deciding already"));
-  st.sync_commit = p.rp;
-  st.sync_digests = std::move(p.digests);
-  run(self, std::move(acts));
+  while (!st.sync_queue.empty()) {
+    auto p = std::move(st.sync_queue.front());
+    st.sync_queue.pop_front();
+    const block_with_cert& b = *p.blk;
+    if (b.cert.height < st.core->height()) {
+      p.rp.deliver(verdict(consensus::apply_result::ok));
+      continue;
+    }
+    if (b.cert.height > st.core->height()) {
+      p.rp.deliver(verdict(consensus::apply_result::retry, "not at that height yet"));
+      return refuse_sync_queue(self, "not at that height yet");
+    }
+    // The body matched its header when it was offered (offer_synced).
+    actions acts = st.core->on_certificate(b.blk, b.cert);
+    for (auto& a : acts)
+      if (auto* r = std::get_if<rejected>(&a)) {
+        p.rp.deliver(verdict(consensus::apply_result::invalid, r->reason));
+        return refuse_sync_queue(self, "the block before it was refused");
+      }
+    if (acts.empty()) {
+      p.rp.deliver(verdict(consensus::apply_result::retry, "deciding already"));
+      return refuse_sync_queue(self, "deciding the height before it");
+    }
+    st.sync_commit = p.rp;
+    st.sync_digests = std::move(p.digests);
+    return run(self, std::move(acts));
+  }
 }
 
 // Every tx of the block, as if its signatures were checked (trusting a
@@ -481,33 +498,36 @@ caf::result<sync_verdict> check_peer_fork(self_ptr self, const block_cert_ptr& b
 
 // A block the network committed, offered by the sync actor: checked and
 // committed now, held until its height starts, or sent back to retry.
-caf::result<sync_verdict> offer_synced(self_ptr self, const block_cert_ptr& b) {
+caf::result<sync_verdict> offer_synced(self_ptr self, const block_cert_ptr& b,
+                                       digests_ptr digests) {
   auto& st = self->state;
   uint64_t h = b->cert.height;
   TC_LOG("consensus", debug,
-         "consensus: synced block {} offered at height {} (ready {}, waiting {}, committing {})", h,
-         st.core->height(), st.height_ready, st.sync_waiting.has_value(),
-         st.sync_commit.has_value());
+         "consensus: synced block {} offered at height {} (ready {}, held {}, committing {})", h,
+         st.core->height(), st.height_ready, st.sync_queue.size(), st.sync_commit.has_value());
   if (st.halted) return verdict(consensus::apply_result::retry, "halted: a fork was proven");
   if (h < st.core->height()) return verdict(consensus::apply_result::ok, "already committed");
-  // The block after one being committed: held until the next height
-  // starts (a retry would cost the sync a retry delay per block).
-  bool after_commit =
-      h == st.core->height() + 1 && st.core->current_step() == consensus::step::commit;
-  if ((h > st.core->height() && !after_commit) || st.sync_waiting)
+  // Which height can be held next: the one being decided, or while a block
+  // commits the one after it, or after the last one held. Holding them
+  // spares the sync a retry pause per block and has the next block at hand
+  // when a commit ends.
+  bool committing = st.core->current_step() == consensus::step::commit;
+  uint64_t next = st.sync_queue.empty() ? st.core->height() + (committing ? 1 : 0)
+                                        : st.sync_queue.back().blk->cert.height + 1;
+  if (h != next || st.sync_queue.size() >= consensus_actor_state::max_sync_queue)
     return verdict(consensus::apply_result::retry, "not at that height yet");
-  if (st.sync_commit && !after_commit)
-    return verdict(consensus::apply_result::retry, "committing a synced block");
   // A body that does not match its header is the serving peer's fault (the
-  // certificate only covers the header). Hashed now, the block after one
-  // being committed is checked while the chain writes that one, and the
-  // connect takes the digests instead of hashing every tx again.
-  auto digests = std::make_shared<const std::vector<tx_digest>>(digest_txs(b->blk.txs));
-  if (auto s = check_block_stateless(b->blk, digests.get()); !s)
-    return verdict(consensus::apply_result::invalid, s.error_message());
+  // certificate only covers the header). The sync actor hashes and checks
+  // it before it offers, off this actor's path; the connect then takes the
+  // digests instead of hashing every tx again.
+  if (!digests || digests->size() != b->blk.txs.size()) {
+    digests = std::make_shared<const std::vector<tx_digest>>(digest_txs(b->blk.txs));
+    if (auto s = check_block_stateless(b->blk, digests.get()); !s)
+      return verdict(consensus::apply_result::invalid, s.error_message());
+  }
   auto rp = self->make_response_promise<sync_verdict>();
-  st.sync_waiting = consensus_actor_state::pending_sync{b, rp, std::move(digests)};
-  if (st.height_ready && !after_commit) try_sync(self);
+  st.sync_queue.push_back(consensus_actor_state::pending_sync{b, rp, std::move(digests)});
+  if (st.height_ready && !committing && st.sync_queue.size() == 1) try_sync(self);
   return rp;
 }
 
@@ -593,9 +613,8 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         self->state.peers = peers;
         self->state.sync = sync;
       },
-      [self](sync_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
-        return offer_synced(self, b);
-      },
+      [self](sync_atom, const block_cert_ptr& b, const digests_ptr& d)
+          -> caf::result<sync_verdict> { return offer_synced(self, b, d); },
       [self](trace_atom, const tracer_actor& t) { self->state.tracer = t; },
       [self](metrics_atom, const metrics::metrics_ptr& m) { self->state.metrics = m; },
       [self](gossip_atom, const vote& v) {

@@ -3,6 +3,7 @@
 // producer for blocks and the chain for validation, commits decided blocks,
 // and persists the signed record before any vote or proposal leaves.
 
+#include <deque>
 #include "actors/chain/chain_interface.hpp"
 #include "actors/consensus/consensus_interface.hpp"
 #include "actors/consensus/core.hpp"
@@ -44,7 +45,12 @@ struct consensus_actor_state {
     caf::typed_response_promise<sync_verdict> rp;
     digests_ptr digests;  // of blk's body, which matched its header
   };
-  std::optional<pending_sync> sync_waiting;  // until height_ready
+  // Offered synced blocks of consecutive heights, each until its height
+  // starts: the first for the height being decided (or, while one commits,
+  // the next), then at most one more, so that the next block is at hand the
+  // moment a commit ends.
+  std::deque<pending_sync> sync_queue;
+  static constexpr size_t max_sync_queue = 2;
   // Set once a fork is proven: no more signing, deciding or relaying.
   bool halted = false;
   uint64_t fork_linger_ms = 0;

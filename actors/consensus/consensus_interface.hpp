@@ -56,7 +56,12 @@ using consensus_actor = caf::typed_actor<
     caf::replies_to<gossip_atom, proposal>::with<consensus::relay_decision>,
     caf::replies_to<gossip_atom, vote>::with<consensus::relay_decision>,
     caf::reacts_to<wire_atom, gossip_out_actor, tip_listener_actor>,
-    caf::replies_to<sync_atom, block_cert_ptr>::with<sync_verdict>,
+    // A block the network committed, for the height being decided or (held
+    // until its height starts, at most two) the ones after it. The digests,
+    // when not null, are digest_txs of this very block, and its body matched
+    // its header when the sender hashed it (the sync actor does both before
+    // it offers); null: consensus hashes and checks it itself.
+    caf::replies_to<sync_atom, block_cert_ptr, digests_ptr>::with<sync_verdict>,
     // A peer's block at a height this node already committed, fetched
     // because the peer announced another hash there: a valid certificate
     // for a different block proves a fork (ok: no fork; invalid: the

@@ -191,8 +191,9 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
         self->send(self->state.inner, wire_atom::value, caf::actor_cast<peer_out_actor>(self),
                    sync);
       },
-      [self](sync_atom, const block_cert_ptr& b) -> caf::result<sync_verdict> {
-        return self->delegate(self->state.inner, sync_atom::value, b);
+      [self](sync_atom, const block_cert_ptr& b,
+             const digests_ptr& d) -> caf::result<sync_verdict> {
+        return self->delegate(self->state.inner, sync_atom::value, b, d);
       },
       [self](status_atom) -> caf::result<consensus_status> {
         return self->delegate(self->state.inner, status_atom::value);

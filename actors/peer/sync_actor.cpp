@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/log.hpp"
+#include "messages/encoding.hpp"
+#include "messages/validation.hpp"
 
 namespace tc {
 
@@ -138,6 +140,37 @@ void check_ahead(self_ptr self, uint64_t h, const block_ref& blk) {
           [=](caf::error&) { checked(self, h, blk); });
 }
 
+// Hands consensus block h. Hashed and checked against its header here, on
+// this actor's thread, while consensus and the chain work on the block
+// before it; consensus takes the digests (and the connect after it).
+void offer(self_ptr self, const block_ref& blk) {
+  auto& st = self->state;
+  uint64_t h = blk->cert.height;
+  auto digests = std::make_shared<const std::vector<tx_digest>>(digest_txs(blk->blk.txs));
+  if (auto s = check_block_stateless(blk->blk, digests.get()); !s) {
+    spdlog::warn("sync: block {} from peer is invalid: {}", h, s.error_message());
+    return run(self,
+               st.core->on_applied(h, peer::apply_result::invalid, s.error_message(), st.now_ms()));
+  }
+  trace(st.tracer, "sync", "consensus", "sync", h, blk->cert.round);
+  self->request(st.consensus, wait_bound::query, sync_atom::value, blk, digests_ptr(digests))
+      .then(
+          [=](const sync_verdict& v) {
+            auto r = static_cast<peer::apply_result>(v.result);
+            if (r == peer::apply_result::invalid)
+              spdlog::warn("sync: block {} from peer is invalid: {}", h, v.why);
+            else if (r == peer::apply_result::retry)
+              TC_LOG("sync", debug, "sync: block {} not applied yet: {}", h, v.why);
+            run(self, self->state.core->on_applied(h, r, v.why, self->state.now_ms()));
+          },
+          [=](caf::error& e) {
+            // Consensus busy past the bound, or stopping: not the peer's
+            // fault; the block is asked for again.
+            run(self, self->state.core->on_applied(h, peer::apply_result::retry, error_text(e),
+                                                   self->state.now_ms()));
+          });
+}
+
 void run(self_ptr self, peer::sync_actions acts) {
   auto& st = self->state;
   for (auto& a : acts) {
@@ -150,24 +183,7 @@ void run(self_ptr self, peer::sync_actions acts) {
       self->send(st.mgr, send_atom::value, r->peer,
                  std::make_shared<const peer::message>(peer::get_blocks{r->from, r->count}));
     } else if (auto* b = std::get_if<peer::apply_block>(&a)) {
-      uint64_t h = b->blk->cert.height;
-      trace(st.tracer, "sync", "consensus", "sync", h, b->blk->cert.round);
-      self->request(st.consensus, wait_bound::query, sync_atom::value, b->blk)
-          .then(
-              [=](const sync_verdict& v) {
-                auto r = static_cast<peer::apply_result>(v.result);
-                if (r == peer::apply_result::invalid)
-                  spdlog::warn("sync: block {} from peer is invalid: {}", h, v.why);
-                else if (r == peer::apply_result::retry)
-                  TC_LOG("sync", debug, "sync: block {} not applied yet: {}", h, v.why);
-                run(self, self->state.core->on_applied(h, r, v.why, self->state.now_ms()));
-              },
-              [=](caf::error& e) {
-                // Consensus busy past the bound, or stopping: not the peer's
-                // fault; the block is asked for again.
-                run(self, self->state.core->on_applied(h, peer::apply_result::retry, error_text(e),
-                                                       self->state.now_ms()));
-              });
+      offer(self, b->blk);
     } else if (auto* c = std::get_if<peer::check_block>(&a)) {
       check_ahead(self, c->height, c->blk);
     } else if (auto* p = std::get_if<peer::punish_peer>(&a)) {
@@ -210,6 +226,7 @@ sync_actor::behavior_type sync_impl(self_ptr self, sync_wiring wiring, uint64_t 
   auto& st = self->state;
   peer::sync_config cfg;
   if (wiring.reader && wiring.mempool) cfg.verify_ahead_txs = verify_ahead_txs;
+  cfg.offer_ahead = true;
   st.core = std::make_unique<peer::sync_core>(cfg);
   st.mgr = std::move(wiring.mgr);
   st.consensus = std::move(wiring.consensus);

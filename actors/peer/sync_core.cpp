@@ -27,7 +27,6 @@ sync_actions sync_core::on_local_tip(uint64_t height, uint64_t now_ms) {
   one_behind_since_ms_.reset();  // a new height: a new grace
   retry_at_ms_ = 0;              // consensus moved on: whatever it was busy with is done
   unbuffer_through(local_);
-  if (applying_ && *applying_ <= local_) applying_.reset();
   fill(now_ms, out);
   return out;
 }
@@ -90,6 +89,8 @@ sync_actions sync_core::on_blocks(uint64_t peer, std::vector<block_with_cert> li
 sync_actions sync_core::on_applied(uint64_t height, apply_result r, const std::string& why,
                                    uint64_t now_ms) {
   sync_actions out;
+  bool was_ahead = ahead_ && *ahead_ == height;
+  if (was_ahead) ahead_.reset();
   if (applying_ && *applying_ == height) applying_.reset();
   if (r == apply_result::ok) {
     local_ = std::max(local_, height);
@@ -104,7 +105,10 @@ sync_actions sync_core::on_applied(uint64_t height, apply_result r, const std::s
       drop_from(peer);
     }
   }
-  if (r == apply_result::retry) retry_at_ms_ = now_ms + cfg_.retry_delay_ms;  // stays buffered
+  // Stays buffered. An ahead offer usually finds consensus a step behind:
+  // offered again once our tip moves, with no pause.
+  if (r == apply_result::retry && was_ahead) ahead_refused_at_ = local_;
+  if (r == apply_result::retry && !was_ahead) retry_at_ms_ = now_ms + cfg_.retry_delay_ms;
   fill(now_ms, out);
   return out;
 }
@@ -187,13 +191,30 @@ void sync_core::start_checks(sync_actions& out) {
   }
 }
 
-void sync_core::fill(uint64_t now_ms, sync_actions& out) {
-  if (cfg_.verify_ahead_txs > 0) start_checks(out);
+// Hands consensus the next block, and with offer_ahead the one after it.
+void sync_core::offer(uint64_t now_ms, sync_actions& out) {
+  if (applying_ && *applying_ <= local_) applying_.reset();
+  if (ahead_ && *ahead_ <= local_) ahead_.reset();
+  // The block held ahead is now the next one: consensus still holds it.
+  if (!applying_ && ahead_ && *ahead_ == local_ + 1)
+    applying_ = std::exchange(ahead_, std::nullopt);
   if (!applying_ && now_ms >= retry_at_ms_ && ready(local_ + 1)) {
     auto it = buffer_.find(local_ + 1);
     applying_ = local_ + 1;
     out.push_back(apply_block{it->second.peer, it->second.blk});
   }
+  if (cfg_.offer_ahead && applying_ == local_ + 1 && !ahead_ && ahead_refused_at_ != local_ &&
+      ready(local_ + 2)) {
+    auto it = buffer_.find(local_ + 2);
+    ahead_ = local_ + 2;
+    out.push_back(apply_block{it->second.peer, it->second.blk});
+  }
+  TC_ASSERT(!ahead_ || (applying_ && *ahead_ == *applying_ + 1) || *ahead_ == local_ + 2);
+}
+
+void sync_core::fill(uint64_t now_ms, sync_actions& out) {
+  if (cfg_.verify_ahead_txs > 0) start_checks(out);
+  offer(now_ms, out);
   if (target_ == local_ + 1) {
     if (!one_behind_since_ms_) one_behind_since_ms_ = now_ms;
     if (now_ms < *one_behind_since_ms_ + cfg_.one_behind_grace_ms) return;

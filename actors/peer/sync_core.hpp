@@ -34,6 +34,13 @@ struct sync_config {
   // a block is applied only once its check answered. 0: no checks ahead
   // (the connect checks every signature itself, on one core).
   uint64_t verify_ahead_txs = 0;
+  // Offer the block after the one consensus is applying as well, so that
+  // consensus holds it (hashed and checked against its header by the
+  // offerer) and starts on it as soon as the height starts, instead of
+  // waiting for the verdict to travel here and the next offer back. At
+  // most two offers are out; a refused ahead offer costs no retry pause and
+  // is not repeated until our tip moves.
+  bool offer_ahead = false;
 };
 
 // A request's deadline: a lost request or a peer that ignores it costs a
@@ -110,6 +117,7 @@ class sync_core {
     bool done = false;
   };
   void fill(uint64_t now_ms, sync_actions& out);
+  void offer(uint64_t now_ms, sync_actions& out);
   void start_checks(sync_actions& out);
   bool ready(uint64_t h) const;  // buffered, and its check (if any is due) done
   bool covered(uint64_t h) const;
@@ -125,6 +133,8 @@ class sync_core {
   uint64_t buffered_bytes_ = 0;
   std::map<uint64_t, check> checks_;             // height -> its signature check
   std::optional<uint64_t> applying_;             // height handed to consensus
+  std::optional<uint64_t> ahead_;                // and the one after it (offer_ahead)
+  std::optional<uint64_t> ahead_refused_at_;     // local_ when consensus refused ahead_
   std::optional<uint64_t> one_behind_since_ms_;  // target == local + 1 since then
   uint64_t retry_at_ms_ = 0;                     // consensus was not ready: wait a little
   uint64_t next_peer_ = 0;                       // round-robin cursor

@@ -264,3 +264,69 @@ TEST_CASE("the buffer is bounded in bytes: past it only the block that drains it
   CHECK(range_again);
   CHECK(s.buffered_bytes() < cfg.window_bytes);
 }
+
+namespace {
+std::vector<uint64_t> offered(const sync_actions& acts) {
+  std::vector<uint64_t> hs;
+  for (auto& a : only<apply_block>(acts)) hs.push_back(a.blk->blk.header.height);
+  return hs;
+}
+sync_core ahead_core() {
+  sync_config cfg{10, 1, 10'000, 500, 200};
+  cfg.offer_ahead = true;
+  return sync_core(cfg);
+}
+}  // namespace
+
+TEST_CASE("offers ahead: the block after the one applying is offered too, and takes its place") {
+  sync_core s = ahead_core();
+  s.on_peer_tip(1, 4, 0);
+  auto a = s.on_blocks(1, range(1, 4), 1);
+  CHECK(offered(a) == std::vector<uint64_t>{1, 2});
+  // 1 applied: 2 is already with consensus, so only 3 goes out.
+  CHECK(offered(s.on_applied(1, apply_result::ok, "", 2)) == std::vector<uint64_t>{3});
+  CHECK(offered(s.on_applied(2, apply_result::ok, "", 3)) == std::vector<uint64_t>{4});
+  CHECK(offered(s.on_applied(3, apply_result::ok, "", 4)).empty());
+  CHECK(offered(s.on_applied(4, apply_result::ok, "", 5)).empty());
+  CHECK(s.local() == 4);
+  CHECK(s.buffered() == 0);
+}
+
+TEST_CASE("offers ahead: a refused ahead offer costs no pause and waits for the tip to move") {
+  sync_core s = ahead_core();
+  s.on_peer_tip(1, 4, 0);
+  CHECK(offered(s.on_blocks(1, range(1, 4), 1)) == std::vector<uint64_t>{1, 2});
+  // Consensus was not ready for 2: not offered again while 1 is applying
+  // (that would ping-pong), whatever the ticks.
+  CHECK(offered(s.on_applied(2, apply_result::retry, "not at that height yet", 2)).empty());
+  CHECK(offered(s.on_tick(500)).empty());
+  // 1 applied: 2 goes out at once (no retry pause), and 3 behind it.
+  CHECK(offered(s.on_applied(1, apply_result::ok, "", 501)) == std::vector<uint64_t>{2, 3});
+}
+
+TEST_CASE("offers ahead: the next block refused pauses; the one held ahead still answers") {
+  sync_core s = ahead_core();
+  s.on_peer_tip(1, 4, 0);
+  CHECK(offered(s.on_blocks(1, range(1, 4), 1)) == std::vector<uint64_t>{1, 2});
+  CHECK(offered(s.on_applied(1, apply_result::retry, "busy", 10)).empty());
+  CHECK(offered(s.on_tick(100)).empty());
+  CHECK(offered(s.on_tick(210)) == std::vector<uint64_t>{1});  // 2 is still out
+  CHECK(offered(s.on_applied(2, apply_result::retry, "not at that height yet", 211)).empty());
+  CHECK(offered(s.on_applied(1, apply_result::ok, "", 212)) == std::vector<uint64_t>{2, 3});
+}
+
+TEST_CASE("offers ahead: consensus committing the next block itself promotes the one ahead") {
+  sync_core s = ahead_core();
+  s.on_peer_tip(1, 4, 0);
+  CHECK(offered(s.on_blocks(1, range(1, 4), 1)) == std::vector<uint64_t>{1, 2});
+  // Our tip moved to 1 (consensus decided it): 2, held by consensus, is
+  // the next one now; 3 goes out ahead of it.
+  CHECK(offered(s.on_local_tip(1, 2)) == std::vector<uint64_t>{3});
+  // The old offer of 1 answers late: nothing changes.
+  CHECK(offered(s.on_applied(1, apply_result::ok, "", 3)).empty());
+  // An invalid block held ahead blames its peer; the next is offered again.
+  auto a = s.on_applied(3, apply_result::invalid, "bad certificate", 4);
+  REQUIRE(only<punish_peer>(a).size() == 1);
+  CHECK(offered(s.on_applied(2, apply_result::ok, "", 5)).empty());  // 3 and 4 went with peer 1
+  CHECK(s.local() == 2);
+}
