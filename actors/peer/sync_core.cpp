@@ -67,6 +67,12 @@ sync_actions sync_core::on_blocks(uint64_t peer, std::vector<block_with_cert> li
     fill(now_ms, out);
     return out;
   }
+  // Fewer than asked (the answer's byte cap): ask that many next time; all
+  // of them: ask for a few more again, up to batch_blocks.
+  if (!list.empty() && list.size() < count) request_blocks_ = static_cast<uint32_t>(list.size());
+  if (!list.empty() && list.size() == count)
+    request_blocks_ = static_cast<uint32_t>(std::min<uint64_t>(
+        cfg_.batch_blocks, std::max<uint64_t>(request_blocks_, count + count / 2 + 1)));
   if (list.empty() && tips_.count(peer) && tips_[peer] >= from)
     out.push_back(punish_peer{
         peer, 5, "announced height " + std::to_string(tips_[peer]) + " but served no blocks"});
@@ -242,7 +248,7 @@ void sync_core::fill(uint64_t now_ms, sync_actions& out) {
     }
     if (!pick) break;
     next_peer_ = *pick + 1;
-    uint64_t end = std::min({last, tips_[*pick], h + cfg_.batch_blocks - 1});
+    uint64_t end = std::min({last, tips_[*pick], h + request_blocks_ - 1});
     uint64_t e = h;
     while (e < end && !covered(e + 1)) ++e;
     auto count = static_cast<uint32_t>(e - h + 1);

@@ -330,3 +330,37 @@ TEST_CASE("offers ahead: consensus committing the next block itself promotes the
   CHECK(offered(s.on_applied(2, apply_result::ok, "", 5)).empty());  // 3 and 4 went with peer 1
   CHECK(s.local() == 2);
 }
+
+TEST_CASE(
+    "requests are sized to what peers serve per answer, so every peer fetches the next blocks") {
+  sync_core s({50, 3, 10'000, 500, 200});
+  s.on_peer_tip(1, 400, 0);
+  s.on_peer_tip(2, 400, 0);
+  s.on_peer_tip(3, 400, 0);  // [1,50] peer 1, [51,100] peer 2, [101,150] peer 3
+  CHECK(s.blocks_per_request() == 50);
+  // Large blocks: each answer stops at its byte cap, after two blocks.
+  auto r = only<request_blocks>(s.on_blocks(1, range(1, 2), 1));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].from == 3);
+  CHECK(r[0].count == 2);
+  r = only<request_blocks>(s.on_blocks(2, range(51, 2), 2));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].from == 5);  // the next blocks, not 53..100
+  CHECK(r[0].count == 2);
+  r = only<request_blocks>(s.on_blocks(3, range(101, 2), 3));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].from == 7);
+  // Whole answers: the requests grow again, up to batch_blocks.
+  r = only<request_blocks>(s.on_blocks(1, range(3, 2), 4));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].count == 4);
+  uint64_t now = 5;
+  for (int i = 0; i < 20; ++i) {
+    auto from = r.at(0).from;
+    auto count = r.at(0).count;
+    uint64_t peer = r.at(0).peer;
+    r = only<request_blocks>(s.on_blocks(peer, range(from, count), ++now));
+    if (r.empty()) break;
+  }
+  CHECK(s.blocks_per_request() == 50);
+}
