@@ -40,9 +40,15 @@ sync_actions sync_core::on_peer_tip(uint64_t peer, uint64_t height, uint64_t now
   return out;
 }
 
+uint32_t sync_core::blocks_for(uint64_t peer) const {
+  auto it = per_request_.find(peer);
+  return it == per_request_.end() ? cfg_.batch_blocks : it->second;
+}
+
 sync_actions sync_core::on_peer_gone(uint64_t peer, uint64_t now_ms) {
   sync_actions out;
   tips_.erase(peer);
+  per_request_.erase(peer);
   for (auto it = inflight_.begin(); it != inflight_.end();)
     it = it->second.peer == peer ? inflight_.erase(it) : std::next(it);
   recompute_target();
@@ -69,10 +75,10 @@ sync_actions sync_core::on_blocks(uint64_t peer, std::vector<block_with_cert> li
   }
   // Fewer than asked (the answer's byte cap): ask that many next time; all
   // of them: ask for a few more again, up to batch_blocks.
-  if (!list.empty() && list.size() < count) request_blocks_ = static_cast<uint32_t>(list.size());
+  if (!list.empty() && list.size() < count) per_request_[peer] = static_cast<uint32_t>(list.size());
   if (!list.empty() && list.size() == count)
-    request_blocks_ = static_cast<uint32_t>(std::min<uint64_t>(
-        cfg_.batch_blocks, std::max<uint64_t>(request_blocks_, count + count / 2 + 1)));
+    per_request_[peer] = static_cast<uint32_t>(std::min<uint64_t>(
+        cfg_.batch_blocks, std::max<uint64_t>(blocks_for(peer), count + count / 2 + 1)));
   if (list.empty() && tips_.count(peer) && tips_[peer] >= from)
     out.push_back(punish_peer{
         peer, 5, "announced height " + std::to_string(tips_[peer]) + " but served no blocks"});
@@ -125,6 +131,7 @@ void sync_core::drop_from(uint64_t peer) {
   for (auto it = inflight_.begin(); it != inflight_.end();)
     it = it->second.peer == peer ? inflight_.erase(it) : std::next(it);
   tips_.erase(peer);
+  per_request_.erase(peer);
   recompute_target();
 }
 
@@ -248,7 +255,7 @@ void sync_core::fill(uint64_t now_ms, sync_actions& out) {
     }
     if (!pick) break;
     next_peer_ = *pick + 1;
-    uint64_t end = std::min({last, tips_[*pick], h + request_blocks_ - 1});
+    uint64_t end = std::min({last, tips_[*pick], h + blocks_for(*pick) - 1});
     uint64_t e = h;
     while (e < end && !covered(e + 1)) ++e;
     auto count = static_cast<uint32_t>(e - h + 1);

@@ -77,7 +77,7 @@ uint64_t approx_bytes(const block_with_cert& b);
 
 class sync_core {
  public:
-  explicit sync_core(sync_config cfg = {}) : cfg_(cfg), request_blocks_(cfg.batch_blocks) {}
+  explicit sync_core(sync_config cfg = {}) : cfg_(cfg) {}
 
   sync_actions on_local_tip(uint64_t height, uint64_t now_ms);
   sync_actions on_peer_tip(uint64_t peer, uint64_t height, uint64_t now_ms);
@@ -97,7 +97,7 @@ class sync_core {
   uint64_t buffered_bytes() const { return buffered_bytes_; }
   size_t in_flight() const { return inflight_.size(); }
   size_t checks() const { return checks_.size(); }
-  uint32_t blocks_per_request() const { return request_blocks_; }
+  uint32_t blocks_per_request(uint64_t peer) const { return blocks_for(peer); }
 
  private:
   struct pending {
@@ -139,12 +139,14 @@ class sync_core {
   std::optional<uint64_t> one_behind_since_ms_;  // target == local + 1 since then
   uint64_t retry_at_ms_ = 0;                     // consensus was not ready: wait a little
   uint64_t next_peer_ = 0;                       // round-robin cursor
-  // Blocks per request: what peers served per answer lately. An answer is
-  // capped in bytes (4 MiB), so of 50 large blocks asked a peer sends two,
-  // and asking one peer for 50 left the next blocks to that one peer while
-  // the others fetched blocks far ahead. Sized to the answers, the next
-  // blocks come from every peer at once.
-  uint32_t request_blocks_;
+  // Blocks per request, per peer: what it served per answer lately. An
+  // answer is capped in bytes (4 MiB), so of 50 large blocks asked a peer
+  // sends two, and asking one peer for 50 left the next blocks to that one
+  // peer while the others fetched blocks far ahead. Sized to the answers,
+  // the next blocks come from every peer at once. Per peer: one that
+  // answers a block at a time only makes its own requests small.
+  std::map<uint64_t, uint32_t> per_request_;
+  uint32_t blocks_for(uint64_t peer) const;
 };
 
 }  // namespace tc::peer

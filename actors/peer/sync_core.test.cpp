@@ -337,7 +337,7 @@ TEST_CASE(
   s.on_peer_tip(1, 400, 0);
   s.on_peer_tip(2, 400, 0);
   s.on_peer_tip(3, 400, 0);  // [1,50] peer 1, [51,100] peer 2, [101,150] peer 3
-  CHECK(s.blocks_per_request() == 50);
+  CHECK(s.blocks_per_request(1) == 50);
   // Large blocks: each answer stops at its byte cap, after two blocks.
   auto r = only<request_blocks>(s.on_blocks(1, range(1, 2), 1));
   REQUIRE(r.size() == 1);
@@ -362,5 +362,25 @@ TEST_CASE(
     r = only<request_blocks>(s.on_blocks(peer, range(from, count), ++now));
     if (r.empty()) break;
   }
-  CHECK(s.blocks_per_request() == 50);
+  CHECK(s.blocks_per_request(1) == 50);
+}
+
+TEST_CASE("a peer that answers a block at a time makes only its own requests small") {
+  sync_core s({50, 3, 10'000, 500, 200});
+  s.on_peer_tip(1, 400, 0);
+  s.on_peer_tip(2, 400, 0);  // [1,50] peer 1, [51,100] peer 2
+  auto r = only<request_blocks>(s.on_blocks(1, range(1, 1), 1));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].peer == 1);
+  CHECK(r[0].count == 1);
+  CHECK(s.blocks_per_request(1) == 1);
+  CHECK(s.blocks_per_request(2) == 50);
+  r = only<request_blocks>(s.on_blocks(2, range(51, 50), 2));
+  REQUIRE(r.size() == 1);
+  CHECK(r[0].peer == 2);
+  CHECK(r[0].from == 3);    // peer 1 holds only 2
+  CHECK(r[0].count == 48);  // up to 51, buffered already
+  // Gone and back: a peer starts again from the full batch.
+  s.on_peer_gone(1, 3);
+  CHECK(s.blocks_per_request(1) == 50);
 }
