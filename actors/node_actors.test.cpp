@@ -775,17 +775,29 @@ TEST_CASE("synced blocks offered back to back are held in order, at most two ahe
 
 TEST_CASE("a held synced block goes back when the block before it is refused") {
   node_fixture f(0, false, /*observer=*/true, /*trust=*/true);
-  auto blocks = certified_blocks(f, 2, 8);
+  auto blocks = certified_blocks(f, 3, 8);
   f.run_for(50);
-  auto forged = std::make_shared<block_with_cert>(*blocks[0]);
-  forged->cert.sigs.at(0).sig.v[9] ^= 1;  // a forged signature: not enough power left
-  auto v = offer_all(f, {forged, blocks[1]});
+  auto forged = [](const block_cert_ptr& b) {
+    auto x = std::make_shared<block_with_cert>(*b);
+    x->cert.sigs.at(0).sig.v[9] ^= 1;  // a forged signature: not enough power left
+    return block_cert_ptr(x);
+  };
+  // Refused when offered (its height is ready): the next is not held.
+  auto v = offer_all(f, {forged(blocks[0]), blocks[1]});
   CHECK(v[invalid_v] == 1);
   CHECK(v[retry_v] == 1);
   CHECK(f.tip_height() == 0);
-  v = offer_all(f, blocks);
+  // Refused once its height starts (held while 1 committed): 3, held
+  // behind it, goes back at once instead of waiting for a height that will
+  // not come.
+  v = offer_all(f, {blocks[0], forged(blocks[1]), blocks[2]});
+  CHECK(v[ok_v] == 1);
+  CHECK(v[invalid_v] == 1);
+  CHECK(v[retry_v] == 1);
+  CHECK(f.tip_height() == 1);
+  v = offer_all(f, {blocks[1], blocks[2]});
   CHECK(v[ok_v] == 2);
-  CHECK(f.tip_height() == 2);
+  CHECK(f.tip_height() == 3);
 }
 
 // The gate before a synced block's signatures are checked ahead: a peer

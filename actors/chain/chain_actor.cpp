@@ -331,9 +331,8 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
   };
 }
 
-wal_copier_actor::behavior_type wal_copier_impl(wal_copier_actor::pointer self,
+wal_copier_actor::behavior_type wal_copier_impl(wal_copier_actor::pointer,
                                                 std::shared_ptr<wal_copier> copier) {
-  (void)self;
   return {
       [copier](copy_wal_atom) -> caf::result<int> {
         auto c = copier->copy();
