@@ -9,6 +9,7 @@ packages=(
   capnproto libcapnp-dev           # wire format
   libsecp256k1-dev libssl-dev      # BIP340 Schnorr, SHA-256
   libsqlite3-dev sqlite3           # chain store (+ CLI for operators)
+  libjemalloc-dev                  # timed's allocator (node/allocator.hpp)
   libspdlog-dev libtomlplusplus-dev libcli11-dev
   nlohmann-json3-dev libcpp-httplib-dev
   libsystemd-dev                   # sd_notify: Type=notify units

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <malloc.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -25,6 +24,7 @@
 #include "crypto/random.hpp"
 #include "crypto/thread_priority.hpp"
 #include "messages/encoding.hpp"
+#include "node/allocator.hpp"
 #include "node/build_info.hpp"  // TC_GIT_COMMIT (generated)
 #include "node/config.hpp"
 #include "node/init.hpp"
@@ -522,6 +522,7 @@ int start_node(const flags& f, const node_config& cfg) {
   spdlog::info("timed {} ({}, {}) starting: network {}, chain {}, data {}, height {}", TC_VERSION,
                TC_GIT_COMMIT, TC_BUILD_KIND, network_name(cfg.net), genesis->params.chain_id,
                cfg.datadir, setup.store->tip().height);
+  spdlog::info("allocator: {}", allocator_description());
   // Signals are taken by one thread with sigwait; every other thread
   // (CAF's, the RPC server's) inherits the blocked mask.
   sigset_t sigs;
@@ -538,17 +539,12 @@ int start_node(const flags& f, const node_config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Blocks of 20k+ txs need buffers of several MB (block encoding, undo,
-  // RPC answers). Above glibc's default threshold each one is a fresh mmap
-  // whose pages fault in one by one, which on a VM cost as much as the
-  // work itself; from the heap they are reused. Up to 64 MB of freed heap
-  // is kept rather than returned at once.
-  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  configure_allocator();
   flags f;
   if (auto done = parse_flags(argc, argv, f)) return *done;
   if (f.version) {
-    std::printf("timed %s (commit %s, %s)\n", TC_VERSION, TC_GIT_COMMIT, TC_BUILD_KIND);
+    std::printf("timed %s (commit %s, %s, %s)\n", TC_VERSION, TC_GIT_COMMIT, TC_BUILD_KIND,
+                allocator_description().c_str());
     return 0;
   }
   const char* home_env = std::getenv("HOME");
