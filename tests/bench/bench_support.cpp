@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -108,6 +109,18 @@ pid_t spawn_timed(const std::string& timed, const std::string& cfg, const std::s
   argp.push_back(nullptr);
   execv(timed.c_str(), argp.data());
   _exit(127);
+}
+
+std::string timed_version(const std::string& timed) {
+  std::string cmd = "'" + timed + "' --version 2>/dev/null";
+  FILE* f = ::popen(cmd.c_str(), "r");
+  if (!f) return "?";
+  char line[512] = {};
+  bool got = std::fgets(line, sizeof line, f) != nullptr;
+  ::pclose(f);
+  std::string v = got ? line : "?";
+  while (!v.empty() && (v.back() == '\n' || v.back() == '\r')) v.pop_back();
+  return v;
 }
 
 client wait_rpc(const std::string& datadir, int rpc_port) {

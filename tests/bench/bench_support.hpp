@@ -43,5 +43,8 @@ pid_t spawn_timed(const std::string& timed, const std::string& cfg, const std::s
 // Waits (up to 30 s) for the node in `datadir` to answer getblockcount on
 // `rpc_port` with the cookie it wrote; auth stays empty if it never does.
 client wait_rpc(const std::string& datadir, int rpc_port);
+// The first line `timed --version` prints (commit, build kind, allocator),
+// so a table says which binary it measured; "?" when it cannot run.
+std::string timed_version(const std::string& timed);
 
 }  // namespace tc::bench

@@ -499,6 +499,7 @@ int main(int argc, char** argv) {
       ("node benchmark (" + std::to_string(validators) + " validator(s), localnet)").c_str(),
       "value");
   std::printf("%s\n", std::string(60, '-').c_str());
+  std::printf("%s\n", bench::timed_version(build + "/node/timed").c_str());
   std::printf("%-44s %14zu\n", "transactions submitted", n);
   std::printf("%-44s %14zu\n", "admitted", accepted.load());
   std::printf("%-44s %14zu\n", "rejected", rejected.load());

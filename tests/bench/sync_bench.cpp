@@ -271,6 +271,7 @@ int main(int argc, char** argv) {
               o.trust ? "re-sync, trusting certificates" : "re-sync, full verification", "value",
               "", "ratio");
   std::printf("%s\n", std::string(86, '-').c_str());
+  std::printf("%s\n", bench::timed_version(timed).c_str());
   std::printf("%-52s %11zu\n", "transactions", o.txs);
   std::printf("%-52s %11llu\n", "blocks", static_cast<unsigned long long>(target));
   std::printf("%-52s %11.1f\n", "one signature check, 1 core (us)", sig_us);
