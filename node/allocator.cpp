@@ -64,7 +64,7 @@ std::string allocator_description() {
 }
 #else
 std::string allocator_description() {
-  return "glibc malloc";
+  return "system malloc";  // glibc's, or a sanitizer's
 }
 #endif
 

@@ -16,7 +16,8 @@ namespace tc {
 void configure_allocator();
 
 // "jemalloc 5.3.0 (narenas 2, background_thread true, dirty_decay_ms 1000)"
-// or "glibc malloc": for `timed --version` and the start-up log line.
+// or "system malloc" (glibc's, or a sanitizer's): for `timed --version` and
+// the start-up log line.
 std::string allocator_description();
 
 }  // namespace tc
