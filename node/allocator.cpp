@@ -4,11 +4,6 @@
 
 #ifdef TC_JEMALLOC
 #include <jemalloc/jemalloc.h>
-#else
-#include <malloc.h>
-#endif
-
-#ifdef TC_JEMALLOC
 
 // jemalloc reads this at its first allocation. Why each setting:
 // - narenas:2 — the default (4 per core) spreads the node's threads over 8
@@ -23,23 +18,8 @@ extern "C" {
 extern const char* malloc_conf;
 const char* malloc_conf = "narenas:2,background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0";
 }
-#endif
 
 namespace tc {
-
-void configure_allocator() {
-#ifndef TC_JEMALLOC
-  // Blocks of 20k+ txs need buffers of several MB (block encoding, undo,
-  // RPC answers). Above glibc's default threshold each one is a fresh mmap
-  // whose pages fault in one by one, which on a VM cost as much as the
-  // work itself; from the heap they are reused. Up to 64 MB of freed heap
-  // is kept rather than returned at once.
-  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
-#endif
-}
-
-#ifdef TC_JEMALLOC
 namespace {
 
 template <class T>
@@ -49,6 +29,8 @@ bool read_ctl(const char* name, T& out) {
 }
 
 }  // namespace
+
+void configure_allocator() {}  // malloc_conf above is read by jemalloc itself
 
 std::string allocator_description() {
   const char* version = nullptr;
@@ -63,10 +45,27 @@ std::string allocator_description() {
   return "jemalloc " + v + " (narenas " + std::to_string(narenas) + ", background_thread " +
          (background ? "true" : "false") + ", dirty_decay_ms " + std::to_string(dirty_ms) + ")";
 }
+
+}  // namespace tc
+
 #else
+#include <malloc.h>
+
+namespace tc {
+
+void configure_allocator() {
+  // Blocks of 20k+ txs need buffers of several MB (block encoding, undo,
+  // RPC answers). Above glibc's default threshold each one is a fresh mmap
+  // whose pages fault in one by one, which on a VM cost as much as the
+  // work itself; from the heap they are reused. Up to 64 MB of freed heap
+  // is kept rather than returned at once.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
 std::string allocator_description() {
   return "system malloc";  // glibc's, or a sanitizer's
 }
-#endif
 
 }  // namespace tc
+#endif

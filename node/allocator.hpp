@@ -1,10 +1,9 @@
 #pragma once
 // The process's memory allocator. `timed` links jemalloc (CMake option
 // TC_JEMALLOC, on unless sanitizers are): under a validator's load glibc's
-// malloc and free were ~14 % of the CPU (per-message buffers freed on other
-// threads than they were allocated on), jemalloc's thread caches cut the CPU
-// per finalized tx by ~11 % (README, Benchmarks). Settings compiled in
-// (tc_jemalloc_conf) keep idle memory low: two arenas on a 2-core box, a
+// malloc and free were ~14 % of the CPU, and jemalloc cut the CPU per
+// finalized tx by ~10 % (README, Benchmarks). Its settings are compiled in
+// (`malloc_conf` in allocator.cpp) to keep idle memory low: two arenas, a
 // background thread that returns freed pages after a second even when the
 // node is idle. An operator's MALLOC_CONF environment variable overrides them.
 #include <string>
