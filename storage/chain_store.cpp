@@ -86,31 +86,28 @@ status write_masternode(sql::database& db, const pubkey& key, const std::optiona
   return st->run();
 }
 
-// Executes one statement per batch of up to 256 rows, e.g.
-//   head + "(?,?),(?,?),..." + tail
-// Multi-row statements cut SQLite's per-statement work, which dominates
-// when a block writes tens of thousands of rows.
+// Executes head + "(?,?),(?,?),..." + tail in statements of 256, 128, ..., 1
+// rows: the count's binary digits, so that each kind has at most nine texts
+// in the connection's statement cache whatever the counts. Multi-row
+// statements cut SQLite's per-statement work, which dominates when a block
+// writes tens of thousands of rows.
 template <class Bind>
 status run_batched(sql::database& db, const std::string& head, const std::string& row,
                    const std::string& tail, size_t rows, int vars_per_row, Bind bind_row) {
   constexpr size_t batch = 256;
-  sql::statement full;
-  for (size_t start = 0; start < rows; start += batch) {
-    size_t n = std::min(batch, rows - start);
-    sql::statement partial;
-    sql::statement* st = &full;
-    if (n < batch || !full.valid()) {
+  for (size_t start = 0; start < rows;) {
+    size_t n = batch;
+    while (n > rows - start) n /= 2;
+    auto st = db.cached(head + '*' + std::to_string(n), [&] {
       std::string text = head;
       for (size_t i = 0; i < n; ++i) text += (i ? "," : "") + row;
-      auto made = db.prepare(text + tail);
-      if (!made) return made.take_error();
-      if (n == batch)
-        full = std::move(made).value();
-      else
-        partial = std::move(made).value(), st = &partial;
-    }
-    for (size_t i = 0; i < n; ++i) bind_row(*st, static_cast<int>(i) * vars_per_row + 1, start + i);
-    TC_TRY(st->run());
+      return text + tail;
+    });
+    if (!st) return st.take_error();
+    for (size_t i = 0; i < n; ++i)
+      bind_row(**st, static_cast<int>(i) * vars_per_row + 1, start + i);
+    TC_TRY((*st)->run());
+    start += n;
   }
   return ok_status();
 }
@@ -409,17 +406,17 @@ result<std::unique_ptr<chain_store>> chain_store::open_reader() const {
 
 status chain_store::begin_snapshot() {
   TC_ASSERT(reader_);
-  TC_TRY(db_->exec("BEGIN"));
+  TC_TRY(db_->exec_cached("BEGIN"));
   in_snapshot_ = true;
   {
-    // Scoped: the statement is finalized before load() reads.
-    auto t = db_->prepare("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1");
-    if (!t) return t.take_error();
-    auto row = t->step();
+    // Scoped: the statement is reset before load() reads.
+    auto tip = db_->cached("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1");
+    if (!tip) return tip.take_error();
+    sql::statement& t = **tip;
+    auto row = t.step();
     if (!row) return make_error(corrupt_advice(path_, row.error_message()));
-    if (!*row || t->col_blob(0).size != 32)
-      return make_error(corrupt_advice(path_, "no tip block"));
-    if (hash256::from_view(t->col_blob(0)) == tip_.hash) return ok_status();
+    if (!*row || t.col_blob(0).size != 32) return make_error(corrupt_advice(path_, "no tip block"));
+    if (hash256::from_view(t.col_blob(0)) == tip_.hash) return ok_status();
   }
   locked_cache_.reset();
   // Same read transaction: tip, registry and flushed height agree. If any
@@ -438,7 +435,7 @@ status chain_store::begin_snapshot() {
 
 void chain_store::end_snapshot() {
   TC_ASSERT(reader_);
-  (void)db_->exec("COMMIT");
+  (void)db_->exec_cached("COMMIT");
   in_snapshot_ = false;
 }
 
@@ -757,18 +754,19 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   }
   for (const auto& [key, before] : undo.registry_before)
     TC_TRY(write_masternode(*db_, key, working[key]));
-  auto blk = db_->prepare(
-      "INSERT INTO blocks (height, hash, timestamp_ms, data, cert) VALUES (?,?,?,?,?)");
+  auto blk =
+      db_->cached("INSERT INTO blocks (height, hash, timestamp_ms, data, cert) VALUES (?,?,?,?,?)");
   if (!blk) return blk.take_error();
-  TC_TRY(blk->bind(1, int64_t(h.height))
+  TC_TRY((*blk)
+             ->bind(1, int64_t(h.height))
              .bind(2, bh)
              .bind(3, int64_t(h.timestamp_ms))
              .bind(4, encode_block(b))
              .bind(5, encode_certificate(cert))
              .run());
-  auto und = db_->prepare("INSERT INTO undo (height, data) VALUES (?, ?)");
+  auto und = db_->cached("INSERT INTO undo (height, data) VALUES (?, ?)");
   if (!und) return und.take_error();
-  TC_TRY(und->bind(1, int64_t(h.height)).bind(2, encode_undo(undo)).run());
+  TC_TRY((*und)->bind(1, int64_t(h.height)).bind(2, encode_undo(undo)).run());
   uint64_t t0 = now_us_ ? now_us_() : 0;
   TC_TRY(txn.commit());
   last_commit_us_ = now_us_ ? now_us_() - t0 : 0;
@@ -800,27 +798,27 @@ bool chain_store::flush_due(const utxo_delta& next, bool catching_up) const {
 // Deletes in key order: one statement per run of outputs created at the same
 // height, up to 256 of them (SQLite searches the key for `height = ? AND
 // outpoint IN (...)`, but scans the table for a list of (height, outpoint)
-// pairs). Spends mostly take recent outputs, so the runs are long.
+// pairs). Spends mostly take recent outputs, so the runs are long. The list
+// is padded to a power of two with its last outpoint (a repeat in IN changes
+// nothing), so nine texts serve every run length from the statement cache.
 status chain_store::delete_utxos(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone) {
   constexpr size_t batch = 256;
-  std::vector<sql::statement> by_size(batch + 1);  // prepared on first use
   for (size_t start = 0; start < gone.size();) {
     uint64_t height = gone[start].second->height;
     size_t end = start + 1;
     while (end < gone.size() && end - start < batch && gone[end].second->height == height) ++end;
-    size_t n = end - start;
-    sql::statement& st = by_size[n];
-    if (!st.valid()) {
+    size_t n = end - start, slots = 1;
+    while (slots < n) slots *= 2;
+    auto st = db_->cached("delete_utxos*" + std::to_string(slots), [&] {
       std::string text = "DELETE FROM utxos WHERE height = ? AND outpoint IN (?";
-      for (size_t i = 1; i < n; ++i) text += ",?";
-      auto made = db_->prepare(text + ")");
-      if (!made) return made.take_error();
-      st = std::move(made).value();
-    }
-    st.bind(1, int64_t(height));
-    for (size_t i = 0; i < n; ++i)
-      st.bind(static_cast<int>(i) + 2, outpoint_key(gone[start + i].first));
-    TC_TRY(st.run());
+      for (size_t i = 1; i < slots; ++i) text += ",?";
+      return text + ")";
+    });
+    if (!st) return st.take_error();
+    (*st)->bind(1, int64_t(height));
+    for (size_t i = 0; i < slots; ++i)
+      (*st)->bind(static_cast<int>(i) + 2, outpoint_key(gone[start + std::min(i, n - 1)].first));
+    TC_TRY((*st)->run());
     start = end;
   }
   return ok_status();
@@ -872,9 +870,9 @@ status chain_store::write_overlay(uint64_t flushed_height) {
   TC_TRY(write_utxo_changes(gone, added));
   auto txs = cache_.sorted_txs();
   TC_TRY(write_txindex(txs.size(), [&](size_t i) { return txs[i]; }));
-  auto mark = db_->prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('utxo_flushed', ?)");
+  auto mark = db_->cached("INSERT OR REPLACE INTO meta (key, value) VALUES ('utxo_flushed', ?)");
   if (!mark) return mark.take_error();
-  return mark->bind(1, int64_t(flushed_height)).run();
+  return (*mark)->bind(1, int64_t(flushed_height)).run();
 }
 
 status chain_store::flush_utxos() {
@@ -978,43 +976,43 @@ status chain_store::disconnect_tip() {
 }
 
 result<block> chain_store::get_block(uint64_t height) {
-  auto st = db_->prepare("SELECT data FROM blocks WHERE height = ?");
+  auto st = db_->cached("SELECT data FROM blocks WHERE height = ?");
   if (!st) return st.take_error();
-  st->bind(1, int64_t(height));
-  auto row = st->step();
+  (*st)->bind(1, int64_t(height));
+  auto row = (*st)->step();
   if (!row) return row.take_error();
   if (!*row) return make_error("no block at height " + std::to_string(height));
-  return decode_block(st->col_blob(0));
+  return decode_block((*st)->col_blob(0));
 }
 
 result<commit_certificate> chain_store::get_certificate(uint64_t height) {
-  auto st = db_->prepare("SELECT cert FROM blocks WHERE height = ?");
+  auto st = db_->cached("SELECT cert FROM blocks WHERE height = ?");
   if (!st) return st.take_error();
-  st->bind(1, int64_t(height));
-  auto row = st->step();
+  (*st)->bind(1, int64_t(height));
+  auto row = (*st)->step();
   if (!row) return row.take_error();
   if (!*row) return make_error("no block at height " + std::to_string(height));
-  return decode_certificate(st->col_blob(0));
+  return decode_certificate((*st)->col_blob(0));
 }
 
 std::optional<uint64_t> chain_store::height_of(const hash256& bh) {
-  auto st = db_->prepare("SELECT height FROM blocks WHERE hash = ?");
+  auto st = db_->cached("SELECT height FROM blocks WHERE hash = ?");
   if (!st) return std::nullopt;
-  st->bind(1, bh);
-  auto row = st->step();
+  (*st)->bind(1, bh);
+  auto row = (*st)->step();
   if (!row || !*row) return std::nullopt;
-  return static_cast<uint64_t>(st->col_int(0));
+  return static_cast<uint64_t>((*st)->col_int(0));
 }
 
 std::optional<std::pair<uint64_t, uint32_t>> chain_store::find_tx(const hash256& id) {
   if (auto cached = cache_.find_tx(id)) return cached;
-  auto st = db_->prepare("SELECT height, pos FROM txindex WHERE txid = ?");
+  auto st = db_->cached("SELECT height, pos FROM txindex WHERE txid = ?");
   if (!st) return std::nullopt;
-  st->bind(1, id);
-  auto row = st->step();
+  (*st)->bind(1, id);
+  auto row = (*st)->step();
   if (!row || !*row) return std::nullopt;
-  return std::make_pair(static_cast<uint64_t>(st->col_int(0)),
-                        static_cast<uint32_t>(st->col_int(1)));
+  return std::make_pair(static_cast<uint64_t>((*st)->col_int(0)),
+                        static_cast<uint32_t>((*st)->col_int(1)));
 }
 
 // The table's rows with the cache laid over them: its tombstones hide rows,

@@ -1,5 +1,7 @@
 #include "storage/sqlite.hpp"
 
+#include <algorithm>
+
 namespace tc::sql {
 
 statement& statement::operator=(statement&& o) noexcept {
@@ -86,8 +88,47 @@ result<std::unique_ptr<database>> database::open(const std::string& path, int fl
   return std::unique_ptr<database>(new database(db));
 }
 
+cached_statement::~cached_statement() {
+  if (!e_) return;
+  e_->st.reset();
+  e_->lent = false;
+}
+
 database::~database() {
+  TC_ASSERT(std::none_of(lru_.begin(), lru_.end(), [](const auto& e) { return e.lent; }));
+  lru_.clear();  // finalized before the connection closes
   sqlite3_close_v2(db_);
+}
+
+result<cached_statement> database::cached(const std::string& sql) {
+  return cached(sql, [&] { return sql; });
+}
+
+result<cached_statement> database::cached(const std::string& key,
+                                          const std::function<std::string()>& make) {
+  if (auto it = by_key_.find(key); it != by_key_.end()) {
+    TC_ASSERT(!it->second->lent);  // two handles on one statement would interleave its steps
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return cached_statement(&*it->second);
+  }
+  auto made = prepare(make());
+  if (!made) return made.take_error();
+  if (lru_.size() >= statement_cache_capacity) {
+    // Every lent handle is in use on this thread right now, so a few at most.
+    auto victim = std::find_if(lru_.rbegin(), lru_.rend(), [](const auto& e) { return !e.lent; });
+    TC_ASSERT(victim != lru_.rend());
+    by_key_.erase(victim->key);
+    lru_.erase(std::next(victim).base());
+  }
+  lru_.push_front({key, std::move(made).value(), false});
+  by_key_.emplace(key, lru_.begin());
+  return cached_statement(&lru_.front());
+}
+
+status database::exec_cached(const std::string& sql) {
+  auto st = cached(sql);
+  if (!st) return st.take_error();
+  return (*st)->run();
 }
 
 status database::exec(const std::string& sql) {

@@ -4,8 +4,11 @@
 
 #include <sqlite3.h>
 
+#include <functional>
+#include <list>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "crypto/bytes.hpp"
 
@@ -39,6 +42,27 @@ class statement {
   sqlite3_stmt* s_ = nullptr;
 };
 
+// A statement lent by database::cached(). Reset (bindings cleared) when the
+// handle goes, so that a cached SELECT never holds its read transaction open
+// (a reader's snapshot must end, or the WAL cannot be copied back).
+class cached_statement {
+ public:
+  struct entry {
+    std::string key;
+    statement st;
+    bool lent = false;
+  };
+  explicit cached_statement(entry* e) : e_(e) { e_->lent = true; }
+  cached_statement(cached_statement&& o) noexcept : e_(o.e_) { o.e_ = nullptr; }
+  cached_statement& operator=(cached_statement&&) = delete;
+  ~cached_statement();
+  statement* operator->() const { return &e_->st; }
+  statement& operator*() const { return e_->st; }
+
+ private:
+  entry* e_;
+};
+
 class database {
  public:
   // flags: SQLITE_OPEN_READWRITE [| SQLITE_OPEN_CREATE]
@@ -49,6 +73,19 @@ class database {
 
   status exec(const std::string& sql);
   result<statement> prepare(const std::string& sql);
+  // The statement for `sql`, prepared once and kept: SQLite parses and plans
+  // a statement at every prepare, and the hot paths (a block's writes, a
+  // reader's snapshot) run the same texts over and over. Bounded at
+  // statement_cache_capacity: the least recently used statement not lent
+  // out is finalized first. The same statement cannot be lent twice at once.
+  result<cached_statement> cached(const std::string& sql);
+  // The same, keyed by a short name: `make` builds the text only when the
+  // statement is not cached (texts of hundreds of placeholders).
+  result<cached_statement> cached(const std::string& key, const std::function<std::string()>& make);
+  // A statement without result rows (BEGIN, COMMIT), through the cache.
+  status exec_cached(const std::string& sql);
+  size_t cached_count() const { return lru_.size(); }
+  static constexpr size_t statement_cache_capacity = 64;
   // A single integer or text from a one-row query (PRAGMAs and counts).
   result<int64_t> query_int(const std::string& sql);
   result<std::string> query_text(const std::string& sql);
@@ -60,6 +97,10 @@ class database {
  private:
   explicit database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  // Most recently used first. Declared after db_: the statements are
+  // finalized before the destructor closes the connection.
+  std::list<cached_statement::entry> lru_;
+  std::unordered_map<std::string, std::list<cached_statement::entry>::iterator> by_key_;
 };
 
 // BEGIN IMMEDIATE ... COMMIT; rolls back on destruction unless committed.
@@ -67,17 +108,17 @@ class transaction_guard {
  public:
   explicit transaction_guard(database& db) : db_(db) {}
   status begin() {
-    auto s = db_.exec("BEGIN IMMEDIATE");
+    auto s = db_.exec_cached("BEGIN IMMEDIATE");
     active_ = s.ok();
     return s;
   }
   status commit() {
-    auto s = db_.exec("COMMIT");
+    auto s = db_.exec_cached("COMMIT");
     if (s.ok()) active_ = false;
     return s;
   }
   ~transaction_guard() {
-    if (active_) (void)db_.exec("ROLLBACK");
+    if (active_) (void)db_.exec_cached("ROLLBACK");
   }
 
  private:
