@@ -71,14 +71,17 @@ TEST_CASE("bad configs name the key and the reason") {
          "consensus.vote_resend_ms: 0 (never) or at least 500");
   CHECK(parse_config("[consensus]\nvote_resend_ms = 0\n", "t", base)->vote_resend_ms == 0);
   expect("[trace]\nenabled = 1\n", "trace.enabled: wrong type");
+  expect("[storage]\nreader_mmap_mb = -1\n", "storage.reader_mmap_mb: out of range");
 }
 
 TEST_CASE("values are applied") {
   auto c = parse_config(
       "[consensus]\nblock_interval_ms = 250\n[network]\naddnode = [\"a:1\", \"b:2\"]\n"
-      "sync_trust_certificates = true\n",
+      "sync_trust_certificates = true\n[storage]\nreader_mmap_mb = 0\n",
       "ok.toml", default_config(network::localnet, "/h"));
   REQUIRE(c.ok());
+  CHECK(c->reader_mmap_mb == 0);
+  CHECK(default_config(network::localnet, "/h").reader_mmap_mb == 1024);
   CHECK(c->block_interval_ms == 250);
   CHECK(c->sync_trust_certificates);
   CHECK_FALSE(default_config(network::localnet, "/h").sync_trust_certificates);

@@ -73,6 +73,7 @@ open_options store_options(const node_config& cfg) {
   o.utxo_cache_mb = cfg.utxo_cache_mb;
   o.utxo_flush_blocks = cfg.utxo_flush_blocks;
   o.catch_up_flush_blocks = cfg.sync_flush_blocks;
+  o.reader_mmap_mb = cfg.reader_mmap_mb;
   return o;
 }
 

@@ -207,6 +207,7 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   cs->utxo_cache_bytes_ = opt.utxo_cache_mb << 20;
   cs->utxo_flush_blocks_ = opt.utxo_flush_blocks;
   cs->catch_up_flush_blocks_ = opt.catch_up_flush_blocks;
+  cs->reader_mmap_mb_ = opt.reader_mmap_mb;
   TC_TRY(cs->replay_utxo_cache());
   return cs;
 }
@@ -394,8 +395,10 @@ result<std::unique_ptr<chain_store>> chain_store::open_reader() const {
   auto db = sql::database::open(path_, SQLITE_OPEN_READONLY);
   if (!db) return make_error("cannot open a reader on " + path_ + ": " + db.error_message());
   cs->db_ = std::move(db).value();
-  // Admission reads random UTXO rows; the OS page cache holds the rest.
-  TC_TRY(cs->db_->exec("PRAGMA cache_size = -16384"));
+  // Admission reads random UTXO rows; the OS page cache holds the rest, and
+  // the mapping (open_options::reader_mmap_mb) spares copying it page by page.
+  TC_TRY(cs->db_->exec("PRAGMA cache_size = -16384; PRAGMA mmap_size = " +
+                       std::to_string(reader_mmap_mb_ << 20)));
   TC_TRY(cs->prepare_statements());
   TC_TRY(cs->load());
   // What the table does not hold yet: the reader starts from the writer's

@@ -46,6 +46,12 @@ struct open_options {
   // waits on such a block's commit, and a re-sync writing through spent
   // over a third of its time on tx index pages. 0: as utxo_flush_blocks.
   uint32_t catch_up_flush_blocks = 100;
+  // The reader connection maps up to this much of the file (PRAGMA
+  // mmap_size) instead of copying each page it reads: every commit by the
+  // writer empties the reader's own page cache, so admission's lookups read
+  // their pages again after each block. 0: read() as before. The cost: an I/O
+  // error on a mapped page is a SIGBUS instead of an error SQLite reports.
+  uint64_t reader_mmap_mb = 1024;
 };
 
 struct tip_info {
@@ -157,6 +163,8 @@ class chain_store {
   // table already holds.
   const utxo_delta_ptr& last_delta() const { return last_delta_; }
   uint64_t utxo_flushed_height() const { return cache_.flushed(); }
+  // How much of the file this connection maps (PRAGMA mmap_size), in bytes.
+  result<int64_t> mapped_bytes_limit() { return db_->query_int("PRAGMA mmap_size"); }
   const utxo_overlay& utxo_cache() const { return cache_.overlay(); }
   status flush_utxos();
   void add_utxo_delta(utxo_delta_ptr d) {
@@ -259,6 +267,7 @@ class chain_store {
   uint64_t utxo_cache_bytes_ = 0;
   uint32_t utxo_flush_blocks_ = 0;
   uint32_t catch_up_flush_blocks_ = 0;
+  uint64_t reader_mmap_mb_ = 0;
 };
 
 }  // namespace tc

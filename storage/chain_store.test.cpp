@@ -856,3 +856,23 @@ TEST_CASE("the COMMIT of a block's write is timed with the clock the store is gi
   CHECK(*n == cs->utxo_digest()->second);
   CHECK(*n > 0);
 }
+
+TEST_CASE("the reader maps the file as configured; the writer does not") {
+  chain_builder cb;
+  std::string path = fresh_db("reader_mmap.db");
+  for (uint64_t mb : {uint64_t{1024}, uint64_t{8}, uint64_t{0}}) {
+    CAPTURE(mb);
+    open_options o;
+    o.reader_mmap_mb = mb;
+    auto w = chain_store::open(path, cb.genesis, o);
+    REQUIRE_MESSAGE(w.ok(), w.error_message());
+    auto r = (*w)->open_reader();
+    REQUIRE_MESSAGE(r.ok(), r.error_message());
+    CHECK((*r)->mapped_bytes_limit().value() == int64_t(mb << 20));
+    // Mapped writes lost to the writer's own commits in the benchmark.
+    CHECK((*w)->mapped_bytes_limit().value() == 0);
+    REQUIRE((*r)->begin_snapshot().ok());
+    CHECK((*r)->tip().height == 0);
+    (*r)->end_snapshot();
+  }
+}
