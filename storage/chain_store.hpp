@@ -233,10 +233,12 @@ class chain_store {
   status replay_utxo_cache();
   status catch_up_utxo_cache();
   result<utxo_delta_ptr> load_delta(uint64_t height);
-  status delete_utxos(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone);
+  result<int64_t> delete_utxos(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone);
   status write_utxo_changes(const std::vector<std::pair<outpoint, const utxo_entry*>>& gone,
                             const std::vector<std::pair<outpoint, const utxo_entry*>>& added);
   status write_overlay(uint64_t flushed_height);
+  status ensure_utxo_rows();
+  status add_utxo_rows(int64_t n);
   status write_txindex(size_t n,
                        const std::function<std::tuple<hash256, uint64_t, uint32_t>(size_t)>& row);
   status write_flush(uint64_t height, const std::vector<std::pair<outpoint, utxo_entry>>& spent,

@@ -266,10 +266,12 @@ TEST_CASE("property: connecting N random blocks then disconnecting all restores 
       auto s = cb.connect(*cs, b);
       REQUIRE_MESSAGE(s.ok(), s.error_message());
       digests.push_back(digest(*cs));
+      CHECK(*cs->utxo_count() == cs->utxo_digest()->second);  // the kept count, not a scan
     }
     for (size_t i = n; i > 0; --i) {
       REQUIRE(cs->disconnect_tip().ok());
       CHECK(digest(*cs) == digests[i - 1]);
+      CHECK(*cs->utxo_count() == cs->utxo_digest()->second);
     }
     CHECK(cs->tip().height == 0);
     CHECK(*cs->utxo_digest() == *start);
@@ -874,5 +876,35 @@ TEST_CASE("the reader maps the file as configured; the writer does not") {
     REQUIRE((*r)->begin_snapshot().ok());
     CHECK((*r)->tip().height == 0);
     (*r)->end_snapshot();
+  }
+}
+
+TEST_CASE("the UTXO row count is kept in the file, counted once for older files") {
+  chain_builder cb;
+  std::string path = fresh_db("utxo_rows.db");
+  std::mt19937_64 rng(3);
+  int64_t rows = 0;
+  open_options through;  // the table holds the whole set after each block
+  through.utxo_flush_blocks = 0;
+  {
+    auto cs = chain_store::open(path, cb.genesis, through);
+    REQUIRE_MESSAGE(cs.ok(), cs.error_message());
+    for (int i = 0; i < 3; ++i) REQUIRE(cb.connect(**cs, cb.next_block(**cs, rng, 5)).ok());
+    rows = (*cs)->db().query_int("SELECT COUNT(*) FROM utxos").value();
+    CHECK((*cs)->db().query_int("SELECT value FROM meta WHERE key = 'utxo_rows'").value() == rows);
+    CHECK(*(*cs)->utxo_count() == uint64_t(rows));
+    CHECK((*cs)->check_integrity().ok());
+    // A file written before the count was kept: counted at the next open.
+    REQUIRE((*cs)->db().exec("DELETE FROM meta WHERE key = 'utxo_rows'").ok());
+  }
+  {
+    auto cs = chain_store::open(path, cb.genesis, through);
+    REQUIRE_MESSAGE(cs.ok(), cs.error_message());
+    CHECK((*cs)->db().query_int("SELECT value FROM meta WHERE key = 'utxo_rows'").value() == rows);
+    // A count that disagrees with the table is damage check_integrity names.
+    REQUIRE((*cs)->db().exec("UPDATE meta SET value = value + 1 WHERE key = 'utxo_rows'").ok());
+    auto bad = (*cs)->check_integrity();
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error_message().find("kept UTXO row count") != std::string::npos);
   }
 }

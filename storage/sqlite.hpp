@@ -93,6 +93,8 @@ class database {
   sqlite3* raw() { return db_; }
   // Rows changed through this connection since it opened.
   int64_t total_changes() { return sqlite3_total_changes64(db_); }
+  // Rows changed by the last INSERT, UPDATE or DELETE on this connection.
+  int64_t changes() { return sqlite3_changes64(db_); }
 
  private:
   explicit database(sqlite3* db) : db_(db) {}
