@@ -73,15 +73,42 @@ struct fixed_bytes {
 struct hash_tag {};
 using hash256 = fixed_bytes<32, hash_tag>;
 
-// std::hash for unordered containers; hashes are uniformly distributed, so the
-// first 8 bytes are enough.
+namespace detail {
+// The hashers' secret: set once by main before any thread starts
+// (set_hash_salt); tests and the simulator keep this default, so their runs
+// replay.
+inline uint64_t hash_salt = 0x2545f4914f6cdd1dULL;
+// SplitMix64's finalizer: a bijection that spreads every input bit.
+constexpr uint64_t mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+}  // namespace detail
+inline void set_hash_salt(uint64_t salt) {
+  detail::hash_salt = salt;
+}
+
+// std::hash for unordered containers. Their keys come from peers: hashes a
+// peer can grind, public keys it can choose outright. A bucket is the hash
+// modulo the bucket count, so an unkeyed hash of the first 8 bytes let a
+// peer put every key it sends in one bucket and make each lookup a walk of
+// them all. Every 8-byte word goes through a mix seeded with the salt, so
+// which keys share a bucket is unknown to anyone without the salt, and keys
+// equal in their first bytes (free to choose for a public key) still differ.
 struct fixed_bytes_hasher {
   template <size_t N, class Tag>
   size_t operator()(const fixed_bytes<N, Tag>& x) const {
-    static_assert(N >= sizeof(size_t));
-    size_t h;
-    std::memcpy(&h, x.v.data(), sizeof h);
-    return h;
+    static_assert(N % sizeof(uint64_t) == 0);
+    uint64_t h = detail::hash_salt;
+    for (size_t i = 0; i < N; i += sizeof(uint64_t)) {
+      uint64_t w;
+      std::memcpy(&w, x.v.data() + i, sizeof w);
+      h = detail::mix64(h ^ w);
+    }
+    return static_cast<size_t>(h);
   }
 };
 

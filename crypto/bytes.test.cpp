@@ -2,6 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cstring>
+#include <unordered_set>
+#include <vector>
+
 using namespace tc;
 
 TEST_CASE("hex round trip and rejection") {
@@ -28,4 +33,54 @@ TEST_CASE("base64 (RFC 4648 test vectors)") {
   CHECK(base64_encode("foob") == "Zm9vYg==");
   CHECK(base64_encode("fooba") == "Zm9vYmE=");
   CHECK(base64_encode("foobar") == "Zm9vYmFy");
+}
+
+namespace {
+// The largest bucket of a set holding `keys`, its buckets fixed beforehand.
+size_t largest_bucket(const std::vector<hash256>& keys, size_t bucket_count) {
+  std::unordered_set<hash256, fixed_bytes_hasher> set;
+  set.rehash(bucket_count);
+  REQUIRE(set.bucket_count() == bucket_count);
+  for (const auto& k : keys) set.insert(k);
+  REQUIRE(set.bucket_count() == bucket_count);  // no rehash: max_load_factor 1
+  size_t most = 0;
+  for (size_t b = 0; b < set.bucket_count(); ++b) most = std::max(most, set.bucket_size(b));
+  return most;
+}
+}  // namespace
+
+TEST_CASE("keys a peer crafts for one bucket spread over all of them") {
+  std::unordered_set<hash256, fixed_bytes_hasher> probe;
+  probe.rehash(8000);
+  const size_t buckets = probe.bucket_count();
+  const size_t n = buckets / 2;
+  // Ground hashes: first 8 bytes a multiple of the bucket count, which put
+  // every key in bucket 0 when the hash was those 8 bytes.
+  std::vector<hash256> multiples, same_prefix;
+  for (size_t i = 1; i <= n; ++i) {
+    hash256 k;
+    uint64_t w = uint64_t(i) * buckets;
+    std::memcpy(k.v.data(), &w, sizeof w);
+    multiples.push_back(k);
+    // Public keys are chosen, not ground: equal first bytes, the rest free.
+    hash256 p;
+    std::memset(p.v.data(), 0xab, 8);
+    std::memcpy(p.v.data() + 24, &w, sizeof w);
+    same_prefix.push_back(p);
+  }
+  // Uniform hashing of n keys into 2n buckets: the largest holds about 6.
+  CHECK(largest_bucket(multiples, buckets) <= 12);
+  CHECK(largest_bucket(same_prefix, buckets) <= 12);
+}
+
+TEST_CASE("the hashers' salt changes every hash") {
+  hash256 k;
+  for (size_t i = 0; i < 32; ++i) k.v[i] = static_cast<uint8_t>(i);
+  const uint64_t fixed = detail::hash_salt;
+  size_t with_default = fixed_bytes_hasher{}(k);
+  set_hash_salt(fixed + 1);
+  size_t with_other = fixed_bytes_hasher{}(k);
+  set_hash_salt(fixed);  // later tests replay with the default
+  CHECK(with_default != with_other);
+  CHECK(fixed_bytes_hasher{}(k) == with_default);
 }

@@ -541,6 +541,12 @@ int start_node(const flags& f, const node_config& cfg) {
 
 int main(int argc, char** argv) {
   configure_allocator();
+  {
+    // Before any thread or container: see fixed_bytes_hasher.
+    uint64_t salt;
+    os_random(reinterpret_cast<uint8_t*>(&salt), sizeof salt);
+    set_hash_salt(salt);
+  }
   flags f;
   if (auto done = parse_flags(argc, argv, f)) return *done;
   if (f.version) {
