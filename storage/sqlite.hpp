@@ -99,8 +99,8 @@ class database {
  private:
   explicit database(sqlite3* db) : db_(db) {}
   sqlite3* db_;
-  // Most recently used first. Declared after db_: the statements are
-  // finalized before the destructor closes the connection.
+  // Most recently used first. The destructor clears it before closing the
+  // connection, so every cached statement is finalized first.
   std::list<cached_statement::entry> lru_;
   std::unordered_map<std::string, std::list<cached_statement::entry>::iterator> by_key_;
 };
