@@ -64,6 +64,7 @@ using ready_atom = caf::atom_constant<caf::atom("ready")>;
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using inbound_atom = caf::atom_constant<caf::atom("inbound")>;
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+using hedge_atom = caf::atom_constant<caf::atom("hedge")>;  // a rebuild's hedge is due
 using dialed_atom = caf::atom_constant<caf::atom("dialed")>;
 using dial_atom = caf::atom_constant<caf::atom("dial")>;
 using relay_atom = caf::atom_constant<caf::atom("relay")>;
@@ -116,7 +117,7 @@ using peer_manager_actor = gossip_out_actor::extend<
     // Sync: a message to one peer, and blame for one.
     caf::reacts_to<send_atom, uint64_t, msg_ptr>,
     caf::reacts_to<punish_atom, uint64_t, uint32_t, std::string>, caf::reacts_to<tick_atom>,
-    caf::replies_to<peers_atom>::with<std::vector<peer_status>>,
+    caf::reacts_to<hedge_atom>, caf::replies_to<peers_atom>::with<std::vector<peer_status>>,
     caf::replies_to<bans_atom>::with<std::vector<stored_ban>>,
     caf::replies_to<banadmin_atom, ban_admin>::with<uint64_t>,
     caf::replies_to<nodeadmin_atom, node_admin>::with<std::string>,

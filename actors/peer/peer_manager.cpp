@@ -289,6 +289,10 @@ void carry_out(self_ptr self, peer::rebuild_actions acts) {
       if (self->state.metrics)
         self->state.metrics->rebuild_fetched_txs_total.inc(f->req.indexes.size());
       send_to(self, f->peer, frame_of(f->req));
+      // The once-a-second tick would hedge up to a second late: a round's prevote waits ~1 s.
+      self->delayed_send(self,
+                         std::chrono::milliseconds(self->state.rebuilds.config().hedge_ms + 1),
+                         hedge_atom::value);
     } else if (auto* r = std::get_if<peer::rebuild_do::ready>(&a)) {
       if (self->state.metrics) self->state.metrics->proposals_rebuilt_total.inc();
       rebuilt(self, *r);
@@ -913,6 +917,7 @@ peer_manager_actor::behavior_type peer_manager_impl(self_ptr self, manager_setup
         punish(self, id, points, why);
       },
       [self](tick_atom) { handle_tick(self); },
+      [self](hedge_atom) { carry_out(self, self->state.rebuilds.on_tick(self->state.now_ms())); },
       [self](peers_atom) { return peer_list(self); },
       [self](bans_atom) { return ban_list(self); },
       [self](banadmin_atom, const ban_admin& a) { return admin_ban(self, a); },

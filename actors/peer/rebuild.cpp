@@ -1,6 +1,7 @@
 #include "actors/peer/rebuild.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "crypto/assert.hpp"
 #include "crypto/schnorr.hpp"
@@ -82,7 +83,7 @@ bool rebuild_core::fill_or_ask(const hash256& key, rebuild& r, uint64_t now_ms,
 
 bool rebuild_core::ask_next(const hash256& key, rebuild& r, uint64_t now_ms, rebuild_actions& out) {
   r.asked.clear();
-  r.asked_peer = 0;
+  r.asked_peer = r.hedge_peer = 0;
   if (r.next_source >= r.sources.size()) {
     out.push_back(rebuild_do::dropped{key, "no peer served the txs it lacks"});
     return false;
@@ -95,10 +96,25 @@ bool rebuild_core::ask_next(const hash256& key, rebuild& r, uint64_t now_ms, reb
   return true;
 }
 
+void rebuild_core::hedge(rebuild& r, uint64_t now_ms, rebuild_actions& out) {
+  r.hedge_peer = r.next_source < r.sources.size() ? r.sources[r.next_source++] : r.asked_peer;
+  r.hedge_asked_ms = now_ms;
+  out.push_back(rebuild_do::fetch{r.hedge_peer, get_block_txs{r.block, r.asked}});
+}
+
+bool rebuild_core::promote_hedge(rebuild& r) {
+  if (r.hedge_peer == 0 || r.hedge_peer == r.asked_peer) return false;
+  r.asked_peer = std::exchange(r.hedge_peer, 0);
+  r.asked_ms = r.hedge_asked_ms;
+  return true;
+}
+
 rebuild_actions rebuild_core::on_block_txs(uint64_t from, const block_txs& m, uint64_t now_ms) {
   rebuild_actions out;
   auto it = std::find_if(pending_.begin(), pending_.end(), [&](auto& kv) {
-    return kv.second.block == m.block_hash && kv.second.asked_peer == from;
+    const rebuild& r = kv.second;
+    return r.block == m.block_hash && r.asked_peer != 0 &&
+           (r.asked_peer == from || r.hedge_peer == from);
   });
   // Unasked, or late after its time ran out: nothing to do, no fault proved.
   if (it == pending_.end()) return out;
@@ -117,7 +133,7 @@ rebuild_actions rebuild_core::on_block_txs(uint64_t from, const block_txs& m, ui
   }
   for (size_t i = 0; i < got.size(); ++i) r.txs[r.asked[i] - 1] = std::move(got[i]);
   r.asked.clear();
-  r.asked_peer = 0;
+  r.asked_peer = r.hedge_peer = 0;
   if (!fill_or_ask(it->first, r, now_ms, out)) pending_.erase(it);
   return out;
 }
@@ -131,7 +147,9 @@ rebuild_actions rebuild_core::on_tick(uint64_t now_ms) {
     if (late && r.asked_peer != 0) {
       out.push_back(rebuild_do::blame{r.asked_peer, no_answer_penalty,
                                       "did not serve a proposal's txs in time"});
-      alive = ask_next(it->first, r, now_ms, out);
+      if (!promote_hedge(r)) alive = ask_next(it->first, r, now_ms, out);
+    } else if (r.asked_peer != 0 && r.hedge_peer == 0 && now_ms >= r.asked_ms + cfg_.hedge_ms) {
+      hedge(r, now_ms, out);
     } else if (late && !r.looked_up) {
       r.looked_up = true;  // the mempool did not answer: fetch everything
       alive = ask_next(it->first, r, now_ms, out);
@@ -149,7 +167,8 @@ rebuild_actions rebuild_core::on_peer_gone(uint64_t peer, uint64_t now_ms) {
     // Sources already asked stay (next_source counts them); later ones go.
     auto later = r.sources.begin() + static_cast<std::ptrdiff_t>(r.next_source);
     r.sources.erase(std::remove(later, r.sources.end(), peer), r.sources.end());
-    if (r.asked_peer == peer) alive = ask_next(it->first, r, now_ms, out);
+    if (r.hedge_peer == peer && r.asked_peer != peer) r.hedge_peer = 0;
+    if (r.asked_peer == peer && !promote_hedge(r)) alive = ask_next(it->first, r, now_ms, out);
     it = alive ? std::next(it) : pending_.erase(it);
   }
   return out;

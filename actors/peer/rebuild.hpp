@@ -28,6 +28,11 @@ struct rebuild_config {
   size_t max_sources = 4;  // peers remembered as holding one proposal
   uint64_t fetch_timeout_ms = 2'000;
   size_t held_blocks = 8;  // full blocks kept to answer get_block_txs
+  // Unanswered this long, the same question goes to the next source too
+  // (the same peer again when there is none), without blame: a round's
+  // prevote waits ~1 s for the rebuild, so one lost or slow answer waited
+  // out for fetch_timeout_ms cost the round. Whichever answers first counts.
+  uint64_t hedge_ms = 400;
 };
 
 using tx_ref = std::shared_ptr<const transaction>;
@@ -91,6 +96,7 @@ class rebuild_core {
   rebuild_actions on_peer_gone(uint64_t peer, uint64_t now_ms);
 
   bool rebuilding(const hash256& key) const { return pending_.count(key) > 0; }
+  const rebuild_config& config() const { return cfg_; }
   size_t pending() const { return pending_.size(); }
 
   // A full block this node holds (its own proposal, or one consensus took).
@@ -111,12 +117,17 @@ class rebuild_core {
     std::vector<uint32_t> asked;  // block positions (1-based) asked of `asked_peer`
     uint64_t asked_peer = 0;
     uint64_t asked_ms = 0;
+    uint64_t hedge_peer = 0;  // asked the same, hedge_ms later (0: nobody yet)
+    uint64_t hedge_asked_ms = 0;
     bool looked_up = false;
   };
   // Each returns false when the rebuild ended (ready or given up): the
   // caller erases it.
   bool ask_next(const hash256& key, rebuild& r, uint64_t now_ms, rebuild_actions& out);
   bool fill_or_ask(const hash256& key, rebuild& r, uint64_t now_ms, rebuild_actions& out);
+  void hedge(rebuild& r, uint64_t now_ms, rebuild_actions& out);
+  // The asked peer timed out or left: the hedge's peer, if any, takes its place.
+  bool promote_hedge(rebuild& r);
   void finish(const hash256& key, rebuild& r, rebuild_actions& out);
   size_t started_by(uint64_t peer) const;
 

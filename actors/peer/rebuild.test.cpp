@@ -84,17 +84,48 @@ TEST_CASE_FIXTURE(fixture, "the txs the mempool lacks are fetched from the sende
     CHECK(all_of<rebuild_do::blame>(acts).size() == 1);
   }
   SUBCASE("a silent source costs 10 points; with none left the rebuild ends") {
-    acts = core.on_tick(1'000);
-    CHECK(acts.empty());
+    CHECK(core.on_tick(300).empty());
+    // hedge_ms without an answer: the next source is asked the same, no points.
+    acts = core.on_tick(410);
+    CHECK(all_of<rebuild_do::blame>(acts).empty());
+    f = all_of<rebuild_do::fetch>(acts);
+    REQUIRE(f.size() == 1);
+    CHECK(f[0].peer == 8);
+    CHECK(f[0].req.indexes == std::vector<uint32_t>{2, 4});
+    CHECK(core.on_tick(1'000).empty());
+    // The first source's time runs out: its points; the hedge's peer is waited for.
     acts = core.on_tick(2'010);
     REQUIRE(all_of<rebuild_do::blame>(acts).size() == 1);
+    CHECK(all_of<rebuild_do::blame>(acts)[0].peer == 7);
     CHECK(all_of<rebuild_do::blame>(acts)[0].points == no_answer_penalty);
-    CHECK(all_of<rebuild_do::fetch>(acts)[0].peer == 8);
-    acts = core.on_tick(4'020);
+    CHECK(all_of<rebuild_do::fetch>(acts).empty());
+    CHECK(core.pending() == 1);
+    acts = core.on_tick(2'420);
+    CHECK(all_of<rebuild_do::blame>(acts)[0].peer == 8);
     CHECK(all_of<rebuild_do::dropped>(acts).size() == 1);
     CHECK(core.pending() == 0);
     // Its late answer is ignored, without points.
-    CHECK(core.on_block_txs(8, answer({2, 4}), 4'100).empty());
+    CHECK(core.on_block_txs(8, answer({2, 4}), 2'500).empty());
+  }
+  SUBCASE("a lost answer: the hedge's answer rebuilds it, and the first one's comes too late") {
+    core.on_tick(410);
+    acts = core.on_block_txs(8, answer({2, 4}), 450);
+    REQUIRE(all_of<rebuild_do::ready>(acts).size() == 1);
+    CHECK(all_of<rebuild_do::blame>(acts).empty());
+    CHECK(core.on_block_txs(7, answer({2, 4}), 460).empty());
+    CHECK(core.on_tick(2'100).empty());  // no points for anyone
+  }
+  SUBCASE("a slow first source may still answer after the hedge") {
+    core.on_tick(410);
+    CHECK(all_of<rebuild_do::ready>(core.on_block_txs(7, answer({2, 4}), 500)).size() == 1);
+    CHECK(core.on_block_txs(8, answer({2, 4}), 510).empty());
+  }
+  SUBCASE("wrong bodies from the hedge's peer cost it 25 points") {
+    core.on_tick(410);
+    acts = core.on_block_txs(8, answer({1, 3}), 450);
+    REQUIRE(all_of<rebuild_do::blame>(acts).size() == 1);
+    CHECK(all_of<rebuild_do::blame>(acts)[0].peer == 8);
+    CHECK(all_of<rebuild_do::dropped>(acts).size() == 1);  // both sources used
   }
   SUBCASE("a source that disconnects is replaced at once") {
     acts = core.on_peer_gone(7, 30);
@@ -102,6 +133,23 @@ TEST_CASE_FIXTURE(fixture, "the txs the mempool lacks are fetched from the sende
     acts = core.on_peer_gone(8, 40);
     CHECK(all_of<rebuild_do::dropped>(acts).size() == 1);
   }
+  SUBCASE("the asked source disconnects after the hedge: the hedge's peer is waited for") {
+    core.on_tick(410);
+    CHECK(core.on_peer_gone(7, 420).empty());
+    CHECK(all_of<rebuild_do::ready>(core.on_block_txs(8, answer({2, 4}), 430)).size() == 1);
+  }
+}
+
+TEST_CASE_FIXTURE(fixture, "with a single source the hedge asks it again") {
+  core.on_compact(7, key, c, payload, 0);
+  core.on_lookup(key, {body(1), nullptr, body(3), body(4)}, 10);
+  auto f = all_of<rebuild_do::fetch>(core.on_tick(410));
+  REQUIRE(f.size() == 1);
+  CHECK(f[0].peer == 7);
+  CHECK(f[0].req.indexes == std::vector<uint32_t>{2});
+  CHECK(core.on_tick(1'000).empty());  // one hedge per question
+  CHECK(all_of<rebuild_do::ready>(core.on_block_txs(7, answer({2}), 1'100)).size() == 1);
+  CHECK(core.on_block_txs(7, answer({2}), 1'110).empty());  // the second answer: nothing
 }
 
 TEST_CASE_FIXTURE(fixture, "a failed mempool lookup fetches every tx") {
