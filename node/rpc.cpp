@@ -617,6 +617,8 @@ void rpc_server::impl::register_network_methods() {
                      {"listen_address", p.hello.listen_addr},
                      {"direction", p.direction},
                      {"rtt_ms", p.stats.rtt_ms},
+                     // Under tx_push_min_rtt_ms, txs this node relays are only announced.
+                     {"min_rtt_ms", p.stats.min_rtt_ms ? json(*p.stats.min_rtt_ms) : json()},
                      {"ban_score", p.stats.score},
                      {"height", p.hello.best_height},
                      {"user_agent", p.hello.user_agent},

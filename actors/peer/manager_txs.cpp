@@ -40,21 +40,24 @@ void charge_refused_tx(self_ptr self, uint64_t from, const tx_admission& r, cons
 
 // Admitted txs on to every ready session but the one each came from: whole
 // frames to peers older than protocol 5; to the others whole to a few and
-// wtxids to the rest (plan_tx_relay), who ask for what they lack. The
-// frames are kept to answer those questions.
+// wtxids to the rest (plan_tx_relay), who ask for what they lack; relayed
+// ones only announced to near peers. The frames are kept to answer those
+// questions.
 void gossip_txs(self_ptr self, const std::vector<outgoing>& txs, const std::vector<hash256>& ids) {
   auto& st = self->state;
-  std::vector<uint64_t> whole, announce;
-  for (auto& [id, s] : st.sessions)
-    if (s.hello)
-      (s.hello->protocol_version >= limits::tx_announce_version ? announce : whole).push_back(id);
+  std::vector<uint64_t> whole, announce, near;
+  for (auto& [id, s] : st.sessions) {
+    if (!s.hello) continue;
+    (s.hello->protocol_version >= limits::tx_announce_version ? announce : whole).push_back(id);
+    if (s.stats.min_rtt_ms && *s.stats.min_rtt_ms < peer::tx_push_min_rtt_ms) near.push_back(id);
+  }
   std::vector<peer::announce_item> items;
   for (size_t i = 0; i < txs.size(); ++i) {
     st.tx_frames.put(ids[i], txs[i].frame);
     items.push_back({ids[i], txs[i].from});
   }
   send_coalesced(self, whole, txs);
-  auto plan = peer::plan_tx_relay(announce, items);
+  auto plan = peer::plan_tx_relay(announce, items, near);
   for (auto& [sid, idx] : plan.push) {
     std::vector<outgoing> mine;
     for (size_t i : idx) mine.push_back({txs[i].frame, 0});

@@ -270,6 +270,7 @@ void session_core::handle(uint64_t now_ms, message&& m, std::shared_ptr<const by
   if (auto* p = std::get_if<pong>(&m)) {
     if (!ping_nonce_ || *ping_nonce_ != p->nonce) return misbehave(10, "unsolicited pong", out);
     stats_.rtt_ms = now_ms - ping_sent_ms_;
+    stats_.min_rtt_ms = std::min(stats_.min_rtt_ms.value_or(UINT64_MAX), stats_.rtt_ms);
     ping_nonce_.reset();
     return;
   }

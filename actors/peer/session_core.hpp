@@ -8,6 +8,7 @@
 #include <array>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 
 #include "actors/metrics/metrics.hpp"
@@ -170,6 +171,9 @@ hash256 handshake_sign_bytes(const handshake_transcript& t, bool signer_is_initi
 struct session_stats {
   uint64_t bytes_in = 0, bytes_out = 0, msgs_in = 0, msgs_out = 0;
   uint64_t rtt_ms = 0;  // last measured; 0 = none yet
+  // The lowest measured: the path's own delay, without the queueing a busy
+  // node adds to a single ping (tx relay pushes by it, tx_fetch.hpp).
+  std::optional<uint64_t> min_rtt_ms;
   uint64_t connected_ms = 0, last_recv_ms = 0;
   uint32_t score = 0;
   // For the manager's send budget (send_budget.hpp): bytes the shell took

@@ -114,6 +114,22 @@ TEST_CASE("ping gets a pong and measures the round trip") {
   for (auto& f : b.to_peer) a.take(a.core.on_bytes(1037, f));
   b.to_peer.clear();
   CHECK(a.core.stats().rtt_ms == 37);
+  CHECK(a.core.stats().min_rtt_ms == 37u);
+  CHECK_FALSE(b.core.stats().min_rtt_ms.has_value());  // it never pinged
+  // A later, slower round trip is the last one but not the lowest.
+  auto round_trip = [&](uint64_t at_ms, uint64_t nonce, uint64_t rtt_ms) {
+    a.take(a.core.on_tick(at_ms, nonce));
+    REQUIRE(a.to_peer.size() == 1);
+    for (auto& f : a.to_peer) b.take(b.core.on_bytes(at_ms, f));
+    a.to_peer.clear();
+    for (auto& f : b.to_peer) a.take(a.core.on_bytes(at_ms + rtt_ms, f));
+    b.to_peer.clear();
+  };
+  round_trip(20'000, 43, 90);
+  CHECK(a.core.stats().rtt_ms == 90);
+  CHECK(a.core.stats().min_rtt_ms == 37u);
+  round_trip(40'000, 44, 5);
+  CHECK(a.core.stats().min_rtt_ms == 5u);
   CHECK_FALSE(a.closed);
   // A pong nobody asked for costs score.
   a.take(a.core.on_bytes(1040, b.core.seal(frame_of(pong{99}))));

@@ -118,14 +118,22 @@ size_t tx_push_fanout(size_t peers) {
 }
 
 tx_relay_plan plan_tx_relay(const std::vector<uint64_t>& ready,
-                            const std::vector<announce_item>& items) {
+                            const std::vector<announce_item>& items,
+                            const std::vector<uint64_t>& near) {
   std::map<uint64_t, std::vector<size_t>> push;
   std::map<uint64_t, std::vector<hash256>> announce;
   size_t fanout = tx_push_fanout(ready.size());
+  std::vector<uint64_t> relay_holders = near;  // relayed txs are only announced to these
   for (size_t i = 0; i < items.size(); ++i) {
     const auto& it = items[i];
-    auto whole =
-        fanout ? relay_targets(ready, {it.from}, it.wtxid, fanout) : std::vector<uint64_t>{};
+    std::vector<uint64_t> whole;
+    if (fanout && it.from == 0) {
+      whole = relay_targets(ready, {}, it.wtxid, fanout);
+    } else if (fanout) {
+      relay_holders.push_back(it.from);
+      whole = relay_targets(ready, relay_holders, it.wtxid, fanout);
+      relay_holders.pop_back();
+    }
     for (uint64_t s : ready) {
       if (s == it.from) continue;  // it has it
       if (std::find(whole.begin(), whole.end(), s) != whole.end())

@@ -189,6 +189,40 @@ TEST_CASE("tx relay: whole to log2(n) peers, announced to the rest, never to the
   for (auto& [s, inv] : big.announce) CHECK(inv.wtxids.size() <= limits::max_tx_inv);
 }
 
+TEST_CASE(
+    "tx relay: a relayed tx is only announced to near peers; this node's own txs are pushed") {
+  std::vector<uint64_t> ready{1, 2, 3};  // a 4-node mesh seen from one node
+  std::vector<announce_item> items;
+  for (uint8_t i = 0; i < 40; ++i) items.push_back({id(i), i % 2 ? 3u : 0u});
+  auto count = [&](const tx_relay_plan& plan) {
+    std::map<std::pair<uint64_t, hash256>, int> got;
+    std::map<hash256, int> pushed;
+    for (auto& [s, idx] : plan.push)
+      for (size_t i : idx) {
+        ++got[{s, items[i].wtxid}];
+        ++pushed[items[i].wtxid];
+      }
+    for (auto& [s, inv] : plan.announce)
+      for (auto& w : inv.wtxids) ++got[{s, w}];
+    for (const auto& it : items)
+      for (uint64_t s : ready) CHECK(got[{s, it.wtxid}] == (s == it.from ? 0 : 1));
+    return pushed;
+  };
+  // All near (a localnet, a LAN): own txs whole to 2 of 3, relayed ones named only.
+  auto pushed = count(plan_tx_relay(ready, items, {1, 2, 3}));
+  for (const auto& it : items) CHECK(pushed[it.wtxid] == (it.from == 0 ? 2 : 0));
+  // None near (unmeasured or WAN): relayed ones whole to both others, as before.
+  pushed = count(plan_tx_relay(ready, items, {}));
+  for (const auto& it : items) CHECK(pushed[it.wtxid] == 2);
+  // Mixed: a relayed tx is pushed to the far peer only, never to a near one.
+  auto mixed = plan_tx_relay(ready, items, {2});
+  pushed = count(mixed);
+  for (auto& [s, idx] : mixed.push)
+    for (size_t i : idx)
+      if (items[i].from != 0) CHECK(s == 1);
+  for (const auto& it : items) CHECK(pushed[it.wtxid] == (it.from == 0 ? 2 : 1));
+}
+
 TEST_CASE("recent frames: bounded by count and by bytes, oldest out first") {
   recent_frames r(3, 100);
   auto frame = [](size_t n) { return std::make_shared<const bytes>(bytes(n, 1)); };

@@ -27,7 +27,7 @@ pass "4 validators reach height 20 with identical block hashes at every height"
 
 info=$(cli_n 0 getpeerinfo)
 [ "$(echo "$info" | grep -c '"key"')" = 3 ] || node_fail "getpeerinfo: expected 3 peers: $info"
-for f in '"address"' '"direction"' '"rtt_ms"' '"ban_score"' '"height"'; do
+for f in '"address"' '"direction"' '"rtt_ms"' '"min_rtt_ms"' '"ban_score"' '"height"'; do
   echo "$info" | grep >/dev/null "$f" || fail "getpeerinfo lacks $f"
 done
 echo "$info" | grep >/dev/null '"direction": "outbound"' || echo "$info" | grep >/dev/null '"direction": "inbound"' ||

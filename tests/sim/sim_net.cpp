@@ -74,8 +74,20 @@ struct sim_session_state {
   uint64_t taken_bytes = 0, reported_taken = 0;
   std::map<uint64_t, peer::deliver> pending;  // decrypted, on their simulated way
   uint64_t next_pending = 0;
+  uint64_t min_delay_ms = UINT64_MAX;  // lowest latency of a frame from the peer
 };
 using session_ptr = caf::stateful_actor<sim_session_state>*;
+
+// The model delays the messages a session delivers, not the bytes its core
+// reads, so a pong comes back at once and the core measures no round trip.
+// The manager picks tx relay by round trip (tx_fetch.hpp): report the one the
+// model imposes, twice the lowest one-way latency seen so far.
+peer::session_stats sim_stats(const sim_session_state& st) {
+  peer::session_stats s = st.core->stats();
+  s.taken_bytes = st.taken_bytes;  // the simulated socket writes at once
+  if (st.min_delay_ms != UINT64_MAX) s.rtt_ms = *(s.min_rtt_ms = 2 * st.min_delay_ms);
+  return s;
+}
 
 void finish(session_ptr self, const std::string& reason, uint32_t score, bool ban,
             uint32_t peer_reject = 0) {
@@ -183,6 +195,7 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
       [self](simdata_atom, const frame_ptr& data, const std::vector<uint64_t>& delays_ms) {
         auto& st = self->state;
         if (st.done) return;
+        for (uint64_t d : delays_ms) st.min_delay_ms = std::min(st.min_delay_ms, d);
         if (!st.core) {
           if (st.early.size() >= max_waiting_frames)
             return finish(self, "too much data before admission", 0, false);
@@ -202,9 +215,9 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         else
           write_frames(self, *frame);
         if (st.taken_bytes - st.reported_taken >= report_taken_every_bytes) {
-          peer::session_stats stats = st.core->stats();
-          stats.taken_bytes = st.reported_taken = st.taken_bytes;
-          self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self), stats);
+          st.reported_taken = st.taken_bytes;
+          self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self),
+                     sim_stats(st));
         }
       },
       [self](punish_atom, uint32_t points, const std::string& why) {
@@ -226,10 +239,9 @@ caf::behavior sim_session_impl(session_ptr self, session_setup setup, caf::actor
         if (st.done) return;
         if (st.fault && st.core->ready())
           for (auto& junk : st.fault->on_tick(st.setup.now_ms())) write_frames(self, junk);
-        peer::session_stats stats = st.core->stats();
-        stats.taken_bytes = st.reported_taken =
-            st.taken_bytes;  // the simulated socket writes at once
-        self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self), stats);
+        st.reported_taken = st.taken_bytes;
+        self->send(st.setup.mgr, stats_atom::value, caf::actor_cast<caf::actor>(self),
+                   sim_stats(st));
         self->delayed_send(self, std::chrono::milliseconds(st.setup.tick_ms), tick_atom::value);
       },
       [self](simclosed_atom) { finish(self, "connection closed by the peer", 0, false); },
