@@ -259,6 +259,7 @@ void carry_out(self_ptr self, peer::rebuild_actions acts);
 void rebuilt(self_ptr self, peer::rebuild_do::ready& r) {
   auto& st = self->state;
   auto frames = std::make_shared<relay_frames>(relay_frames{r.payload, true, r.p, {}, {}});
+  TC_ASSERT(!r.sources.empty());  // the sender, kept even after it left
   to_consensus(self, r.sources.front(), r.p, frames, r.key);
   // The other senders have it: no relay back to them.
   for (size_t i = 1; i < r.sources.size(); ++i)

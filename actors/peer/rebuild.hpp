@@ -111,6 +111,9 @@ class rebuild_core {
     std::shared_ptr<const compact_proposal> c;
     hash256 block;
     std::shared_ptr<const bytes> payload;
+    // Who sent it first: named to consensus and blamed for an ill-formed
+    // block even after it disconnected (`sources` then loses it).
+    uint64_t sender = 0;
     std::vector<uint64_t> sources;
     size_t next_source = 0;
     std::vector<tx_ref> txs;      // by position in c->wtxids; null: missing

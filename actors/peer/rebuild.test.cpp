@@ -140,6 +140,27 @@ TEST_CASE_FIXTURE(fixture, "the txs the mempool lacks are fetched from the sende
   }
 }
 
+TEST_CASE_FIXTURE(fixture,
+                  "a sender gone while the mempool lookup is out still names the proposal") {
+  core.on_compact(7, key, c, payload, 0);
+  core.on_compact(8, key, c, payload, 1);
+  CHECK(core.on_peer_gone(7, 5).empty());  // nobody asked yet: nothing to move
+  auto done =
+      all_of<rebuild_do::ready>(core.on_lookup(key, {body(1), body(2), body(3), body(4)}, 10));
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].sources == std::vector<uint64_t>{7, 8});
+  // Alone: it was an empty list, and the peer manager took its front().
+  core.on_compact(9, key, c, payload, 20);
+  core.on_peer_gone(9, 25);
+  done = all_of<rebuild_do::ready>(core.on_lookup(key, {body(1), body(2), body(3), body(4)}, 30));
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].sources == std::vector<uint64_t>{9});
+  // Its slot is still counted as the sender's while it lasts.
+  core.on_compact(9, key, c, payload, 40);
+  core.on_peer_gone(9, 45);
+  CHECK(core.pending() == 1);
+}
+
 TEST_CASE_FIXTURE(fixture, "with a single source the hedge asks it again") {
   core.on_compact(7, key, c, payload, 0);
   core.on_lookup(key, {body(1), nullptr, body(3), body(4)}, 10);
