@@ -227,6 +227,9 @@ void node_metrics::render(text_writer& w) const {
   w.counter("timed_p2p_rebuild_fetched_txs_total",
             "Txs of compact proposals fetched from peers (not in the mempool)",
             rebuild_fetched_txs_total.value());
+  w.counter("timed_p2p_rebuild_hedges_total",
+            "getBlockTxs questions unanswered for 400 ms, asked again of the next source",
+            rebuild_hedges_total.value());
   w.counter("timed_p2p_txs_announced_total", "Wtxids announced to peers (tx_inv)",
             txs_announced_total.value());
   w.counter("timed_p2p_txs_requested_total", "Wtxids asked of peers (get_txs)",

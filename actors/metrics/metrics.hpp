@@ -148,6 +148,7 @@ struct node_metrics {
   counter misbehaviour_points_total;
   counter proposals_rebuilt_total;    // compact proposals rebuilt into blocks
   counter rebuild_fetched_txs_total;  // txs a rebuild had to ask a peer for (not in the mempool)
+  counter rebuild_hedges_total;       // those questions asked a second time, unanswered in time
   counter txs_announced_total;        // wtxids sent in tx_inv, all peers
   counter txs_requested_total;        // wtxids asked for with get_txs
   counter tx_fetch_timeouts_total;    // of those, not answered in time

@@ -287,8 +287,10 @@ void carry_out(self_ptr self, peer::rebuild_actions acts) {
     } else if (auto* f = std::get_if<peer::rebuild_do::fetch>(&a)) {
       TC_LOG("p2p", debug, "asking peer {} for {} txs of proposed block {}", f->peer,
              f->req.indexes.size(), f->req.block_hash.hex().substr(0, 16));
-      if (self->state.metrics)
-        self->state.metrics->rebuild_fetched_txs_total.inc(f->req.indexes.size());
+      if (auto& m = self->state.metrics; m && f->hedge)
+        m->rebuild_hedges_total.inc();
+      else if (m)
+        m->rebuild_fetched_txs_total.inc(f->req.indexes.size());
       send_to(self, f->peer, frame_of(f->req));
       // The once-a-second tick would hedge up to a second late: a round's prevote waits ~1 s.
       self->delayed_send(self,

@@ -99,7 +99,7 @@ bool rebuild_core::ask_next(const hash256& key, rebuild& r, uint64_t now_ms, reb
 void rebuild_core::hedge(rebuild& r, uint64_t now_ms, rebuild_actions& out) {
   r.hedge_peer = r.next_source < r.sources.size() ? r.sources[r.next_source++] : r.asked_peer;
   r.hedge_asked_ms = now_ms;
-  out.push_back(rebuild_do::fetch{r.hedge_peer, get_block_txs{r.block, r.asked}});
+  out.push_back(rebuild_do::fetch{r.hedge_peer, get_block_txs{r.block, r.asked}, true});
 }
 
 bool rebuild_core::promote_hedge(rebuild& r) {

@@ -45,6 +45,7 @@ struct lookup {  // ask the mempool for these bodies
 struct fetch {  // ask a peer for the bodies still missing
   uint64_t peer;
   get_block_txs req;
+  bool hedge = false;  // the same question again, after hedge_ms (rebuild_config)
 };
 struct ready {  // rebuilt and checked: on to consensus
   hash256 key;

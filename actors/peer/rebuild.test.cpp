@@ -56,6 +56,7 @@ TEST_CASE_FIXTURE(fixture, "the txs the mempool lacks are fetched from the sende
   REQUIRE(f.size() == 1);
   CHECK(f[0].peer == 7);
   CHECK(f[0].req.indexes == std::vector<uint32_t>{2, 4});
+  CHECK_FALSE(f[0].hedge);
   SUBCASE("the sender serves them") {
     acts = core.on_block_txs(7, answer({2, 4}), 20);
     auto done = all_of<rebuild_do::ready>(acts);
@@ -92,6 +93,7 @@ TEST_CASE_FIXTURE(fixture, "the txs the mempool lacks are fetched from the sende
     REQUIRE(f.size() == 1);
     CHECK(f[0].peer == 8);
     CHECK(f[0].req.indexes == std::vector<uint32_t>{2, 4});
+    CHECK(f[0].hedge);
     CHECK(core.on_tick(1'000).empty());
     // The first source's time runs out: its points; the hedge's peer is waited for.
     acts = core.on_tick(2'010);

@@ -149,6 +149,25 @@ TEST_CASE("tx fetch: one get_txs carries at most max_get_txs wtxids") {
   CHECK(r[1].wtxids.size() == 3);
 }
 
+// Checks that every tx reaches every session but its sender exactly once,
+// whole or named; returns how many sessions got each tx whole.
+static std::map<hash256, int> relay_count(const tx_relay_plan& plan,
+                                          const std::vector<uint64_t>& ready,
+                                          const std::vector<announce_item>& items) {
+  std::map<std::pair<uint64_t, hash256>, int> got;
+  std::map<hash256, int> pushed;
+  for (auto& [s, idx] : plan.push)
+    for (size_t i : idx) {
+      ++got[{s, items[i].wtxid}];
+      ++pushed[items[i].wtxid];
+    }
+  for (auto& [s, inv] : plan.announce)
+    for (auto& w : inv.wtxids) ++got[{s, w}];
+  for (const auto& it : items)
+    for (uint64_t s : ready) CHECK(got[{s, it.wtxid}] == (s == it.from ? 0 : 1));
+  return pushed;
+}
+
 TEST_CASE("tx relay: whole to log2(n) peers, announced to the rest, never to the sender") {
   CHECK(tx_push_fanout(0) == 0);
   CHECK(tx_push_fanout(1) == 1);
@@ -160,20 +179,8 @@ TEST_CASE("tx relay: whole to log2(n) peers, announced to the rest, never to the
   std::vector<announce_item> items;
   for (uint8_t i = 0; i < 40; ++i) items.push_back({id(i), i % 2 ? 3u : 0u});
   auto plan = plan_tx_relay(ready, items);
-  // Every tx reaches every session but its sender exactly once, whole or named.
-  std::map<std::pair<uint64_t, hash256>, int> got;
-  std::map<hash256, int> pushed;
-  for (auto& [s, idx] : plan.push)
-    for (size_t i : idx) {
-      ++got[{s, items[i].wtxid}];
-      ++pushed[items[i].wtxid];
-    }
-  for (auto& [s, inv] : plan.announce)
-    for (auto& w : inv.wtxids) ++got[{s, w}];
-  for (const auto& it : items) {
-    CHECK(pushed[it.wtxid] == 4);  // whole to tx_push_fanout(15) sessions
-    for (uint64_t s : ready) CHECK(got[{s, it.wtxid}] == (s == it.from ? 0 : 1));
-  }
+  auto pushed = relay_count(plan, ready, items);
+  for (const auto& it : items) CHECK(pushed[it.wtxid] == 4);  // tx_push_fanout(15)
   // Different txs are pushed along different paths.
   std::set<uint64_t> pushers;
   for (auto& [s, idx] : plan.push) pushers.insert(s);
@@ -194,20 +201,7 @@ TEST_CASE(
   std::vector<uint64_t> ready{1, 2, 3};  // a 4-node mesh seen from one node
   std::vector<announce_item> items;
   for (uint8_t i = 0; i < 40; ++i) items.push_back({id(i), i % 2 ? 3u : 0u});
-  auto count = [&](const tx_relay_plan& plan) {
-    std::map<std::pair<uint64_t, hash256>, int> got;
-    std::map<hash256, int> pushed;
-    for (auto& [s, idx] : plan.push)
-      for (size_t i : idx) {
-        ++got[{s, items[i].wtxid}];
-        ++pushed[items[i].wtxid];
-      }
-    for (auto& [s, inv] : plan.announce)
-      for (auto& w : inv.wtxids) ++got[{s, w}];
-    for (const auto& it : items)
-      for (uint64_t s : ready) CHECK(got[{s, it.wtxid}] == (s == it.from ? 0 : 1));
-    return pushed;
-  };
+  auto count = [&](const tx_relay_plan& plan) { return relay_count(plan, ready, items); };
   // All near (a localnet, a LAN): own txs whole to 2 of 3, relayed ones named only.
   auto pushed = count(plan_tx_relay(ready, items, {1, 2, 3}));
   for (const auto& it : items) CHECK(pushed[it.wtxid] == (it.from == 0 ? 2 : 0));

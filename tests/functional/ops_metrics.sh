@@ -54,6 +54,9 @@ for series in timed_chain_height timed_blocks_committed_total timed_block_interv
   [ -n "$a" ] && [ -n "$b" ] || fail "$series missing from the scrape"
   awk -v a="$a" -v b="$b" 'BEGIN { exit !(b > a) }' || fail "$series did not move: $a -> $b"
 done
+for series in timed_p2p_rebuild_fetched_txs_total timed_p2p_rebuild_hedges_total; do
+  [ -n "$(metric "$m2" "$series")" ] || fail "$series missing from the scrape"
+done
 peers=$(( $(metric "$m2" 'timed_p2p_peers{direction="inbound"}') + $(metric "$m2" 'timed_p2p_peers{direction="outbound"}') ))
 [ "$peers" = 3 ] || fail "timed_p2p_peers sums to $peers, expected 3"
 [ "$(metric "$m2" timed_consensus_is_validator)" = 1 ] || fail "timed_consensus_is_validator"
