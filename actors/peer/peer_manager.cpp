@@ -293,9 +293,11 @@ void carry_out(self_ptr self, peer::rebuild_actions acts) {
         m->rebuild_fetched_txs_total.inc(f->req.indexes.size());
       send_to(self, f->peer, frame_of(f->req));
       // The once-a-second tick would hedge up to a second late: a round's prevote waits ~1 s.
-      self->delayed_send(self,
-                         std::chrono::milliseconds(self->state.rebuilds.config().hedge_ms + 1),
-                         hedge_atom::value);
+      // A hedge needs no tick of its own: its question's 2 s are the tick's.
+      if (!f->hedge)
+        self->delayed_send(self,
+                           std::chrono::milliseconds(self->state.rebuilds.config().hedge_ms + 1),
+                           hedge_atom::value);
     } else if (auto* r = std::get_if<peer::rebuild_do::ready>(&a)) {
       if (self->state.metrics) self->state.metrics->proposals_rebuilt_total.inc();
       rebuilt(self, *r);
