@@ -466,8 +466,8 @@ mempool_actor::behavior_type stub_pool(mempool_actor::stateful_pointer<stub_pool
         return uint64_t{0};
       },
       [](lookup_atom, const std::vector<hash256>& w) { return tx_batch(w.size()); },
-      [](waiting_atom, uint64_t mark, uint64_t) {
-        return std::make_tuple(std::vector<hash256>{}, mark);
+      [](waiting_atom, const seq_ranges&, uint64_t) {
+        return std::make_tuple(std::vector<hash256>{}, uint64_t{0});
       },
       [](committed_atom, const block_ptr&) {},
       [](info_atom) { return mempool_info{}; },

@@ -3,6 +3,7 @@
 #include "actors/log.hpp"
 #include "actors/mempool/admission.hpp"
 #include "crypto/thread_priority.hpp"
+#include "messages/limits.hpp"
 #include "messages/validation.hpp"
 #include "storage/chain_store.hpp"
 
@@ -349,9 +350,10 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
         for (const auto& w : wtxids) out.push_back(self->state.core.find_wtxid(w));
         return out;
       },
-      [self](waiting_atom, uint64_t mark, uint64_t max) {
+      [self](waiting_atom, const seq_ranges& ranges, uint64_t max) {
         auto& core = self->state.core;
-        return std::make_tuple(core.waiting_since(mark, max), core.next_seq());
+        size_t n = std::min<uint64_t>(max, limits::max_tx_inv);
+        return std::make_tuple(core.waiting_in(ranges, n), core.next_seq());
       },
       [self](committed_atom, const block_ptr& b) { on_committed(self, b); },
       [self](info_atom) {

@@ -131,15 +131,20 @@ std::shared_ptr<const transaction> mempool_core::find_wtxid(const hash256& wtxid
   return e->tx;
 }
 
-std::vector<hash256> mempool_core::waiting_since(uint64_t seq, size_t max) const {
+std::vector<hash256> mempool_core::waiting_in(const std::vector<seq_range>& ranges,
+                                              size_t max) const {
   // The `max` oldest in a heap whose top is the youngest kept: memory stays
   // at `max` however full the pool is.
   using item = std::pair<uint64_t, hash256>;
   auto younger = [](const item& a, const item& b) { return a.first < b.first; };
   std::vector<item> kept;
-  if (max == 0) return {};
+  if (max == 0 || ranges.empty()) return {};
+  auto in_range = [&ranges](uint64_t q) {
+    return std::any_of(ranges.begin(), ranges.end(),
+                       [q](const seq_range& r) { return r.first <= q && q < r.second; });
+  };
   for (const auto& [txid, e] : entries_) {
-    if (e.seq >= seq) continue;
+    if (!in_range(e.seq)) continue;
     if (kept.size() < max) {
       kept.push_back({e.seq, e.digest.wtxid});
       std::push_heap(kept.begin(), kept.end(), younger);

@@ -87,11 +87,13 @@ class mempool_core {
   // the signatures and to the outpoints spent, whose content never changes.
   void note_checked(const hash256& wtxid) { checked_.add(wtxid); }
   std::vector<hash256> txids() const;
-  // The wtxids of the txs that arrived before `seq` (a next_seq() read
-  // earlier) and are still here, oldest first, at most `max`: txs that
-  // waited a whole interval, which the peer layer announces again in case
-  // the first announcement was lost.
-  std::vector<hash256> waiting_since(uint64_t seq, size_t max) const;
+  // The wtxids of the txs still here whose arrival number (next_seq() at
+  // their arrival) is in one of `ranges` ([first, second)), each once,
+  // oldest first, at most `max`: txs that waited a given time, which the
+  // peer layer announces again in case the first announcement was lost
+  // (peer::reannounce_schedule).
+  using seq_range = std::pair<uint64_t, uint64_t>;
+  std::vector<hash256> waiting_in(const std::vector<seq_range>& ranges, size_t max) const;
   uint64_t next_seq() const { return next_seq_; }
   size_t size() const { return entries_.size(); }
   size_t bytes() const { return bytes_; }

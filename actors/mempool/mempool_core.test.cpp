@@ -173,32 +173,41 @@ TEST_CASE("a pooled tx is found by its wtxid, and only while pooled") {
   CHECK((m.find_wtxid(wtxid(*a)) == nullptr));
 }
 
-TEST_CASE("waiting_since lists the txs older than a mark, oldest first, bounded") {
+TEST_CASE("waiting_in lists the txs numbered in the ranges, each once, oldest first, bounded") {
   mempool_core m({100, 1 << 20});
   std::vector<std::shared_ptr<const transaction>> txs;
   auto add = [&](uint32_t n) {
     txs.push_back(tx_spending(n));
     REQUIRE(m.insert(txs.back(), digest_tx(*txs.back()), 1000 * n).ok());
   };
-  CHECK(m.waiting_since(m.next_seq(), 10).empty());
+  auto w_of = [&](size_t i) { return digest_tx(*txs[i]).wtxid; };
+  CHECK(m.waiting_in({{0, m.next_seq()}}, 10).empty());
   add(1);
   add(2);
   add(3);
   uint64_t mark = m.next_seq();
   add(4);  // arrived after the mark: not waiting yet
-  auto w = m.waiting_since(mark, 10);
+  auto w = m.waiting_in({{0, mark}}, 10);
   REQUIRE(w.size() == 3);
   // Oldest first, whatever the fee-rate order.
-  CHECK(w[0] == digest_tx(*txs[0]).wtxid);
-  CHECK(w[1] == digest_tx(*txs[1]).wtxid);
-  CHECK(w[2] == digest_tx(*txs[2]).wtxid);
-  auto two = m.waiting_since(mark, 2);
+  CHECK(w[0] == w_of(0));
+  CHECK(w[1] == w_of(1));
+  CHECK(w[2] == w_of(2));
+  auto two = m.waiting_in({{0, mark}}, 2);
   REQUIRE(two.size() == 2);
-  CHECK(two[1] == digest_tx(*txs[1]).wtxid);
+  CHECK(two[1] == w_of(1));
+  // Several ranges, overlapping: each tx once, in arrival order.
+  w = m.waiting_in({{mark, mark + 1}, {0, 1}, {0, 2}}, 10);
+  REQUIRE(w.size() == 3);
+  CHECK(w[0] == w_of(0));
+  CHECK(w[1] == w_of(1));
+  CHECK(w[2] == w_of(3));
+  CHECK(m.waiting_in({}, 10).empty());
+  CHECK(m.waiting_in({{1, 1}}, 10).empty());
   // A tx that left is no longer listed.
   m.remove(txid(*txs[0]));
-  w = m.waiting_since(mark, 10);
+  w = m.waiting_in({{0, mark}}, 10);
   REQUIRE(w.size() == 2);
-  CHECK(w[0] == digest_tx(*txs[1]).wtxid);
-  CHECK(m.waiting_since(m.next_seq(), 10).size() == 3);
+  CHECK(w[0] == w_of(1));
+  CHECK(m.waiting_in({{0, m.next_seq()}}, 10).size() == 3);
 }

@@ -33,6 +33,8 @@ using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using preverify_atom = caf::atom_constant<caf::atom("preverify")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
+// Pool arrival numbers [first, second) (mempool_core::waiting_in).
+using seq_ranges = std::vector<std::pair<uint64_t, uint64_t>>;
 // Per tx, the outputs its inputs spend, in input order.
 using spent_lists = std::vector<std::vector<tx_output>>;
 
@@ -59,10 +61,11 @@ using mempool_actor = caf::typed_actor<
     // The pool's txs with these wtxids, in order (null: not in the pool):
     // the bodies a compact proposal names.
     caf::replies_to<lookup_atom, std::vector<hash256>>::with<tx_batch>,
-    // The wtxids of at most `max` pool txs that arrived before `mark` (the
-    // mark of an earlier call; 0 at first), oldest first, and the mark to
-    // pass next time (mempool_core::waiting_since).
-    caf::replies_to<waiting_atom, uint64_t, uint64_t>::with<std::vector<hash256>, uint64_t>,
+    // The wtxids of at most `max` (and limits::max_tx_inv) pool txs whose
+    // arrival numbers are in these ranges, oldest first, and the number the
+    // next tx will get: the mark a later call's ranges are cut at
+    // (mempool_core::waiting_in, peer::reannounce_schedule).
+    caf::replies_to<waiting_atom, seq_ranges, uint64_t>::with<std::vector<hash256>, uint64_t>,
     caf::reacts_to<committed_atom, block_ptr>, caf::replies_to<info_atom>::with<mempool_info>,
     caf::replies_to<list_atom>::with<std::vector<hash256>>,
     caf::replies_to<has_atom, hash256>::with<bool>,  // is this txid in the pool?
@@ -84,6 +87,7 @@ using verifier_actor = caf::typed_actor<caf::replies_to<verify_atom, tx_batch, s
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<tc::tx_admission>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::spent_lists)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::seq_ranges)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::tx_admission)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::mempool_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(tc::selected_txs)

@@ -60,5 +60,6 @@ void serve_get_txs(self_ptr self, uint64_t from, const peer::get_txs& g);
 void txs_committed(self_ptr self, const block& b);
 void txs_tick(self_ptr self);
 void txs_peer_gone(self_ptr self, uint64_t id);
+void txs_session_ready(self_ptr self, uint64_t id);  // its handshake done
 
 }  // namespace tc::mgr

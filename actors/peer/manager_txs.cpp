@@ -5,6 +5,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <limits>
+
 #include "actors/log.hpp"
 #include "actors/peer/manager_shell.hpp"
 #include "messages/encoding.hpp"
@@ -16,8 +18,6 @@ namespace {
 
 constexpr size_t tx_batch_size = 512;
 constexpr size_t max_tx_batches_in_flight = 4;
-// How long a pool tx waits before it is announced again (reannounce_waiting).
-constexpr uint64_t tx_reannounce_ms = 5'000;
 
 // Honest peers relay only txs their mempool took, so an invalid one is the
 // sender's doing (25 points). Missing inputs, double spends and low fees
@@ -206,34 +206,76 @@ void txs_committed(self_ptr self, const block& b) {
 
 namespace {
 
-// Each tx is announced once, when admitted. An announcement can be lost (a
-// frame the send budget dropped, a connection that broke, a partition), and
-// then a tx this node acknowledged may wait here forever while only this
-// node could propose it. So the pool's txs that were already waiting at the
-// last look are announced again to every version-5 peer: a peer that has
-// them ignores the wtxids, one that lacks them asks. In a healthy network a
-// tx is committed long before it waits that long.
+void announce_to(self_ptr self, const std::vector<uint64_t>& to,
+                 const std::vector<hash256>& wtxids) {
+  auto& st = self->state;
+  if (wtxids.empty()) return;
+  auto frame = frame_of(peer::tx_inv{wtxids});
+  for (uint64_t id : to) {
+    auto it = st.sessions.find(id);
+    if (it == st.sessions.end() || !it->second.hello ||
+        it->second.hello->protocol_version < limits::tx_announce_version)
+      continue;
+    if (send_to(self, id, frame, peer::send_kind::gossip) && st.metrics)
+      st.metrics->txs_announced_total.inc(wtxids.size());
+  }
+}
+
+// Waiting pool txs announced again to every version-5 peer as they turn
+// each age of the schedule (tx_reannounce.hpp): a peer that has them
+// ignores the wtxids, one that lacks them asks. In a healthy network a tx
+// is committed long before the first age. The pool is read every tick, due
+// ranges or not: the schedule needs its marks.
 void reannounce_waiting(self_ptr self) {
   auto& st = self->state;
-  if (st.now_ms() - st.waiting_asked_ms < tx_reannounce_ms) return;
-  st.waiting_asked_ms = st.now_ms();
-  self->request(st.mempool, wait_bound::query, waiting_atom::value, st.waiting_mark,
+  if (st.reannounce_asked) return;
+  st.reannounce_asked = true;
+  seq_ranges due = st.reannounce.due(st.now_ms());
+  self->request(st.mempool, wait_bound::query, waiting_atom::value, std::move(due),
                 uint64_t{limits::max_tx_inv})
       .then(
           [self](const std::vector<hash256>& wtxids, uint64_t mark) {
             auto& st = self->state;
-            st.waiting_mark = mark;
-            if (wtxids.empty()) return;
-            auto frame = frame_of(peer::tx_inv{wtxids});
-            for (auto& [id, s] : st.sessions)
-              if (s.hello && s.hello->protocol_version >= limits::tx_announce_version &&
-                  send_to(self, id, frame, peer::send_kind::gossip) && st.metrics)
-                st.metrics->txs_announced_total.inc(wtxids.size());
+            st.reannounce_asked = false;
+            st.reannounce.on_mark(st.now_ms(), mark);
+            std::vector<uint64_t> all;
+            for (auto& [id, s] : st.sessions) all.push_back(id);
+            announce_to(self, all, wtxids);
           },
-          [](caf::error&) {});  // the next interval asks again
+          [self](caf::error&) { self->state.reannounce_asked = false; });
+}
+
+// The pool's oldest wtxids, for the sessions that became ready since the
+// last look (one look out at a time, however many connect): after a
+// partition long enough to break the connections, or at a peer's restart,
+// what this node acknowledged meanwhile reaches it at once, not at the
+// txs' next age.
+void announce_pool(self_ptr self) {
+  auto& st = self->state;
+  if (st.pool_asked || st.pool_to_announce.empty()) return;
+  st.pool_asked = true;
+  std::vector<uint64_t> to(st.pool_to_announce.begin(), st.pool_to_announce.end());
+  st.pool_to_announce.clear();
+  self->request(st.mempool, wait_bound::query, waiting_atom::value,
+                seq_ranges{{0, std::numeric_limits<uint64_t>::max()}}, uint64_t{limits::max_tx_inv})
+      .then(
+          [self, to](const std::vector<hash256>& wtxids, uint64_t) {
+            self->state.pool_asked = false;
+            announce_to(self, to, wtxids);
+            announce_pool(self);
+          },
+          [self](caf::error&) {
+            self->state.pool_asked = false;
+            announce_pool(self);
+          });
 }
 
 }  // namespace
+
+void txs_session_ready(self_ptr self, uint64_t id) {
+  self->state.pool_to_announce.insert(id);
+  announce_pool(self);
+}
 
 void txs_tick(self_ptr self) {
   auto& st = self->state;
@@ -246,6 +288,7 @@ void txs_tick(self_ptr self) {
 void txs_peer_gone(self_ptr self, uint64_t id) {
   auto& st = self->state;
   st.serving_txs.erase(id);
+  st.pool_to_announce.erase(id);
   ask(self, st.fetches.on_peer_gone(id, st.now_ms()));
 }
 

@@ -615,6 +615,7 @@ void handle_ready(self_ptr self, const caf::actor& s, const peer::hello& h) {
                peer::direction_name(it->second.info.dir), it->second.info.remote, h.best_height);
   if (st.sync) self->send(st.sync, peertip_atom::value, s.id(), h.best_height);
   send_to(self, s.id(), frame_of(peer::get_peers{}));
+  txs_session_ready(self, s.id());
 }
 
 // RPC addnode / disconnectnode. Empty when done, else why not.

@@ -17,6 +17,7 @@
 #include "actors/peer/sync_core.hpp"
 #include "actors/peer/tx_fetch.hpp"
 #include "actors/peer/tx_intake.hpp"
+#include "actors/peer/tx_reannounce.hpp"
 
 namespace tc {
 
@@ -86,8 +87,10 @@ struct manager_state {
   peer::tx_fetch_core fetches;      // announced txs asked of peers (protocol 5)
   peer::recent_frames tx_frames;    // admitted txs' frames, to answer get_txs
   std::set<uint64_t> serving_txs;   // peers with a get_txs at the mempool (one each)
-  uint64_t waiting_mark = 0;        // the mempool's mark at the last re-announcement
-  uint64_t waiting_asked_ms = 0;
+  peer::reannounce_schedule reannounce;  // when waiting pool txs are announced again
+  bool reannounce_asked = false;         // a waiting_atom of the schedule's is out
+  std::set<uint64_t> pool_to_announce;   // new sessions owed the pool's wtxids
+  bool pool_asked = false;               // a waiting_atom for them is out
   uint64_t txs_dropped = 0;
   uint64_t sends_skipped = 0;  // gossip or answers held back by the send budget
   uint64_t ticks = 0;

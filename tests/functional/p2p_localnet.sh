@@ -118,10 +118,23 @@ sleep 5
 top=$(height 0); [ "$(height 1)" -lt "$top" ] && top=$(height 1)
 [ "$(cli_n 0 getblockhash "$top")" = "$(cli_n 1 getblockhash "$top")" ] || node_fail "divergence without quorum"
 pass "two of four down: nothing is finalized and nothing diverges"
+# A tx acknowledged meanwhile waits in the pool; a peer that connects now is
+# told of it at once, not when the tx turns 3 s old (its first re-announcement).
+TX3=$(cli_n 0 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 3 2>/dev/null) ||
+  node_fail "send on node0 without a quorum"
+"$PROBE" --connect "127.0.0.1:$LOCALNET_PORT" --mode pool-inv --within-ms 1500 \
+  --chain-id timecoin-localnet --genesis "$(cli_n 0 getblockhash 0)" > "$WORK/p0" ||
+  { cat "$WORK/p0"; fail "a new peer was not told of the pool's waiting tx"; }
+pass "a peer that connects is told of the txs waiting in the pool: $(tail -1 "$WORK/p0")"
 $LN restart 2 > /dev/null
 wait_height 0 $((top + 5)) 60
 wait_height 2 $((top + 5)) 60
-pass "one restarted: progress resumes"
+end=$((SECONDS + 20))
+until cli_n 2 gettransactionfinality "$TX3" | grep >/dev/null '"final": true'; do
+  [ $SECONDS -lt $end ] || node_fail "the tx acknowledged without a quorum is not final on node2"
+  sleep 0.2
+done
+pass "one restarted: progress resumes, and the tx acknowledged without a quorum is final"
 $LN restart 3 > /dev/null
 
 # A fresh non-validator that knows a single address.

@@ -5,8 +5,10 @@
 // Modes: garbage (HTTP text), oversized (a length over the frame cap),
 // wrong-chain (a handshake for another chain), ping-flood (a valid
 // handshake, then thousands of pings), handshake (connect, authenticate,
-// print the peer's key). Exit 0 when the node behaved as expected: closed
-// the connection (all misbehaving modes) or completed the handshake.
+// print the peer's key), pool-inv (authenticate, then wait --within-ms for
+// the node to announce its pool: a txInv). Exit 0 when the node behaved as
+// expected: closed the connection (all misbehaving modes), completed the
+// handshake, or announced.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -88,13 +90,44 @@ bool until_closed(int fd, peer::session_core* core, bool stop_when_ready = false
   }
 }
 
+// After the handshake: a txInv naming at least one tx within `within_ms`?
+bool until_tx_inv(int fd, peer::session_core& core, uint64_t within_ms) {
+  timeval tv{0, 100'000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  uint8_t buf[65536];
+  uint64_t start = now_ms();
+  while (now_ms() < start + within_ms) {
+    ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
+      std::printf("closed by the node\n");
+      return false;
+    }
+    if (n < 0) continue;
+    for (auto& a : core.on_bytes(now_ms(), byte_view(buf, static_cast<size_t>(n)))) {
+      if (auto* f = std::get_if<peer::send_frame>(&a)) send_all(fd, *f->frame);
+      auto* d = std::get_if<peer::deliver>(&a);
+      if (!d) continue;
+      if (auto* inv = std::get_if<peer::tx_inv>(&d->msg); inv && !inv->wtxids.empty()) {
+        std::printf("txInv of %zu wtxids %llu ms after the handshake\n", inv->wtxids.size(),
+                    static_cast<unsigned long long>(now_ms() - start));
+        return true;
+      }
+    }
+  }
+  std::printf("no txInv within %llu ms\n", static_cast<unsigned long long>(within_ms));
+  return false;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"peer_probe: a misbehaving peer for functional tests"};
   std::string addr, mode, chain_id = "timecoin-localnet", genesis_hex;
   app.add_option("--connect", addr, "host:port")->required();
-  app.add_option("--mode", mode, "garbage|oversized|wrong-chain|ping-flood|handshake")->required();
+  uint64_t within_ms = 1'500;
+  app.add_option("--mode", mode, "garbage|oversized|wrong-chain|ping-flood|handshake|pool-inv")
+      ->required();
+  app.add_option("--within-ms", within_ms, "pool-inv: how long to wait for the txInv");
   app.add_option("--chain-id", chain_id);
   app.add_option("--genesis", genesis_hex, "genesis block hash (hex)");
   CLI11_PARSE(app, argc, argv);
@@ -132,6 +165,7 @@ int main(int argc, char** argv) {
   if (mode == "wrong-chain") return until_closed(fd, &core) ? 0 : 1;
   if (!until_closed(fd, &core, true) || !core.ready()) return 1;
   if (mode == "handshake") return 0;
+  if (mode == "pool-inv") return until_tx_inv(fd, core, within_ms) ? 0 : 1;
   if (mode == "ping-flood") {
     bytes flood;
     for (uint64_t i = 0; i < 5000; ++i) {
