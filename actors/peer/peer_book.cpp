@@ -22,7 +22,8 @@ peer_book::peer_book(book_config cfg, pubkey me, std::string my_listen_addr)
     : cfg_(std::move(cfg)),
       me_(me),
       my_addr_(my_listen_addr),
-      addresses_(cfg_.addresses, std::move(my_listen_addr)) {}
+      addresses_(cfg_.addresses, std::move(my_listen_addr)),
+      seen_(cfg_.seen_capacity) {}
 
 peer_book::admission peer_book::admit_inbound(const std::string& ip, uint64_t now_ms) {
   auto refuse = [](reject_code c, std::string why) {
@@ -291,13 +292,7 @@ void peer_book::on_dial_failed(const std::string& addr, uint64_t now_ms) {
 }
 
 bool peer_book::first_seen(const hash256& h) {
-  if (!seen_.insert(h).second) return false;
-  seen_order_.push_back(h);
-  if (seen_order_.size() > cfg_.seen_capacity) {
-    seen_.erase(seen_order_.front());
-    seen_order_.pop_front();
-  }
-  return true;
+  return seen_.add(h);
 }
 
 }  // namespace tc::peer

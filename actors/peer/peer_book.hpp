@@ -11,6 +11,7 @@
 
 #include "actors/peer/address_book.hpp"
 #include "actors/peer/session_core.hpp"
+#include "crypto/recent_hashes.hpp"
 
 namespace tc::peer {
 
@@ -123,7 +124,7 @@ class peer_book {
 
   // Gossip dedup: true the first time a hash is seen (bounded, FIFO).
   bool first_seen(const hash256& h);  // seen(h) before; marks it seen
-  bool seen(const hash256& h) const { return seen_.count(h) > 0; }
+  bool seen(const hash256& h) const { return seen_.contains(h); }
   void mark_seen(const hash256& h) { (void)first_seen(h); }
 
  private:
@@ -154,8 +155,7 @@ class peer_book {
   std::map<std::string, uint32_t> ban_levels_;  // survives expiry, so bans escalate
   address_book addresses_;
   std::unordered_set<std::string> dialing_;
-  std::unordered_set<hash256, fixed_bytes_hasher> seen_;
-  std::deque<hash256> seen_order_;
+  recent_hashes seen_;
 };
 
 }  // namespace tc::peer

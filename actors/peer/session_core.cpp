@@ -387,22 +387,13 @@ session_actions session_core::on_tick(uint64_t now_ms, uint64_t ping_nonce) {
 }
 
 uint32_t recent_keys::note(const hash256& key, uint64_t now_ms) {
-  auto [it, fresh] = seen_.try_emplace(key);
-  entry& e = it->second;
-  if (fresh || now_ms >= e.last_ms + repeat_window_ms)
-    e.burst = 1;
-  else if (e.burst < UINT32_MAX)
-    ++e.burst;
-  e.last_ms = now_ms;
-  uint32_t n = e.burst;
-  if (fresh) {
-    order_.push_back(key);
-    if (order_.size() > capacity_) {
-      seen_.erase(order_.front());
-      order_.pop_front();
-    }
-  }
-  return n;
+  auto [e, fresh] = seen_.try_emplace(key);
+  if (fresh || now_ms >= e->last_ms + repeat_window_ms)
+    e->burst = 1;
+  else if (e->burst < UINT32_MAX)
+    ++e->burst;
+  e->last_ms = now_ms;
+  return e->burst;
 }
 
 bool flow_window::on_delivered(size_t n) {

@@ -6,14 +6,13 @@
 
 #include <algorithm>
 #include <array>
-#include <deque>
 #include <memory>
 #include <optional>
-#include <unordered_map>
 
 #include "actors/metrics/metrics.hpp"
 #include "actors/peer/channel.hpp"
 #include "actors/peer/frame.hpp"
+#include "crypto/recent_table.hpp"
 #include "crypto/signer.hpp"
 #include "messages/peer.hpp"
 
@@ -66,7 +65,7 @@ constexpr uint64_t repeat_window_ms = 250;
 // `capacity`.
 class recent_keys {
  public:
-  explicit recent_keys(size_t capacity) : capacity_(capacity) {}
+  explicit recent_keys(size_t capacity) : seen_(capacity) {}
   // Copies of `key` in its current burst, this one included (1: the first,
   // or the first after a quiet repeat_window_ms).
   uint32_t note(const hash256& key, uint64_t now_ms);
@@ -77,9 +76,7 @@ class recent_keys {
     uint64_t last_ms = 0;
     uint32_t burst = 0;
   };
-  size_t capacity_;
-  std::unordered_map<hash256, entry, fixed_bytes_hasher> seen_;
-  std::deque<hash256> order_;
+  recent_table<entry> seen_;
 };
 
 struct bucket_config {

@@ -155,23 +155,24 @@ tx_relay_plan plan_tx_relay(const std::vector<uint64_t>& ready,
 
 void recent_frames::put(const hash256& wtxid, std::shared_ptr<const bytes> frame) {
   TC_ASSERT(frame != nullptr);
-  size_t n = frame->size();
-  auto [it, fresh] = by_id_.try_emplace(wtxid, std::move(frame));
-  if (!fresh) return;
-  bytes_ += n;
-  order_.push_back(wtxid);
-  while (!order_.empty() && (by_id_.size() > max_count_ || bytes_ > max_bytes_)) {
-    auto old = by_id_.find(order_.front());
-    TC_ASSERT(old != by_id_.end());
-    bytes_ -= old->second->size();
-    by_id_.erase(old);
-    order_.pop_front();
+  // At max_count the table itself evicts the oldest frame: its bytes are
+  // counted off first, while it is still the oldest.
+  if (by_id_.contains(wtxid)) return;
+  if (by_id_.size() == by_id_.capacity()) {
+    bytes_ -= by_id_.oldest_value()->size();
+    by_id_.pop_oldest();
+  }
+  bytes_ += frame->size();
+  *by_id_.try_emplace(wtxid).first = std::move(frame);
+  while (bytes_ > max_bytes_ && !by_id_.empty()) {
+    bytes_ -= by_id_.oldest_value()->size();
+    by_id_.pop_oldest();
   }
 }
 
 std::shared_ptr<const bytes> recent_frames::find(const hash256& wtxid) const {
-  auto it = by_id_.find(wtxid);
-  return it == by_id_.end() ? nullptr : it->second;
+  const auto* f = by_id_.find(wtxid);
+  return f ? *f : nullptr;
 }
 
 }  // namespace tc::peer

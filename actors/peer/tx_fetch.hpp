@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "crypto/recent_table.hpp"
 #include "messages/peer.hpp"
 
 namespace tc::peer {
@@ -124,17 +125,16 @@ tx_relay_plan plan_tx_relay(const std::vector<uint64_t>& ready,
 class recent_frames {
  public:
   recent_frames(size_t max_count = 50'000, size_t max_bytes = 32u << 20)
-      : max_count_(max_count), max_bytes_(max_bytes) {}
+      : max_bytes_(max_bytes), by_id_(max_count) {}
   void put(const hash256& wtxid, std::shared_ptr<const bytes> frame);
   std::shared_ptr<const bytes> find(const hash256& wtxid) const;
   size_t size() const { return by_id_.size(); }
   size_t bytes_held() const { return bytes_; }
 
  private:
-  size_t max_count_, max_bytes_;
+  size_t max_bytes_;
   size_t bytes_ = 0;
-  std::unordered_map<hash256, std::shared_ptr<const bytes>, fixed_bytes_hasher> by_id_;
-  std::deque<hash256> order_;
+  recent_table<std::shared_ptr<const bytes>> by_id_;
 };
 
 }  // namespace tc::peer
