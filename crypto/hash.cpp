@@ -1,74 +1,66 @@
+// The low-level SHA-256 calls, deprecated in OpenSSL 3 in favour of EVP:
+// EVP allocates a context per hash (and another to copy a tag's prefix),
+// which cost more than hashing a tx's 300 bytes. Same assembly underneath.
+#define OPENSSL_SUPPRESS_DEPRECATED
+
 #include "crypto/hash.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/sha.h>
 
+#include <cstring>
 #include <map>
+#include <new>
 
 namespace tc {
 
 namespace {
-struct ctx_deleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
-using ctx_ptr = std::unique_ptr<EVP_MD_CTX, ctx_deleter>;
+static_assert(sizeof(SHA256_CTX) <= 112 && alignof(SHA256_CTX) <= 8,
+              "hasher::state_ must hold a SHA256_CTX");
 
-ctx_ptr new_ctx() {
-  ctx_ptr c(EVP_MD_CTX_new());
-  TC_ASSERT(c);
-  TC_ASSERT(EVP_DigestInit_ex(c.get(), EVP_sha256(), nullptr) == 1);
-  return c;
+SHA256_CTX* ctx_of(unsigned char* state) {
+  return reinterpret_cast<SHA256_CTX*>(state);
 }
 
-// Contexts that have absorbed a tag prefix, one per tag and thread, copied
-// for each new hasher so the 64-byte prefix is hashed only once.
-const EVP_MD_CTX* tag_prefix(std::string_view tag) {
-  thread_local std::map<std::string, ctx_ptr, std::less<>> cache;
+// States that have absorbed a tag prefix, one per tag and thread, copied for
+// each new hasher so the 64-byte prefix is hashed only once.
+const SHA256_CTX& tag_prefix(std::string_view tag) {
+  thread_local std::map<std::string, SHA256_CTX, std::less<>> cache;
   auto it = cache.find(tag);
   if (it == cache.end()) {
     hash256 t = sha256(byte_view::of(tag));
-    ctx_ptr c = new_ctx();
-    TC_ASSERT(EVP_DigestUpdate(c.get(), t.data(), 32) == 1);
-    TC_ASSERT(EVP_DigestUpdate(c.get(), t.data(), 32) == 1);
-    it = cache.emplace(std::string(tag), std::move(c)).first;
+    SHA256_CTX c;
+    TC_ASSERT(SHA256_Init(&c) == 1);
+    TC_ASSERT(SHA256_Update(&c, t.data(), 32) == 1);
+    TC_ASSERT(SHA256_Update(&c, t.data(), 32) == 1);
+    it = cache.emplace(std::string(tag), c).first;
   }
-  return it->second.get();
+  return it->second;
 }
 }  // namespace
 
-struct hasher::impl {
-  ctx_ptr ctx;
-};
-
 hash256 sha256(byte_view data) {
   hash256 out;
-  unsigned int len = 0;
-  TC_ASSERT(EVP_Digest(data.data, data.size, out.data(), &len, EVP_sha256(), nullptr) == 1);
-  TC_ASSERT(len == 32);
+  TC_ASSERT(SHA256(data.data, data.size, out.data()) != nullptr);
   return out;
 }
 
-hasher::hasher() : impl_(new impl{new_ctx()}) {}
-
-hasher::hasher(std::string_view tag) : impl_(new impl{ctx_ptr(EVP_MD_CTX_new())}) {
-  TC_ASSERT(impl_->ctx);
-  TC_ASSERT(EVP_MD_CTX_copy_ex(impl_->ctx.get(), tag_prefix(tag)) == 1);
+hasher::hasher() {
+  TC_ASSERT(SHA256_Init(new (state_) SHA256_CTX) == 1);
 }
 
-hasher::~hasher() = default;
-hasher::hasher(hasher&&) noexcept = default;
-hasher& hasher::operator=(hasher&&) noexcept = default;
+hasher::hasher(std::string_view tag) {
+  *new (state_) SHA256_CTX = tag_prefix(tag);
+}
 
 hasher& hasher::write(byte_view data) {
-  TC_ASSERT(EVP_DigestUpdate(impl_->ctx.get(), data.data, data.size) == 1);
+  TC_ASSERT(SHA256_Update(ctx_of(state_), data.data, data.size) == 1);
   return *this;
 }
 
 hash256 hasher::finish() {
   hash256 out;
-  unsigned int len = 0;
-  TC_ASSERT(EVP_DigestFinal_ex(impl_->ctx.get(), out.data(), &len) == 1);
-  TC_ASSERT(len == 32);
+  TC_ASSERT(SHA256_Final(out.data(), ctx_of(state_)) == 1);
   return out;
 }
 

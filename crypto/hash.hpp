@@ -4,7 +4,6 @@
 // Every hash the protocol defines is tagged, so a txid can never be mistaken
 // for a block hash or a vote's sign-bytes.
 
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,24 +13,20 @@ namespace tc {
 
 hash256 sha256(byte_view data);
 
-// Incremental SHA-256, optionally pre-seeded with a tag prefix.
+// Incremental SHA-256, optionally pre-seeded with a tag prefix. Its state
+// is held inline (no allocation per hash: a tx's digests are on the hot path
+// of every relayed tx); hash.cpp checks that OpenSSL's fits.
 class hasher {
  public:
   hasher();
   // Starts from the state after absorbing SHA256(tag)||SHA256(tag).
   explicit hasher(std::string_view tag);
-  ~hasher();
-  hasher(hasher&&) noexcept;
-  hasher& operator=(hasher&&) noexcept;
-  hasher(const hasher&) = delete;
-  hasher& operator=(const hasher&) = delete;
 
   hasher& write(byte_view data);
   hash256 finish();
 
  private:
-  struct impl;
-  std::unique_ptr<impl> impl_;
+  alignas(8) unsigned char state_[112];
 };
 
 hash256 tagged_hash(std::string_view tag, byte_view data);

@@ -77,28 +77,40 @@ void encode(byte_writer& w, const vote& v) {
   w.fixed(v.sig);
 }
 
+size_t encoded_size(const transaction& tx, bool with_sigs) {
+  constexpr size_t outpoint_size = 32 + 4, sig_size = 64, key_size = 32;
+  size_t n = 4 + 1 + 8 + 4 + tx.inputs.size() * (outpoint_size + (with_sigs ? sig_size : 0)) + 4 +
+             tx.outputs.size() * (8 + key_size) + 1 + 1;
+  if (tx.registration)
+    n += 1 + outpoint_size + key_size + 4 + tx.registration->net_address.size() +
+         (with_sigs ? 2 * sig_size : 0);
+  if (tx.deregistration) n += key_size + (with_sigs ? sig_size : 0);
+  return n;
+}
+
+namespace {
+// The canonical bytes in one allocation: grown byte by byte they took ten.
+byte_writer encoded(const transaction& tx, bool with_sigs) {
+  byte_writer w(encoded_size(tx, with_sigs));
+  encode(w, tx, with_sigs);
+  return w;
+}
+}  // namespace
+
 hash256 txid(const transaction& tx) {
-  byte_writer w;
-  encode(w, tx, false);
-  return tagged_hash("TimeCoin/txid", w.data());
+  return tagged_hash("TimeCoin/txid", encoded(tx, false).data());
 }
 
 hash256 wtxid(const transaction& tx) {
-  byte_writer w;
-  encode(w, tx, true);
-  return tagged_hash("TimeCoin/wtxid", w.data());
+  return tagged_hash("TimeCoin/wtxid", encoded(tx, true).data());
 }
 
 size_t tx_size(const transaction& tx) {
-  byte_writer w;
-  encode(w, tx, true);
-  return w.data().size();
+  return encoded_size(tx, true);
 }
 
 tx_digest digest_tx(const transaction& tx) {
-  byte_writer plain, full;
-  encode(plain, tx, false);
-  encode(full, tx, true);
+  byte_writer plain = encoded(tx, false), full = encoded(tx, true);
   return {tagged_hash("TimeCoin/txid", plain.data()), tagged_hash("TimeCoin/wtxid", full.data()),
           full.data().size()};
 }

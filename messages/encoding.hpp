@@ -12,6 +12,8 @@ namespace tc {
 
 class byte_writer {
  public:
+  byte_writer() = default;
+  explicit byte_writer(size_t reserve) { buf_.reserve(reserve); }
   void u8(uint8_t v) { buf_.push_back(v); }
   void u32(uint32_t v);
   void u64(uint64_t v);
@@ -37,6 +39,8 @@ void encode(byte_writer& w, const vote& v);
 hash256 txid(const transaction& tx);
 hash256 wtxid(const transaction& tx);
 size_t tx_size(const transaction& tx);  // canonical bytes with signatures
+// What encode(w, tx, with_sigs) writes, counted without writing it.
+size_t encoded_size(const transaction& tx, bool with_sigs);
 
 // All three at once (two encodings instead of three) for hot paths.
 struct tx_digest {

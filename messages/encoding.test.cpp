@@ -108,3 +108,20 @@ TEST_CASE("merkle root: order matters, no duplication ambiguity") {
   // Bitcoin's duplicate-last rule would make these two equal.
   CHECK(merkle_root({a, b, c}) != merkle_root({a, b, c, c}));
 }
+
+TEST_CASE("encoded_size counts exactly what encode writes, for every kind of tx") {
+  transaction plain = golden_tx();
+  transaction reg = golden_tx();
+  reg.registration = mn_registration{};
+  reg.registration->net_address = "203.0.113.7:24100";
+  transaction dereg = golden_tx();
+  dereg.deregistration = mn_deregistration{};
+  transaction empty;
+  for (const transaction* t : {&plain, &reg, &dereg, &empty})
+    for (bool with_sigs : {false, true}) {
+      byte_writer w;
+      encode(w, *t, with_sigs);
+      CHECK(encoded_size(*t, with_sigs) == w.data().size());
+    }
+  CHECK(tx_size(reg) == encoded_size(reg, true));
+}

@@ -12,6 +12,14 @@ export LOCALNET_BLOCK_MS=300
 export LOCALNET_EMPTY_BLOCK_MS=0  # a block every 300 ms even when idle: the checks wait for heights
 LN="bash $(dirname "$0")/../../deploy/localnet.sh"
 PROBE=$BUILD/tests/functional/peer_probe
+# wait_final NODE TXID WHAT: the tx final on that node within 20 s, else fail.
+wait_final() {
+  local end=$((SECONDS + 20))
+  until cli_n "$1" gettransactionfinality "$2" | grep >/dev/null '"final": true'; do
+    [ $SECONDS -lt $end ] || node_fail "$3"
+    sleep 0.2
+  done
+}
 trap '$LN stop >/dev/null 2>&1 || true; for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill -9 "$p" 2>/dev/null || true; done; [ "${KEEP:-0}" = 1 ] || rm -rf "$WORK"' EXIT
 
 
@@ -79,22 +87,14 @@ DEST=$("$CLI" keygen --out "$WORK/dest.key")
 TXID=$(cli_n 0 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 7 --wait 2>/dev/null) ||
   node_fail "send on node0"
 for i in 1 2 3; do
-  end=$((SECONDS + 20))
-  until cli_n "$i" gettransactionfinality "$TXID" | grep >/dev/null '"final": true'; do
-    [ $SECONDS -lt $end ] || node_fail "tx not final on node$i"
-    sleep 0.2
-  done
+  wait_final "$i" "$TXID" "tx not final on node$i"
   cli_n "$i" balance --address "$DEST" | grep >/dev/null '"balance": "7"' || fail "balance on node$i"
 done
 # A tx sent to a node that is not the next proposer reaches the proposer by gossip.
 TX2=$(cli_n 3 send --key "$LOCALNET_DIR/wallet.key" --to "$DEST" --amount 1 --wait 2>/dev/null) ||
   node_fail "send on node3"
 # Final on node3 (--wait) does not mean node0 has written the block yet.
-end=$((SECONDS + 20))
-until cli_n 0 gettransactionfinality "$TX2" | grep >/dev/null '"final": true'; do
-  [ $SECONDS -lt $end ] || node_fail "tx2 not final on node0"
-  sleep 0.2
-done
+wait_final 0 "$TX2" "tx2 not final on node0"
 pass "a transaction sent to one node is final on all nodes"
 
 kill -9 "$(cat "$LOCALNET_DIR/node3/pid")"; rm -f "$LOCALNET_DIR/node3/pid"
@@ -129,11 +129,7 @@ pass "a peer that connects is told of the txs waiting in the pool: $(tail -1 "$W
 $LN restart 2 > /dev/null
 wait_height 0 $((top + 5)) 60
 wait_height 2 $((top + 5)) 60
-end=$((SECONDS + 20))
-until cli_n 2 gettransactionfinality "$TX3" | grep >/dev/null '"final": true'; do
-  [ $SECONDS -lt $end ] || node_fail "the tx acknowledged without a quorum is not final on node2"
-  sleep 0.2
-done
+wait_final 2 "$TX3" "the tx acknowledged without a quorum is not final on node2"
 pass "one restarted: progress resumes, and the tx acknowledged without a quorum is final"
 $LN restart 3 > /dev/null
 
