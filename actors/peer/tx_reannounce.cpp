@@ -16,7 +16,13 @@ reannounce_schedule::reannounce_schedule(reannounce_config cfg)
 }
 
 void reannounce_schedule::on_mark(uint64_t now_ms, uint64_t mark) {
-  if (!marks_.empty() && (now_ms < marks_.back().first || mark < marks_.back().second)) return;
+  if (!marks_.empty() && now_ms < marks_.back().first) return;
+  // A number lower than one read before: the pool started over (a new
+  // mempool actor numbers from 0), so the history describes other txs.
+  if (!marks_.empty() && mark < marks_.back().second) {
+    marks_.clear();
+    std::fill(done_.begin(), done_.end(), 0);
+  }
   marks_.emplace_back(now_ms, mark);
   // Keep the newest mark at least oldest_age_ms_ old: mark_at needs it.
   while (marks_.size() > 1 && marks_[1].first + oldest_age_ms_ <= now_ms) marks_.pop_front();

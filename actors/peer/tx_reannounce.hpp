@@ -33,7 +33,8 @@ class reannounce_schedule {
  public:
   explicit reannounce_schedule(reannounce_config cfg = {});
 
-  // The pool's next_seq as read at `now_ms` (non-decreasing in both).
+  // The pool's next_seq as read at `now_ms`. One lower than the last read
+  // means the pool started numbering again: the history is dropped.
   void on_mark(uint64_t now_ms, uint64_t mark);
   // The ranges whose txs, if still waiting, are due an announcement at
   // `now_ms`: those that turned an age since the last call, and at each

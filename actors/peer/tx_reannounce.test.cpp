@@ -76,11 +76,24 @@ TEST_CASE("reannounce: a pool read irregularly, or not at all, asks for nothing 
   REQUIRE(d.size() == 1);
   CHECK(d[0] == seq_range{0, 5});
   CHECK(s.due(13'500).empty());  // each range once
-  // A mark going back (a stale reply) is ignored.
-  s.on_mark(14'000, 3);
   s.on_mark(15'000, 9);
   CHECK(s.due(17'999).empty());
   d = s.due(18'000);
   REQUIRE(d.size() == 1);
   CHECK(d[0] == seq_range{5, 9});
+}
+
+TEST_CASE("reannounce: a pool that starts numbering again is followed from scratch") {
+  reannounce_schedule s({{3'000}, 0});
+  s.on_mark(1'000, 50);
+  s.on_mark(2'000, 60);
+  CHECK(s.due(4'000).size() == 1);  // [0, 50)
+  s.on_mark(4'000, 2);              // a new mempool: txs 0 and 1 are new ones
+  s.on_mark(5'000, 4);
+  // Not the old history (which would say [50, 60) now, or nothing below 60
+  // ever again): tx 0 and 1 are due when they are 3 s old.
+  CHECK(s.due(6'999).empty());
+  auto d = s.due(7'000);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0] == seq_range{0, 2});
 }
