@@ -22,7 +22,8 @@
 
 namespace tc {
 
-template <class V>
+// K is any key with == and a hasher H (outpoints in storage's read cache).
+template <class V, class K = hash256, class H = fixed_bytes_hasher>
 class recent_table {
  public:
   explicit recent_table(size_t capacity) : capacity_(capacity) { TC_ASSERT(capacity > 0); }
@@ -30,7 +31,7 @@ class recent_table {
   // The value of `k`, value-initialized and added if absent (the oldest
   // leaving when full); second: added by this call. Re-adding a key held
   // does not move it: it leaves when its first addition would.
-  std::pair<V*, bool> try_emplace(const hash256& k) {
+  std::pair<V*, bool> try_emplace(const K& k) {
     uint64_t h = hasher_(k);
     if (size_t p = position(k, h); p != npos) return {&ring_[p].value, false};
     if (count_ == ring_.size()) {
@@ -48,15 +49,15 @@ class recent_table {
     ++count_;
     return {&ring_[pos].value, true};
   }
-  V* find(const hash256& k) {
+  V* find(const K& k) {
     size_t p = position(k, hasher_(k));
     return p == npos ? nullptr : &ring_[p].value;
   }
-  const V* find(const hash256& k) const {
+  const V* find(const K& k) const {
     size_t p = position(k, hasher_(k));
     return p == npos ? nullptr : &ring_[p].value;
   }
-  bool contains(const hash256& k) const { return find(k) != nullptr; }
+  bool contains(const K& k) const { return find(k) != nullptr; }
   size_t size() const { return count_; }
   size_t capacity() const { return capacity_; }
   bool empty() const { return count_ == 0; }
@@ -65,6 +66,12 @@ class recent_table {
   const V& oldest_value() const {
     TC_ASSERT(count_ > 0);
     return ring_[head_].value;
+  }
+  // Forgets every key and gives the memory back.
+  void clear() {
+    ring_ = {};
+    index_ = {};
+    head_ = count_ = mask_ = 0;
   }
   void pop_oldest() {
     TC_ASSERT(count_ > 0);
@@ -76,7 +83,7 @@ class recent_table {
 
  private:
   struct entry {
-    hash256 key;
+    K key{};
     uint64_t hash = 0;
     V value{};
   };
@@ -85,7 +92,7 @@ class recent_table {
   static constexpr size_t npos = SIZE_MAX;
 
   // The ring position of `k` (hashed to `h`), npos when absent.
-  size_t position(const hash256& k, uint64_t h) const {
+  size_t position(const K& k, uint64_t h) const {
     if (index_.empty()) return npos;
     for (size_t i = h & mask_;; i = (i + 1) & mask_) {
       uint32_t s = index_[i];
@@ -138,7 +145,7 @@ class recent_table {
   size_t count_ = 0;
   std::vector<uint32_t> index_;
   size_t mask_ = 0;
-  fixed_bytes_hasher hasher_;
+  H hasher_;
 };
 
 }  // namespace tc

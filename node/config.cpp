@@ -169,6 +169,7 @@ void apply_storage(const toml::table& root, node_config& c) {
   s.get<uint32_t>("utxo_flush_blocks", c.utxo_flush_blocks, 0, 1'000'000);
   s.get<uint32_t>("sync_flush_blocks", c.sync_flush_blocks, 0, 1'000'000);
   s.get<uint64_t>("reader_mmap_mb", c.reader_mmap_mb, 0, 1u << 20);
+  s.get<uint64_t>("utxo_recent_mb", c.utxo_recent_mb, 0, 1u << 16);
   if (c.db_file.empty()) fail("storage.db_file: must not be empty");
 }
 
@@ -397,7 +398,9 @@ std::string default_config_text(network n, bool masternode) {
     << "              # the same for blocks fetched to catch up (at least\n"
     << "                                    # utxo_flush_blocks; 0: as utxo_flush_blocks)\n"
     << "reader_mmap_mb = " << c.reader_mmap_mb
-    << "               # the reader maps this much of chain.db; 0: read() each page\n\n"
+    << "               # the reader maps this much of chain.db; 0: read() each page\n"
+    << "utxo_recent_mb = " << c.utxo_recent_mb
+    << "                 # writer and reader each keep the latest blocks' outputs; 0: off\n\n"
     << "[consensus]\nblock_interval_ms = " << c.block_interval_ms
     << "\nempty_block_interval_ms = " << c.empty_block_interval_ms
     << "   # with an empty mempool; 0 or <= block_interval_ms: off"

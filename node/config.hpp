@@ -57,6 +57,7 @@ struct node_config {
   uint32_t utxo_flush_blocks = 0;    // see open_options::utxo_flush_blocks
   uint32_t sync_flush_blocks = 100;  // see open_options::catch_up_flush_blocks
   uint64_t reader_mmap_mb = 1024;    // see open_options::reader_mmap_mb
+  uint64_t utxo_recent_mb = 64;      // see open_options::utxo_recent_entries
   // [consensus]
   uint64_t block_interval_ms = 1000;
   uint64_t empty_block_interval_ms = 0;  // idle pacing; see consensus_config

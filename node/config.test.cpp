@@ -72,15 +72,18 @@ TEST_CASE("bad configs name the key and the reason") {
   CHECK(parse_config("[consensus]\nvote_resend_ms = 0\n", "t", base)->vote_resend_ms == 0);
   expect("[trace]\nenabled = 1\n", "trace.enabled: wrong type");
   expect("[storage]\nreader_mmap_mb = -1\n", "storage.reader_mmap_mb: out of range");
+  expect("[storage]\nutxo_recent_mb = 70000\n", "storage.utxo_recent_mb: out of range");
 }
 
 TEST_CASE("values are applied") {
   auto c = parse_config(
       "[consensus]\nblock_interval_ms = 250\n[network]\naddnode = [\"a:1\", \"b:2\"]\n"
-      "sync_trust_certificates = true\n[storage]\nreader_mmap_mb = 0\n",
+      "sync_trust_certificates = true\n[storage]\nreader_mmap_mb = 0\nutxo_recent_mb = 3\n",
       "ok.toml", default_config(network::localnet, "/h"));
   REQUIRE(c.ok());
   CHECK(c->reader_mmap_mb == 0);
+  CHECK(c->utxo_recent_mb == 3);
+  CHECK(default_config(network::localnet, "/h").utxo_recent_mb == 64);
   CHECK(default_config(network::localnet, "/h").reader_mmap_mb == 1024);
   CHECK(c->block_interval_ms == 250);
   CHECK(c->sync_trust_certificates);

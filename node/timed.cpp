@@ -74,6 +74,7 @@ open_options store_options(const node_config& cfg) {
   o.utxo_flush_blocks = cfg.utxo_flush_blocks;
   o.catch_up_flush_blocks = cfg.sync_flush_blocks;
   o.reader_mmap_mb = cfg.reader_mmap_mb;
+  o.utxo_recent_entries = recent_utxos::entries_in_mb(cfg.utxo_recent_mb);
   return o;
 }
 

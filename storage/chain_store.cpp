@@ -118,6 +118,7 @@ utxo_delta_ptr delta_of(const block& b, block_undo undo, uint64_t height) {
   auto d = std::make_shared<utxo_delta>();
   d->height = height;
   d->block = block_hash(b.header);
+  d->parent = b.header.prev_hash;
   d->spent = std::move(undo.spent);
   std::unordered_set<outpoint, outpoint_hasher> spent_here;
   for (const auto& tx : b.txs)
@@ -209,6 +210,7 @@ result<std::unique_ptr<chain_store>> chain_store::open(const std::string& path,
   cs->utxo_flush_blocks_ = opt.utxo_flush_blocks;
   cs->catch_up_flush_blocks_ = opt.catch_up_flush_blocks;
   cs->reader_mmap_mb_ = opt.reader_mmap_mb;
+  cs->recent_ = recent_utxos(opt.utxo_recent_entries);
   TC_TRY(cs->replay_utxo_cache());
   return cs;
 }
@@ -425,6 +427,7 @@ result<std::unique_ptr<chain_store>> chain_store::open_reader() const {
   // What the table does not hold yet: the reader starts from the writer's
   // deltas and takes the later ones as the chain actor commits them.
   cs->cache_ = cache_;
+  cs->recent_ = recent_utxos(recent_.capacity());
   return cs;
 }
 
@@ -542,6 +545,8 @@ status chain_store::load() {
 
 result<std::optional<utxo_entry>> chain_store::find_utxo(const outpoint& o) {
   if (const auto* slot = cache_.overlay().find(o))
+    return slot->live ? std::optional<utxo_entry>(slot->entry) : std::nullopt;
+  if (const auto* slot = recent_.find(o, tip_.hash))
     return slot->live ? std::optional<utxo_entry>(slot->entry) : std::nullopt;
   get_utxo_.bind(1, o.txid).bind(2, outpoint_key(o));
   auto row = get_utxo_.step();
@@ -763,6 +768,7 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   auto delta = std::make_shared<utxo_delta>();
   delta->height = h.height;
   delta->block = bh;
+  delta->parent = h.prev_hash;
   delta->spent = undo.spent;
   delta->created.reserve(created.size());
   for (const auto& [o, e] : created) delta->created.push_back({o, *e});
@@ -770,6 +776,7 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   for (uint32_t i = 0; i < digests.size(); ++i) delta->txs.push_back({digests[i].txid, i});
   std::sort(delta->txs.begin(), delta->txs.end());
   bool flush = flush_due(*delta, opt.catching_up);
+  delta->on_disk = flush;
   if (flush) {
     TC_TRY(write_flush(h.height, undo.spent, created));
     TC_TRY(write_txindex(delta->txs.size(), [&](size_t i) {
@@ -798,14 +805,12 @@ status chain_store::connect_block(const block& b, const commit_certificate& cert
   registry_ = std::move(working);
   tip_ = {h.height, bh, h.timestamp_ms};
   locked_cache_.reset();
-  // A flushed block's changes are in the table: the reader needs no delta.
-  if (flush) {
+  recent_.apply(*delta);
+  if (flush)
     cache_.set_flushed(h.height);
-    last_delta_.reset();
-  } else {
+  else
     cache_.add(delta);
-    last_delta_ = std::move(delta);
-  }
+  last_delta_ = std::move(delta);
   return ok_status();
 }
 
@@ -993,6 +998,7 @@ status chain_store::disconnect_tip() {
                    std::to_string(new_tip.height) + ")"));
   TC_TRY(txn.commit());
   cache_.set_flushed(new_tip.height);
+  recent_.clear();
 
   for (const auto& [key, before] : undo->registry_before) {
     if (before)

@@ -13,6 +13,7 @@
 #include "crypto/assert.hpp"
 #include "messages/encoding.hpp"
 #include "messages/ledger/chain_rules.hpp"
+#include "storage/recent_utxos.hpp"
 #include "storage/sqlite.hpp"
 #include "storage/undo.hpp"
 #include "storage/utxo_cache.hpp"
@@ -52,6 +53,11 @@ struct open_options {
   // their pages again after each block. 0: read() as before. The cost: an I/O
   // error on a mapped page is a SIGBUS instead of an error SQLite reports.
   uint64_t reader_mmap_mb = 1024;
+  // Each connection (writer and reader) keeps the outputs of the latest
+  // blocks in memory, up to this many (recent_utxos.hpp): most inputs spend
+  // one of them, and each miss costs two B-tree seeks. 0: off. The node's
+  // [storage] utxo_recent_mb sets it (64 MiB: about 560k outputs).
+  size_t utxo_recent_entries = recent_utxos::entries_in_mb(64);
 };
 
 struct tip_info {
@@ -161,7 +167,9 @@ class chain_store {
   // (also run when the store closes). Reader: takes the writer's deltas in
   // commit order; each snapshot reads the flushed height and drops what the
   // table already holds.
+  // The last connected block's delta (on_disk when its flush wrote it).
   const utxo_delta_ptr& last_delta() const { return last_delta_; }
+  const recent_utxos& recent_outputs() const { return recent_; }
   uint64_t utxo_flushed_height() const { return cache_.flushed(); }
   // How much of the file this connection maps (PRAGMA mmap_size), in bytes.
   result<int64_t> mapped_bytes_limit() { return db_->query_int("PRAGMA mmap_size"); }
@@ -169,7 +177,8 @@ class chain_store {
   status flush_utxos();
   void add_utxo_delta(utxo_delta_ptr d) {
     TC_ASSERT(reader_ && !in_snapshot_);  // a snapshot keeps one view
-    cache_.add(std::move(d));
+    recent_.apply(*d);
+    if (!d->on_disk) cache_.add(std::move(d));
   }
 
   // A read error (I/O, corruption) is an error, never a missing output.
@@ -266,6 +275,7 @@ class chain_store {
   utxo_delta_chain cache_;
   bool in_snapshot_ = false;
   utxo_delta_ptr last_delta_;
+  recent_utxos recent_{0};
   uint64_t utxo_cache_bytes_ = 0;
   uint32_t utxo_flush_blocks_ = 0;
   uint32_t catch_up_flush_blocks_ = 0;

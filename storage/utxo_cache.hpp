@@ -28,10 +28,14 @@ namespace tc {
 // its leaf pages at every block.
 struct utxo_delta {
   uint64_t height = 0;
-  hash256 block;  // the block's hash: the same block's delta may come twice
+  hash256 block;   // the block's hash: the same block's delta may come twice
+  hash256 parent;  // its parent's: whether it follows a delta held
   std::vector<std::pair<outpoint, utxo_entry>> spent;
   std::vector<std::pair<outpoint, utxo_entry>> created;
   std::vector<std::pair<hash256, uint32_t>> txs;
+  // The block's flush wrote all of it to the table: the reader's overlay
+  // needs none of it, only its cache of recent outputs (recent_utxos.hpp).
+  bool on_disk = false;
 };
 using utxo_delta_ptr = std::shared_ptr<const utxo_delta>;
 

@@ -15,6 +15,8 @@
 //                                [--address-index 0|1] [--background-nice 5]  (node settings)
 //                                [--flush-blocks N]  ([storage] utxo_flush_blocks; 0: the UTXO
 //                                                     set written through at every block)
+//                                [--recent-mb N]  ([storage] utxo_recent_mb: the cache of the
+//                                                  latest blocks' outputs; 0: off)
 //                                [--log warn|info|debug] [--keep 1]  (keeps the data dirs)
 //                                [--trace 1]  (each node writes trace.json; implies --keep 1)
 //                                [--metrics 0|1]  ([metrics] listener on or off; default on)
@@ -126,6 +128,7 @@ int main(int argc, char** argv) {
   uint64_t scrape_ms = 0, idle_s = 10, restart_idle_s = 0;
   bool address_index = false;  // the node's defaults
   long flush_blocks = -1;      // -1: the node's default
+  long recent_mb = -1;         // -1: the node's default
   int background_nice = 5;
   std::vector<std::string> faults;  // for one validator (a fault-injection build)
   size_t fault_node = SIZE_MAX;     // default: the last validator
@@ -146,6 +149,7 @@ int main(int argc, char** argv) {
     if (a == "--restart-idle-s") restart_idle_s = std::stoull(argv[i + 1]);
     if (a == "--address-index") address_index = std::string(argv[i + 1]) == "1";
     if (a == "--flush-blocks") flush_blocks = std::stol(argv[i + 1]);
+    if (a == "--recent-mb") recent_mb = std::stol(argv[i + 1]);
     if (a == "--background-nice") background_nice = std::stoi(argv[i + 1]);
     if (a == "--verifiers") verifiers = std::stoul(argv[i + 1]);
     if (a == "--rpc-threads") rpc_threads = std::stoul(argv[i + 1]);
@@ -200,6 +204,7 @@ int main(int argc, char** argv) {
       << "\n[storage]\naddress_index = " << (address_index ? "true" : "false")
       << (flush_blocks < 0 ? std::string()
                            : "\nutxo_flush_blocks = " + std::to_string(flush_blocks))
+      << (recent_mb < 0 ? std::string() : "\nutxo_recent_mb = " + std::to_string(recent_mb))
       << "\n[network]\nport = " << port + 2 * v + 1 << "\naddnode = [" << peers
       << "]\n[rpc]\nport = " << port + 2 * v << "\nthreads = " << rpc_threads
       << "\n[metrics]\nenabled = " << (metrics ? "true" : "false")
