@@ -12,6 +12,7 @@ packages=(
   libjemalloc-dev                  # timed's allocator (node/allocator.hpp)
   libspdlog-dev libtomlplusplus-dev libcli11-dev
   nlohmann-json3-dev libcpp-httplib-dev
+  libsimdjson-dev                  # RPC request parsing (node/jsonrpc.cpp)
   libsystemd-dev                   # sd_notify: Type=notify units
   doctest-dev libbenchmark-dev
   python3-minimal                  # the layering check (tests/layers)

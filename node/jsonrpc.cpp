@@ -1,44 +1,70 @@
 #include "node/jsonrpc.hpp"
 
+#include <simdjson.h>
+
+#include <algorithm>
+
 namespace tc::jsonrpc {
 
-size_t nesting_depth(std::string_view text, size_t limit) {
-  size_t depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
+namespace {
+// Recursion is bounded: the parser refused anything nested past max_depth.
+json to_json(simdjson::dom::element e) {
+  using type = simdjson::dom::element_type;
+  switch (e.type()) {
+    case type::ARRAY: {
+      // Held in a local: a range-for over a temporary result's value dangles.
+      simdjson::dom::array items = e.get_array().value_unsafe();
+      json a = json::array();
+      for (simdjson::dom::element v : items) a.push_back(to_json(v));
+      return a;
     }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
+    case type::OBJECT: {
+      simdjson::dom::object fields = e.get_object().value_unsafe();
+      json o = json::object();
+      for (auto field : fields) o[std::string(field.key)] = to_json(field.value);
+      return o;
     }
+    case type::INT64: {
+      int64_t v = e.get_int64().value_unsafe();
+      return v >= 0 ? json(static_cast<uint64_t>(v)) : json(v);
+    }
+    case type::UINT64:
+      return e.get_uint64().value_unsafe();
+    case type::DOUBLE:
+      return e.get_double().value_unsafe();
+    case type::STRING:
+      return std::string(e.get_string().value_unsafe());
+    case type::BOOL:
+      return e.get_bool().value_unsafe();
+    case type::NULL_VALUE:
+      return nullptr;
   }
-  return deepest;
+  return nullptr;
 }
+}  // namespace
 
 parsed_body parse_body(std::string_view body) {
   parsed_body out;
-  if (nesting_depth(body) > max_depth) {
+  // A parser per call: its buffers grow to several times the body, which a
+  // kept one would hold on to (bodies go up to [rpc] max_body_bytes).
+  simdjson::dom::parser parser;
+  if (parser.allocate(std::max<size_t>(body.size(), 64), max_depth) != simdjson::SUCCESS) {
+    out.error = error_response(parse_error, "Parse error: body too large");
+    return out;
+  }
+  simdjson::dom::element root;
+  auto err = parser.parse(body.data(), body.size()).get(root);
+  if (err == simdjson::DEPTH_ERROR) {
     out.error = error_response(parse_error, "Parse error: JSON nested deeper than " +
                                                 std::to_string(max_depth) + " levels");
     return out;
   }
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
-  if (j.is_discarded())
-    out.error = error_response(parse_error, "Parse error");
-  else
-    out.value = std::move(j);
+  if (err != simdjson::SUCCESS) {
+    out.error =
+        error_response(parse_error, std::string("Parse error: ") + simdjson::error_message(err));
+    return out;
+  }
+  out.value = to_json(root);
   return out;
 }
 
