@@ -18,6 +18,31 @@ TEST_CASE("hex round trip and rejection") {
   CHECK(from_hex("").ok());
 }
 
+// The table-driven parser against the obvious one, for every pair of chars
+// (the neighbours of each digit range, NUL and bytes above 127 included).
+TEST_CASE("hex: every pair of characters parses as the range tests say") {
+  auto value = [](int c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  size_t valid = 0;
+  for (int a = 0; a < 256; ++a)
+    for (int b = 0; b < 256; ++b) {
+      std::string s{'0', '0', char(a), char(b), 'f', 'F'};
+      auto r = from_hex(s);
+      bool ok = value(a) >= 0 && value(b) >= 0;
+      REQUIRE(r.ok() == ok);
+      if (!ok) continue;
+      ++valid;
+      CHECK((*r)[1] == (value(a) << 4 | value(b)));
+      CHECK((*r)[2] == 0xff);
+    }
+  CHECK(valid == 22 * 22);
+  CHECK_FALSE(from_hex(std::string(599, 'a') + "g").ok());  // the last character counts too
+}
+
 TEST_CASE("fixed_bytes parses exact widths only") {
   CHECK(hash256::from_hex(std::string(64, 'a')).ok());
   CHECK_FALSE(hash256::from_hex(std::string(62, 'a')).ok());

@@ -119,7 +119,7 @@ const json& param(const json& params, size_t i, const char* name) {
 
 tx_ptr parse_tx_hex(const json& v) {
   if (!v.is_string()) throw_rpc(invalid_params, "hex string expected");
-  auto raw = from_hex(v.get<std::string>());
+  auto raw = from_hex(v.get_ref<const std::string&>());
   if (!raw) throw_rpc(-22, "TX decode failed: " + raw.error_message());
   auto tx = decode_transaction(*raw);
   if (!tx) throw_rpc(-22, "TX decode failed: " + tx.error_message());
