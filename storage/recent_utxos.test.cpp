@@ -10,17 +10,10 @@
 
 using namespace tc;
 using test::chain_builder;
+using test::plain_entry;
+using test::tagged_outpoint;
 
 namespace {
-outpoint op(uint8_t tag, uint32_t index = 0) {
-  outpoint o;
-  o.txid.v[0] = tag;
-  o.index = index;
-  return o;
-}
-utxo_entry entry(amount value, uint64_t height) {
-  return {{value, pubkey{}}, height};
-}
 hash256 block_hash(uint64_t height, uint8_t fork = 0) {
   hash256 h;
   h.v[0] = static_cast<uint8_t>(height);
@@ -47,58 +40,65 @@ std::string answer(const recent_utxos& r, const outpoint& o, const hash256& tip)
 
 TEST_CASE("recent outputs: created ones are live, spent ones spent, the rest unknown") {
   recent_utxos r(100);
-  CHECK(answer(r, op(1), block_hash(1)) == "unknown");
-  r.apply(delta(1, {}, {{op(1), entry(5, 1)}, {op(1, 1), entry(6, 1)}}));
-  CHECK(answer(r, op(1), block_hash(1)) == "live");
-  CHECK(r.find(op(1, 1), block_hash(1))->entry == entry(6, 1));
+  CHECK(answer(r, tagged_outpoint(1), block_hash(1)) == "unknown");
+  r.apply(
+      delta(1, {},
+            {{tagged_outpoint(1), plain_entry(5, 1)}, {tagged_outpoint(1, 1), plain_entry(6, 1)}}));
+  CHECK(answer(r, tagged_outpoint(1), block_hash(1)) == "live");
+  CHECK(r.find(tagged_outpoint(1, 1), block_hash(1))->entry == plain_entry(6, 1));
   // Spent by the next block: a tombstone. An output it never held stays unknown.
-  r.apply(delta(2, {{op(1), entry(5, 1)}, {op(9), entry(1, 0)}}, {{op(2), entry(7, 2)}}));
-  CHECK(answer(r, op(1), block_hash(2)) == "spent");
-  CHECK(answer(r, op(1, 1), block_hash(2)) == "live");
-  CHECK(answer(r, op(2), block_hash(2)) == "live");
-  CHECK(answer(r, op(9), block_hash(2)) == "unknown");
+  r.apply(delta(2,
+                {{tagged_outpoint(1), plain_entry(5, 1)}, {tagged_outpoint(9), plain_entry(1, 0)}},
+                {{tagged_outpoint(2), plain_entry(7, 2)}}));
+  CHECK(answer(r, tagged_outpoint(1), block_hash(2)) == "spent");
+  CHECK(answer(r, tagged_outpoint(1, 1), block_hash(2)) == "live");
+  CHECK(answer(r, tagged_outpoint(2), block_hash(2)) == "live");
+  CHECK(answer(r, tagged_outpoint(9), block_hash(2)) == "unknown");
   // Asked about another block (a reader's older snapshot): nothing.
-  CHECK(answer(r, op(2), block_hash(1)) == "unknown");
-  CHECK(answer(r, op(2), block_hash(2, 1)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(2), block_hash(1)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(2), block_hash(2, 1)) == "unknown");
   // The same delta again changes nothing.
-  r.apply(delta(2, {{op(1), entry(5, 1)}}, {{op(2), entry(7, 2)}}));
+  r.apply(delta(2, {{tagged_outpoint(1), plain_entry(5, 1)}},
+                {{tagged_outpoint(2), plain_entry(7, 2)}}));
   CHECK(r.size() == 3);
 }
 
 TEST_CASE("recent outputs: a gap, a replaced tip or a step back starts over") {
   recent_utxos r(100);
-  r.apply(delta(1, {}, {{op(1), entry(5, 1)}}));
-  r.apply(delta(3, {}, {{op(3), entry(5, 3)}}));  // block 2's delta never came
-  CHECK(answer(r, op(1), block_hash(3)) == "unknown");
-  CHECK(answer(r, op(3), block_hash(3)) == "live");
-  r.apply(delta(3, {}, {{op(4), entry(5, 3)}}, 1));  // another block at height 3
-  CHECK(answer(r, op(3), block_hash(3, 1)) == "unknown");
-  CHECK(answer(r, op(4), block_hash(3, 1)) == "live");
+  r.apply(delta(1, {}, {{tagged_outpoint(1), plain_entry(5, 1)}}));
+  r.apply(delta(3, {}, {{tagged_outpoint(3), plain_entry(5, 3)}}));  // block 2's delta never came
+  CHECK(answer(r, tagged_outpoint(1), block_hash(3)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(3), block_hash(3)) == "live");
+  r.apply(delta(3, {}, {{tagged_outpoint(4), plain_entry(5, 3)}}, 1));  // another block at height 3
+  CHECK(answer(r, tagged_outpoint(3), block_hash(3, 1)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(4), block_hash(3, 1)) == "live");
   // The next height, but on the other block 3 (its delta lost in between).
-  r.apply(delta(4, {}, {{op(6), entry(5, 4)}}));
-  CHECK(answer(r, op(4), block_hash(4)) == "unknown");
-  CHECK(answer(r, op(6), block_hash(4)) == "live");
-  r.apply(delta(2, {}, {{op(5), entry(5, 2)}}));  // the tip went back
-  CHECK(answer(r, op(4), block_hash(2)) == "unknown");
-  CHECK(answer(r, op(5), block_hash(2)) == "live");
+  r.apply(delta(4, {}, {{tagged_outpoint(6), plain_entry(5, 4)}}));
+  CHECK(answer(r, tagged_outpoint(4), block_hash(4)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(6), block_hash(4)) == "live");
+  r.apply(delta(2, {}, {{tagged_outpoint(5), plain_entry(5, 2)}}));  // the tip went back
+  CHECK(answer(r, tagged_outpoint(4), block_hash(2)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(5), block_hash(2)) == "live");
   CHECK(r.size() == 1);
   r.clear();
   CHECK_FALSE(r.has_height());
-  CHECK(answer(r, op(5), block_hash(2)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(5), block_hash(2)) == "unknown");
 }
 
 TEST_CASE("recent outputs: the oldest leave first, and capacity 0 is off") {
   recent_utxos r(4);
   for (uint8_t h = 1; h <= 3; ++h)
-    r.apply(delta(h, {}, {{op(h), entry(1, h)}, {op(h, 1), entry(2, h)}}));
+    r.apply(delta(
+        h, {},
+        {{tagged_outpoint(h), plain_entry(1, h)}, {tagged_outpoint(h, 1), plain_entry(2, h)}}));
   CHECK(r.size() == 4);
-  CHECK(answer(r, op(1), block_hash(3)) == "unknown");
-  CHECK(answer(r, op(1, 1), block_hash(3)) == "unknown");
-  CHECK(answer(r, op(2), block_hash(3)) == "live");
-  CHECK(answer(r, op(3, 1), block_hash(3)) == "live");
+  CHECK(answer(r, tagged_outpoint(1), block_hash(3)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(1, 1), block_hash(3)) == "unknown");
+  CHECK(answer(r, tagged_outpoint(2), block_hash(3)) == "live");
+  CHECK(answer(r, tagged_outpoint(3, 1), block_hash(3)) == "live");
   recent_utxos off(0);
-  off.apply(delta(1, {}, {{op(1), entry(1, 1)}}));
-  CHECK(answer(off, op(1), block_hash(1)) == "unknown");
+  off.apply(delta(1, {}, {{tagged_outpoint(1), plain_entry(1, 1)}}));
+  CHECK(answer(off, tagged_outpoint(1), block_hash(1)) == "unknown");
   CHECK(recent_utxos::entries_in_mb(16) > 100'000);
 }
 

@@ -13,13 +13,10 @@ using test::chain_builder;
 
 namespace {
 outpoint op(uint8_t tag, uint32_t index = 0) {
-  outpoint o;
-  o.txid.v[0] = tag;
-  o.index = index;
-  return o;
+  return test::tagged_outpoint(tag, index);
 }
 utxo_entry entry(amount value, uint64_t height) {
-  return {{value, pubkey{}}, height};
+  return test::plain_entry(value, height);
 }
 utxo_delta_ptr delta(uint64_t height, std::vector<std::pair<outpoint, utxo_entry>> spent,
                      std::vector<std::pair<outpoint, utxo_entry>> created, uint8_t fork = 0) {

@@ -11,6 +11,18 @@
 
 namespace tc::test {
 
+// An outpoint told apart by its first txid byte, and an entry of `value` at
+// `height` owned by nobody: for tests of UTXO caches, which need no chain.
+inline outpoint tagged_outpoint(uint8_t tag, uint32_t index = 0) {
+  outpoint o;
+  o.txid.v[0] = tag;
+  o.index = index;
+  return o;
+}
+inline utxo_entry plain_entry(amount value, uint64_t height) {
+  return {{value, pubkey{}}, height};
+}
+
 struct chain_builder {
   // `accounts` owner keys, each with `outputs_per_account` genesis outputs of
   // 1,000,000 TIME; `validators` masternodes (gold, silver, bronze, free, ...).
