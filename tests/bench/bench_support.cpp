@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -56,6 +57,18 @@ uint64_t cpu_ticks(pid_t pid) {
     if (f == 15) return ut + std::stoull(tok);
   }
   return ut;
+}
+
+uint64_t wakeups(pid_t pid) {
+  uint64_t n = 0;
+  std::error_code ec;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  for (const auto& t : std::filesystem::directory_iterator(dir, ec)) {
+    std::ifstream in(t.path() / "status");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0) n += std::stoull(line.substr(24));
+  }
+  return n;
 }
 
 double pct(std::vector<double> v, double p) {

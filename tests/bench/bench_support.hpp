@@ -23,6 +23,11 @@ double verify_rate_1core(double seconds);
 uint64_t status_kb(pid_t pid, const char* field);
 // User + system CPU of a process, in clock ticks (sysconf(_SC_CLK_TCK)).
 uint64_t cpu_ticks(pid_t pid);
+// Voluntary context switches summed over a process's live threads: each is
+// a thread going to sleep, so idle, this counts wakeups. Unlike CPU time it
+// does not vary with what a wakeup costs on the machine (a VM's futex wake
+// and timer cost several times what bare metal's do).
+uint64_t wakeups(pid_t pid);
 
 // The p-quantile (0..1) of v; 0 when empty.
 double pct(std::vector<double> v, double p);

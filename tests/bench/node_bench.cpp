@@ -308,8 +308,11 @@ int main(int argc, char** argv) {
   // Wait for the first blocks, then measure idle CPU and RSS over --idle-s.
   for (int i = 0; i < 600 && rpc.rpc("getblockcount").get<uint64_t>() < 2; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  std::vector<uint64_t> idle_rss, cpu0, cpu1;
-  for (pid_t p : pids) cpu0.push_back(cpu_ticks(p));
+  std::vector<uint64_t> idle_rss, cpu0, cpu1, wake0, wake1;
+  for (pid_t p : pids) {
+    cpu0.push_back(cpu_ticks(p));
+    wake0.push_back(bench::wakeups(p));
+  }
   // --scrape-ms: a Prometheus stand-in GETs /metrics and /health of every
   // node this often during the idle window (the scrapes' cost is the node's).
   std::atomic<bool> idle_done{false};
@@ -332,6 +335,7 @@ int main(int argc, char** argv) {
   scraper.join();
   for (pid_t p : pids) {
     cpu1.push_back(cpu_ticks(p));
+    wake1.push_back(bench::wakeups(p));
     idle_rss.push_back(status_kb(p, "VmRSS:"));
   }
 
@@ -542,12 +546,15 @@ int main(int argc, char** argv) {
   print_ratios(ratio_inputs{verify_rate, validators, final_s > 0 ? lat.size() / final_s : 0.0,
                             lat.size(), load_cpu0, load_cpu1, hz, pct(lat, 0.5)});
   if (sustained) print_minutes(final_at_s, duration_s);
-  double idle_cpu_total = 0;
+  double idle_cpu_total = 0, idle_wake_total = 0;
   for (size_t v = 0; v < pids.size(); ++v) {
     double cpu = 100.0 * double(cpu1[v] - cpu0[v]) / double(hz) / double(idle_s);
+    double wake = double(wake1[v] - wake0[v]) / double(idle_s);
     idle_cpu_total += cpu;
+    idle_wake_total += wake;
     std::string node = "node" + std::to_string(v) + " ";
     std::printf("%-44s %14.2f\n", (node + "idle CPU (% of one core)").c_str(), cpu);
+    std::printf("%-44s %14.1f\n", (node + "idle wakeups (voluntary switches/s)").c_str(), wake);
     std::printf("%-44s %14.1f   (target <= 64)\n", (node + "RSS at idle (MB)").c_str(),
                 idle_rss[v] / 1024.0);
     std::printf("%-44s %14.1f\n", (node + "peak RSS (MB)").c_str(), peak_rss[v] / 1024.0);
@@ -575,9 +582,11 @@ int main(int argc, char** argv) {
           growth / per);
     }
   }
-  if (pids.size() > 1)
-    std::printf("%-44s %14.2f   (target < 2)\n", "all nodes idle CPU (% of one core)",
-                idle_cpu_total);
+  if (pids.size() > 1) {
+    std::printf("%-44s %14.2f\n", "all nodes idle CPU (% of one core)", idle_cpu_total);
+    std::printf("%-44s %14.1f   (target < %zu)\n", "all nodes idle wakeups (switches/s)",
+                idle_wake_total, 100 * pids.size());
+  }
   if (keep)
     std::printf("data dirs kept in %s\n", dir.c_str());
   else
