@@ -10,14 +10,10 @@
 
 using namespace tc;
 using test::chain_builder;
+using test::plain_entry;
+using test::tagged_outpoint;
 
 namespace {
-outpoint op(uint8_t tag, uint32_t index = 0) {
-  return test::tagged_outpoint(tag, index);
-}
-utxo_entry entry(amount value, uint64_t height) {
-  return test::plain_entry(value, height);
-}
 utxo_delta_ptr delta(uint64_t height, std::vector<std::pair<outpoint, utxo_entry>> spent,
                      std::vector<std::pair<outpoint, utxo_entry>> created, uint8_t fork = 0) {
   auto d = std::make_shared<utxo_delta>();
@@ -61,58 +57,62 @@ void check_same_set(chain_store& cached, chain_store& plain, const chain_builder
 
 TEST_CASE("the overlay: live outputs, tombstones, and outputs that never reach the table") {
   utxo_overlay ov;
-  ov.apply(*delta(1, {{op(1), entry(5, 0)}}, {{op(2), entry(7, 1)}, {op(3), entry(9, 1)}}));
-  REQUIRE(ov.find(op(1)));
-  CHECK_FALSE(ov.find(op(1))->live);  // on disk, spent above the flush
-  CHECK(ov.find(op(2))->live);
-  CHECK(ov.find(op(4)) == nullptr);  // unknown: ask the table
+  ov.apply(
+      *delta(1, {{tagged_outpoint(1), plain_entry(5, 0)}},
+             {{tagged_outpoint(2), plain_entry(7, 1)}, {tagged_outpoint(3), plain_entry(9, 1)}}));
+  REQUIRE(ov.find(tagged_outpoint(1)));
+  CHECK_FALSE(ov.find(tagged_outpoint(1))->live);  // on disk, spent above the flush
+  CHECK(ov.find(tagged_outpoint(2))->live);
+  CHECK(ov.find(tagged_outpoint(4)) == nullptr);  // unknown: ask the table
   CHECK(ov.count_change() == 1);
   // Spending an output created above the flush forgets it: it never existed
   // on disk, so the flush has nothing to write for it.
-  ov.apply(*delta(2, {{op(2), entry(7, 1)}}, {}));
-  CHECK(ov.find(op(2)) == nullptr);
+  ov.apply(*delta(2, {{tagged_outpoint(2), plain_entry(7, 1)}}, {}));
+  CHECK(ov.find(tagged_outpoint(2)) == nullptr);
   CHECK(ov.count_change() == 0);
   CHECK(ov.size() == 2);
   auto sorted = ov.sorted();
   REQUIRE(sorted.size() == 2);
-  CHECK(sorted[0].first == op(1));
-  CHECK(sorted[1].first == op(3));
-  // The table's order is by creation height first: op(9) was created
-  // before op(1) and sorts ahead of it, though its outpoint sorts after.
-  ov.apply(*delta(3, {{op(9), entry(4, 0)}}, {}));
-  ov.apply(*delta(3, {}, {{op(0), entry(4, 3)}}));
+  CHECK(sorted[0].first == tagged_outpoint(1));
+  CHECK(sorted[1].first == tagged_outpoint(3));
+  // The table's order is by creation height first: tagged_outpoint(9) was created
+  // before tagged_outpoint(1) and sorts ahead of it, though its outpoint sorts after.
+  ov.apply(*delta(3, {{tagged_outpoint(9), plain_entry(4, 0)}}, {}));
+  ov.apply(*delta(3, {}, {{tagged_outpoint(0), plain_entry(4, 3)}}));
   sorted = ov.sorted();
   REQUIRE(sorted.size() == 4);
-  CHECK(sorted[0].first == op(1));  // both at height 0: outpoint order
-  CHECK(sorted[1].first == op(9));
-  CHECK(sorted[2].first == op(3));  // height 1
-  CHECK(sorted[3].first == op(0));  // height 3
+  CHECK(sorted[0].first == tagged_outpoint(1));  // both at height 0: outpoint order
+  CHECK(sorted[1].first == tagged_outpoint(9));
+  CHECK(sorted[2].first == tagged_outpoint(3));  // height 1
+  CHECK(sorted[3].first == tagged_outpoint(0));  // height 3
   CHECK(ov.approx_bytes() == 4 * utxo_overlay::bytes_per_slot);
 }
 
 TEST_CASE("the reader's delta chain drops what the table holds and replaces a disconnected tip") {
   utxo_delta_chain c;
   c.set_flushed(10);
-  c.add(delta(9, {}, {{op(9), entry(1, 9)}}));  // already on disk: ignored
+  c.add(delta(9, {}, {{tagged_outpoint(9), plain_entry(1, 9)}}));  // already on disk: ignored
   CHECK(c.overlay().empty());
-  c.add(delta(11, {}, {{op(11), entry(1, 11)}}));
-  c.add(delta(12, {{op(11), entry(1, 11)}}, {{op(12), entry(1, 12)}}));
+  c.add(delta(11, {}, {{tagged_outpoint(11), plain_entry(1, 11)}}));
+  c.add(delta(12, {{tagged_outpoint(11), plain_entry(1, 11)}},
+              {{tagged_outpoint(12), plain_entry(1, 12)}}));
   CHECK(c.top() == 12);
-  CHECK(c.overlay().find(op(11)) == nullptr);
+  CHECK(c.overlay().find(tagged_outpoint(11)) == nullptr);
   // The table now holds 11: only 12's delta stays, rebuilt over it.
   c.set_flushed(11);
   REQUIRE(c.deltas().size() == 1);
-  REQUIRE(c.overlay().find(op(11)));
-  CHECK_FALSE(c.overlay().find(op(11))->live);
-  CHECK(c.overlay().find(op(12))->live);
+  REQUIRE(c.overlay().find(tagged_outpoint(11)));
+  CHECK_FALSE(c.overlay().find(tagged_outpoint(11))->live);
+  CHECK(c.overlay().find(tagged_outpoint(12))->live);
   // A second copy of 12 (rebuilt from the table, then its message) is ignored.
-  c.add(delta(12, {{op(11), entry(1, 11)}}, {{op(12), entry(1, 12)}}));
+  c.add(delta(12, {{tagged_outpoint(11), plain_entry(1, 11)}},
+              {{tagged_outpoint(12), plain_entry(1, 12)}}));
   CHECK(c.deltas().size() == 1);
   CHECK(c.overlay().size() == 2);
   // Another block at 12 replaces the one kept.
-  c.add(delta(12, {}, {{op(13), entry(1, 12)}}, 1));
-  CHECK(c.overlay().find(op(11)) == nullptr);
-  CHECK(c.overlay().find(op(13))->live);
+  c.add(delta(12, {}, {{tagged_outpoint(13), plain_entry(1, 12)}}, 1));
+  CHECK(c.overlay().find(tagged_outpoint(11)) == nullptr);
+  CHECK(c.overlay().find(tagged_outpoint(13))->live);
   CHECK(c.top() == 12);
   // A lower mark (a disconnect, which flushed first) clears everything.
   c.set_flushed(5);
