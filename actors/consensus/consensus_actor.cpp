@@ -6,7 +6,6 @@
 #include <tuple>
 
 #include "actors/log.hpp"
-#include "crypto/assert.hpp"
 #include "messages/encoding.hpp"
 #include "messages/validation.hpp"
 #include "storage/chain_store.hpp"
@@ -153,7 +152,6 @@ digests_ptr take_digests(self_ptr self, const block_ptr& blk) {
 // then calls `next` with that set.
 template <class Next>
 void with_verified(self_ptr self, const block_ptr& blk, const digests_ptr& digests, Next next) {
-  TC_ASSERT(!digests || digests->size() == blk->txs.size());  // keep_digests, take_sync_digests
   std::vector<hash256> wtxids;
   wtxids.reserve(blk->txs.size());
   for (size_t i = 1; i < blk->txs.size(); ++i)

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "crypto/assert.hpp"
 #include "messages/encoding.hpp"
 
 namespace tc {
@@ -66,7 +65,6 @@ struct step_runner {
     auto job = this->job;
     block_ptr blk = x.blk;
     digests_ptr digests = x.digests;
-    TC_ASSERT(digests && digests->size() == blk->txs.size());  // assemble() made both
     std::vector<hash256> wtxids;
     wtxids.reserve(digests->size());
     for (size_t i = 1; i < digests->size(); ++i) wtxids.push_back((*digests)[i].wtxid);
