@@ -28,8 +28,8 @@ chain_actor::behavior_type refusing_chain(chain_actor::pointer self, chain_actor
   return {
       [](connect_atom, const block_ptr&, const commit_certificate&, const verified_ptr&,
          const digests_ptr&, bool) { return std::string("refused by the test's chain"); },
-      [=](validate_atom a, const block_ptr& b, const verified_ptr& v, const digests_ptr& d) {
-        return self->delegate(inner, a, b, v, d);
+      [=](validate_atom a, const block_ptr& b, const verified_ptr& v) {
+        return self->delegate(inner, a, b, v);
       },
       [=](tip_atom a) { return self->delegate(inner, a); },
       [=](prepare_atom a, const tx_batch& t, const std::vector<hash256>& ids) {
@@ -508,7 +508,7 @@ TEST_CASE("finding 3: the producer drops and evicts a tx that fails with another
   selected_txs offer;
   for (const auto* t : {&reg, &spend_coll}) {
     offer.txs.push_back(std::make_shared<const transaction>(*t));
-    offer.digests.push_back(digest_tx(*t));
+    offer.wtxids.push_back(wtxid(*t));
   }
   offer.fees = 2 * fee;
   uint64_t now = cb.genesis.params.genesis_time_ms + 10'000;

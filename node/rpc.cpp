@@ -48,7 +48,8 @@ std::string amount_str(amount a) {
   return format_amount(a);
 }
 
-json tx_json(const transaction& tx, const tx_digest& d, network net) {
+json tx_json(const transaction& tx, network net) {
+  tx_digest d = digest_tx(tx);
   static const char* kinds[] = {"transfer", "reward", "genesis", "mn_register", "mn_deregister"};
   json j{{"txid", d.txid.hex()},
          {"wtxid", d.wtxid.hex()},
@@ -83,9 +84,6 @@ json tx_json(const transaction& tx, const tx_digest& d, network net) {
 
 json block_json(const block& b, const commit_certificate& cert, int verbosity, network net) {
   hash256 h = block_hash(b.header);
-  // One pass of hashing serves the size and the txids (a block read back
-  // from the table carries neither).
-  std::vector<tx_digest> digests = digest_txs(b.txs);
   json j{{"hash", h.hex()},
          {"height", b.header.height},
          {"version", b.header.version},
@@ -94,13 +92,12 @@ json block_json(const block& b, const commit_certificate& cert, int verbosity, n
          {"merkleroot", b.header.merkle_root.hex()},
          {"evidencehash", b.header.evidence_hash.hex()},
          {"proposer", encode_address(net, b.header.proposer)},
-         {"size", block_size(b, digests)},
+         {"size", block_size(b)},
          {"nTx", b.txs.size()},
          {"evidence", b.evidence_list.size()}};
   json txs = json::array();
-  for (size_t i = 0; i < b.txs.size(); ++i)
-    txs.push_back(verbosity >= 2 ? tx_json(b.txs[i], digests[i], net)
-                                 : json(digests[i].txid.hex()));
+  for (const auto& tx : b.txs)
+    txs.push_back(verbosity >= 2 ? tx_json(tx, net) : json(txid(tx).hex()));
   j["tx"] = txs;
   j["certificate"] = {{"round", cert.round}, {"signatures", cert.sigs.size()}};
   return j;
@@ -469,7 +466,7 @@ void rpc_server::impl::register_rawtx_methods() {
       const transaction& tx = b->txs[loc->second];
       std::string hex = to_hex(encode_transaction(tx));
       if (!verbose) return hex;
-      json j = tx_json(tx, digest_tx(tx), n);
+      json j = tx_json(tx, n);
       j["hex"] = hex;
       j["blockhash"] = block_hash(b->header).hex();
       j["height"] = loc->first;
@@ -477,8 +474,7 @@ void rpc_server::impl::register_rawtx_methods() {
     });
   };
   m["decoderawtransaction"] = [this](const json& p) {
-    tx_ptr tx = parse_tx_hex(param(p, 0, "hexstring"));
-    return tx_json(*tx, digest_tx(*tx), net());
+    return tx_json(*parse_tx_hex(param(p, 0, "hexstring")), net());
   };
 }
 

@@ -265,12 +265,10 @@ chain_actor::behavior_type chain_actor_impl(chain_actor::stateful_pointer<chain_
       [self](connect_atom, const block_ptr& b, const commit_certificate& cert,
              const verified_ptr& verified, const digests_ptr& digests,
              bool catching_up) { return connect(self, b, cert, verified, digests, catching_up); },
-      [self](validate_atom, const block_ptr& b, const verified_ptr& verified,
-             const digests_ptr& digests) -> std::string {
+      [self](validate_atom, const block_ptr& b, const verified_ptr& verified) -> std::string {
         connect_options opt;
         opt.now_ms = self->state.now_ms();
         opt.verified = verified.get();
-        opt.digests = digests.get();  // plan_block hashes the txs itself when null
         auto& st = self->state;
         uint64_t t0 = st.metrics->now_us();
         auto p = st.store->plan_block(*b, opt);

@@ -55,8 +55,8 @@ using chain_actor = caf::typed_actor<
     // block was fetched to catch up (connect_options::catching_up).
     caf::replies_to<connect_atom, block_ptr, commit_certificate, verified_ptr, digests_ptr,
                     bool>::with<std::string>,
-    // Validate against the tip without committing (digests: as for connect).
-    caf::replies_to<validate_atom, block_ptr, verified_ptr, digests_ptr>::with<std::string>,
+    // Validate against the tip without committing.
+    caf::replies_to<validate_atom, block_ptr, verified_ptr>::with<std::string>,
     caf::replies_to<tip_atom>::with<chain_tip>,
     caf::replies_to<prepare_atom, tx_batch, std::vector<hash256>>::with<std::vector<prepared_tx>>,
     // Durably store a key/value of node state (the consensus signed record);

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <tuple>
 
 #include "actors/log.hpp"
@@ -129,33 +128,12 @@ verified_ptr all_wtxids(const std::vector<tx_digest>& digests) {
   return set;
 }
 
-// A proposal's digests, held for the dry run of that very block object: the
-// pointer is the key (and kept alive by the entry), so digests of one body
-// can never meet another body under the same header.
-void keep_digests(self_ptr self, const block_ptr& blk, const digests_ptr& d) {
-  auto& held = self->state.proposal_digests;
-  if (!blk || !d || d->size() != blk->txs.size()) return;
-  held.emplace_back(blk, d);
-  while (held.size() > consensus_actor_state::max_proposal_digests) held.pop_front();
-}
-
-digests_ptr take_digests(self_ptr self, const block_ptr& blk) {
-  auto& held = self->state.proposal_digests;
-  auto it = std::find_if(held.begin(), held.end(), [&](const auto& e) { return e.first == blk; });
-  if (it == held.end()) return nullptr;
-  digests_ptr d = std::move(it->second);
-  held.erase(it);
-  return d;
-}
-
 // Asks the mempool which of the block's signatures are already verified,
 // then calls `next` with that set.
 template <class Next>
-void with_verified(self_ptr self, const block_ptr& blk, const digests_ptr& digests, Next next) {
+void with_verified(self_ptr self, const block_ptr& blk, Next next) {
   std::vector<hash256> wtxids;
-  wtxids.reserve(blk->txs.size());
-  for (size_t i = 1; i < blk->txs.size(); ++i)
-    wtxids.push_back(digests ? (*digests)[i].wtxid : wtxid(blk->txs[i]));
+  for (size_t i = 1; i < blk->txs.size(); ++i) wtxids.push_back(wtxid(blk->txs[i]));
   trace(self->state.tracer, "consensus", "mempool", "verified", blk->header.height);
   self->request<caf::message_priority::high>(self->state.mempool, wait_bound::pipeline,
                                              verified_atom::value, wtxids)
@@ -250,7 +228,7 @@ void commit(self_ptr self, const decided& d) {
   else if (synced && self->state.trust_synced)
     connect(all_wtxids(digests ? *digests : digest_txs(blk->txs)));  // cert checked in try_sync
   else
-    with_verified(self, blk, digests, connect);
+    with_verified(self, blk, connect);
 }
 
 // What the actor does with each of the core's actions. One overload per
@@ -370,10 +348,9 @@ struct action_runner {
     hash256 h = x.hash;
     trace(self->state.tracer, "consensus", "chain", "validate", blk->header.height, 0,
           short_hash(h));
-    digests_ptr digests = take_digests(self, blk);
-    with_verified(self, blk, digests, [=](const verified_ptr& verified) {
+    with_verified(self, blk, [=](const verified_ptr& verified) {
       self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
-                                                 validate_atom::value, blk, verified, digests)
+                                                 validate_atom::value, blk, verified)
           .then([=](const std::string& err) {
             if (!err.empty())
               spdlog::warn("proposed block {} is invalid: {}", short_hash(h), err);
@@ -625,9 +602,8 @@ consensus_actor::behavior_type consensus_impl(self_ptr self, consensus_setup set
         if (kind > static_cast<uint8_t>(timeout_kind::resend) || self->state.halted) return;
         run(self, self->state.core->on_timeout(static_cast<timeout_kind>(kind), height, round));
       },
-      [self](gossip_atom, const proposal& p, const digests_ptr& digests) {
+      [self](gossip_atom, const proposal& p) {
         if (self->state.halted) return relay_decision{false, 0, "halted"};
-        keep_digests(self, p.blk, digests);
         auto acts = self->state.core->on_proposal(p);
         auto d = judge_gossip(acts);
         run(self, std::move(acts));

@@ -33,10 +33,6 @@ struct consensus_actor_state {
   // proposal): committing it needs no verified set from the mempool, since
   // the chain already checked its signatures.
   block_ptr last_checked;
-  // The digests of the latest proposals' blocks, as the peer manager hashed
-  // them, until the chain's dry run of that block object takes them.
-  std::deque<std::pair<block_ptr, digests_ptr>> proposal_digests;
-  static constexpr size_t max_proposal_digests = 4;
   // The signed-vote record known to be on disk.
   std::optional<consensus::signed_record> durable_record;
   // Peers: gossip out, tips to announce; sync: blocks the network already

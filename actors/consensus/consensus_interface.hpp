@@ -46,16 +46,14 @@ struct sync_verdict {
   std::string why;
 };
 // A proposal or vote from a peer: the answer says whether to relay it and
-// whether to blame the peer (consensus::judge_gossip). With a proposal come
-// the digests of its block's txs when the peer manager hashed its body
-// (a rebuilt compact proposal), else null: the chain's dry run uses them.
+// whether to blame the peer (consensus::judge_gossip).
 using gossip_atom = caf::atom_constant<caf::atom("gossip")>;
 using forkcheck_atom = caf::atom_constant<caf::atom("forkcheck")>;
 using halt_atom = caf::atom_constant<caf::atom("halt")>;
 using precheck_atom = caf::atom_constant<caf::atom("precheck")>;
 using consensus_actor = caf::typed_actor<
     caf::reacts_to<start_atom>, caf::reacts_to<timer_atom, uint8_t, uint64_t, uint32_t>,
-    caf::replies_to<gossip_atom, proposal, digests_ptr>::with<consensus::relay_decision>,
+    caf::replies_to<gossip_atom, proposal>::with<consensus::relay_decision>,
     caf::replies_to<gossip_atom, vote>::with<consensus::relay_decision>,
     caf::reacts_to<wire_atom, gossip_out_actor, tip_listener_actor>,
     // A block the network committed, for the height being decided or (held

@@ -178,11 +178,10 @@ faulty_consensus_actor::behavior_type faulty_consensus(consensus_ptr self, conse
       [self](timer_atom, uint8_t k, uint64_t h, uint32_t r) {
         self->send(self->state.inner, timer_atom::value, k, h, r);
       },
-      [self](gossip_atom, const proposal& p,
-             const digests_ptr& d) -> caf::result<consensus::relay_decision> {
+      [self](gossip_atom, const proposal& p) -> caf::result<consensus::relay_decision> {
         saw_proposal(self, p);
         if (self->state.s.k == kind::consensus_replay_proposals) replay_seen(self, p);
-        return self->delegate(self->state.inner, gossip_atom::value, p, d);
+        return self->delegate(self->state.inner, gossip_atom::value, p);
       },
       [self](gossip_atom, const vote& v) -> caf::result<consensus::relay_decision> {
         return self->delegate(self->state.inner, gossip_atom::value, v);

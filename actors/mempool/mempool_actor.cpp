@@ -225,7 +225,7 @@ selected_txs select_txs(const mempool_core& core, uint64_t max_txs, uint64_t max
   selected_txs out;
   for (const pool_entry* e : core.select(max_txs, max_bytes)) {
     out.txs.push_back(e->tx);
-    out.digests.push_back(e->digest);
+    out.wtxids.push_back(e->digest.wtxid);
     out.fees += e->fee;
   }
   return out;

@@ -40,7 +40,7 @@ using spent_lists = std::vector<std::vector<tx_output>>;
 
 struct selected_txs {
   std::vector<tx_ptr> txs;
-  std::vector<tx_digest> digests;  // of txs, as admission computed them
+  std::vector<hash256> wtxids;  // of txs, as admission computed them
   amount fees = 0;
 };
 

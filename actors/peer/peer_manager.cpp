@@ -218,7 +218,7 @@ void relay_consensus(self_ptr self, const frames_ptr& frames, const pubkey& sign
 
 template <class T>
 void to_consensus(self_ptr self, uint64_t from, const T& msg, const frames_ptr& frames,
-                  const hash256& key, const digests_ptr& digests = nullptr) {
+                  const hash256& key) {
   auto& st = self->state;
   if (!st.consensus) return;
   switch (st.gate.admit(key, st.book->seen(key), from)) {
@@ -233,30 +233,24 @@ void to_consensus(self_ptr self, uint64_t from, const T& msg, const frames_ptr& 
       return;
   }
   trace_inbound(st.tracer, msg, from);
-  auto asked = [&] {
-    if constexpr (std::is_same_v<T, proposal>)
-      return self->request<caf::message_priority::high>(st.consensus, wait_bound::query,
-                                                        gossip_atom::value, msg, digests);
-    else
-      return self->request<caf::message_priority::high>(st.consensus, wait_bound::query,
-                                                        gossip_atom::value, msg);
-  };
-  asked().then(
-      [=](const consensus::relay_decision& d) {
-        auto o = self->state.gate.judged(key, d);
-        if (o.remember) self->state.book->mark_seen(key);
-        // Consensus took it: its txs are served to peers rebuilding it.
-        if constexpr (std::is_same_v<T, proposal>)
-          if (o.relay) self->state.rebuilds.hold(msg.blk);
-        if (o.relay) relay_consensus(self, frames, signer_of(msg), std::move(o.holders), key);
-        if (o.penalty > 0) {
-          TC_LOG("p2p", debug, "peer {} sent an invalid {}: {}", from,
-                 std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
-          punish(self, from, o.penalty, d.why);
-        }
-      },
-      // Consensus is gone (shutdown) or late: nothing to relay.
-      [=](caf::error&) { self->state.gate.failed(key); });
+  self->request<caf::message_priority::high>(st.consensus, wait_bound::query, gossip_atom::value,
+                                             msg)
+      .then(
+          [=](const consensus::relay_decision& d) {
+            auto o = self->state.gate.judged(key, d);
+            if (o.remember) self->state.book->mark_seen(key);
+            // Consensus took it: its txs are served to peers rebuilding it.
+            if constexpr (std::is_same_v<T, proposal>)
+              if (o.relay) self->state.rebuilds.hold(msg.blk);
+            if (o.relay) relay_consensus(self, frames, signer_of(msg), std::move(o.holders), key);
+            if (o.penalty > 0) {
+              TC_LOG("p2p", debug, "peer {} sent an invalid {}: {}", from,
+                     std::is_same_v<T, proposal> ? "proposal" : "vote", d.why);
+              punish(self, from, o.penalty, d.why);
+            }
+          },
+          // Consensus is gone (shutdown) or late: nothing to relay.
+          [=](caf::error&) { self->state.gate.failed(key); });
 }
 
 // ---- compact proposals (rebuild.hpp) ----
@@ -266,7 +260,7 @@ void rebuilt(self_ptr self, peer::rebuild_do::ready& r) {
   auto& st = self->state;
   auto frames = std::make_shared<relay_frames>(relay_frames{r.payload, true, r.p, {}, {}});
   TC_ASSERT(!r.sources.empty());  // the sender, kept even after it left
-  to_consensus(self, r.sources.front(), r.p, frames, r.key, r.digests);
+  to_consensus(self, r.sources.front(), r.p, frames, r.key);
   // The other senders have it: no relay back to them.
   for (size_t i = 1; i < r.sources.size(); ++i)
     if (st.gate.judging(r.key)) st.gate.admit(r.key, false, r.sources[i]);

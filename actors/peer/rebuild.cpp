@@ -5,7 +5,6 @@
 
 #include "crypto/assert.hpp"
 #include "crypto/schnorr.hpp"
-#include "messages/limits.hpp"
 #include "messages/validation.hpp"
 
 namespace tc::peer {
@@ -182,10 +181,7 @@ void rebuild_core::finish(const hash256& key, rebuild& r, rebuild_actions& out) 
   proposal p = expand(*r.c, std::move(txs));
   // The bodies match their wtxids, so the block is the one the header
   // names; what is left is whether that block is well formed at all.
-  auto digests = p.blk->txs.size() <= limits::max_block_txs
-                     ? std::make_shared<const std::vector<tx_digest>>(digest_txs(p.blk->txs))
-                     : nullptr;
-  if (auto s = check_block_stateless(*p.blk, digests.get()); !s) {
+  if (auto s = check_block_stateless(*p.blk); !s) {
     out.push_back(rebuild_do::blame{
         r.sender, 25, "proposal's body does not match its header: " + s.error_message()});
     out.push_back(rebuild_do::dropped{key, "ill-formed block"});
@@ -197,8 +193,7 @@ void rebuild_core::finish(const hash256& key, rebuild& r, rebuild_actions& out) 
   std::vector<uint64_t> sources{r.sender};
   for (uint64_t s : r.sources)
     if (s != r.sender) sources.push_back(s);
-  out.push_back(
-      rebuild_do::ready{key, std::move(p), std::move(digests), r.payload, std::move(sources)});
+  out.push_back(rebuild_do::ready{key, std::move(p), r.payload, std::move(sources)});
 }
 
 void rebuild_core::hold(block_ptr b) {

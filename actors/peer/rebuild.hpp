@@ -50,9 +50,6 @@ struct fetch {  // ask a peer for the bodies still missing
 struct ready {  // rebuilt and checked: on to consensus
   hash256 key;
   proposal p;
-  // digest_txs of p.blk, which the body was checked with: the chain's dry
-  // run takes them instead of hashing every tx again.
-  std::shared_ptr<const std::vector<tx_digest>> digests;
   std::shared_ptr<const bytes> payload;  // the compact form as received
   std::vector<uint64_t> sources;         // the sender first, then peers that sent copies
 };

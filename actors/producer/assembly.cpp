@@ -8,13 +8,12 @@
 
 namespace tc::producer {
 
-assembled assemble(const tip_view& tip, uint64_t height, const pubkey& proposer, uint64_t now_ms,
-                   const std::vector<tx_ref>& txs, const std::vector<tx_digest>& digests,
-                   std::vector<tx_output> reward_outs, const std::vector<evidence>& ev) {
-  TC_ASSERT(digests.size() == txs.size());
+block assemble(const tip_view& tip, uint64_t height, const pubkey& proposer, uint64_t now_ms,
+               const std::vector<tx_ref>& txs, const std::vector<hash256>& wtxids,
+               std::vector<tx_output> reward_outs, const std::vector<evidence>& ev) {
+  TC_ASSERT(wtxids.size() == txs.size());
   TC_ASSERT(ev.size() <= limits::max_block_evidence);
-  assembled out;
-  block& b = out.blk;
+  block b;
   b.header.height = height;
   b.header.timestamp_ms = std::max(now_ms, tip.timestamp_ms + 1);
   b.header.prev_hash = tip.hash;
@@ -23,19 +22,17 @@ assembled assemble(const tip_view& tip, uint64_t height, const pubkey& proposer,
   reward.kind = tx_kind::reward;
   reward.height = height;
   reward.outputs = std::move(reward_outs);
-  out.digests.reserve(txs.size() + 1);
-  out.digests.push_back(digest_tx(reward));
-  out.digests.insert(out.digests.end(), digests.begin(), digests.end());
   std::vector<hash256> leaves;
-  leaves.reserve(out.digests.size());
-  for (const auto& d : out.digests) leaves.push_back(d.wtxid);
+  leaves.reserve(txs.size() + 1);
+  leaves.push_back(wtxid(reward));
+  leaves.insert(leaves.end(), wtxids.begin(), wtxids.end());
   b.txs.reserve(txs.size() + 1);
   b.txs.push_back(std::move(reward));
   for (const auto& t : txs) b.txs.push_back(*t);
   b.evidence_list = ev;
   b.header.merkle_root = merkle_root(leaves);
   b.header.evidence_hash = evidence_hash(b.evidence_list);
-  return out;
+  return b;
 }
 
 void evidence_pool::on_evidence(const evidence& e) {
@@ -76,13 +73,13 @@ steps assembly::on_tip(const tip_view& t) {
                      lim_.max_block_bytes > reserve ? lim_.max_block_bytes - reserve : 0}};
 }
 
-steps assembly::on_selected(std::vector<tx_ref> txs, std::vector<tx_digest> digests, amount fees) {
+steps assembly::on_selected(std::vector<tx_ref> txs, std::vector<hash256> wtxids, amount fees) {
   // The mempool's answer is our own process's, not a peer's: a mismatch is
   // a bug.
-  TC_ASSERT(txs.size() == digests.size());
+  TC_ASSERT(txs.size() == wtxids.size());
   TC_ASSERT(txs.size() < lim_.max_block_txs);
   txs_ = std::move(txs);
-  digests_ = std::move(digests);
+  wtxids_ = std::move(wtxids);
   fees_ = fees;
   return ask_for_reward();
 }
@@ -98,13 +95,13 @@ steps assembly::on_reward(std::vector<tx_output> outs, uint64_t now_ms) {
     // nothing left to fail on but the chain itself.
     done_ = true;
     return {deliver{std::make_shared<const block>(
-        assemble(tip_, height_, proposer_, now_ms, {}, {}, std::move(outs), {}).blk)}};
+        assemble(tip_, height_, proposer_, now_ms, {}, {}, std::move(outs), {}))}};
   }
   std::vector<evidence> ev;
   if (at_ != stage::no_evidence) ev = pool_.for_block(tc::limits::max_block_evidence);
-  assembled a = assemble(tip_, height_, proposer_, now_ms, txs_, digests_, std::move(outs), ev);
-  return {ask_validate{std::make_shared<const block>(std::move(a.blk)),
-                       std::make_shared<const std::vector<tx_digest>>(std::move(a.digests))}};
+  auto blk = std::make_shared<const block>(
+      assemble(tip_, height_, proposer_, now_ms, txs_, wtxids_, std::move(outs), ev));
+  return {ask_validate{std::move(blk), wtxids_}};
 }
 
 steps assembly::on_validated(const std::string& error) {
@@ -133,19 +130,19 @@ steps assembly::on_filtered(const tx_selection& keep) {
   TC_ASSERT(at_ == stage::filtered);
   evict ev;
   std::vector<tx_ref> kept_txs;
-  std::vector<tx_digest> kept_digests;
+  std::vector<hash256> kept_ids;
   for (const auto& [i, why] : keep.dropped) {
     TC_ASSERT(i < txs_.size());
-    ev.txids.push_back(digests_[i].txid);
+    ev.txids.push_back(txid(*txs_[i]));
     ev.why.push_back(why);
   }
   for (size_t i : keep.kept) {
     TC_ASSERT(i < txs_.size());
     kept_txs.push_back(txs_[i]);
-    kept_digests.push_back(digests_[i]);
+    kept_ids.push_back(wtxids_[i]);
   }
   txs_ = std::move(kept_txs);
-  digests_ = std::move(kept_digests);
+  wtxids_ = std::move(kept_ids);
   fees_ = keep.fees;
   steps out;
   if (!ev.txids.empty()) out.push_back(std::move(ev));

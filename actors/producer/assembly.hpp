@@ -26,16 +26,12 @@ struct tip_view {
   uint64_t timestamp_ms = 0;
 };
 
-// The block on `tip`: the reward tx first, then `txs` (whose digests the
+// The block on `tip`: the reward tx first, then `txs` (whose wtxids the
 // mempool computed once, at admission), then `ev`; the header's roots
 // filled in. The timestamp is now, but always after the tip's.
-struct assembled {
-  block blk;
-  std::vector<tx_digest> digests;  // digest_txs(blk.txs)
-};
-assembled assemble(const tip_view& tip, uint64_t height, const pubkey& proposer, uint64_t now_ms,
-                   const std::vector<tx_ref>& txs, const std::vector<tx_digest>& digests,
-                   std::vector<tx_output> reward_outs, const std::vector<evidence>& ev);
+block assemble(const tip_view& tip, uint64_t height, const pubkey& proposer, uint64_t now_ms,
+               const std::vector<tx_ref>& txs, const std::vector<hash256>& wtxids,
+               std::vector<tx_output> reward_outs, const std::vector<evidence>& ev);
 
 // Evidence waiting for a block, one per validator (one proof is enough to
 // remove it); bounded: a new validator beyond `max` is not added.
@@ -66,12 +62,11 @@ struct ask_reward {
   amount fees = 0;
   pubkey proposer;
 };
-// Dry-run `blk` on the chain, with the signatures the mempool already
-// checked. `digests` are digest_txs(blk->txs), the reward's first and the
-// rest as admission computed them: nothing hashes the block's txs again.
+// Dry-run `blk` on the chain, with the signatures of `wtxids` the mempool
+// already checked.
 struct ask_validate {
   block_ptr blk;
-  std::shared_ptr<const std::vector<tx_digest>> digests;
+  std::vector<hash256> wtxids;
 };
 // Which of `txs`, in order, fit together into the next block.
 struct ask_filter {
@@ -105,7 +100,7 @@ class assembly {
 
   steps start();
   steps on_tip(const tip_view& t);
-  steps on_selected(std::vector<tx_ref> txs, std::vector<tx_digest> digests, amount fees);
+  steps on_selected(std::vector<tx_ref> txs, std::vector<hash256> wtxids, amount fees);
   steps on_reward(std::vector<tx_output> outs, uint64_t now_ms);
   // "" when the block validated, else why not.
   steps on_validated(const std::string& error);
@@ -128,7 +123,7 @@ class assembly {
   evidence_pool& pool_;
   tip_view tip_;
   std::vector<tx_ref> txs_;
-  std::vector<tx_digest> digests_;  // of txs_
+  std::vector<hash256> wtxids_;
   amount fees_ = 0;
   stage at_ = stage::as_selected;
   bool done_ = false;

@@ -44,7 +44,7 @@ struct step_runner {
                                                select_atom::value, x.max_txs, x.max_bytes)
         .then([=](selected_txs& sel) {
           run(self, job,
-              job->core.on_selected(std::move(sel.txs), std::move(sel.digests), sel.fees));
+              job->core.on_selected(std::move(sel.txs), std::move(sel.wtxids), sel.fees));
         });
   }
   void operator()(const producer::ask_reward& x) const {
@@ -64,19 +64,15 @@ struct step_runner {
     auto self = this->self;
     auto job = this->job;
     block_ptr blk = x.blk;
-    digests_ptr digests = x.digests;
-    std::vector<hash256> wtxids;
-    wtxids.reserve(digests->size());
-    for (size_t i = 1; i < digests->size(); ++i) wtxids.push_back((*digests)[i].wtxid);
     trace(self->state.tracer, "producer", "mempool", "verified", job->core.height(),
           job->core.round());
     self->request<caf::message_priority::high>(self->state.mempool, wait_bound::pipeline,
-                                               verified_atom::value, std::move(wtxids))
+                                               verified_atom::value, x.wtxids)
         .then([=](const verified_ptr& verified) {
           trace(self->state.tracer, "producer", "chain", "validate", job->core.height(),
                 job->core.round(), std::to_string(blk->txs.size() - 1) + " txs");
           self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
-                                                     validate_atom::value, blk, verified, digests)
+                                                     validate_atom::value, blk, verified)
               .then([=](const std::string& err) mutable {
                 if (!err.empty()) return run(self, job, job->core.on_validated(err));
                 spdlog::info("🔨 [BFT] Producing new block at height {} (round {}, {} txs)",
