@@ -65,6 +65,14 @@ steps assembly::start() {
 }
 
 steps assembly::on_tip(const tip_view& t) {
+  if (rechecking_) {
+    rechecking_ = false;
+    if (t.hash == tip_.hash) return next_rung(failed_);
+    return to_empty("the chain moved to height " + std::to_string(t.height) +
+                        " while the block at height " + std::to_string(height_) +
+                        " was built; it is stale (" + failed_ + ")",
+                    true);
+  }
   tip_ = t;
   // One slot and 64 KiB stay free for the reward tx, the header and the
   // count fields.
@@ -105,8 +113,14 @@ steps assembly::on_reward(std::vector<tx_output> outs, uint64_t now_ms) {
 }
 
 steps assembly::on_validated(const std::string& error) {
-  TC_ASSERT(!done_);
+  TC_ASSERT(!done_ && !rechecking_);
   if (error.empty()) return {};  // the shell delivers the block it validated
+  failed_ = error;
+  rechecking_ = true;
+  return {ask_tip{}};
+}
+
+steps assembly::next_rung(const std::string& error) {
   if (at_ == stage::as_selected && !txs_.empty()) {
     at_ = stage::filtered;
     return {ask_filter{txs_}};
@@ -155,9 +169,9 @@ steps assembly::on_filter_failed(const std::string& why) {
   return to_empty("cannot filter the block at height " + std::to_string(height_) + ": " + why);
 }
 
-steps assembly::to_empty(const std::string& why) {
+steps assembly::to_empty(const std::string& why, bool stale) {
   at_ = stage::empty;
-  steps out{fallback_note{why}};
+  steps out{fallback_note{why, stale}};
   auto more = ask_for_reward();
   out.insert(out.end(), more.begin(), more.end());
   return out;

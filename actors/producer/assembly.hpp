@@ -5,7 +5,12 @@
 // dry-run validation, and walks a fallback ladder when the block does not
 // validate: the selection as is, then only the txs the chain's filter
 // keeps (evicting the rest), then without the pending evidence, then the
-// empty block. The shell answers each step and feeds the answer back.
+// empty block. Before each rung it asks the tip again: a block that failed
+// because the chain moved on (another proposer's block committed while this
+// one was built, common under load) says nothing about its txs or the
+// evidence, so a stale build goes straight to the empty block, which
+// consensus drops as stale. The shell answers each step and feeds the
+// answer back.
 
 #include <map>
 #include <memory>
@@ -80,6 +85,7 @@ struct evict {
 };
 struct fallback_note {  // a failed attempt, for the log
   std::string text;
+  bool stale = false;  // the chain moved on: routine under load, not an error
 };
 struct deliver {
   block_ptr blk;
@@ -102,7 +108,8 @@ class assembly {
   steps on_tip(const tip_view& t);
   steps on_selected(std::vector<tx_ref> txs, std::vector<hash256> wtxids, amount fees);
   steps on_reward(std::vector<tx_output> outs, uint64_t now_ms);
-  // "" when the block validated, else why not.
+  // "" when the block validated, else why not; a failure asks the tip
+  // again, and the answer (on_tip) picks the next rung.
   steps on_validated(const std::string& error);
   steps on_filtered(const tx_selection& keep);
   steps on_filter_failed(const std::string& why);
@@ -114,7 +121,8 @@ class assembly {
  private:
   enum class stage : uint8_t { as_selected, filtered, no_evidence, empty };
   steps ask_for_reward();
-  steps to_empty(const std::string& why);
+  steps next_rung(const std::string& error);
+  steps to_empty(const std::string& why, bool stale = false);
 
   uint64_t height_;
   uint32_t round_;
@@ -126,6 +134,8 @@ class assembly {
   std::vector<hash256> wtxids_;
   amount fees_ = 0;
   stage at_ = stage::as_selected;
+  std::string failed_;  // why the last dry run failed, while the tip is asked again
+  bool rechecking_ = false;
   bool done_ = false;
 };
 

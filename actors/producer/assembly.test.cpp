@@ -103,8 +103,10 @@ TEST_CASE("assembly: a block that does not validate walks filter, no evidence, e
   a.on_tip(f.tip);
   a.on_selected(f.txs, f.wtxids(), 30);
   a.on_reward(f.reward(530), 6'000);
-  // 1: the chain's filter keeps txs 0 and 2; tx 1 leaves the mempool too.
-  auto filter = only<ask_filter>(a.on_validated("inputs conflict"));
+  // 1: the tip has not moved, so the block itself is at fault: the chain's
+  // filter keeps txs 0 and 2; tx 1 leaves the mempool too.
+  only<ask_tip>(a.on_validated("inputs conflict"));
+  auto filter = only<ask_filter>(a.on_tip(f.tip));
   CHECK(filter.txs.size() == 3);
   tx_selection keep;
   keep.kept = {0, 2};
@@ -121,7 +123,8 @@ TEST_CASE("assembly: a block that does not validate walks filter, no evidence, e
   CHECK(v.blk->txs.size() == 3);
   CHECK(v.blk->evidence_list.size() == 1);
   // 2: still invalid: the evidence goes (it would fail every block).
-  s = a.on_validated("evidence does not verify");
+  only<ask_tip>(a.on_validated("evidence does not verify"));
+  s = a.on_tip(f.tip);
   CHECK(has<fallback_note>(s));
   CHECK(last<ask_reward>(s).fees == 20);
   CHECK(f.pool.size() == 0);
@@ -129,7 +132,8 @@ TEST_CASE("assembly: a block that does not validate walks filter, no evidence, e
   CHECK(v.blk->evidence_list.empty());
   CHECK(v.blk->txs.size() == 3);
   // 3: still invalid: the reward-only block, not dry-run.
-  s = a.on_validated("still wrong");
+  only<ask_tip>(a.on_validated("still wrong"));
+  s = a.on_tip(f.tip);
   CHECK(has<fallback_note>(s));
   CHECK(last<ask_reward>(s).fees == 0);
   CHECK_FALSE(a.done());
@@ -147,7 +151,8 @@ TEST_CASE("assembly: nothing to filter or drop goes straight to the empty block"
   a.on_tip(f.tip);
   a.on_selected({}, {}, 0);
   a.on_reward(f.reward(500), 6'000);
-  steps s = a.on_validated("the chain refuses");
+  only<ask_tip>(a.on_validated("the chain refuses"));
+  steps s = a.on_tip(f.tip);
   CHECK(has<fallback_note>(s));
   CHECK(last<ask_reward>(s).fees == 0);
   CHECK(only<deliver>(a.on_reward(f.reward(500), 6'000)).blk->txs.size() == 1);
@@ -160,10 +165,39 @@ TEST_CASE("assembly: a filter the chain cannot run ends in the empty block") {
   a.on_tip(f.tip);
   a.on_selected(f.txs, f.wtxids(), 30);
   a.on_reward(f.reward(530), 6'000);
-  only<ask_filter>(a.on_validated("bad"));
+  only<ask_tip>(a.on_validated("bad"));
+  only<ask_filter>(a.on_tip(f.tip));
   steps s = a.on_filter_failed("query_failed: disk");
   CHECK(std::get<fallback_note>(s[0]).text.find("query_failed: disk") != std::string::npos);
   CHECK(last<ask_reward>(s).fees == 0);
+}
+
+TEST_CASE("assembly: a build the chain outran is stale: no filter, no eviction, evidence kept") {
+  // Another proposer's block at this height committed while this one was
+  // built (a later round): the dry run fails on the tip, not on the txs.
+  fixture f;
+  f.pool.on_evidence(evidence_by(5));
+  assembly a = f.make();
+  a.start();
+  a.on_tip(f.tip);
+  a.on_selected(f.txs, f.wtxids(), 30);
+  a.on_reward(f.reward(530), 6'000);
+  only<ask_tip>(a.on_validated("block height 10 does not extend tip 10"));
+  tip_view moved{10, hash256{}, 5'500};
+  moved.hash.v[0] = 1;
+  steps s = a.on_tip(moved);
+  CHECK_FALSE(has<ask_filter>(s));
+  CHECK_FALSE(has<evict>(s));
+  const auto& note = std::get<fallback_note>(s[0]);
+  CHECK(note.stale);  // routine under load: not logged as an error
+  CHECK(note.text.find("stale") != std::string::npos);
+  CHECK(last<ask_reward>(s).fees == 0);
+  CHECK(f.pool.size() == 1);  // the evidence waits for the next block
+  auto d = only<deliver>(a.on_reward(f.reward(500), 6'000));
+  CHECK(d.blk->header.height == 10);  // on the tip it was built on: consensus drops it
+  CHECK(d.blk->header.prev_hash == f.tip.hash);
+  CHECK(d.blk->txs.size() == 1);
+  CHECK(a.done());
 }
 
 TEST_CASE("assembly: evidence in a block is capped; the pool is bounded and forgets what landed") {

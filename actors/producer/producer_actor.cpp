@@ -91,11 +91,22 @@ struct step_runner {
               [=](caf::error& e) { run(self, job, job->core.on_filter_failed(error_text(e))); });
   }
   void operator()(const producer::evict& x) const {
+    // One warning per block, not per tx: a mempool of thousands of bad txs
+    // would otherwise flood the log. Each tx is at debug.
+    if (!x.txids.empty())
+      spdlog::warn("dropping {} tx(s) from the block and the mempool, e.g. {}: {}", x.txids.size(),
+                   x.txids[0].hex(), x.why[0]);
     for (size_t i = 0; i < x.txids.size(); ++i)
-      spdlog::warn("dropping tx {} from the block and the mempool: {}", x.txids[i].hex(), x.why[i]);
+      spdlog::debug("dropping tx {} from the block and the mempool: {}", x.txids[i].hex(),
+                    x.why[i]);
     self->send(self->state.mempool, evict_atom::value, x.txids);
   }
-  void operator()(const producer::fallback_note& x) const { spdlog::error("{}", x.text); }
+  void operator()(const producer::fallback_note& x) const {
+    if (x.stale)
+      spdlog::info("{}", x.text);
+    else
+      spdlog::error("{}", x.text);
+  }
   void operator()(const producer::deliver& x) const { job->rp.deliver(x.blk); }
 };
 
