@@ -6,7 +6,6 @@
 #include <doctest/doctest.h>
 
 #include <spdlog/spdlog.h>
-#include <algorithm>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <map>
 #include <set>
@@ -669,10 +668,9 @@ namespace {
 // Chains of `depth` transfers from each genesis output: the first spends
 // the UTXO set, the others the block's own outputs. None went through the
 // mempool (a node whose peers' txs never reached it).
-std::vector<transaction> unseen_chains(node_fixture& f, size_t depth, amount* fees,
-                                       amount extra_fee = 0) {
+std::vector<transaction> unseen_chains(node_fixture& f, size_t depth, amount* fees) {
   std::vector<transaction> txs;
-  amount fee = f.cb.genesis.params.min_tx_fee + extra_fee;
+  amount fee = f.cb.genesis.params.min_tx_fee;
   std::set<outpoint> locked = locked_collateral(f.store->masternodes(), f.store->tip().height + 1,
                                                 f.store->params().validator_set_delay);
   for (const auto& owner : f.cb.owners)
@@ -731,34 +729,6 @@ TEST_CASE("a block's txs the mempool never saw are checked on the verifiers; bad
                 caf::after(std::chrono::seconds(0)) >> [] {});
   INFO(err);
   CHECK(err.find("has an invalid signature") != std::string::npos);
-}
-
-TEST_CASE("a block is checked ahead at most twice at a time, and never once its height is past") {
-  node_fixture f(0, false, /*observer=*/true);
-  amount fees = 0;
-  auto txs = unseen_chains(f, 3, &fees);
-  auto b = std::make_shared<const block>(f.cb.make_block(*f.store, txs, fees));
-  // A lagging node hears one proposal per round: a third job at once is
-  // left to the dry run rather than queued behind the other two.
-  caf::scoped_actor self{f.sys};
-  for (int i = 0; i < 3; ++i) self->send(f.mempool, verified_atom::value, b);
-  f.sched.run();
-  std::vector<size_t> sizes;
-  for (int i = 0; i < 3; ++i)
-    self->receive([&](const verified_ptr& x) { sizes.push_back(x->size()); },
-                  caf::after(std::chrono::seconds(0)) >> [] {});
-  std::sort(sizes.begin(), sizes.end());
-  CHECK(sizes == std::vector<size_t>{0, txs.size(), txs.size()});
-  // Committed meanwhile (a later round's block, or sync): nothing is
-  // checked for a block at that height, whose dry run fails on the height.
-  amount other_fees = 0;
-  auto other = unseen_chains(f, 2, &other_fees, 1);  // other txs than b's
-  auto rival = std::make_shared<const block>(f.cb.make_block(*f.store, other, other_fees));
-  self->send(f.mempool, committed_atom::value, b);
-  f.sched.run();
-  verified_ptr v = ask_verified(f, rival);
-  REQUIRE(bool(v));
-  CHECK(v->empty());
 }
 
 TEST_CASE("a block with few unchecked txs is left to the dry run") {

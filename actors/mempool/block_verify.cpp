@@ -17,9 +17,6 @@ using self_ptr = mempool_actor::stateful_pointer<mempool_actor_state>;
 // round trips. A chunk is what one verifier checks per message.
 constexpr size_t min_block_checks = 64;
 constexpr size_t block_chunk_txs = 256;
-// A lagging node hears a proposal per round: two blocks at a time keep the
-// verifiers for admission too; a third is left to its dry run.
-constexpr size_t max_block_jobs = 2;
 
 struct block_job {
   block_ptr blk;
@@ -41,10 +38,6 @@ using job_ptr = std::shared_ptr<block_job>;
 void pump(self_ptr self, const job_ptr& job) {
   auto& st = self->state;
   const size_t n = job->plan.digests.size();
-  // A block at a height already committed (the node moved on, by a later
-  // round or by sync, while its proposal waited): its dry run fails on the
-  // height before any signature, so checking more would be waste.
-  if (job->blk->header.height <= st.tip_height) job->failed = true;
   while (!job->failed && job->in_flight < st.verifiers.size() && job->next < n) {
     tx_batch txs;
     std::vector<hash256> ids;
@@ -87,7 +80,6 @@ void pump(self_ptr self, const job_ptr& job) {
   }
   if (job->in_flight == 0 && !job->delivered) {
     job->delivered = true;
-    --st.block_jobs;
     job->rp.deliver(verified_ptr(job->set));
   }
 }
@@ -105,10 +97,7 @@ caf::result<verified_ptr> verify_block(self_ptr self, const block_ptr& b) {
   auto job = std::make_shared<block_job>();
   job->plan = mempool::plan_block_checks(
       *b, wtxids, [&set](const hash256& w) { return set->count(w) > 0; }, min_block_checks);
-  if (job->plan.empty() || st.verifiers.empty() || st.block_jobs >= max_block_jobs ||
-      b->header.height <= st.tip_height)
-    return verified_ptr(std::move(set));
-  ++st.block_jobs;
+  if (job->plan.empty() || st.verifiers.empty()) return verified_ptr(std::move(set));
   job->blk = b;
   job->set = std::move(set);
   job->unresolved.assign(job->plan.digests.size(), false);

@@ -9,7 +9,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <cstring>
 
 namespace tc {
@@ -237,7 +236,6 @@ void on_committed(self_ptr self, const block_ptr& b) {
   trace(st.tracer, "mempool", "mempool", "on-commit", b->header.height, 0,
         std::to_string(b->txs.size() - 1) + " txs leave the pool");
   ++st.generation;
-  st.tip_height = std::max(st.tip_height, b->header.height);
   st.core.on_block(*b);
   bool registry_changed = !b->evidence_list.empty();
   for (const auto& tx : b->txs) registry_changed |= tx.registration || tx.deregistration;

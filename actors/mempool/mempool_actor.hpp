@@ -22,8 +22,6 @@ struct mempool_actor_state {
   std::vector<verifier_actor> verifiers;
   size_t next_verifier = 0;
   uint64_t generation = 0;  // bumped by every committed block
-  uint64_t tip_height = 0;  // of the last committed block it heard of
-  size_t block_jobs = 0;    // blocks being checked on the verifiers (block_verify.cpp)
   // The outpoints spent by the last few committed blocks, by generation, or
   // null for a block that changed the registry. An admission whose chain
   // answers predate a block uses them instead of asking (and verifying) again.
