@@ -8,7 +8,6 @@
 #include <spdlog/spdlog.h>
 #include <caf/scheduler/test_coordinator.hpp>
 #include <map>
-#include <set>
 
 #include "actors/chain/chain_actor.hpp"
 #include "actors/consensus/consensus_actor.hpp"
@@ -463,7 +462,6 @@ mempool_actor::behavior_type stub_pool(mempool_actor::stateful_pointer<stub_pool
       [](verified_atom, const std::vector<hash256>& w) {
         return verified_ptr(std::make_shared<wtxid_set>(w.begin(), w.end()));
       },
-      [](verified_atom, const block_ptr&) { return verified_ptr(std::make_shared<wtxid_set>()); },
       [](preverify_atom, const tx_batch&, const std::vector<hash256>&, const spent_lists&) {
         return uint64_t{0};
       },
@@ -662,84 +660,6 @@ TEST_CASE("signatures checked ahead of a synced block count as verified; bad one
   CHECK(v->count(wtxid(good)) == 1);
   CHECK(v->count(wtxid(bad)) == 0);
   CHECK(v->count(wtxid(lying)) == 0);
-}
-
-namespace {
-// Chains of `depth` transfers from each genesis output: the first spends
-// the UTXO set, the others the block's own outputs. None went through the
-// mempool (a node whose peers' txs never reached it).
-std::vector<transaction> unseen_chains(node_fixture& f, size_t depth, amount* fees) {
-  std::vector<transaction> txs;
-  amount fee = f.cb.genesis.params.min_tx_fee;
-  std::set<outpoint> locked = locked_collateral(f.store->masternodes(), f.store->tip().height + 1,
-                                                f.store->params().validator_set_delay);
-  for (const auto& owner : f.cb.owners)
-    for (const auto& [op, entry] : f.store->utxos_of(owner.public_key(), 100)) {
-      if (locked.count(op)) continue;
-      outpoint prev = op;
-      tx_output out = entry.out;
-      for (size_t d = 0; d < depth; ++d) {
-        tx_output next{out.value - fee, owner.public_key()};
-        txs.push_back(test::make_transfer(f.chain_id, prev, out, owner, {next}));
-        prev = {txid(txs.back()), 0};
-        out = next;
-        *fees += fee;
-      }
-    }
-  return txs;
-}
-
-verified_ptr ask_verified(node_fixture& f, const block_ptr& b) {
-  caf::scoped_actor self{f.sys};
-  self->send(f.mempool, verified_atom::value, b);
-  f.sched.run();
-  verified_ptr v;
-  self->receive([&](const verified_ptr& x) { v = x; },
-                caf::after(std::chrono::seconds(0)) >> [] {});
-  return v;
-}
-}  // namespace
-
-TEST_CASE("a block's txs the mempool never saw are checked on the verifiers; bad ones are not") {
-  node_fixture f(0, false, /*observer=*/true);  // produces nothing: the tip stays put
-  amount fees = 0;
-  auto txs = unseen_chains(f, 3, &fees);
-  REQUIRE(txs.size() >= 64);        // enough to be worth the verifiers (block_verify.cpp)
-  txs[40].inputs[0].sig.v[3] ^= 1;  // a chain's second tx: its child still verifies
-  auto b = std::make_shared<const block>(f.cb.make_block(*f.store, txs, fees));
-  verified_ptr v = ask_verified(f, b);
-  REQUIRE(bool(v));
-  CHECK(v->size() == txs.size() - 1);
-  CHECK(v->count(wtxid(txs[40])) == 0);
-  CHECK(v->count(wtxid(txs[0])) == 1);   // its input from the UTXO set
-  CHECK(v->count(wtxid(txs[41])) == 1);  // from the block's own tx 40
-  // Noted: the connect's question (and the producer's) finds them checked.
-  caf::scoped_actor self{f.sys};
-  self->send(f.mempool, verified_atom::value, std::vector<hash256>{wtxid(txs[1]), wtxid(txs[40])});
-  f.sched.run();
-  self->receive([&](const verified_ptr& x) { v = x; },
-                caf::after(std::chrono::seconds(0)) >> [] {});
-  CHECK(v->count(wtxid(txs[1])) == 1);
-  CHECK(v->count(wtxid(txs[40])) == 0);
-  // The dry run still refuses the block, for the signature it checks itself.
-  self->send(f.chain, validate_atom::value, b, v);
-  f.sched.run();
-  std::string err;
-  self->receive([&](const std::string& e) { err = e; },
-                caf::after(std::chrono::seconds(0)) >> [] {});
-  INFO(err);
-  CHECK(err.find("has an invalid signature") != std::string::npos);
-}
-
-TEST_CASE("a block with few unchecked txs is left to the dry run") {
-  node_fixture f(0, false, /*observer=*/true);
-  amount fees = 0;
-  auto txs = unseen_chains(f, 1, &fees);
-  REQUIRE(txs.size() < 64);
-  verified_ptr v =
-      ask_verified(f, std::make_shared<const block>(f.cb.make_block(*f.store, txs, fees)));
-  REQUIRE(bool(v));
-  CHECK(v->empty());
 }
 
 // A block with a forged tx signature and a valid certificate (more than 2/3

@@ -128,14 +128,15 @@ verified_ptr all_wtxids(const std::vector<tx_digest>& digests) {
   return set;
 }
 
-// Asks the mempool which of the block's signatures are verified (it checks
-// on its verifiers those it had not, when there are many), then calls
-// `next` with that set.
+// Asks the mempool which of the block's signatures are already verified,
+// then calls `next` with that set.
 template <class Next>
 void with_verified(self_ptr self, const block_ptr& blk, Next next) {
+  std::vector<hash256> wtxids;
+  for (size_t i = 1; i < blk->txs.size(); ++i) wtxids.push_back(wtxid(blk->txs[i]));
   trace(self->state.tracer, "consensus", "mempool", "verified", blk->header.height);
   self->request<caf::message_priority::high>(self->state.mempool, wait_bound::pipeline,
-                                             verified_atom::value, blk)
+                                             verified_atom::value, wtxids)
       .then(next);
 }
 

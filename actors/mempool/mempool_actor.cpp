@@ -342,7 +342,6 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
           if (self->state.core.verified(w)) set->insert(w);
         return verified_ptr(std::move(set));
       },
-      [self](verified_atom, const block_ptr& b) { return verify_block(self, b); },
       [self](preverify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
              const spent_lists& spent) { return preverify(self, txs, ids, spent); },
       [self](lookup_atom, const std::vector<hash256>& wtxids) {

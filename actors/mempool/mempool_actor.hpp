@@ -40,12 +40,6 @@ mempool_actor::behavior_type mempool_actor_impl(
     chain_actor chain, chain_reader_actor preparer, sign_domain domain, uint32_t verifiers,
     bool detach_verifiers);
 
-// Of block `b`'s txs, the wtxids whose signatures are checked: those
-// admission checked, and the rest checked now on the verifiers when there
-// are enough of them (block_verify.cpp).
-caf::result<verified_ptr> verify_block(mempool_actor::stateful_pointer<mempool_actor_state> self,
-                                       const block_ptr& b);
-
 verifier_actor::behavior_type verifier_impl(verifier_actor::pointer self, sign_domain domain);
 
 }  // namespace tc

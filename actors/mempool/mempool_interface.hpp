@@ -53,11 +53,6 @@ using mempool_actor = caf::typed_actor<
     caf::replies_to<select_atom, uint64_t, uint64_t>::with<selected_txs>,
     // Of these wtxids, the ones whose signatures this node already checked.
     caf::replies_to<verified_atom, std::vector<hash256>>::with<verified_ptr>,
-    // Of a block's txs, the wtxids whose signatures are checked: those above,
-    // and, when many are not (a node whose mempool is behind its peers'),
-    // the rest checked now on the verifiers, not one by one in the chain's
-    // dry run. Stops at the first bad signature (the dry run finds it).
-    caf::replies_to<verified_atom, block_ptr>::with<verified_ptr>,
     // Checks the signatures of txs of a block not yet connected (the sync,
     // ahead of the block it applies) on the verifiers, against the outputs
     // given (txs, their txids, spent outputs); those that pass count as
