@@ -62,6 +62,15 @@ struct fixture {
     return out;
   }
   assembly make() { return assembly(10, 2, proposer, {100, 1 << 20}, pool); }
+  // One whose block (the three txs, fees 30) waits for its dry run.
+  assembly at_dry_run() {
+    assembly a = make();
+    a.start();
+    a.on_tip(tip);
+    a.on_selected(txs, wtxids(), 30);
+    a.on_reward(reward(530), 6'000);
+    return a;
+  }
   std::vector<tx_output> reward(amount v) const { return {{v, proposer}}; }
 };
 
@@ -98,11 +107,7 @@ TEST_CASE("assembly: tip, selection, reward, then a dry run of a well-formed blo
 TEST_CASE("assembly: a block that does not validate walks filter, no evidence, empty") {
   fixture f;
   f.pool.on_evidence(evidence_by(5));
-  assembly a = f.make();
-  a.start();
-  a.on_tip(f.tip);
-  a.on_selected(f.txs, f.wtxids(), 30);
-  a.on_reward(f.reward(530), 6'000);
+  assembly a = f.at_dry_run();
   // 1: the tip has not moved, so the block itself is at fault: the chain's
   // filter keeps txs 0 and 2; tx 1 leaves the mempool too.
   only<ask_tip>(a.on_validated("inputs conflict"));
@@ -160,11 +165,7 @@ TEST_CASE("assembly: nothing to filter or drop goes straight to the empty block"
 
 TEST_CASE("assembly: a filter the chain cannot run ends in the empty block") {
   fixture f;
-  assembly a = f.make();
-  a.start();
-  a.on_tip(f.tip);
-  a.on_selected(f.txs, f.wtxids(), 30);
-  a.on_reward(f.reward(530), 6'000);
+  assembly a = f.at_dry_run();
   only<ask_tip>(a.on_validated("bad"));
   only<ask_filter>(a.on_tip(f.tip));
   steps s = a.on_filter_failed("query_failed: disk");
@@ -177,11 +178,7 @@ TEST_CASE("assembly: a build the chain outran is stale: no filter, no eviction, 
   // built (a later round): the dry run fails on the tip, not on the txs.
   fixture f;
   f.pool.on_evidence(evidence_by(5));
-  assembly a = f.make();
-  a.start();
-  a.on_tip(f.tip);
-  a.on_selected(f.txs, f.wtxids(), 30);
-  a.on_reward(f.reward(530), 6'000);
+  assembly a = f.at_dry_run();
   only<ask_tip>(a.on_validated("block height 10 does not extend tip 10"));
   tip_view moved{10, hash256{}, 5'500};
   moved.hash.v[0] = 1;
