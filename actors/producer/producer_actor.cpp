@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "actors/log.hpp"
 #include "messages/encoding.hpp"
 
 namespace tc {
@@ -92,13 +93,14 @@ struct step_runner {
   }
   void operator()(const producer::evict& x) const {
     // One warning per block, not per tx: a mempool of thousands of bad txs
-    // would otherwise flood the log. Each tx is at debug.
+    // would otherwise flood the log. Each tx at debug (category mempool),
+    // formatted only when that is on.
     if (!x.txids.empty())
       spdlog::warn("dropping {} tx(s) from the block and the mempool, e.g. {}: {}", x.txids.size(),
                    x.txids[0].hex(), x.why[0]);
     for (size_t i = 0; i < x.txids.size(); ++i)
-      spdlog::debug("dropping tx {} from the block and the mempool: {}", x.txids[i].hex(),
-                    x.why[i]);
+      TC_LOG("mempool", debug, "dropping tx {} from the block and the mempool: {}",
+             x.txids[i].hex(), x.why[i]);
     self->send(self->state.mempool, evict_atom::value, x.txids);
   }
   void operator()(const producer::fallback_note& x) const {
