@@ -662,6 +662,57 @@ TEST_CASE("signatures checked ahead of a synced block count as verified; bad one
   CHECK(v->count(wtxid(lying)) == 0);
 }
 
+// A laggard gets a synced block's txs both from the sync and from its peers'
+// gossip: whichever comes second must not check the signatures again.
+TEST_CASE("a tx's signatures are checked once, whether its block or its gossip copy comes first") {
+  node_fixture f;
+  auto m = std::make_shared<metrics::node_metrics>();
+  caf::anon_send(f.mempool, metrics_atom::value, m);
+  auto synced_first = std::make_shared<const transaction>(f.transfer(0));
+  auto pooled_first = std::make_shared<const transaction>(f.transfer(2));
+  auto spent_of = [&](size_t owner) {
+    return std::vector<tx_output>{
+        f.store->utxos_of(f.cb.owners[owner].public_key(), 1).at(0).second.out};
+  };
+  caf::scoped_actor self{f.sys};
+  auto preverify = [&](const tx_ptr& tx, size_t owner) {
+    self->send(f.mempool, preverify_atom::value, tx_batch{tx}, std::vector<hash256>{txid(*tx)},
+               spent_lists{spent_of(owner)});
+    f.sched.run();
+    uint64_t passed = 99;
+    self->receive([&](uint64_t n) { passed = n; }, caf::after(std::chrono::seconds(0)) >> [] {});
+    return passed;
+  };
+  auto submit = [&](const tx_ptr& tx) {
+    self->send(f.mempool, submit_atom::value, tx_batch{tx});
+    f.sched.run();
+    std::string verdict = "no reply";
+    self->receive([&](const std::vector<tx_admission>& v) { verdict = v.at(0).error; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+    return verdict;
+  };
+  // The block first: checked ahead, then its gossip copy is admitted unchecked.
+  CHECK(preverify(synced_first, 0) == 1);
+  CHECK(m->sig_checked_txs_total.value() == 1);
+  CHECK(submit(synced_first) == "");
+  CHECK(m->sig_checked_txs_total.value() == 1);
+  CHECK(m->sig_reused_txs_total.value() == 1);
+  // The gossip copy first: admitted (checked), then its block is not checked.
+  CHECK(submit(pooled_first) == "");
+  CHECK(m->sig_checked_txs_total.value() == 2);
+  CHECK(preverify(pooled_first, 2) == 1);
+  CHECK(m->sig_checked_txs_total.value() == 2);
+  CHECK(m->sig_reused_txs_total.value() == 2);
+  // A tx whose check failed is not taken as checked: its copy is checked.
+  auto forged = f.transfer(3);
+  forged.inputs[0].sig.v[5] ^= 1;
+  auto bad = std::make_shared<const transaction>(forged);
+  CHECK(preverify(bad, 3) == 0);
+  CHECK(submit(bad) == "invalid signature");
+  CHECK(m->sig_checked_txs_total.value() == 4);
+  CHECK(m->sig_reused_txs_total.value() == 2);
+}
+
 // A block with a forged tx signature and a valid certificate (more than 2/3
 // signed it: the quorum is lying). A node that checks everything refuses it
 // and asks for it again; one that trusts certificates connects it. That is

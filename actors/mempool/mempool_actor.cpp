@@ -62,8 +62,20 @@ void verify_prepared(self_ptr self, const tx_batch& txs, const std::vector<tx_di
                      std::function<void(const std::vector<bool>&)> finish) {
   auto& st = self->state;
   std::vector<size_t> need;
-  for (size_t k = 0; k < preps.size(); ++k)
-    if (preps[k].error.empty() && !preps[k].needs_full_check) need.push_back(k);
+  uint64_t reused = 0;
+  for (size_t k = 0; k < preps.size(); ++k) {
+    if (!preps[k].error.empty() || preps[k].needs_full_check) continue;
+    // Checked ahead of a synced block while this copy waited (the wtxid
+    // commits to the signatures and to the outpoints, whose outputs never
+    // change): a laggard gets many such txs, and checking them twice is
+    // what kept it behind.
+    if (st.core.verified(digests[cand[k]].wtxid))
+      ++reused;
+    else
+      need.push_back(k);
+  }
+  st.metrics->sig_reused_txs_total.inc(reused);
+  st.metrics->sig_checked_txs_total.inc(need.size());
   if (need.empty()) return finish(std::vector<bool>(preps.size(), true));
   size_t chunks = std::min(st.verifiers.size(), need.size());
   auto pending = std::make_shared<size_t>(chunks);
@@ -177,8 +189,6 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
           });
 }
 
-// A block was committed: its txs and their conflicts leave the pool; if it
-// changed the registry, what is left is checked again against the new tip.
 // A synced block's signatures, checked on the verifiers before its turn to
 // connect: those that pass are noted, so the connect (which asks `verified`)
 // skips them. A verifier that fails leaves its txs to the connect.
@@ -187,18 +197,34 @@ caf::result<uint64_t> preverify(self_ptr self, const tx_batch& txs, const std::v
   auto& st = self->state;
   size_t n = std::min({txs.size(), ids.size(), spent.size()});
   if (n == 0 || st.verifiers.empty()) return uint64_t{0};
+  // Those the pool admitted (or a sync checked) already are not checked
+  // again: a laggard's synced blocks are mostly txs its pool holds.
+  std::vector<size_t> need;
+  std::vector<hash256> wids;
+  for (size_t j = 0; j < n; ++j) {
+    hash256 w = wtxid(*txs[j]);
+    if (st.core.verified(w)) continue;
+    need.push_back(j);
+    wids.push_back(w);
+  }
+  uint64_t reused = n - need.size();
+  st.metrics->sig_reused_txs_total.inc(reused);
+  st.metrics->sig_checked_txs_total.inc(need.size());
+  if (need.empty()) return reused;
   auto rp = self->make_response_promise<uint64_t>();
-  size_t chunks = std::min(st.verifiers.size(), n);
+  size_t chunks = std::min(st.verifiers.size(), need.size());
   auto pending = std::make_shared<size_t>(chunks);
-  auto passed = std::make_shared<uint64_t>(0);
+  auto passed = std::make_shared<uint64_t>(reused);
   for (size_t c = 0; c < chunks; ++c) {
     tx_batch vt;
-    std::vector<hash256> vids;
+    std::vector<hash256> vids, vw;
     spent_lists vspent;
-    for (size_t j = c; j < n; j += chunks) {
+    for (size_t m = c; m < need.size(); m += chunks) {
+      size_t j = need[m];
       vt.push_back(txs[j]);
       vids.push_back(ids[j]);
       vspent.push_back(spent[j]);
+      vw.push_back(wids[m]);
     }
     trace(st.tracer, "mempool", "verifier", "verify", 0, 0,
           std::to_string(vt.size()) + " txs, ahead of a synced block");
@@ -211,7 +237,7 @@ caf::result<uint64_t> preverify(self_ptr self, const tx_batch& txs, const std::v
             [=](const std::vector<bool>& ok) mutable {
               for (size_t j = 0; j < ok.size() && j < vt.size(); ++j)
                 if (ok[j]) {
-                  self->state.core.note_checked(wtxid(*vt[j]));
+                  self->state.core.note_checked(vw[j]);
                   ++*passed;
                 }
               done();
@@ -231,6 +257,8 @@ selected_txs select_txs(const mempool_core& core, uint64_t max_txs, uint64_t max
   return out;
 }
 
+// A block was committed: its txs and their conflicts leave the pool; if it
+// changed the registry, what is left is checked again against the new tip.
 void on_committed(self_ptr self, const block_ptr& b) {
   auto& st = self->state;
   trace(st.tracer, "mempool", "mempool", "on-commit", b->header.height, 0,

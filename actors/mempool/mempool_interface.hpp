@@ -56,7 +56,8 @@ using mempool_actor = caf::typed_actor<
     // Checks the signatures of txs of a block not yet connected (the sync,
     // ahead of the block it applies) on the verifiers, against the outputs
     // given (txs, their txids, spent outputs); those that pass count as
-    // verified for the block's connect. Answers how many passed.
+    // verified for the block's connect. Txs this node checked already are
+    // not checked again. Answers how many now count as verified.
     caf::replies_to<preverify_atom, tx_batch, std::vector<hash256>, spent_lists>::with<uint64_t>,
     // The pool's txs with these wtxids, in order (null: not in the pool):
     // the bodies a compact proposal names.

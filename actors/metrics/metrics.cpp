@@ -212,6 +212,12 @@ void node_metrics::render(text_writer& w) const {
   w.counter("timed_mempool_admitted_total", "Transactions admitted to the mempool",
             txs_admitted_total.value());
   w.family("timed_mempool_rejected_total", "Transactions refused, by reason", txs_rejected_total);
+  w.counter("timed_mempool_sig_checked_txs_total",
+            "Txs whose signatures the verifiers checked (admission, synced blocks)",
+            sig_checked_txs_total.value());
+  w.counter("timed_mempool_sig_reused_txs_total",
+            "Txs whose signatures were not checked again: this node had checked them",
+            sig_reused_txs_total.value());
   w.family("timed_p2p_messages_received_total", "Peer messages received, by kind", msgs_in_total);
   w.family("timed_p2p_messages_sent_total", "Peer messages sent, by kind", msgs_out_total);
   w.family("timed_p2p_received_bytes_total", "Peer message bytes received, by kind",

@@ -141,6 +141,8 @@ struct node_metrics {
   // mempool actor
   counter txs_admitted_total;
   counter_family txs_rejected_total;  // by reject_reason
+  counter sig_checked_txs_total;      // txs sent to the verifiers (admission, synced blocks)
+  counter sig_reused_txs_total;       // txs not sent: this node had checked them already
   // peer sessions and manager (kind: peer::msg_class names)
   counter_family msgs_in_total, msgs_out_total, bytes_in_total, bytes_out_total;
   counter handshakes_total;
