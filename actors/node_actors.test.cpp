@@ -465,7 +465,6 @@ mempool_actor::behavior_type stub_pool(mempool_actor::stateful_pointer<stub_pool
       [](preverify_atom, const tx_batch&, const std::vector<hash256>&, const spent_lists&) {
         return uint64_t{0};
       },
-      [](sigs_checked_atom, const std::vector<hash256>&) {},
       [](lookup_atom, const std::vector<hash256>& w) { return tx_batch(w.size()); },
       [](waiting_atom, const seq_ranges&, uint64_t) {
         return std::make_tuple(std::vector<hash256>{}, uint64_t{0});
@@ -712,41 +711,6 @@ TEST_CASE("a tx's signatures are checked once, whether its block or its gossip c
   CHECK(submit(bad) == "invalid signature");
   CHECK(m->sig_checked_txs_total.value() == 4);
   CHECK(m->sig_reused_txs_total.value() == 2);
-}
-
-// A proposal's txs the pool lacked are checked by the chain's dry run; once
-// it finds the block valid their gossip copies need no second check. An
-// invalid proposal teaches the pool nothing.
-TEST_CASE("the txs a valid proposal's dry run checked count as verified; an invalid one's do not") {
-  for (bool forged : {false, true}) {
-    CAPTURE(forged);
-    node_fixture f(0, false, /*observer=*/true);
-    auto src = f.cb.open_memory();
-    std::mt19937_64 rng(11);
-    block b = f.cb.next_block(*src, rng, 3);
-    REQUIRE(b.txs.size() == 4);
-    if (forged) {
-      b.txs[2].inputs[0].sig.v[7] ^= 1;
-      test::seal(b);
-    }
-    f.now = b.header.timestamp_ms + 100;
-    f.run_for(50);
-    hash256 bh = block_hash(b.header);
-    proposal p{1, 0, -1, std::make_shared<const block>(b), b.header.proposer, {}};
-    p.sig = f.cb.key_of(p.proposer)->sign(proposal_sign_bytes(f.chain_id, 1, 0, -1, bh), hash256{});
-    caf::scoped_actor self{f.sys};
-    self->send(f.consensus, gossip_atom::value, p);
-    f.run_for(50);
-    std::vector<hash256> ws;
-    for (size_t i = 1; i < b.txs.size(); ++i) ws.push_back(wtxid(b.txs[i]));
-    self->send(f.mempool, verified_atom::value, ws);
-    f.sched.run();
-    verified_ptr v;
-    self->receive([&](const verified_ptr& x) { v = x; },
-                  caf::after(std::chrono::seconds(0)) >> [] {});
-    REQUIRE(bool(v));
-    CHECK(v->size() == (forged ? 0u : 3u));
-  }
 }
 
 // A block with a forged tx signature and a valid certificate (more than 2/3

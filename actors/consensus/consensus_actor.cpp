@@ -129,27 +129,15 @@ verified_ptr all_wtxids(const std::vector<tx_digest>& digests) {
 }
 
 // Asks the mempool which of the block's signatures are already verified,
-// then calls `next` with that set and the block's wtxids (after the reward).
+// then calls `next` with that set.
 template <class Next>
 void with_verified(self_ptr self, const block_ptr& blk, Next next) {
-  auto wtxids = std::make_shared<std::vector<hash256>>();
-  for (size_t i = 1; i < blk->txs.size(); ++i) wtxids->push_back(wtxid(blk->txs[i]));
+  std::vector<hash256> wtxids;
+  for (size_t i = 1; i < blk->txs.size(); ++i) wtxids.push_back(wtxid(blk->txs[i]));
   trace(self->state.tracer, "consensus", "mempool", "verified", blk->header.height);
   self->request<caf::message_priority::high>(self->state.mempool, wait_bound::pipeline,
-                                             verified_atom::value, *wtxids)
-      .then([=](const verified_ptr& verified) mutable { next(verified, *wtxids); });
-}
-
-// After a valid dry run, the txs whose signatures it checked (the mempool
-// did not have them): their gossip copies, often still on the way, need no
-// second check. At saturation that was 7–15 % of a validator's checks.
-void note_checked_by_chain(self_ptr self, const verified_ptr& verified,
-                           const std::vector<hash256>& wtxids) {
-  std::vector<hash256> checked;
-  for (const auto& w : wtxids)
-    if (!verified || !verified->count(w)) checked.push_back(w);
-  if (!checked.empty())
-    self->send(self->state.mempool, sigs_checked_atom::value, std::move(checked));
+                                             verified_atom::value, wtxids)
+      .then(next);
 }
 
 // The synced block's digests for its connect, if `blk` is that block (the
@@ -167,7 +155,7 @@ void commit(self_ptr self, const decided& d) {
   commit_certificate cert = d.cert;
   auto synced = std::exchange(self->state.sync_commit, std::nullopt);
   digests_ptr digests = take_sync_digests(self, synced.has_value(), *blk, cert);
-  auto connect = [=](const verified_ptr& verified, const std::vector<hash256>&) mutable {
+  auto connect = [=](const verified_ptr& verified) mutable {
     trace(self->state.tracer, "consensus", "chain", "connect", cert.height, cert.round,
           short_hash(block_hash(blk->header)));
     self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
@@ -236,9 +224,9 @@ void commit(self_ptr self, const decided& d) {
             });
   };
   if (blk == std::exchange(self->state.last_checked, nullptr))
-    connect(std::make_shared<const wtxid_set>(), {});
+    connect(std::make_shared<const wtxid_set>());
   else if (synced && self->state.trust_synced)
-    connect(all_wtxids(digests ? *digests : digest_txs(blk->txs)), {});  // cert checked in try_sync
+    connect(all_wtxids(digests ? *digests : digest_txs(blk->txs)));  // cert checked in try_sync
   else
     with_verified(self, blk, connect);
 }
@@ -360,16 +348,14 @@ struct action_runner {
     hash256 h = x.hash;
     trace(self->state.tracer, "consensus", "chain", "validate", blk->header.height, 0,
           short_hash(h));
-    with_verified(self, blk, [=](const verified_ptr& verified, const std::vector<hash256>& ws) {
+    with_verified(self, blk, [=](const verified_ptr& verified) {
       self->request<caf::message_priority::high>(self->state.chain, wait_bound::pipeline,
                                                  validate_atom::value, blk, verified)
           .then([=](const std::string& err) {
-            if (!err.empty()) {
+            if (!err.empty())
               spdlog::warn("proposed block {} is invalid: {}", short_hash(h), err);
-            } else {
+            else
               self->state.last_checked = blk;
-              note_checked_by_chain(self, verified, ws);
-            }
             run(self, self->state.core->on_block_validated(h, err.empty()));
           });
     });

@@ -372,9 +372,6 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
       },
       [self](preverify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
              const spent_lists& spent) { return preverify(self, txs, ids, spent); },
-      [self](sigs_checked_atom, const std::vector<hash256>& wtxids) {
-        for (const auto& w : wtxids) self->state.core.note_checked(w);
-      },
       [self](lookup_atom, const std::vector<hash256>& wtxids) {
         tx_batch out;
         out.reserve(wtxids.size());

@@ -31,7 +31,6 @@ using has_atom = caf::atom_constant<caf::atom("has")>;
 using await_txs_atom = caf::atom_constant<caf::atom("awaittxs")>;
 using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using preverify_atom = caf::atom_constant<caf::atom("preverify")>;
-using sigs_checked_atom = caf::atom_constant<caf::atom("sigschkd")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 // Pool arrival numbers [first, second) (mempool_core::waiting_in).
@@ -60,9 +59,6 @@ using mempool_actor = caf::typed_actor<
     // verified for the block's connect. Txs this node checked already are
     // not checked again. Answers how many now count as verified.
     caf::replies_to<preverify_atom, tx_batch, std::vector<hash256>, spent_lists>::with<uint64_t>,
-    // wtxids whose signatures the chain checked in a proposal's dry run,
-    // found valid: their gossip copies are admitted without a second check.
-    caf::reacts_to<sigs_checked_atom, std::vector<hash256>>,
     // The pool's txs with these wtxids, in order (null: not in the pool):
     // the bodies a compact proposal names.
     caf::replies_to<lookup_atom, std::vector<hash256>>::with<tx_batch>,
