@@ -703,6 +703,16 @@ TEST_CASE("a tx's signatures are checked once, whether its block or its gossip c
   CHECK(preverify(pooled_first, 2) == 1);
   CHECK(m->sig_checked_txs_total.value() == 2);
   CHECK(m->sig_reused_txs_total.value() == 2);
+  // Still verified for the block's connect once the pool has let it go.
+  self->send(f.mempool, evict_atom::value, std::vector<hash256>{txid(*pooled_first)});
+  f.sched.run();
+  self->send(f.mempool, verified_atom::value, std::vector<hash256>{wtxid(*pooled_first)});
+  f.sched.run();
+  verified_ptr v;
+  self->receive([&](const verified_ptr& x) { v = x; },
+                caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(bool(v));
+  CHECK(v->count(wtxid(*pooled_first)) == 1);
   // A tx whose check failed is not taken as checked: its copy is checked.
   auto forged = f.transfer(3);
   forged.inputs[0].sig.v[5] ^= 1;

@@ -203,7 +203,12 @@ caf::result<uint64_t> preverify(self_ptr self, const tx_batch& txs, const std::v
   std::vector<hash256> wids;
   for (size_t j = 0; j < n; ++j) {
     hash256 w = wtxid(*txs[j]);
-    if (st.core.verified(w)) continue;
+    if (st.core.verified(w)) {
+      // Noted too: the connect asks after this, and the pool may have let
+      // the tx go by then (evicted for a better fee-rate).
+      st.core.note_checked(w);
+      continue;
+    }
     need.push_back(j);
     wids.push_back(w);
   }
