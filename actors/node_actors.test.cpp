@@ -462,6 +462,7 @@ mempool_actor::behavior_type stub_pool(mempool_actor::stateful_pointer<stub_pool
       [](verified_atom, const std::vector<hash256>& w) {
         return verified_ptr(std::make_shared<wtxid_set>(w.begin(), w.end()));
       },
+      [](wait_over_atom, uint64_t) {},
       [](preverify_atom, const tx_batch&, const std::vector<hash256>&, const spent_lists&) {
         return uint64_t{0};
       },
@@ -721,6 +722,47 @@ TEST_CASE("a tx's signatures are checked once, whether its block or its gossip c
   CHECK(submit(bad) == "invalid signature");
   CHECK(m->sig_checked_txs_total.value() == 4);
   CHECK(m->sig_reused_txs_total.value() == 2);
+}
+
+// A proposal's txs often arrive while their gossip copies are still in
+// admission: the chain asks which are checked, and the answer waits for
+// those admissions rather than leave the chain to check them again.
+TEST_CASE("a block's query for checked txs waits for the admissions under way, never widening") {
+  node_fixture f;
+  auto m = std::make_shared<metrics::node_metrics>();
+  caf::anon_send(f.mempool, metrics_atom::value, m);
+  auto good = std::make_shared<const transaction>(f.transfer(0));
+  auto forged_tx = f.transfer(2);
+  forged_tx.inputs[0].sig.v[5] ^= 1;
+  auto forged = std::make_shared<const transaction>(forged_tx);
+  auto never_seen = f.transfer(3);
+  caf::scoped_actor self{f.sys};
+  // All three reach the mempool before the admission's first answer (the
+  // chain's UTXO lookups), so the query and the lookup find both in admission.
+  self->send(f.mempool, submit_atom::value, tx_batch{good, forged});
+  self->send(f.mempool, verified_atom::value,
+             std::vector<hash256>{wtxid(*good), wtxid(*forged), wtxid(never_seen)});
+  self->send(f.mempool, lookup_atom::value, std::vector<hash256>{wtxid(*forged)});
+  f.sched.run();
+  verified_ptr v;
+  tx_batch bodies;
+  std::vector<tx_admission> verdicts;
+  for (int i = 0; i < 3; ++i)
+    self->receive([&](const verified_ptr& x) { v = x; }, [&](const tx_batch& b) { bodies = b; },
+                  [&](const std::vector<tx_admission>& a) { verdicts = a; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+  REQUIRE(verdicts.size() == 2);
+  CHECK(verdicts[0].error == "");
+  CHECK(verdicts[1].error == "invalid signature");
+  REQUIRE(bool(v));
+  CHECK(v->count(wtxid(*good)) == 1);
+  CHECK(v->count(wtxid(*forged)) == 0);  // its admission failed: the chain checks it
+  CHECK(v->count(wtxid(never_seen)) == 0);
+  CHECK(m->block_awaited_txs_total.value() == 2);
+  CHECK(m->block_unchecked_txs_total.value() == 2);
+  // A rebuild takes the body of a tx in admission instead of fetching it.
+  REQUIRE(bodies.size() == 1);
+  CHECK(bool(bodies[0] == forged));
 }
 
 // A block with a forged tx signature and a valid certificate (more than 2/3

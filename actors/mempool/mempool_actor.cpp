@@ -105,6 +105,78 @@ void verify_prepared(self_ptr self, const tx_batch& txs, const std::vector<tx_di
   }
 }
 
+// Answers a verified query with what is checked now; the rest the chain
+// checks itself.
+void answer_verified(self_ptr self, const std::vector<hash256>& wtxids,
+                     caf::typed_response_promise<verified_ptr> rp) {
+  auto& st = self->state;
+  auto set = std::make_shared<wtxid_set>();
+  set->reserve(wtxids.size());
+  for (const auto& w : wtxids)
+    if (st.core.verified(w)) set->insert(w);
+  st.metrics->block_unchecked_txs_total.inc(wtxids.size() - set->size());
+  rp.deliver(verified_ptr(std::move(set)));
+}
+
+void answer_waiting(self_ptr self, uint64_t id) {
+  auto& st = self->state;
+  auto it = st.waiting.find(id);
+  if (it == st.waiting.end()) return;
+  auto q = std::move(it->second);
+  st.waiting.erase(it);
+  st.metrics->verified_wait.observe_us(st.metrics->now_us() - q.since_us);
+  answer_verified(self, q.wtxids, std::move(q.rp));
+}
+
+// Which of a block's txs are checked; waits (bounded) for those in admission.
+caf::result<verified_ptr> verified(self_ptr self, std::vector<hash256>& wtxids) {
+  auto& st = self->state;
+  std::vector<hash256> unchecked;
+  for (const auto& w : wtxids)
+    if (!st.core.verified(w)) unchecked.push_back(w);
+  auto p = st.waits.park(unchecked);
+  auto rp = self->make_response_promise<verified_ptr>();
+  if (!p) {
+    answer_verified(self, wtxids, rp);
+    return rp;
+  }
+  st.metrics->block_awaited_txs_total.inc(p->awaited);
+  st.waiting[p->id] = {std::move(wtxids), rp, st.metrics->now_us()};
+  if (p->answer_now) answer_waiting(self, *p->answer_now);
+  self->delayed_send(self, std::chrono::milliseconds(st.waits.limits().max_wait_ms),
+                     wait_over_atom::value, p->id);
+  return rp;
+}
+
+// Admission's first step, on the mempool's thread: stateless rules, what the
+// pool holds, conflicts within the batch. Returns the txs that go on.
+std::vector<size_t> screen(const mempool_core& core, const tx_batch& txs,
+                           std::vector<tx_digest>& digests, verdicts& results) {
+  std::vector<size_t> cand;
+  std::unordered_set<claim, claim_hasher> batch_claims;
+  for (size_t i = 0; i < txs.size(); ++i) {
+    digests[i] = digest_tx(*txs[i]);
+    results[i].txid = digests[i].txid;
+    std::string err;
+    if (auto s = check_tx_stateless(*txs[i], digests[i].size); !s) {
+      err = s.error_message();
+      results[i].fault = true;
+    } else if (auto p = core.pre_check(*txs[i], digests[i]); !p)
+      err = p.error_message();
+    std::vector<claim> claims = claims_of(*txs[i]);
+    for (const auto& c : claims)
+      if (err.empty() && batch_claims.count(c))
+        err = "conflicts with an earlier transaction in the same batch";
+    if (!err.empty()) {
+      results[i].error = err;
+      continue;
+    }
+    batch_claims.insert(claims.begin(), claims.end());
+    cand.push_back(i);
+  }
+  return cand;
+}
+
 // Admission of a batch; `done` receives one verdict per tx, in order. With
 // `add` false nothing is inserted (testmempoolaccept).
 void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> done,
@@ -112,29 +184,16 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
   auto& st = self->state;
   auto results = std::make_shared<verdicts>(txs.size());
   std::vector<tx_digest> digests(txs.size());
-  std::vector<size_t> cand;
-  std::unordered_set<claim, claim_hasher> batch_claims;
-  for (size_t i = 0; i < txs.size(); ++i) {
-    digests[i] = digest_tx(*txs[i]);
-    (*results)[i].txid = digests[i].txid;
-    std::string err;
-    if (auto s = check_tx_stateless(*txs[i], digests[i].size); !s) {
-      err = s.error_message();
-      (*results)[i].fault = true;
-    } else if (auto p = st.core.pre_check(*txs[i], digests[i]); !p)
-      err = p.error_message();
-    std::vector<claim> claims = claims_of(*txs[i]);
-    for (const auto& c : claims)
-      if (err.empty() && batch_claims.count(c))
-        err = "conflicts with an earlier transaction in the same batch";
-    if (!err.empty()) {
-      (*results)[i].error = err;
-      continue;
-    }
-    batch_claims.insert(claims.begin(), claims.end());
-    cand.push_back(i);
-  }
+  std::vector<size_t> cand = screen(st.core, txs, digests, *results);
   if (cand.empty()) return done(*results);
+  std::vector<hash256> admitting;
+  for (size_t i : cand) {
+    admitting.push_back(digests[i].wtxid);
+    st.waits.begin(digests[i].wtxid, txs[i]);
+  }
+  // Before the verdicts are used (a retry begins them again); the answers
+  // wait for the verdicts' inserts, so they go out after `finish`.
+  auto release = [self, admitting] { return self->state.waits.end(admitting); };
   tx_batch to_check;
   std::vector<hash256> ids;
   for (size_t i : cand) {
@@ -150,6 +209,10 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
             // A verifier that failed leaves its txs unchecked, not invalid.
             auto unchecked = std::make_shared<std::vector<bool>>(preps.size(), false);
             auto finish = [=](const std::vector<bool>& sigs_ok) {
+              auto ready = release();
+              auto answer_ready = [&] {
+                for (uint64_t id : ready) answer_waiting(self, id);
+              };
               auto& st = self->state;
               // Blocks that landed meanwhile (mempool/admission.hpp).
               std::optional<std::vector<std::shared_ptr<const mempool_actor_state::spent_set>>>
@@ -159,7 +222,10 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
                                          [](const prepared_tx& p) { return !p.error.empty(); });
               auto race = mempool::judge_tip_race(st.generation != gen, landed.has_value(), refused,
                                                   attempt);
-              if (race == mempool::tip_race::retry) return admit(self, txs, add, done, attempt + 1);
+              if (race == mempool::tip_race::retry) {
+                answer_ready();
+                return admit(self, txs, add, done, attempt + 1);
+              }
               auto spent_by_block = [&](const outpoint& o) {
                 if (!landed) return false;
                 for (const auto& set : *landed)
@@ -179,10 +245,12 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
                     r.error = ins.error_message();
               }
               done(*results);
+              answer_ready();
             };
             verify_prepared(self, txs, digests, cand, preps, unchecked, finish);
           },
           [=](const caf::error& e) {
+            for (uint64_t id : release()) answer_waiting(self, id);
             for (auto& r : *results)
               if (r.error.empty()) r.error = "chain unavailable: " + error_text(e);
             done(*results);
@@ -369,18 +437,19 @@ mempool_actor::behavior_type mempool_actor_impl(self_ptr self, mempool_limits li
       [self](select_atom, uint64_t max_txs, uint64_t max_bytes) {
         return select_txs(self->state.core, max_txs, max_bytes);
       },
-      [self](verified_atom, const std::vector<hash256>& wtxids) {
-        auto set = std::make_shared<wtxid_set>();
-        for (const auto& w : wtxids)
-          if (self->state.core.verified(w)) set->insert(w);
-        return verified_ptr(std::move(set));
+      [self](verified_atom, std::vector<hash256>& wtxids) { return verified(self, wtxids); },
+      [self](wait_over_atom, uint64_t id) {
+        if (self->state.waits.expire(id)) answer_waiting(self, id);
       },
       [self](preverify_atom, const tx_batch& txs, const std::vector<hash256>& ids,
              const spent_lists& spent) { return preverify(self, txs, ids, spent); },
       [self](lookup_atom, const std::vector<hash256>& wtxids) {
         tx_batch out;
         out.reserve(wtxids.size());
-        for (const auto& w : wtxids) out.push_back(self->state.core.find_wtxid(w));
+        for (const auto& w : wtxids) {
+          auto tx = self->state.core.find_wtxid(w);
+          out.push_back(tx ? tx : self->state.waits.body(w));
+        }
         return out;
       },
       [self](waiting_atom, const seq_ranges& ranges, uint64_t max) {

@@ -7,6 +7,7 @@
 // and blocks reuse the result through the verified-wtxid query.
 
 #include "actors/chain/chain_interface.hpp"
+#include "actors/mempool/admission_waits.hpp"
 #include "actors/mempool/mempool_core.hpp"
 #include "actors/mempool/mempool_interface.hpp"
 
@@ -33,6 +34,14 @@ struct mempool_actor_state {
   std::deque<caf::typed_response_promise<bool>> tx_waiters;
   static constexpr size_t max_tx_waiters = 4;
   tracer_actor tracer;
+  // Txs in admission, and the block queries waiting for them (admission_waits.hpp).
+  mempool::admission_waits waits;
+  struct waiting_query {
+    std::vector<hash256> wtxids;
+    caf::typed_response_promise<verified_ptr> rp;
+    uint64_t since_us = 0;
+  };
+  std::unordered_map<uint64_t, waiting_query> waiting;
 };
 
 mempool_actor::behavior_type mempool_actor_impl(

@@ -33,6 +33,7 @@ using evict_atom = caf::atom_constant<caf::atom("evict")>;
 using preverify_atom = caf::atom_constant<caf::atom("preverify")>;
 using lookup_atom = caf::atom_constant<caf::atom("lookup")>;
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
+using wait_over_atom = caf::atom_constant<caf::atom("waitover")>;
 // Pool arrival numbers [first, second) (mempool_core::waiting_in).
 using seq_ranges = std::vector<std::pair<uint64_t, uint64_t>>;
 // Per tx, the outputs its inputs spend, in input order.
@@ -52,15 +53,19 @@ using mempool_actor = caf::typed_actor<
     caf::replies_to<check_atom, tx_batch>::with<std::vector<tx_admission>>,
     caf::replies_to<select_atom, uint64_t, uint64_t>::with<selected_txs>,
     // Of these wtxids, the ones whose signatures this node already checked.
+    // Txs whose admission is under way are waited for, a bounded time
+    // (mempool/admission_waits.hpp).
     caf::replies_to<verified_atom, std::vector<hash256>>::with<verified_ptr>,
+    // The mempool's own: a waiting verified query's time is up.
+    caf::reacts_to<wait_over_atom, uint64_t>,
     // Checks the signatures of txs of a block not yet connected (the sync,
     // ahead of the block it applies) on the verifiers, against the outputs
     // given (txs, their txids, spent outputs); those that pass count as
     // verified for the block's connect. Txs this node checked already are
     // not checked again. Answers how many now count as verified.
     caf::replies_to<preverify_atom, tx_batch, std::vector<hash256>, spent_lists>::with<uint64_t>,
-    // The pool's txs with these wtxids, in order (null: not in the pool):
-    // the bodies a compact proposal names.
+    // The pool's txs with these wtxids, in order (null: not in the pool nor
+    // in admission): the bodies a compact proposal names.
     caf::replies_to<lookup_atom, std::vector<hash256>>::with<tx_batch>,
     // The wtxids of at most `max` (and limits::max_tx_inv) pool txs whose
     // arrival numbers are in these ranges, oldest first, and the number the

@@ -174,6 +174,7 @@ node_metrics::node_metrics()
                    2500 * ms, 5 * s}),
       finality({100 * ms, 250 * ms, 500 * ms, 1 * s, 2 * s, 3 * s, 5 * s, 10 * s, 30 * s, 60 * s}),
       txs_rejected_total("reason", reject_reason_names()),
+      verified_wait({1 * ms, 5 * ms, 10 * ms, 25 * ms, 50 * ms, 100 * ms, 250 * ms, 500 * ms}),
       msgs_in_total("kind", message_kind_names()),
       msgs_out_total("kind", message_kind_names()),
       bytes_in_total("kind", message_kind_names()),
@@ -218,6 +219,17 @@ void node_metrics::render(text_writer& w) const {
   w.counter("timed_mempool_sig_reused_txs_total",
             "Txs whose signatures were not checked again: this node had checked them",
             sig_reused_txs_total.value());
+  w.counter("timed_mempool_block_unchecked_txs_total",
+            "Txs of blocks to validate or connect whose signatures this node had not checked: "
+            "the chain checks them itself",
+            block_unchecked_txs_total.value());
+  w.counter("timed_mempool_block_awaited_txs_total",
+            "Txs of blocks to validate or connect whose admission was under way: the answer "
+            "waited for it",
+            block_awaited_txs_total.value());
+  w.histogram("timed_mempool_verified_wait_seconds",
+              "A block's query for its checked txs that waited for admissions: ask to answer",
+              verified_wait.read());
   w.family("timed_p2p_messages_received_total", "Peer messages received, by kind", msgs_in_total);
   w.family("timed_p2p_messages_sent_total", "Peer messages sent, by kind", msgs_out_total);
   w.family("timed_p2p_received_bytes_total", "Peer message bytes received, by kind",

@@ -143,6 +143,9 @@ struct node_metrics {
   counter_family txs_rejected_total;  // by reject_reason
   counter sig_checked_txs_total;      // txs sent to the verifiers (admission, synced blocks)
   counter sig_reused_txs_total;       // txs not sent: this node had checked them already
+  counter block_unchecked_txs_total;  // a block's txs the chain checks itself (verified query)
+  counter block_awaited_txs_total;    // a block's txs whose admission the query waited for
+  histogram verified_wait;            // a verified query that waited: ask to answer
   // peer sessions and manager (kind: peer::msg_class names)
   counter_family msgs_in_total, msgs_out_total, bytes_in_total, bytes_out_total;
   counter handshakes_total;
