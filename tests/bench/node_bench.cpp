@@ -71,7 +71,36 @@ struct ratio_inputs {
   std::vector<uint64_t> cpu0, cpu1;  // each validator's CPU ticks around the load
   long hz;
   double p50_ms;
+  // Per validator, around the load: txs whose signatures its verifiers
+  // checked, and txs of blocks its chain checked itself (empty: no metrics).
+  std::vector<uint64_t> checked0, checked1, chain0, chain1;
 };
+
+// A counter from the /metrics served at `port`, or 0 when it cannot be read.
+uint64_t scrape_counter(int port, const std::string& name) {
+  httplib::Client c("127.0.0.1", port);
+  c.set_read_timeout(5, 0);
+  auto r = c.Get("/metrics");
+  if (!r || r->status != 200) return 0;
+  auto at = r->body.find("\n" + name + " ");
+  if (at == std::string::npos) return 0;
+  return std::strtoull(r->body.c_str() + at + name.size() + 2, nullptr, 10);
+}
+
+// Signature work per finalized tx: each validator should check each tx
+// once, on its verifiers; what its chain checks itself (a proposal's txs it
+// had not checked) is on the round's critical path.
+void print_checks(const ratio_inputs& in) {
+  if (in.checked1.empty() || in.finalized == 0) return;
+  for (size_t v = 0; v < in.checked1.size(); ++v) {
+    double fin = static_cast<double>(in.finalized);
+    std::printf("%-52s %12.3f %12.3f\n",
+                ("node" + std::to_string(v) + " txs checked / finalized: verifiers, chain").c_str(),
+                static_cast<double>(in.checked1[v] - in.checked0[v]) / fin,
+                static_cast<double>(in.chain1[v] - in.chain0[v]) / fin);
+  }
+}
+
 void print_ratios(const ratio_inputs& in) {
   double sig_us = 1e6 / in.verify_rate;
   double limit = 2 * in.verify_rate / static_cast<double>(in.validators);
@@ -90,6 +119,7 @@ void print_ratios(const ratio_inputs& in) {
   std::printf("%-52s %12.1f %11.2fx\n", "CPU per finalized tx per validator (us), x sig check",
               per_tx_us, per_tx_us / sig_us);
   std::printf("%-52s %12.0f\n", "time to finality p50 (ms)", in.p50_ms);
+  print_checks(in);
 }
 
 // Sustained runs: finalized tx/s minute by minute, and the decay from the
@@ -365,8 +395,16 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < n; ++i) index[ids[i]] = i;
   uint64_t seen0 = rpc.rpc("getblockcount").get<uint64_t>();
   std::cerr << "submitting " << n << " transactions from " << clients << " client(s)...\n";
-  std::vector<uint64_t> load_cpu0;
+  std::vector<uint64_t> load_cpu0, checked0, chain0;
   for (pid_t p : pids) load_cpu0.push_back(cpu_ticks(p));
+  auto scrape_checks = [&](std::vector<uint64_t>& checked, std::vector<uint64_t>& chain) {
+    for (size_t v = 0; metrics && v < pids.size(); ++v) {
+      int mp = port + 8 + static_cast<int>(v);
+      checked.push_back(scrape_counter(mp, "timed_mempool_sig_checked_txs_total"));
+      chain.push_back(scrape_counter(mp, "timed_mempool_block_unchecked_txs_total"));
+    }
+  };
+  scrape_checks(checked0, chain0);
   auto t0 = clk::now();
   clk::time_point last_final = t0;
   std::vector<std::atomic<uint8_t>> is_final(n), acked(n);
@@ -459,8 +497,9 @@ int main(int argc, char** argv) {
   while (finalized < accepted && clk::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   done = true;
-  std::vector<uint64_t> load_cpu1;
+  std::vector<uint64_t> load_cpu1, checked1, chain1;
   for (pid_t p : pids) load_cpu1.push_back(cpu_ticks(p));
+  scrape_checks(checked1, chain1);
   // An acknowledged transaction that never became final is a bug worth a
   // closer look: show a few, with what each node says about them.
   size_t shown = 0;
@@ -544,7 +583,8 @@ int main(int argc, char** argv) {
   }
   long hz = ::sysconf(_SC_CLK_TCK);
   print_ratios(ratio_inputs{verify_rate, validators, final_s > 0 ? lat.size() / final_s : 0.0,
-                            lat.size(), load_cpu0, load_cpu1, hz, pct(lat, 0.5)});
+                            lat.size(), load_cpu0, load_cpu1, hz, pct(lat, 0.5), checked0, checked1,
+                            chain0, chain1});
   if (sustained) print_minutes(final_at_s, duration_s);
   double idle_cpu_total = 0, idle_wake_total = 0;
   for (size_t v = 0; v < pids.size(); ++v) {
