@@ -763,6 +763,17 @@ TEST_CASE("a block's query for checked txs waits for the admissions under way, n
   // A rebuild takes the body of a tx in admission instead of fetching it.
   REQUIRE(bodies.size() == 1);
   CHECK(bool(bodies[0] == forged));
+  // A dry run (testmempoolaccept) inserts nothing, so no query waits for it.
+  auto dry = std::make_shared<const transaction>(never_seen);
+  self->send(f.mempool, check_atom::value, tx_batch{dry});
+  self->send(f.mempool, verified_atom::value, std::vector<hash256>{wtxid(*dry)});
+  f.sched.run();
+  for (int i = 0; i < 2; ++i)
+    self->receive([&](const verified_ptr& x) { v = x; },
+                  [&](const std::vector<tx_admission>& a) { verdicts = a; },
+                  caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(m->block_awaited_txs_total.value() == 2);
+  CHECK(v->count(wtxid(*dry)) == 0);
 }
 
 // A block with a forged tx signature and a valid certificate (more than 2/3

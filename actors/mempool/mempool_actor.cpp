@@ -186,11 +186,14 @@ void admit(self_ptr self, tx_batch txs, bool add, std::function<void(verdicts)> 
   std::vector<tx_digest> digests(txs.size());
   std::vector<size_t> cand = screen(st.core, txs, digests, *results);
   if (cand.empty()) return done(*results);
+  // Only admissions that insert are waited for: a dry run (testmempoolaccept)
+  // leaves nothing a block's query could reuse.
   std::vector<hash256> admitting;
-  for (size_t i : cand) {
-    admitting.push_back(digests[i].wtxid);
-    st.waits.begin(digests[i].wtxid, txs[i]);
-  }
+  for (size_t i : cand)
+    if (add) {
+      admitting.push_back(digests[i].wtxid);
+      st.waits.begin(digests[i].wtxid, txs[i]);
+    }
   // Before the verdicts are used (a retry begins them again); the answers
   // wait for the verdicts' inserts, so they go out after `finish`.
   auto release = [self, admitting] { return self->state.waits.end(admitting); };
